@@ -1,0 +1,91 @@
+# peerline - see README.md.
+#
+#   make run     install missing build deps, build, start the demo line + simulator
+#   make test    install missing build deps, build, run every test
+#   make asan    the whole test suite under AddressSanitizer + UBSan
+#   make lint    clang-format check and banned-function scan
+#   make         just build build/peerline
+#
+# Build dependencies are Debian packages; `deps` installs whatever is missing
+# (apt-get, with sudo when not root), checked with pkg-config.
+
+BUILD    ?= build
+CC       ?= cc
+PKGS     := libmicrohttpd libcurl sqlite3 yaml-0.1 libcrypto jansson cmocka
+DEBS     := pkg-config libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libyaml-dev \
+            libssl-dev libjansson-dev libcmocka-dev tzdata curl ca-certificates
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral -Wvla
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OPT      ?= -O2 -g
+ifeq ($(SAN),1)
+OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDSAN    := -fsanitize=address,undefined
+endif
+
+# Deferred (=) so they are read after `deps` has installed pkg-config files.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs libmicrohttpd libcurl sqlite3 yaml-0.1 libcrypto jansson 2>/dev/null)
+INCLUDES   := -Iconfig -Imatcher -Igateway
+ALL_CFLAGS  = $(CSTD) $(WARN) $(OPT) $(INCLUDES) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(LDSAN) $(LDFLAGS)
+LIBS        = $(PKG_LIBS) -lpthread -lm
+
+LIB_SRC  := $(wildcard config/*.c matcher/*.c) $(filter-out gateway/main.c,$(wildcard gateway/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(BUILD)/obj/gateway/main.o
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+E2E_SRC  := $(wildcard tests/e2e/e2e_*.c)
+E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/%)
+HARNESS  := $(BUILD)/obj/tests/e2e/harness.o
+
+.PHONY: all deps test unit e2e asan run lint format clean
+
+all: $(BUILD)/peerline
+
+deps:
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) || \
+	    ! command -v curl >/dev/null 2>&1 || [ ! -f /usr/share/zoneinfo/America/New_York ]; then \
+	    echo "peerline: installing build dependencies: $(DEBS)"; \
+	    SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $(DEBS); \
+	fi
+
+$(BUILD)/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/peerline: $(LIB_OBJ) $(MAIN_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+$(BUILD)/tests/e2e_%: $(BUILD)/obj/tests/e2e/e2e_%.o $(HARNESS) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+test: $(BUILD)/peerline $(UNIT_BIN) $(E2E_BIN)
+	@sh tests/run.sh $(BUILD)
+
+asan:
+	$(MAKE) BUILD=build/asan SAN=1 test
+
+run: $(BUILD)/peerline
+	@sh deploy/demo.sh $(BUILD)/peerline
+
+lint:
+	@sh tests/lint.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

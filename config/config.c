@@ -1,0 +1,594 @@
+/*
+ * config.c - loads peerline.yaml through one table of keys (see config.h).
+ *
+ * The walk is generic: for every key in the file find its row (dotted name),
+ * parse the value by the row's type into the struct at the row's offset, and
+ * remember it was seen. Rows not seen get their default; rows without a
+ * default are required. Problems are collected, never fatal, so
+ * `peerline check` can list them all.
+ */
+#include "config.h"
+#include "diag.h"
+#include "parse.h"
+#include "yamltree.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_MAX_BYTES (4u << 20)
+
+enum ctype {
+    CT_SECTION,  /* a nested mapping */
+    CT_STR,      /* text */
+    CT_SECRET,   /* text that must not be empty */
+    CT_LISTEN,   /* HOST:PORT into listen_host/listen_port */
+    CT_URL,      /* http(s)://..., trailing '/' removed */
+    CT_PATH,     /* resolved against the config's directory */
+    CT_PHONE,    /* E.164 */
+    CT_PHONES,   /* list of E.164: the pool */
+    CT_DURATION, /* int64 ms */
+    CT_INT,      /* long long */
+    CT_KIND,     /* twilio | telnyx */
+    CT_LEVEL,    /* debug | info | warn | error */
+    CT_TOKENS,   /* mapping coordinator id -> token */
+    CT_SID,      /* Twilio account SID: AC + 32 hex */
+};
+
+#define ANY_PROVIDER (-1)
+
+struct ckey {
+    const char *name;   /* dotted path */
+    enum ctype type;
+    size_t off;         /* into struct config */
+    long long min, max; /* CT_INT, CT_DURATION (ms) */
+    const char *def;    /* NULL: required (unless provider-specific and other kind) */
+    int provider;       /* ANY_PROVIDER or the only kind this key belongs to */
+};
+
+#define OFF(f) offsetof(struct config, f)
+#define DAY_MS (86400LL * 1000)
+
+static const struct ckey keys[] = {
+    {"listen", CT_LISTEN, 0, 0, 0, "127.0.0.1:8080", ANY_PROVIDER},
+    {"public_url", CT_URL, OFF(public_url), 0, 0, "http://127.0.0.1:8080", ANY_PROVIDER},
+    {"database", CT_PATH, OFF(database), 0, 0, "var/peerline.db", ANY_PROVIDER},
+    {"roster", CT_PATH, OFF(roster), 0, 0, "roster.yaml", ANY_PROVIDER},
+    {"log_level", CT_LEVEL, OFF(log_level), 0, 0, "info", ANY_PROVIDER},
+    {"provider", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER},
+    {"provider.kind", CT_KIND, OFF(provider.kind), 0, 0, "twilio", ANY_PROVIDER},
+    {"provider.account_sid", CT_SID, OFF(provider.account_sid), 0, 0, NULL, PROVIDER_TWILIO},
+    {"provider.auth_token", CT_SECRET, OFF(provider.auth_token), 0, 0, NULL, PROVIDER_TWILIO},
+    {"provider.api_key", CT_SECRET, OFF(provider.api_key), 0, 0, NULL, PROVIDER_TELNYX},
+    {"provider.public_key", CT_SECRET, OFF(provider.public_key), 0, 0, NULL, PROVIDER_TELNYX},
+    {"provider.messaging_profile_id", CT_STR, OFF(provider.messaging_profile_id), 0, 0, "",
+     PROVIDER_TELNYX},
+    {"provider.api_base", CT_URL, OFF(provider.api_base), 0, 0, NULL, ANY_PROVIDER},
+    {"provider.line_number", CT_PHONE, OFF(provider.line_number), 0, 0, NULL, ANY_PROVIDER},
+    {"provider.pool", CT_PHONES, OFF(provider.pool), 0, 0, "", ANY_PROVIDER},
+    {"provider.send_rate", CT_INT, OFF(provider.send_rate), 0, 1000, "1", ANY_PROVIDER},
+    {"admin", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER},
+    {"admin.token", CT_STR, OFF(admin.token), 0, 0, "", ANY_PROVIDER},
+    {"admin.coordinator_tokens", CT_TOKENS, 0, 0, 0, "", ANY_PROVIDER},
+    {"timers", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER},
+    {"timers.offer_timeout", CT_DURATION, OFF(timers.offer_timeout), 10000, DAY_MS, "2m",
+     ANY_PROVIDER},
+    {"timers.queue_update", CT_DURATION, OFF(timers.queue_update), 30000, DAY_MS, "5m",
+     ANY_PROVIDER},
+    {"timers.max_wait", CT_DURATION, OFF(timers.max_wait), 60000, 7 * DAY_MS, "1h", ANY_PROVIDER},
+    {"timers.idle_timeout", CT_DURATION, OFF(timers.idle_timeout), 60000, 7 * DAY_MS, "30m",
+     ANY_PROVIDER},
+    {"timers.peer_silence", CT_DURATION, OFF(timers.peer_silence), 30000, DAY_MS, "10m",
+     ANY_PROVIDER},
+    {"timers.rematch_window", CT_DURATION, OFF(timers.rematch_window), 0, 365 * DAY_MS, "14d",
+     ANY_PROVIDER},
+    {"timers.cooldown", CT_DURATION, OFF(timers.cooldown), 0, DAY_MS, "2m", ANY_PROVIDER},
+    {"retention", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER},
+    {"retention.message_days", CT_INT, OFF(retention.message_days), 1, 3650, "30", ANY_PROVIDER},
+    {"retry", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER},
+    {"retry.max_attempts", CT_INT, OFF(retry.max_attempts), 1, 100, "10", ANY_PROVIDER},
+    {"retry.first_delay", CT_DURATION, OFF(retry.first_delay), 100, 3600000, "2s", ANY_PROVIDER},
+    {"retry.max_delay", CT_DURATION, OFF(retry.max_delay), 1000, DAY_MS, "5m", ANY_PROVIDER},
+    {"retry.max_age", CT_DURATION, OFF(retry.max_age), 60000, 7 * DAY_MS, "2h", ANY_PROVIDER},
+    {"retry.request_timeout", CT_DURATION, OFF(retry.request_timeout), 1000, 120000, "15s",
+     ANY_PROVIDER},
+    {"retry.concurrency", CT_INT, OFF(retry.concurrency), 1, 256, "8", ANY_PROVIDER},
+    {"http", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER},
+    {"http.connection_limit", CT_INT, OFF(http.connection_limit), 4, 100000, "512",
+     ANY_PROVIDER},
+    {"http.connection_timeout", CT_DURATION, OFF(http.connection_timeout), 1000, 600000, "30s",
+     ANY_PROVIDER},
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+struct cload {
+    struct config *c;
+    struct diag *d;
+    const char *file;
+    char *(*getenv_fn)(const char *);
+    int seen[NKEYS];
+    int errors;
+};
+
+static void err_at(struct cload *L, const struct ynode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void err_at(struct cload *L, const struct ynode *n, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    diag_add(L->d, L->file, n ? n->line : 0, n ? n->col : 0, "%s", msg);
+    L->errors++;
+}
+
+char *config_resolve_path(const char *dir, const char *rel)
+{
+    size_t dl, rl;
+    char *p;
+
+    if (!rel)
+        return NULL;
+    if (rel[0] == '/' || !dir || !*dir)
+        return strdup(rel);
+    dl = strlen(dir);
+    rl = strlen(rel);
+    p = malloc(dl + rl + 2);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, dl);
+    p[dl] = '/';
+    memcpy(p + dl + 1, rel, rl + 1);
+    return p;
+}
+
+static const struct ckey *find_key(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].name, name))
+            return &keys[i];
+    return NULL;
+}
+
+/* Scalar text with ${VAR} resolved; NULL (and a diagnostic) on failure. */
+static char *scalar(struct cload *L, const struct ynode *n, const char *name)
+{
+    char missing[128] = "", *out = NULL;
+    const char *why;
+
+    if (n->kind != YNODE_SCALAR) {
+        err_at(L, n, "%s must be a single value", name);
+        return NULL;
+    }
+    if (parse_env_expand(n->str, L->getenv_fn, &out, missing, sizeof(missing), &why)) {
+        if (*missing)
+            err_at(L, n, "%s: environment variable %s is not set", name, missing);
+        else
+            err_at(L, n, "%s: %s", name, why);
+        return NULL;
+    }
+    return out;
+}
+
+static int set_url(struct cload *L, const struct ynode *n, const char *name, char *v, char **dst)
+{
+    size_t len = strlen(v);
+
+    if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {
+        err_at(L, n, "%s must start with http:// or https://", name);
+        free(v);
+        return -1;
+    }
+    if (strchr(v, '?') || strchr(v, '#') || strchr(v, ' ')) {
+        err_at(L, n, "%s must be a plain base URL (no spaces, query or fragment)", name);
+        free(v);
+        return -1;
+    }
+    while (len > 8 && v[len - 1] == '/')
+        v[--len] = '\0';
+    free(*dst);
+    *dst = v;
+    return 0;
+}
+
+static int is_hex(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (!strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
+            return 0;
+    return 1;
+}
+
+static void set_tokens(struct cload *L, const struct ynode *n, const char *name)
+{
+    struct config *c = L->c;
+    size_t i;
+
+    if (n->kind != YNODE_MAP) {
+        if (!ynode_is_null(n))
+            err_at(L, n, "%s must be a mapping (coordinator id: token)", name);
+        return;
+    }
+    c->admin.coordinator_tokens = calloc(YMAP_PAIRS(n) + 1, sizeof(struct config_token));
+    if (!c->admin.coordinator_tokens) {
+        err_at(L, n, "%s: out of memory", name);
+        return;
+    }
+    for (i = 0; i < YMAP_PAIRS(n); i++) {
+        const struct ynode *k = YMAP_KEY(n, i), *v = YMAP_VAL(n, i);
+        char *tok = scalar(L, v, k->str);
+        size_t j;
+
+        if (!tok)
+            continue;
+        if (strlen(tok) < 16) {
+            err_at(L, v, "token for coordinator %s is too short (at least 16 characters)",
+                   k->str);
+            free(tok);
+            continue;
+        }
+        for (j = 0; j < c->admin.ntokens; j++) {
+            if (!strcmp(c->admin.coordinator_tokens[j].token, tok)) {
+                err_at(L, v, "token for coordinator %s is the same as %s's", k->str,
+                       c->admin.coordinator_tokens[j].id);
+                break;
+            }
+        }
+        c->admin.coordinator_tokens[c->admin.ntokens].id = strdup(k->str);
+        c->admin.coordinator_tokens[c->admin.ntokens].token = tok;
+        c->admin.ntokens++;
+    }
+}
+
+static void set_phones(struct cload *L, const struct ynode *n, const char *name)
+{
+    struct config *c = L->c;
+    size_t i, j;
+
+    if (ynode_is_null(n))
+        return;
+    if (n->kind != YNODE_SEQ) {
+        err_at(L, n, "%s must be a list of E.164 numbers", name);
+        return;
+    }
+    c->provider.pool = calloc(n->nkids + 1, sizeof(char *));
+    if (!c->provider.pool) {
+        err_at(L, n, "%s: out of memory", name);
+        return;
+    }
+    for (i = 0; i < n->nkids; i++) {
+        const char *why;
+        char *v = scalar(L, n->kids[i], name);
+
+        if (!v)
+            continue;
+        if (parse_e164(v, &why)) {
+            err_at(L, n->kids[i], "%s: %s", name, why);
+            free(v);
+            continue;
+        }
+        for (j = 0; j < c->provider.npool; j++) {
+            if (!strcmp(c->provider.pool[j], v)) {
+                err_at(L, n->kids[i], "%s: %s is listed twice", name, v);
+                break;
+            }
+        }
+        c->provider.pool[c->provider.npool++] = v;
+    }
+}
+
+/* Parses one value per its row. Takes the scalar text where the type has one. */
+static void set_value(struct cload *L, const struct ckey *k, const struct ynode *n)
+{
+    struct config *c = L->c;
+    char *base = (char *)c;
+    const char *why;
+    char *v;
+
+    if (k->type == CT_TOKENS) {
+        set_tokens(L, n, k->name);
+        return;
+    }
+    if (k->type == CT_PHONES) {
+        set_phones(L, n, k->name);
+        return;
+    }
+    v = scalar(L, n, k->name);
+    if (!v)
+        return;
+    switch (k->type) {
+    case CT_STR:
+        free(*(char **)(base + k->off));
+        *(char **)(base + k->off) = v;
+        return;
+    case CT_SECRET:
+        if (!*v) {
+            err_at(L, n, "%s is empty", k->name);
+            break;
+        }
+        free(*(char **)(base + k->off));
+        *(char **)(base + k->off) = v;
+        return;
+    case CT_SID:
+        if (strlen(v) != 34 || strncmp(v, "AC", 2) || !is_hex(v + 2, 32)) {
+            err_at(L, n, "%s must be AC followed by 32 hex digits, as in the Twilio console",
+                   k->name);
+            break;
+        }
+        free(*(char **)(base + k->off));
+        *(char **)(base + k->off) = v;
+        return;
+    case CT_LISTEN:
+        if (parse_listen(v, c->listen_host, sizeof(c->listen_host), &c->listen_port, 1, &why))
+            err_at(L, n, "%s: %s", k->name, why);
+        break;
+    case CT_URL:
+        set_url(L, n, k->name, v, (char **)(base + k->off));
+        return;
+    case CT_PATH:
+        if (!*v) {
+            err_at(L, n, "%s is empty", k->name);
+            break;
+        }
+        free(*(char **)(base + k->off));
+        *(char **)(base + k->off) = config_resolve_path(c->dir, v);
+        break;
+    case CT_PHONE:
+        if (parse_e164(v, &why)) {
+            err_at(L, n, "%s: %s", k->name, why);
+            break;
+        }
+        free(*(char **)(base + k->off));
+        *(char **)(base + k->off) = v;
+        return;
+    case CT_DURATION: {
+        int64_t ms;
+        if (parse_duration(v, &ms, &why)) {
+            err_at(L, n, "%s: %s", k->name, why);
+            break;
+        }
+        if (ms < k->min || ms > k->max) {
+            char lim[96];
+            snprintf(lim, sizeof(lim), "between %llds and %llds", k->min / 1000, k->max / 1000);
+            err_at(L, n, "%s must be %s", k->name, lim);
+            break;
+        }
+        *(int64_t *)(base + k->off) = ms;
+        break;
+    }
+    case CT_INT: {
+        long long x;
+        if (parse_int(v, k->min, k->max, &x, &why)) {
+            char lim[96];
+            snprintf(lim, sizeof(lim), "a whole number from %lld to %lld", k->min, k->max);
+            err_at(L, n, "%s must be %s", k->name, lim);
+            break;
+        }
+        *(long long *)(base + k->off) = x;
+        break;
+    }
+    case CT_KIND:
+        if (!strcmp(v, "twilio"))
+            c->provider.kind = PROVIDER_TWILIO;
+        else if (!strcmp(v, "telnyx"))
+            c->provider.kind = PROVIDER_TELNYX;
+        else
+            err_at(L, n, "%s must be twilio or telnyx, not \"%s\"", k->name, v);
+        break;
+    case CT_LEVEL:
+        if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error")) {
+            err_at(L, n, "%s must be debug, info, warn or error", k->name);
+            break;
+        }
+        free(*(char **)(base + k->off));
+        *(char **)(base + k->off) = v;
+        return;
+    case CT_SECTION:
+    case CT_TOKENS:
+    case CT_PHONES:
+        break;
+    }
+    free(v);
+}
+
+static void walk(struct cload *L, const struct ynode *map, const char *prefix)
+{
+    size_t i;
+
+    for (i = 0; i < YMAP_PAIRS(map); i++) {
+        const struct ynode *kn = YMAP_KEY(map, i), *vn = YMAP_VAL(map, i);
+        char name[256];
+        const struct ckey *k;
+
+        snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", kn->str);
+        k = find_key(name);
+        if (!k) {
+            err_at(L, kn, "unknown key \"%s\"", name);
+            continue;
+        }
+        L->seen[k - keys] = 1;
+        if (k->type == CT_SECTION) {
+            if (vn->kind != YNODE_MAP) {
+                if (!ynode_is_null(vn))
+                    err_at(L, vn, "%s must be a mapping", name);
+                continue;
+            }
+            walk(L, vn, name);
+            continue;
+        }
+        set_value(L, k, vn);
+    }
+}
+
+/* The provider kind is needed before provider-specific keys are judged. */
+static void check_provider_keys(struct cload *L, const struct ynode *root)
+{
+    const struct ynode *prov = ymap_get(root, "provider");
+    size_t i;
+
+    for (i = 0; i < NKEYS; i++) {
+        const struct ckey *k = &keys[i];
+        const struct ynode *n;
+
+        if (k->provider == ANY_PROVIDER || k->provider == (int)L->c->provider.kind)
+            continue;
+        n = ymap_get(prov, k->name + strlen("provider."));
+        if (n)
+            err_at(L, n, "%s is not used with provider.kind %s", k->name,
+                   L->c->provider.kind == PROVIDER_TWILIO ? "twilio" : "telnyx");
+    }
+}
+
+static void apply_defaults(struct cload *L)
+{
+    struct config *c = L->c;
+    size_t i;
+
+    for (i = 0; i < NKEYS; i++) {
+        const struct ckey *k = &keys[i];
+        struct ynode fake = {.kind = YNODE_SCALAR, .plain = 1};
+
+        if (L->seen[i] || k->type == CT_SECTION)
+            continue;
+        if (k->provider != ANY_PROVIDER && k->provider != (int)c->provider.kind)
+            continue;
+        if (!k->def) {
+            if (!strcmp(k->name, "provider.api_base")) {
+                fake.str = c->provider.kind == PROVIDER_TWILIO ? "https://api.twilio.com"
+                                                                : "https://api.telnyx.com";
+                fake.len = strlen(fake.str);
+                set_value(L, k, &fake);
+                continue;
+            }
+            err_at(L, NULL, "missing required key %s", k->name);
+            continue;
+        }
+        if (k->type == CT_TOKENS || k->type == CT_PHONES)
+            continue;
+        fake.str = (char *)k->def;
+        fake.len = strlen(k->def);
+        set_value(L, k, &fake);
+    }
+}
+
+static void check_meaning(struct cload *L)
+{
+    struct config *c = L->c;
+    size_t i;
+
+    if (c->provider.kind == PROVIDER_TELNYX)
+        err_at(L, NULL, "provider.kind telnyx is not available in this version of peerline");
+    for (i = 0; c->provider.line_number && i < c->provider.npool; i++)
+        if (!strcmp(c->provider.pool[i], c->provider.line_number))
+            err_at(L, NULL, "provider.pool must not contain the line number %s",
+                   c->provider.line_number);
+    if (c->retry.first_delay > c->retry.max_delay)
+        err_at(L, NULL, "retry.first_delay must not exceed retry.max_delay");
+}
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *d;
+
+    if (!slash)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    d = malloc((size_t)(slash - path) + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, path, (size_t)(slash - path));
+    d[slash - path] = '\0';
+    return d;
+}
+
+struct config *config_load(const char *path, char *(*getenv_fn)(const char *), struct diag *d)
+{
+    struct cload L = {.d = d, .file = path, .getenv_fn = getenv_fn ? getenv_fn : getenv};
+    struct ynode *root = NULL;
+    size_t before = diag_count(d);
+
+    L.c = calloc(1, sizeof(struct config));
+    if (!L.c)
+        goto fail;
+    L.c->path = strdup(path);
+    L.c->dir = dir_of(path);
+    if (!L.c->path || !L.c->dir)
+        goto fail;
+    root = ytree_load(path, CONFIG_MAX_BYTES, d);
+    if (diag_count(d) > before)
+        goto fail;
+    if (!root || root->kind != YNODE_MAP) {
+        diag_add(d, path, root ? root->line : 0, root ? root->col : 0,
+                 "the config must be a mapping of keys (see README: Configuration)");
+        goto fail;
+    }
+    walk(&L, root, "");
+    check_provider_keys(&L, root);
+    apply_defaults(&L);
+    check_meaning(&L);
+    if (L.errors || diag_count(d) > before)
+        goto fail;
+    ytree_free(root);
+    return L.c;
+fail:
+    ytree_free(root);
+    config_free(L.c);
+    return NULL;
+}
+
+void config_free(struct config *c)
+{
+    size_t i;
+
+    if (!c)
+        return;
+    free(c->path);
+    free(c->dir);
+    free(c->public_url);
+    free(c->database);
+    free(c->roster);
+    free(c->log_level);
+    free(c->provider.account_sid);
+    free(c->provider.auth_token);
+    free(c->provider.api_key);
+    free(c->provider.public_key);
+    free(c->provider.messaging_profile_id);
+    free(c->provider.api_base);
+    free(c->provider.line_number);
+    for (i = 0; i < c->provider.npool; i++)
+        free(c->provider.pool[i]);
+    free(c->provider.pool);
+    free(c->admin.token);
+    for (i = 0; i < c->admin.ntokens; i++) {
+        free(c->admin.coordinator_tokens[i].id);
+        free(c->admin.coordinator_tokens[i].token);
+    }
+    free(c->admin.coordinator_tokens);
+    free(c);
+}
+
+int config_is_own_number(const struct config *c, const char *number)
+{
+    size_t i;
+
+    if (!number)
+        return 0;
+    if (c->provider.line_number && !strcmp(c->provider.line_number, number))
+        return 1;
+    for (i = 0; i < c->provider.npool; i++)
+        if (!strcmp(c->provider.pool[i], number))
+            return 1;
+    return 0;
+}

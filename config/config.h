@@ -1,0 +1,92 @@
+/*
+ * config.h - peerline.yaml, the operator's file (SPEC section 3.1).
+ *
+ * One declarative table in config.c lists every key with its type, bounds
+ * and default; nothing else in peerline reads configuration lazily. The
+ * loader reports every problem it finds (unknown keys included) into a diag
+ * and returns a config only when there were none.
+ */
+#ifndef PEERLINE_CONFIG_H
+#define PEERLINE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct diag;
+
+enum provider_kind { PROVIDER_TWILIO, PROVIDER_TELNYX };
+
+struct config_token {
+    char *id;    /* roster coordinator id */
+    char *token; /* bearer token */
+};
+
+struct config {
+    char *path;        /* the file as given */
+    char *dir;         /* its directory; relative paths resolve against it */
+
+    char listen_host[256];
+    int listen_port;
+    char *public_url;  /* without trailing '/' */
+    char *database;    /* resolved path */
+    char *roster;      /* resolved path */
+    char *log_level;   /* debug | info | warn | error */
+
+    struct {
+        enum provider_kind kind;
+        char *account_sid;
+        char *auth_token;
+        char *api_key;              /* telnyx */
+        char *public_key;           /* telnyx */
+        char *messaging_profile_id; /* telnyx */
+        char *api_base;             /* without trailing '/' */
+        char *line_number;
+        char **pool;
+        size_t npool;
+        long long send_rate;        /* segments/s per sending number; 0 = no pacing */
+    } provider;
+
+    struct {
+        char *token;
+        struct config_token *coordinator_tokens;
+        size_t ntokens;
+    } admin;
+
+    struct { /* all in milliseconds */
+        int64_t offer_timeout, queue_update, max_wait, idle_timeout, peer_silence,
+            rematch_window, cooldown;
+    } timers;
+
+    struct {
+        long long message_days;
+    } retention;
+
+    struct { /* outbound send retries (SPEC section 6) */
+        long long max_attempts;
+        int64_t first_delay, max_delay; /* ms: backoff doubles from first to max */
+        int64_t max_age;                /* ms: a text older than this is given up */
+        int64_t request_timeout;        /* ms: one HTTP call to the provider */
+        long long concurrency;          /* provider calls in flight at once */
+    } retry;
+
+    struct {
+        long long connection_limit;     /* simultaneous HTTP connections */
+        int64_t connection_timeout;     /* ms idle before a connection is dropped */
+    } http;
+};
+
+/*
+ * Loads `path`. ${VAR} references are resolved with getenv_fn (NULL:
+ * getenv). Returns NULL when anything was wrong; every problem is in `d`.
+ * Free with config_free().
+ */
+struct config *config_load(const char *path, char *(*getenv_fn)(const char *), struct diag *d);
+void config_free(struct config *c);
+
+/* 1 when `number` is the line number or one of the pool numbers. */
+int config_is_own_number(const struct config *c, const char *number);
+
+/* Resolves `rel` against `dir` unless absolute. Returns malloc'd text or NULL. */
+char *config_resolve_path(const char *dir, const char *rel);
+
+#endif

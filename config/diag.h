@@ -1,0 +1,31 @@
+/*
+ * diag.h - a list of problems found in files, each "FILE:LINE:COL: message".
+ *
+ * Loaders add every problem they find and keep going, so a coordinator sees
+ * all of them at once (`peerline check`), not one per run.
+ */
+#ifndef PEERLINE_DIAG_H
+#define PEERLINE_DIAG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct diag;
+
+struct diag *diag_new(void);
+void diag_free(struct diag *d);
+
+/*
+ * Records one problem. line/col are 1-based; line 0 means the whole file
+ * ("FILE: message"). file may be NULL ("-"). Never fails: if memory runs out
+ * the problem is still counted and printed as "out of memory".
+ */
+void diag_add(struct diag *d, const char *file, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+size_t diag_count(const struct diag *d);
+/* The i-th problem, formatted. Valid until the next diag_add or diag_free. */
+const char *diag_get(const struct diag *d, size_t i);
+void diag_print(const struct diag *d, FILE *out);
+
+#endif

@@ -1,0 +1,737 @@
+/*
+ * roster.c - loads roster.yaml into a struct roster (see roster.h).
+ *
+ * Three passes, as in OpenSMTPD's parse.y: the YAML tree (yamltree.c), a
+ * walk that checks each value where it stands (type, form, unknown keys), and
+ * a pass over the whole that checks meaning (duplicates, references, at least
+ * one on-call coordinator). Every problem is reported with its line and
+ * column; the roster is returned only when there were none.
+ */
+#include "roster.h"
+#include "diag.h"
+#include "parse.h"
+#include "tz.h"
+#include "yamltree.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rload {
+    struct roster *r;
+    struct diag *d;
+    const char *file;
+    const char *zoneinfo;
+    int errors;
+};
+
+static void rerr(struct rload *L, const struct ynode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void rerr(struct rload *L, const struct ynode *n, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    diag_add(L->d, L->file, n ? n->line : 0, n ? n->col : 0, "%s", msg);
+    L->errors++;
+}
+
+/* Checks that every key of `map` is in the NULL-terminated `allowed`. */
+static void only_keys(struct rload *L, const struct ynode *map, const char *what,
+                      const char *const *allowed)
+{
+    size_t i, j;
+
+    for (i = 0; i < YMAP_PAIRS(map); i++) {
+        const struct ynode *k = YMAP_KEY(map, i);
+        for (j = 0; allowed[j]; j++)
+            if (!strcmp(allowed[j], k->str))
+                break;
+        if (!allowed[j])
+            rerr(L, k, "unknown key \"%s\" in %s", k->str, what);
+    }
+}
+
+/* A non-empty scalar, or NULL with a diagnostic (at `at` when n is missing). */
+static const char *need_str(struct rload *L, const struct ynode *map, const char *key,
+                            const char *what)
+{
+    const struct ynode *n = ymap_get(map, key);
+
+    if (!n || ynode_is_null(n)) {
+        rerr(L, n ? n : map, "%s: missing %s", what, key);
+        return NULL;
+    }
+    if (n->kind != YNODE_SCALAR || n->len == 0) {
+        rerr(L, n, "%s: %s must be a single value", what, key);
+        return NULL;
+    }
+    return n->str;
+}
+
+static const struct ynode *opt_seq(struct rload *L, const struct ynode *map, const char *key,
+                                   const char *what)
+{
+    const struct ynode *n = ymap_get(map, key);
+
+    if (!n || ynode_is_null(n))
+        return NULL;
+    if (n->kind != YNODE_SEQ) {
+        rerr(L, n, "%s: %s must be a list, e.g. [a, b]", what, key);
+        return NULL;
+    }
+    return n;
+}
+
+static int opt_bool(struct rload *L, const struct ynode *map, const char *key, int def)
+{
+    const struct ynode *n = ymap_get(map, key);
+    const char *why;
+    int v;
+
+    if (!n)
+        return def;
+    if (n->kind != YNODE_SCALAR || parse_bool(n->str, &v, &why)) {
+        rerr(L, n, "%s must be true or false", key);
+        return def;
+    }
+    return v;
+}
+
+static int valid_id(const char *s)
+{
+    size_t i;
+
+    if (!*s || strlen(s) > 32)
+        return 0;
+    for (i = 0; s[i]; i++)
+        if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '_' &&
+            s[i] != '-')
+            return 0;
+    return 1;
+}
+
+static char *lower_dup(const char *s)
+{
+    char *d = strdup(s), *p;
+
+    if (d)
+        for (p = d; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    return d;
+}
+
+static const struct tz *zone(struct rload *L, const struct ynode *n)
+{
+    struct roster *r = L->r;
+    struct tz **zs, *z;
+    char err[256];
+    size_t i;
+
+    for (i = 0; i < r->nzones; i++)
+        if (!strcmp(tz_name(r->zones[i]), n->str))
+            return r->zones[i];
+    z = tz_load(n->str, L->zoneinfo, err, sizeof(err));
+    if (!z) {
+        rerr(L, n, "%s (use an IANA name such as America/New_York)", err);
+        return NULL;
+    }
+    zs = realloc(r->zones, (r->nzones + 1) * sizeof(*zs));
+    if (!zs) {
+        tz_free(z);
+        rerr(L, n, "out of memory");
+        return NULL;
+    }
+    zs[r->nzones++] = z;
+    r->zones = zs;
+    return z;
+}
+
+static int lang_intern(struct rload *L, const struct ynode *n)
+{
+    struct roster *r = L->r;
+    size_t i, len = n->len;
+
+    if (n->kind != YNODE_SCALAR || len < 2 || len > 3) {
+        rerr(L, n, "language must be a 2- or 3-letter code such as en or es");
+        return -1;
+    }
+    for (i = 0; i < len; i++) {
+        if (!islower((unsigned char)n->str[i])) {
+            rerr(L, n, "language must be a lower-case code such as en or es");
+            return -1;
+        }
+    }
+    for (i = 0; i < r->nlangs; i++)
+        if (!strcmp(r->langs[i], n->str))
+            return (int)i;
+    if (r->nlangs == ROSTER_LANG_MAX) {
+        rerr(L, n, "too many languages (at most %d)", ROSTER_LANG_MAX);
+        return -1;
+    }
+    r->langs[r->nlangs] = strdup(n->str);
+    if (!r->langs[r->nlangs]) {
+        rerr(L, n, "out of memory");
+        return -1;
+    }
+    return (int)r->nlangs++;
+}
+
+static void load_topics(struct rload *L, const struct ynode *seq)
+{
+    static const char *const allowed[] = {"id", "label", "keywords", NULL};
+    struct roster *r = L->r;
+    size_t i, j;
+
+    r->topics = calloc(seq->nkids + 1, sizeof(*r->topics));
+    if (!r->topics) {
+        rerr(L, seq, "out of memory");
+        return;
+    }
+    for (i = 0; i < seq->nkids; i++) {
+        const struct ynode *t = seq->kids[i], *kw;
+        struct roster_topic *rt = &r->topics[r->ntopics];
+        const char *id, *label;
+
+        if (t->kind != YNODE_MAP) {
+            rerr(L, t, "each topic must be a mapping with id, label and keywords");
+            continue;
+        }
+        only_keys(L, t, "topic", allowed);
+        id = need_str(L, t, "id", "topic");
+        if (!id)
+            continue;
+        if (!valid_id(id)) {
+            rerr(L, ymap_get(t, "id"), "topic id \"%s\" must be lower-case letters, digits, _ or -",
+                 id);
+            continue;
+        }
+        if (roster_topic_index(r, id) >= 0) {
+            rerr(L, ymap_get(t, "id"), "duplicate topic id \"%s\"", id);
+            continue;
+        }
+        label = ymap_get(t, "label") ? need_str(L, t, "label", "topic") : id;
+        rt->id = strdup(id);
+        rt->label = strdup(label ? label : id);
+        kw = opt_seq(L, t, "keywords", "topic");
+        if (kw) {
+            rt->keywords = calloc(kw->nkids + 1, sizeof(char *));
+            for (j = 0; rt->keywords && j < kw->nkids; j++) {
+                const struct ynode *k = kw->kids[j];
+                long long dummy;
+                const char *why;
+
+                if (k->kind != YNODE_SCALAR || k->len == 0) {
+                    rerr(L, k, "a keyword must be a word");
+                    continue;
+                }
+                if (!parse_int(k->str, 0, 1000000, &dummy, &why)) {
+                    rerr(L, k, "keyword \"%s\" is a number; numbers are menu choices", k->str);
+                    continue;
+                }
+                rt->keywords[rt->nkeywords++] = lower_dup(k->str);
+            }
+        }
+        r->ntopics++;
+    }
+    r->general = roster_topic_index(r, "general");
+}
+
+static void check_keywords(struct rload *L, const struct ynode *seq)
+{
+    struct roster *r = L->r;
+    size_t a, b, i, j;
+
+    for (a = 0; a < r->ntopics; a++)
+        for (i = 0; i < r->topics[a].nkeywords; i++)
+            for (b = a; b < r->ntopics; b++)
+                for (j = (a == b ? i + 1 : 0); j < r->topics[b].nkeywords; j++)
+                    if (!strcmp(r->topics[a].keywords[i], r->topics[b].keywords[j]))
+                        rerr(L, seq->kids[b], "keyword \"%s\" is used by topics %s and %s",
+                             r->topics[a].keywords[i], r->topics[a].id, r->topics[b].id);
+}
+
+static void load_shifts(struct rload *L, const struct ynode *seq, struct roster_peer *p)
+{
+    static const char *const allowed[] = {"days", "start", "end", NULL};
+    size_t i, j;
+
+    p->shifts = calloc(seq->nkids + 1, sizeof(*p->shifts));
+    if (!p->shifts) {
+        rerr(L, seq, "out of memory");
+        return;
+    }
+    for (i = 0; i < seq->nkids; i++) {
+        const struct ynode *s = seq->kids[i], *days, *n;
+        struct roster_shift sh = {0};
+        const char *why;
+        int ok = 1;
+
+        if (s->kind != YNODE_MAP) {
+            rerr(L, s, "each shift must be a mapping with days, start and end");
+            continue;
+        }
+        only_keys(L, s, "shift", allowed);
+        days = ymap_get(s, "days");
+        if (!days || days->kind != YNODE_SEQ || days->nkids == 0) {
+            rerr(L, days ? days : s, "shift: days must be a list such as [mon, wed, fri]");
+            ok = 0;
+        }
+        for (j = 0; days && days->kind == YNODE_SEQ && j < days->nkids; j++) {
+            int wd;
+            if (days->kids[j]->kind != YNODE_SCALAR ||
+                parse_weekday(days->kids[j]->str, &wd, &why)) {
+                rerr(L, days->kids[j], "%s", "day must be one of mon, tue, wed, thu, fri, sat, sun");
+                ok = 0;
+                continue;
+            }
+            sh.days |= (uint8_t)(1u << wd);
+        }
+        n = ymap_get(s, "start");
+        if (!n || n->kind != YNODE_SCALAR || parse_hhmm(n->str, &sh.start, &why)) {
+            rerr(L, n ? n : s, "shift start: %s",
+                 n ? "time must be HH:MM in 24-hour form, e.g. \"18:00\"" : "missing");
+            ok = 0;
+        }
+        n = ymap_get(s, "end");
+        if (!n || n->kind != YNODE_SCALAR || parse_hhmm(n->str, &sh.end, &why)) {
+            rerr(L, n ? n : s, "shift end: %s",
+                 n ? "time must be HH:MM in 24-hour form, e.g. \"23:30\"" : "missing");
+            ok = 0;
+        }
+        if (ok && sh.start == sh.end) {
+            rerr(L, n, "shift end equals its start; a shift needs a length");
+            ok = 0;
+        }
+        if (ok)
+            p->shifts[p->nshifts++] = sh;
+    }
+}
+
+static void load_peer(struct rload *L, const struct ynode *m, struct roster_peer *p)
+{
+    static const char *const allowed[] = {"id",        "name",         "phone",
+                                          "topics",    "languages",    "max_conversations",
+                                          "timezone",  "shifts",       "trained_until",
+                                          "crisis_trained", "voice",   NULL};
+    struct roster *r = L->r;
+    const struct ynode *n, *seq;
+    const char *s, *why;
+    size_t i, j;
+
+    only_keys(L, m, "peer", allowed);
+    if ((s = need_str(L, m, "id", "peer"))) {
+        if (!valid_id(s))
+            rerr(L, ymap_get(m, "id"), "peer id \"%s\" must be lower-case letters, digits, _ or -",
+                 s);
+        p->id = strdup(s);
+    }
+    if ((s = need_str(L, m, "name", "peer"))) {
+        if (strlen(s) > 24 || strpbrk(s, "0123456789+@"))
+            rerr(L, ymap_get(m, "name"),
+                 "peer name must be a first name (texters see it): no digits, at most 24 letters");
+        p->name = strdup(s);
+    }
+    if ((s = need_str(L, m, "phone", "peer"))) {
+        if (parse_e164(s, &why))
+            rerr(L, ymap_get(m, "phone"), "peer phone: %s", why);
+        p->phone = strdup(s);
+    }
+    seq = opt_seq(L, m, "topics", "peer");
+    if (!seq || seq->nkids == 0) {
+        rerr(L, ymap_get(m, "topics") ? ymap_get(m, "topics") : m,
+             "peer %s has no topics; list at least one topic id", p->id ? p->id : "?");
+    } else {
+        p->topics = calloc(seq->nkids, sizeof(int));
+        for (i = 0; p->topics && i < seq->nkids; i++) {
+            const struct ynode *t = seq->kids[i];
+            int ti = t->kind == YNODE_SCALAR ? roster_topic_index(r, t->str) : -1;
+            if (ti < 0) {
+                rerr(L, t, "unknown topic \"%s\"", t->kind == YNODE_SCALAR ? t->str : "?");
+                continue;
+            }
+            for (j = 0; j < p->ntopics; j++)
+                if (p->topics[j] == ti)
+                    break;
+            if (j < p->ntopics) {
+                rerr(L, t, "topic \"%s\" is listed twice", t->str);
+                continue;
+            }
+            p->topics[p->ntopics++] = ti;
+        }
+    }
+    seq = opt_seq(L, m, "languages", "peer");
+    if (seq && seq->nkids == 0)
+        rerr(L, seq, "peer languages must not be empty (default is [en])");
+    for (i = 0; seq && i < seq->nkids; i++) {
+        int li = lang_intern(L, seq->kids[i]);
+        if (li >= 0)
+            p->langs |= 1ull << li;
+    }
+    if (!ymap_get(m, "languages"))
+        p->langs = 1; /* langs[0] is "en" */
+    p->max_conversations = 1;
+    if ((n = ymap_get(m, "max_conversations"))) {
+        long long v;
+        if (n->kind != YNODE_SCALAR || parse_int(n->str, 1, 20, &v, &why))
+            rerr(L, n, "max_conversations must be a whole number from 1 to 20");
+        else
+            p->max_conversations = (int)v;
+    }
+    p->tz = r->tz;
+    if ((n = ymap_get(m, "timezone"))) {
+        if (n->kind != YNODE_SCALAR)
+            rerr(L, n, "timezone must be an IANA name such as America/Chicago");
+        else
+            p->tz = zone(L, n);
+    }
+    if ((seq = opt_seq(L, m, "shifts", "peer")))
+        load_shifts(L, seq, p);
+    p->trained_until = INT64_MAX;
+    if ((n = ymap_get(m, "trained_until"))) {
+        if (n->kind != YNODE_SCALAR || parse_date(n->str, &p->trained_until, &why))
+            rerr(L, n, "trained_until: %s", n->kind == YNODE_SCALAR ? why : "must be a date");
+    }
+    p->crisis_trained = opt_bool(L, m, "crisis_trained", 0);
+    p->voice = opt_bool(L, m, "voice", 0);
+}
+
+static void load_coordinator(struct rload *L, const struct ynode *m, struct roster_coordinator *c)
+{
+    static const char *const allowed[] = {"id", "name", "phone", "on_call", NULL};
+    const char *s, *why;
+
+    only_keys(L, m, "coordinator", allowed);
+    if ((s = need_str(L, m, "id", "coordinator"))) {
+        if (!valid_id(s))
+            rerr(L, ymap_get(m, "id"),
+                 "coordinator id \"%s\" must be lower-case letters, digits, _ or -", s);
+        c->id = strdup(s);
+    }
+    if ((s = need_str(L, m, "name", "coordinator")))
+        c->name = strdup(s);
+    if ((s = need_str(L, m, "phone", "coordinator"))) {
+        if (parse_e164(s, &why))
+            rerr(L, ymap_get(m, "phone"), "coordinator phone: %s", why);
+        c->phone = strdup(s);
+    }
+    c->on_call = opt_bool(L, m, "on_call", 0);
+}
+
+static int cmp_peer_phone(const void *a, const void *b)
+{
+    const struct roster_peer *x = *(const struct roster_peer *const *)a;
+    const struct roster_peer *y = *(const struct roster_peer *const *)b;
+    return strcmp(x->phone, y->phone);
+}
+
+static int cmp_coord_phone(const void *a, const void *b)
+{
+    const struct roster_coordinator *x = *(const struct roster_coordinator *const *)a;
+    const struct roster_coordinator *y = *(const struct roster_coordinator *const *)b;
+    return strcmp(x->phone, y->phone);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Meaning across entries: duplicates and the on-call rule. Needs positions. */
+static void check_whole(struct rload *L, const struct ynode *root)
+{
+    struct roster *r = L->r;
+    const struct ynode *peers = ymap_get(root, "peers"), *coords = ymap_get(root, "coordinators");
+    size_t i, j;
+    int on_call = 0;
+
+    for (i = 0; i < r->npeers; i++) {
+        for (j = 0; j < i; j++) {
+            if (r->peers[i].id && r->peers[j].id && !strcmp(r->peers[i].id, r->peers[j].id))
+                rerr(L, ymap_get(peers->kids[i], "id"), "duplicate peer id \"%s\"",
+                     r->peers[i].id);
+            if (r->peers[i].phone && r->peers[j].phone &&
+                !strcmp(r->peers[i].phone, r->peers[j].phone))
+                rerr(L, ymap_get(peers->kids[i], "phone"),
+                     "duplicate phone: peers %s and %s have the same number",
+                     r->peers[j].id ? r->peers[j].id : "?", r->peers[i].id ? r->peers[i].id : "?");
+        }
+    }
+    for (i = 0; i < r->ncoordinators; i++) {
+        on_call |= r->coordinators[i].on_call;
+        for (j = 0; j < i; j++) {
+            if (r->coordinators[i].id && r->coordinators[j].id &&
+                !strcmp(r->coordinators[i].id, r->coordinators[j].id))
+                rerr(L, ymap_get(coords->kids[i], "id"), "duplicate coordinator id \"%s\"",
+                     r->coordinators[i].id);
+            if (r->coordinators[i].phone && r->coordinators[j].phone &&
+                !strcmp(r->coordinators[i].phone, r->coordinators[j].phone))
+                rerr(L, ymap_get(coords->kids[i], "phone"),
+                     "duplicate phone: coordinators %s and %s have the same number",
+                     r->coordinators[j].id ? r->coordinators[j].id : "?",
+                     r->coordinators[i].id ? r->coordinators[i].id : "?");
+        }
+    }
+    if (!on_call)
+        rerr(L, coords ? coords : root,
+             "no coordinator is on_call: at least one must receive safety alerts");
+    for (i = 0; i < r->nblocked; i++) {
+        const struct ynode *bn = ymap_get(root, "blocked")->kids[i];
+        for (j = 0; j < r->npeers; j++)
+            if (r->peers[j].phone && !strcmp(r->peers[j].phone, r->blocked[i]))
+                rerr(L, bn, "blocked number belongs to peer %s", r->peers[j].id);
+        for (j = 0; j < i; j++)
+            if (!strcmp(r->blocked[i], r->blocked[j]))
+                rerr(L, bn, "blocked number %s is listed twice", r->blocked[i]);
+    }
+}
+
+static void build_indexes(struct rload *L)
+{
+    struct roster *r = L->r;
+    size_t i;
+
+    r->peers_by_phone = calloc(r->npeers + 1, sizeof(*r->peers_by_phone));
+    r->coords_by_phone = calloc(r->ncoordinators + 1, sizeof(*r->coords_by_phone));
+    r->blocked_sorted = calloc(r->nblocked + 1, sizeof(char *));
+    if (!r->peers_by_phone || !r->coords_by_phone || !r->blocked_sorted) {
+        rerr(L, NULL, "out of memory");
+        return;
+    }
+    for (i = 0; i < r->npeers; i++)
+        r->peers_by_phone[i] = &r->peers[i];
+    for (i = 0; i < r->ncoordinators; i++)
+        r->coords_by_phone[i] = &r->coordinators[i];
+    memcpy(r->blocked_sorted, r->blocked, r->nblocked * sizeof(char *));
+    qsort(r->peers_by_phone, r->npeers, sizeof(*r->peers_by_phone), cmp_peer_phone);
+    qsort(r->coords_by_phone, r->ncoordinators, sizeof(*r->coords_by_phone), cmp_coord_phone);
+    qsort(r->blocked_sorted, r->nblocked, sizeof(char *), cmp_str);
+}
+
+static void load_root(struct rload *L, const struct ynode *root)
+{
+    static const char *const allowed[] = {"line_name", "timezone",     "topics",
+                                          "peers",     "coordinators", "blocked", NULL};
+    struct roster *r = L->r;
+    const struct ynode *n, *seq;
+    const char *s, *why;
+    size_t i;
+
+    only_keys(L, root, "the roster", allowed);
+    if ((s = need_str(L, root, "line_name", "roster")))
+        r->line_name = strdup(s);
+    n = ymap_get(root, "timezone");
+    if (!n || n->kind != YNODE_SCALAR)
+        rerr(L, n ? n : root, "roster: timezone is required (the line's IANA zone, e.g. "
+                              "America/New_York)");
+    else
+        r->tz = zone(L, n);
+    r->langs[0] = strdup("en");
+    r->nlangs = 1;
+    seq = opt_seq(L, root, "topics", "roster");
+    if (!seq || seq->nkids == 0)
+        rerr(L, seq ? seq : root, "roster: at least one topic is required");
+    else {
+        load_topics(L, seq);
+        check_keywords(L, seq);
+    }
+    if ((seq = opt_seq(L, root, "peers", "roster"))) {
+        r->peers = calloc(seq->nkids + 1, sizeof(*r->peers));
+        for (i = 0; r->peers && i < seq->nkids; i++) {
+            if (seq->kids[i]->kind != YNODE_MAP) {
+                rerr(L, seq->kids[i], "each peer must be a mapping (id, name, phone, ...)");
+                continue;
+            }
+            load_peer(L, seq->kids[i], &r->peers[r->npeers++]);
+        }
+    }
+    seq = opt_seq(L, root, "coordinators", "roster");
+    if (seq) {
+        r->coordinators = calloc(seq->nkids + 1, sizeof(*r->coordinators));
+        for (i = 0; r->coordinators && i < seq->nkids; i++) {
+            if (seq->kids[i]->kind != YNODE_MAP) {
+                rerr(L, seq->kids[i], "each coordinator must be a mapping (id, name, phone)");
+                continue;
+            }
+            load_coordinator(L, seq->kids[i], &r->coordinators[r->ncoordinators++]);
+        }
+    }
+    if ((seq = opt_seq(L, root, "blocked", "roster"))) {
+        r->blocked = calloc(seq->nkids + 1, sizeof(char *));
+        for (i = 0; r->blocked && i < seq->nkids; i++) {
+            n = seq->kids[i];
+            if (n->kind != YNODE_SCALAR || parse_e164(n->str, &why)) {
+                rerr(L, n, "blocked: %s",
+                     n->kind == YNODE_SCALAR ? why : "must be a list of E.164 numbers");
+                continue;
+            }
+            r->blocked[r->nblocked++] = strdup(n->str);
+        }
+    }
+}
+
+struct roster *roster_load(const char *path, const char *zoneinfo, struct diag *d)
+{
+    struct rload L = {.d = d, .file = path, .zoneinfo = zoneinfo};
+    struct ynode *root = NULL;
+    size_t before = diag_count(d);
+
+    L.r = calloc(1, sizeof(struct roster));
+    if (!L.r || !(L.r->path = strdup(path))) {
+        diag_add(d, path, 0, 0, "out of memory");
+        goto fail;
+    }
+    L.r->general = -1;
+    root = ytree_load(path, ROSTER_MAX_BYTES, d);
+    if (diag_count(d) > before)
+        goto fail;
+    if (!root || root->kind != YNODE_MAP) {
+        diag_add(d, path, root ? root->line : 0, root ? root->col : 0,
+                 "the roster must be a mapping (line_name, timezone, topics, peers, ...)");
+        goto fail;
+    }
+    load_root(&L, root);
+    if (!L.errors)
+        check_whole(&L, root);
+    if (!L.errors)
+        build_indexes(&L);
+    if (L.errors || diag_count(d) > before)
+        goto fail;
+    ytree_free(root);
+    return L.r;
+fail:
+    ytree_free(root);
+    roster_free(L.r);
+    return NULL;
+}
+
+void roster_free(struct roster *r)
+{
+    size_t i, j;
+
+    if (!r)
+        return;
+    for (i = 0; i < r->ntopics; i++) {
+        free(r->topics[i].id);
+        free(r->topics[i].label);
+        for (j = 0; j < r->topics[i].nkeywords; j++)
+            free(r->topics[i].keywords[j]);
+        free(r->topics[i].keywords);
+    }
+    free(r->topics);
+    for (i = 0; i < r->npeers; i++) {
+        free(r->peers[i].id);
+        free(r->peers[i].name);
+        free(r->peers[i].phone);
+        free(r->peers[i].topics);
+        free(r->peers[i].shifts);
+    }
+    free(r->peers);
+    for (i = 0; i < r->ncoordinators; i++) {
+        free(r->coordinators[i].id);
+        free(r->coordinators[i].name);
+        free(r->coordinators[i].phone);
+    }
+    free(r->coordinators);
+    for (i = 0; i < r->nblocked; i++)
+        free(r->blocked[i]);
+    free(r->blocked);
+    for (i = 0; i < r->nlangs; i++)
+        free(r->langs[i]);
+    for (i = 0; i < r->nzones; i++)
+        tz_free(r->zones[i]);
+    free(r->zones);
+    free(r->peers_by_phone);
+    free(r->coords_by_phone);
+    free(r->blocked_sorted);
+    free(r->line_name);
+    free(r->path);
+    free(r);
+}
+
+const struct roster_peer *roster_peer_by_phone(const struct roster *r, const char *phone)
+{
+    size_t lo = 0, hi = r->npeers;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(phone, r->peers_by_phone[mid]->phone);
+        if (!c)
+            return r->peers_by_phone[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+const struct roster_coordinator *roster_coordinator_by_phone(const struct roster *r,
+                                                             const char *phone)
+{
+    size_t lo = 0, hi = r->ncoordinators;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(phone, r->coords_by_phone[mid]->phone);
+        if (!c)
+            return r->coords_by_phone[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+int roster_is_blocked(const struct roster *r, const char *phone)
+{
+    return r->nblocked &&
+           bsearch(&phone, r->blocked_sorted, r->nblocked, sizeof(char *), cmp_str) != NULL;
+}
+
+const struct roster_peer *roster_peer_by_id(const struct roster *r, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < r->npeers; i++)
+        if (!strcmp(r->peers[i].id, id))
+            return &r->peers[i];
+    return NULL;
+}
+
+int roster_topic_index(const struct roster *r, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < r->ntopics; i++)
+        if (r->topics[i].id && !strcmp(r->topics[i].id, id))
+            return (int)i;
+    return -1;
+}
+
+int roster_lang_index(const struct roster *r, const char *code)
+{
+    size_t i;
+
+    for (i = 0; i < r->nlangs; i++)
+        if (!strcmp(r->langs[i], code))
+            return (int)i;
+    return -1;
+}
+
+int roster_peer_covers(const struct roster_peer *p, int t)
+{
+    size_t i;
+
+    for (i = 0; i < p->ntopics; i++)
+        if (p->topics[i] == t)
+            return 1;
+    return 0;
+}

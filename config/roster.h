@@ -1,0 +1,101 @@
+/*
+ * roster.h - roster.yaml, the coordinators' file (SPEC section 3.2), as an
+ * immutable snapshot.
+ *
+ * A loaded roster never changes: a reload builds a new one and swaps the
+ * pointer, so the matcher and engine read it without locks. Topic and
+ * language references are resolved to small indices at load time; phone
+ * lookups go through sorted indexes.
+ */
+#ifndef PEERLINE_ROSTER_H
+#define PEERLINE_ROSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct diag;
+struct tz;
+
+#define ROSTER_MAX_BYTES (4u << 20)
+#define ROSTER_LANG_MAX 64 /* distinct language codes per roster */
+
+struct roster_topic {
+    char *id;
+    char *label;
+    char **keywords; /* lower-case */
+    size_t nkeywords;
+};
+
+struct roster_shift {
+    uint8_t days; /* bit d set: the shift starts on weekday d (0 = Sunday) */
+    int start;    /* minutes after local midnight */
+    int end;      /* minutes; end <= start runs past midnight into the next day */
+};
+
+struct roster_peer {
+    char *id;
+    char *name;  /* first name, shown to texters */
+    char *phone; /* E.164 */
+    int *topics; /* indices into roster.topics */
+    size_t ntopics;
+    uint64_t langs; /* bit i: roster.langs[i] */
+    int max_conversations;
+    const struct tz *tz; /* the peer's zone (owned by the roster) */
+    struct roster_shift *shifts;
+    size_t nshifts;
+    int64_t trained_until; /* last day trained, days since epoch; INT64_MAX: no limit */
+    int crisis_trained;
+    int voice;
+};
+
+struct roster_coordinator {
+    char *id;
+    char *name;
+    char *phone;
+    int on_call;
+};
+
+struct roster {
+    char *path;
+    char *line_name;
+    const struct tz *tz;      /* the line's own zone */
+    struct roster_topic *topics;
+    size_t ntopics;
+    int general;              /* index of topic "general", or -1 */
+    char *langs[ROSTER_LANG_MAX]; /* language codes seen; "en" is always langs[0] */
+    size_t nlangs;
+    struct roster_peer *peers;
+    size_t npeers;
+    struct roster_coordinator *coordinators;
+    size_t ncoordinators;
+    char **blocked;
+    size_t nblocked;
+
+    /* private: zone cache and phone indexes */
+    struct tz **zones;
+    size_t nzones;
+    const struct roster_peer **peers_by_phone;
+    const struct roster_coordinator **coords_by_phone;
+    char **blocked_sorted;
+};
+
+/*
+ * Loads and checks `path`; time zones come from `zoneinfo` (NULL: system).
+ * Returns NULL when anything is wrong, with every problem in `d`.
+ */
+struct roster *roster_load(const char *path, const char *zoneinfo, struct diag *d);
+void roster_free(struct roster *r);
+
+const struct roster_peer *roster_peer_by_phone(const struct roster *r, const char *phone);
+const struct roster_peer *roster_peer_by_id(const struct roster *r, const char *id);
+const struct roster_coordinator *roster_coordinator_by_phone(const struct roster *r,
+                                                             const char *phone);
+int roster_is_blocked(const struct roster *r, const char *phone);
+/* Index of topic `id`, or -1. */
+int roster_topic_index(const struct roster *r, const char *id);
+/* Index of language `code`, or -1. */
+int roster_lang_index(const struct roster *r, const char *code);
+/* 1 when the peer covers topic index t itself (not through general). */
+int roster_peer_covers(const struct roster_peer *p, int t);
+
+#endif

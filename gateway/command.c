@@ -1,0 +1,148 @@
+/*
+ * command.c - see command.h.
+ */
+#include "command.h"
+#include "roster.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Copies body trimmed of spaces and trailing . or ! into out (size n). */
+static void trim(const char *body, char *out, size_t n)
+{
+    size_t len;
+
+    while (*body && isspace((unsigned char)*body))
+        body++;
+    len = strlen(body);
+    while (len && (isspace((unsigned char)body[len - 1]) || body[len - 1] == '.' ||
+                   body[len - 1] == '!'))
+        len--;
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, body, len);
+    out[len] = '\0';
+}
+
+static int word_in(const char *w, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcasecmp(w, *list))
+            return 1;
+    return 0;
+}
+
+enum keyword command_keyword(const char *body)
+{
+    static const char *const stop[] = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END",
+                                       "QUIT", "REVOKE",  "OPTOUT",      NULL};
+    static const char *const start[] = {"START", "UNSTOP", "YES", NULL};
+    static const char *const help[] = {"HELP", "INFO", NULL};
+    char w[16];
+
+    if (strlen(body) > 64)
+        return KW_NONE;
+    trim(body, w, sizeof(w));
+    if (word_in(w, stop))
+        return KW_STOP;
+    if (word_in(w, start))
+        return KW_START;
+    if (word_in(w, help))
+        return KW_HELP;
+    if (!strcasecmp(w, "BYE"))
+        return KW_BYE;
+    return KW_NONE;
+}
+
+int command_parse(const char *body, struct command *out)
+{
+    static const struct {
+        const char *word;
+        enum peer_cmd cmd;
+    } words[] = {{"take", CMD_TAKE}, {"pass", CMD_PASS}, {"end", CMD_END}, {"help", CMD_HELP}};
+    char word[24];
+    size_t i, n = 0;
+    const char *p = body, *rest;
+
+    memset(out, 0, sizeof(*out));
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    if (*p != '#')
+        return 0;
+    p++;
+    while (p[n] && !isspace((unsigned char)p[n]) && n < sizeof(word) - 1) {
+        word[n] = (char)tolower((unsigned char)p[n]);
+        n++;
+    }
+    word[n] = '\0';
+    rest = p + n;
+    while (*rest && !isspace((unsigned char)*rest)) /* an over-long word */
+        rest++;
+    trim(rest, out->arg, sizeof(out->arg));
+    out->cmd = CMD_UNKNOWN;
+    for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (!strcmp(word, words[i].word))
+            out->cmd = words[i].cmd;
+    return 1;
+}
+
+int command_menu_choice(const char *body, size_t ntopics)
+{
+    char w[16];
+    char *end;
+    long v;
+
+    if (strlen(body) > 32)
+        return -1;
+    trim(body, w, sizeof(w));
+    if (!w[0] || !isdigit((unsigned char)w[0]))
+        return -1;
+    v = strtol(w, &end, 10);
+    if (*end || v < 1 || (size_t)v > ntopics)
+        return -1;
+    return (int)(v - 1);
+}
+
+static int is_word_char(char c)
+{
+    return isalnum((unsigned char)c) || (unsigned char)c >= 0x80;
+}
+
+/* 1 when phrase occurs in text (both lower-case) with word boundaries around it. */
+static int has_phrase(const char *text, const char *phrase)
+{
+    size_t pl = strlen(phrase);
+    const char *p = text;
+
+    if (!pl)
+        return 0;
+    while ((p = strstr(p, phrase))) {
+        int before = p == text || !is_word_char(p[-1]);
+        int after = !is_word_char(p[pl]);
+        if (before && after)
+            return 1;
+        p++;
+    }
+    return 0;
+}
+
+int command_topic_in_text(const struct roster *r, const char *body)
+{
+    size_t len = strlen(body), i, k;
+    char *low = malloc(len + 1);
+    int found = -1;
+
+    if (!low)
+        return -1;
+    for (i = 0; i <= len; i++)
+        low[i] = (char)tolower((unsigned char)body[i]);
+    for (i = 0; i < r->ntopics && found < 0; i++) {
+        for (k = 0; k < r->topics[i].nkeywords && found < 0; k++)
+            if (has_phrase(low, r->topics[i].keywords[k]))
+                found = (int)i;
+    }
+    free(low);
+    return found;
+}

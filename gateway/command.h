@@ -1,0 +1,53 @@
+/*
+ * command.h - reading what people text: carrier keywords (STOP, HELP, ...),
+ * the texter's BYE, menu choices and topic words, and peers' # commands.
+ *
+ * Pure functions over the message text. Keywords match the whole message,
+ * trimmed, case-insensitive, with trailing "." or "!" forgiven (a person
+ * who writes "Stop." means it).
+ */
+#ifndef PEERLINE_COMMAND_H
+#define PEERLINE_COMMAND_H
+
+#include <stddef.h>
+
+struct roster;
+
+enum keyword {
+    KW_NONE,
+    KW_STOP,  /* STOP STOPALL UNSUBSCRIBE CANCEL END QUIT REVOKE OPTOUT */
+    KW_START, /* START UNSTOP YES: opt back in (only meaningful after an opt-out) */
+    KW_HELP,  /* HELP INFO */
+    KW_BYE,   /* BYE: end the chat, not every text */
+};
+
+enum keyword command_keyword(const char *body);
+
+enum peer_cmd {
+    CMD_NONE,    /* not a # command: text to relay */
+    CMD_TAKE,
+    CMD_PASS,
+    CMD_END,
+    CMD_HELP,
+    CMD_UNKNOWN, /* a #word we do not know: answered with the command list */
+};
+
+struct command {
+    enum peer_cmd cmd;
+    char arg[160]; /* the rest of the line, trimmed (e.g. "#transfer grief") */
+};
+
+/* Parses a peer's message. Returns 1 when it is a # command, 0 otherwise. */
+int command_parse(const char *body, struct command *out);
+
+/* A bare menu number 1..ntopics ("2", " 2. ") -> topic index, else -1. */
+int command_menu_choice(const char *body, size_t ntopics);
+
+/*
+ * The first topic (roster order) one of whose keywords appears in the text as
+ * a word or phrase ("I feel so anxious" -> anxiety), or -1. Topic ids are not
+ * matched: "general" is too common a word to mean a choice.
+ */
+int command_topic_in_text(const struct roster *r, const char *body);
+
+#endif

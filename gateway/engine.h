@@ -1,0 +1,37 @@
+/*
+ * engine.h - the conversation engine: turns stored inputs into state changes
+ * and the texts they cause (SPEC sections 5.1-5.3).
+ *
+ * It runs on one thread with its own store handle. Each input (an inbound
+ * text, a delivery status, a failed relay, an expired offer) is handled in
+ * one transaction together with every outbox row it causes, so a crash at
+ * any moment either did all of it or none, and the input is handled again
+ * after a restart. After the inputs, the matcher runs and offers are made.
+ *
+ * The roster is borrowed: the caller keeps it alive and swaps it only
+ * between engine_run() calls.
+ */
+#ifndef PEERLINE_ENGINE_H
+#define PEERLINE_ENGINE_H
+
+#include <stdint.h>
+
+struct config;
+struct roster;
+struct store;
+
+struct engine;
+
+struct engine *engine_new(const struct config *cfg, struct store *st);
+void engine_free(struct engine *e);
+void engine_set_roster(struct engine *e, const struct roster *r);
+
+/*
+ * Handles everything due at `now` (ms). Sets *next_due to the next time it
+ * needs to run without new input (INT64_MAX: only on input) and *queued to
+ * the number of texts it added to the outbox. Returns 0, or -1 when the
+ * database failed (it is retried at *next_due).
+ */
+int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued);
+
+#endif

@@ -1,0 +1,208 @@
+/*
+ * http.c - see http.h.
+ *
+ * libmicrohttpd calls the access handler several times per request: once
+ * with the headers, then with each piece of the body, then once more with
+ * nothing. A per-request struct (created in the URI log callback, which is
+ * the only place the raw URI is visible) gathers the body under its cap; the
+ * final call dispatches to the handler and queues its response.
+ */
+#include "http.h"
+#include "log.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct http_server {
+    struct MHD_Daemon *d;
+    http_handler_fn fn;
+    void *arg;
+    size_t max_body;
+    int port;
+};
+
+struct req_ctx {
+    char *raw_uri;
+    struct buf body;
+    int too_big;
+};
+
+static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct http_server *s = cls;
+    struct req_ctx *ctx = calloc(1, sizeof(*ctx));
+
+    (void)c;
+    if (!ctx)
+        return NULL;
+    ctx->raw_uri = strdup(uri ? uri : "/");
+    ctx->body.max = s->max_body;
+    return ctx;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    struct req_ctx *ctx = *con_cls;
+
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (!ctx)
+        return;
+    free(ctx->raw_uri);
+    buf_free(&ctx->body);
+    free(ctx);
+    *con_cls = NULL;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, struct http_response *res)
+{
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    size_t len = res->body.len;
+    char *body = buf_take(&res->body);
+
+    r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    if (res->content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+    if (res->header_name && res->header_value)
+        MHD_add_response_header(r, res->header_name, res->header_value);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    ret = MHD_queue_response(c, (unsigned)res->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+void http_text(struct http_response *res, int status, const char *text)
+{
+    res->status = status;
+    res->content_type = "text/plain; charset=utf-8";
+    buf_reset(&res->body);
+    buf_puts(&res->body, text);
+    buf_puts(&res->body, "\n");
+}
+
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **con_cls)
+{
+    struct http_server *s = cls;
+    struct req_ctx *ctx = *con_cls;
+    struct http_response res = {.status = 500, .body = BUF_INIT(0)};
+    struct http_request req;
+    const char *cl;
+
+    (void)version;
+    if (!ctx)
+        return MHD_NO; /* out of memory in uri_logger */
+    if (*upload_data_size) {
+        if (!ctx->too_big && buf_append(&ctx->body, upload_data, *upload_data_size))
+            ctx->too_big = 1;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (!ctx->body.p && !ctx->too_big) {
+        /* First call: headers only. Refuse an announced oversize body unread. */
+        cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > s->max_body) {
+            http_text(&res, 413, "request body too large");
+            return queue(c, &res);
+        }
+        if (buf_append(&ctx->body, "", 0)) /* mark the first call as seen */
+            return MHD_NO;
+        return MHD_YES;
+    }
+    if (ctx->too_big) {
+        http_text(&res, 413, "request body too large");
+        return queue(c, &res);
+    }
+    req.method = method;
+    req.path = url;
+    req.raw_uri = ctx->raw_uri;
+    req.body = ctx->body.p ? ctx->body.p : "";
+    req.body_len = ctx->body.len;
+    req.conn = c;
+    s->fn(s->arg, &req, &res);
+    return queue(c, &res);
+}
+
+struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, void *arg,
+                               char *err, size_t errlen)
+{
+    struct http_server *s = calloc(1, sizeof(*s));
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    char port[8];
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    const union MHD_DaemonInfo *info;
+    int gai;
+
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->fn = fn;
+    s->arg = arg;
+    s->max_body = o->max_body;
+    snprintf(port, sizeof(port), "%d", o->port);
+    gai = getaddrinfo(o->host, port, &hints, &ai);
+    if (gai) {
+        snprintf(err, errlen, "cannot resolve listen address %s: %s", o->host, gai_strerror(gai));
+        goto fail;
+    }
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    flags |= o->thread_per_conn ? MHD_USE_THREAD_PER_CONNECTION : MHD_USE_AUTO;
+    s->d = MHD_start_daemon(
+        flags, (uint16_t)o->port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR,
+        ai->ai_addr, MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED,
+        completed, s, MHD_OPTION_CONNECTION_LIMIT, o->conn_limit ? o->conn_limit : 512u,
+        MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
+    if (!s->d) {
+        snprintf(err, errlen, "cannot listen on %s:%d (in use, or not permitted)", o->host,
+                 o->port);
+        goto fail;
+    }
+    info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : o->port;
+    freeaddrinfo(ai);
+    return s;
+fail:
+    if (ai)
+        freeaddrinfo(ai);
+    free(s);
+    return NULL;
+}
+
+int http_port(const struct http_server *s)
+{
+    return s->port;
+}
+
+void http_stop(struct http_server *s)
+{
+    if (!s)
+        return;
+    MHD_stop_daemon(s->d);
+    free(s);
+}
+
+const char *http_header(const struct http_request *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(const struct http_request *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}

@@ -1,0 +1,66 @@
+/*
+ * http.h - a small HTTP server on libmicrohttpd for the gateway and the
+ * simulator: whole requests in, whole responses out.
+ *
+ * It owns what every endpoint needs and none should repeat: the raw request
+ * URI (signatures cover the query exactly as sent), a hard cap on bodies
+ * (413 before the body is read when Content-Length says so), connection
+ * limits and idle timeouts against slow clients, and bounded header memory.
+ * Handlers run on libmicrohttpd's threads.
+ */
+#ifndef PEERLINE_HTTP_H
+#define PEERLINE_HTTP_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct MHD_Connection;
+
+struct http_request {
+    const char *method;
+    const char *path;    /* without the query */
+    const char *raw_uri; /* path and query exactly as received */
+    const char *body;    /* NUL-terminated for convenience; may contain NULs */
+    size_t body_len;
+    struct MHD_Connection *conn;
+};
+
+struct http_response {
+    int status;
+    const char *content_type; /* static string */
+    struct buf body;
+    const char *header_name;  /* one optional extra header (static strings) */
+    const char *header_value;
+};
+
+typedef void (*http_handler_fn)(void *arg, const struct http_request *req,
+                                struct http_response *res);
+
+struct http_opts {
+    const char *host;    /* numeric address or name */
+    int port;            /* 0: any free port (see http_port) */
+    size_t max_body;     /* bytes; larger bodies get 413 */
+    unsigned conn_limit; /* simultaneous connections */
+    unsigned timeout_s;  /* idle connection timeout */
+    int thread_per_conn; /* 1: one thread per connection (handlers may block) */
+};
+
+struct http_server;
+
+struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, void *arg,
+                               char *err, size_t errlen);
+/* The bound port (useful with port 0). */
+int http_port(const struct http_server *s);
+/* Stops accepting, waits for handlers in progress, frees. */
+void http_stop(struct http_server *s);
+
+/* A request header (case-insensitive name), or NULL. */
+const char *http_header(const struct http_request *r, const char *name);
+/* A decoded query argument, or NULL. */
+const char *http_query(const struct http_request *r, const char *name);
+
+/* Convenience: a plain-text response. */
+void http_text(struct http_response *res, int status, const char *text);
+
+#endif

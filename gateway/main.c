@@ -1,0 +1,140 @@
+/*
+ * main.c - the `peerline` command: picks a subcommand and hands over.
+ *
+ *   peerline serve -c FILE     the gateway (serve.c)
+ *   peerline check -c FILE     validate config and roster (here)
+ *   peerline sim -c FILE       the loopback provider simulator (sim.c)
+ *   peerline version           versions of peerline and its libraries
+ */
+#include "config.h"
+#include "diag.h"
+#include "roster.h"
+#include "serve.h"
+#include "sim.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <yaml.h>
+
+#define PEERLINE_VERSION "0.1.0"
+
+static int usage(FILE *out)
+{
+    fprintf(out, "usage: peerline serve -c FILE     run the gateway in the foreground\n"
+                 "       peerline check -c FILE     validate the config and roster\n"
+                 "       peerline sim -c FILE [--listen HOST:PORT]\n"
+                 "                                  run the loopback Twilio simulator\n"
+                 "       peerline version           print versions\n");
+    return out == stdout ? 0 : 2;
+}
+
+/* Finds "-c FILE" (or --config FILE) in argv. */
+static const char *config_arg(int argc, char **argv)
+{
+    int i;
+
+    for (i = 2; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config"))
+            return argv[i + 1];
+    return NULL;
+}
+
+/* Checks that only -c FILE was given. */
+static int only_config(int argc, char **argv)
+{
+    return argc == 4 && config_arg(argc, argv);
+}
+
+/* Problems that need both files: the roster against the config. */
+static void cross_check(const struct config *c, const struct roster *r, struct diag *d)
+{
+    size_t i, j;
+
+    for (i = 0; i < c->admin.ntokens; i++) {
+        for (j = 0; j < r->ncoordinators; j++)
+            if (!strcmp(r->coordinators[j].id, c->admin.coordinator_tokens[i].id))
+                break;
+        if (j == r->ncoordinators)
+            diag_add(d, c->path, 0, 0,
+                     "admin.coordinator_tokens: %s is not a coordinator id in %s",
+                     c->admin.coordinator_tokens[i].id, r->path);
+    }
+    for (i = 0; i < r->npeers; i++)
+        if (config_is_own_number(c, r->peers[i].phone))
+            diag_add(d, r->path, 0, 0, "peer %s has one of the line's own numbers as phone",
+                     r->peers[i].id);
+    for (i = 0; i < r->ncoordinators; i++)
+        if (config_is_own_number(c, r->coordinators[i].phone))
+            diag_add(d, r->path, 0, 0,
+                     "coordinator %s has one of the line's own numbers as phone",
+                     r->coordinators[i].id);
+}
+
+static int cmd_check(const char *path)
+{
+    struct diag *d = diag_new();
+    struct config *c;
+    struct roster *r = NULL;
+    int rc = 1;
+
+    if (!d)
+        return 1;
+    c = config_load(path, NULL, d);
+    if (c) {
+        r = roster_load(c->roster, NULL, d);
+        if (r)
+            cross_check(c, r, d);
+    }
+    if (diag_count(d)) {
+        diag_print(d, stdout);
+    } else {
+        printf("%s: ok (%zu topics, %zu peers, %zu coordinators, %zu pool numbers)\n", path,
+               r->ntopics, r->npeers, r->ncoordinators, c->provider.npool);
+        rc = 0;
+    }
+    roster_free(r);
+    config_free(c);
+    diag_free(d);
+    return rc;
+}
+
+static int cmd_version(void)
+{
+    printf("peerline %s\n", PEERLINE_VERSION);
+    printf("libmicrohttpd %s\n", MHD_get_version());
+    printf("%s\n", curl_version());
+    printf("sqlite %s\n", sqlite3_libversion());
+    printf("libyaml %s\n", yaml_get_version_string());
+    printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
+    printf("jansson %s\n", jansson_version_str());
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr);
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version"))
+        return cmd_version();
+    if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+        return usage(stdout);
+    if (!strcmp(argv[1], "check")) {
+        if (!only_config(argc, argv))
+            return usage(stderr);
+        return cmd_check(config_arg(argc, argv));
+    }
+    if (!strcmp(argv[1], "serve")) {
+        if (!only_config(argc, argv))
+            return usage(stderr);
+        return serve_main(config_arg(argc, argv));
+    }
+    if (!strcmp(argv[1], "sim"))
+        return sim_main(argc - 1, argv + 1);
+    fprintf(stderr, "peerline: unknown command \"%s\"\n", argv[1]);
+    return usage(stderr);
+}

@@ -1,0 +1,417 @@
+/*
+ * sender.c - see sender.h.
+ *
+ * Loop: claim what is ready (up to the free request slots), start a curl
+ * transfer for each, wait in curl_multi_poll() until a transfer finishes,
+ * the engine wakes us (curl_multi_wakeup), or the next row is due; then
+ * record each finished transfer. Leases outlive a request by a margin, and
+ * rows this node left 'sending' when it died are reclaimed at start.
+ */
+#include "sender.h"
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "sms.h"
+#include "store.h"
+#include "twilio.h"
+#include "wake.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_SLOTS 64
+#define RESPONSE_CAP (64 * 1024)
+/* Sending numbers whose pacing we track. */
+#define MAX_PACED 256
+
+struct slot {
+    CURL *easy;
+    struct store_out row; /* body owned here */
+    struct buf body;      /* request */
+    struct buf resp;      /* response, capped */
+    int segments;
+};
+
+struct pace {
+    char from[STORE_NUM];
+    int64_t next_at; /* ms: earliest start of this number's next text */
+};
+
+struct sender {
+    const struct config *cfg;
+    struct store *st;
+    CURLM *multi;
+    pthread_t thread;
+    int started;
+    atomic_int stopping;
+    char node_id[128];
+    char url[1024];
+    char userpwd[512];
+    char status_cb[1024];
+    void (*on_final)(void *arg);
+    void *arg;
+    struct slot slots[MAX_SLOTS];
+    int nslots;
+    struct pace paced[MAX_PACED];
+    size_t npaced;
+    uint64_t rng;
+    int64_t now;
+    int finals; /* final failures in this round */
+};
+
+static uint64_t next_rand(struct sender *s)
+{
+    /* xorshift64*: jitter only, not security. */
+    s->rng ^= s->rng >> 12;
+    s->rng ^= s->rng << 25;
+    s->rng ^= s->rng >> 27;
+    return s->rng * 2685821657736338717ULL;
+}
+
+struct sender *sender_new(const struct config *cfg, const char *node_id,
+                          void (*on_final)(void *arg), void *arg, char *err, size_t errlen)
+{
+    struct sender *s = calloc(1, sizeof(*s));
+    int n;
+
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->cfg = cfg;
+    s->on_final = on_final;
+    s->arg = arg;
+    s->nslots = (int)(cfg->retry.concurrency < MAX_SLOTS ? cfg->retry.concurrency : MAX_SLOTS);
+    s->rng = (uint64_t)wake_now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
+    snprintf(s->node_id, sizeof(s->node_id), "%s", node_id);
+    n = snprintf(s->url, sizeof(s->url), "%s/2010-04-01/Accounts/%s/Messages.json",
+                 cfg->provider.api_base, cfg->provider.account_sid);
+    if (n < 0 || (size_t)n >= sizeof(s->url))
+        goto toolong;
+    n = snprintf(s->userpwd, sizeof(s->userpwd), "%s:%s", cfg->provider.account_sid,
+                 cfg->provider.auth_token);
+    if (n < 0 || (size_t)n >= sizeof(s->userpwd))
+        goto toolong;
+    n = snprintf(s->status_cb, sizeof(s->status_cb), "%s/twilio/status", cfg->public_url);
+    if (n < 0 || (size_t)n >= sizeof(s->status_cb))
+        goto toolong;
+    s->st = store_open(cfg->database, err, errlen);
+    if (!s->st)
+        goto fail;
+    s->multi = curl_multi_init();
+    if (!s->multi) {
+        snprintf(err, errlen, "curl_multi_init failed");
+        goto fail;
+    }
+    curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)s->nslots);
+    return s;
+toolong:
+    snprintf(err, errlen, "provider URL or credentials too long");
+fail:
+    store_close(s->st);
+    free(s);
+    return NULL;
+}
+
+/* ---- pacing ---- */
+
+static struct pace *pace_for(struct sender *s, const char *from)
+{
+    size_t i;
+
+    for (i = 0; i < s->npaced; i++)
+        if (!strcmp(s->paced[i].from, from))
+            return &s->paced[i];
+    if (s->npaced == MAX_PACED)
+        return NULL; /* more sending numbers than we track: unpaced */
+    snprintf(s->paced[s->npaced].from, STORE_NUM, "%s", from);
+    s->paced[s->npaced].next_at = 0;
+    return &s->paced[s->npaced++];
+}
+
+/* ---- results ---- */
+
+static int64_t backoff(struct sender *s, int attempts)
+{
+    int64_t d = s->cfg->retry.first_delay;
+    int i;
+
+    for (i = 1; i < attempts && d < s->cfg->retry.max_delay; i++)
+        d *= 2;
+    if (d > s->cfg->retry.max_delay)
+        d = s->cfg->retry.max_delay;
+    /* Equal jitter: half fixed, half random, so retries spread but never collapse to 0. */
+    return d / 2 + (int64_t)(next_rand(s) % (uint64_t)(d / 2 + 1));
+}
+
+static void finish(struct sender *s, const struct store_out *o, enum out_state st, int code,
+                   const char *why)
+{
+    char to[LOG_MASK_LEN];
+
+    store_outbox_finish(s->st, o->id, st, code, why, s->now);
+    log_warnx("send.final", "id=%lld to=%s state=%s code=%d attempts=%d", (long long)o->id,
+              log_mask_phone(o->to, to), st == OUT_EXPIRED ? "expired" : "failed", code,
+              o->attempts);
+    s->finals++;
+}
+
+static void record(struct sender *s, struct slot *sl, long http_status, CURLcode cc)
+{
+    const struct store_out *o = &sl->row;
+    struct twilio_result r;
+    char to[LOG_MASK_LEN];
+
+    twilio_parse_send(cc == CURLE_OK ? http_status : 0, sl->resp.p, sl->resp.len, &r);
+    switch (r.outcome) {
+    case TWILIO_SENT:
+        store_outbox_sent(s->st, o->id, r.sid, sl->segments, s->now);
+        log_info("send.ok", "id=%lld sid=%s to=%s attempts=%d", (long long)o->id, r.sid,
+                 log_mask_phone(o->to, to), o->attempts);
+        return;
+    case TWILIO_OPTED_OUT:
+        /* 21610: the carrier has them opted out of this number; remember it. */
+        store_optout_set(s->st, o->from, o->to, "provider-21610", s->now);
+        finish(s, o, OUT_FAILED, r.error_code, "recipient opted out (21610)");
+        return;
+    case TWILIO_FINAL:
+        finish(s, o, OUT_FAILED, r.error_code, r.error_text);
+        return;
+    case TWILIO_RETRY:
+        break;
+    }
+    if (o->attempts >= s->cfg->retry.max_attempts) {
+        finish(s, o, OUT_FAILED, r.error_code, "gave up after the last retry");
+        return;
+    }
+    {
+        int64_t at = s->now + backoff(s, o->attempts);
+        if (at >= o->expires_at || at - o->created_at > s->cfg->retry.max_age) {
+            finish(s, o, OUT_EXPIRED, r.error_code, "no retry left within its useful life");
+            return;
+        }
+        store_outbox_retry(s->st, o->id, at, r.error_code,
+                           cc == CURLE_OK ? r.error_text : curl_easy_strerror(cc));
+        log_info("send.retry", "id=%lld code=%d curl=%d attempts=%d in_ms=%lld", (long long)o->id,
+                 r.error_code, (int)cc, o->attempts, (long long)(at - s->now));
+    }
+}
+
+/* ---- starting requests ---- */
+
+static size_t on_data(char *p, size_t size, size_t n, void *arg)
+{
+    struct slot *sl = arg;
+    size_t len = size * n;
+
+    if (buf_append(&sl->resp, p, len))
+        return 0; /* over the cap: abort the transfer */
+    return len;
+}
+
+static struct slot *free_slot(struct sender *s)
+{
+    int i;
+
+    for (i = 0; i < s->nslots; i++)
+        if (!s->slots[i].easy)
+            return &s->slots[i];
+    return NULL;
+}
+
+static void clear_slot(struct slot *sl)
+{
+    if (sl->easy)
+        curl_easy_cleanup(sl->easy);
+    buf_free(&sl->body);
+    buf_free(&sl->resp);
+    free(sl->row.body);
+    memset(sl, 0, sizeof(*sl));
+}
+
+static int start_request(struct sender *s, struct slot *sl)
+{
+    const struct store_out *o = &sl->row;
+    struct twilio_send ts = {o->to, o->from, o->body, s->status_cb,
+                             (o->expires_at - s->now + 999) / 1000};
+
+    sl->resp.max = RESPONSE_CAP;
+    if (twilio_send_body(&ts, &sl->body))
+        return -1;
+    sl->easy = curl_easy_init();
+    if (!sl->easy)
+        return -1;
+    curl_easy_setopt(sl->easy, CURLOPT_URL, s->url);
+    curl_easy_setopt(sl->easy, CURLOPT_USERPWD, s->userpwd);
+    curl_easy_setopt(sl->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    curl_easy_setopt(sl->easy, CURLOPT_POSTFIELDS, sl->body.p);
+    curl_easy_setopt(sl->easy, CURLOPT_POSTFIELDSIZE, (long)sl->body.len);
+    curl_easy_setopt(sl->easy, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(sl->easy, CURLOPT_WRITEDATA, sl);
+    curl_easy_setopt(sl->easy, CURLOPT_PRIVATE, sl);
+    curl_easy_setopt(sl->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(sl->easy, CURLOPT_TIMEOUT_MS, (long)s->cfg->retry.request_timeout);
+    curl_easy_setopt(sl->easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(s->cfg->retry.request_timeout < 10000 ? s->cfg->retry.request_timeout
+                                                                  : 10000));
+    curl_easy_setopt(sl->easy, CURLOPT_USERAGENT, "peerline");
+    curl_easy_setopt(sl->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (curl_multi_add_handle(s->multi, sl->easy) != CURLM_OK)
+        return -1;
+    return 0;
+}
+
+struct claim_ctx {
+    struct sender *s;
+    int started;
+};
+
+/* Decides what to do with one claimed row: send it, defer it, or finish it unsent. */
+static int on_claim(void *arg, const struct store_out *o)
+{
+    struct claim_ctx *cc = arg;
+    struct sender *s = cc->s;
+    struct slot *sl;
+    struct pace *pc;
+    int rc, segments = sms_segments(o->body);
+
+    if (s->now >= o->expires_at) {
+        finish(s, o, OUT_EXPIRED, 0, "past its useful life before it could be sent");
+        return 0;
+    }
+    rc = store_optout_check(s->st, o->from, o->to);
+    if (rc == STORE_FOUND && !o->after_optout) {
+        store_outbox_finish(s->st, o->id, OUT_SUPPRESSED, 0, "recipient opted out", s->now);
+        return 0;
+    }
+    pc = s->cfg->provider.send_rate ? pace_for(s, o->from) : NULL;
+    if (pc && pc->next_at > s->now) {
+        store_outbox_defer(s->st, o->id, pc->next_at);
+        return 0;
+    }
+    sl = free_slot(s);
+    if (!sl) { /* cannot happen: we claim no more than free slots */
+        store_outbox_defer(s->st, o->id, s->now);
+        return 0;
+    }
+    sl->row = *o;
+    sl->row.body = strdup(o->body);
+    sl->segments = segments;
+    if (!sl->row.body || start_request(s, sl)) {
+        clear_slot(sl);
+        store_outbox_defer(s->st, o->id, s->now + 1000);
+        return 0;
+    }
+    if (pc)
+        pc->next_at = s->now + (segments ? segments : 1) * 1000 / s->cfg->provider.send_rate;
+    cc->started++;
+    return 0;
+}
+
+static int busy_slots(const struct sender *s)
+{
+    int i, n = 0;
+
+    for (i = 0; i < s->nslots; i++)
+        n += s->slots[i].easy != NULL;
+    return n;
+}
+
+static void collect(struct sender *s)
+{
+    CURLMsg *m;
+    int left;
+
+    while ((m = curl_multi_info_read(s->multi, &left))) {
+        struct slot *sl = NULL;
+        long status = 0;
+
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
+        curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+        s->now = wake_now_ms();
+        record(s, sl, status, m->data.result);
+        curl_multi_remove_handle(s->multi, m->easy_handle);
+        clear_slot(sl);
+    }
+}
+
+static void *run(void *arg)
+{
+    struct sender *s = arg;
+    int reclaimed = 0;
+
+    s->now = wake_now_ms();
+    if (store_outbox_reclaim(s->st, s->node_id, s->now, &reclaimed) == STORE_OK && reclaimed)
+        log_info("send.reclaimed", "rows=%d", reclaimed);
+    for (;;) {
+        int stopping = atomic_load(&s->stopping), running = 0, busy;
+        int64_t due = INT64_MAX, wait_ms;
+
+        s->now = wake_now_ms();
+        s->finals = 0;
+        busy = busy_slots(s);
+        if (!stopping && busy < s->nslots) {
+            struct claim_ctx cc = {s, 0};
+            /* Lease: the request timeout plus a margin for recording the answer. */
+            store_outbox_claim(s->st, s->node_id, s->now, s->cfg->retry.request_timeout + 30000,
+                               s->nslots - busy, on_claim, &cc);
+        }
+        if (stopping && busy_slots(s) == 0)
+            break;
+        curl_multi_perform(s->multi, &running);
+        collect(s);
+        if (s->finals && s->on_final)
+            s->on_final(s->arg);
+        if (!stopping && busy_slots(s) < s->nslots)
+            store_outbox_next_due(s->st, &due);
+        s->now = wake_now_ms();
+        wait_ms = due == INT64_MAX ? 1000 : due - s->now;
+        if (wait_ms > 1000)
+            wait_ms = 1000;
+        if (wait_ms < 0)
+            wait_ms = 0;
+        curl_multi_poll(s->multi, NULL, 0, (int)wait_ms, NULL);
+    }
+    return NULL;
+}
+
+int sender_start(struct sender *s)
+{
+    if (pthread_create(&s->thread, NULL, run, s))
+        return -1;
+    s->started = 1;
+    return 0;
+}
+
+void sender_wake(struct sender *s)
+{
+    curl_multi_wakeup(s->multi);
+}
+
+void sender_stop(struct sender *s)
+{
+    int i;
+
+    if (!s)
+        return;
+    if (s->started) {
+        atomic_store(&s->stopping, 1);
+        curl_multi_wakeup(s->multi);
+        pthread_join(s->thread, NULL);
+    }
+    for (i = 0; i < MAX_SLOTS; i++) {
+        if (s->slots[i].easy)
+            curl_multi_remove_handle(s->multi, s->slots[i].easy);
+        clear_slot(&s->slots[i]);
+    }
+    curl_multi_cleanup(s->multi);
+    store_close(s->st);
+    free(s);
+}

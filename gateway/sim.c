@@ -1,0 +1,652 @@
+/*
+ * sim.c - see sim.h.
+ *
+ * State is a log of texts (both directions) and a fault switch, under one
+ * mutex. The HTTP server runs a thread per connection, so a /sim/sms call
+ * that waits on the gateway never blocks the gateway's own calls to the
+ * Messages API. Status callbacks are posted by a separate thread from a
+ * queue, as Twilio does, after the API call has been answered.
+ */
+#include "sim.h"
+#include "buf.h"
+#include "config.h"
+#include "diag.h"
+#include "form.h"
+#include "http.h"
+#include "log.h"
+#include "parse.h"
+#include "sms.h"
+#include "twilio.h"
+#include "wake.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define SIM_MAX_BODY (64 * 1024)
+
+struct text {
+    long id;
+    char sid[40];
+    char direction[16]; /* "inbound" (phone -> line) or "outbound-api" */
+    char from[24];
+    char to[24];
+    char *body;
+    char status[16];
+    long gateway_status; /* inbound: what the gateway answered */
+    int64_t at;
+};
+
+struct callback {
+    struct callback *next;
+    char url[512];
+    char sid[40];
+    char status[16];
+    char from[24];
+    char to[24];
+};
+
+struct sim {
+    const struct config *cfg;
+    char gateway[512];  /* base URL webhooks go to */
+    pthread_mutex_t mu;
+    struct text *texts;
+    size_t ntexts, cap;
+    long next_id;
+    char fault_mode[8]; /* "", "500" or "429" */
+    long fault_count;
+    struct callback *cb_head, *cb_tail;
+    struct wake cb_wake;
+    int stopping;
+    int callbacks;      /* send status callbacks */
+};
+
+/* ---- helpers ---- */
+
+static void new_sid(const char *prefix, char out[40])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[16];
+    int i;
+
+    RAND_bytes(r, sizeof(r));
+    out[0] = prefix[0];
+    out[1] = prefix[1];
+    for (i = 0; i < 16; i++) {
+        out[2 + 2 * i] = hex[r[i] >> 4];
+        out[3 + 2 * i] = hex[r[i] & 15];
+    }
+    out[34] = '\0';
+}
+
+static void rfc2822(int64_t ms, char *out, size_t n)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(out, n, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+}
+
+static long record(struct sim *s, const char *sid, const char *dir, const char *from,
+                   const char *to, const char *body, const char *status)
+{
+    struct text *t;
+    long id;
+
+    pthread_mutex_lock(&s->mu);
+    if (s->ntexts == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct text *nt = realloc(s->texts, cap * sizeof(*nt));
+        if (!nt) {
+            pthread_mutex_unlock(&s->mu);
+            return -1;
+        }
+        s->texts = nt;
+        s->cap = cap;
+    }
+    t = &s->texts[s->ntexts++];
+    memset(t, 0, sizeof(*t));
+    t->id = id = ++s->next_id;
+    snprintf(t->sid, sizeof(t->sid), "%s", sid);
+    snprintf(t->direction, sizeof(t->direction), "%s", dir);
+    snprintf(t->from, sizeof(t->from), "%s", from);
+    snprintf(t->to, sizeof(t->to), "%s", to);
+    t->body = strdup(body ? body : "");
+    snprintf(t->status, sizeof(t->status), "%s", status);
+    t->at = wake_now_ms();
+    pthread_mutex_unlock(&s->mu);
+    return id;
+}
+
+static void set_gateway_status(struct sim *s, long id, long status)
+{
+    size_t i;
+
+    pthread_mutex_lock(&s->mu);
+    for (i = 0; i < s->ntexts; i++)
+        if (s->texts[i].id == id)
+            s->texts[i].gateway_status = status;
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void json_reply(struct http_response *res, int status, json_t *j)
+{
+    char *txt = json_dumps(j, JSON_COMPACT);
+
+    res->status = status;
+    res->content_type = "application/json";
+    buf_reset(&res->body);
+    buf_puts(&res->body, txt ? txt : "{}");
+    free(txt);
+    json_decref(j);
+}
+
+/* An error body shaped like Twilio's. */
+static void twilio_error(struct http_response *res, int http, int code, const char *msg)
+{
+    char more[96];
+
+    snprintf(more, sizeof(more), "https://www.twilio.com/docs/errors/%d", code);
+    json_reply(res, http,
+               json_pack("{s:i, s:s, s:s, s:i}", "code", code, "message", msg, "more_info", more,
+                         "status", http));
+}
+
+static int own_number(const struct config *c, const char *n)
+{
+    return config_is_own_number(c, n);
+}
+
+/* ---- the Messages API ---- */
+
+static int basic_auth_ok(const struct sim *s, const struct http_request *req)
+{
+    const char *h = http_header(req, "Authorization");
+    char want[512], enc[700];
+    int n;
+
+    if (!h || strncasecmp(h, "Basic ", 6))
+        return 0;
+    n = snprintf(want, sizeof(want), "%s:%s", s->cfg->provider.account_sid,
+                 s->cfg->provider.auth_token);
+    if (n < 0 || (size_t)n >= sizeof(want))
+        return 0;
+    EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)want, n);
+    return !strcmp(h + 6, enc);
+}
+
+static void enqueue_callback(struct sim *s, const char *url, const char *sid, const char *status,
+                             const char *from, const char *to)
+{
+    struct callback *cb = calloc(1, sizeof(*cb));
+
+    if (!cb)
+        return;
+    snprintf(cb->url, sizeof(cb->url), "%s", url);
+    snprintf(cb->sid, sizeof(cb->sid), "%s", sid);
+    snprintf(cb->status, sizeof(cb->status), "%s", status);
+    snprintf(cb->from, sizeof(cb->from), "%s", from);
+    snprintf(cb->to, sizeof(cb->to), "%s", to);
+    pthread_mutex_lock(&s->mu);
+    if (s->cb_tail)
+        s->cb_tail->next = cb;
+    else
+        s->cb_head = cb;
+    s->cb_tail = cb;
+    pthread_mutex_unlock(&s->mu);
+    wake_signal(&s->cb_wake);
+}
+
+static void messages_api(struct sim *s, const struct http_request *req, const char *account,
+                         struct http_response *res)
+{
+    struct form f = {0};
+    const char *to, *from, *body, *validity, *cb, *why;
+    char sid[40], now[64], uri[160], media[200], segs[16];
+    long long vp;
+    size_t where;
+    int64_t t = wake_now_ms();
+
+    if (strcmp(account, s->cfg->provider.account_sid)) {
+        twilio_error(res, 404, 20404, "The requested resource was not found");
+        return;
+    }
+    if (!basic_auth_ok(s, req)) {
+        twilio_error(res, 401, 20003, "Authenticate");
+        return;
+    }
+    if (form_parse(req->body, req->body_len, &f, &why, &where)) {
+        twilio_error(res, 400, 20001, "Invalid request body");
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    if (s->fault_count > 0 && s->fault_mode[0]) {
+        int code = !strcmp(s->fault_mode, "429") ? 429 : 500;
+        s->fault_count--;
+        pthread_mutex_unlock(&s->mu);
+        if (code == 429)
+            twilio_error(res, 429, 20429, "Too Many Requests");
+        else
+            twilio_error(res, 500, 20500, "Internal Server Error");
+        goto done;
+    }
+    pthread_mutex_unlock(&s->mu);
+    to = form_get(&f, "To");
+    from = form_get(&f, "From");
+    body = form_get(&f, "Body");
+    validity = form_get(&f, "ValidityPeriod");
+    cb = form_get(&f, "StatusCallback");
+    if (!to || !*to) {
+        twilio_error(res, 400, 21604, "A 'To' phone number is required.");
+        goto done;
+    }
+    if (parse_e164(to, &why)) {
+        twilio_error(res, 400, 21211, "The 'To' number is not a valid phone number.");
+        goto done;
+    }
+    if ((!from || !*from) && !form_get(&f, "MessagingServiceSid")) {
+        twilio_error(res, 400, 21603, "A 'From' phone number is required.");
+        goto done;
+    }
+    if (from && !own_number(s->cfg, from)) {
+        twilio_error(res, 400, 21606,
+                     "The From phone number is not a valid, SMS-capable inbound phone number "
+                     "or short code for your account.");
+        goto done;
+    }
+    if ((!body || !*body) && !form_get(&f, "MediaUrl") && !form_get(&f, "ContentSid")) {
+        twilio_error(res, 400, 21602, "Message body is required.");
+        goto done;
+    }
+    if (body && sms_chars(body) > SMS_MAX_CHARS) {
+        twilio_error(res, 400, 21617,
+                     "The concatenated message body exceeds the 1600 character limit.");
+        goto done;
+    }
+    if (validity && parse_int(validity, 1, 36000, &vp, &why)) {
+        twilio_error(res, 400, 21624, "Invalid validity period value.");
+        goto done;
+    }
+    if (cb && strncmp(cb, "http://", 7) && strncmp(cb, "https://", 8)) {
+        twilio_error(res, 400, 21609, "Invalid StatusCallback url.");
+        goto done;
+    }
+    new_sid("SM", sid);
+    record(s, sid, "outbound-api", from ? from : "", to, body ? body : "", "delivered");
+    rfc2822(t, now, sizeof(now));
+    snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s/Messages/%s.json", account, sid);
+    snprintf(media, sizeof(media), "/2010-04-01/Accounts/%s/Messages/%s/Media.json", account, sid);
+    snprintf(segs, sizeof(segs), "%d", sms_segments(body ? body : ""));
+    json_reply(res, 201,
+               json_pack("{s:s, s:s, s:s, s:s, s:n, s:s, s:s, s:n, s:n, s:s, s:n, s:s, s:s, s:n,"
+                         " s:s, s:s, s:s, s:{s:s}, s:s, s:s}",
+                         "account_sid", account, "api_version", "2010-04-01", "body",
+                         body ? body : "", "date_created", now, "date_sent", "date_updated", now,
+                         "direction", "outbound-api", "error_code", "error_message", "from",
+                         from ? from : "", "messaging_service_sid", "num_media", "0",
+                         "num_segments", segs, "price", "price_unit", "USD", "sid", sid, "status",
+                         "queued", "subresource_uris", "media", media, "to", to, "uri", uri));
+    if (cb && s->callbacks) {
+        enqueue_callback(s, cb, sid, "sent", from ? from : "", to);
+        enqueue_callback(s, cb, sid, "delivered", from ? from : "", to);
+    }
+done:
+    form_free(&f);
+}
+
+/* ---- posting signed webhooks to the gateway ---- */
+
+static size_t sink(char *p, size_t size, size_t n, void *arg)
+{
+    (void)p;
+    (void)arg;
+    return size * n;
+}
+
+/* POSTs params to url, signed for sign_url. Returns the HTTP status, 0 on network error. */
+static long post_signed(struct sim *s, const char *url, const char *sign_url,
+                        const struct form *params)
+{
+    struct buf body = BUF_INIT(0);
+    char sig[TWILIO_SIG_LEN], hdr[64 + TWILIO_SIG_LEN];
+    struct curl_slist *h = NULL;
+    long status = 0;
+    CURL *c;
+    size_t i;
+
+    for (i = 0; i < params->n; i++)
+        form_add(&body, params->params[i].key, params->params[i].value);
+    if (twilio_signature(s->cfg->provider.auth_token, sign_url, params, sig))
+        goto done;
+    snprintf(hdr, sizeof(hdr), "X-Twilio-Signature: %s", sig);
+    h = curl_slist_append(h, hdr);
+    h = curl_slist_append(h, "Content-Type: application/x-www-form-urlencoded");
+    c = curl_easy_init();
+    if (!c)
+        goto done;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.p ? body.p : "");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 15L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "TwilioProxy/1.1");
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+done:
+    curl_slist_free_all(h);
+    buf_free(&body);
+    return status;
+}
+
+static int add_param(struct form *f, const char *k, const char *v)
+{
+    struct form_param *np = realloc(f->params, (f->n + 1) * sizeof(*np));
+
+    if (!np)
+        return -1;
+    f->params = np;
+    f->params[f->n].key = strdup(k);
+    f->params[f->n].value = strdup(v ? v : "");
+    f->n++;
+    return 0;
+}
+
+/* A phone texts one of the line's numbers: deliver it as Twilio would. */
+static void phone_sends(struct sim *s, const struct http_request *req, struct http_response *res)
+{
+    struct form in = {0}, out = {0};
+    const char *from, *to, *body, *sid_in, *media, *why;
+    char sid[40], url[600], sign[600], segs[16];
+    size_t where;
+    long id, status;
+
+    if (form_parse(req->body, req->body_len, &in, &why, &where)) {
+        json_reply(res, 400, json_pack("{s:s}", "error", why));
+        return;
+    }
+    from = form_get(&in, "From");
+    to = form_get(&in, "To");
+    body = form_get(&in, "Body");
+    sid_in = form_get(&in, "MessageSid");
+    media = form_get(&in, "NumMedia");
+    if (!from || parse_e164(from, &why) || !to || !own_number(s->cfg, to)) {
+        json_reply(res, 400,
+                   json_pack("{s:s}", "error", "From must be E.164 and To one of the line's numbers"));
+        goto done;
+    }
+    if (sid_in && *sid_in)
+        snprintf(sid, sizeof(sid), "%s", sid_in);
+    else
+        new_sid("SM", sid);
+    snprintf(segs, sizeof(segs), "%d", sms_segments(body ? body : ""));
+    add_param(&out, "ToCountry", "US");
+    add_param(&out, "ToState", "");
+    add_param(&out, "SmsMessageSid", sid);
+    add_param(&out, "NumMedia", media ? media : "0");
+    add_param(&out, "ToCity", "");
+    add_param(&out, "FromZip", "");
+    add_param(&out, "SmsSid", sid);
+    add_param(&out, "FromState", "");
+    add_param(&out, "SmsStatus", "received");
+    add_param(&out, "FromCity", "");
+    add_param(&out, "Body", body ? body : "");
+    add_param(&out, "FromCountry", "US");
+    add_param(&out, "To", to);
+    add_param(&out, "ToZip", "");
+    add_param(&out, "NumSegments", segs);
+    add_param(&out, "MessageSid", sid);
+    add_param(&out, "AccountSid", s->cfg->provider.account_sid);
+    add_param(&out, "From", from);
+    add_param(&out, "ApiVersion", "2010-04-01");
+    id = record(s, sid, "inbound", from, to, body ? body : "", "received");
+    snprintf(url, sizeof(url), "%s/twilio/sms", s->gateway);
+    snprintf(sign, sizeof(sign), "%s/twilio/sms", s->cfg->public_url);
+    status = post_signed(s, url, sign, &out);
+    set_gateway_status(s, id, status);
+    json_reply(res, 200, json_pack("{s:s, s:i, s:i}", "sid", sid, "status", (int)status, "id",
+                                   (int)id));
+done:
+    form_free(&in);
+    form_free(&out);
+}
+
+/* ---- status callbacks ---- */
+
+static void *callback_loop(void *arg)
+{
+    struct sim *s = arg;
+
+    for (;;) {
+        struct callback *cb;
+        struct form f = {0};
+
+        pthread_mutex_lock(&s->mu);
+        cb = s->cb_head;
+        if (cb) {
+            s->cb_head = cb->next;
+            if (!s->cb_head)
+                s->cb_tail = NULL;
+        }
+        pthread_mutex_unlock(&s->mu);
+        if (!cb) {
+            if (s->stopping)
+                return NULL;
+            wake_wait(&s->cb_wake, 500);
+            continue;
+        }
+        add_param(&f, "SmsSid", cb->sid);
+        add_param(&f, "SmsStatus", cb->status);
+        add_param(&f, "MessageStatus", cb->status);
+        add_param(&f, "To", cb->to);
+        add_param(&f, "MessageSid", cb->sid);
+        add_param(&f, "AccountSid", s->cfg->provider.account_sid);
+        add_param(&f, "From", cb->from);
+        add_param(&f, "ApiVersion", "2010-04-01");
+        post_signed(s, cb->url, cb->url, &f);
+        form_free(&f);
+        free(cb);
+    }
+}
+
+/* ---- control API ---- */
+
+static void list_messages(struct sim *s, const struct http_request *req,
+                          struct http_response *res)
+{
+    const char *since = http_query(req, "since"), *phone = http_query(req, "phone");
+    long long after = 0;
+    const char *why;
+    json_t *arr = json_array();
+    size_t i;
+
+    if (since && parse_int(since, 0, 1LL << 40, &after, &why))
+        after = 0;
+    pthread_mutex_lock(&s->mu);
+    for (i = 0; i < s->ntexts; i++) {
+        const struct text *t = &s->texts[i];
+        if (t->id <= after)
+            continue;
+        if (phone && strcmp(phone, t->from) && strcmp(phone, t->to))
+            continue;
+        json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I}",
+                                             "id", (int)t->id, "sid", t->sid, "direction",
+                                             t->direction, "from", t->from, "to", t->to, "body",
+                                             t->body, "status", t->status, "gateway_status",
+                                             (int)t->gateway_status, "at", (json_int_t)t->at));
+    }
+    pthread_mutex_unlock(&s->mu);
+    json_reply(res, 200, json_pack("{s:o}", "messages", arr));
+}
+
+static void set_fault(struct sim *s, const struct http_request *req, struct http_response *res)
+{
+    struct form f = {0};
+    const char *mode, *count, *why;
+    long long n = 1;
+    size_t where;
+
+    if (form_parse(req->body, req->body_len, &f, &why, &where)) {
+        json_reply(res, 400, json_pack("{s:s}", "error", why));
+        return;
+    }
+    mode = form_get(&f, "mode");
+    count = form_get(&f, "count");
+    if (!mode || (strcmp(mode, "500") && strcmp(mode, "429") && strcmp(mode, "none")) ||
+        (count && parse_int(count, 0, 1000000, &n, &why))) {
+        json_reply(res, 400, json_pack("{s:s}", "error", "mode=500|429|none [count=N]"));
+        goto done;
+    }
+    pthread_mutex_lock(&s->mu);
+    snprintf(s->fault_mode, sizeof(s->fault_mode), "%s", strcmp(mode, "none") ? mode : "");
+    s->fault_count = strcmp(mode, "none") ? (long)n : 0;
+    pthread_mutex_unlock(&s->mu);
+    json_reply(res, 200, json_pack("{s:s, s:i}", "mode", mode, "count", (int)n));
+done:
+    form_free(&f);
+}
+
+static void handle(void *arg, const struct http_request *req, struct http_response *res)
+{
+    struct sim *s = arg;
+    const char *prefix = "/2010-04-01/Accounts/";
+    int post = !strcmp(req->method, "POST");
+
+    if (post && !strncmp(req->path, prefix, strlen(prefix))) {
+        char account[64];
+        const char *rest = req->path + strlen(prefix), *slash = strchr(rest, '/');
+        if (slash && !strcmp(slash, "/Messages.json") && (size_t)(slash - rest) < sizeof(account)) {
+            memcpy(account, rest, (size_t)(slash - rest));
+            account[slash - rest] = '\0';
+            messages_api(s, req, account, res);
+            return;
+        }
+    }
+    if (post && !strcmp(req->path, "/sim/sms")) {
+        phone_sends(s, req, res);
+        return;
+    }
+    if (post && !strcmp(req->path, "/sim/fault")) {
+        set_fault(s, req, res);
+        return;
+    }
+    if (!strcmp(req->method, "GET") && !strcmp(req->path, "/sim/messages")) {
+        list_messages(s, req, res);
+        return;
+    }
+    if (!strcmp(req->method, "GET") && !strcmp(req->path, "/healthz")) {
+        http_text(res, 200, "ok");
+        return;
+    }
+    twilio_error(res, 404, 20404, "The requested resource was not found");
+}
+
+int sim_main(int argc, char **argv)
+{
+    struct sim s;
+    struct diag *d = diag_new();
+    struct config *cfg = NULL;
+    struct http_server *http = NULL;
+    struct http_opts ho = {0};
+    const char *cfg_path = NULL, *listen = "127.0.0.1:8025", *gateway = NULL, *why;
+    char host[256], err[256];
+    pthread_t cbt;
+    sigset_t sigs;
+    int i, port, sig, rc = 1, cb_started = 0;
+
+    memset(&s, 0, sizeof(s));
+    s.callbacks = 1;
+    for (i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
+            cfg_path = argv[++i];
+        else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
+            listen = argv[++i];
+        else if (!strcmp(argv[i], "--gateway") && i + 1 < argc)
+            gateway = argv[++i];
+        else if (!strcmp(argv[i], "--no-callbacks"))
+            s.callbacks = 0;
+        else {
+            fprintf(stderr, "usage: peerline sim -c FILE [--listen HOST:PORT] [--gateway URL] "
+                            "[--no-callbacks]\n");
+            diag_free(d);
+            return 2;
+        }
+    }
+    if (!cfg_path || !d) {
+        fprintf(stderr, "peerline sim: -c FILE is required (the gateway's config)\n");
+        diag_free(d);
+        return 2;
+    }
+    cfg = config_load(cfg_path, NULL, d);
+    if (!cfg) {
+        diag_print(d, stderr);
+        diag_free(d);
+        return 1;
+    }
+    diag_free(d);
+    if (parse_listen(listen, host, sizeof(host), &port, 1, &why)) {
+        fprintf(stderr, "peerline sim: --listen: %s\n", why);
+        goto out;
+    }
+    s.cfg = cfg;
+    if (gateway)
+        snprintf(s.gateway, sizeof(s.gateway), "%s", gateway);
+    else
+        snprintf(s.gateway, sizeof(s.gateway), "http://%s%s%s:%d",
+                 strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
+                 strchr(cfg->listen_host, ':') ? "]" : "", cfg->listen_port);
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    pthread_mutex_init(&s.mu, NULL);
+    wake_init(&s.cb_wake);
+    if (pthread_create(&cbt, NULL, callback_loop, &s) == 0)
+        cb_started = 1;
+    ho.host = host;
+    ho.port = port;
+    ho.max_body = SIM_MAX_BODY;
+    ho.conn_limit = 256;
+    ho.timeout_s = 60;
+    ho.thread_per_conn = 1;
+    http = http_start(&ho, handle, &s, err, sizeof(err));
+    if (!http) {
+        fprintf(stderr, "peerline sim: %s\n", err);
+        goto stop;
+    }
+    log_info("sim.started", "listen=%s:%d gateway=%s", host, http_port(http), s.gateway);
+    while (sigwait(&sigs, &sig))
+        ;
+    rc = 0;
+    http_stop(http);
+stop:
+    s.stopping = 1;
+    wake_signal(&s.cb_wake);
+    if (cb_started)
+        pthread_join(cbt, NULL);
+    while (s.cb_head) {
+        struct callback *n = s.cb_head->next;
+        free(s.cb_head);
+        s.cb_head = n;
+    }
+    for (i = 0; (size_t)i < s.ntexts; i++)
+        free(s.texts[i].body);
+    free(s.texts);
+    wake_destroy(&s.cb_wake);
+    pthread_mutex_destroy(&s.mu);
+    curl_global_cleanup();
+out:
+    config_free(cfg);
+    return rc;
+}

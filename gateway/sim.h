@@ -1,0 +1,23 @@
+/*
+ * sim.h - `peerline sim`: a loopback stand-in for Twilio (SPEC section 9).
+ *
+ * It serves the Messages API the sender calls (checking what Twilio checks:
+ * Basic auth, To, From, Body, ValidityPeriod, StatusCallback), records every
+ * text, answers status callbacks, delivers texts from pretend phones to the
+ * gateway as correctly signed webhooks, and can be told to fail. Its control
+ * API is what the tests and the demo drive:
+ *
+ *   POST /sim/sms        From, To, Body [, MessageSid, NumMedia]: a phone texts
+ *                        the line; answers {"sid", "status"} (the gateway's
+ *                        HTTP status)
+ *   GET  /sim/messages   [?since=ID&phone=+1...]: every text both ways
+ *   POST /sim/fault      mode=500|429|none [&count=N]: fail the next N API calls
+ *   GET  /healthz
+ */
+#ifndef PEERLINE_SIM_H
+#define PEERLINE_SIM_H
+
+/* argv[0] is "sim". Returns the exit code. */
+int sim_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,386 @@
+/*
+ * store.c - opening the database, the schema and its migrations, and the
+ * helpers every store_*.c file uses.
+ *
+ * The database is created with mode 0600 (SQLite gives its -wal and -shm
+ * files the same mode), put in WAL mode with synchronous=FULL so a commit is
+ * on disk before a webhook is answered, and secure_delete so purged text is
+ * overwritten. The schema version lives in PRAGMA user_version; a database
+ * newer than this binary is refused rather than guessed at.
+ */
+#include "store_priv.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* migrations[i] brings the schema from version i to i+1. */
+static const char *const migrations[] = {
+    /* 0 -> 1: the relay */
+    "CREATE TABLE inbound ("
+    "  id INTEGER PRIMARY KEY,"
+    "  provider_sid TEXT NOT NULL UNIQUE,"
+    "  from_number TEXT NOT NULL,"
+    "  to_number TEXT NOT NULL,"
+    "  body TEXT,"                     /* NULL once purged */
+    "  num_media INTEGER NOT NULL DEFAULT 0,"
+    "  received_at INTEGER NOT NULL,"
+    "  processed_at INTEGER,"          /* NULL: the engine has not handled it */
+    "  conversation_id INTEGER,"
+    "  pending_relay INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX inbound_todo ON inbound(id) WHERE processed_at IS NULL;"
+    "CREATE INDEX inbound_pending ON inbound(conversation_id, id) WHERE pending_relay = 1;"
+
+    "CREATE TABLE status_events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  provider_sid TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  error_code INTEGER,"
+    "  received_at INTEGER NOT NULL,"
+    "  processed_at INTEGER,"
+    "  UNIQUE(provider_sid, status));"
+    "CREATE INDEX status_todo ON status_events(id) WHERE processed_at IS NULL;"
+
+    "CREATE TABLE contacts ("
+    "  number TEXT PRIMARY KEY,"
+    "  first_seen INTEGER NOT NULL,"
+    "  last_peer_id TEXT,"
+    "  last_peer_at INTEGER);"
+
+    "CREATE TABLE conversations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  texter TEXT NOT NULL,"
+    "  line_number TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('menu','queued','offered','active','closed')),"
+    "  topic TEXT,"
+    "  lang TEXT NOT NULL DEFAULT 'en',"
+    "  urgent INTEGER NOT NULL DEFAULT 0,"
+    "  peer_id TEXT,"
+    "  peer_number TEXT,"
+    "  transferred_by TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  queued_at INTEGER,"
+    "  matched_at INTEGER,"
+    "  closed_at INTEGER,"
+    "  close_reason TEXT,"
+    "  last_texter_at INTEGER,"
+    "  last_peer_at INTEGER,"
+    "  last_notice_at INTEGER,"
+    "  CHECK (state NOT IN ('offered','active') OR (peer_id IS NOT NULL AND peer_number IS NOT NULL)));"
+    "CREATE UNIQUE INDEX conv_open_texter ON conversations(texter) WHERE state <> 'closed';"
+    "CREATE UNIQUE INDEX conv_open_peer_number ON conversations(peer_id, peer_number)"
+    "  WHERE state IN ('offered','active');"
+    "CREATE INDEX conv_queue ON conversations(urgent DESC, queued_at, id) WHERE state = 'queued';"
+
+    "CREATE TABLE offers ("
+    "  id INTEGER PRIMARY KEY,"
+    "  conversation_id INTEGER NOT NULL REFERENCES conversations(id),"
+    "  peer_id TEXT NOT NULL,"
+    "  peer_number TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('open','taken','passed','expired','cancelled')),"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  decided_at INTEGER);"
+    "CREATE UNIQUE INDEX offer_open_conv ON offers(conversation_id) WHERE state = 'open';"
+    "CREATE UNIQUE INDEX offer_open_peer ON offers(peer_id) WHERE state = 'open';"
+    "CREATE INDEX offer_due ON offers(expires_at) WHERE state = 'open';"
+    "CREATE INDEX offer_conv ON offers(conversation_id);"
+
+    "CREATE TABLE peer_state ("
+    "  peer_id TEXT PRIMARY KEY,"
+    "  manual TEXT CHECK (manual IN ('on','off')),"
+    "  manual_until INTEGER,"
+    "  last_end INTEGER,"
+    "  missed_offers INTEGER NOT NULL DEFAULT 0);"
+
+    "CREATE TABLE peer_numbers ("
+    "  peer_id TEXT NOT NULL,"
+    "  number TEXT NOT NULL,"
+    "  last_used INTEGER NOT NULL,"
+    "  PRIMARY KEY (peer_id, number));"
+
+    "CREATE TABLE optouts ("
+    "  scope TEXT NOT NULL,"
+    "  number TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (scope, number));"
+    "CREATE INDEX optouts_number ON optouts(number);"
+
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  conversation_id INTEGER,"
+    "  to_number TEXT NOT NULL,"
+    "  from_number TEXT NOT NULL,"
+    "  body TEXT,"                     /* NULL once purged */
+    "  kind INTEGER NOT NULL,"         /* enum out_kind: also the send priority */
+    "  origin_inbound INTEGER,"
+    "  after_optout INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL CHECK (state IN"
+    "    ('pending','sending','sent','failed','expired','suppressed')),"
+    "  created_at INTEGER NOT NULL,"
+    "  not_before INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  lease_owner TEXT,"
+    "  lease_until INTEGER,"
+    "  provider_sid TEXT UNIQUE,"
+    "  provider_status TEXT,"
+    "  segments INTEGER,"
+    "  error_code INTEGER,"
+    "  error_text TEXT,"
+    "  sent_at INTEGER,"
+    "  done_at INTEGER,"
+    "  failure_handled INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX outbox_ready ON outbox(kind, id) WHERE state = 'pending';"
+    "CREATE INDEX outbox_thread ON outbox(to_number, from_number, id)"
+    "  WHERE state IN ('pending','sending');"
+    "CREATE INDEX outbox_failed ON outbox(id) WHERE failure_handled = 0"
+    "  AND state IN ('failed','expired') AND kind = 1;",
+};
+
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static const char *const store_sql_core[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_PING] = "SELECT 1",
+};
+
+const char *store_errmsg(struct store *s)
+{
+    return s && s->db ? sqlite3_errmsg(s->db) : "no database";
+}
+
+int store_fail(struct store *s, sqlite3_stmt *p, int rc)
+{
+    const char *sql = sqlite3_sql(p);
+    char head[48];
+
+    /* Only the statement's first words: the SQL text has no values in it anyway. */
+    snprintf(head, sizeof(head), "%s", sql ? sql : "?");
+    log_warnx("store.error", "rc=%d stmt=\"%s\" err=\"%s\"", rc, head, sqlite3_errmsg(s->db));
+    return STORE_ERROR;
+}
+
+sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id)
+{
+    sqlite3_stmt *p = s->st[id];
+
+    sqlite3_reset(p);
+    sqlite3_clear_bindings(p);
+    return p;
+}
+
+int store_bind_text(sqlite3_stmt *p, int idx, const char *v)
+{
+    if (!v || !*v)
+        return sqlite3_bind_null(p, idx);
+    return sqlite3_bind_text(p, idx, v, -1, SQLITE_TRANSIENT);
+}
+
+int store_exec(struct store *s, sqlite3_stmt *p)
+{
+    int rc = sqlite3_step(p);
+
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        store_fail(s, p, rc);
+        sqlite3_reset(p);
+        return STORE_ERROR;
+    }
+    sqlite3_reset(p);
+    return STORE_OK;
+}
+
+int store_exec_cas(struct store *s, sqlite3_stmt *p)
+{
+    if (store_exec(s, p))
+        return STORE_ERROR;
+    return sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_CONFLICT;
+}
+
+void store_col_text(sqlite3_stmt *p, int col, char *dst, size_t n)
+{
+    const unsigned char *t = sqlite3_column_text(p, col);
+
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int user_version(sqlite3 *db, int *v)
+{
+    sqlite3_stmt *p;
+    int rc;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &p, NULL) != SQLITE_OK)
+        return -1;
+    rc = sqlite3_step(p);
+    *v = rc == SQLITE_ROW ? sqlite3_column_int(p, 0) : -1;
+    sqlite3_finalize(p);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    char sql[64];
+    int v;
+
+    if (user_version(db, &v)) {
+        snprintf(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    if (v > SCHEMA_VERSION) {
+        snprintf(err, errlen,
+                 "database schema version %d is newer than this peerline understands (%d); "
+                 "run the newer peerline",
+                 v, SCHEMA_VERSION);
+        return -1;
+    }
+    while (v < SCHEMA_VERSION) {
+        if (exec_sql(db, "BEGIN IMMEDIATE", err, errlen))
+            return -1;
+        if (exec_sql(db, migrations[v], err, errlen))
+            goto fail;
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+        if (exec_sql(db, sql, err, errlen) || exec_sql(db, "COMMIT", err, errlen))
+            goto fail;
+        log_info("store.migrated", "version=%d", v + 1);
+        v++;
+    }
+    return 0;
+fail:
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+/* Creates the parent directory (0700) and the file (0600) if missing. */
+static int prepare_file(const char *path, char *err, size_t errlen)
+{
+    char dir[4096];
+    char *slash;
+    int fd;
+
+    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
+        snprintf(err, errlen, "database path too long");
+        return -1;
+    }
+    slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (mkdir(dir, 0700) && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
+            return -1;
+        }
+    }
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+    static const char *const *const tables[] = {store_sql_core, store_sql_inbound,
+                                                store_sql_conv, store_sql_peer,
+                                                store_sql_outbox};
+    struct store *s = calloc(1, sizeof(*s));
+    size_t i, t;
+
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (prepare_file(path, err, errlen))
+        goto fail;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "cannot open database %s: %s", path,
+                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    if (exec_sql(s->db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                 "PRAGMA secure_delete=ON;",
+                 err, errlen))
+        goto fail;
+    if (migrate(s->db, err, errlen))
+        goto fail;
+    for (i = 0; i < ST_COUNT; i++) {
+        const char *sql = NULL;
+
+        for (t = 0; t < sizeof(tables) / sizeof(tables[0]) && !sql; t++)
+            sql = tables[t][i];
+        if (!sql) {
+            snprintf(err, errlen, "internal: statement %zu has no SQL", i);
+            goto fail;
+        }
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
+            SQLITE_OK) {
+            snprintf(err, errlen, "internal: statement %zu: %s", i, sqlite3_errmsg(s->db));
+            goto fail;
+        }
+    }
+    return s;
+fail:
+    store_close(s);
+    return NULL;
+}
+
+void store_close(struct store *s)
+{
+    size_t i;
+
+    if (!s)
+        return;
+    for (i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int store_begin(struct store *s)
+{
+    return store_exec(s, store_stmt(s, ST_BEGIN));
+}
+
+int store_commit(struct store *s)
+{
+    return store_exec(s, store_stmt(s, ST_COMMIT));
+}
+
+void store_rollback(struct store *s)
+{
+    if (sqlite3_get_autocommit(s->db))
+        return;
+    store_exec(s, store_stmt(s, ST_ROLLBACK));
+}
+
+int store_ping(struct store *s)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_PING);
+    int rc = sqlite3_step(p);
+
+    sqlite3_reset(p);
+    return rc == SQLITE_ROW ? 0 : -1;
+}

@@ -1,0 +1,274 @@
+/*
+ * store.h - peerline's state in SQLite, behind one small interface.
+ *
+ * Every SQL statement lives in the store_*.c files; callers see functions and
+ * plain structs. Each thread opens its own handle (struct store); statements
+ * are prepared once, at store_open(). Writes that belong together are
+ * wrapped by the caller in store_begin()/store_commit(), so a state change
+ * and the texts it causes (the outbox) commit as one.
+ *
+ * The schema carries the guards SPEC section 7 asks for, so several
+ * instances can one day share a database: one open conversation per texter,
+ * one open offer per conversation and per peer, one open (peer, number);
+ * state changes are compare-and-set (they return STORE_CONFLICT when the
+ * row was not in the expected state) and outbox rows are claimed with a
+ * lease.
+ *
+ * Results: 0 (STORE_OK) or 1 (STORE_FOUND / STORE_NEW) on success,
+ * STORE_CONFLICT for a lost compare-and-set, -1 (STORE_ERROR) otherwise.
+ * Times are Unix milliseconds.
+ */
+#ifndef PEERLINE_STORE_H
+#define PEERLINE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_OK 0
+#define STORE_FOUND 1
+#define STORE_NEW 1
+#define STORE_CONFLICT 2
+#define STORE_ERROR (-1)
+
+#define STORE_NUM 17 /* E.164 + NUL */
+#define STORE_ID 33  /* roster ids are at most 32 characters */
+#define STORE_SID 64
+
+struct store;
+
+/* Opens (creating with mode 0600, and migrating) the database at `path`. */
+struct store *store_open(const char *path, char *err, size_t errlen);
+void store_close(struct store *s);
+
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+/* 0 when the database answers (for /healthz). */
+int store_ping(struct store *s);
+/* The last SQLite error, for logs (never contains bound values). */
+const char *store_errmsg(struct store *s);
+
+/* ---- inbound texts (store_inbound.c) ---- */
+
+struct store_inbound {
+    int64_t id;
+    char sid[STORE_SID];
+    char from[STORE_NUM];
+    char to[STORE_NUM];
+    char *body; /* malloc'd; store_inbound_clear() frees */
+    int num_media;
+    int64_t received_at;
+};
+
+/* STORE_NEW when stored, STORE_OK when that MessageSid was already stored. */
+int store_inbound_add(struct store *s, const char *sid, const char *from, const char *to,
+                      const char *body, int num_media, int64_t now);
+/* The oldest text the engine has not handled yet. STORE_FOUND or STORE_OK (none). */
+int store_inbound_next(struct store *s, struct store_inbound *in);
+void store_inbound_clear(struct store_inbound *in);
+/* Marks a text handled; pending_relay=1 keeps it for the peer who takes the chat. */
+int store_inbound_done(struct store *s, int64_t id, int64_t conv_id, int pending_relay,
+                       int64_t now);
+/* Calls fn for each text of conv waiting for a peer, oldest first, then clears the flag. */
+int store_inbound_take_pending(struct store *s, int64_t conv_id,
+                               int (*fn)(void *arg, int64_t id, const char *body), void *arg);
+/* Sender and body of an inbound text (body malloc'd, caller frees). */
+int store_inbound_get(struct store *s, int64_t id, struct store_inbound *in);
+
+/* ---- delivery status callbacks (store_inbound.c) ---- */
+
+struct store_status {
+    int64_t id;
+    char sid[STORE_SID];
+    char status[24];
+    int error_code;
+};
+
+int store_status_add(struct store *s, const char *sid, const char *status, int error_code,
+                     int64_t now);
+int store_status_next(struct store *s, struct store_status *st);
+int store_status_done(struct store *s, int64_t id, int64_t now);
+
+/* ---- contacts and conversations (store_conv.c) ---- */
+
+enum conv_state { CONV_MENU, CONV_QUEUED, CONV_OFFERED, CONV_ACTIVE, CONV_CLOSED };
+
+struct store_conv {
+    int64_t id;
+    char texter[STORE_NUM];
+    char line_number[STORE_NUM]; /* the number the texter writes to */
+    enum conv_state state;
+    char topic[STORE_ID];        /* "" until chosen */
+    char lang[8];
+    int urgent;
+    char peer_id[STORE_ID];      /* "" unless offered/active */
+    char peer_number[STORE_NUM]; /* the pool number used with the peer */
+    char transferred_by[STORE_ID];
+    int64_t created_at, queued_at, matched_at, closed_at;
+    int64_t last_texter_at, last_peer_at, last_notice_at;
+};
+
+const char *store_conv_state_name(enum conv_state st);
+
+/* Records a number that texted the line. *is_new = 1 for its first text ever. */
+int store_contact_touch(struct store *s, const char *number, int64_t now, int *is_new);
+int store_contact_set_last_peer(struct store *s, const char *number, const char *peer_id,
+                                int64_t at);
+/* STORE_FOUND with the last peer's id and when, or STORE_OK (none). */
+int store_contact_last_peer(struct store *s, const char *number, char peer_id[STORE_ID],
+                            int64_t *at);
+
+int store_conv_create(struct store *s, const char *texter, const char *line_number,
+                      const char *lang, int64_t now, int64_t *id);
+int store_conv_get(struct store *s, int64_t id, struct store_conv *c);
+/* The texter's conversation that is not closed. */
+int store_conv_open_by_texter(struct store *s, const char *texter, struct store_conv *c);
+/* The offered or active conversation a peer has on a pool number. */
+int store_conv_by_peer_number(struct store *s, const char *peer_id, const char *number,
+                              struct store_conv *c);
+/* menu -> queued (or queued -> queued with a new topic). */
+int store_conv_queue(struct store *s, int64_t id, const char *topic, int64_t now);
+/* queued -> offered to peer on number. */
+int store_conv_offer(struct store *s, int64_t id, const char *peer_id, const char *number);
+/* offered -> active. */
+int store_conv_activate(struct store *s, int64_t id, int64_t now);
+/* offered|active -> queued, keeping its place in line; the peer is cleared. */
+int store_conv_requeue(struct store *s, int64_t id, enum conv_state from);
+/* from -> closed. */
+int store_conv_close(struct store *s, int64_t id, enum conv_state from, const char *reason,
+                     int64_t now);
+int store_conv_touch_texter(struct store *s, int64_t id, int64_t now);
+int store_conv_touch_peer(struct store *s, int64_t id, int64_t now);
+int store_conv_set_notice(struct store *s, int64_t id, int64_t now);
+/* Waiting texters (queued, no open offer), urgent first, then by arrival. */
+int store_conv_queue_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
+                          void *arg);
+/* 1-based place in line of a queued conversation. */
+int store_conv_queue_position(struct store *s, const struct store_conv *c, int *pos);
+/* Open conversations (offered or active) with their peer and number. */
+int store_conv_open_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
+                         void *arg);
+
+/* ---- offers (store_conv.c) ---- */
+
+enum offer_state { OFFER_OPEN, OFFER_TAKEN, OFFER_PASSED, OFFER_EXPIRED, OFFER_CANCELLED };
+
+struct store_offer {
+    int64_t id;
+    int64_t conv_id;
+    char peer_id[STORE_ID];
+    char number[STORE_NUM];
+    int64_t created_at, expires_at;
+};
+
+int store_offer_create(struct store *s, int64_t conv_id, const char *peer_id, const char *number,
+                       int64_t now, int64_t expires_at);
+int store_offer_open_for_conv(struct store *s, int64_t conv_id, struct store_offer *o);
+/* open -> state; STORE_CONFLICT if it was no longer open. */
+int store_offer_decide(struct store *s, int64_t offer_id, enum offer_state state, int64_t now);
+/* The first open offer due by `now`. */
+int store_offer_next_due(struct store *s, int64_t now, struct store_offer *o);
+/* Peers who passed or let an offer of conv expire. */
+int store_offer_tried(struct store *s, int64_t conv_id,
+                      int (*fn)(void *arg, const char *peer_id), void *arg);
+/* Earliest open offer expiry, or INT64_MAX. */
+int store_offer_earliest(struct store *s, int64_t *at);
+
+/* ---- peers (store_peer.c) ---- */
+
+enum peer_manual { PEER_MANUAL_NONE, PEER_MANUAL_ON, PEER_MANUAL_OFF };
+
+struct store_peer_state {
+    char peer_id[STORE_ID];
+    enum peer_manual manual;
+    int64_t manual_until; /* INT64_MAX: until changed */
+    int64_t last_end;     /* last conversation ended; 0 never */
+    int missed_offers;    /* offers let expire in a row */
+};
+
+int store_peer_state_list(struct store *s, int (*fn)(void *arg, const struct store_peer_state *p),
+                          void *arg);
+int store_peer_set_manual(struct store *s, const char *peer_id, enum peer_manual m,
+                          int64_t until);
+int store_peer_conversation_ended(struct store *s, const char *peer_id, int64_t now);
+/* Number last used by this peer on each pool number: calls fn(number, last_used). */
+int store_peer_numbers(struct store *s, const char *peer_id,
+                       int (*fn)(void *arg, const char *number, int64_t last_used), void *arg);
+int store_peer_number_used(struct store *s, const char *peer_id, const char *number,
+                           int64_t now);
+
+/* ---- opt-outs (store_peer.c) ---- */
+
+/* scope: the number (or service) the opt-out was sent to; number: who opted out. */
+int store_optout_set(struct store *s, const char *scope, const char *number, const char *source,
+                     int64_t now);
+int store_optout_clear(struct store *s, const char *scope, const char *number);
+/* STORE_FOUND when number has opted out of scope. */
+int store_optout_check(struct store *s, const char *scope, const char *number);
+/* Calls fn(scope) for every scope `number` has opted out of. */
+int store_optout_scopes(struct store *s, const char *number,
+                        int (*fn)(void *arg, const char *scope), void *arg);
+
+/* ---- outbox (store_outbox.c) ---- */
+
+enum out_kind {
+    OUT_SAFETY = 0, /* crisis resources, alerts */
+    OUT_RELAY = 1,  /* a text from one side to the other (stored as 1 in SQL) */
+    OUT_OFFER,    /* an offer to a peer */
+    OUT_SYSTEM,   /* welcome, menus, confirmations */
+    OUT_NOTICE,   /* queue updates and other low-priority notes */
+};
+
+enum out_state { OUT_PENDING, OUT_SENDING, OUT_SENT, OUT_FAILED, OUT_EXPIRED, OUT_SUPPRESSED };
+
+struct store_out {
+    int64_t id;
+    int64_t conv_id;       /* 0: none */
+    char to[STORE_NUM];
+    char from[STORE_NUM];
+    char *body;            /* owned by the caller on add; malloc'd on claim */
+    enum out_kind kind;
+    int64_t origin_inbound; /* for relays: the text carried (its sender is told of failure) */
+    int64_t created_at;
+    int64_t expires_at;    /* useful life: not sent after this */
+    int attempts;
+    int after_optout;      /* an opt-out confirmation: allowed once after the opt-out */
+    int error_code;
+    enum out_state state;
+};
+
+int store_outbox_add(struct store *s, const struct store_out *o, int64_t now);
+/*
+ * Rows left 'sending' by this node (a crash mid-send) or by anyone whose
+ * lease ran out become pending again. Returns how many in *n.
+ */
+int store_outbox_reclaim(struct store *s, const char *owner, int64_t now, int *n);
+/*
+ * Claims up to `max` rows ready at `now` (per recipient thread, oldest first,
+ * one at a time), leasing them to owner until now+lease_ms. fn receives each
+ * (the body pointer is valid during the call only).
+ */
+int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t lease_ms,
+                       int max, int (*fn)(void *arg, const struct store_out *o), void *arg);
+int store_outbox_sent(struct store *s, int64_t id, const char *provider_sid, int segments,
+                      int64_t now);
+int store_outbox_retry(struct store *s, int64_t id, int64_t next_at, int code, const char *text);
+/* Not yet (pacing): back to pending until not_before, the attempt not counted. */
+int store_outbox_defer(struct store *s, int64_t id, int64_t not_before);
+/* Final: OUT_FAILED, OUT_EXPIRED or OUT_SUPPRESSED. */
+int store_outbox_finish(struct store *s, int64_t id, enum out_state st, int code,
+                        const char *text, int64_t now);
+/* Earliest not_before of pending rows, or INT64_MAX. */
+int store_outbox_next_due(struct store *s, int64_t *at);
+/* Relays that finally failed and whose sender has not been told yet. */
+int store_outbox_failed_relay(struct store *s, struct store_out *o);
+int store_outbox_failure_handled(struct store *s, int64_t id);
+/* A status callback: updates the row with that provider sid. Sets *o when found. */
+int store_outbox_status(struct store *s, const char *sid, const char *status, int code,
+                        struct store_out *o);
+void store_out_clear(struct store_out *o);
+
+/* Counts for tests and the dashboard: rows of outbox in a state. */
+int store_outbox_count(struct store *s, enum out_state st, int64_t *n);
+
+#endif

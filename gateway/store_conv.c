@@ -1,0 +1,415 @@
+/*
+ * store_conv.c - contacts, conversations and offers: who is talking to whom,
+ * and which chats are waiting for a peer.
+ *
+ * Every state change names the state it expects (compare-and-set), so a
+ * change made twice, or raced by another instance, is a STORE_CONFLICT and
+ * not a silent overwrite.
+ */
+#include "store_priv.h"
+
+#include <string.h>
+
+#define CONV_COLS                                                                                  \
+    "id, texter, line_number, state, topic, lang, urgent, peer_id, peer_number, transferred_by,"  \
+    " created_at, queued_at, matched_at, closed_at, last_texter_at, last_peer_at, last_notice_at"
+
+const char *const store_sql_conv[ST_COUNT] = {
+    [ST_CONTACT_ADD] = "INSERT INTO contacts (number, first_seen) VALUES (?1, ?2)"
+                       " ON CONFLICT (number) DO NOTHING",
+    [ST_CONTACT_SET_PEER] = "UPDATE contacts SET last_peer_id = ?2, last_peer_at = ?3"
+                            " WHERE number = ?1",
+    [ST_CONTACT_GET_PEER] = "SELECT last_peer_id, last_peer_at FROM contacts WHERE number = ?1"
+                            " AND last_peer_id IS NOT NULL",
+    [ST_CONV_CREATE] = "INSERT INTO conversations (texter, line_number, state, lang, created_at,"
+                       " last_texter_at) VALUES (?1, ?2, 'menu', ?3, ?4, ?4)",
+    [ST_CONV_GET] = "SELECT " CONV_COLS " FROM conversations WHERE id = ?1",
+    [ST_CONV_BY_TEXTER] = "SELECT " CONV_COLS " FROM conversations WHERE texter = ?1"
+                          " AND state <> 'closed'",
+    [ST_CONV_BY_PEER_NUMBER] = "SELECT " CONV_COLS " FROM conversations WHERE peer_id = ?1"
+                               " AND peer_number = ?2 AND state IN ('offered','active')",
+    [ST_CONV_QUEUE] = "UPDATE conversations SET state = 'queued', topic = ?2,"
+                      " queued_at = COALESCE(queued_at, ?3)"
+                      " WHERE id = ?1 AND state IN ('menu','queued')",
+    [ST_CONV_OFFER] = "UPDATE conversations SET state = 'offered', peer_id = ?2, peer_number = ?3"
+                      " WHERE id = ?1 AND state = 'queued'",
+    [ST_CONV_ACTIVATE] = "UPDATE conversations SET state = 'active', matched_at = ?2,"
+                         " last_peer_at = NULL WHERE id = ?1 AND state = 'offered'",
+    [ST_CONV_REQUEUE] = "UPDATE conversations SET state = 'queued', peer_id = NULL,"
+                        " peer_number = NULL WHERE id = ?1 AND state = ?2",
+    [ST_CONV_CLOSE] = "UPDATE conversations SET state = 'closed', closed_at = ?3,"
+                      " close_reason = ?4 WHERE id = ?1 AND state = ?2",
+    [ST_CONV_TOUCH_TEXTER] = "UPDATE conversations SET last_texter_at = ?2 WHERE id = ?1",
+    [ST_CONV_TOUCH_PEER] = "UPDATE conversations SET last_peer_at = ?2 WHERE id = ?1",
+    [ST_CONV_NOTICE] = "UPDATE conversations SET last_notice_at = ?2 WHERE id = ?1",
+    [ST_CONV_QUEUE_LIST] = "SELECT " CONV_COLS " FROM conversations WHERE state = 'queued'"
+                           " ORDER BY urgent DESC, queued_at, id",
+    [ST_CONV_QUEUE_POS] = "SELECT COUNT(*) FROM conversations WHERE state IN ('queued','offered')"
+                          " AND (urgent > ?1 OR (urgent = ?1 AND (queued_at < ?2"
+                          " OR (queued_at = ?2 AND id <= ?3))))",
+    [ST_CONV_OPEN_LIST] = "SELECT " CONV_COLS " FROM conversations"
+                          " WHERE state IN ('offered','active')",
+    [ST_OFFER_CREATE] = "INSERT INTO offers (conversation_id, peer_id, peer_number, state,"
+                        " created_at, expires_at) VALUES (?1, ?2, ?3, 'open', ?4, ?5)",
+    [ST_OFFER_OPEN_FOR_CONV] = "SELECT id, conversation_id, peer_id, peer_number, created_at,"
+                               " expires_at FROM offers WHERE conversation_id = ?1"
+                               " AND state = 'open'",
+    [ST_OFFER_DECIDE] = "UPDATE offers SET state = ?2, decided_at = ?3 WHERE id = ?1"
+                        " AND state = 'open'",
+    [ST_OFFER_DUE] = "SELECT id, conversation_id, peer_id, peer_number, created_at, expires_at"
+                     " FROM offers WHERE state = 'open' AND expires_at <= ?1"
+                     " ORDER BY expires_at LIMIT 1",
+    [ST_OFFER_TRIED] = "SELECT DISTINCT peer_id FROM offers WHERE conversation_id = ?1"
+                       " AND state IN ('passed','expired')",
+    [ST_OFFER_EARLIEST] = "SELECT MIN(expires_at) FROM offers WHERE state = 'open'",
+};
+
+static const char *const state_names[] = {"menu", "queued", "offered", "active", "closed"};
+
+static const char *const offer_state_names[] = {"open", "taken", "passed", "expired",
+                                                "cancelled"};
+
+const char *store_conv_state_name(enum conv_state st)
+{
+    return (unsigned)st < 5 ? state_names[st] : "?";
+}
+
+static enum conv_state state_from(const char *s)
+{
+    int i;
+
+    for (i = 0; i < 5; i++)
+        if (!strcmp(s, state_names[i]))
+            return (enum conv_state)i;
+    return CONV_CLOSED;
+}
+
+static void read_conv(sqlite3_stmt *p, struct store_conv *c)
+{
+    char st[16];
+
+    memset(c, 0, sizeof(*c));
+    c->id = sqlite3_column_int64(p, 0);
+    store_col_text(p, 1, c->texter, sizeof(c->texter));
+    store_col_text(p, 2, c->line_number, sizeof(c->line_number));
+    store_col_text(p, 3, st, sizeof(st));
+    c->state = state_from(st);
+    store_col_text(p, 4, c->topic, sizeof(c->topic));
+    store_col_text(p, 5, c->lang, sizeof(c->lang));
+    c->urgent = sqlite3_column_int(p, 6);
+    store_col_text(p, 7, c->peer_id, sizeof(c->peer_id));
+    store_col_text(p, 8, c->peer_number, sizeof(c->peer_number));
+    store_col_text(p, 9, c->transferred_by, sizeof(c->transferred_by));
+    c->created_at = sqlite3_column_int64(p, 10);
+    c->queued_at = sqlite3_column_int64(p, 11);
+    c->matched_at = sqlite3_column_int64(p, 12);
+    c->closed_at = sqlite3_column_int64(p, 13);
+    c->last_texter_at = sqlite3_column_int64(p, 14);
+    c->last_peer_at = sqlite3_column_int64(p, 15);
+    c->last_notice_at = sqlite3_column_int64(p, 16);
+}
+
+/* Runs a statement expected to return at most one conversation. */
+static int one_conv(struct store *s, sqlite3_stmt *p, struct store_conv *c)
+{
+    int rc = sqlite3_step(p);
+
+    if (rc == SQLITE_ROW) {
+        read_conv(p, c);
+        sqlite3_reset(p);
+        return STORE_FOUND;
+    }
+    sqlite3_reset(p);
+    if (rc == SQLITE_DONE)
+        return STORE_OK;
+    return store_fail(s, p, rc);
+}
+
+static int each_conv(struct store *s, sqlite3_stmt *p,
+                     int (*fn)(void *arg, const struct store_conv *c), void *arg)
+{
+    struct store_conv c;
+    int rc;
+
+    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+        read_conv(p, &c);
+        if (fn(arg, &c)) {
+            sqlite3_reset(p);
+            return STORE_ERROR;
+        }
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_contact_touch(struct store *s, const char *number, int64_t now, int *is_new)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_ADD);
+
+    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 2, now);
+    if (store_exec(s, p))
+        return STORE_ERROR;
+    *is_new = sqlite3_changes(s->db) == 1;
+    return STORE_OK;
+}
+
+int store_contact_set_last_peer(struct store *s, const char *number, const char *peer_id,
+                                int64_t at)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_SET_PEER);
+
+    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 2, peer_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 3, at);
+    return store_exec(s, p);
+}
+
+int store_contact_last_peer(struct store *s, const char *number, char peer_id[STORE_ID],
+                            int64_t *at)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_GET_PEER);
+    int rc;
+
+    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW) {
+        store_col_text(p, 0, peer_id, STORE_ID);
+        *at = sqlite3_column_int64(p, 1);
+        sqlite3_reset(p);
+        return STORE_FOUND;
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_conv_create(struct store *s, const char *texter, const char *line_number,
+                      const char *lang, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_CREATE);
+
+    sqlite3_bind_text(p, 1, texter, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 2, line_number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 3, lang && *lang ? lang : "en", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 4, now);
+    if (store_exec(s, p))
+        return STORE_ERROR;
+    *id = sqlite3_last_insert_rowid(s->db);
+    return STORE_OK;
+}
+
+int store_conv_get(struct store *s, int64_t id, struct store_conv *c)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_GET);
+
+    sqlite3_bind_int64(p, 1, id);
+    return one_conv(s, p, c);
+}
+
+int store_conv_open_by_texter(struct store *s, const char *texter, struct store_conv *c)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_BY_TEXTER);
+
+    sqlite3_bind_text(p, 1, texter, -1, SQLITE_TRANSIENT);
+    return one_conv(s, p, c);
+}
+
+int store_conv_by_peer_number(struct store *s, const char *peer_id, const char *number,
+                              struct store_conv *c)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_BY_PEER_NUMBER);
+
+    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
+    return one_conv(s, p, c);
+}
+
+int store_conv_queue(struct store *s, int64_t id, const char *topic, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_QUEUE);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_text(p, 2, topic, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 3, now);
+    return store_exec_cas(s, p);
+}
+
+int store_conv_offer(struct store *s, int64_t id, const char *peer_id, const char *number)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_OFFER);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_text(p, 2, peer_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 3, number, -1, SQLITE_TRANSIENT);
+    return store_exec_cas(s, p);
+}
+
+int store_conv_activate(struct store *s, int64_t id, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_ACTIVATE);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_int64(p, 2, now);
+    return store_exec_cas(s, p);
+}
+
+int store_conv_requeue(struct store *s, int64_t id, enum conv_state from)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_REQUEUE);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_text(p, 2, store_conv_state_name(from), -1, SQLITE_STATIC);
+    return store_exec_cas(s, p);
+}
+
+int store_conv_close(struct store *s, int64_t id, enum conv_state from, const char *reason,
+                     int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_CLOSE);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_text(p, 2, store_conv_state_name(from), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(p, 3, now);
+    sqlite3_bind_text(p, 4, reason, -1, SQLITE_TRANSIENT);
+    return store_exec_cas(s, p);
+}
+
+static int touch(struct store *s, enum store_stmt st, int64_t id, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, st);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_int64(p, 2, now);
+    return store_exec(s, p);
+}
+
+int store_conv_touch_texter(struct store *s, int64_t id, int64_t now)
+{
+    return touch(s, ST_CONV_TOUCH_TEXTER, id, now);
+}
+
+int store_conv_touch_peer(struct store *s, int64_t id, int64_t now)
+{
+    return touch(s, ST_CONV_TOUCH_PEER, id, now);
+}
+
+int store_conv_set_notice(struct store *s, int64_t id, int64_t now)
+{
+    return touch(s, ST_CONV_NOTICE, id, now);
+}
+
+int store_conv_queue_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
+                          void *arg)
+{
+    return each_conv(s, store_stmt(s, ST_CONV_QUEUE_LIST), fn, arg);
+}
+
+int store_conv_open_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
+                         void *arg)
+{
+    return each_conv(s, store_stmt(s, ST_CONV_OPEN_LIST), fn, arg);
+}
+
+int store_conv_queue_position(struct store *s, const struct store_conv *c, int *pos)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_QUEUE_POS);
+    int rc;
+
+    sqlite3_bind_int(p, 1, c->urgent);
+    sqlite3_bind_int64(p, 2, c->queued_at);
+    sqlite3_bind_int64(p, 3, c->id);
+    rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW)
+        *pos = sqlite3_column_int(p, 0);
+    sqlite3_reset(p);
+    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+}
+
+/* ---- offers ---- */
+
+static int one_offer(struct store *s, sqlite3_stmt *p, struct store_offer *o)
+{
+    int rc = sqlite3_step(p);
+
+    memset(o, 0, sizeof(*o));
+    if (rc == SQLITE_ROW) {
+        o->id = sqlite3_column_int64(p, 0);
+        o->conv_id = sqlite3_column_int64(p, 1);
+        store_col_text(p, 2, o->peer_id, sizeof(o->peer_id));
+        store_col_text(p, 3, o->number, sizeof(o->number));
+        o->created_at = sqlite3_column_int64(p, 4);
+        o->expires_at = sqlite3_column_int64(p, 5);
+        sqlite3_reset(p);
+        return STORE_FOUND;
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_offer_create(struct store *s, int64_t conv_id, const char *peer_id, const char *number,
+                       int64_t now, int64_t expires_at)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OFFER_CREATE);
+
+    sqlite3_bind_int64(p, 1, conv_id);
+    sqlite3_bind_text(p, 2, peer_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 3, number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 4, now);
+    sqlite3_bind_int64(p, 5, expires_at);
+    return store_exec(s, p);
+}
+
+int store_offer_open_for_conv(struct store *s, int64_t conv_id, struct store_offer *o)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OFFER_OPEN_FOR_CONV);
+
+    sqlite3_bind_int64(p, 1, conv_id);
+    return one_offer(s, p, o);
+}
+
+int store_offer_decide(struct store *s, int64_t offer_id, enum offer_state state, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OFFER_DECIDE);
+
+    sqlite3_bind_int64(p, 1, offer_id);
+    sqlite3_bind_text(p, 2, offer_state_names[state], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(p, 3, now);
+    return store_exec_cas(s, p);
+}
+
+int store_offer_next_due(struct store *s, int64_t now, struct store_offer *o)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OFFER_DUE);
+
+    sqlite3_bind_int64(p, 1, now);
+    return one_offer(s, p, o);
+}
+
+int store_offer_tried(struct store *s, int64_t conv_id,
+                      int (*fn)(void *arg, const char *peer_id), void *arg)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OFFER_TRIED);
+    int rc;
+
+    sqlite3_bind_int64(p, 1, conv_id);
+    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+        if (fn(arg, (const char *)sqlite3_column_text(p, 0))) {
+            sqlite3_reset(p);
+            return STORE_ERROR;
+        }
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_offer_earliest(struct store *s, int64_t *at)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OFFER_EARLIEST);
+    int rc = sqlite3_step(p);
+
+    *at = INT64_MAX;
+    if (rc == SQLITE_ROW && sqlite3_column_type(p, 0) != SQLITE_NULL)
+        *at = sqlite3_column_int64(p, 0);
+    sqlite3_reset(p);
+    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+}

@@ -1,0 +1,177 @@
+/*
+ * store_inbound.c - the inbound and status_events tables: what the provider
+ * told us, stored before it is acknowledged, and handled by the engine in
+ * arrival order.
+ */
+#include "store_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *const store_sql_inbound[ST_COUNT] = {
+    [ST_IN_ADD] = "INSERT INTO inbound (provider_sid, from_number, to_number, body, num_media,"
+                  " received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                  " ON CONFLICT (provider_sid) DO NOTHING",
+    [ST_IN_NEXT] = "SELECT id, provider_sid, from_number, to_number, body, num_media, received_at"
+                   " FROM inbound WHERE processed_at IS NULL ORDER BY id LIMIT 1",
+    [ST_IN_DONE] = "UPDATE inbound SET processed_at = ?2, conversation_id = ?3, pending_relay = ?4"
+                   " WHERE id = ?1 AND processed_at IS NULL",
+    [ST_IN_PENDING] = "SELECT id, body FROM inbound WHERE conversation_id = ?1"
+                      " AND pending_relay = 1 ORDER BY id",
+    [ST_IN_PENDING_CLEAR] = "UPDATE inbound SET pending_relay = 0 WHERE conversation_id = ?1"
+                            " AND pending_relay = 1",
+    [ST_IN_GET] = "SELECT id, provider_sid, from_number, to_number, body, num_media, received_at"
+                  " FROM inbound WHERE id = ?1",
+    [ST_STATUS_ADD] = "INSERT INTO status_events (provider_sid, status, error_code, received_at)"
+                      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+    [ST_STATUS_NEXT] = "SELECT id, provider_sid, status, error_code FROM status_events"
+                       " WHERE processed_at IS NULL ORDER BY id LIMIT 1",
+    [ST_STATUS_DONE] = "UPDATE status_events SET processed_at = ?2 WHERE id = ?1",
+};
+
+int store_inbound_add(struct store *s, const char *sid, const char *from, const char *to,
+                      const char *body, int num_media, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_IN_ADD);
+
+    sqlite3_bind_text(p, 1, sid, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 2, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 3, to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 4, body ? body : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(p, 5, num_media);
+    sqlite3_bind_int64(p, 6, now);
+    if (store_exec(s, p))
+        return STORE_ERROR;
+    return sqlite3_changes(s->db) == 1 ? STORE_NEW : STORE_OK;
+}
+
+static int read_inbound(struct store *s, sqlite3_stmt *p, struct store_inbound *in)
+{
+    const unsigned char *body;
+    int rc = sqlite3_step(p);
+
+    memset(in, 0, sizeof(*in));
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(p);
+        return STORE_OK;
+    }
+    if (rc != SQLITE_ROW) {
+        store_fail(s, p, rc);
+        sqlite3_reset(p);
+        return STORE_ERROR;
+    }
+    in->id = sqlite3_column_int64(p, 0);
+    store_col_text(p, 1, in->sid, sizeof(in->sid));
+    store_col_text(p, 2, in->from, sizeof(in->from));
+    store_col_text(p, 3, in->to, sizeof(in->to));
+    body = sqlite3_column_text(p, 4);
+    in->body = strdup(body ? (const char *)body : "");
+    in->num_media = sqlite3_column_int(p, 5);
+    in->received_at = sqlite3_column_int64(p, 6);
+    sqlite3_reset(p);
+    return in->body ? STORE_FOUND : STORE_ERROR;
+}
+
+int store_inbound_next(struct store *s, struct store_inbound *in)
+{
+    return read_inbound(s, store_stmt(s, ST_IN_NEXT), in);
+}
+
+int store_inbound_get(struct store *s, int64_t id, struct store_inbound *in)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_IN_GET);
+
+    sqlite3_bind_int64(p, 1, id);
+    return read_inbound(s, p, in);
+}
+
+void store_inbound_clear(struct store_inbound *in)
+{
+    free(in->body);
+    in->body = NULL;
+}
+
+int store_inbound_done(struct store *s, int64_t id, int64_t conv_id, int pending_relay,
+                       int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_IN_DONE);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_int64(p, 2, now);
+    if (conv_id)
+        sqlite3_bind_int64(p, 3, conv_id);
+    sqlite3_bind_int(p, 4, pending_relay ? 1 : 0);
+    return store_exec_cas(s, p);
+}
+
+int store_inbound_take_pending(struct store *s, int64_t conv_id,
+                               int (*fn)(void *arg, int64_t id, const char *body), void *arg)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_IN_PENDING);
+    int rc;
+
+    sqlite3_bind_int64(p, 1, conv_id);
+    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+        const unsigned char *body = sqlite3_column_text(p, 1);
+        if (fn(arg, sqlite3_column_int64(p, 0), body ? (const char *)body : "")) {
+            sqlite3_reset(p);
+            return STORE_ERROR;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        store_fail(s, p, rc);
+        sqlite3_reset(p);
+        return STORE_ERROR;
+    }
+    sqlite3_reset(p);
+    p = store_stmt(s, ST_IN_PENDING_CLEAR);
+    sqlite3_bind_int64(p, 1, conv_id);
+    return store_exec(s, p);
+}
+
+int store_status_add(struct store *s, const char *sid, const char *status, int error_code,
+                     int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_STATUS_ADD);
+
+    sqlite3_bind_text(p, 1, sid, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 2, status, -1, SQLITE_TRANSIENT);
+    if (error_code)
+        sqlite3_bind_int(p, 3, error_code);
+    sqlite3_bind_int64(p, 4, now);
+    if (store_exec(s, p))
+        return STORE_ERROR;
+    return sqlite3_changes(s->db) == 1 ? STORE_NEW : STORE_OK;
+}
+
+int store_status_next(struct store *s, struct store_status *st)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_STATUS_NEXT);
+    int rc = sqlite3_step(p);
+
+    memset(st, 0, sizeof(*st));
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(p);
+        return STORE_OK;
+    }
+    if (rc != SQLITE_ROW) {
+        store_fail(s, p, rc);
+        sqlite3_reset(p);
+        return STORE_ERROR;
+    }
+    st->id = sqlite3_column_int64(p, 0);
+    store_col_text(p, 1, st->sid, sizeof(st->sid));
+    store_col_text(p, 2, st->status, sizeof(st->status));
+    st->error_code = sqlite3_column_int(p, 3);
+    sqlite3_reset(p);
+    return STORE_FOUND;
+}
+
+int store_status_done(struct store *s, int64_t id, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_STATUS_DONE);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_int64(p, 2, now);
+    return store_exec(s, p);
+}

@@ -1,0 +1,299 @@
+/*
+ * store_outbox.c - texts waiting to be sent, and what became of them.
+ *
+ * The engine adds rows in the same transaction as the state change that
+ * causes them; the sender claims them with a lease, one at a time per
+ * (recipient, sending number) thread so a conversation's texts leave in
+ * order, and records the provider's id or the reason it gave up.
+ * `kind` doubles as the send priority (enum out_kind: safety first).
+ */
+#include "store_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define OUT_COLS                                                                                   \
+    "id, conversation_id, to_number, from_number, body, kind, origin_inbound, created_at,"         \
+    " expires_at, attempts, after_optout, error_code, state"
+
+/* No earlier unsent row in the same (to, from) thread. */
+#define THREAD_HEAD                                                                                \
+    " NOT EXISTS (SELECT 1 FROM outbox e WHERE e.to_number = o.to_number"                         \
+    " AND e.from_number = o.from_number AND e.state IN ('pending','sending') AND e.id < o.id)"
+
+const char *const store_sql_outbox[ST_COUNT] = {
+    [ST_OUT_ADD] = "INSERT INTO outbox (conversation_id, to_number, from_number, body, kind,"
+                   " origin_inbound, after_optout, state, created_at, not_before, expires_at)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8, ?9)",
+    [ST_OUT_RECLAIM] = "UPDATE outbox SET state = 'pending', lease_owner = NULL,"
+                       " lease_until = NULL WHERE state = 'sending'"
+                       " AND (lease_owner = ?1 OR lease_until < ?2)",
+    [ST_OUT_CANDIDATES] = "SELECT " OUT_COLS " FROM outbox o WHERE state = 'pending'"
+                          " AND not_before <= ?1 AND" THREAD_HEAD " ORDER BY kind, id LIMIT ?2",
+    [ST_OUT_LEASE] = "UPDATE outbox SET state = 'sending', lease_owner = ?2, lease_until = ?3,"
+                     " attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'",
+    [ST_OUT_SENT] = "UPDATE outbox SET state = 'sent', provider_sid = ?2, segments = ?3,"
+                    " sent_at = ?4, done_at = ?4, lease_owner = NULL, lease_until = NULL"
+                    " WHERE id = ?1 AND state = 'sending'",
+    [ST_OUT_RETRY] = "UPDATE outbox SET state = 'pending', not_before = ?2, error_code = ?3,"
+                     " error_text = ?4, lease_owner = NULL, lease_until = NULL"
+                     " WHERE id = ?1 AND state = 'sending'",
+    [ST_OUT_DEFER] = "UPDATE outbox SET state = 'pending', not_before = ?2,"
+                     " attempts = attempts - 1, lease_owner = NULL, lease_until = NULL"
+                     " WHERE id = ?1 AND state = 'sending'",
+    [ST_OUT_FINISH] = "UPDATE outbox SET state = ?2, error_code = ?3, error_text = ?4,"
+                      " done_at = ?5, lease_owner = NULL, lease_until = NULL"
+                      " WHERE id = ?1 AND state IN ('pending','sending')",
+    [ST_OUT_NEXT_DUE] = "SELECT MIN(not_before) FROM outbox o WHERE state = 'pending' AND"
+                        THREAD_HEAD,
+    /* kind 1 is OUT_RELAY: only relayed texts are reported back to their sender. */
+    [ST_OUT_FAILED_RELAY] = "SELECT " OUT_COLS " FROM outbox WHERE failure_handled = 0"
+                            " AND state IN ('failed','expired') AND kind = 1"
+                            " ORDER BY id LIMIT 1",
+    [ST_OUT_FAILURE_HANDLED] = "UPDATE outbox SET failure_handled = 1 WHERE id = ?1",
+    [ST_OUT_STATUS] = "UPDATE outbox SET provider_status = ?2,"
+                      " error_code = COALESCE(?3, error_code),"
+                      " state = CASE WHEN ?2 IN ('failed','undelivered') THEN 'failed'"
+                      " ELSE state END WHERE provider_sid = ?1",
+    [ST_OUT_BY_SID] = "SELECT " OUT_COLS " FROM outbox WHERE provider_sid = ?1",
+    [ST_OUT_COUNT] = "SELECT COUNT(*) FROM outbox WHERE state = ?1",
+};
+
+static const char *const out_state_names[] = {"pending", "sending", "sent",
+                                              "failed",  "expired", "suppressed"};
+
+static enum out_state out_state_from(const char *s)
+{
+    int i;
+
+    for (i = 0; i < 6; i++)
+        if (!strcmp(s, out_state_names[i]))
+            return (enum out_state)i;
+    return OUT_FAILED;
+}
+
+/* Reads one row; the body is borrowed from the statement (valid until the next step). */
+static void read_out(sqlite3_stmt *p, struct store_out *o)
+{
+    char st[16];
+
+    memset(o, 0, sizeof(*o));
+    o->id = sqlite3_column_int64(p, 0);
+    o->conv_id = sqlite3_column_int64(p, 1);
+    store_col_text(p, 2, o->to, sizeof(o->to));
+    store_col_text(p, 3, o->from, sizeof(o->from));
+    o->body = (char *)sqlite3_column_text(p, 4);
+    o->kind = (enum out_kind)sqlite3_column_int(p, 5);
+    o->origin_inbound = sqlite3_column_int64(p, 6);
+    o->created_at = sqlite3_column_int64(p, 7);
+    o->expires_at = sqlite3_column_int64(p, 8);
+    o->attempts = sqlite3_column_int(p, 9);
+    o->after_optout = sqlite3_column_int(p, 10);
+    o->error_code = sqlite3_column_int(p, 11);
+    store_col_text(p, 12, st, sizeof(st));
+    o->state = out_state_from(st);
+}
+
+void store_out_clear(struct store_out *o)
+{
+    free(o->body);
+    o->body = NULL;
+}
+
+int store_outbox_add(struct store *s, const struct store_out *o, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OUT_ADD);
+
+    if (o->conv_id)
+        sqlite3_bind_int64(p, 1, o->conv_id);
+    sqlite3_bind_text(p, 2, o->to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 3, o->from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 4, o->body, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(p, 5, (int)o->kind);
+    if (o->origin_inbound)
+        sqlite3_bind_int64(p, 6, o->origin_inbound);
+    sqlite3_bind_int(p, 7, o->after_optout ? 1 : 0);
+    sqlite3_bind_int64(p, 8, now);
+    sqlite3_bind_int64(p, 9, o->expires_at);
+    return store_exec(s, p);
+}
+
+int store_outbox_reclaim(struct store *s, const char *owner, int64_t now, int *n)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OUT_RECLAIM);
+
+    sqlite3_bind_text(p, 1, owner, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 2, now);
+    if (store_exec(s, p))
+        return STORE_ERROR;
+    *n = sqlite3_changes(s->db);
+    return STORE_OK;
+}
+
+int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t lease_ms,
+                       int max, int (*fn)(void *arg, const struct store_out *o), void *arg)
+{
+    struct store_out rows[64];
+    char *bodies[64];
+    int leased[64] = {0};
+    sqlite3_stmt *p;
+    int rc, n = 0, i, ret = STORE_OK;
+
+    if (max > 64)
+        max = 64;
+    if (max <= 0)
+        return STORE_OK;
+    if (store_begin(s))
+        return STORE_ERROR;
+    p = store_stmt(s, ST_OUT_CANDIDATES);
+    sqlite3_bind_int64(p, 1, now);
+    sqlite3_bind_int(p, 2, max);
+    while (n < max && (rc = sqlite3_step(p)) == SQLITE_ROW) {
+        read_out(p, &rows[n]);
+        bodies[n] = strdup(rows[n].body ? rows[n].body : "");
+        if (!bodies[n])
+            break;
+        rows[n].body = bodies[n];
+        n++;
+    }
+    sqlite3_reset(p);
+    for (i = 0; i < n; i++) {
+        p = store_stmt(s, ST_OUT_LEASE);
+        sqlite3_bind_int64(p, 1, rows[i].id);
+        sqlite3_bind_text(p, 2, owner, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(p, 3, now + lease_ms);
+        rc = store_exec_cas(s, p);
+        if (rc == STORE_ERROR) {
+            ret = STORE_ERROR;
+            break;
+        }
+        leased[i] = rc == STORE_OK; /* a conflict: another sender took it first */
+        rows[i].attempts++;
+    }
+    if (ret == STORE_OK && store_commit(s))
+        ret = STORE_ERROR;
+    if (ret != STORE_OK)
+        store_rollback(s);
+    for (i = 0; i < n; i++) {
+        if (ret == STORE_OK && leased[i] && fn(arg, &rows[i]))
+            ret = STORE_ERROR;
+        free(bodies[i]);
+    }
+    return ret;
+}
+
+int store_outbox_sent(struct store *s, int64_t id, const char *provider_sid, int segments,
+                      int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OUT_SENT);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_text(p, 2, provider_sid, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(p, 3, segments);
+    sqlite3_bind_int64(p, 4, now);
+    return store_exec_cas(s, p);
+}
+
+int store_outbox_retry(struct store *s, int64_t id, int64_t next_at, int code, const char *text)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OUT_RETRY);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_int64(p, 2, next_at);
+    sqlite3_bind_int(p, 3, code);
+    store_bind_text(p, 4, text);
+    return store_exec_cas(s, p);
+}
+
+int store_outbox_defer(struct store *s, int64_t id, int64_t not_before)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OUT_DEFER);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_int64(p, 2, not_before);
+    return store_exec_cas(s, p);
+}
+
+int store_outbox_finish(struct store *s, int64_t id, enum out_state st, int code,
+                        const char *text, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OUT_FINISH);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_text(p, 2, out_state_names[st], -1, SQLITE_STATIC);
+    if (code)
+        sqlite3_bind_int(p, 3, code);
+    store_bind_text(p, 4, text);
+    sqlite3_bind_int64(p, 5, now);
+    return store_exec_cas(s, p);
+}
+
+int store_outbox_next_due(struct store *s, int64_t *at)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OUT_NEXT_DUE);
+    int rc = sqlite3_step(p);
+
+    *at = INT64_MAX;
+    if (rc == SQLITE_ROW && sqlite3_column_type(p, 0) != SQLITE_NULL)
+        *at = sqlite3_column_int64(p, 0);
+    sqlite3_reset(p);
+    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+}
+
+/* One row with a copied body (caller frees with store_out_clear). */
+static int one_out(struct store *s, sqlite3_stmt *p, struct store_out *o)
+{
+    int rc = sqlite3_step(p);
+
+    memset(o, 0, sizeof(*o));
+    if (rc == SQLITE_ROW) {
+        read_out(p, o);
+        o->body = strdup(o->body ? o->body : "");
+        sqlite3_reset(p);
+        return o->body ? STORE_FOUND : STORE_ERROR;
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_outbox_failed_relay(struct store *s, struct store_out *o)
+{
+    return one_out(s, store_stmt(s, ST_OUT_FAILED_RELAY), o);
+}
+
+int store_outbox_failure_handled(struct store *s, int64_t id)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OUT_FAILURE_HANDLED);
+
+    sqlite3_bind_int64(p, 1, id);
+    return store_exec(s, p);
+}
+
+int store_outbox_status(struct store *s, const char *sid, const char *status, int code,
+                        struct store_out *o)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OUT_STATUS);
+
+    sqlite3_bind_text(p, 1, sid, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 2, status, -1, SQLITE_TRANSIENT);
+    if (code)
+        sqlite3_bind_int(p, 3, code);
+    if (store_exec(s, p))
+        return STORE_ERROR;
+    p = store_stmt(s, ST_OUT_BY_SID);
+    sqlite3_bind_text(p, 1, sid, -1, SQLITE_TRANSIENT);
+    return one_out(s, p, o);
+}
+
+int store_outbox_count(struct store *s, enum out_state st, int64_t *n)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OUT_COUNT);
+    int rc;
+
+    sqlite3_bind_text(p, 1, out_state_names[st], -1, SQLITE_STATIC);
+    rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int64(p, 0);
+    sqlite3_reset(p);
+    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+}

@@ -1,0 +1,159 @@
+/*
+ * store_peer.c - the live side of peers (manual on/off, last conversation,
+ * missed offers), which pool numbers each peer used last, and opt-outs.
+ *
+ * An opt-out is kept per scope: the number (or messaging service) the
+ * person texted STOP to. Nothing is ever sent from a scope to a number that
+ * opted out of it; the sender checks this table before every send.
+ */
+#include "store_priv.h"
+
+#include <string.h>
+
+const char *const store_sql_peer[ST_COUNT] = {
+    [ST_PEER_LIST] = "SELECT peer_id, manual, manual_until, last_end, missed_offers"
+                     " FROM peer_state",
+    [ST_PEER_MANUAL] = "INSERT INTO peer_state (peer_id, manual, manual_until) VALUES (?1, ?2, ?3)"
+                       " ON CONFLICT (peer_id) DO UPDATE SET manual = ?2, manual_until = ?3",
+    [ST_PEER_ENDED] = "INSERT INTO peer_state (peer_id, last_end) VALUES (?1, ?2)"
+                      " ON CONFLICT (peer_id) DO UPDATE SET last_end = ?2",
+    [ST_PEER_NUMBERS] = "SELECT number, last_used FROM peer_numbers WHERE peer_id = ?1",
+    [ST_PEER_NUMBER_USED] = "INSERT INTO peer_numbers (peer_id, number, last_used)"
+                            " VALUES (?1, ?2, ?3) ON CONFLICT (peer_id, number)"
+                            " DO UPDATE SET last_used = ?3",
+    [ST_OPTOUT_SET] = "INSERT INTO optouts (scope, number, source, created_at)"
+                      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (scope, number) DO NOTHING",
+    [ST_OPTOUT_CLEAR] = "DELETE FROM optouts WHERE scope = ?1 AND number = ?2",
+    [ST_OPTOUT_CHECK] = "SELECT 1 FROM optouts WHERE scope = ?1 AND number = ?2",
+    [ST_OPTOUT_SCOPES] = "SELECT scope FROM optouts WHERE number = ?1",
+};
+
+int store_peer_state_list(struct store *s, int (*fn)(void *arg, const struct store_peer_state *p),
+                          void *arg)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_PEER_LIST);
+    struct store_peer_state ps;
+    int rc;
+
+    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+        const unsigned char *m = sqlite3_column_text(p, 1);
+
+        memset(&ps, 0, sizeof(ps));
+        store_col_text(p, 0, ps.peer_id, sizeof(ps.peer_id));
+        ps.manual = !m                            ? PEER_MANUAL_NONE
+                    : !strcmp((const char *)m, "on") ? PEER_MANUAL_ON
+                                                     : PEER_MANUAL_OFF;
+        ps.manual_until = sqlite3_column_type(p, 2) == SQLITE_NULL ? INT64_MAX
+                                                                   : sqlite3_column_int64(p, 2);
+        ps.last_end = sqlite3_column_int64(p, 3);
+        ps.missed_offers = sqlite3_column_int(p, 4);
+        if (fn(arg, &ps)) {
+            sqlite3_reset(p);
+            return STORE_ERROR;
+        }
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_peer_set_manual(struct store *s, const char *peer_id, enum peer_manual m,
+                          int64_t until)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_PEER_MANUAL);
+
+    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
+    if (m != PEER_MANUAL_NONE)
+        sqlite3_bind_text(p, 2, m == PEER_MANUAL_ON ? "on" : "off", -1, SQLITE_STATIC);
+    if (m != PEER_MANUAL_NONE && until != INT64_MAX)
+        sqlite3_bind_int64(p, 3, until);
+    return store_exec(s, p);
+}
+
+int store_peer_conversation_ended(struct store *s, const char *peer_id, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_PEER_ENDED);
+
+    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 2, now);
+    return store_exec(s, p);
+}
+
+int store_peer_numbers(struct store *s, const char *peer_id,
+                       int (*fn)(void *arg, const char *number, int64_t last_used), void *arg)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_PEER_NUMBERS);
+    int rc;
+
+    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+        if (fn(arg, (const char *)sqlite3_column_text(p, 0), sqlite3_column_int64(p, 1))) {
+            sqlite3_reset(p);
+            return STORE_ERROR;
+        }
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_peer_number_used(struct store *s, const char *peer_id, const char *number,
+                           int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_PEER_NUMBER_USED);
+
+    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 3, now);
+    return store_exec(s, p);
+}
+
+int store_optout_set(struct store *s, const char *scope, const char *number, const char *source,
+                     int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OPTOUT_SET);
+
+    sqlite3_bind_text(p, 1, scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 3, source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 4, now);
+    return store_exec(s, p);
+}
+
+int store_optout_clear(struct store *s, const char *scope, const char *number)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OPTOUT_CLEAR);
+
+    sqlite3_bind_text(p, 1, scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
+    return store_exec(s, p);
+}
+
+int store_optout_check(struct store *s, const char *scope, const char *number)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OPTOUT_CHECK);
+    int rc;
+
+    sqlite3_bind_text(p, 1, scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(p);
+    sqlite3_reset(p);
+    if (rc == SQLITE_ROW)
+        return STORE_FOUND;
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_optout_scopes(struct store *s, const char *number,
+                        int (*fn)(void *arg, const char *scope), void *arg)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OPTOUT_SCOPES);
+    int rc;
+
+    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+        if (fn(arg, (const char *)sqlite3_column_text(p, 0))) {
+            sqlite3_reset(p);
+            return STORE_ERROR;
+        }
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}

@@ -1,0 +1,107 @@
+/*
+ * store_priv.h - shared by the store_*.c files only: the handle, the list of
+ * every prepared statement, and small binding helpers.
+ *
+ * Each store_*.c file owns the SQL of its tables in a table indexed by the
+ * enum below (designated initialisers); store_open() prepares them all.
+ */
+#ifndef PEERLINE_STORE_PRIV_H
+#define PEERLINE_STORE_PRIV_H
+
+#include "store.h"
+
+#include <sqlite3.h>
+
+enum store_stmt {
+    /* store.c */
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_PING,
+    /* store_inbound.c */
+    ST_IN_ADD,
+    ST_IN_NEXT,
+    ST_IN_DONE,
+    ST_IN_PENDING,
+    ST_IN_PENDING_CLEAR,
+    ST_IN_GET,
+    ST_STATUS_ADD,
+    ST_STATUS_NEXT,
+    ST_STATUS_DONE,
+    /* store_conv.c */
+    ST_CONTACT_ADD,
+    ST_CONTACT_SET_PEER,
+    ST_CONTACT_GET_PEER,
+    ST_CONV_CREATE,
+    ST_CONV_GET,
+    ST_CONV_BY_TEXTER,
+    ST_CONV_BY_PEER_NUMBER,
+    ST_CONV_QUEUE,
+    ST_CONV_OFFER,
+    ST_CONV_ACTIVATE,
+    ST_CONV_REQUEUE,
+    ST_CONV_CLOSE,
+    ST_CONV_TOUCH_TEXTER,
+    ST_CONV_TOUCH_PEER,
+    ST_CONV_NOTICE,
+    ST_CONV_QUEUE_LIST,
+    ST_CONV_QUEUE_POS,
+    ST_CONV_OPEN_LIST,
+    ST_OFFER_CREATE,
+    ST_OFFER_OPEN_FOR_CONV,
+    ST_OFFER_DECIDE,
+    ST_OFFER_DUE,
+    ST_OFFER_TRIED,
+    ST_OFFER_EARLIEST,
+    /* store_peer.c */
+    ST_PEER_LIST,
+    ST_PEER_MANUAL,
+    ST_PEER_ENDED,
+    ST_PEER_NUMBERS,
+    ST_PEER_NUMBER_USED,
+    ST_OPTOUT_SET,
+    ST_OPTOUT_CLEAR,
+    ST_OPTOUT_CHECK,
+    ST_OPTOUT_SCOPES,
+    /* store_outbox.c */
+    ST_OUT_ADD,
+    ST_OUT_RECLAIM,
+    ST_OUT_CANDIDATES,
+    ST_OUT_LEASE,
+    ST_OUT_SENT,
+    ST_OUT_RETRY,
+    ST_OUT_DEFER,
+    ST_OUT_FINISH,
+    ST_OUT_NEXT_DUE,
+    ST_OUT_FAILED_RELAY,
+    ST_OUT_FAILURE_HANDLED,
+    ST_OUT_STATUS,
+    ST_OUT_BY_SID,
+    ST_OUT_COUNT,
+    ST_COUNT
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_COUNT];
+};
+
+extern const char *const store_sql_inbound[ST_COUNT];
+extern const char *const store_sql_conv[ST_COUNT];
+extern const char *const store_sql_peer[ST_COUNT];
+extern const char *const store_sql_outbox[ST_COUNT];
+
+/* The statement, reset and with bindings cleared, ready to bind. */
+sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id);
+/* Binds text (NULL and "" bind as NULL when null_empty). */
+int store_bind_text(sqlite3_stmt *p, int idx, const char *v);
+/* Steps a statement that returns no rows: STORE_OK or STORE_ERROR (logged). */
+int store_exec(struct store *s, sqlite3_stmt *p);
+/* As store_exec, but STORE_CONFLICT when no row changed (compare-and-set). */
+int store_exec_cas(struct store *s, sqlite3_stmt *p);
+/* Copies column text into dst (size n), "" for NULL. */
+void store_col_text(sqlite3_stmt *p, int col, char *dst, size_t n);
+/* Logs a failed step (statement name only, never values). */
+int store_fail(struct store *s, sqlite3_stmt *p, int rc);
+
+#endif

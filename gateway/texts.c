@@ -1,0 +1,112 @@
+/*
+ * texts.c - see texts.h. The English templates are written to fit one
+ * GSM-7 segment with the longest roster names allowed; a unit test renders
+ * each and counts.
+ */
+#include "texts.h"
+#include "buf.h"
+
+#include <string.h>
+
+static const char *const en[TX_COUNT] = {
+    [TX_WELCOME] = "{line}: you'll text with a trained volunteer peer, not a counsellor or "
+                   "emergency service. BYE ends a chat; STOP stops all texts; HELP for help.",
+    [TX_MENU] = "What would you like to talk about? Reply with a number: {menu}",
+    [TX_MENU_AGAIN] = "Sorry, I didn't catch that. Reply with a number: {menu}",
+    [TX_QUEUED] = "Thanks. You're number {position} in line to talk about {topic}. A peer "
+                  "will text you here as soon as one is free.",
+    [TX_STILL_QUEUED] = "You're still number {position} in line. Your messages will be shared "
+                        "with your peer when they join.",
+    [TX_LEFT_QUEUE] = "OK, you've left the line. Text us any time to talk. STOP stops all texts.",
+    [TX_NOT_IN_CHAT] = "You're not in a chat right now. Text anything to talk with a peer.",
+    [TX_INTRO_TEXTER] = "You're now texting with {peer}, a trained volunteer peer. Reply here to "
+                        "talk. BYE ends the chat; STOP stops all texts.",
+    [TX_INTRO_PEER] = "You're connected. Their messages so far follow. Reply here to answer. "
+                      "#end closes the chat; #help lists commands.",
+    [TX_OFFER] = "{kind} chat request: {topic}, {lang}, waiting {wait}. Reply #take to accept "
+                 "or #pass to decline. Expires in {expires}.",
+    [TX_OFFER_WAITING] = "Reply #take to accept this chat or #pass to decline. Nothing reaches "
+                         "the texter before #take.",
+    [TX_OFFER_GONE] = "That chat request expired and went back to the line. Thank you.",
+    [TX_OFFER_WITHDRAWN] = "That chat request was withdrawn: the texter left. Thank you.",
+    [TX_PASSED] = "OK, passed. Thank you.",
+    [TX_ALREADY_IN_CHAT] = "You're already in this chat. Reply here to talk; #end closes it.",
+    [TX_BYE_TEXTER] = "Chat ended. Thank you for reaching out. Text us any time to talk again. "
+                      "STOP stops all texts.",
+    [TX_TEXTER_LEFT] = "The texter ended the chat. Thank you. Replies on this number are no "
+                       "longer delivered.",
+    [TX_END_TEXTER] = "{peer} has ended the chat. Thank you for reaching out. Text us any time "
+                      "to talk again. STOP stops all texts.",
+    [TX_END_PEER] = "Chat closed. Thank you. Replies on this number are no longer delivered.",
+    [TX_CLOSED_NUMBER] = "This chat has ended, so replies here are no longer delivered. Text "
+                         "#help for commands.",
+    [TX_STOP_CONFIRM] = "You won't get more texts from {line}. If you're in danger, call or "
+                        "text 988, or call 911. Text START to come back.",
+    [TX_START_CONFIRM] = "Welcome back to {line}. Text anything to talk with a peer. BYE ends a "
+                         "chat; STOP stops all texts.",
+    [TX_HELP] = "{line}: free peer support by text. BYE ends a chat; STOP stops all texts. In "
+                "danger? Call or text 988, or call 911.",
+    [TX_PEER_HELP] = "Commands: #take accept a chat, #pass decline it, #end close this chat, "
+                     "#help this list. Anything else is sent to the texter.",
+    [TX_PEER_STEPPED_AWAY] = "Your peer had to step away. You're first in line for the next "
+                             "peer, who will text you here.",
+    [TX_RELAY_FAILED_TEXTER] = "Sorry, your last message could not be delivered to your peer. "
+                               "Please try sending it again.",
+    [TX_RELAY_FAILED_PEER] = "Your last message could not be delivered to the texter.",
+    [TX_POOL_STRANGER] = "This number does not take texts. To reach {line}, text {line_number}.",
+};
+
+const char *texts_template(enum text_id id, const char *lang)
+{
+    (void)lang; /* only English ships so far; other languages fall back to it */
+    if ((unsigned)id >= TX_COUNT)
+        return "";
+    return en[id] ? en[id] : "";
+}
+
+int texts_render(enum text_id id, const char *lang, const struct text_var *vars, size_t nvars,
+                 struct buf *out)
+{
+    const char *t = texts_template(id, lang);
+
+    while (*t) {
+        const char *open = strchr(t, '{'), *close;
+        size_t i;
+
+        if (!open)
+            return buf_puts(out, t);
+        close = strchr(open, '}');
+        if (!close)
+            return buf_puts(out, t);
+        if (buf_append(out, t, (size_t)(open - t)))
+            return -1;
+        for (i = 0; i < nvars; i++) {
+            if (strlen(vars[i].name) == (size_t)(close - open - 1) &&
+                !strncmp(vars[i].name, open + 1, (size_t)(close - open - 1)))
+                break;
+        }
+        if (i < nvars) {
+            if (buf_puts(out, vars[i].value ? vars[i].value : ""))
+                return -1;
+        } else if (buf_append(out, open, (size_t)(close - open + 1))) {
+            return -1;
+        }
+        t = close + 1;
+    }
+    return 0;
+}
+
+const char *texts_language_name(const char *code)
+{
+    static const char *const names[][2] = {
+        {"en", "English"}, {"es", "Spanish"},    {"fr", "French"},     {"pt", "Portuguese"},
+        {"zh", "Chinese"}, {"vi", "Vietnamese"}, {"ar", "Arabic"},     {"ko", "Korean"},
+        {"ru", "Russian"}, {"de", "German"},     {"tl", "Tagalog"},    {"ht", "Haitian Creole"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(names[i][0], code))
+            return names[i][1];
+    return code;
+}

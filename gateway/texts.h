@@ -1,0 +1,67 @@
+/*
+ * texts.h - every text peerline writes to a person, by id and language.
+ *
+ * These few lines are the whole interface a texter sees (SPEC section 5.5):
+ * plain, warm, short, one GSM-7 segment where they are routine, no emoji or
+ * curly quotes. Placeholders are {name}; texts_render() fills them. English
+ * ships built in; a language without a template falls back to English.
+ */
+#ifndef PEERLINE_TEXTS_H
+#define PEERLINE_TEXTS_H
+
+#include <stddef.h>
+
+struct buf;
+
+enum text_id {
+    TX_WELCOME,          /* first text ever to a number: who we are, BYE/STOP/HELP */
+    TX_MENU,             /* {menu} */
+    TX_MENU_AGAIN,       /* {menu} */
+    TX_QUEUED,           /* {position} {topic} */
+    TX_STILL_QUEUED,     /* {position} */
+    TX_LEFT_QUEUE,
+    TX_NOT_IN_CHAT,
+    TX_INTRO_TEXTER,     /* {peer} */
+    TX_INTRO_PEER,
+    TX_OFFER,            /* {kind} {topic} {lang} {wait} {expires} */
+    TX_OFFER_WAITING,
+    TX_OFFER_GONE,
+    TX_OFFER_WITHDRAWN,
+    TX_PASSED,
+    TX_ALREADY_IN_CHAT,
+    TX_BYE_TEXTER,
+    TX_TEXTER_LEFT,      /* to the peer when the texter ends the chat */
+    TX_END_TEXTER,       /* {peer} */
+    TX_END_PEER,
+    TX_CLOSED_NUMBER,
+    TX_STOP_CONFIRM,     /* {line} */
+    TX_START_CONFIRM,    /* {line} */
+    TX_HELP,             /* {line} */
+    TX_PEER_HELP,
+    TX_PEER_STEPPED_AWAY,
+    TX_RELAY_FAILED_TEXTER,
+    TX_RELAY_FAILED_PEER,
+    TX_POOL_STRANGER,    /* {line} {line_number} */
+    TX_COUNT
+};
+
+struct text_var {
+    const char *name;
+    const char *value;
+};
+
+/* The raw template (English when `lang` has none). */
+const char *texts_template(enum text_id id, const char *lang);
+
+/*
+ * Appends the template with each {name} replaced by its value from vars.
+ * An unknown placeholder is left as written (check catches those).
+ * Returns 0, or -1 when out of memory.
+ */
+int texts_render(enum text_id id, const char *lang, const struct text_var *vars, size_t nvars,
+                 struct buf *out);
+
+/* "English", "Spanish", ... for a language code (the code itself if unknown). */
+const char *texts_language_name(const char *code);
+
+#endif

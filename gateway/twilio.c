@@ -1,0 +1,209 @@
+/*
+ * twilio.c - see twilio.h.
+ *
+ * The signed string is the full URL followed by every POST parameter's name
+ * and value, sorted by name (then value, for repeated names), with no
+ * separators. Parameters are sorted as pointers into the caller's form, so
+ * nothing is copied but the concatenation.
+ */
+#include "twilio.h"
+#include "buf.h"
+#include "form.h"
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_param(const void *a, const void *b)
+{
+    const struct form_param *x = *(const struct form_param *const *)a;
+    const struct form_param *y = *(const struct form_param *const *)b;
+    int c = strcmp(x->key, y->key);
+
+    return c ? c : strcmp(x->value, y->value);
+}
+
+int twilio_signature(const char *auth_token, const char *url, const struct form *params,
+                     char out[TWILIO_SIG_LEN])
+{
+    const struct form_param **sorted = NULL;
+    struct buf data = BUF_INIT(0);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    size_t i, n = params ? params->n : 0;
+    int rc = -1;
+
+    if (n) {
+        sorted = malloc(n * sizeof(*sorted));
+        if (!sorted)
+            goto fail;
+        for (i = 0; i < n; i++)
+            sorted[i] = &params->params[i];
+        qsort(sorted, n, sizeof(*sorted), cmp_param);
+    }
+    if (buf_puts(&data, url))
+        goto fail;
+    for (i = 0; i < n; i++)
+        if (buf_puts(&data, sorted[i]->key) || buf_puts(&data, sorted[i]->value))
+            goto fail;
+    if (!HMAC(EVP_sha1(), auth_token, (int)strlen(auth_token), (const unsigned char *)data.p,
+              data.len, mac, &maclen) ||
+        maclen != 20)
+        goto fail;
+    EVP_EncodeBlock((unsigned char *)out, mac, 20);
+    rc = 0;
+fail:
+    free(sorted);
+    buf_free(&data);
+    return rc;
+}
+
+/*
+ * Writes the URL with its default port toggled: added when absent, removed
+ * when present and default. Returns -1 when there is nothing to toggle.
+ */
+static int port_variant(const char *url, char *out, size_t outlen)
+{
+    const char *host, *end, *colon;
+    const char *port;
+    size_t hl;
+
+    if (!strncmp(url, "https://", 8)) {
+        host = url + 8;
+        port = "443";
+    } else if (!strncmp(url, "http://", 7)) {
+        host = url + 7;
+        port = "80";
+    } else {
+        return -1;
+    }
+    end = host + strcspn(host, "/?#");
+    colon = memchr(host, ':', (size_t)(end - host));
+    if (host[0] == '[') { /* IPv6 literal: the port colon follows ']' */
+        const char *rb = memchr(host, ']', (size_t)(end - host));
+        colon = rb && rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+    }
+    if (colon) {
+        if ((size_t)(end - colon - 1) != strlen(port) || strncmp(colon + 1, port, strlen(port)))
+            return -1;
+        hl = (size_t)(colon - url);
+        if ((size_t)snprintf(out, outlen, "%.*s%s", (int)hl, url, end) >= outlen)
+            return -1;
+        return 0;
+    }
+    hl = (size_t)(end - url);
+    if ((size_t)snprintf(out, outlen, "%.*s:%s%s", (int)hl, url, port, end) >= outlen)
+        return -1;
+    return 0;
+}
+
+static int sig_matches(const char *token, const char *url, const struct form *params,
+                       const char *signature)
+{
+    char want[TWILIO_SIG_LEN];
+
+    if (twilio_signature(token, url, params, want))
+        return 0;
+    return strlen(signature) == TWILIO_SIG_LEN - 1 &&
+           CRYPTO_memcmp(want, signature, TWILIO_SIG_LEN - 1) == 0;
+}
+
+int twilio_verify(const char *auth_token, const char *url, const struct form *params,
+                  const char *signature)
+{
+    char alt[2048];
+    int ok;
+
+    if (!signature || !*signature || !auth_token || !*auth_token)
+        return 0;
+    ok = sig_matches(auth_token, url, params, signature);
+    /* Both variants are always computed, so timing does not tell which matched. */
+    if (port_variant(url, alt, sizeof(alt)) == 0)
+        ok |= sig_matches(auth_token, alt, params, signature);
+    return ok;
+}
+
+int twilio_send_body(const struct twilio_send *s, struct buf *out)
+{
+    if (form_add(out, "To", s->to) || form_add(out, "From", s->from) ||
+        form_add(out, "Body", s->body))
+        return -1;
+    if (s->status_callback && *s->status_callback &&
+        form_add(out, "StatusCallback", s->status_callback))
+        return -1;
+    if (s->validity_s > 0) {
+        char v[16];
+        int64_t vs = s->validity_s > 36000 ? 36000 : s->validity_s;
+        snprintf(v, sizeof(v), "%lld", (long long)vs);
+        if (form_add(out, "ValidityPeriod", v))
+            return -1;
+    }
+    return 0;
+}
+
+int twilio_sid_valid(const char *sid)
+{
+    size_t i;
+
+    if (!sid || strlen(sid) != 34)
+        return 0;
+    if (sid[0] < 'A' || sid[0] > 'Z' || sid[1] < 'A' || sid[1] > 'Z')
+        return 0;
+    for (i = 2; i < 34; i++)
+        if (!strchr("0123456789abcdefABCDEF", sid[i]))
+            return 0;
+    return 1;
+}
+
+static void set_error(struct twilio_result *r, enum twilio_outcome o, int code, const char *text)
+{
+    r->outcome = o;
+    r->error_code = code;
+    snprintf(r->error_text, sizeof(r->error_text), "%s", text ? text : "");
+}
+
+void twilio_parse_send(long http_status, const char *body, size_t len, struct twilio_result *r)
+{
+    json_t *root = NULL;
+    json_error_t jerr;
+    int code = 0;
+
+    memset(r, 0, sizeof(*r));
+    if (http_status == 0) {
+        set_error(r, TWILIO_RETRY, 0, "network error");
+        return;
+    }
+    if (body && len)
+        root = json_loadb(body, len, 0, &jerr);
+    if (http_status == 201 || http_status == 200) {
+        const char *sid = json_string_value(json_object_get(root, "sid"));
+        if (!twilio_sid_valid(sid)) {
+            /* Accepted but unreadable: do not resend blindly into a duplicate. */
+            set_error(r, TWILIO_FINAL, (int)http_status, "accepted without a readable sid");
+            goto done;
+        }
+        r->outcome = TWILIO_SENT;
+        snprintf(r->sid, sizeof(r->sid), "%s", sid);
+        goto done;
+    }
+    code = (int)json_integer_value(json_object_get(root, "code"));
+    {
+        const char *msg = json_string_value(json_object_get(root, "message"));
+        char text[160];
+        snprintf(text, sizeof(text), "HTTP %ld%s%.120s", http_status, msg ? ": " : "",
+                 msg ? msg : "");
+        if (http_status == 429 || http_status >= 500 || code == 20429 || code == 21611 ||
+            code == 30001)
+            set_error(r, TWILIO_RETRY, code ? code : (int)http_status, text);
+        else if (code == 21610)
+            set_error(r, TWILIO_OPTED_OUT, code, text);
+        else
+            set_error(r, TWILIO_FINAL, code ? code : (int)http_status, text);
+    }
+done:
+    json_decref(root);
+}

@@ -1,0 +1,68 @@
+/*
+ * twilio.h - the Twilio wire formats, as pure functions: the webhook
+ * signature (X-Twilio-Signature), the Messages API request body, and the
+ * classification of its answers (SPEC section 6).
+ *
+ * No I/O here: the HTTP edge (serve.c), the sender (sender.c) and the
+ * simulator (sim.c) call these with bytes they already have.
+ */
+#ifndef PEERLINE_TWILIO_H
+#define PEERLINE_TWILIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct form;
+
+/* Base64 of a 20-byte HMAC-SHA1, plus NUL. */
+#define TWILIO_SIG_LEN 29
+#define TWILIO_SID_MAX 64
+
+/*
+ * Computes the signature Twilio sends for a POST to `url` with `params`:
+ * base64(HMAC-SHA1(auth_token, url + each key+value sorted by key then
+ * value)). Returns 0, or -1 if the URL is too long or memory ran out.
+ */
+int twilio_signature(const char *auth_token, const char *url, const struct form *params,
+                     char out[TWILIO_SIG_LEN]);
+
+/*
+ * 1 when `signature` matches `url`, or `url` with its default port added or
+ * removed (the variants Twilio's own validators accept); compared in
+ * constant time. 0 otherwise, including a missing signature.
+ */
+int twilio_verify(const char *auth_token, const char *url, const struct form *params,
+                  const char *signature);
+
+/* One outbound text, as the sender hands it over. */
+struct twilio_send {
+    const char *to, *from, *body;
+    const char *status_callback; /* may be NULL */
+    int64_t validity_s;          /* 0: omit; else clamped to 1..36000 */
+};
+
+/* The form body for POST .../Messages.json. */
+int twilio_send_body(const struct twilio_send *s, struct buf *out);
+
+enum twilio_outcome {
+    TWILIO_SENT,      /* 201 with a sid */
+    TWILIO_RETRY,     /* try again later: 429, 20429, 5xx, 21611, 30001, network */
+    TWILIO_FINAL,     /* other 4xx: will never succeed */
+    TWILIO_OPTED_OUT, /* 21610: the recipient opted out at the carrier */
+};
+
+struct twilio_result {
+    enum twilio_outcome outcome;
+    char sid[TWILIO_SID_MAX]; /* TWILIO_SENT */
+    int error_code;           /* Twilio's code, or the HTTP status when there is none */
+    char error_text[160];     /* short, safe to log (never message text) */
+};
+
+/* Classifies an answer of the Messages API. http_status 0 = network error. */
+void twilio_parse_send(long http_status, const char *body, size_t len, struct twilio_result *r);
+
+/* SPEC: SIDs look like two letters then 32 hex digits. */
+int twilio_sid_valid(const char *sid);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * utf8.h - strict UTF-8 decoding (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF). Everything peerline stores or relays is valid
+ * UTF-8; input that is not is refused at the edge.
+ */
+#ifndef PEERLINE_UTF8_H
+#define PEERLINE_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Decodes one code point from s[0..len). Returns its byte length (1-4) and
+ * sets *cp, or 0 when the bytes there are not valid UTF-8.
+ */
+size_t utf8_next(const char *s, size_t len, uint32_t *cp);
+
+/* 1 when all of s[0..len) is valid UTF-8 without NUL bytes. */
+int utf8_valid(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * webhook.c - see webhook.h.
+ */
+#include "webhook.h"
+#include "config.h"
+#include "form.h"
+#include "http.h"
+#include "log.h"
+#include "parse.h"
+#include "store.h"
+#include "twilio.h"
+#include "wake.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define TWIML_EMPTY "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"
+
+static int is_form(const struct http_request *req)
+{
+    const char *ct = http_header(req, "Content-Type");
+    size_t n = strlen("application/x-www-form-urlencoded");
+
+    return ct && !strncasecmp(ct, "application/x-www-form-urlencoded", n) &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/*
+ * The common front of every Twilio webhook: form body parsed into *f and
+ * signature verified. Returns 0, or fills res with the refusal.
+ */
+static int twilio_front(struct webhook *w, const struct http_request *req,
+                        struct http_response *res, struct form *f)
+{
+    const char *why = "";
+    char url[4096], msg[160];
+    size_t where = 0;
+
+    if (!is_form(req)) {
+        http_text(res, 400, "expected Content-Type: application/x-www-form-urlencoded");
+        return -1;
+    }
+    if (form_parse(req->body, req->body_len, f, &why, &where)) {
+        snprintf(msg, sizeof(msg), "bad form body at byte %zu: %s", where, why);
+        http_text(res, 400, msg);
+        return -1;
+    }
+    if ((size_t)snprintf(url, sizeof(url), "%s%s", w->cfg->public_url, req->raw_uri) >=
+            sizeof(url) ||
+        !twilio_verify(w->cfg->provider.auth_token, url, f,
+                       http_header(req, "X-Twilio-Signature"))) {
+        unsigned long n = atomic_fetch_add(&w->signature_failures, 1) + 1;
+        /* Every real text fails like this when public_url is wrong: say so loudly. */
+        log_warnx("webhook.bad_signature",
+                  "path=%s failures=%lu hint=\"check public_url matches the webhook URL "
+                  "set at the provider\"",
+                  req->path, n);
+        form_free(f);
+        http_text(res, 403, "signature does not match");
+        return -1;
+    }
+    return 0;
+}
+
+static void twiml_ok(struct http_response *res)
+{
+    res->status = 200;
+    res->content_type = "text/xml";
+    buf_reset(&res->body);
+    buf_puts(&res->body, TWIML_EMPTY);
+}
+
+static void sms(struct webhook *w, const struct http_request *req, struct http_response *res)
+{
+    struct form f;
+    const char *sid, *from, *to, *body, *media, *why;
+    char mfrom[LOG_MASK_LEN];
+    long long nmedia = 0;
+    int rc;
+
+    if (twilio_front(w, req, res, &f))
+        return;
+    sid = form_get(&f, "MessageSid");
+    from = form_get(&f, "From");
+    to = form_get(&f, "To");
+    body = form_get(&f, "Body");
+    media = form_get(&f, "NumMedia");
+    if (!twilio_sid_valid(sid)) {
+        http_text(res, 400, "missing or malformed MessageSid");
+        goto done;
+    }
+    if (!from || parse_e164(from, &why) || !to || parse_e164(to, &why)) {
+        http_text(res, 400, "From and To must be E.164 phone numbers");
+        goto done;
+    }
+    if (media && parse_int(media, 0, 100, &nmedia, &why)) {
+        http_text(res, 400, "NumMedia must be a number from 0 to 100");
+        goto done;
+    }
+    rc = store_inbound_add(w->st, sid, from, to, body ? body : "", (int)nmedia, wake_now_ms());
+    if (rc == STORE_ERROR) {
+        /* Twilio will not retry; the README tells operators to set a Fallback URL. */
+        log_errorx("inbound.store_failed", "sid=%s from=%s", sid, log_mask_phone(from, mfrom));
+        http_text(res, 500, "could not store the message");
+        goto done;
+    }
+    if (rc == STORE_NEW) {
+        atomic_fetch_add(&w->stored, 1);
+        log_info("inbound.stored", "sid=%s from=%s", sid, log_mask_phone(from, mfrom));
+        if (w->on_stored)
+            w->on_stored(w->arg);
+    } else {
+        atomic_fetch_add(&w->duplicates, 1);
+        log_info("inbound.duplicate", "sid=%s", sid);
+    }
+    twiml_ok(res);
+done:
+    form_free(&f);
+}
+
+static void status(struct webhook *w, const struct http_request *req, struct http_response *res)
+{
+    struct form f;
+    const char *sid, *st, *code, *why;
+    long long ec = 0;
+    int rc;
+
+    if (twilio_front(w, req, res, &f))
+        return;
+    sid = form_get(&f, "MessageSid");
+    st = form_get(&f, "MessageStatus");
+    if (!st)
+        st = form_get(&f, "SmsStatus");
+    code = form_get(&f, "ErrorCode");
+    if (!twilio_sid_valid(sid) || !st || !*st || strlen(st) > 20) {
+        http_text(res, 400, "missing MessageSid or MessageStatus");
+        goto done;
+    }
+    if (code && *code && parse_int(code, 0, 999999, &ec, &why)) {
+        http_text(res, 400, "ErrorCode must be a number");
+        goto done;
+    }
+    rc = store_status_add(w->st, sid, st, (int)ec, wake_now_ms());
+    if (rc == STORE_ERROR) {
+        http_text(res, 500, "could not store the status");
+        goto done;
+    }
+    if (rc == STORE_NEW && w->on_stored)
+        w->on_stored(w->arg);
+    res->status = 204;
+    res->content_type = "text/plain";
+done:
+    form_free(&f);
+}
+
+void webhook_http(void *arg, const struct http_request *req, struct http_response *res)
+{
+    struct webhook *w = arg;
+    int post = !strcmp(req->method, "POST");
+
+    if (!strcmp(req->path, "/healthz")) {
+        if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))
+            http_text(res, 405, "method not allowed");
+        else if (store_ping(w->st))
+            http_text(res, 503, "database not answering");
+        else
+            http_text(res, 200, "ok");
+        return;
+    }
+    if (!strcmp(req->path, "/twilio/sms") || !strcmp(req->path, "/twilio/status")) {
+        if (!post) {
+            http_text(res, 405, "method not allowed");
+            res->header_name = "Allow";
+            res->header_value = "POST";
+            return;
+        }
+        if (!strcmp(req->path, "/twilio/sms"))
+            sms(w, req, res);
+        else
+            status(w, req, res);
+        return;
+    }
+    http_text(res, 404, "not found");
+}

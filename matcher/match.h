@@ -1,0 +1,114 @@
+/*
+ * match.h - the matcher: which peer should be offered which waiting texter.
+ *
+ * Pure (SPEC section 5.4): a roster snapshot, the live state of each peer,
+ * the waiting texters and the time come in; decisions come out. No I/O, no
+ * clock, no globals, so the same inputs always give the same answer and the
+ * whole of it is unit-tested without a database.
+ *
+ * Eligibility, in the order reasons are reported: not the texter themself;
+ * training valid; available (manual on, or on shift and not manual off);
+ * speaks the language; covers the topic (or any crisis-trained peer for an
+ * urgent texter; or a peer covering "general" when nobody covering the topic
+ * itself can take it now); not the peer who transferred it; no open offer;
+ * under capacity (min(max_conversations, usable numbers)) with a free
+ * number; past the cooldown. A peer who passed or let the offer expire is
+ * offered again only when every other candidate has been tried.
+ *
+ * Preference among the eligible: crisis-trained first for urgent texters;
+ * then the texter's last peer within the rematch window; then exact topic
+ * over general; then fewest open conversations; then longest since their
+ * last conversation ended; then roster order.
+ */
+#ifndef PEERLINE_MATCH_H
+#define PEERLINE_MATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct roster;
+
+enum match_manual { MATCH_MANUAL_NONE, MATCH_MANUAL_ON, MATCH_MANUAL_OFF };
+
+/* Live state of one roster peer (parallel to roster->peers). */
+struct match_peer {
+    int open;              /* offered + active conversations */
+    int has_offer;         /* an open offer is waiting for their answer */
+    int numbers_usable;    /* pool numbers they have not opted out of */
+    int numbers_free;      /* usable numbers not in use by them now */
+    enum match_manual manual;
+    int64_t manual_until;  /* ms; the manual state lapses after this */
+    int64_t last_end;      /* ms their last conversation ended; 0 never */
+};
+
+struct match_texter {
+    int64_t id;            /* the caller's reference (conversation id) */
+    int topic;             /* roster topic index */
+    int lang;              /* roster language index (0 = en) */
+    int urgent;
+    int64_t queued_at;
+    int last_peer;         /* roster peer index of their last peer, or -1 */
+    int64_t last_peer_at;
+    int transferred_by;    /* roster peer index, or -1 */
+    int self;              /* the texter is this roster peer (-1: not a peer) */
+    const int *tried;      /* peers who passed or let the offer expire */
+    size_t ntried;
+};
+
+struct match_ctx {
+    const struct roster *roster;
+    const struct match_peer *peers; /* roster->npeers entries */
+    int64_t now;                    /* ms */
+    int64_t cooldown;               /* ms */
+    int64_t rematch_window;         /* ms */
+};
+
+enum match_reason {
+    MATCH_OK,
+    MATCH_SELF,
+    MATCH_NOT_TRAINED,
+    MATCH_MANUAL_OFF_NOW,
+    MATCH_OFF_SHIFT,
+    MATCH_LANGUAGE,
+    MATCH_TOPIC,
+    MATCH_TRANSFERRED,
+    MATCH_HAS_OFFER,
+    MATCH_FULL,
+    MATCH_NO_NUMBER,
+    MATCH_COOLDOWN,
+    MATCH_TRIED,
+};
+
+/* A short phrase for `peerline who` and logs: "off shift", "at capacity". */
+const char *match_reason_text(enum match_reason r);
+
+/*
+ * Why peer `i` can or cannot be offered texter t, by every rule but the
+ * "tried" and "general fallback" ones. *general is set to 1 when the peer
+ * qualifies only through the general topic.
+ */
+enum match_reason match_check(const struct match_ctx *ctx, size_t i,
+                              const struct match_texter *t, int *general);
+
+/*
+ * The peers who may be offered t now, best first, into out (room for
+ * roster->npeers). Returns how many. Applies the general fallback and the
+ * tried rule.
+ */
+size_t match_candidates(const struct match_ctx *ctx, const struct match_texter *t, int *out);
+
+struct match_pair {
+    size_t texter; /* index into the texters array */
+    int peer;      /* roster peer index */
+};
+
+/*
+ * Decides offers for waiting texters: urgent first, then by queued_at, each
+ * gets the best candidate not already given an offer in this run. `scratch`
+ * needs roster->npeers entries (it is the peers' state as offers are made).
+ * Returns the number of pairs written to out (room for n).
+ */
+size_t match_assign(const struct match_ctx *ctx, const struct match_texter *texters, size_t n,
+                    struct match_peer *scratch, struct match_pair *out);
+
+#endif
