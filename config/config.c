@@ -40,7 +40,7 @@ enum ctype {
 #define ANY_PROVIDER (-1)
 
 struct ckey {
-    const char *name;   /* dotted path */
+    const char *name; /* dotted path */
     enum ctype type;
     size_t off;         /* into struct config */
     long long min, max; /* CT_INT, CT_DURATION (ms) */
@@ -96,8 +96,7 @@ static const struct ckey keys[] = {
      ANY_PROVIDER},
     {"retry.concurrency", CT_INT, OFF(retry.concurrency), 1, 256, "8", ANY_PROVIDER},
     {"http", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER},
-    {"http.connection_limit", CT_INT, OFF(http.connection_limit), 4, 100000, "512",
-     ANY_PROVIDER},
+    {"http.connection_limit", CT_INT, OFF(http.connection_limit), 4, 100000, "512", ANY_PROVIDER},
     {"http.connection_timeout", CT_DURATION, OFF(http.connection_timeout), 1000, 600000, "30s",
      ANY_PROVIDER},
 };
@@ -232,8 +231,7 @@ static void set_tokens(struct cload *L, const struct ynode *n, const char *name)
         if (!tok)
             continue;
         if (strlen(tok) < 16) {
-            err_at(L, v, "token for coordinator %s is too short (at least 16 characters)",
-                   k->str);
+            err_at(L, v, "token for coordinator %s is too short (at least 16 characters)", k->str);
             free(tok);
             continue;
         }
@@ -465,7 +463,7 @@ static void apply_defaults(struct cload *L)
         if (!k->def) {
             if (!strcmp(k->name, "provider.api_base")) {
                 fake.str = c->provider.kind == PROVIDER_TWILIO ? "https://api.twilio.com"
-                                                                : "https://api.telnyx.com";
+                                                               : "https://api.telnyx.com";
                 fake.len = strlen(fake.str);
                 set_value(L, k, &fake);
                 continue;

@@ -22,15 +22,15 @@ struct config_token {
 };
 
 struct config {
-    char *path;        /* the file as given */
-    char *dir;         /* its directory; relative paths resolve against it */
+    char *path; /* the file as given */
+    char *dir;  /* its directory; relative paths resolve against it */
 
     char listen_host[256];
     int listen_port;
-    char *public_url;  /* without trailing '/' */
-    char *database;    /* resolved path */
-    char *roster;      /* resolved path */
-    char *log_level;   /* debug | info | warn | error */
+    char *public_url; /* without trailing '/' */
+    char *database;   /* resolved path */
+    char *roster;     /* resolved path */
+    char *log_level;  /* debug | info | warn | error */
 
     struct {
         enum provider_kind kind;
@@ -43,7 +43,7 @@ struct config {
         char *line_number;
         char **pool;
         size_t npool;
-        long long send_rate;        /* segments/s per sending number; 0 = no pacing */
+        long long send_rate; /* segments/s per sending number; 0 = no pacing */
     } provider;
 
     struct {
@@ -53,8 +53,8 @@ struct config {
     } admin;
 
     struct { /* all in milliseconds */
-        int64_t offer_timeout, queue_update, max_wait, idle_timeout, peer_silence,
-            rematch_window, cooldown;
+        int64_t offer_timeout, queue_update, max_wait, idle_timeout, peer_silence, rematch_window,
+            cooldown;
     } timers;
 
     struct {
@@ -70,8 +70,8 @@ struct config {
     } retry;
 
     struct {
-        long long connection_limit;     /* simultaneous HTTP connections */
-        int64_t connection_timeout;     /* ms idle before a connection is dropped */
+        long long connection_limit; /* simultaneous HTTP connections */
+        int64_t connection_timeout; /* ms idle before a connection is dropped */
     } http;
 };
 

@@ -253,8 +253,8 @@ bad:
     return -1;
 }
 
-int parse_env_expand(const char *in, char *(*getenv_fn)(const char *), char **out,
-                     char *missing, size_t misslen, const char **why)
+int parse_env_expand(const char *in, char *(*getenv_fn)(const char *), char **out, char *missing,
+                     size_t misslen, const char **why)
 {
     size_t cap = strlen(in) + 1, len = 0;
     char *buf = malloc(cap);

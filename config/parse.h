@@ -53,7 +53,7 @@ int parse_listen(const char *s, char *host, size_t hostlen, int *port, int allow
  * is a new malloc'd string the caller frees. A missing variable fails with
  * its name copied into `missing` (up to misslen).
  */
-int parse_env_expand(const char *in, char *(*getenv_fn)(const char *), char **out,
-                     char *missing, size_t misslen, const char **why);
+int parse_env_expand(const char *in, char *(*getenv_fn)(const char *), char **out, char *missing,
+                     size_t misslen, const char **why);
 
 #endif

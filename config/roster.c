@@ -287,7 +287,8 @@ static void load_shifts(struct rload *L, const struct ynode *seq, struct roster_
             int wd;
             if (days->kids[j]->kind != YNODE_SCALAR ||
                 parse_weekday(days->kids[j]->str, &wd, &why)) {
-                rerr(L, days->kids[j], "%s", "day must be one of mon, tue, wed, thu, fri, sat, sun");
+                rerr(L, days->kids[j], "%s",
+                     "day must be one of mon, tue, wed, thu, fri, sat, sun");
                 ok = 0;
                 continue;
             }
@@ -316,10 +317,9 @@ static void load_shifts(struct rload *L, const struct ynode *seq, struct roster_
 
 static void load_peer(struct rload *L, const struct ynode *m, struct roster_peer *p)
 {
-    static const char *const allowed[] = {"id",        "name",         "phone",
-                                          "topics",    "languages",    "max_conversations",
-                                          "timezone",  "shifts",       "trained_until",
-                                          "crisis_trained", "voice",   NULL};
+    static const char *const allowed[] = {
+        "id",       "name",   "phone",         "topics",         "languages", "max_conversations",
+        "timezone", "shifts", "trained_until", "crisis_trained", "voice",     NULL};
     struct roster *r = L->r;
     const struct ynode *n, *seq;
     const char *s, *why;
@@ -454,8 +454,7 @@ static void check_whole(struct rload *L, const struct ynode *root)
     for (i = 0; i < r->npeers; i++) {
         for (j = 0; j < i; j++) {
             if (r->peers[i].id && r->peers[j].id && !strcmp(r->peers[i].id, r->peers[j].id))
-                rerr(L, ymap_get(peers->kids[i], "id"), "duplicate peer id \"%s\"",
-                     r->peers[i].id);
+                rerr(L, ymap_get(peers->kids[i], "id"), "duplicate peer id \"%s\"", r->peers[i].id);
             if (r->peers[i].phone && r->peers[j].phone &&
                 !strcmp(r->peers[i].phone, r->peers[j].phone))
                 rerr(L, ymap_get(peers->kids[i], "phone"),
@@ -516,8 +515,8 @@ static void build_indexes(struct rload *L)
 
 static void load_root(struct rload *L, const struct ynode *root)
 {
-    static const char *const allowed[] = {"line_name", "timezone",     "topics",
-                                          "peers",     "coordinators", "blocked", NULL};
+    static const char *const allowed[] = {"line_name",    "timezone", "topics", "peers",
+                                          "coordinators", "blocked",  NULL};
     struct roster *r = L->r;
     const struct ynode *n, *seq;
     const char *s, *why;
@@ -528,8 +527,9 @@ static void load_root(struct rload *L, const struct ynode *root)
         r->line_name = strdup(s);
     n = ymap_get(root, "timezone");
     if (!n || n->kind != YNODE_SCALAR)
-        rerr(L, n ? n : root, "roster: timezone is required (the line's IANA zone, e.g. "
-                              "America/New_York)");
+        rerr(L, n ? n : root,
+             "roster: timezone is required (the line's IANA zone, e.g. "
+             "America/New_York)");
     else
         r->tz = zone(L, n);
     r->langs[0] = strdup("en");

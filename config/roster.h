@@ -17,7 +17,7 @@ struct diag;
 struct tz;
 
 #define ROSTER_MAX_BYTES (4u << 20)
-#define ROSTER_LANG_MAX 64 /* distinct language codes per roster */
+#define ROSTER_LANG_MAX  64 /* distinct language codes per roster */
 
 struct roster_topic {
     char *id;
@@ -58,10 +58,10 @@ struct roster_coordinator {
 struct roster {
     char *path;
     char *line_name;
-    const struct tz *tz;      /* the line's own zone */
+    const struct tz *tz; /* the line's own zone */
     struct roster_topic *topics;
     size_t ntopics;
-    int general;              /* index of topic "general", or -1 */
+    int general;                  /* index of topic "general", or -1 */
     char *langs[ROSTER_LANG_MAX]; /* language codes seen; "en" is always langs[0] */
     size_t nlangs;
     struct roster_peer *peers;

@@ -20,13 +20,13 @@ struct tz;
 
 /* A moment as a wall clock in some zone shows it. */
 struct tz_local {
-    int year;   /* e.g. 2026 */
-    int month;  /* 1-12 */
-    int day;    /* 1-31 */
-    int hour;   /* 0-23 */
-    int min;    /* 0-59 */
-    int sec;    /* 0-59 */
-    int wday;   /* 0 = Sunday ... 6 = Saturday */
+    int year;      /* e.g. 2026 */
+    int month;     /* 1-12 */
+    int day;       /* 1-31 */
+    int hour;      /* 0-23 */
+    int min;       /* 0-59 */
+    int sec;       /* 0-59 */
+    int wday;      /* 0 = Sunday ... 6 = Saturday */
     int32_t utoff; /* seconds east of UTC in effect */
     int isdst;
     int64_t days; /* days since 1970-01-01 of the local date */

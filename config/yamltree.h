@@ -20,10 +20,10 @@ enum ynode_kind { YNODE_SCALAR, YNODE_SEQ, YNODE_MAP };
 
 struct ynode {
     enum ynode_kind kind;
-    int line, col;  /* 1-based position of the node's first character */
-    int plain;      /* scalar written without quotes */
-    char *str;      /* scalar text, NUL-terminated (may contain no NUL) */
-    size_t len;     /* scalar length */
+    int line, col;       /* 1-based position of the node's first character */
+    int plain;           /* scalar written without quotes */
+    char *str;           /* scalar text, NUL-terminated (may contain no NUL) */
+    size_t len;          /* scalar length */
     struct ynode **kids; /* SEQ: items; MAP: key, value, key, value, ... */
     size_t nkids;
 };
@@ -41,7 +41,7 @@ struct ynode *ytree_load(const char *path, size_t max_bytes, struct diag *d);
 void ytree_free(struct ynode *n);
 
 /* Number of key/value pairs of a mapping. */
-#define YMAP_PAIRS(n) ((n)->nkids / 2)
+#define YMAP_PAIRS(n)  ((n)->nkids / 2)
 #define YMAP_KEY(n, i) ((n)->kids[2 * (i)])
 #define YMAP_VAL(n, i) ((n)->kids[2 * (i) + 1])
 

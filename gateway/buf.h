@@ -9,13 +9,16 @@
 #include <stddef.h>
 
 struct buf {
-    char *p;    /* NULL until the first append */
+    char *p; /* NULL until the first append */
     size_t len;
     size_t cap;
     size_t max; /* appends that would exceed it fail; 0 = no cap */
 };
 
-#define BUF_INIT(maxbytes) {NULL, 0, 0, (maxbytes)}
+#define BUF_INIT(maxbytes)                                                                         \
+    {                                                                                              \
+        NULL, 0, 0, (maxbytes)                                                                     \
+    }
 
 /* 0 on success; -1 when the cap would be exceeded or memory ran out. */
 int buf_append(struct buf *b, const void *data, size_t n);

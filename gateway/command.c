@@ -17,8 +17,8 @@ static void trim(const char *body, char *out, size_t n)
     while (*body && isspace((unsigned char)*body))
         body++;
     len = strlen(body);
-    while (len && (isspace((unsigned char)body[len - 1]) || body[len - 1] == '.' ||
-                   body[len - 1] == '!'))
+    while (len &&
+           (isspace((unsigned char)body[len - 1]) || body[len - 1] == '.' || body[len - 1] == '!'))
         len--;
     if (len >= n)
         len = n - 1;

@@ -24,7 +24,7 @@ enum keyword {
 enum keyword command_keyword(const char *body);
 
 enum peer_cmd {
-    CMD_NONE,    /* not a # command: text to relay */
+    CMD_NONE, /* not a # command: text to relay */
     CMD_TAKE,
     CMD_PASS,
     CMD_END,

@@ -115,8 +115,8 @@ static int send_text(struct engine *e, int64_t conv, const char *to, const char 
 
 /* Renders a system text and queues it. */
 static int say_full(struct engine *e, int64_t conv, const char *to, const char *from,
-                    enum text_id id, const struct text_var *vars, size_t nvars,
-                    enum out_kind kind, int64_t expires_at, int after_optout)
+                    enum text_id id, const struct text_var *vars, size_t nvars, enum out_kind kind,
+                    int64_t expires_at, int after_optout)
 {
     struct buf b = BUF_INIT(0);
     int rc;
@@ -279,8 +279,7 @@ static int accept_offer(struct engine *e, const struct roster_peer *peer,
         goto fail;
     if (store_inbound_take_pending(e->st, c->id, collect_pending, &rc))
         goto fail;
-    if (rc.b.len &&
-        send_text(e, c->id, peer->phone, c->peer_number, OUT_RELAY, rc.b.p, rc.last_id))
+    if (rc.b.len && send_text(e, c->id, peer->phone, c->peer_number, OUT_RELAY, rc.b.p, rc.last_id))
         goto fail;
     if (store_contact_set_last_peer(e->st, c->texter, peer->id, e->now) ||
         store_peer_number_used(e->st, peer->id, c->peer_number, e->now))
@@ -368,8 +367,8 @@ static int peer_on_number(struct engine *e, const struct store_inbound *in,
     if (c.state == CONV_OFFERED) {
         rc = store_offer_open_for_conv(e->st, c.id, &o);
         if (rc != STORE_FOUND || strcmp(o.peer_id, peer->id))
-            return rc == STORE_ERROR ? -1 : say(e, 0, peer->phone, in->to, TX_CLOSED_NUMBER,
-                                                NULL, 0);
+            return rc == STORE_ERROR ? -1
+                                     : say(e, 0, peer->phone, in->to, TX_CLOSED_NUMBER, NULL, 0);
         if (is_cmd && cmd.cmd == CMD_TAKE)
             return accept_offer(e, peer, &c, &o);
         if (is_cmd && (cmd.cmd == CMD_PASS || cmd.cmd == CMD_END))
@@ -429,8 +428,8 @@ static int stranger_on_pool(struct engine *e, const struct store_inbound *in)
 struct texter_in {
     const struct store_inbound *in;
     enum keyword kw;
-    int64_t conv;     /* out: the conversation the text belongs to */
-    int pending;      /* out: keep the text for the peer who takes the chat */
+    int64_t conv; /* out: the conversation the text belongs to */
+    int pending;  /* out: keep the text for the peer who takes the chat */
 };
 
 static int texter_stop(struct engine *e, struct texter_in *t, int already)
@@ -546,7 +545,8 @@ static int texter_waiting(struct engine *e, struct texter_in *t, const struct st
     t->pending = 1;
     if (c->last_notice_at && e->now - c->last_notice_at < STILL_QUEUED_EVERY)
         return 0;
-    if (store_conv_queue_position(e->st, c, &position) || store_conv_set_notice(e->st, c->id, e->now))
+    if (store_conv_queue_position(e->st, c, &position) ||
+        store_conv_set_notice(e->st, c->id, e->now))
         return -1;
     snprintf(pos, sizeof(pos), "%d", position);
     {
@@ -930,8 +930,7 @@ static int match(struct engine *e, int64_t *next_due)
         mb.peers[i].numbers_usable = (int)nnum - oc.n;
         mb.peers[i].numbers_free = mb.peers[i].numbers_usable;
     }
-    if (store_conv_open_list(e->st, add_open, &mb) ||
-        store_peer_state_list(e->st, add_state, &mb))
+    if (store_conv_open_list(e->st, add_open, &mb) || store_peer_state_list(e->st, add_state, &mb))
         goto rollback;
     {
         struct match_ctx ctx = {r, mb.peers, e->now, e->cfg->timers.cooldown,

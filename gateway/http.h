@@ -30,7 +30,7 @@ struct http_response {
     int status;
     const char *content_type; /* static string */
     struct buf body;
-    const char *header_name;  /* one optional extra header (static strings) */
+    const char *header_name; /* one optional extra header (static strings) */
     const char *header_value;
 };
 
@@ -48,8 +48,8 @@ struct http_opts {
 
 struct http_server;
 
-struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, void *arg,
-                               char *err, size_t errlen);
+struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, void *arg, char *err,
+                               size_t errlen);
 /* The bound port (useful with port 0). */
 int http_port(const struct http_server *s);
 /* Stops accepting, waits for handlers in progress, frees. */

@@ -60,8 +60,7 @@ static void cross_check(const struct config *c, const struct roster *r, struct d
             if (!strcmp(r->coordinators[j].id, c->admin.coordinator_tokens[i].id))
                 break;
         if (j == r->ncoordinators)
-            diag_add(d, c->path, 0, 0,
-                     "admin.coordinator_tokens: %s is not a coordinator id in %s",
+            diag_add(d, c->path, 0, 0, "admin.coordinator_tokens: %s is not a coordinator id in %s",
                      c->admin.coordinator_tokens[i].id, r->path);
     }
     for (i = 0; i < r->npeers; i++)
@@ -70,8 +69,7 @@ static void cross_check(const struct config *c, const struct roster *r, struct d
                      r->peers[i].id);
     for (i = 0; i < r->ncoordinators; i++)
         if (config_is_own_number(c, r->coordinators[i].phone))
-            diag_add(d, r->path, 0, 0,
-                     "coordinator %s has one of the line's own numbers as phone",
+            diag_add(d, r->path, 0, 0, "coordinator %s has one of the line's own numbers as phone",
                      r->coordinators[i].id);
 }
 

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_SLOTS 64
+#define MAX_SLOTS    64
 #define RESPONSE_CAP (64 * 1024)
 /* Sending numbers whose pacing we track. */
 #define MAX_PACED 256
@@ -256,9 +256,9 @@ static int start_request(struct sender *s, struct slot *sl)
     curl_easy_setopt(sl->easy, CURLOPT_PRIVATE, sl);
     curl_easy_setopt(sl->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(sl->easy, CURLOPT_TIMEOUT_MS, (long)s->cfg->retry.request_timeout);
-    curl_easy_setopt(sl->easy, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)(s->cfg->retry.request_timeout < 10000 ? s->cfg->retry.request_timeout
-                                                                  : 10000));
+    curl_easy_setopt(
+        sl->easy, CURLOPT_CONNECTTIMEOUT_MS,
+        (long)(s->cfg->retry.request_timeout < 10000 ? s->cfg->retry.request_timeout : 10000));
     curl_easy_setopt(sl->easy, CURLOPT_USERAGENT, "peerline");
     curl_easy_setopt(sl->easy, CURLOPT_PROTOCOLS_STR, "http,https");
     if (curl_multi_add_handle(s->multi, sl->easy) != CURLM_OK)

@@ -44,8 +44,8 @@ struct daemon {
 
     struct store *engine_st;
     struct engine *engine;
-    struct roster *roster;      /* the engine thread's */
-    struct roster *new_roster;  /* handed over under mu */
+    struct roster *roster;     /* the engine thread's */
+    struct roster *new_roster; /* handed over under mu */
     pthread_mutex_t mu;
     struct wake engine_wake;
     pthread_t engine_thread;

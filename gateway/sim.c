@@ -55,7 +55,7 @@ struct callback {
 
 struct sim {
     const struct config *cfg;
-    char gateway[512];  /* base URL webhooks go to */
+    char gateway[512]; /* base URL webhooks go to */
     pthread_mutex_t mu;
     struct text *texts;
     size_t ntexts, cap;
@@ -65,7 +65,7 @@ struct sim {
     struct callback *cb_head, *cb_tail;
     struct wake cb_wake;
     int stopping;
-    int callbacks;      /* send status callbacks */
+    int callbacks; /* send status callbacks */
 };
 
 /* ---- helpers ---- */
@@ -380,8 +380,9 @@ static void phone_sends(struct sim *s, const struct http_request *req, struct ht
     sid_in = form_get(&in, "MessageSid");
     media = form_get(&in, "NumMedia");
     if (!from || parse_e164(from, &why) || !to || !own_number(s->cfg, to)) {
-        json_reply(res, 400,
-                   json_pack("{s:s}", "error", "From must be E.164 and To one of the line's numbers"));
+        json_reply(
+            res, 400,
+            json_pack("{s:s}", "error", "From must be E.164 and To one of the line's numbers"));
         goto done;
     }
     if (sid_in && *sid_in)
@@ -413,8 +414,8 @@ static void phone_sends(struct sim *s, const struct http_request *req, struct ht
     snprintf(sign, sizeof(sign), "%s/twilio/sms", s->cfg->public_url);
     status = post_signed(s, url, sign, &out);
     set_gateway_status(s, id, status);
-    json_reply(res, 200, json_pack("{s:s, s:i, s:i}", "sid", sid, "status", (int)status, "id",
-                                   (int)id));
+    json_reply(res, 200,
+               json_pack("{s:s, s:i, s:i}", "sid", sid, "status", (int)status, "id", (int)id));
 done:
     form_free(&in);
     form_free(&out);
@@ -460,8 +461,7 @@ static void *callback_loop(void *arg)
 
 /* ---- control API ---- */
 
-static void list_messages(struct sim *s, const struct http_request *req,
-                          struct http_response *res)
+static void list_messages(struct sim *s, const struct http_request *req, struct http_response *res)
 {
     const char *since = http_query(req, "since"), *phone = http_query(req, "phone");
     long long after = 0;
@@ -478,10 +478,10 @@ static void list_messages(struct sim *s, const struct http_request *req,
             continue;
         if (phone && strcmp(phone, t->from) && strcmp(phone, t->to))
             continue;
-        json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I}",
-                                             "id", (int)t->id, "sid", t->sid, "direction",
-                                             t->direction, "from", t->from, "to", t->to, "body",
-                                             t->body, "status", t->status, "gateway_status",
+        json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I}", "id",
+                                             (int)t->id, "sid", t->sid, "direction", t->direction,
+                                             "from", t->from, "to", t->to, "body", t->body,
+                                             "status", t->status, "gateway_status",
                                              (int)t->gateway_status, "at", (json_int_t)t->at));
     }
     pthread_mutex_unlock(&s->mu);

@@ -84,8 +84,7 @@ size_t sms_chars(const char *s)
     return n;
 }
 
-int sms_split(const char *s, size_t max_chars, int (*fn)(void *arg, const char *part),
-              void *arg)
+int sms_split(const char *s, size_t max_chars, int (*fn)(void *arg, const char *part), void *arg)
 {
     size_t len = strlen(s), pos = 0;
     char *part = malloc(len + 1);

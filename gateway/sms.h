@@ -29,7 +29,6 @@ size_t sms_chars(const char *s);
  * word is longer. Parts are NUL-terminated copies valid during the call.
  * Returns 0, or the first non-zero value fn returned, or -1 on no memory.
  */
-int sms_split(const char *s, size_t max_chars, int (*fn)(void *arg, const char *part),
-              void *arg);
+int sms_split(const char *s, size_t max_chars, int (*fn)(void *arg, const char *part), void *arg);
 
 #endif

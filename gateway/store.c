@@ -27,10 +27,10 @@ static const char *const migrations[] = {
     "  provider_sid TEXT NOT NULL UNIQUE,"
     "  from_number TEXT NOT NULL,"
     "  to_number TEXT NOT NULL,"
-    "  body TEXT,"                     /* NULL once purged */
+    "  body TEXT," /* NULL once purged */
     "  num_media INTEGER NOT NULL DEFAULT 0,"
     "  received_at INTEGER NOT NULL,"
-    "  processed_at INTEGER,"          /* NULL: the engine has not handled it */
+    "  processed_at INTEGER," /* NULL: the engine has not handled it */
     "  conversation_id INTEGER,"
     "  pending_relay INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX inbound_todo ON inbound(id) WHERE processed_at IS NULL;"
@@ -71,7 +71,8 @@ static const char *const migrations[] = {
     "  last_texter_at INTEGER,"
     "  last_peer_at INTEGER,"
     "  last_notice_at INTEGER,"
-    "  CHECK (state NOT IN ('offered','active') OR (peer_id IS NOT NULL AND peer_number IS NOT NULL)));"
+    "  CHECK (state NOT IN ('offered','active') OR (peer_id IS NOT NULL AND peer_number IS NOT "
+    "NULL)));"
     "CREATE UNIQUE INDEX conv_open_texter ON conversations(texter) WHERE state <> 'closed';"
     "CREATE UNIQUE INDEX conv_open_peer_number ON conversations(peer_id, peer_number)"
     "  WHERE state IN ('offered','active');"
@@ -117,8 +118,8 @@ static const char *const migrations[] = {
     "  conversation_id INTEGER,"
     "  to_number TEXT NOT NULL,"
     "  from_number TEXT NOT NULL,"
-    "  body TEXT,"                     /* NULL once purged */
-    "  kind INTEGER NOT NULL,"         /* enum out_kind: also the send priority */
+    "  body TEXT,"             /* NULL once purged */
+    "  kind INTEGER NOT NULL," /* enum out_kind: also the send priority */
     "  origin_inbound INTEGER,"
     "  after_optout INTEGER NOT NULL DEFAULT 0,"
     "  state TEXT NOT NULL CHECK (state IN"
@@ -300,9 +301,8 @@ static int prepare_file(const char *path, char *err, size_t errlen)
 
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
-    static const char *const *const tables[] = {store_sql_core, store_sql_inbound,
-                                                store_sql_conv, store_sql_peer,
-                                                store_sql_outbox};
+    static const char *const *const tables[] = {store_sql_core, store_sql_inbound, store_sql_conv,
+                                                store_sql_peer, store_sql_outbox};
     struct store *s = calloc(1, sizeof(*s));
     size_t i, t;
 

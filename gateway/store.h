@@ -24,14 +24,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_OK 0
-#define STORE_FOUND 1
-#define STORE_NEW 1
+#define STORE_OK       0
+#define STORE_FOUND    1
+#define STORE_NEW      1
 #define STORE_CONFLICT 2
-#define STORE_ERROR (-1)
+#define STORE_ERROR    (-1)
 
 #define STORE_NUM 17 /* E.164 + NUL */
-#define STORE_ID 33  /* roster ids are at most 32 characters */
+#define STORE_ID  33 /* roster ids are at most 32 characters */
 #define STORE_SID 64
 
 struct store;
@@ -98,7 +98,7 @@ struct store_conv {
     char texter[STORE_NUM];
     char line_number[STORE_NUM]; /* the number the texter writes to */
     enum conv_state state;
-    char topic[STORE_ID];        /* "" until chosen */
+    char topic[STORE_ID]; /* "" until chosen */
     char lang[8];
     int urgent;
     char peer_id[STORE_ID];      /* "" unless offered/active */
@@ -169,8 +169,8 @@ int store_offer_decide(struct store *s, int64_t offer_id, enum offer_state state
 /* The first open offer due by `now`. */
 int store_offer_next_due(struct store *s, int64_t now, struct store_offer *o);
 /* Peers who passed or let an offer of conv expire. */
-int store_offer_tried(struct store *s, int64_t conv_id,
-                      int (*fn)(void *arg, const char *peer_id), void *arg);
+int store_offer_tried(struct store *s, int64_t conv_id, int (*fn)(void *arg, const char *peer_id),
+                      void *arg);
 /* Earliest open offer expiry, or INT64_MAX. */
 int store_offer_earliest(struct store *s, int64_t *at);
 
@@ -188,14 +188,12 @@ struct store_peer_state {
 
 int store_peer_state_list(struct store *s, int (*fn)(void *arg, const struct store_peer_state *p),
                           void *arg);
-int store_peer_set_manual(struct store *s, const char *peer_id, enum peer_manual m,
-                          int64_t until);
+int store_peer_set_manual(struct store *s, const char *peer_id, enum peer_manual m, int64_t until);
 int store_peer_conversation_ended(struct store *s, const char *peer_id, int64_t now);
 /* Number last used by this peer on each pool number: calls fn(number, last_used). */
 int store_peer_numbers(struct store *s, const char *peer_id,
                        int (*fn)(void *arg, const char *number, int64_t last_used), void *arg);
-int store_peer_number_used(struct store *s, const char *peer_id, const char *number,
-                           int64_t now);
+int store_peer_number_used(struct store *s, const char *peer_id, const char *number, int64_t now);
 
 /* ---- opt-outs (store_peer.c) ---- */
 
@@ -214,25 +212,25 @@ int store_optout_scopes(struct store *s, const char *number,
 enum out_kind {
     OUT_SAFETY = 0, /* crisis resources, alerts */
     OUT_RELAY = 1,  /* a text from one side to the other (stored as 1 in SQL) */
-    OUT_OFFER,    /* an offer to a peer */
-    OUT_SYSTEM,   /* welcome, menus, confirmations */
-    OUT_NOTICE,   /* queue updates and other low-priority notes */
+    OUT_OFFER,      /* an offer to a peer */
+    OUT_SYSTEM,     /* welcome, menus, confirmations */
+    OUT_NOTICE,     /* queue updates and other low-priority notes */
 };
 
 enum out_state { OUT_PENDING, OUT_SENDING, OUT_SENT, OUT_FAILED, OUT_EXPIRED, OUT_SUPPRESSED };
 
 struct store_out {
     int64_t id;
-    int64_t conv_id;       /* 0: none */
+    int64_t conv_id; /* 0: none */
     char to[STORE_NUM];
     char from[STORE_NUM];
-    char *body;            /* owned by the caller on add; malloc'd on claim */
+    char *body; /* owned by the caller on add; malloc'd on claim */
     enum out_kind kind;
     int64_t origin_inbound; /* for relays: the text carried (its sender is told of failure) */
     int64_t created_at;
-    int64_t expires_at;    /* useful life: not sent after this */
+    int64_t expires_at; /* useful life: not sent after this */
     int attempts;
-    int after_optout;      /* an opt-out confirmation: allowed once after the opt-out */
+    int after_optout; /* an opt-out confirmation: allowed once after the opt-out */
     int error_code;
     enum out_state state;
 };
@@ -248,16 +246,16 @@ int store_outbox_reclaim(struct store *s, const char *owner, int64_t now, int *n
  * one at a time), leasing them to owner until now+lease_ms. fn receives each
  * (the body pointer is valid during the call only).
  */
-int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t lease_ms,
-                       int max, int (*fn)(void *arg, const struct store_out *o), void *arg);
+int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t lease_ms, int max,
+                       int (*fn)(void *arg, const struct store_out *o), void *arg);
 int store_outbox_sent(struct store *s, int64_t id, const char *provider_sid, int segments,
                       int64_t now);
 int store_outbox_retry(struct store *s, int64_t id, int64_t next_at, int code, const char *text);
 /* Not yet (pacing): back to pending until not_before, the attempt not counted. */
 int store_outbox_defer(struct store *s, int64_t id, int64_t not_before);
 /* Final: OUT_FAILED, OUT_EXPIRED or OUT_SUPPRESSED. */
-int store_outbox_finish(struct store *s, int64_t id, enum out_state st, int code,
-                        const char *text, int64_t now);
+int store_outbox_finish(struct store *s, int64_t id, enum out_state st, int code, const char *text,
+                        int64_t now);
 /* Earliest not_before of pending rows, or INT64_MAX. */
 int store_outbox_next_due(struct store *s, int64_t *at);
 /* Relays that finally failed and whose sender has not been told yet. */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define CONV_COLS                                                                                  \
-    "id, texter, line_number, state, topic, lang, urgent, peer_id, peer_number, transferred_by,"  \
+    "id, texter, line_number, state, topic, lang, urgent, peer_id, peer_number, transferred_by,"   \
     " created_at, queued_at, matched_at, closed_at, last_texter_at, last_peer_at, last_notice_at"
 
 const char *const store_sql_conv[ST_COUNT] = {
@@ -66,8 +66,7 @@ const char *const store_sql_conv[ST_COUNT] = {
 
 static const char *const state_names[] = {"menu", "queued", "offered", "active", "closed"};
 
-static const char *const offer_state_names[] = {"open", "taken", "passed", "expired",
-                                                "cancelled"};
+static const char *const offer_state_names[] = {"open", "taken", "passed", "expired", "cancelled"};
 
 const char *store_conv_state_name(enum conv_state st)
 {
@@ -385,8 +384,8 @@ int store_offer_next_due(struct store *s, int64_t now, struct store_offer *o)
     return one_offer(s, p, o);
 }
 
-int store_offer_tried(struct store *s, int64_t conv_id,
-                      int (*fn)(void *arg, const char *peer_id), void *arg)
+int store_offer_tried(struct store *s, int64_t conv_id, int (*fn)(void *arg, const char *peer_id),
+                      void *arg)
 {
     sqlite3_stmt *p = store_stmt(s, ST_OFFER_TRIED);
     int rc;

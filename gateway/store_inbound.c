@@ -91,8 +91,7 @@ void store_inbound_clear(struct store_inbound *in)
     in->body = NULL;
 }
 
-int store_inbound_done(struct store *s, int64_t id, int64_t conv_id, int pending_relay,
-                       int64_t now)
+int store_inbound_done(struct store *s, int64_t id, int64_t conv_id, int pending_relay, int64_t now)
 {
     sqlite3_stmt *p = store_stmt(s, ST_IN_DONE);
 

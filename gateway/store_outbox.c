@@ -18,7 +18,7 @@
 
 /* No earlier unsent row in the same (to, from) thread. */
 #define THREAD_HEAD                                                                                \
-    " NOT EXISTS (SELECT 1 FROM outbox e WHERE e.to_number = o.to_number"                         \
+    " NOT EXISTS (SELECT 1 FROM outbox e WHERE e.to_number = o.to_number"                          \
     " AND e.from_number = o.from_number AND e.state IN ('pending','sending') AND e.id < o.id)"
 
 const char *const store_sql_outbox[ST_COUNT] = {
@@ -44,8 +44,8 @@ const char *const store_sql_outbox[ST_COUNT] = {
     [ST_OUT_FINISH] = "UPDATE outbox SET state = ?2, error_code = ?3, error_text = ?4,"
                       " done_at = ?5, lease_owner = NULL, lease_until = NULL"
                       " WHERE id = ?1 AND state IN ('pending','sending')",
-    [ST_OUT_NEXT_DUE] = "SELECT MIN(not_before) FROM outbox o WHERE state = 'pending' AND"
-                        THREAD_HEAD,
+    [ST_OUT_NEXT_DUE] =
+        "SELECT MIN(not_before) FROM outbox o WHERE state = 'pending' AND" THREAD_HEAD,
     /* kind 1 is OUT_RELAY: only relayed texts are reported back to their sender. */
     [ST_OUT_FAILED_RELAY] = "SELECT " OUT_COLS " FROM outbox WHERE failure_handled = 0"
                             " AND state IN ('failed','expired') AND kind = 1"
@@ -130,8 +130,8 @@ int store_outbox_reclaim(struct store *s, const char *owner, int64_t now, int *n
     return STORE_OK;
 }
 
-int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t lease_ms,
-                       int max, int (*fn)(void *arg, const struct store_out *o), void *arg)
+int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t lease_ms, int max,
+                       int (*fn)(void *arg, const struct store_out *o), void *arg)
 {
     struct store_out rows[64];
     char *bodies[64];
@@ -214,8 +214,8 @@ int store_outbox_defer(struct store *s, int64_t id, int64_t not_before)
     return store_exec_cas(s, p);
 }
 
-int store_outbox_finish(struct store *s, int64_t id, enum out_state st, int code,
-                        const char *text, int64_t now)
+int store_outbox_finish(struct store *s, int64_t id, enum out_state st, int code, const char *text,
+                        int64_t now)
 {
     sqlite3_stmt *p = store_stmt(s, ST_OUT_FINISH);
 

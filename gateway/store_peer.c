@@ -40,11 +40,11 @@ int store_peer_state_list(struct store *s, int (*fn)(void *arg, const struct sto
 
         memset(&ps, 0, sizeof(ps));
         store_col_text(p, 0, ps.peer_id, sizeof(ps.peer_id));
-        ps.manual = !m                            ? PEER_MANUAL_NONE
+        ps.manual = !m                               ? PEER_MANUAL_NONE
                     : !strcmp((const char *)m, "on") ? PEER_MANUAL_ON
                                                      : PEER_MANUAL_OFF;
-        ps.manual_until = sqlite3_column_type(p, 2) == SQLITE_NULL ? INT64_MAX
-                                                                   : sqlite3_column_int64(p, 2);
+        ps.manual_until =
+            sqlite3_column_type(p, 2) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(p, 2);
         ps.last_end = sqlite3_column_int64(p, 3);
         ps.missed_offers = sqlite3_column_int(p, 4);
         if (fn(arg, &ps)) {
@@ -56,8 +56,7 @@ int store_peer_state_list(struct store *s, int (*fn)(void *arg, const struct sto
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
-int store_peer_set_manual(struct store *s, const char *peer_id, enum peer_manual m,
-                          int64_t until)
+int store_peer_set_manual(struct store *s, const char *peer_id, enum peer_manual m, int64_t until)
 {
     sqlite3_stmt *p = store_stmt(s, ST_PEER_MANUAL);
 
@@ -95,8 +94,7 @@ int store_peer_numbers(struct store *s, const char *peer_id,
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
-int store_peer_number_used(struct store *s, const char *peer_id, const char *number,
-                           int64_t now)
+int store_peer_number_used(struct store *s, const char *peer_id, const char *number, int64_t now)
 {
     sqlite3_stmt *p = store_stmt(s, ST_PEER_NUMBER_USED);
 

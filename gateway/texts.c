@@ -99,9 +99,9 @@ int texts_render(enum text_id id, const char *lang, const struct text_var *vars,
 const char *texts_language_name(const char *code)
 {
     static const char *const names[][2] = {
-        {"en", "English"}, {"es", "Spanish"},    {"fr", "French"},     {"pt", "Portuguese"},
-        {"zh", "Chinese"}, {"vi", "Vietnamese"}, {"ar", "Arabic"},     {"ko", "Korean"},
-        {"ru", "Russian"}, {"de", "German"},     {"tl", "Tagalog"},    {"ht", "Haitian Creole"},
+        {"en", "English"}, {"es", "Spanish"},    {"fr", "French"},  {"pt", "Portuguese"},
+        {"zh", "Chinese"}, {"vi", "Vietnamese"}, {"ar", "Arabic"},  {"ko", "Korean"},
+        {"ru", "Russian"}, {"de", "German"},     {"tl", "Tagalog"}, {"ht", "Haitian Creole"},
     };
     size_t i;
 

@@ -14,34 +14,34 @@
 struct buf;
 
 enum text_id {
-    TX_WELCOME,          /* first text ever to a number: who we are, BYE/STOP/HELP */
-    TX_MENU,             /* {menu} */
-    TX_MENU_AGAIN,       /* {menu} */
-    TX_QUEUED,           /* {position} {topic} */
-    TX_STILL_QUEUED,     /* {position} */
+    TX_WELCOME,      /* first text ever to a number: who we are, BYE/STOP/HELP */
+    TX_MENU,         /* {menu} */
+    TX_MENU_AGAIN,   /* {menu} */
+    TX_QUEUED,       /* {position} {topic} */
+    TX_STILL_QUEUED, /* {position} */
     TX_LEFT_QUEUE,
     TX_NOT_IN_CHAT,
-    TX_INTRO_TEXTER,     /* {peer} */
+    TX_INTRO_TEXTER, /* {peer} */
     TX_INTRO_PEER,
-    TX_OFFER,            /* {kind} {topic} {lang} {wait} {expires} */
+    TX_OFFER, /* {kind} {topic} {lang} {wait} {expires} */
     TX_OFFER_WAITING,
     TX_OFFER_GONE,
     TX_OFFER_WITHDRAWN,
     TX_PASSED,
     TX_ALREADY_IN_CHAT,
     TX_BYE_TEXTER,
-    TX_TEXTER_LEFT,      /* to the peer when the texter ends the chat */
-    TX_END_TEXTER,       /* {peer} */
+    TX_TEXTER_LEFT, /* to the peer when the texter ends the chat */
+    TX_END_TEXTER,  /* {peer} */
     TX_END_PEER,
     TX_CLOSED_NUMBER,
-    TX_STOP_CONFIRM,     /* {line} */
-    TX_START_CONFIRM,    /* {line} */
-    TX_HELP,             /* {line} */
+    TX_STOP_CONFIRM,  /* {line} */
+    TX_START_CONFIRM, /* {line} */
+    TX_HELP,          /* {line} */
     TX_PEER_HELP,
     TX_PEER_STEPPED_AWAY,
     TX_RELAY_FAILED_TEXTER,
     TX_RELAY_FAILED_PEER,
-    TX_POOL_STRANGER,    /* {line} {line_number} */
+    TX_POOL_STRANGER, /* {line} {line_number} */
     TX_COUNT
 };
 

@@ -20,7 +20,7 @@ struct http_response;
 
 struct webhook {
     const struct config *cfg;
-    struct store *st;            /* used only on the HTTP thread */
+    struct store *st;             /* used only on the HTTP thread */
     void (*on_stored)(void *arg); /* new input for the engine */
     void *arg;
     atomic_ulong signature_failures;

@@ -87,8 +87,7 @@ static enum match_reason check_peer(const struct match_ctx *ctx, size_t i,
         return MATCH_TRANSFERRED;
     if (mp->has_offer)
         return MATCH_HAS_OFFER;
-    cap = rp->max_conversations < mp->numbers_usable ? rp->max_conversations
-                                                     : mp->numbers_usable;
+    cap = rp->max_conversations < mp->numbers_usable ? rp->max_conversations : mp->numbers_usable;
     if (mp->open >= cap)
         return MATCH_FULL;
     if (mp->numbers_free <= 0)
@@ -98,8 +97,8 @@ static enum match_reason check_peer(const struct match_ctx *ctx, size_t i,
     return MATCH_OK;
 }
 
-enum match_reason match_check(const struct match_ctx *ctx, size_t i,
-                              const struct match_texter *t, int *general)
+enum match_reason match_check(const struct match_ctx *ctx, size_t i, const struct match_texter *t,
+                              int *general)
 {
     return check_peer(ctx, i, t, &ctx->peers[i], general);
 }
@@ -186,7 +185,8 @@ static size_t candidates(const struct match_ctx *ctx, const struct match_texter 
             continue;
         r[n].peer = (int)i;
         r[n].key[0] = t->urgent && !rp->crisis_trained;
-        r[n].key[1] = !(t->last_peer == (int)i && ctx->now - t->last_peer_at <= ctx->rematch_window);
+        r[n].key[1] =
+            !(t->last_peer == (int)i && ctx->now - t->last_peer_at <= ctx->rematch_window);
         r[n].key[2] = general;
         r[n].key[3] = peers[i].open;
         r[n].key[4] = 0;

@@ -32,26 +32,26 @@ enum match_manual { MATCH_MANUAL_NONE, MATCH_MANUAL_ON, MATCH_MANUAL_OFF };
 
 /* Live state of one roster peer (parallel to roster->peers). */
 struct match_peer {
-    int open;              /* offered + active conversations */
-    int has_offer;         /* an open offer is waiting for their answer */
-    int numbers_usable;    /* pool numbers they have not opted out of */
-    int numbers_free;      /* usable numbers not in use by them now */
+    int open;           /* offered + active conversations */
+    int has_offer;      /* an open offer is waiting for their answer */
+    int numbers_usable; /* pool numbers they have not opted out of */
+    int numbers_free;   /* usable numbers not in use by them now */
     enum match_manual manual;
-    int64_t manual_until;  /* ms; the manual state lapses after this */
-    int64_t last_end;      /* ms their last conversation ended; 0 never */
+    int64_t manual_until; /* ms; the manual state lapses after this */
+    int64_t last_end;     /* ms their last conversation ended; 0 never */
 };
 
 struct match_texter {
-    int64_t id;            /* the caller's reference (conversation id) */
-    int topic;             /* roster topic index */
-    int lang;              /* roster language index (0 = en) */
+    int64_t id; /* the caller's reference (conversation id) */
+    int topic;  /* roster topic index */
+    int lang;   /* roster language index (0 = en) */
     int urgent;
     int64_t queued_at;
-    int last_peer;         /* roster peer index of their last peer, or -1 */
+    int last_peer; /* roster peer index of their last peer, or -1 */
     int64_t last_peer_at;
-    int transferred_by;    /* roster peer index, or -1 */
-    int self;              /* the texter is this roster peer (-1: not a peer) */
-    const int *tried;      /* peers who passed or let the offer expire */
+    int transferred_by; /* roster peer index, or -1 */
+    int self;           /* the texter is this roster peer (-1: not a peer) */
+    const int *tried;   /* peers who passed or let the offer expire */
     size_t ntried;
 };
 
@@ -87,8 +87,8 @@ const char *match_reason_text(enum match_reason r);
  * "tried" and "general fallback" ones. *general is set to 1 when the peer
  * qualifies only through the general topic.
  */
-enum match_reason match_check(const struct match_ctx *ctx, size_t i,
-                              const struct match_texter *t, int *general);
+enum match_reason match_check(const struct match_ctx *ctx, size_t i, const struct match_texter *t,
+                              int *general);
 
 /*
  * The peers who may be offered t now, best first, into out (room for
