@@ -42,7 +42,8 @@ E2E_SRC  := $(wildcard tests/e2e/e2e_*.c)
 E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/%)
 HARNESS  := $(BUILD)/obj/tests/e2e/harness.o
 
-.PHONY: all deps test unit e2e asan run lint format clean
+.PHONY: all deps test asan run lint format clean
+.SECONDARY:
 
 all: $(BUILD)/peerline
 

@@ -45,6 +45,10 @@ int parse_duration(const char *s, int64_t *ms, const char **why)
             break;
         case 'm':
             unit = 60 * 1000;
+            if (p[1] == 's') { /* "ms": milliseconds */
+                unit = 1;
+                p++;
+            }
             break;
         case 'h':
             unit = 3600 * 1000;
@@ -56,7 +60,7 @@ int parse_duration(const char *s, int64_t *ms, const char **why)
             *why = "duration needs a unit: s, m, h or d (e.g. 90s)";
             return -1;
         default:
-            *why = "unknown duration unit (use s, m, h or d)";
+            *why = "unknown duration unit (use ms, s, m, h or d)";
             return -1;
         }
         p++;

@@ -17,8 +17,8 @@
 #define PARSE_E164_MAX 17
 
 /*
- * "90s", "5m", "2h", "14d", "1h30m" -> milliseconds. Units are required;
- * the total must not exceed 3650 days.
+ * "90s", "5m", "2h", "14d", "1h30m", "250ms" -> milliseconds. Units are
+ * required; the total must not exceed 3650 days.
  */
 int parse_duration(const char *s, int64_t *ms, const char **why);
 
