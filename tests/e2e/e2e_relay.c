@@ -1,0 +1,336 @@
+/*
+ * e2e_relay.c - a texter reaches a peer and they talk, through a real
+ * gateway, a real SQLite file and the simulator as the provider.
+ *
+ * Each test starts its own line (gateway + simulator on free ports) and
+ * plays phones: what it asserts is what each phone received, and from which
+ * number.
+ */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define T1 "+15559870001"
+#define T2 "+15559870002"
+#define WAIT 5000
+
+static int setup(void **state)
+{
+    static struct line l;
+
+    if (line_start(&l, NULL))
+        return -1;
+    *state = &l;
+    return 0;
+}
+
+static int setup_no_pool(void **state)
+{
+    static struct line l;
+    struct line_opts o = {.no_pool = 1};
+
+    if (line_start(&l, &o))
+        return -1;
+    *state = &l;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    line_stop(*state);
+    return 0;
+}
+
+/* Asserts a text reaches `to` from `from` containing `needle`, and frees it. */
+static void expect(struct line *l, long since, const char *to, const char *from,
+                   const char *needle)
+{
+    char *b = line_expect(l, since, to, from, needle, WAIT);
+
+    if (!b)
+        fail_msg("no text to %s from %s containing \"%s\"", to, from ? from : "any", needle);
+    free(b);
+}
+
+/* Opens a chat between texter and Alex on POOL_A (topic anxiety). */
+static void connect_alex(struct line *l, const char *texter, const char *first)
+{
+    long m = line_mark(l);
+
+    assert_int_equal(line_text(l, texter, LINE_NUMBER, first), 200);
+    expect(l, m, texter, LINE_NUMBER, "in line");
+    expect(l, m, ALEX, POOL_A, "#take");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#take"), 200);
+    expect(l, m, texter, LINE_NUMBER, "You're now texting with Alex");
+}
+
+static void whole_conversation(void **state)
+{
+    struct line *l = *state;
+    long m = line_mark(l);
+    char *offer, *all;
+
+    /* First contact: who we are, then the menu. */
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "hi"), 200);
+    expect(l, m, T1, LINE_NUMBER, "Test Line: you'll text with a trained volunteer peer");
+    expect(l, m, T1, LINE_NUMBER, "1 Anxiety and stress, 2 Grief and loss, 3 Something else");
+
+    /* A menu choice: told their place; Alex is offered it on a pool number. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "1"), 200);
+    expect(l, m, T1, LINE_NUMBER, "You're number 1 in line to talk about Anxiety and stress");
+    offer = line_expect(l, m, ALEX, POOL_A, "#take", WAIT);
+    assert_non_null(offer);
+    assert_non_null(strstr(offer, "Anxiety and stress"));
+    assert_null(strstr(offer, "hi\n")); /* an offer carries no message text */
+    free(offer);
+    assert_int_equal(line_count(l, m, BLAIR, NULL), 0);
+
+    /* Nothing Alex writes reaches the texter before #take. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "hello?"), 200);
+    expect(l, m, ALEX, POOL_A, "Reply #take to accept");
+    line_sleep(300);
+    assert_int_equal(line_count(l, m, T1, NULL), 0);
+
+    /* #take: introductions, then what the texter wrote so far. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#take"), 200);
+    expect(l, m, T1, LINE_NUMBER, "You're now texting with Alex, a trained volunteer peer");
+    expect(l, m, ALEX, POOL_A, "You're connected");
+    expect(l, m, ALEX, POOL_A, "hi");
+
+    /* Relay both ways, each side seeing only the line's numbers. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "I'm here. What's on your mind?"), 200);
+    expect(l, m, T1, LINE_NUMBER, "I'm here. What's on your mind?");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "exams, mostly \xf0\x9f\x98\x9f"), 200);
+    expect(l, m, ALEX, POOL_A, "exams, mostly \xf0\x9f\x98\x9f");
+
+    /* BYE ends it; both told. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "bye"), 200);
+    expect(l, m, ALEX, POOL_A, "The texter ended the chat");
+    expect(l, m, T1, LINE_NUMBER, "Chat ended");
+
+    /* A late reply on the closed number is answered, never relayed. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "take care!"), 200);
+    expect(l, m, ALEX, POOL_A, "no longer delivered");
+    line_sleep(300);
+    assert_int_equal(line_count(l, m, T1, NULL), 0);
+
+    /* Neither number ever reached the other side, and each saw one number of ours. */
+    all = line_all_to(l, T1);
+    assert_null(strstr(all, "5551230001"));
+    free(all);
+    all = line_all_to(l, ALEX);
+    assert_null(strstr(all, "5559870001"));
+    free(all);
+    assert_int_equal(line_count(l, 0, T1, NULL), line_count(l, 0, T1, LINE_NUMBER));
+    assert_int_equal(line_count(l, 0, ALEX, NULL), line_count(l, 0, ALEX, POOL_A));
+}
+
+static void topic_word_skips_menu(void **state)
+{
+    struct line *l = *state;
+    long m = line_mark(l);
+
+    assert_int_equal(line_text(l, T2, LINE_NUMBER, "my dad died last week"), 200);
+    expect(l, m, T2, LINE_NUMBER, "in line to talk about Grief and loss");
+    expect(l, m, BLAIR, POOL_A, "Grief and loss");
+    line_sleep(200);
+    assert_null(line_expect(l, m, T2, LINE_NUMBER, "Reply with a number", 0));
+    /* Blair takes it and reads the first message. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, BLAIR, POOL_A, "#take"), 200);
+    expect(l, m, BLAIR, POOL_A, "my dad died last week");
+    expect(l, m, T2, LINE_NUMBER, "You're now texting with Blair");
+}
+
+static void repeated_message_sid_processed_once(void **state)
+{
+    struct line *l = *state;
+    const char *sid = "SM0123456789abcdef0123456789abcdef";
+    long m = line_mark(l), rows = line_inbound_rows(l);
+
+    assert_int_equal(line_text_sid(l, T1, LINE_NUMBER, "hello", sid), 200);
+    expect(l, m, T1, LINE_NUMBER, "Reply with a number");
+    assert_int_equal(line_text_sid(l, T1, LINE_NUMBER, "hello", sid), 200);
+    line_sleep(500);
+    assert_int_equal(line_inbound_rows(l), rows + 1);
+    assert_int_equal(line_count(l, m, T1, NULL), 2); /* welcome and menu, once */
+}
+
+static void forged_or_bad_webhooks_change_nothing(void **state)
+{
+    struct line *l = *state;
+    const char *form = "MessageSid=SMffffffffffffffffffffffffffffffff&From=%2B15559870009"
+                       "&To=%2B15005550006&Body=hi";
+    long rows = line_inbound_rows(l);
+    char *big;
+
+    assert_int_equal(
+        line_post_raw(l, "/twilio/sms", "application/x-www-form-urlencoded", form, NULL), 403);
+    assert_int_equal(line_post_raw(l, "/twilio/sms", "application/x-www-form-urlencoded", form,
+                                   "RSOYDt4T1cUTdK1PDd93/VVr8B8="),
+                     403);
+    assert_int_equal(line_post_raw(l, "/twilio/sms", "application/json", "{}", NULL), 400);
+    assert_int_equal(line_post_raw(l, "/twilio/sms", "application/x-www-form-urlencoded",
+                                   "Body=%zz", "x"),
+                     400);
+    big = malloc(70 * 1024);
+    memset(big, 'a', 70 * 1024 - 1);
+    big[70 * 1024 - 1] = '\0';
+    assert_int_equal(
+        line_post_raw(l, "/twilio/sms", "application/x-www-form-urlencoded", big, NULL), 413);
+    free(big);
+    line_sleep(200);
+    assert_int_equal(line_inbound_rows(l), rows);
+    assert_int_equal(line_count(l, 0, "+15559870009", NULL), 0);
+}
+
+static void stop_then_silence_then_start(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    connect_alex(l, T1, "I'm anxious");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "STOP"), 200);
+    expect(l, m, ALEX, POOL_A, "The texter ended the chat");
+    expect(l, m, T1, LINE_NUMBER, "988");
+    expect(l, m, T1, LINE_NUMBER, "Text START to come back");
+
+    /* Opted out: nothing at all goes to them, whatever they send. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "hello?"), 200);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "HELP"), 200);
+    line_sleep(600);
+    assert_int_equal(line_count(l, m, T1, NULL), 0);
+
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "START"), 200);
+    expect(l, m, T1, LINE_NUMBER, "Welcome back to Test Line");
+}
+
+static void pass_goes_to_the_next_peer(void **state)
+{
+    struct line *l = *state;
+    long m = line_mark(l);
+
+    /* "Something else": Alex and Blair both cover general; Alex is first in the roster. */
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "hey"), 200);
+    expect(l, m, T1, LINE_NUMBER, "Reply with a number");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "3"), 200);
+    expect(l, m, ALEX, POOL_A, "Something else");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#pass"), 200);
+    expect(l, m, ALEX, POOL_A, "passed");
+    expect(l, m, BLAIR, POOL_A, "Something else");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, BLAIR, POOL_A, "#take"), 200);
+    expect(l, m, T1, LINE_NUMBER, "You're now texting with Blair");
+    expect(l, m, BLAIR, POOL_A, "hey");
+    /* Blair ends it with #end. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, BLAIR, POOL_A, "#end"), 200);
+    expect(l, m, T1, LINE_NUMBER, "Blair has ended the chat");
+    expect(l, m, BLAIR, POOL_A, "Chat closed");
+}
+
+static void two_chats_use_two_numbers(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    connect_alex(l, T1, "so anxious");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T2, LINE_NUMBER, "panic again"), 200);
+    expect(l, m, ALEX, POOL_B, "#take");
+    assert_int_equal(line_text(l, ALEX, POOL_B, "#take"), 200);
+    expect(l, m, T2, LINE_NUMBER, "You're now texting with Alex");
+    /* Each reply goes to the texter of the number it was sent to. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_B, "to the second texter"), 200);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "to the first texter"), 200);
+    expect(l, m, T2, LINE_NUMBER, "to the second texter");
+    expect(l, m, T1, LINE_NUMBER, "to the first texter");
+    line_sleep(200);
+    assert_null(line_expect(l, m, T1, NULL, "second", 0));
+    assert_null(line_expect(l, m, T2, NULL, "first", 0));
+}
+
+static void help_anywhere(void **state)
+{
+    struct line *l = *state;
+    long m = line_mark(l);
+
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "help"), 200);
+    expect(l, m, T1, LINE_NUMBER, "BYE ends a chat; STOP stops all texts");
+    assert_int_equal(line_count(l, m, T1, NULL), 1);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#help"), 200);
+    expect(l, m, ALEX, POOL_A, "#take accept a chat");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#dance"), 200);
+    expect(l, m, ALEX, POOL_A, "#take accept a chat");
+}
+
+static void provider_errors_are_retried(void **state)
+{
+    struct line *l = *state;
+    long m = line_mark(l);
+
+    assert_int_equal(line_fault(l, "500", 2), 0);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "hi"), 200);
+    expect(l, m, T1, LINE_NUMBER, "Test Line: you'll text");
+    assert_int_equal(line_fault(l, "429", 1), 0);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "1"), 200);
+    expect(l, m, T1, LINE_NUMBER, "in line");
+    expect(l, m, ALEX, POOL_A, "#take");
+}
+
+static void line_number_alone_without_pool(void **state)
+{
+    struct line *l = *state;
+    long m = line_mark(l);
+
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "anxious"), 200);
+    expect(l, m, ALEX, LINE_NUMBER, "#take");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "#take"), 200);
+    expect(l, m, T1, LINE_NUMBER, "You're now texting with Alex");
+    expect(l, m, ALEX, LINE_NUMBER, "anxious");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "hello from Alex"), 200);
+    expect(l, m, T1, LINE_NUMBER, "hello from Alex");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(whole_conversation, setup, teardown),
+        cmocka_unit_test_setup_teardown(topic_word_skips_menu, setup, teardown),
+        cmocka_unit_test_setup_teardown(repeated_message_sid_processed_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(forged_or_bad_webhooks_change_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(stop_then_silence_then_start, setup, teardown),
+        cmocka_unit_test_setup_teardown(pass_goes_to_the_next_peer, setup, teardown),
+        cmocka_unit_test_setup_teardown(two_chats_use_two_numbers, setup, teardown),
+        cmocka_unit_test_setup_teardown(help_anywhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(provider_errors_are_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(line_number_alone_without_pool, setup_no_pool, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

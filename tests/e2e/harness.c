@@ -1,0 +1,457 @@
+/*
+ * harness.c - see harness.h.
+ */
+#include "harness.h"
+#include "buf.h"
+#include "form.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char default_roster[] =
+    "line_name: Test Line\n"
+    "timezone: America/New_York\n"
+    "topics:\n"
+    "  - id: anxiety\n"
+    "    label: Anxiety and stress\n"
+    "    keywords: [anxious, panic]\n"
+    "  - id: grief\n"
+    "    label: Grief and loss\n"
+    "    keywords: [grief, died]\n"
+    "  - id: general\n"
+    "    label: Something else\n"
+    "peers:\n"
+    "  - id: alex\n"
+    "    name: Alex\n"
+    "    phone: \"" ALEX "\"\n"
+    "    topics: [anxiety, general]\n"
+    "    languages: [en, es]\n"
+    "    max_conversations: 2\n"
+    "    shifts:\n"
+    "      - {days: [sun, mon, tue, wed, thu, fri, sat], start: \"00:00\", end: \"12:00\"}\n"
+    "      - {days: [sun, mon, tue, wed, thu, fri, sat], start: \"12:00\", end: \"00:00\"}\n"
+    "  - id: blair\n"
+    "    name: Blair\n"
+    "    phone: \"" BLAIR "\"\n"
+    "    topics: [grief, general]\n"
+    "    shifts:\n"
+    "      - {days: [sun, mon, tue, wed, thu, fri, sat], start: \"00:00\", end: \"12:00\"}\n"
+    "      - {days: [sun, mon, tue, wed, thu, fri, sat], start: \"12:00\", end: \"00:00\"}\n"
+    "coordinators:\n"
+    "  - id: sam\n"
+    "    name: Sam\n"
+    "    phone: \"" SAM "\"\n"
+    "    on_call: true\n";
+
+void line_sleep(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+static int free_port(void)
+{
+    struct sockaddr_in a = {0};
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+static const char *binary(void)
+{
+    const char *b = getenv("PEERLINE_BIN");
+
+    return b ? b : "build/peerline";
+}
+
+static pid_t spawn(const char *log, char *const argv[])
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(binary(), argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static size_t collect(char *p, size_t size, size_t n, void *arg)
+{
+    if (buf_append(arg, p, size * n))
+        return 0;
+    return size * n;
+}
+
+/* One HTTP call; returns the status (0 on network error) and the body in *out. */
+static long http(const char *method, const char *url, const char *content_type,
+                 const char *body, const char *signature, struct buf *out)
+{
+    struct curl_slist *h = NULL;
+    char hdr[256];
+    long status = 0;
+    CURL *c = curl_easy_init();
+
+    if (!c)
+        return 0;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    if (content_type) {
+        snprintf(hdr, sizeof(hdr), "Content-Type: %s", content_type);
+        h = curl_slist_append(h, hdr);
+    }
+    if (signature) {
+        snprintf(hdr, sizeof(hdr), "X-Twilio-Signature: %s", signature);
+        h = curl_slist_append(h, hdr);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return status;
+}
+
+static int wait_healthy(int port, pid_t pid, int timeout_ms)
+{
+    char url[64];
+    int waited;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/healthz", port);
+    for (waited = 0; waited < timeout_ms; waited += 20) {
+        struct buf b = BUF_INIT(0);
+        long st = http("GET", url, NULL, NULL, NULL, &b);
+        buf_free(&b);
+        if (st == 200)
+            return 0;
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return -1; /* it exited */
+        line_sleep(20);
+    }
+    return -1;
+}
+
+/* Copies a log to stderr, to explain a failed start. */
+static void dump(const char *path)
+{
+    char line[512];
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f))
+        fprintf(stderr, "  | %s", line);
+    fclose(f);
+}
+
+static void stop_pid(pid_t pid);
+
+int line_start_gateway(struct line *l)
+{
+    char *argv[] = {"peerline", "serve", "-c", l->config, NULL};
+
+    l->gw = spawn(l->gateway_log, argv);
+    return l->gw > 0 ? wait_healthy(l->gw_port, l->gw, 10000) : -1;
+}
+
+int line_start(struct line *l, const struct line_opts *o)
+{
+    struct line_opts none = {0};
+    char cfg[4096], sim_log[320], listen[64];
+
+    memset(l, 0, sizeof(*l));
+    if (!o)
+        o = &none;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    snprintf(l->dir, sizeof(l->dir), "/tmp/peerline-e2e-XXXXXX");
+    if (!mkdtemp(l->dir))
+        return -1;
+    snprintf(l->config, sizeof(l->config), "%s/peerline.yaml", l->dir);
+    snprintf(l->roster, sizeof(l->roster), "%s/roster.yaml", l->dir);
+    snprintf(l->gateway_log, sizeof(l->gateway_log), "%s/gateway.log", l->dir);
+    snprintf(sim_log, sizeof(sim_log), "%s/sim.log", l->dir);
+    l->gw_port = free_port();
+    l->sim_port = free_port();
+    snprintf(cfg, sizeof(cfg),
+             "listen: 127.0.0.1:%d\n"
+             "public_url: http://127.0.0.1:%d\n"
+             "database: peerline.db\n"
+             "roster: roster.yaml\n"
+             "provider:\n"
+             "  kind: twilio\n"
+             "  account_sid: AC0123456789abcdef0123456789abcdef\n"
+             "  auth_token: " TOKEN "\n"
+             "  api_base: http://127.0.0.1:%d\n"
+             "  line_number: \"" LINE_NUMBER "\"\n"
+             "  pool: %s\n"
+             "  send_rate: 0\n"
+             "retry:\n"
+             "  first_delay: 200ms\n"
+             "  max_delay: 1s\n"
+             "%s",
+             l->gw_port, l->gw_port, l->sim_port,
+             o->no_pool ? "[]" : "[\"" POOL_A "\", \"" POOL_B "\"]",
+             o->extra_config ? o->extra_config : "");
+    if (write_file(l->config, cfg) || write_file(l->roster, o->roster ? o->roster : default_roster))
+        return -1;
+    snprintf(listen, sizeof(listen), "127.0.0.1:%d", l->sim_port);
+    {
+        char *argv[] = {"peerline", "sim", "-c", l->config, "--listen", listen, NULL};
+        l->sim = spawn(sim_log, argv);
+    }
+    if (l->sim <= 0 || wait_healthy(l->sim_port, l->sim, 10000) || line_start_gateway(l)) {
+        dump(sim_log);
+        dump(l->gateway_log);
+        line_stop(l);
+        return -1;
+    }
+    return 0;
+}
+
+static void stop_pid(pid_t pid)
+{
+    int i;
+
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    for (i = 0; i < 500; i++) {
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return;
+        line_sleep(10);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+void line_stop(struct line *l)
+{
+    char cmd[300];
+
+    stop_pid(l->gw);
+    stop_pid(l->sim);
+    l->gw = l->sim = 0;
+    if (getenv("PEERLINE_KEEP")) {
+        fprintf(stderr, "kept %s\n", l->dir);
+        return;
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", l->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", l->dir);
+}
+
+void line_kill_gateway(struct line *l)
+{
+    if (l->gw > 0) {
+        kill(l->gw, SIGKILL);
+        waitpid(l->gw, NULL, 0);
+        l->gw = 0;
+    }
+}
+
+long line_text_sid(struct line *l, const char *from, const char *to, const char *body,
+                   const char *sid)
+{
+    struct buf req = BUF_INIT(0), out = BUF_INIT(0);
+    char url[128];
+    json_t *j;
+    long status = -1;
+
+    form_add(&req, "From", from);
+    form_add(&req, "To", to);
+    form_add(&req, "Body", body);
+    if (sid)
+        form_add(&req, "MessageSid", sid);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/sim/sms", l->sim_port);
+    if (http("POST", url, "application/x-www-form-urlencoded", req.p, NULL, &out) == 200) {
+        j = json_loads(out.p ? out.p : "", 0, NULL);
+        status = (long)json_integer_value(json_object_get(j, "status"));
+        json_decref(j);
+    }
+    buf_free(&req);
+    buf_free(&out);
+    return status;
+}
+
+long line_text(struct line *l, const char *from, const char *to, const char *body)
+{
+    return line_text_sid(l, from, to, body, NULL);
+}
+
+static json_t *messages(struct line *l)
+{
+    struct buf out = BUF_INIT(0);
+    char url[128];
+    json_t *j = NULL;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/sim/messages", l->sim_port);
+    if (http("GET", url, NULL, NULL, NULL, &out) == 200)
+        j = json_loads(out.p ? out.p : "", 0, NULL);
+    buf_free(&out);
+    return j;
+}
+
+long line_mark(struct line *l)
+{
+    json_t *j = messages(l), *arr = json_object_get(j, "messages");
+    long id = 0;
+    size_t n = json_array_size(arr);
+
+    if (n)
+        id = (long)json_integer_value(json_object_get(json_array_get(arr, n - 1), "id"));
+    json_decref(j);
+    return id;
+}
+
+static int matches(json_t *m, long since, const char *to, const char *from, const char *needle)
+{
+    const char *dir = json_string_value(json_object_get(m, "direction"));
+    const char *mto = json_string_value(json_object_get(m, "to"));
+    const char *mfrom = json_string_value(json_object_get(m, "from"));
+    const char *body = json_string_value(json_object_get(m, "body"));
+
+    return json_integer_value(json_object_get(m, "id")) > since && dir &&
+           !strcmp(dir, "outbound-api") && mto && !strcmp(mto, to) &&
+           (!from || (mfrom && !strcmp(mfrom, from))) && body &&
+           (!needle || strstr(body, needle));
+}
+
+char *line_expect(struct line *l, long since, const char *to, const char *from,
+                  const char *needle, int timeout_ms)
+{
+    int waited;
+
+    for (waited = 0; waited <= timeout_ms; waited += 25) {
+        json_t *j = messages(l), *arr = json_object_get(j, "messages");
+        size_t i;
+
+        for (i = 0; i < json_array_size(arr); i++) {
+            json_t *m = json_array_get(arr, i);
+            if (matches(m, since, to, from, needle)) {
+                char *b = strdup(json_string_value(json_object_get(m, "body")));
+                json_decref(j);
+                return b;
+            }
+        }
+        json_decref(j);
+        line_sleep(25);
+    }
+    return NULL;
+}
+
+int line_count(struct line *l, long since, const char *to, const char *from)
+{
+    json_t *j = messages(l), *arr = json_object_get(j, "messages");
+    size_t i;
+    int n = 0;
+
+    for (i = 0; i < json_array_size(arr); i++)
+        n += matches(json_array_get(arr, i), since, to, from, NULL);
+    json_decref(j);
+    return n;
+}
+
+char *line_all_to(struct line *l, const char *to)
+{
+    json_t *j = messages(l), *arr = json_object_get(j, "messages");
+    struct buf b = BUF_INIT(0);
+    size_t i;
+
+    for (i = 0; i < json_array_size(arr); i++) {
+        json_t *m = json_array_get(arr, i);
+        if (matches(m, 0, to, NULL, NULL)) {
+            buf_puts(&b, json_string_value(json_object_get(m, "body")));
+            buf_puts(&b, "\n");
+        }
+    }
+    json_decref(j);
+    return buf_take(&b);
+}
+
+int line_fault(struct line *l, const char *mode, int count)
+{
+    struct buf out = BUF_INIT(0);
+    char url[128], body[64];
+    long st;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/sim/fault", l->sim_port);
+    snprintf(body, sizeof(body), "mode=%s&count=%d", mode, count);
+    st = http("POST", url, "application/x-www-form-urlencoded", body, NULL, &out);
+    buf_free(&out);
+    return st == 200 ? 0 : -1;
+}
+
+long line_post_raw(struct line *l, const char *path, const char *content_type,
+                   const char *body, const char *signature)
+{
+    struct buf out = BUF_INIT(0);
+    char url[256];
+    long st;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", l->gw_port, path);
+    st = http("POST", url, content_type, body, signature, &out);
+    buf_free(&out);
+    return st;
+}
+
+long line_inbound_rows(struct line *l)
+{
+    char path[320];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long n = -1;
+
+    snprintf(path, sizeof(path), "%s/peerline.db", l->dir);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM inbound", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}

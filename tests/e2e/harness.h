@@ -1,0 +1,89 @@
+/*
+ * harness.h - end-to-end tests drive real processes: a `peerline serve`
+ * and a `peerline sim` on free loopback ports, with a generated config and
+ * roster in a fresh temporary directory and a real SQLite file.
+ *
+ * Tests act as the phones: line_text() makes a phone text one of the line's
+ * numbers (the simulator delivers it as a signed webhook), and line_expect()
+ * waits for a text the provider received for a phone, from a given number,
+ * containing some words. Everything asserted is what a person would see on
+ * their phone.
+ */
+#ifndef PEERLINE_HARNESS_H
+#define PEERLINE_HARNESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define LINE_NUMBER "+15005550006"
+#define POOL_A "+15005550007"
+#define POOL_B "+15005550008"
+#define ALEX "+15551230001"  /* peer: anxiety, general; en, es; 2 chats */
+#define BLAIR "+15551230002" /* peer: grief, general; 1 chat */
+#define SAM "+15551239999"   /* coordinator */
+#define TOKEN "test-auth-token"
+
+struct line {
+    char dir[256];
+    char config[300];
+    char roster[300];
+    char gateway_log[300];
+    int gw_port, sim_port;
+    pid_t gw, sim;
+};
+
+struct line_opts {
+    const char *roster;       /* roster YAML; NULL: the default two-peer roster */
+    const char *extra_config; /* appended to the generated config */
+    int no_pool;              /* 1: no pool numbers (the line number alone) */
+};
+
+/* Starts simulator and gateway; 0 when both answer /healthz. */
+int line_start(struct line *l, const struct line_opts *o);
+/* SIGTERM both, wait, remove the directory. */
+void line_stop(struct line *l);
+/* kill -9 the gateway (and reap it). */
+void line_kill_gateway(struct line *l);
+/* Starts the gateway again on the same port and database. */
+int line_start_gateway(struct line *l);
+
+/* A phone texts `to`. Returns the HTTP status the gateway answered the webhook with. */
+long line_text(struct line *l, const char *from, const char *to, const char *body);
+/* As line_text with a chosen MessageSid (to replay one). */
+long line_text_sid(struct line *l, const char *from, const char *to, const char *body,
+                   const char *sid);
+
+/* The id of the newest text the simulator has seen (use as `since`). */
+long line_mark(struct line *l);
+
+/*
+ * Waits up to timeout_ms for a text sent by the gateway to `to` from `from`
+ * (NULL: any) with id > since whose body contains `needle` (NULL: any).
+ * Returns its body (malloc'd; caller frees) or NULL on timeout.
+ */
+char *line_expect(struct line *l, long since, const char *to, const char *from,
+                  const char *needle, int timeout_ms);
+
+/* Texts the gateway sent to `to` (from `from`, if given) with id > since. */
+int line_count(struct line *l, long since, const char *to, const char *from);
+
+/*
+ * Every body the gateway sent to `to` concatenated with newlines (malloc'd),
+ * to assert that something never appeared.
+ */
+char *line_all_to(struct line *l, const char *to);
+
+/* Tells the simulator to fail the next `count` Messages API calls (mode "500"/"429"/"none"). */
+int line_fault(struct line *l, const char *mode, int count);
+
+/* POSTs a raw body to the gateway path with optional signature header; returns status. */
+long line_post_raw(struct line *l, const char *path, const char *content_type,
+                   const char *body, const char *signature);
+
+/* Runs `sqlite3`-free queries: the count of rows in the gateway's inbound table. */
+long line_inbound_rows(struct line *l);
+
+/* Sleeps ms milliseconds. */
+void line_sleep(int ms);
+
+#endif
