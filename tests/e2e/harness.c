@@ -361,8 +361,9 @@ static int matches(json_t *m, long since, const char *to, const char *from, cons
            (!needle || strstr(body, needle));
 }
 
-char *line_expect(struct line *l, long since, const char *to, const char *from,
-                  const char *needle, int timeout_ms)
+/* Polls until a matching text exists; returns it (a new reference) or NULL. */
+static json_t *find(struct line *l, long since, const char *to, const char *from,
+                    const char *needle, int timeout_ms)
 {
     int waited;
 
@@ -373,15 +374,35 @@ char *line_expect(struct line *l, long since, const char *to, const char *from,
         for (i = 0; i < json_array_size(arr); i++) {
             json_t *m = json_array_get(arr, i);
             if (matches(m, since, to, from, needle)) {
-                char *b = strdup(json_string_value(json_object_get(m, "body")));
+                json_incref(m);
                 json_decref(j);
-                return b;
+                return m;
             }
         }
         json_decref(j);
         line_sleep(25);
     }
     return NULL;
+}
+
+char *line_expect(struct line *l, long since, const char *to, const char *from,
+                  const char *needle, int timeout_ms)
+{
+    json_t *m = find(l, since, to, from, needle, timeout_ms);
+    char *b = m ? strdup(json_string_value(json_object_get(m, "body"))) : NULL;
+
+    json_decref(m);
+    return b;
+}
+
+long line_find(struct line *l, long since, const char *to, const char *from, const char *needle,
+               int timeout_ms)
+{
+    json_t *m = find(l, since, to, from, needle, timeout_ms);
+    long id = m ? (long)json_integer_value(json_object_get(m, "id")) : 0;
+
+    json_decref(m);
+    return id;
 }
 
 int line_count(struct line *l, long since, const char *to, const char *from)

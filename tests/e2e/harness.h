@@ -64,6 +64,10 @@ long line_mark(struct line *l);
 char *line_expect(struct line *l, long since, const char *to, const char *from,
                   const char *needle, int timeout_ms);
 
+/* As line_expect, but returns the text's id in the simulator's log (0 on timeout). */
+long line_find(struct line *l, long since, const char *to, const char *from, const char *needle,
+               int timeout_ms);
+
 /* Texts the gateway sent to `to` (from `from`, if given) with id > since. */
 int line_count(struct line *l, long since, const char *to, const char *from);
 
