@@ -507,7 +507,8 @@ static void build_indexes(struct rload *L)
         r->peers_by_phone[i] = &r->peers[i];
     for (i = 0; i < r->ncoordinators; i++)
         r->coords_by_phone[i] = &r->coordinators[i];
-    memcpy(r->blocked_sorted, r->blocked, r->nblocked * sizeof(char *));
+    if (r->nblocked)
+        memcpy(r->blocked_sorted, r->blocked, r->nblocked * sizeof(char *));
     qsort(r->peers_by_phone, r->npeers, sizeof(*r->peers_by_phone), cmp_peer_phone);
     qsort(r->coords_by_phone, r->ncoordinators, sizeof(*r->coords_by_phone), cmp_coord_phone);
     qsort(r->blocked_sorted, r->nblocked, sizeof(char *), cmp_str);

@@ -121,12 +121,12 @@ const char *log_mask_phone(const char *number, char buf[LOG_MASK_LEN])
     size_t len, i;
 
     if (!number) {
-        strcpy(buf, "-");
+        snprintf(buf, LOG_MASK_LEN, "-");
         return buf;
     }
     len = strlen(number);
     if (len < 8 || len > LOG_MASK_LEN - 1 || number[0] != '+') {
-        strcpy(buf, "***");
+        snprintf(buf, LOG_MASK_LEN, "***");
         return buf;
     }
     for (i = 0; i < len; i++) {

@@ -136,7 +136,7 @@ int twilio_send_body(const struct twilio_send *s, struct buf *out)
         form_add(out, "StatusCallback", s->status_callback))
         return -1;
     if (s->validity_s > 0) {
-        char v[16];
+        char v[24];
         int64_t vs = s->validity_s > 36000 ? 36000 : s->validity_s;
         snprintf(v, sizeof(v), "%lld", (long long)vs);
         if (form_add(out, "ValidityPeriod", v))

@@ -1,10 +1,11 @@
 /*
  * e2e_crash.c - `kill -9` of the gateway loses no acknowledged text.
  *
- * Every text that got a 200 must reach the right phone after a restart,
- * exactly once here (the simulator records a send only when it accepts it,
- * and these tests kill while sends are failing or not yet started), and in
- * the order it was written.
+ * Every text that got a 200 must reach the right phone after a restart, in
+ * the order it was written. A send the provider accepted in the instant
+ * before the kill, whose answer the gateway never recorded, is sent again
+ * after the restart (at-least-once; README "Guarantees"); a send the provider
+ * refused never is.
  */
 #include "harness.h"
 
@@ -18,7 +19,7 @@
 
 #include <cmocka.h>
 
-#define T1 "+15559870001"
+#define T1   "+15559870001"
 #define WAIT 8000
 
 static int setup(void **state)
@@ -52,10 +53,14 @@ static void connect_alex(struct line *l)
     free(b);
 }
 
-/* Asserts the texts to `to` after `since` are exactly want[], each once, in order. */
+/*
+ * Asserts every text of want[] reached `to` after `since`, first copies in
+ * order, with at most max_dup extra copies (sends in flight at a kill).
+ */
 static void delivered_in_order(struct line *l, long since, const char *to, const char *from,
-                               const char *const *want, int n)
+                               const char *const *want, int n, int max_dup)
 {
+    int total;
     long prev = 0;
     int i;
 
@@ -67,7 +72,8 @@ static void delivered_in_order(struct line *l, long since, const char *to, const
             fail_msg("\"%s\" reached %s out of order", want[i], to);
         prev = id;
     }
-    assert_int_equal(line_count(l, since, to, from), n);
+    total = line_count(l, since, to, from);
+    assert_in_range(total, n, n + max_dup);
 }
 
 static void kill_while_provider_fails(void **state)
@@ -90,14 +96,15 @@ static void kill_while_provider_fails(void **state)
     line_kill_gateway(l);
     assert_int_equal(line_fault(l, "none", 0), 0);
     assert_int_equal(line_start_gateway(l), 0);
-    delivered_in_order(l, m, ALEX, POOL_A, texter_says, 5);
-    delivered_in_order(l, m, T1, LINE_NUMBER, peer_says, 3);
+    /* The simulator refused every send before the kill: no copy can exist twice. */
+    delivered_in_order(l, m, ALEX, POOL_A, texter_says, 5, 0);
+    delivered_in_order(l, m, T1, LINE_NUMBER, peer_says, 3, 0);
 }
 
 static void kill_right_after_acknowledgement(void **state)
 {
     struct line *l = *state;
-    char texts[3][4][32];
+    char texts[3][4][48];
     long m;
     int round, i;
 
@@ -114,7 +121,8 @@ static void kill_right_after_acknowledgement(void **state)
         }
         line_kill_gateway(l); /* at once: some of these were not even handled yet */
         assert_int_equal(line_start_gateway(l), 0);
-        delivered_in_order(l, m, ALEX, POOL_A, want, 4);
+        /* A send the simulator accepted just before the kill may go again: at-least-once. */
+        delivered_in_order(l, m, ALEX, POOL_A, want, 4, 4);
     }
 }
 

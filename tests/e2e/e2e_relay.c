@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#define T1 "+15559870001"
-#define T2 "+15559870002"
+#define T1   "+15559870001"
+#define T2   "+15559870002"
 #define WAIT 5000
 
 static int setup(void **state)
@@ -49,8 +49,7 @@ static int teardown(void **state)
 }
 
 /* Asserts a text reaches `to` from `from` containing `needle`, and frees it. */
-static void expect(struct line *l, long since, const char *to, const char *from,
-                   const char *needle)
+static void expect(struct line *l, long since, const char *to, const char *from, const char *needle)
 {
     char *b = line_expect(l, since, to, from, needle, WAIT);
 
@@ -185,9 +184,8 @@ static void forged_or_bad_webhooks_change_nothing(void **state)
                                    "RSOYDt4T1cUTdK1PDd93/VVr8B8="),
                      403);
     assert_int_equal(line_post_raw(l, "/twilio/sms", "application/json", "{}", NULL), 400);
-    assert_int_equal(line_post_raw(l, "/twilio/sms", "application/x-www-form-urlencoded",
-                                   "Body=%zz", "x"),
-                     400);
+    assert_int_equal(
+        line_post_raw(l, "/twilio/sms", "application/x-www-form-urlencoded", "Body=%zz", "x"), 400);
     big = malloc(70 * 1024);
     memset(big, 'a', 70 * 1024 - 1);
     big[70 * 1024 - 1] = '\0';

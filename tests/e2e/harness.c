@@ -121,8 +121,8 @@ static size_t collect(char *p, size_t size, size_t n, void *arg)
 }
 
 /* One HTTP call; returns the status (0 on network error) and the body in *out. */
-static long http(const char *method, const char *url, const char *content_type,
-                 const char *body, const char *signature, struct buf *out)
+static long http(const char *method, const char *url, const char *content_type, const char *body,
+                 const char *signature, struct buf *out)
 {
     struct curl_slist *h = NULL;
     char hdr[256];
@@ -357,8 +357,7 @@ static int matches(json_t *m, long since, const char *to, const char *from, cons
 
     return json_integer_value(json_object_get(m, "id")) > since && dir &&
            !strcmp(dir, "outbound-api") && mto && !strcmp(mto, to) &&
-           (!from || (mfrom && !strcmp(mfrom, from))) && body &&
-           (!needle || strstr(body, needle));
+           (!from || (mfrom && !strcmp(mfrom, from))) && body && (!needle || strstr(body, needle));
 }
 
 /* Polls until a matching text exists; returns it (a new reference) or NULL. */
@@ -385,8 +384,8 @@ static json_t *find(struct line *l, long since, const char *to, const char *from
     return NULL;
 }
 
-char *line_expect(struct line *l, long since, const char *to, const char *from,
-                  const char *needle, int timeout_ms)
+char *line_expect(struct line *l, long since, const char *to, const char *from, const char *needle,
+                  int timeout_ms)
 {
     json_t *m = find(l, since, to, from, needle, timeout_ms);
     char *b = m ? strdup(json_string_value(json_object_get(m, "body"))) : NULL;
@@ -447,8 +446,8 @@ int line_fault(struct line *l, const char *mode, int count)
     return st == 200 ? 0 : -1;
 }
 
-long line_post_raw(struct line *l, const char *path, const char *content_type,
-                   const char *body, const char *signature)
+long line_post_raw(struct line *l, const char *path, const char *content_type, const char *body,
+                   const char *signature)
 {
     struct buf out = BUF_INIT(0);
     char url[256];

@@ -16,12 +16,12 @@
 #include <sys/types.h>
 
 #define LINE_NUMBER "+15005550006"
-#define POOL_A "+15005550007"
-#define POOL_B "+15005550008"
-#define ALEX "+15551230001"  /* peer: anxiety, general; en, es; 2 chats */
-#define BLAIR "+15551230002" /* peer: grief, general; 1 chat */
-#define SAM "+15551239999"   /* coordinator */
-#define TOKEN "test-auth-token"
+#define POOL_A      "+15005550007"
+#define POOL_B      "+15005550008"
+#define ALEX        "+15551230001" /* peer: anxiety, general; en, es; 2 chats */
+#define BLAIR       "+15551230002" /* peer: grief, general; 1 chat */
+#define SAM         "+15551239999" /* coordinator */
+#define TOKEN       "test-auth-token"
 
 struct line {
     char dir[256];
@@ -61,8 +61,8 @@ long line_mark(struct line *l);
  * (NULL: any) with id > since whose body contains `needle` (NULL: any).
  * Returns its body (malloc'd; caller frees) or NULL on timeout.
  */
-char *line_expect(struct line *l, long since, const char *to, const char *from,
-                  const char *needle, int timeout_ms);
+char *line_expect(struct line *l, long since, const char *to, const char *from, const char *needle,
+                  int timeout_ms);
 
 /* As line_expect, but returns the text's id in the simulator's log (0 on timeout). */
 long line_find(struct line *l, long since, const char *to, const char *from, const char *needle,
@@ -81,8 +81,8 @@ char *line_all_to(struct line *l, const char *to);
 int line_fault(struct line *l, const char *mode, int count);
 
 /* POSTs a raw body to the gateway path with optional signature header; returns status. */
-long line_post_raw(struct line *l, const char *path, const char *content_type,
-                   const char *body, const char *signature);
+long line_post_raw(struct line *l, const char *path, const char *content_type, const char *body,
+                   const char *signature);
 
 /* Runs `sqlite3`-free queries: the count of rows in the gateway's inbound table. */
 long line_inbound_rows(struct line *l);

@@ -1,0 +1,44 @@
+#!/bin/sh
+# `make run`: the demo line. Starts the simulator (the pretend Twilio, with
+# its API on 127.0.0.1:8025) and the gateway (webhooks on 127.0.0.1:8080)
+# with deploy/peerline.yaml and deploy/roster.yaml, and stops both on Ctrl-C.
+# Data lives in var/ (git ignores it). Ports: SIM_LISTEN=host:port to move the
+# simulator; edit deploy/peerline.yaml (listen, public_url, api_base) to move
+# the gateway.
+set -u
+BIN=${1:-build/peerline}
+HERE=$(cd "$(dirname "$0")" && pwd)
+CONFIG="$HERE/peerline.yaml"
+SIM_LISTEN=${SIM_LISTEN:-127.0.0.1:8025}
+
+mkdir -p "$HERE/../var"
+"$BIN" check -c "$CONFIG" || exit 1
+
+"$BIN" sim -c "$CONFIG" --listen "$SIM_LISTEN" &
+SIM=$!
+"$BIN" serve -c "$CONFIG" &
+GW=$!
+
+stop() {
+    kill -TERM "$GW" "$SIM" 2>/dev/null
+    wait "$GW" "$SIM" 2>/dev/null
+    echo "peerline demo stopped."
+    exit 0
+}
+trap stop INT TERM
+
+sleep 0.5
+cat <<MSG
+
+peerline demo is running.
+  gateway (webhooks):  http://127.0.0.1:8080   (health: /healthz)
+  simulator (Twilio):  http://$SIM_LISTEN
+
+Play a texter (+15559870001) in another terminal:
+  curl -s http://$SIM_LISTEN/sim/sms --data-urlencode From=+15559870001 \\
+       --data-urlencode To=+15005550006 --data-urlencode Body=hi
+  curl -s http://$SIM_LISTEN/sim/messages      # every text, both ways
+See README.md "A first conversation" for the whole walk-through. Ctrl-C stops.
+
+MSG
+wait "$GW" "$SIM"
