@@ -116,7 +116,7 @@ static int was_tried(const struct match_texter *t, int peer)
 /* Sorting needs the context; qsort has no argument, so sort indices by hand. */
 struct rank {
     int peer;
-    int key[5]; /* smaller is better, compared in order */
+    int key[4]; /* smaller is better, compared in order; then last_end, then peer */
     int64_t last_end;
 };
 
@@ -124,7 +124,7 @@ static int rank_less(const struct rank *a, const struct rank *b)
 {
     int k;
 
-    for (k = 0; k < 5; k++)
+    for (k = 0; k < 4; k++)
         if (a->key[k] != b->key[k])
             return a->key[k] < b->key[k];
     if (a->last_end != b->last_end)
@@ -189,7 +189,6 @@ static size_t candidates(const struct match_ctx *ctx, const struct match_texter 
             !(t->last_peer == (int)i && ctx->now - t->last_peer_at <= ctx->rematch_window);
         r[n].key[2] = general;
         r[n].key[3] = peers[i].open;
-        r[n].key[4] = 0;
         r[n].last_end = peers[i].last_end;
         n++;
     }
