@@ -1,0 +1,336 @@
+/*
+ * test_store.c - the store against a real SQLite file: deduplication,
+ * the schema's guards (one open conversation per texter, one open offer per
+ * conversation and per peer, one open (peer, number)), compare-and-set state
+ * changes, outbox claims in thread order with leases, and opt-outs.
+ */
+#include "store.h"
+
+#include <sqlite3.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+struct fixture {
+    char dir[64];
+    char path[96];
+    struct store *st;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    char err[256];
+
+    snprintf(f->dir, sizeof(f->dir), "/tmp/peerline-store-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof(f->path), "%s/var/test.db", f->dir);
+    f->st = store_open(f->path, err, sizeof(err));
+    if (!f->st) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[128];
+
+    store_close(f->st);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static void file_is_private_and_reopens(void **state)
+{
+    struct fixture *f = *state;
+    struct store *again;
+    struct stat sb;
+    char err[256];
+
+    assert_int_equal(stat(f->path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    again = store_open(f->path, err, sizeof(err));
+    assert_non_null(again); /* migrations are idempotent */
+    store_close(again);
+}
+
+static void inbound_is_deduplicated_by_sid(void **state)
+{
+    struct fixture *f = *state;
+    struct store_inbound in;
+
+    assert_int_equal(store_inbound_add(f->st, "SM1", "+15550000001", "+15550000009", "hi", 0, 1),
+                     STORE_NEW);
+    assert_int_equal(store_inbound_add(f->st, "SM1", "+15550000001", "+15550000009", "hi", 0, 2),
+                     STORE_OK);
+    assert_int_equal(store_inbound_add(f->st, "SM2", "+15550000001", "+15550000009", "yo", 0, 3),
+                     STORE_NEW);
+    assert_int_equal(store_inbound_next(f->st, &in), STORE_FOUND);
+    assert_string_equal(in.sid, "SM1");
+    assert_string_equal(in.body, "hi");
+    assert_int_equal(store_inbound_done(f->st, in.id, 0, 0, 5), STORE_OK);
+    /* Done twice is a conflict, not a second handling. */
+    assert_int_equal(store_inbound_done(f->st, in.id, 0, 0, 6), STORE_CONFLICT);
+    store_inbound_clear(&in);
+    assert_int_equal(store_inbound_next(f->st, &in), STORE_FOUND);
+    assert_string_equal(in.sid, "SM2");
+    store_inbound_clear(&in);
+}
+
+static void one_open_conversation_per_texter(void **state)
+{
+    struct fixture *f = *state;
+    struct store_conv c;
+    int64_t a, b;
+
+    assert_int_equal(store_conv_create(f->st, "+15550000001", "+15550000009", "en", 10, &a), 0);
+    assert_int_equal(store_conv_create(f->st, "+15550000001", "+15550000009", "en", 11, &b),
+                     STORE_ERROR);
+    assert_int_equal(store_conv_open_by_texter(f->st, "+15550000001", &c), STORE_FOUND);
+    assert_int_equal(c.id, a);
+    assert_int_equal(c.state, CONV_MENU);
+    assert_int_equal(store_conv_close(f->st, a, CONV_MENU, "test", 12), STORE_OK);
+    assert_int_equal(store_conv_open_by_texter(f->st, "+15550000001", &c), STORE_OK);
+    assert_int_equal(store_conv_create(f->st, "+15550000001", "+15550000009", "en", 13, &b), 0);
+}
+
+static void state_changes_are_compare_and_set(void **state)
+{
+    struct fixture *f = *state;
+    struct store_conv c;
+    int64_t id;
+
+    assert_int_equal(store_conv_create(f->st, "+15550000001", "+15550000009", "en", 10, &id), 0);
+    /* Not queued yet: it cannot be offered. */
+    assert_int_equal(store_conv_offer(f->st, id, "alex", "+15550000007"), STORE_CONFLICT);
+    assert_int_equal(store_conv_queue(f->st, id, "anxiety", 20), STORE_OK);
+    assert_int_equal(store_conv_offer(f->st, id, "alex", "+15550000007"), STORE_OK);
+    assert_int_equal(store_conv_offer(f->st, id, "blair", "+15550000007"), STORE_CONFLICT);
+    assert_int_equal(store_conv_activate(f->st, id, 30), STORE_OK);
+    assert_int_equal(store_conv_activate(f->st, id, 31), STORE_CONFLICT);
+    assert_int_equal(store_conv_close(f->st, id, CONV_OFFERED, "wrong", 40), STORE_CONFLICT);
+    assert_int_equal(store_conv_get(f->st, id, &c), STORE_FOUND);
+    assert_int_equal(c.state, CONV_ACTIVE);
+    assert_string_equal(c.peer_id, "alex");
+    assert_int_equal(c.queued_at, 20);
+    assert_int_equal(c.matched_at, 30);
+    /* Requeued, it keeps its place in line. */
+    assert_int_equal(store_conv_requeue(f->st, id, CONV_ACTIVE), STORE_OK);
+    assert_int_equal(store_conv_get(f->st, id, &c), STORE_FOUND);
+    assert_int_equal(c.state, CONV_QUEUED);
+    assert_int_equal(c.queued_at, 20);
+    assert_string_equal(c.peer_id, "");
+}
+
+static void one_open_peer_number_and_offer(void **state)
+{
+    struct fixture *f = *state;
+    struct store_offer o;
+    int64_t a, b;
+
+    assert_int_equal(store_conv_create(f->st, "+15550000001", "+15550000009", "en", 10, &a), 0);
+    assert_int_equal(store_conv_create(f->st, "+15550000002", "+15550000009", "en", 11, &b), 0);
+    assert_int_equal(store_conv_queue(f->st, a, "anxiety", 12), STORE_OK);
+    assert_int_equal(store_conv_queue(f->st, b, "anxiety", 13), STORE_OK);
+    assert_int_equal(store_conv_offer(f->st, a, "alex", "+15550000007"), STORE_OK);
+    /* The same peer on the same number twice: refused by the schema. */
+    assert_int_equal(store_conv_offer(f->st, b, "alex", "+15550000007"), STORE_ERROR);
+    assert_int_equal(store_offer_create(f->st, a, "alex", "+15550000007", 14, 100), STORE_OK);
+    /* A second open offer to the same peer, or for the same conversation: refused. */
+    assert_int_equal(store_offer_create(f->st, b, "alex", "+15550000008", 15, 100), STORE_ERROR);
+    assert_int_equal(store_offer_create(f->st, a, "blair", "+15550000008", 15, 100), STORE_ERROR);
+    assert_int_equal(store_offer_open_for_conv(f->st, a, &o), STORE_FOUND);
+    assert_int_equal(store_offer_decide(f->st, o.id, OFFER_PASSED, 16), STORE_OK);
+    assert_int_equal(store_offer_decide(f->st, o.id, OFFER_TAKEN, 17), STORE_CONFLICT);
+    assert_int_equal(store_offer_create(f->st, b, "alex", "+15550000008", 18, 50), STORE_OK);
+    assert_int_equal(store_offer_next_due(f->st, 49, &o), STORE_OK);
+    assert_int_equal(store_offer_next_due(f->st, 50, &o), STORE_FOUND);
+    assert_int_equal(o.conv_id, b);
+}
+
+struct claimed {
+    int64_t ids[16];
+    char bodies[16][32];
+    int n;
+};
+
+static int on_claim(void *arg, const struct store_out *o)
+{
+    struct claimed *c = arg;
+
+    c->ids[c->n] = o->id;
+    snprintf(c->bodies[c->n], sizeof(c->bodies[0]), "%s", o->body);
+    c->n++;
+    return 0;
+}
+
+static void add_out(struct store *st, const char *to, const char *from, enum out_kind kind,
+                    const char *body)
+{
+    struct store_out o = {0};
+
+    snprintf(o.to, sizeof(o.to), "%s", to);
+    snprintf(o.from, sizeof(o.from), "%s", from);
+    o.kind = kind;
+    o.body = (char *)body;
+    o.expires_at = 1000000;
+    assert_int_equal(store_outbox_add(st, &o, 100), STORE_OK);
+}
+
+static void outbox_claims_one_per_thread_in_order(void **state)
+{
+    struct fixture *f = *state;
+    struct claimed c = {0};
+    int64_t due, one, n = 0;
+    int re = 0;
+
+    add_out(f->st, "+15550000001", "+15550000009", OUT_RELAY, "one");
+    add_out(f->st, "+15550000001", "+15550000009", OUT_RELAY, "two");
+    add_out(f->st, "+15550000002", "+15550000009", OUT_SYSTEM, "other");
+    add_out(f->st, "+15550000003", "+15550000009", OUT_SAFETY, "urgent");
+    assert_int_equal(store_outbox_claim(f->st, "node", 200, 1000, 10, on_claim, &c), STORE_OK);
+    /* Safety first, then by kind and age; only the head of each (to, from) thread. */
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.bodies[0], "urgent");
+    assert_string_equal(c.bodies[1], "one");
+    assert_string_equal(c.bodies[2], "other");
+    one = c.ids[1];
+    /* "two" waits for "one": a retry keeps the order. */
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(store_outbox_claim(f->st, "node", 201, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(store_outbox_retry(f->st, one, 500, 500, "HTTP 500"), STORE_OK);
+    assert_int_equal(store_outbox_next_due(f->st, &due), STORE_OK);
+    assert_int_equal(due, 500);
+    assert_int_equal(store_outbox_claim(f->st, "node", 300, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(store_outbox_claim(f->st, "node", 500, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.bodies[0], "one");
+    assert_int_equal(store_outbox_sent(f->st, c.ids[0], "SMaaa", 1, 501), STORE_OK);
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(store_outbox_claim(f->st, "node", 502, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.bodies[0], "two");
+    /* A crash now: this node reclaims its own lease at start. */
+    assert_int_equal(store_outbox_reclaim(f->st, "node", 503, &re), STORE_OK);
+    assert_int_equal(re, 3); /* "two", "other", "urgent" were still 'sending' */
+    assert_int_equal(store_outbox_count(f->st, OUT_SENT, &n), STORE_OK);
+    assert_int_equal(n, 1);
+}
+
+static void leases_of_other_nodes_wait_for_expiry(void **state)
+{
+    struct fixture *f = *state;
+    struct claimed c = {0};
+    int re = 0;
+
+    add_out(f->st, "+15550000001", "+15550000009", OUT_RELAY, "one");
+    assert_int_equal(store_outbox_claim(f->st, "a", 100, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(store_outbox_reclaim(f->st, "b", 500, &re), STORE_OK);
+    assert_int_equal(re, 0);
+    assert_int_equal(store_outbox_reclaim(f->st, "b", 1101, &re), STORE_OK);
+    assert_int_equal(re, 1);
+}
+
+static void failed_relays_are_reported_once(void **state)
+{
+    struct fixture *f = *state;
+    struct claimed c = {0};
+    struct store_out o;
+
+    add_out(f->st, "+15550000001", "+15550000009", OUT_RELAY, "lost");
+    assert_int_equal(store_outbox_claim(f->st, "n", 100, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(store_outbox_finish(f->st, c.ids[0], OUT_FAILED, 21211, "bad", 200), STORE_OK);
+    assert_int_equal(store_outbox_failed_relay(f->st, &o), STORE_FOUND);
+    assert_int_equal(o.error_code, 21211);
+    assert_int_equal(store_outbox_failure_handled(f->st, o.id), STORE_OK);
+    store_out_clear(&o);
+    assert_int_equal(store_outbox_failed_relay(f->st, &o), STORE_OK);
+}
+
+static void status_callback_marks_undelivered_relays(void **state)
+{
+    struct fixture *f = *state;
+    struct claimed c = {0};
+    struct store_out o;
+
+    add_out(f->st, "+15550000001", "+15550000009", OUT_RELAY, "hello");
+    assert_int_equal(store_outbox_claim(f->st, "n", 100, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(store_outbox_sent(f->st, c.ids[0], "SMbbb", 1, 150), STORE_OK);
+    assert_int_equal(store_status_add(f->st, "SMbbb", "undelivered", 30003, 160), STORE_NEW);
+    assert_int_equal(store_status_add(f->st, "SMbbb", "undelivered", 30003, 161), STORE_OK);
+    assert_int_equal(store_outbox_status(f->st, "SMbbb", "undelivered", 30003, &o), STORE_FOUND);
+    assert_int_equal(o.state, OUT_FAILED);
+    store_out_clear(&o);
+    assert_int_equal(store_outbox_failed_relay(f->st, &o), STORE_FOUND);
+    assert_int_equal(o.error_code, 30003);
+    store_out_clear(&o);
+}
+
+static void optouts_are_per_scope(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(store_optout_check(f->st, "+15550000009", "+15550000001"), STORE_OK);
+    assert_int_equal(store_optout_set(f->st, "+15550000009", "+15550000001", "keyword", 1), 0);
+    assert_int_equal(store_optout_set(f->st, "+15550000009", "+15550000001", "keyword", 2), 0);
+    assert_int_equal(store_optout_check(f->st, "+15550000009", "+15550000001"), STORE_FOUND);
+    assert_int_equal(store_optout_check(f->st, "+15550000008", "+15550000001"), STORE_OK);
+    assert_int_equal(store_optout_clear(f->st, "+15550000009", "+15550000001"), 0);
+    assert_int_equal(store_optout_check(f->st, "+15550000009", "+15550000001"), STORE_OK);
+}
+
+static void a_newer_schema_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *db = NULL;
+    char err[256];
+    struct store *st;
+
+    store_close(f->st);
+    f->st = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    st = store_open(f->path, err, sizeof(err));
+    assert_null(st);
+    assert_non_null(strstr(err, "newer than this peerline"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(file_is_private_and_reopens, setup, teardown),
+        cmocka_unit_test_setup_teardown(inbound_is_deduplicated_by_sid, setup, teardown),
+        cmocka_unit_test_setup_teardown(one_open_conversation_per_texter, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_changes_are_compare_and_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(one_open_peer_number_and_offer, setup, teardown),
+        cmocka_unit_test_setup_teardown(outbox_claims_one_per_thread_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(leases_of_other_nodes_wait_for_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(failed_relays_are_reported_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(status_callback_marks_undelivered_relays, setup, teardown),
+        cmocka_unit_test_setup_teardown(optouts_are_per_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
