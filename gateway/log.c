@@ -50,10 +50,11 @@ static void vlog(enum log_level lvl, int errnum, const char *event, const char *
     if (r > 0)
         n += (size_t)r;
     if (fmt && *fmt && n < sizeof(line) - 1) {
-        line[n++] = ' ';
-        r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-        if (r > 0)
-            n += (size_t)r;
+        r = vsnprintf(line + n + 1, sizeof(line) - n - 1, fmt, ap);
+        if (r > 0) { /* the caller's key=value pairs, after one space */
+            line[n] = ' ';
+            n += (size_t)r + 1;
+        }
     }
     if (n >= sizeof(line) - 1)
         n = sizeof(line) - 2;
