@@ -3,8 +3,10 @@
  */
 #include "command.h"
 #include "roster.h"
+#include "utf8.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -90,11 +92,11 @@ int command_parse(const char *body, struct command *out)
 
 int command_menu_choice(const char *body, size_t ntopics)
 {
-    char w[16];
+    char w[32];
     char *end;
     long v;
 
-    if (strlen(body) > 32)
+    if (strlen(body) >= sizeof(w))
         return -1;
     trim(body, w, sizeof(w));
     if (!w[0] || !isdigit((unsigned char)w[0]))
@@ -105,9 +107,43 @@ int command_menu_choice(const char *body, size_t ntopics)
     return (int)(v - 1);
 }
 
-static int is_word_char(char c)
+/*
+ * 1 when the code point is part of a word: ASCII letters and digits, and the
+ * letters of other scripts (Latin-1 and beyond, below the general punctuation
+ * block). Punctuation, symbols and emoji (U+2000 and up) separate words.
+ */
+static int word_cp(uint32_t cp)
 {
-    return isalnum((unsigned char)c) || (unsigned char)c >= 0x80;
+    if (cp < 0x80)
+        return isalnum((int)cp);
+    if (cp == 0xd7 || cp == 0xf7 || (cp >= 0x80 && cp < 0xc0))
+        return 0; /* x, division sign, Latin-1 punctuation */
+    return cp < 0x2000 || (cp >= 0x3040 && cp < 0xfe00);
+}
+
+/* The code point that ends just before p (text starts at start). */
+static uint32_t cp_before(const char *start, const char *p)
+{
+    const char *q = p;
+    uint32_t cp = 0;
+
+    if (p == start)
+        return ' ';
+    do
+        q--;
+    while (q > start && ((unsigned char)*q & 0xc0) == 0x80);
+    if (!utf8_next(q, (size_t)(p - q), &cp))
+        return ' ';
+    return cp;
+}
+
+static uint32_t cp_at(const char *p)
+{
+    uint32_t cp = 0;
+
+    if (!*p || !utf8_next(p, strlen(p) < 4 ? strlen(p) : 4, &cp))
+        return ' ';
+    return cp;
 }
 
 /* 1 when phrase occurs in text (both lower-case) with word boundaries around it. */
@@ -119,8 +155,8 @@ static int has_phrase(const char *text, const char *phrase)
     if (!pl)
         return 0;
     while ((p = strstr(p, phrase))) {
-        int before = p == text || !is_word_char(p[-1]);
-        int after = !is_word_char(p[pl]);
+        int before = !word_cp(cp_before(text, p));
+        int after = !word_cp(cp_at(p + pl));
         if (before && after)
             return 1;
         p++;

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "utf8.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,18 +21,23 @@ static int hexval(char c)
     return -1;
 }
 
-/* Decodes s[0..len) into a new string. On error sets *why and *at. */
+/*
+ * Decodes s[0..len) into a new string. On error sets *why and *at (the
+ * offset in s where the offending character starts).
+ */
 static char *decode(const char *s, size_t len, const char **why, size_t *at)
 {
     char *out = malloc(len + 1);
-    size_t i, o = 0;
+    size_t *src = malloc((len + 1) * sizeof(size_t)); /* out[k] came from s[src[k]] */
+    size_t i, o = 0, k;
 
-    if (!out) {
+    if (!out || !src) {
         *why = "out of memory";
         *at = 0;
-        return NULL;
+        goto fail;
     }
     for (i = 0; i < len; i++) {
+        src[o] = i;
         if (s[i] == '+') {
             out[o++] = ' ';
         } else if (s[i] == '%') {
@@ -44,34 +50,36 @@ static char *decode(const char *s, size_t len, const char **why, size_t *at)
             if (hi < 0 || lo < 0) {
                 *why = "bad percent escape";
                 *at = i;
-                free(out);
-                return NULL;
+                goto fail;
             }
             out[o++] = (char)(hi * 16 + lo);
             i += 2;
-        } else if (s[i] == '\0') {
-            *why = "NUL byte";
-            *at = i;
-            free(out);
-            return NULL;
         } else {
             out[o++] = s[i];
         }
+        if (out[o - 1] == '\0') {
+            *why = "NUL byte";
+            *at = src[o - 1];
+            goto fail;
+        }
     }
     out[o] = '\0';
-    if (memchr(out, '\0', o)) {
-        *why = "NUL byte (%00)";
-        *at = 0;
-        free(out);
-        return NULL;
+    for (k = 0; k < o;) {
+        uint32_t cp;
+        size_t n = utf8_next(out + k, o - k, &cp);
+        if (!n) {
+            *why = "text is not valid UTF-8";
+            *at = src[k];
+            goto fail;
+        }
+        k += n;
     }
-    if (!utf8_valid(out, o)) {
-        *why = "text is not valid UTF-8";
-        *at = 0;
-        free(out);
-        return NULL;
-    }
+    free(src);
     return out;
+fail:
+    free(src);
+    free(out);
+    return NULL;
 }
 
 int form_parse(const char *body, size_t len, struct form *f, const char **why, size_t *where)

@@ -87,9 +87,12 @@ size_t sms_chars(const char *s)
 int sms_split(const char *s, size_t max_chars, int (*fn)(void *arg, const char *part), void *arg)
 {
     size_t len = strlen(s), pos = 0;
-    char *part = malloc(len + 1);
+    char *part;
     int rc = 0;
 
+    if (max_chars == 0)
+        return -1;
+    part = malloc(len + 1);
     if (!part)
         return -1;
     while (pos < len && !rc) {

@@ -9,8 +9,8 @@
 #include <string.h>
 
 static const char *const en[TX_COUNT] = {
-    [TX_WELCOME] = "{line}: you'll text with a trained volunteer peer, not a counsellor or "
-                   "emergency service. BYE ends a chat; STOP stops all texts; HELP for help.",
+    [TX_WELCOME] = "{line}: trained volunteer peers, not counsellors or emergency services. BYE "
+                   "ends a chat; STOP stops all texts; HELP for help.",
     [TX_MENU] = "What would you like to talk about? Reply with a number: {menu}",
     [TX_MENU_AGAIN] = "Sorry, I didn't catch that. Reply with a number: {menu}",
     [TX_QUEUED] = "Thanks. You're number {position} in line to talk about {topic}. A peer "
@@ -23,8 +23,8 @@ static const char *const en[TX_COUNT] = {
                         "talk. BYE ends the chat; STOP stops all texts.",
     [TX_INTRO_PEER] = "You're connected. Their messages so far follow. Reply here to answer. "
                       "#end closes the chat; #help lists commands.",
-    [TX_OFFER] = "{kind} chat request: {topic}, {lang}, waiting {wait}. Reply #take to accept "
-                 "or #pass to decline. Expires in {expires}.",
+    [TX_OFFER] = "{kind} chat: {topic}, {lang}, waiting {wait}. Reply #take to accept or #pass "
+                 "to decline. Expires in {expires}.",
     [TX_OFFER_WAITING] = "Reply #take to accept this chat or #pass to decline. Nothing reaches "
                          "the texter before #take.",
     [TX_OFFER_GONE] = "That chat request expired and went back to the line. Thank you.",
