@@ -198,6 +198,25 @@ static int set_url(struct cload *L, const struct ynode *n, const char *name, cha
     return 0;
 }
 
+/* A limit written as people write durations: the largest unit that divides it. */
+static const char *format_duration(long long ms, char *out, size_t n)
+{
+    static const struct {
+        long long ms;
+        const char *unit;
+    } units[] = {{86400000LL, "d"}, {3600000LL, "h"}, {60000LL, "m"}, {1000LL, "s"}};
+    size_t i;
+
+    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (ms && ms % units[i].ms == 0) {
+            snprintf(out, n, "%lld%s", ms / units[i].ms, units[i].unit);
+            return out;
+        }
+    }
+    snprintf(out, n, ms ? "%lldms" : "%llds", ms);
+    return out;
+}
+
 static int is_hex(const char *s, size_t n)
 {
     size_t i;
@@ -356,9 +375,10 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
             break;
         }
         if (ms < k->min || ms > k->max) {
-            char lim[96];
-            snprintf(lim, sizeof(lim), "between %llds and %llds", k->min / 1000, k->max / 1000);
-            err_at(L, n, "%s must be %s", k->name, lim);
+            char lo[32], hi[32];
+            err_at(L, n, "%s must be between %s and %s", k->name,
+                   format_duration(k->min, lo, sizeof(lo)),
+                   format_duration(k->max, hi, sizeof(hi)));
             break;
         }
         *(int64_t *)(base + k->off) = ms;
@@ -409,7 +429,8 @@ static void walk(struct cload *L, const struct ynode *map, const char *prefix)
         const struct ckey *k;
 
         snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", kn->str);
-        k = find_key(name);
+        /* "timers.offer_timeout: 5m" at the top is not the nested key: it is unknown. */
+        k = strchr(kn->str, '.') ? NULL : find_key(name);
         if (!k) {
             err_at(L, kn, "unknown key \"%s\"", name);
             continue;
@@ -479,19 +500,23 @@ static void apply_defaults(struct cload *L)
     }
 }
 
-static void check_meaning(struct cload *L)
+static void check_meaning(struct cload *L, const struct ynode *root)
 {
     struct config *c = L->c;
+    const struct ynode *pool = ymap_get(ymap_get(root, "provider"), "pool");
+    const struct ynode *kind = ymap_get(ymap_get(root, "provider"), "kind");
     size_t i;
 
     if (c->provider.kind == PROVIDER_TELNYX)
-        err_at(L, NULL, "provider.kind telnyx is not available in this version of peerline");
-    for (i = 0; c->provider.line_number && i < c->provider.npool; i++)
-        if (!strcmp(c->provider.pool[i], c->provider.line_number))
-            err_at(L, NULL, "provider.pool must not contain the line number %s",
+        err_at(L, kind, "provider.kind telnyx is not available in this version of peerline");
+    for (i = 0; c->provider.line_number && pool && pool->kind == YNODE_SEQ && i < pool->nkids; i++)
+        if (pool->kids[i]->kind == YNODE_SCALAR &&
+            !strcmp(pool->kids[i]->str, c->provider.line_number))
+            err_at(L, pool->kids[i], "provider.pool must not contain the line number %s",
                    c->provider.line_number);
     if (c->retry.first_delay > c->retry.max_delay)
-        err_at(L, NULL, "retry.first_delay must not exceed retry.max_delay");
+        err_at(L, ymap_get(ymap_get(root, "retry"), "first_delay"),
+               "retry.first_delay must not exceed retry.max_delay");
 }
 
 static char *dir_of(const char *path)
@@ -535,7 +560,7 @@ struct config *config_load(const char *path, char *(*getenv_fn)(const char *), s
     walk(&L, root, "");
     check_provider_keys(&L, root);
     apply_defaults(&L);
-    check_meaning(&L);
+    check_meaning(&L, root);
     if (L.errors || diag_count(d) > before)
         goto fail;
     ytree_free(root);

@@ -57,7 +57,7 @@ int parse_duration(const char *s, int64_t *ms, const char **why)
             unit = 86400 * 1000;
             break;
         case '\0':
-            *why = "duration needs a unit: s, m, h or d (e.g. 90s)";
+            *why = "duration needs a unit: ms, s, m, h or d (e.g. 90s)";
             return -1;
         default:
             *why = "unknown duration unit (use ms, s, m, h or d)";

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct rload {
     struct roster *r;
@@ -25,6 +26,8 @@ struct rload {
     const char *file;
     const char *zoneinfo;
     int errors;
+    /* The YAML node each loaded entry came from, for positions in check_whole(). */
+    const struct ynode **peer_nodes, **coord_nodes, **blocked_nodes;
 };
 
 static void rerr(struct rload *L, const struct ynode *n, const char *fmt, ...)
@@ -243,18 +246,46 @@ static void load_topics(struct rload *L, const struct ynode *seq)
     r->general = roster_topic_index(r, "general");
 }
 
+/* The topic id written in a topic's mapping, or "?". */
+static const char *topic_node_id(const struct ynode *t)
+{
+    const struct ynode *id = ymap_get(t, "id");
+
+    return id && id->kind == YNODE_SCALAR ? id->str : "?";
+}
+
+/* A keyword picks one topic: report each repeat at the repeated keyword. */
 static void check_keywords(struct rload *L, const struct ynode *seq)
 {
-    struct roster *r = L->r;
     size_t a, b, i, j;
 
-    for (a = 0; a < r->ntopics; a++)
-        for (i = 0; i < r->topics[a].nkeywords; i++)
-            for (b = a; b < r->ntopics; b++)
-                for (j = (a == b ? i + 1 : 0); j < r->topics[b].nkeywords; j++)
-                    if (!strcmp(r->topics[a].keywords[i], r->topics[b].keywords[j]))
-                        rerr(L, seq->kids[b], "keyword \"%s\" is used by topics %s and %s",
-                             r->topics[a].keywords[i], r->topics[a].id, r->topics[b].id);
+    for (b = 0; b < seq->nkids; b++) {
+        const struct ynode *kb = ymap_get(seq->kids[b], "keywords");
+
+        for (j = 0; kb && kb->kind == YNODE_SEQ && j < kb->nkids; j++) {
+            const struct ynode *k = kb->kids[j];
+            int dup = 0;
+
+            if (k->kind != YNODE_SCALAR)
+                continue;
+            for (a = 0; a <= b && !dup; a++) {
+                const struct ynode *ka = ymap_get(seq->kids[a], "keywords");
+                size_t end = a == b ? j : (ka && ka->kind == YNODE_SEQ ? ka->nkids : 0);
+
+                for (i = 0; i < end && !dup; i++) {
+                    if (ka->kids[i]->kind != YNODE_SCALAR || strcasecmp(ka->kids[i]->str, k->str))
+                        continue;
+                    dup = 1;
+                    if (a == b)
+                        rerr(L, k, "keyword \"%s\" is listed twice in topic %s", k->str,
+                             topic_node_id(seq->kids[b]));
+                    else
+                        rerr(L, k, "keyword \"%s\" is already used by topic %s", k->str,
+                             topic_node_id(seq->kids[a]));
+                }
+            }
+        }
+    }
 }
 
 static void load_shifts(struct rload *L, const struct ynode *seq, struct roster_peer *p)
@@ -443,51 +474,58 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Meaning across entries: duplicates and the on-call rule. Needs positions. */
+static const char *or_q(const char *s)
+{
+    return s ? s : "?";
+}
+
+/* Meaning across entries: duplicates and the on-call rule, at each entry's position. */
 static void check_whole(struct rload *L, const struct ynode *root)
 {
     struct roster *r = L->r;
-    const struct ynode *peers = ymap_get(root, "peers"), *coords = ymap_get(root, "coordinators");
+    const struct ynode *coords = ymap_get(root, "coordinators");
     size_t i, j;
     int on_call = 0;
 
     for (i = 0; i < r->npeers; i++) {
+        const struct roster_peer *p = &r->peers[i], *q;
+
         for (j = 0; j < i; j++) {
-            if (r->peers[i].id && r->peers[j].id && !strcmp(r->peers[i].id, r->peers[j].id))
-                rerr(L, ymap_get(peers->kids[i], "id"), "duplicate peer id \"%s\"", r->peers[i].id);
-            if (r->peers[i].phone && r->peers[j].phone &&
-                !strcmp(r->peers[i].phone, r->peers[j].phone))
-                rerr(L, ymap_get(peers->kids[i], "phone"),
-                     "duplicate phone: peers %s and %s have the same number",
-                     r->peers[j].id ? r->peers[j].id : "?", r->peers[i].id ? r->peers[i].id : "?");
+            q = &r->peers[j];
+            if (p->id && q->id && !strcmp(p->id, q->id))
+                rerr(L, ymap_get(L->peer_nodes[i], "id"), "duplicate peer id \"%s\"", p->id);
+            if (p->phone && q->phone && !strcmp(p->phone, q->phone))
+                rerr(L, ymap_get(L->peer_nodes[i], "phone"),
+                     "duplicate phone: peers %s and %s have the same number", or_q(q->id),
+                     or_q(p->id));
         }
     }
     for (i = 0; i < r->ncoordinators; i++) {
-        on_call |= r->coordinators[i].on_call;
+        const struct roster_coordinator *c = &r->coordinators[i], *q;
+
+        on_call |= c->on_call;
         for (j = 0; j < i; j++) {
-            if (r->coordinators[i].id && r->coordinators[j].id &&
-                !strcmp(r->coordinators[i].id, r->coordinators[j].id))
-                rerr(L, ymap_get(coords->kids[i], "id"), "duplicate coordinator id \"%s\"",
-                     r->coordinators[i].id);
-            if (r->coordinators[i].phone && r->coordinators[j].phone &&
-                !strcmp(r->coordinators[i].phone, r->coordinators[j].phone))
-                rerr(L, ymap_get(coords->kids[i], "phone"),
-                     "duplicate phone: coordinators %s and %s have the same number",
-                     r->coordinators[j].id ? r->coordinators[j].id : "?",
-                     r->coordinators[i].id ? r->coordinators[i].id : "?");
+            q = &r->coordinators[j];
+            if (c->id && q->id && !strcmp(c->id, q->id))
+                rerr(L, ymap_get(L->coord_nodes[i], "id"), "duplicate coordinator id \"%s\"",
+                     c->id);
+            if (c->phone && q->phone && !strcmp(c->phone, q->phone))
+                rerr(L, ymap_get(L->coord_nodes[i], "phone"),
+                     "duplicate phone: coordinators %s and %s have the same number", or_q(q->id),
+                     or_q(c->id));
         }
     }
     if (!on_call)
         rerr(L, coords ? coords : root,
              "no coordinator is on_call: at least one must receive safety alerts");
     for (i = 0; i < r->nblocked; i++) {
-        const struct ynode *bn = ymap_get(root, "blocked")->kids[i];
         for (j = 0; j < r->npeers; j++)
             if (r->peers[j].phone && !strcmp(r->peers[j].phone, r->blocked[i]))
-                rerr(L, bn, "blocked number belongs to peer %s", r->peers[j].id);
+                rerr(L, L->blocked_nodes[i], "blocked number belongs to peer %s",
+                     or_q(r->peers[j].id));
         for (j = 0; j < i; j++)
             if (!strcmp(r->blocked[i], r->blocked[j]))
-                rerr(L, bn, "blocked number %s is listed twice", r->blocked[i]);
+                rerr(L, L->blocked_nodes[i], "blocked number %s is listed twice", r->blocked[i]);
     }
 }
 
@@ -544,37 +582,50 @@ static void load_root(struct rload *L, const struct ynode *root)
     }
     if ((seq = opt_seq(L, root, "peers", "roster"))) {
         r->peers = calloc(seq->nkids + 1, sizeof(*r->peers));
-        for (i = 0; r->peers && i < seq->nkids; i++) {
+        L->peer_nodes = calloc(seq->nkids + 1, sizeof(*L->peer_nodes));
+        for (i = 0; r->peers && L->peer_nodes && i < seq->nkids; i++) {
             if (seq->kids[i]->kind != YNODE_MAP) {
                 rerr(L, seq->kids[i], "each peer must be a mapping (id, name, phone, ...)");
                 continue;
             }
+            L->peer_nodes[r->npeers] = seq->kids[i];
             load_peer(L, seq->kids[i], &r->peers[r->npeers++]);
         }
     }
     seq = opt_seq(L, root, "coordinators", "roster");
     if (seq) {
         r->coordinators = calloc(seq->nkids + 1, sizeof(*r->coordinators));
-        for (i = 0; r->coordinators && i < seq->nkids; i++) {
+        L->coord_nodes = calloc(seq->nkids + 1, sizeof(*L->coord_nodes));
+        for (i = 0; r->coordinators && L->coord_nodes && i < seq->nkids; i++) {
             if (seq->kids[i]->kind != YNODE_MAP) {
                 rerr(L, seq->kids[i], "each coordinator must be a mapping (id, name, phone)");
                 continue;
             }
+            L->coord_nodes[r->ncoordinators] = seq->kids[i];
             load_coordinator(L, seq->kids[i], &r->coordinators[r->ncoordinators++]);
         }
     }
     if ((seq = opt_seq(L, root, "blocked", "roster"))) {
         r->blocked = calloc(seq->nkids + 1, sizeof(char *));
-        for (i = 0; r->blocked && i < seq->nkids; i++) {
+        L->blocked_nodes = calloc(seq->nkids + 1, sizeof(*L->blocked_nodes));
+        for (i = 0; r->blocked && L->blocked_nodes && i < seq->nkids; i++) {
             n = seq->kids[i];
             if (n->kind != YNODE_SCALAR || parse_e164(n->str, &why)) {
                 rerr(L, n, "blocked: %s",
                      n->kind == YNODE_SCALAR ? why : "must be a list of E.164 numbers");
                 continue;
             }
+            L->blocked_nodes[r->nblocked] = n;
             r->blocked[r->nblocked++] = strdup(n->str);
         }
     }
+}
+
+static void free_nodes(struct rload *L)
+{
+    free(L->peer_nodes);
+    free(L->coord_nodes);
+    free(L->blocked_nodes);
 }
 
 struct roster *roster_load(const char *path, const char *zoneinfo, struct diag *d)
@@ -598,15 +649,16 @@ struct roster *roster_load(const char *path, const char *zoneinfo, struct diag *
         goto fail;
     }
     load_root(&L, root);
-    if (!L.errors)
-        check_whole(&L, root);
+    check_whole(&L, root);
     if (!L.errors)
         build_indexes(&L);
     if (L.errors || diag_count(d) > before)
         goto fail;
+    free_nodes(&L);
     ytree_free(root);
     return L.r;
 fail:
+    free_nodes(&L);
     ytree_free(root);
     roster_free(L.r);
     return NULL;

@@ -187,7 +187,8 @@ static size_t candidates(const struct match_ctx *ctx, const struct match_texter 
         r[n].key[0] = t->urgent && !rp->crisis_trained;
         r[n].key[1] =
             !(t->last_peer == (int)i && ctx->now - t->last_peer_at <= ctx->rematch_window);
-        r[n].key[2] = general;
+        /* Exact topic, then (urgent only) crisis-trained outside it, then general. */
+        r[n].key[2] = general ? 2 : !roster_peer_covers(rp, t->topic);
         r[n].key[3] = peers[i].open;
         r[n].last_end = peers[i].last_end;
         n++;

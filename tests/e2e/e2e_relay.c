@@ -79,7 +79,8 @@ static void whole_conversation(void **state)
 
     /* First contact: who we are, then the menu. */
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "hi"), 200);
-    expect(l, m, T1, LINE_NUMBER, "Test Line: trained volunteer peers, not counsellors or emergency");
+    expect(l, m, T1, LINE_NUMBER,
+           "Test Line: trained volunteer peers, not counsellors or emergency");
     expect(l, m, T1, LINE_NUMBER, "1 Anxiety and stress, 2 Grief and loss, 3 Something else");
 
     /* A menu choice: told their place; Alex is offered it on a pool number. */
