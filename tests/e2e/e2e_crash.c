@@ -34,8 +34,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    line_stop(*state);
-    return 0;
+    return line_stop(*state);
 }
 
 static void connect_alex(struct line *l)

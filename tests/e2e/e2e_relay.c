@@ -44,8 +44,7 @@ static int setup_no_pool(void **state)
 
 static int teardown(void **state)
 {
-    line_stop(*state);
-    return 0;
+    return line_stop(*state);
 }
 
 /* Asserts a text reaches `to` from `from` containing `needle`, and frees it. */

@@ -247,7 +247,7 @@ int line_start(struct line *l, const struct line_opts *o)
     if (l->sim <= 0 || wait_healthy(l->sim_port, l->sim, 10000) || line_start_gateway(l)) {
         dump(sim_log);
         dump(l->gateway_log);
-        line_stop(l);
+        (void)line_stop(l);
         return -1;
     }
     return 0;
@@ -269,20 +269,51 @@ static void stop_pid(pid_t pid)
     waitpid(pid, NULL, 0);
 }
 
-void line_stop(struct line *l)
+/*
+ * 0 when a log has no sanitizer report and no unmasked phone number ("+"
+ * and seven or more digits in a row); otherwise prints the line and -1.
+ */
+static int log_is_clean(const char *path)
 {
-    char cmd[300];
+    char line[4096];
+    FILE *f = fopen(path, "r");
+    int clean = 0;
+
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f)) {
+        const char *p;
+        int bad = strstr(line, "Sanitizer") || strstr(line, "runtime error");
+
+        for (p = line; !bad && (p = strchr(p, '+')); p++)
+            bad = strspn(p + 1, "0123456789") >= 7;
+        if (bad) {
+            fprintf(stderr, "%s: %s", path, line);
+            clean = -1;
+        }
+    }
+    fclose(f);
+    return clean;
+}
+
+int line_stop(struct line *l)
+{
+    char cmd[300], sim_log[320];
+    int rc;
 
     stop_pid(l->gw);
     stop_pid(l->sim);
     l->gw = l->sim = 0;
+    snprintf(sim_log, sizeof(sim_log), "%s/sim.log", l->dir);
+    rc = log_is_clean(l->gateway_log) | log_is_clean(sim_log);
     if (getenv("PEERLINE_KEEP")) {
         fprintf(stderr, "kept %s\n", l->dir);
-        return;
+        return rc;
     }
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", l->dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", l->dir);
+    return rc;
 }
 
 void line_kill_gateway(struct line *l)

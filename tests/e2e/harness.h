@@ -40,8 +40,11 @@ struct line_opts {
 
 /* Starts simulator and gateway; 0 when both answer /healthz. */
 int line_start(struct line *l, const struct line_opts *o);
-/* SIGTERM both, wait, remove the directory. */
-void line_stop(struct line *l);
+/*
+ * SIGTERM both, wait, remove the directory. Returns -1 when either log holds
+ * a sanitizer report or an unmasked phone number (the test then fails).
+ */
+int line_stop(struct line *l);
 /* kill -9 the gateway (and reap it). */
 void line_kill_gateway(struct line *l);
 /* Starts the gateway again on the same port and database. */
