@@ -42,6 +42,17 @@ static int setup_no_pool(void **state)
     return 0;
 }
 
+static int setup_no_cooldown(void **state)
+{
+    static struct line l;
+    struct line_opts o = {.extra_config = "timers:\n  cooldown: 0s\n"};
+
+    if (line_start(&l, &o))
+        return -1;
+    *state = &l;
+    return 0;
+}
+
 static int teardown(void **state)
 {
     return line_stop(*state);
@@ -268,6 +279,32 @@ static void two_chats_use_two_numbers(void **state)
     assert_null(line_expect(l, m, T2, NULL, "first", 0));
 }
 
+static void next_chat_uses_the_least_recently_used_number(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    connect_alex(l, T1, "anxious");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#end"), 200);
+    expect(l, m, T1, LINE_NUMBER, "Alex has ended the chat");
+
+    /* The next texter reaches Alex on the number Alex has not used. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T2, LINE_NUMBER, "panic"), 200);
+    expect(l, m, ALEX, POOL_B, "#take");
+    assert_int_equal(line_text(l, ALEX, POOL_B, "#take"), 200);
+    expect(l, m, T2, LINE_NUMBER, "You're now texting with Alex");
+
+    /* A late reply to the first texter, on the closed number, never reaches the second. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "one more thing for you"), 200);
+    expect(l, m, ALEX, POOL_A, "no longer delivered");
+    line_sleep(300);
+    assert_int_equal(line_count(l, m, T2, NULL), 0);
+    assert_int_equal(line_count(l, m, T1, NULL), 0);
+}
+
 static void help_anywhere(void **state)
 {
     struct line *l = *state;
@@ -325,6 +362,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(stop_then_silence_then_start, setup, teardown),
         cmocka_unit_test_setup_teardown(pass_goes_to_the_next_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(two_chats_use_two_numbers, setup, teardown),
+        cmocka_unit_test_setup_teardown(next_chat_uses_the_least_recently_used_number,
+                                        setup_no_cooldown, teardown),
         cmocka_unit_test_setup_teardown(help_anywhere, setup, teardown),
         cmocka_unit_test_setup_teardown(provider_errors_are_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(line_number_alone_without_pool, setup_no_pool, teardown),
