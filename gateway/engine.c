@@ -32,8 +32,10 @@
 
 /* A texter in line hears "you're still in line" at most this often. */
 #define STILL_QUEUED_EVERY (5 * 60 * 1000)
-/* A failing input is retried after this long. */
+/* A failing input is retried after this long... */
 #define RETRY_AFTER 1000
+/* ...and set aside (stored, logged, not acted on) after this many failures in a row. */
+#define GIVE_UP_AFTER 5
 
 struct engine {
     const struct config *cfg;
@@ -42,6 +44,8 @@ struct engine {
     int64_t now;
     int queued;               /* outbox rows added in this run */
     int64_t next_shift_check; /* when peer availability next changes by the clock */
+    int64_t failing_id;       /* the inbound text that failed last, and how often */
+    int failures;
 };
 
 struct engine *engine_new(const struct config *cfg, struct store *st)
@@ -1040,6 +1044,44 @@ static int do_expire(struct engine *e, const void *item)
     return expire_offer(e, item);
 }
 
+/*
+ * Handles one inbound text in one transaction. A text that keeps failing
+ * while the database works (a fault of ours, not of the disk) must not stall
+ * every text behind it: after GIVE_UP_AFTER tries it is marked handled with
+ * no effect, and logged as an error for the operator.
+ */
+static int inbound_in_tx(struct engine *e, const struct store_inbound *in)
+{
+    int64_t conv = 0;
+    int pending = 0, rc;
+
+    rc = store_begin(e->st);
+    if (!rc)
+        rc = handle_inbound(e, in, &conv, &pending);
+    if (!rc)
+        rc = store_inbound_done(e->st, in->id, conv, pending, e->now);
+    if (!rc)
+        rc = store_commit(e->st);
+    if (!rc) {
+        e->failures = 0;
+        return 0;
+    }
+    store_rollback(e->st);
+    if (e->failing_id != in->id) {
+        e->failing_id = in->id;
+        e->failures = 0;
+    }
+    if (++e->failures < GIVE_UP_AFTER) {
+        log_warnx("engine.retry", "inbound=%lld attempt=%d", (long long)in->id, e->failures);
+        return -1;
+    }
+    if (store_inbound_done(e->st, in->id, 0, 0, e->now) != STORE_OK)
+        return -1; /* the database itself is failing: keep retrying */
+    log_errorx("engine.gave_up", "inbound=%lld attempts=%d", (long long)in->id, e->failures);
+    e->failures = 0;
+    return 0;
+}
+
 int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
 {
     struct store_inbound in;
@@ -1055,20 +1097,7 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     if (!e->roster)
         goto fail;
     while ((rc = store_inbound_next(e->st, &in)) == STORE_FOUND) {
-        int64_t conv = 0;
-        int pending = 0;
-
-        rc = store_begin(e->st);
-        if (!rc)
-            rc = handle_inbound(e, &in, &conv, &pending);
-        if (!rc)
-            rc = store_inbound_done(e->st, in.id, conv, pending, now);
-        if (!rc)
-            rc = store_commit(e->st);
-        if (rc) {
-            store_rollback(e->st);
-            log_warnx("engine.retry", "inbound=%lld", (long long)in.id);
-        }
+        rc = inbound_in_tx(e, &in);
         store_inbound_clear(&in);
         if (rc)
             goto fail;

@@ -285,6 +285,10 @@ static int on_claim(void *arg, const struct store_out *o)
         return 0;
     }
     rc = store_optout_check(s->st, o->from, o->to);
+    if (rc == STORE_ERROR) { /* cannot tell: never send to someone who may have opted out */
+        store_outbox_defer(s->st, o->id, s->now + 1000);
+        return 0;
+    }
     if (rc == STORE_FOUND && !o->after_optout) {
         store_outbox_finish(s->st, o->id, OUT_SUPPRESSED, 0, "recipient opted out", s->now);
         return 0;
