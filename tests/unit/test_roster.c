@@ -20,137 +20,48 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "loadcase.h"
 #include "roster.h"
 #include "tz.h"
 
 /* ---- helpers ---- */
 
-static char g_dir[64];   /* the test directory, made by setup_group */
-static char g_path[128]; /* g_dir/roster.yaml: every test's roster file */
+static void *load_roster(const char *path, struct diag *d)
+{
+    return roster_load(path, NULL, d);
+}
+
+static void release_roster(void *r)
+{
+    roster_free(r);
+}
+
+static struct roster *load_text(const char *yaml, struct diag **d)
+{
+    return loadcase_text(load_roster, yaml, d);
+}
+
+static struct roster *load_ok(const char *yaml)
+{
+    return loadcase_ok(load_roster, yaml);
+}
+
+static void run_bad(const struct bad_case *cases, size_t n)
+{
+    loadcase_bad(load_roster, release_roster, cases, n);
+}
 
 static int setup_group(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof(g_dir), "/tmp/test_roster.XXXXXX");
-    if (!mkdtemp(g_dir))
-        return -1;
-    snprintf(g_path, sizeof(g_path), "%s/roster.yaml", g_dir);
-    return 0;
+    return loadcase_setup("roster.yaml");
 }
 
 static int teardown_group(void **state)
 {
     (void)state;
-    unlink(g_path);
-    return rmdir(g_dir);
+    return loadcase_teardown();
 }
-
-static void write_file(const char *path, const char *text, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-/* Writes `yaml` to g_path and loads it; *d gets the diagnostics. */
-static struct roster *load_text(const char *yaml, struct diag **d)
-{
-    struct roster *r;
-
-    write_file(g_path, yaml, strlen(yaml));
-    *d = diag_new();
-    assert_non_null(*d);
-    r = roster_load(g_path, NULL, *d);
-    unlink(g_path);
-    return r;
-}
-
-/* Loads a roster that must be clean; prints the problems when it is not. */
-static struct roster *load_ok(const char *yaml)
-{
-    struct diag *d;
-    struct roster *r = load_text(yaml, &d);
-
-    if (diag_count(d)) {
-        diag_print(d, stderr);
-        fail_msg("%zu unexpected problem(s), first: %s", diag_count(d), diag_get(d, 0));
-    }
-    assert_non_null(r);
-    diag_free(d);
-    return r;
-}
-
-/* One expected problem: line 0 is the whole-file form "FILE: message". */
-struct want {
-    int line, col;
-    const char *msg;
-};
-
-#define MAX_WANT 16
-
-/*
- * Compares problem i of d with w; on a difference writes both into why
- * (and returns -1), so the caller can free everything before failing.
- */
-static int diag_differs(const struct diag *d, size_t i, const struct want *w, char *why,
-                        size_t whylen)
-{
-    char exp[1024];
-
-    if (w->line > 0)
-        snprintf(exp, sizeof(exp), "%s:%d:%d: %s", g_path, w->line, w->col, w->msg);
-    else
-        snprintf(exp, sizeof(exp), "%s: %s", g_path, w->msg);
-    if (!strcmp(diag_get(d, i), exp))
-        return 0;
-    snprintf(why, whylen, "problem %zu is\n  \"%s\"\nexpected\n  \"%s\"", i, diag_get(d, i), exp);
-    return -1;
-}
-
-static size_t count_want(const struct want *w)
-{
-    size_t n = 0;
-
-    while (n < MAX_WANT && w[n].msg)
-        n++;
-    return n;
-}
-
-/* A roster with mistakes: none is returned, and exactly the listed problems, in order. */
-struct bad_case {
-    const char *what;
-    const char *yaml;
-    struct want want[MAX_WANT];
-};
-
-static void run_bad(const struct bad_case *cases, size_t n)
-{
-    size_t i, j;
-
-    for (i = 0; i < n; i++) {
-        struct diag *d;
-        struct roster *x = load_text(cases[i].yaml, &d);
-        size_t nw = count_want(cases[i].want);
-        char why[2560] = "";
-
-        if (diag_count(d) != nw)
-            snprintf(why, sizeof(why), "%zu problem(s), expected %zu", diag_count(d), nw);
-        for (j = 0; !*why && j < nw; j++)
-            diag_differs(d, j, &cases[i].want[j], why, sizeof(why));
-        if (!*why && x)
-            snprintf(why, sizeof(why), "loaded although it has problems");
-        if (*why)
-            diag_print(d, stderr);
-        roster_free(x);
-        diag_free(d);
-        if (*why)
-            fail_msg("%s: %s", cases[i].what, why);
-    }
-}
-
-#define NCASES(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
  * Building blocks for the problem cases. Line numbers in the cases follow
