@@ -21,36 +21,33 @@
 #define T2   "+15559870002"
 #define WAIT 5000
 
+static struct line the_line;
+
+static int start(void **state, const struct line_opts *o)
+{
+    if (line_start(&the_line, o))
+        return -1;
+    *state = &the_line;
+    return 0;
+}
+
 static int setup(void **state)
 {
-    static struct line l;
-
-    if (line_start(&l, NULL))
-        return -1;
-    *state = &l;
-    return 0;
+    return start(state, NULL);
 }
 
 static int setup_no_pool(void **state)
 {
-    static struct line l;
-    struct line_opts o = {.no_pool = 1};
+    static const struct line_opts o = {.no_pool = 1};
 
-    if (line_start(&l, &o))
-        return -1;
-    *state = &l;
-    return 0;
+    return start(state, &o);
 }
 
 static int setup_no_cooldown(void **state)
 {
-    static struct line l;
-    struct line_opts o = {.extra_config = "timers:\n  cooldown: 0s\n"};
+    static const struct line_opts o = {.extra_config = "timers:\n  cooldown: 0s\n"};
 
-    if (line_start(&l, &o))
-        return -1;
-    *state = &l;
-    return 0;
+    return start(state, &o);
 }
 
 static int teardown(void **state)
