@@ -296,7 +296,7 @@ static void set_phones(struct cload *L, const struct ynode *n, const char *name)
         }
         for (j = 0; j < c->provider.npool; j++) {
             if (!strcmp(c->provider.pool[j], v)) {
-                err_at(L, n->kids[i], "%s: %s is listed twice", name, v);
+                err_at(L, n->kids[i], "%s: a number is listed twice", name);
                 break;
             }
         }
@@ -512,8 +512,7 @@ static void check_meaning(struct cload *L, const struct ynode *root)
     for (i = 0; c->provider.line_number && pool && pool->kind == YNODE_SEQ && i < pool->nkids; i++)
         if (pool->kids[i]->kind == YNODE_SCALAR &&
             !strcmp(pool->kids[i]->str, c->provider.line_number))
-            err_at(L, pool->kids[i], "provider.pool must not contain the line number %s",
-                   c->provider.line_number);
+            err_at(L, pool->kids[i], "provider.pool must not contain the line number");
     if (c->retry.first_delay > c->retry.max_delay)
         err_at(L, ymap_get(ymap_get(root, "retry"), "first_delay"),
                "retry.first_delay must not exceed retry.max_delay");

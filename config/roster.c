@@ -525,7 +525,7 @@ static void check_whole(struct rload *L, const struct ynode *root)
                      or_q(r->peers[j].id));
         for (j = 0; j < i; j++)
             if (!strcmp(r->blocked[i], r->blocked[j]))
-                rerr(L, L->blocked_nodes[i], "blocked number %s is listed twice", r->blocked[i]);
+                rerr(L, L->blocked_nodes[i], "a blocked number is listed twice");
     }
 }
 

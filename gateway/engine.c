@@ -36,6 +36,8 @@
 #define RETRY_AFTER 1000
 /* ...and set aside (stored, logged, not acted on) after this many failures in a row. */
 #define GIVE_UP_AFTER 5
+/* A delivery status for a text whose provider id is not stored yet waits this long. */
+#define STATUS_WAIT (10 * 60 * 1000)
 
 struct engine {
     const struct config *cfg;
@@ -46,6 +48,7 @@ struct engine {
     int64_t next_shift_check; /* when peer availability next changes by the clock */
     int64_t failing_id;       /* the inbound text that failed last, and how often */
     int failures;
+    int status_waiting; /* a status event is waiting for its text's provider id */
 };
 
 struct engine *engine_new(const struct config *cfg, struct store *st)
@@ -356,7 +359,9 @@ static int peer_on_number(struct engine *e, const struct store_inbound *in,
     if (rc == STORE_FOUND) {
         if (kw != KW_START)
             return 0; /* they opted out of this number: nothing may be sent on it */
-        if (store_optout_clear(e->st, in->to, peer->phone))
+        /* Back on this number, and no longer set off by the opt-out. */
+        if (store_optout_clear(e->st, in->to, peer->phone) ||
+            store_peer_set_manual(e->st, peer->id, PEER_MANUAL_NONE, 0))
             return -1;
         return say(e, 0, peer->phone, in->to, TX_PEER_HELP, NULL, 0);
     }
@@ -392,6 +397,12 @@ static int peer_on_number(struct engine *e, const struct store_inbound *in,
         return say(e, c.id, peer->phone, in->to, TX_ALREADY_IN_CHAT, NULL, 0);
     if (store_conv_touch_peer(e->st, c.id, e->now))
         return -1;
+    if (in->num_media > 0) {
+        if (say(e, c.id, peer->phone, in->to, TX_NO_PICTURES, NULL, 0))
+            return -1;
+        if (!in->body[0])
+            return say(e, c.id, c.texter, c.line_number, TX_PICTURE_NOT_PASSED, NULL, 0);
+    }
     return send_text(e, c.id, c.texter, c.line_number, OUT_RELAY, in->body, in->id);
 }
 
@@ -470,6 +481,35 @@ static int texter_stop(struct engine *e, struct texter_in *t, int already)
     }
 }
 
+/*
+ * A blocked number gets no conversation (one it had before it was blocked is
+ * closed, and its peer told), but HELP is still answered.
+ */
+static int texter_blocked(struct engine *e, struct texter_in *t)
+{
+    const struct store_inbound *in = t->in;
+    const struct roster_peer *p;
+    struct store_conv c;
+    int rc = store_conv_open_by_texter(e->st, in->from, &c);
+
+    if (rc == STORE_ERROR)
+        return -1;
+    if (rc == STORE_FOUND) {
+        t->conv = c.id;
+        if (close_conv(e, &c, "blocked"))
+            return -1;
+        p = c.peer_id[0] ? roster_peer_by_id(e->roster, c.peer_id) : NULL;
+        if (p && say(e, c.id, p->phone, c.peer_number,
+                     c.state == CONV_ACTIVE ? TX_CLOSED_BY_LINE : TX_OFFER_WITHDRAWN, NULL, 0))
+            return -1;
+    }
+    if (t->kw == KW_HELP) {
+        struct text_var v[] = {{"line", e->roster->line_name}};
+        return say(e, 0, in->from, in->to, TX_HELP, v, NVARS(v));
+    }
+    return 0;
+}
+
 /* The texter ends it with BYE, in whatever open state. */
 static int texter_bye(struct engine *e, struct texter_in *t, const struct store_conv *c)
 {
@@ -489,15 +529,18 @@ static int texter_bye(struct engine *e, struct texter_in *t, const struct store_
     return say(e, c->id, c->texter, c->line_number, TX_LEFT_QUEUE, NULL, 0);
 }
 
-static int texter_new_contact(struct engine *e, struct texter_in *t, int is_new)
+static int texter_new_contact(struct engine *e, struct texter_in *t)
 {
     const struct store_inbound *in = t->in;
     struct store_conv c;
     struct buf menu = BUF_INIT(0);
-    int topic, rc = -1;
+    int topic, rc = -1, is_new = 0;
 
     if (t->kw == KW_BYE)
         return say(e, 0, in->from, in->to, TX_NOT_IN_CHAT, NULL, 0);
+    /* Known from their first conversation on: the welcome is sent exactly then. */
+    if (store_contact_touch(e->st, in->from, e->now, &is_new))
+        return -1;
     if (store_conv_create(e->st, in->from, in->to, "en", e->now, &t->conv) ||
         store_conv_get(e->st, t->conv, &c) != STORE_FOUND)
         return -1;
@@ -563,7 +606,7 @@ static int texter(struct engine *e, struct texter_in *t)
 {
     const struct store_inbound *in = t->in;
     struct store_conv c;
-    int rc, opted, is_new = 0;
+    int rc, opted;
 
     opted = store_optout_check(e->st, in->to, in->from);
     if (opted == STORE_ERROR)
@@ -582,8 +625,8 @@ static int texter(struct engine *e, struct texter_in *t)
         }
     }
     if (roster_is_blocked(e->roster, in->from))
-        return 0; /* no conversation for a blocked number */
-    if (store_contact_touch(e->st, in->from, e->now, &is_new))
+        return texter_blocked(e, t);
+    if (in->num_media > 0 && say(e, 0, in->from, in->to, TX_NO_PICTURES, NULL, 0))
         return -1;
     rc = store_conv_open_by_texter(e->st, in->from, &c);
     if (rc == STORE_ERROR)
@@ -597,7 +640,7 @@ static int texter(struct engine *e, struct texter_in *t)
         /* Inside a chat HELP may be a cry for help: the peer sees it too. */
     }
     if (rc != STORE_FOUND)
-        return texter_new_contact(e, t, is_new);
+        return texter_new_contact(e, t);
     t->conv = c.id;
     if (store_conv_touch_texter(e->st, c.id, e->now))
         return -1;
@@ -616,6 +659,8 @@ static int texter(struct engine *e, struct texter_in *t)
             t->pending = 1;
             return store_conv_requeue(e->st, c.id, CONV_ACTIVE) ? -1 : 0;
         }
+        if (!in->body[0] && in->num_media > 0)
+            return say(e, c.id, p->phone, c.peer_number, TX_PICTURE_NOT_PASSED, NULL, 0);
         return send_text(e, c.id, p->phone, c.peer_number, OUT_RELAY, in->body, in->id);
     }
     case CONV_CLOSED:
@@ -936,6 +981,20 @@ static int match(struct engine *e, int64_t *next_due)
     }
     if (store_conv_open_list(e->st, add_open, &mb) || store_peer_state_list(e->st, add_state, &mb))
         goto rollback;
+    if (!e->cfg->provider.npool) {
+        /*
+         * The line number is their only number: while they are a texter on it
+         * themselves, a chat as a peer on it would mix the two threads.
+         */
+        for (i = 0; i < r->npeers; i++) {
+            struct store_conv c;
+            int rc = store_conv_open_by_texter(e->st, r->peers[i].phone, &c);
+            if (rc == STORE_ERROR)
+                goto rollback;
+            if (rc == STORE_FOUND)
+                mb.peers[i].numbers_free = 0;
+        }
+    }
     {
         struct match_ctx ctx = {r, mb.peers, e->now, e->cfg->timers.cooldown,
                                 e->cfg->timers.rematch_window};
@@ -983,6 +1042,46 @@ static int expire_offer(struct engine *e, const struct store_offer *o)
     return 0;
 }
 
+/*
+ * The carrier says the recipient of o opted out of o's number (21610): a
+ * peer's chats on that number go back to the line; a texter's chat ends and
+ * its peer is told. Returns 1 when nothing more needs saying to the writer.
+ */
+static int recipient_opted_out(struct engine *e, const struct store_out *o)
+{
+    const struct roster_peer *peer = roster_peer_by_phone(e->roster, o->to);
+    const struct roster_peer *p;
+    struct store_conv c;
+    int rc;
+
+    if (peer && !strcmp(o->from, e->cfg->provider.line_number) && e->cfg->provider.npool)
+        peer = NULL; /* a peer reached as a texter, on the line number */
+    if (peer) {
+        if (peer_opt_out(e, peer, o->from))
+            return -1;
+        /* The chat went back to the line: the lost text waits for the next peer instead. */
+        rc = store_conv_get(e->st, o->conv_id, &c);
+        if (rc == STORE_ERROR)
+            return -1;
+        if (rc == STORE_FOUND && c.state == CONV_QUEUED && o->origin_inbound) {
+            if (store_inbound_repend(e->st, o->origin_inbound, c.id))
+                return -1;
+            return 1;
+        }
+        return 0;
+    }
+    rc = store_conv_open_by_texter(e->st, o->to, &c);
+    if (rc != STORE_FOUND)
+        return rc == STORE_ERROR ? -1 : 0;
+    if (close_conv(e, &c, "texter-carrier-optout"))
+        return -1;
+    p = c.peer_id[0] ? roster_peer_by_id(e->roster, c.peer_id) : NULL;
+    if (p && c.state == CONV_ACTIVE &&
+        say(e, c.id, p->phone, c.peer_number, TX_TEXTER_UNREACHABLE, NULL, 0))
+        return -1;
+    return 1;
+}
+
 /* A relayed text that could not be delivered: its writer is told. */
 static int relay_failed(struct engine *e, const struct store_out *o)
 {
@@ -991,6 +1090,11 @@ static int relay_failed(struct engine *e, const struct store_out *o)
 
     if (store_outbox_failure_handled(e->st, o->id))
         return -1;
+    if (o->error_code == 21610) {
+        rc = recipient_opted_out(e, o);
+        if (rc)
+            return rc < 0 ? -1 : 0;
+    }
     if (!o->origin_inbound)
         return 0;
     rc = store_inbound_get(e->st, o->origin_inbound, &in);
@@ -1005,7 +1109,11 @@ static int relay_failed(struct engine *e, const struct store_out *o)
     return rc;
 }
 
-/* A delivery status from the provider: recorded on its outbox row. */
+/*
+ * A delivery status from the provider, recorded on its outbox row. A status
+ * can arrive before the sender has stored the provider's id for that text;
+ * then it is kept (returns 1) and tried again, for up to STATUS_WAIT.
+ */
 static int status_event(struct engine *e, const struct store_status *st)
 {
     struct store_out out;
@@ -1014,6 +1122,10 @@ static int status_event(struct engine *e, const struct store_status *st)
     store_out_clear(&out);
     if (rc < 0)
         return -1;
+    if (rc != STORE_FOUND && e->now - st->received_at < STATUS_WAIT) {
+        e->status_waiting = 1;
+        return 0; /* not done: the next run looks again */
+    }
     return store_status_done(e->st, st->id, e->now);
 }
 
@@ -1047,8 +1159,9 @@ static int do_expire(struct engine *e, const void *item)
 /*
  * Handles one inbound text in one transaction. A text that keeps failing
  * while the database works (a fault of ours, not of the disk) must not stall
- * every text behind it: after GIVE_UP_AFTER tries it is marked handled with
- * no effect, and logged as an error for the operator.
+ * every text behind it: after GIVE_UP_AFTER tries it is flagged `failed`,
+ * its writer gets a "something went wrong, text again" reply with crisis
+ * numbers, and it is logged as an error for the operator.
  */
 static int inbound_in_tx(struct engine *e, const struct store_inbound *in)
 {
@@ -1075,8 +1188,16 @@ static int inbound_in_tx(struct engine *e, const struct store_inbound *in)
         log_warnx("engine.retry", "inbound=%lld attempt=%d", (long long)in->id, e->failures);
         return -1;
     }
-    if (store_inbound_done(e->st, in->id, 0, 0, e->now) != STORE_OK)
+    /* Flag it, and tell its writer something went wrong rather than leave them in silence. */
+    if (store_begin(e->st))
+        return -1;
+    if (store_inbound_failed(e->st, in->id, e->now) ||
+        (store_optout_check(e->st, in->to, in->from) == STORE_OK &&
+         say(e, 0, in->from, in->to, TX_TROUBLE, NULL, 0)) ||
+        store_commit(e->st)) {
+        store_rollback(e->st);
         return -1; /* the database itself is failing: keep retrying */
+    }
     log_errorx("engine.gave_up", "inbound=%lld attempts=%d", (long long)in->id, e->failures);
     e->failures = 0;
     return 0;
@@ -1088,8 +1209,8 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     struct store_status st;
     struct store_out out;
     struct store_offer o;
-    int64_t t;
-    int rc;
+    int64_t t, last;
+    int rc, retry = 0;
 
     e->now = now;
     e->queued = 0;
@@ -1104,24 +1225,29 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     }
     if (rc == STORE_ERROR)
         goto fail;
-    while ((rc = store_status_next(e->st, &st)) == STORE_FOUND)
-        if (in_tx(e, do_status, &st))
-            goto fail;
-    if (rc == STORE_ERROR)
-        goto fail;
+    /* Side inputs: a failure here is retried next run but never holds up matching. */
+    e->status_waiting = 0;
+    last = 0;
+    while ((rc = store_status_next(e->st, last, &st)) == STORE_FOUND) {
+        last = st.id;
+        if ((rc = in_tx(e, do_status, &st)))
+            break;
+    }
+    if (rc)
+        retry = 1;
     while ((rc = store_outbox_failed_relay(e->st, &out)) == STORE_FOUND) {
         rc = in_tx(e, do_failed, &out);
         store_out_clear(&out);
         if (rc)
-            goto fail;
+            break;
     }
-    if (rc == STORE_ERROR)
-        goto fail;
+    if (rc)
+        retry = 1;
     while ((rc = store_offer_next_due(e->st, now, &o)) == STORE_FOUND)
-        if (in_tx(e, do_expire, &o))
-            goto fail;
-    if (rc == STORE_ERROR)
-        goto fail;
+        if ((rc = in_tx(e, do_expire, &o)))
+            break;
+    if (rc)
+        retry = 1;
     if (match(e, next_due))
         goto fail;
     if (store_offer_earliest(e->st, &t))
@@ -1139,8 +1265,10 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     }
     if (e->next_shift_check < *next_due)
         *next_due = e->next_shift_check;
+    if ((retry || e->status_waiting) && now + RETRY_AFTER < *next_due)
+        *next_due = now + RETRY_AFTER;
     *queued = e->queued;
-    return 0;
+    return retry ? -1 : 0;
 fail:
     *next_due = now + RETRY_AFTER;
     *queued = e->queued;

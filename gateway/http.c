@@ -162,12 +162,13 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     flags |= o->thread_per_conn ? MHD_USE_THREAD_PER_CONNECTION : MHD_USE_AUTO;
-    s->d = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, access_handler, s,
-                            MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_URI_LOG_CALLBACK,
-                            uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-                            MHD_OPTION_CONNECTION_LIMIT, o->conn_limit ? o->conn_limit : 512u,
-                            MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30u,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
+    s->d = MHD_start_daemon(
+        flags, (uint16_t)o->port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+        MHD_OPTION_CONNECTION_LIMIT, o->conn_limit ? o->conn_limit : 512u,
+        MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)(!o->thread_per_conn && o->threads > 1 ? o->threads : 0), MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use, or not permitted)", o->host,
                  o->port);

@@ -44,6 +44,7 @@ struct http_opts {
     unsigned conn_limit; /* simultaneous connections */
     unsigned timeout_s;  /* idle connection timeout */
     int thread_per_conn; /* 1: one thread per connection (handlers may block) */
+    unsigned threads;    /* >1: a pool of this many polling threads */
 };
 
 struct http_server;

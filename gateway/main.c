@@ -7,6 +7,7 @@
  *   peerline version           versions of peerline and its libraries
  */
 #include "config.h"
+#include "crosscheck.h"
 #include "diag.h"
 #include "roster.h"
 #include "serve.h"
@@ -50,29 +51,6 @@ static int only_config(int argc, char **argv)
     return argc == 4 && config_arg(argc, argv);
 }
 
-/* Problems that need both files: the roster against the config. */
-static void cross_check(const struct config *c, const struct roster *r, struct diag *d)
-{
-    size_t i, j;
-
-    for (i = 0; i < c->admin.ntokens; i++) {
-        for (j = 0; j < r->ncoordinators; j++)
-            if (!strcmp(r->coordinators[j].id, c->admin.coordinator_tokens[i].id))
-                break;
-        if (j == r->ncoordinators)
-            diag_add(d, c->path, 0, 0, "admin.coordinator_tokens: %s is not a coordinator id in %s",
-                     c->admin.coordinator_tokens[i].id, r->path);
-    }
-    for (i = 0; i < r->npeers; i++)
-        if (config_is_own_number(c, r->peers[i].phone))
-            diag_add(d, r->path, 0, 0, "peer %s has one of the line's own numbers as phone",
-                     r->peers[i].id);
-    for (i = 0; i < r->ncoordinators; i++)
-        if (config_is_own_number(c, r->coordinators[i].phone))
-            diag_add(d, r->path, 0, 0, "coordinator %s has one of the line's own numbers as phone",
-                     r->coordinators[i].id);
-}
-
 static int cmd_check(const char *path)
 {
     struct diag *d = diag_new();
@@ -86,7 +64,7 @@ static int cmd_check(const char *path)
     if (c) {
         r = roster_load(c->roster, NULL, d);
         if (r)
-            cross_check(c, r, d);
+            crosscheck_files(c, r, d);
     }
     if (diag_count(d)) {
         diag_print(d, stdout);

@@ -28,6 +28,10 @@
 #define RESPONSE_CAP (64 * 1024)
 /* Sending numbers whose pacing we track. */
 #define MAX_PACED 256
+/* Extra lease time beyond the request timeout, for recording the answer. */
+#define LEASE_MARGIN 30000
+/* How often expired leases are looked for. */
+#define RECLAIM_EVERY 10000
 
 struct slot {
     CURL *easy;
@@ -59,6 +63,7 @@ struct sender {
     int nslots;
     struct pace paced[MAX_PACED];
     size_t npaced;
+    int64_t next_reclaim; /* leases of dead senders are taken back now and then */
     uint64_t rng;
     int64_t now;
     int finals; /* final failures in this round */
@@ -149,12 +154,22 @@ static int64_t backoff(struct sender *s, int attempts)
     return d / 2 + (int64_t)(next_rand(s) % (uint64_t)(d / 2 + 1));
 }
 
+/*
+ * A result that could not be recorded is logged; the row stays leased and is
+ * taken up again when its lease runs out (so at worst the text goes twice).
+ */
+static void recorded(int rc, const char *what, int64_t id)
+{
+    if (rc == STORE_ERROR)
+        log_warnx("send.unrecorded", "id=%lld what=%s", (long long)id, what);
+}
+
 static void finish(struct sender *s, const struct store_out *o, enum out_state st, int code,
                    const char *why)
 {
     char to[LOG_MASK_LEN];
 
-    store_outbox_finish(s->st, o->id, st, code, why, s->now);
+    recorded(store_outbox_finish(s->st, o->id, st, code, why, s->now), "finish", o->id);
     log_warnx("send.final", "id=%lld to=%s state=%s code=%d attempts=%d", (long long)o->id,
               log_mask_phone(o->to, to), st == OUT_EXPIRED ? "expired" : "failed", code,
               o->attempts);
@@ -170,7 +185,7 @@ static void record(struct sender *s, struct slot *sl, long http_status, CURLcode
     twilio_parse_send(cc == CURLE_OK ? http_status : 0, sl->resp.p, sl->resp.len, &r);
     switch (r.outcome) {
     case TWILIO_SENT:
-        store_outbox_sent(s->st, o->id, r.sid, sl->segments, s->now);
+        recorded(store_outbox_sent(s->st, o->id, r.sid, sl->segments, s->now), "sent", o->id);
         log_info("send.ok", "id=%lld sid=%s to=%s attempts=%d", (long long)o->id, r.sid,
                  log_mask_phone(o->to, to), o->attempts);
         return;
@@ -183,6 +198,10 @@ static void record(struct sender *s, struct slot *sl, long http_status, CURLcode
         finish(s, o, OUT_FAILED, r.error_code, r.error_text);
         return;
     case TWILIO_RETRY:
+        if (r.error_code == 20003 || r.error_code == 401 || r.error_code == 403)
+            log_errorx("send.credentials_rejected",
+                       "code=%d hint=\"check provider.account_sid and provider.auth_token\"",
+                       r.error_code);
         break;
     }
     if (o->attempts >= s->cfg->retry.max_attempts) {
@@ -195,8 +214,9 @@ static void record(struct sender *s, struct slot *sl, long http_status, CURLcode
             finish(s, o, OUT_EXPIRED, r.error_code, "no retry left within its useful life");
             return;
         }
-        store_outbox_retry(s->st, o->id, at, r.error_code,
-                           cc == CURLE_OK ? r.error_text : curl_easy_strerror(cc));
+        recorded(store_outbox_retry(s->st, o->id, at, r.error_code,
+                                    cc == CURLE_OK ? r.error_text : curl_easy_strerror(cc)),
+                 "retry", o->id);
         log_info("send.retry", "id=%lld code=%d curl=%d attempts=%d in_ms=%lld", (long long)o->id,
                  r.error_code, (int)cc, o->attempts, (long long)(at - s->now));
     }
@@ -346,16 +366,26 @@ static void collect(struct sender *s)
     }
 }
 
+/* Takes back rows whose sender died holding them (this node at start, anyone's when expired). */
+static void reclaim(struct sender *s)
+{
+    int n = 0;
+
+    if (s->now < s->next_reclaim)
+        return;
+    s->next_reclaim = s->now + RECLAIM_EVERY;
+    if (store_outbox_reclaim(s->st, s->node_id, s->now, &n) == STORE_OK && n)
+        log_info("send.reclaimed", "rows=%d", n);
+}
+
 static void *run(void *arg)
 {
     struct sender *s = arg;
-    int reclaimed = 0;
 
     s->now = wake_now_ms();
-    if (store_outbox_reclaim(s->st, s->node_id, s->now, &reclaimed) == STORE_OK && reclaimed)
-        log_info("send.reclaimed", "rows=%d", reclaimed);
+    reclaim(s); /* at start this node holds no lease: every 'sending' row of ours is stale */
     for (;;) {
-        int stopping = atomic_load(&s->stopping), running = 0, busy;
+        int stopping = atomic_load(&s->stopping), running = 0, busy, claim_rc = STORE_OK;
         int64_t due = INT64_MAX, wait_ms;
 
         s->now = wake_now_ms();
@@ -364,8 +394,9 @@ static void *run(void *arg)
         if (!stopping && busy < s->nslots) {
             struct claim_ctx cc = {s, 0};
             /* Lease: the request timeout plus a margin for recording the answer. */
-            store_outbox_claim(s->st, s->node_id, s->now, s->cfg->retry.request_timeout + 30000,
-                               s->nslots - busy, on_claim, &cc);
+            claim_rc = store_outbox_claim(s->st, s->node_id, s->now,
+                                          s->cfg->retry.request_timeout + LEASE_MARGIN,
+                                          s->nslots - busy, on_claim, &cc);
         }
         if (stopping && busy_slots(s) == 0)
             break;
@@ -373,9 +404,11 @@ static void *run(void *arg)
         collect(s);
         if (s->finals && s->on_final)
             s->on_final(s->arg);
-        if (!stopping && busy_slots(s) < s->nslots)
+        if (!stopping && busy_slots(s) < s->nslots && claim_rc == STORE_OK)
             store_outbox_next_due(s->st, &due);
         s->now = wake_now_ms();
+        if (!stopping)
+            reclaim(s);
         wait_ms = due == INT64_MAX ? 1000 : due - s->now;
         if (wait_ms > 1000)
             wait_ms = 1000;

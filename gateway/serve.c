@@ -15,6 +15,7 @@
  */
 #include "serve.h"
 #include "config.h"
+#include "crosscheck.h"
 #include "diag.h"
 #include "engine.h"
 #include "http.h"
@@ -95,7 +96,10 @@ static void reload(struct daemon *d)
     if (!dg)
         return;
     r = roster_load(d->cfg->roster, NULL, dg);
-    if (!r) {
+    if (r)
+        crosscheck_files(d->cfg, r, dg);
+    if (!r || diag_count(dg)) {
+        roster_free(r);
         log_warnx("roster.reload_failed", "problems=%zu kept=running", diag_count(dg));
         for (i = 0; i < diag_count(dg); i++)
             log_warnx("roster.problem", "msg=\"%s\"", diag_get(dg, i));
@@ -119,10 +123,8 @@ static int start(struct daemon *d, char *err, size_t errlen)
     d->engine_st = store_open(d->cfg->database, err, errlen);
     if (!d->engine_st)
         return -1;
-    d->hook.st = store_open(d->cfg->database, err, errlen);
-    if (!d->hook.st)
+    if (webhook_open(&d->hook, d->cfg, err, errlen))
         return -1;
-    d->hook.cfg = d->cfg;
     d->hook.on_stored = wake_engine;
     d->hook.arg = d;
     d->engine = engine_new(d->cfg, d->engine_st);
@@ -148,6 +150,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
     ho.max_body = MAX_BODY;
     ho.conn_limit = (unsigned)d->cfg->http.connection_limit;
     ho.timeout_s = (unsigned)((d->cfg->http.connection_timeout + 999) / 1000);
+    ho.threads = WEBHOOK_THREADS;
     d->http = http_start(&ho, webhook_http, &d->hook, err, errlen);
     if (!d->http)
         return -1;
@@ -170,7 +173,7 @@ static void stop(struct daemon *d)
     d->sender = NULL;
     engine_free(d->engine);
     store_close(d->engine_st);
-    store_close(d->hook.st);
+    webhook_close(&d->hook);
     roster_free(d->roster);
     roster_free(d->new_roster);
 }
@@ -190,7 +193,9 @@ int serve_main(const char *config_path)
     d.cfg = config_load(config_path, NULL, dg);
     if (d.cfg)
         d.roster = roster_load(d.cfg->roster, NULL, dg);
-    if (!d.cfg || !d.roster) {
+    if (d.roster)
+        crosscheck_files(d.cfg, d.roster, dg);
+    if (!d.cfg || !d.roster || diag_count(dg)) {
         for (i = 0; i < diag_count(dg); i++)
             fprintf(stderr, "%s\n", diag_get(dg, i));
         fprintf(stderr, "peerline: not starting: fix the problems above (peerline check -c %s)\n",

@@ -62,6 +62,8 @@ struct sim {
     long next_id;
     char fault_mode[8]; /* "", "500" or "429" */
     long fault_count;
+    char (*optouts)[2][24]; /* carrier-level opt-outs: {phone, our number} */
+    size_t noptouts;
     struct callback *cb_head, *cb_tail;
     struct wake cb_wake;
     int stopping;
@@ -165,6 +167,17 @@ static int own_number(const struct config *c, const char *n)
     return config_is_own_number(c, n);
 }
 
+/* 1 when phone has opted out of our number at the carrier. Caller holds s->mu. */
+static int carrier_opted_out(const struct sim *s, const char *phone, const char *number)
+{
+    size_t i;
+
+    for (i = 0; i < s->noptouts; i++)
+        if (!strcmp(s->optouts[i][0], phone) && !strcmp(s->optouts[i][1], number))
+            return 1;
+    return 0;
+}
+
 /* ---- the Messages API ---- */
 
 static int basic_auth_ok(const struct sim *s, const struct http_request *req)
@@ -213,6 +226,7 @@ static void messages_api(struct sim *s, const struct http_request *req, const ch
     char sid[40], now[64], uri[160], media[200], segs[16];
     long long vp;
     size_t where;
+    int opted;
     int64_t t = wake_now_ms();
 
     if (strcmp(account, s->cfg->provider.account_sid)) {
@@ -277,6 +291,13 @@ static void messages_api(struct sim *s, const struct http_request *req, const ch
     }
     if (cb && strncmp(cb, "http://", 7) && strncmp(cb, "https://", 8)) {
         twilio_error(res, 400, 21609, "Invalid StatusCallback url.");
+        goto done;
+    }
+    pthread_mutex_lock(&s->mu);
+    opted = from && carrier_opted_out(s, to, from);
+    pthread_mutex_unlock(&s->mu);
+    if (opted) {
+        twilio_error(res, 400, 21610, "Attempt to send to unsubscribed recipient");
         goto done;
     }
     new_sid("SM", sid);
@@ -488,6 +509,39 @@ static void list_messages(struct sim *s, const struct http_request *req, struct 
     json_reply(res, 200, json_pack("{s:o}", "messages", arr));
 }
 
+/* POST /sim/optout Phone=...&Number=...: the phone opts out of our number at the carrier. */
+static void set_optout(struct sim *s, const struct http_request *req, struct http_response *res)
+{
+    struct form f = {0};
+    const char *phone, *number, *why;
+    size_t where;
+
+    if (form_parse(req->body, req->body_len, &f, &why, &where)) {
+        json_reply(res, 400, json_pack("{s:s}", "error", why));
+        return;
+    }
+    phone = form_get(&f, "Phone");
+    number = form_get(&f, "Number");
+    if (!phone || parse_e164(phone, &why) || !number || !own_number(s->cfg, number)) {
+        json_reply(res, 400, json_pack("{s:s}", "error", "Phone=E.164&Number=one of ours"));
+        goto done;
+    }
+    pthread_mutex_lock(&s->mu);
+    if (!carrier_opted_out(s, phone, number)) {
+        void *n = realloc(s->optouts, (s->noptouts + 1) * sizeof(*s->optouts));
+        if (n) {
+            s->optouts = n;
+            snprintf(s->optouts[s->noptouts][0], 24, "%s", phone);
+            snprintf(s->optouts[s->noptouts][1], 24, "%s", number);
+            s->noptouts++;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    json_reply(res, 200, json_pack("{s:s}", "optout", "ok"));
+done:
+    form_free(&f);
+}
+
 static void set_fault(struct sim *s, const struct http_request *req, struct http_response *res)
 {
     struct form f = {0};
@@ -533,6 +587,10 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
     }
     if (post && !strcmp(req->path, "/sim/sms")) {
         phone_sends(s, req, res);
+        return;
+    }
+    if (post && !strcmp(req->path, "/sim/optout")) {
+        set_optout(s, req, res);
         return;
     }
     if (post && !strcmp(req->path, "/sim/fault")) {
@@ -643,6 +701,7 @@ stop:
     for (i = 0; (size_t)i < s.ntexts; i++)
         free(s.texts[i].body);
     free(s.texts);
+    free(s.optouts);
     wake_destroy(&s.cb_wake);
     pthread_mutex_destroy(&s.mu);
     curl_global_cleanup();

@@ -12,6 +12,8 @@
  *                        HTTP status)
  *   GET  /sim/messages   [?since=ID&phone=+1...]: every text both ways
  *   POST /sim/fault      mode=500|429|none [&count=N]: fail the next N API calls
+ *   POST /sim/optout     Phone, Number: the phone opts out of our number at the
+ *                        carrier; sends to it then fail with 21610
  *   GET  /healthz
  */
 #ifndef PEERLINE_SIM_H

@@ -32,7 +32,8 @@ static const char *const migrations[] = {
     "  received_at INTEGER NOT NULL,"
     "  processed_at INTEGER," /* NULL: the engine has not handled it */
     "  conversation_id INTEGER,"
-    "  pending_relay INTEGER NOT NULL DEFAULT 0);"
+    "  pending_relay INTEGER NOT NULL DEFAULT 0,"
+    "  failed INTEGER NOT NULL DEFAULT 0);" /* handled with no effect: see engine.c */
     "CREATE INDEX inbound_todo ON inbound(id) WHERE processed_at IS NULL;"
     "CREATE INDEX inbound_pending ON inbound(conversation_id, id) WHERE pending_relay = 1;"
 
@@ -142,7 +143,7 @@ static const char *const migrations[] = {
     "CREATE INDEX outbox_thread ON outbox(to_number, from_number, id)"
     "  WHERE state IN ('pending','sending');"
     "CREATE INDEX outbox_failed ON outbox(id) WHERE failure_handled = 0"
-    "  AND state IN ('failed','expired') AND kind = 1;",
+    "  AND state IN ('failed','expired','suppressed') AND kind = 1;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -151,7 +152,7 @@ static const char *const store_sql_core[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_PING] = "SELECT 1",
+    [ST_PING] = "PRAGMA user_version", /* reads the file's header: the disk answers */
 };
 
 const char *store_errmsg(struct store *s)
@@ -357,6 +358,11 @@ void store_close(struct store *s)
         sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
     free(s);
+}
+
+void store_set_busy_timeout(struct store *s, int ms)
+{
+    sqlite3_busy_timeout(s->db, ms);
 }
 
 int store_begin(struct store *s)

@@ -43,6 +43,8 @@ void store_close(struct store *s);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/* How long a statement waits for another connection's write lock (default 10 s). */
+void store_set_busy_timeout(struct store *s, int ms);
 /* 0 when the database answers (for /healthz). */
 int store_ping(struct store *s);
 /* The last SQLite error, for logs (never contains bound values). */
@@ -72,6 +74,13 @@ int store_inbound_done(struct store *s, int64_t id, int64_t conv_id, int pending
 /* Calls fn for each text of conv waiting for a peer, oldest first, then clears the flag. */
 int store_inbound_take_pending(struct store *s, int64_t conv_id,
                                int (*fn)(void *arg, int64_t id, const char *body), void *arg);
+/* A relayed text that did not reach its peer waits again for the next one. */
+int store_inbound_repend(struct store *s, int64_t id, int64_t conv_id);
+/*
+ * Marks a text handled with no effect, flagged `failed`: the engine gave up
+ * on it (it stays in the database for an operator to look at).
+ */
+int store_inbound_failed(struct store *s, int64_t id, int64_t now);
 /* Sender and body of an inbound text (body malloc'd, caller frees). */
 int store_inbound_get(struct store *s, int64_t id, struct store_inbound *in);
 
@@ -82,11 +91,13 @@ struct store_status {
     char sid[STORE_SID];
     char status[24];
     int error_code;
+    int64_t received_at;
 };
 
 int store_status_add(struct store *s, const char *sid, const char *status, int error_code,
                      int64_t now);
-int store_status_next(struct store *s, struct store_status *st);
+/* The first unhandled status event with an id above after_id. */
+int store_status_next(struct store *s, int64_t after_id, struct store_status *st);
 int store_status_done(struct store *s, int64_t id, int64_t now);
 
 /* ---- contacts and conversations (store_conv.c) ---- */
@@ -258,7 +269,7 @@ int store_outbox_finish(struct store *s, int64_t id, enum out_state st, int code
                         int64_t now);
 /* Earliest not_before of pending rows, or INT64_MAX. */
 int store_outbox_next_due(struct store *s, int64_t *at);
-/* Relays that finally failed and whose sender has not been told yet. */
+/* Relays that finally failed (or were suppressed) and whose writer has not been told yet. */
 int store_outbox_failed_relay(struct store *s, struct store_out *o);
 int store_outbox_failure_handled(struct store *s, int64_t id);
 /* A status callback: updates the row with that provider sid. Sets *o when found. */

@@ -24,8 +24,13 @@ const char *const store_sql_inbound[ST_COUNT] = {
                   " FROM inbound WHERE id = ?1",
     [ST_STATUS_ADD] = "INSERT INTO status_events (provider_sid, status, error_code, received_at)"
                       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-    [ST_STATUS_NEXT] = "SELECT id, provider_sid, status, error_code FROM status_events"
-                       " WHERE processed_at IS NULL ORDER BY id LIMIT 1",
+    [ST_IN_REPEND] = "UPDATE inbound SET pending_relay = 1 WHERE id = ?1"
+                     " AND conversation_id = ?2",
+    [ST_IN_FAILED] = "UPDATE inbound SET processed_at = ?2, failed = 1, pending_relay = 0"
+                     " WHERE id = ?1",
+    [ST_STATUS_NEXT] = "SELECT id, provider_sid, status, error_code, received_at"
+                       " FROM status_events WHERE processed_at IS NULL AND id > ?1"
+                       " ORDER BY id LIMIT 1",
     [ST_STATUS_DONE] = "UPDATE status_events SET processed_at = ?2 WHERE id = ?1",
 };
 
@@ -103,6 +108,24 @@ int store_inbound_done(struct store *s, int64_t id, int64_t conv_id, int pending
     return store_exec_cas(s, p);
 }
 
+int store_inbound_repend(struct store *s, int64_t id, int64_t conv_id)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_IN_REPEND);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_int64(p, 2, conv_id);
+    return store_exec(s, p);
+}
+
+int store_inbound_failed(struct store *s, int64_t id, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_IN_FAILED);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_int64(p, 2, now);
+    return store_exec_cas(s, p);
+}
+
 int store_inbound_take_pending(struct store *s, int64_t conv_id,
                                int (*fn)(void *arg, int64_t id, const char *body), void *arg)
 {
@@ -143,10 +166,13 @@ int store_status_add(struct store *s, const char *sid, const char *status, int e
     return sqlite3_changes(s->db) == 1 ? STORE_NEW : STORE_OK;
 }
 
-int store_status_next(struct store *s, struct store_status *st)
+int store_status_next(struct store *s, int64_t after_id, struct store_status *st)
 {
     sqlite3_stmt *p = store_stmt(s, ST_STATUS_NEXT);
-    int rc = sqlite3_step(p);
+    int rc;
+
+    sqlite3_bind_int64(p, 1, after_id);
+    rc = sqlite3_step(p);
 
     memset(st, 0, sizeof(*st));
     if (rc == SQLITE_DONE) {
@@ -162,6 +188,7 @@ int store_status_next(struct store *s, struct store_status *st)
     store_col_text(p, 1, st->sid, sizeof(st->sid));
     store_col_text(p, 2, st->status, sizeof(st->status));
     st->error_code = sqlite3_column_int(p, 3);
+    st->received_at = sqlite3_column_int64(p, 4);
     sqlite3_reset(p);
     return STORE_FOUND;
 }

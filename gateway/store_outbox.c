@@ -48,7 +48,7 @@ const char *const store_sql_outbox[ST_COUNT] = {
         "SELECT MIN(not_before) FROM outbox o WHERE state = 'pending' AND" THREAD_HEAD,
     /* kind 1 is OUT_RELAY: only relayed texts are reported back to their sender. */
     [ST_OUT_FAILED_RELAY] = "SELECT " OUT_COLS " FROM outbox WHERE failure_handled = 0"
-                            " AND state IN ('failed','expired') AND kind = 1"
+                            " AND state IN ('failed','expired','suppressed') AND kind = 1"
                             " ORDER BY id LIMIT 1",
     [ST_OUT_FAILURE_HANDLED] = "UPDATE outbox SET failure_handled = 1 WHERE id = ?1",
     [ST_OUT_STATUS] = "UPDATE outbox SET provider_status = ?2,"

@@ -25,6 +25,8 @@ enum store_stmt {
     ST_IN_PENDING,
     ST_IN_PENDING_CLEAR,
     ST_IN_GET,
+    ST_IN_FAILED,
+    ST_IN_REPEND,
     ST_STATUS_ADD,
     ST_STATUS_NEXT,
     ST_STATUS_DONE,

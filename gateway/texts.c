@@ -10,17 +10,18 @@
 
 static const char *const en[TX_COUNT] = {
     [TX_WELCOME] = "{line}: trained volunteer peers, not counsellors or emergency services. BYE "
-                   "ends a chat; STOP stops all texts; HELP for help.",
+                   "ends a chat; STOP/END/QUIT stop all texts; HELP for help.",
     [TX_MENU] = "What would you like to talk about? Reply with a number: {menu}",
     [TX_MENU_AGAIN] = "Sorry, I didn't catch that. Reply with a number: {menu}",
     [TX_QUEUED] = "Thanks. You're number {position} in line to talk about {topic}. A peer "
                   "will text you here as soon as one is free.",
     [TX_STILL_QUEUED] = "You're still number {position} in line. Your messages will be shared "
                         "with your peer when they join.",
-    [TX_LEFT_QUEUE] = "OK, you've left the line. Text us any time to talk. STOP stops all texts.",
+    [TX_LEFT_QUEUE] =
+        "OK, you've left the line. Text us any time to talk. STOP/END/QUIT stop all texts.",
     [TX_NOT_IN_CHAT] = "You're not in a chat right now. Text anything to talk with a peer.",
     [TX_INTRO_TEXTER] = "You're now texting with {peer}, a trained volunteer peer. Reply here to "
-                        "talk. BYE ends the chat; STOP stops all texts.",
+                        "talk. BYE ends the chat; STOP/END/QUIT stop all texts.",
     [TX_INTRO_PEER] = "You're connected. Their messages so far follow. Reply here to answer. "
                       "#end closes the chat; #help lists commands.",
     [TX_OFFER] = "{kind} chat: {topic}, {lang}, waiting {wait}. Reply #take to accept or #pass "
@@ -32,20 +33,21 @@ static const char *const en[TX_COUNT] = {
     [TX_PASSED] = "OK, passed. Thank you.",
     [TX_ALREADY_IN_CHAT] = "You're already in this chat. Reply here to talk; #end closes it.",
     [TX_BYE_TEXTER] = "Chat ended. Thank you for reaching out. Text us any time to talk again. "
-                      "STOP stops all texts.",
+                      "STOP/END/QUIT stop all texts.",
     [TX_TEXTER_LEFT] = "The texter ended the chat. Thank you. Replies on this number are no "
                        "longer delivered.",
     [TX_END_TEXTER] = "{peer} has ended the chat. Thank you for reaching out. Text us any time "
-                      "to talk again. STOP stops all texts.",
+                      "to talk again. STOP/END/QUIT stop all texts.",
     [TX_END_PEER] = "Chat closed. Thank you. Replies on this number are no longer delivered.",
     [TX_CLOSED_NUMBER] = "This chat has ended, so replies here are no longer delivered. Text "
                          "#help for commands.",
     [TX_STOP_CONFIRM] = "You won't get more texts from {line}. If you're in danger, call or "
                         "text 988, or call 911. Text START to come back.",
     [TX_START_CONFIRM] = "Welcome back to {line}. Text anything to talk with a peer. BYE ends a "
-                         "chat; STOP stops all texts.",
-    [TX_HELP] = "{line}: free peer support by text. BYE ends a chat; STOP stops all texts. In "
-                "danger? Call or text 988, or call 911.",
+                         "chat; STOP/END/QUIT stop all texts.",
+    [TX_HELP] =
+        "{line}: free peer support by text. BYE ends a chat; STOP/END/QUIT stop all texts. In "
+        "danger? Call or text 988, or call 911.",
     [TX_PEER_HELP] = "Commands: #take accept a chat, #pass decline it, #end close this chat, "
                      "#help this list. Anything else is sent to the texter.",
     [TX_PEER_STEPPED_AWAY] = "Your peer had to step away. You're first in line for the next "
@@ -54,6 +56,14 @@ static const char *const en[TX_COUNT] = {
                                "Please try sending it again.",
     [TX_RELAY_FAILED_PEER] = "Your last message could not be delivered to the texter.",
     [TX_POOL_STRANGER] = "This number does not take texts. To reach {line}, text {line_number}.",
+    [TX_NO_PICTURES] = "Pictures are not passed on, only text. Please describe it in words.",
+    [TX_PICTURE_NOT_PASSED] = "(They sent a picture. Pictures are not passed on.)",
+    [TX_CLOSED_BY_LINE] = "This chat was closed by the line's coordinators. Thank you. Replies on "
+                          "this number are no longer delivered.",
+    [TX_TEXTER_UNREACHABLE] = "The texter can no longer receive texts, so this chat has ended. "
+                              "Thank you.",
+    [TX_TROUBLE] = "Sorry, something went wrong on our side. Please text again. If you are in "
+                   "danger, call or text 988, or call 911.",
 };
 
 const char *texts_template(enum text_id id, const char *lang)

@@ -41,7 +41,12 @@ enum text_id {
     TX_PEER_STEPPED_AWAY,
     TX_RELAY_FAILED_TEXTER,
     TX_RELAY_FAILED_PEER,
-    TX_POOL_STRANGER, /* {line} {line_number} */
+    TX_POOL_STRANGER,      /* {line} {line_number} */
+    TX_NO_PICTURES,        /* to whoever sent a picture */
+    TX_PICTURE_NOT_PASSED, /* to the other side, when a text was only a picture */
+    TX_CLOSED_BY_LINE,     /* to a peer whose chat the line closed (the texter was blocked) */
+    TX_TEXTER_UNREACHABLE, /* to a peer whose texter can no longer receive texts */
+    TX_TROUBLE,            /* a text we could not handle at all */
     TX_COUNT
 };
 

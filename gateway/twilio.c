@@ -196,8 +196,12 @@ void twilio_parse_send(long http_status, const char *body, size_t len, struct tw
         char text[160];
         snprintf(text, sizeof(text), "HTTP %ld%s%.120s", http_status, msg ? ": " : "",
                  msg ? msg : "");
-        if (http_status == 429 || http_status >= 500 || code == 20429 || code == 21611 ||
-            code == 30001)
+        /*
+         * 401/403 (20003) is our credentials, not the message: retried, so
+         * texts wait out a token rotation instead of being dropped.
+         */
+        if (http_status == 429 || http_status >= 500 || http_status == 401 || http_status == 403 ||
+            code == 20003 || code == 20429 || code == 21611 || code == 30001)
             set_error(r, TWILIO_RETRY, code ? code : (int)http_status, text);
         else if (code == 21610)
             set_error(r, TWILIO_OPTED_OUT, code, text);

@@ -47,7 +47,7 @@ int twilio_send_body(const struct twilio_send *s, struct buf *out);
 
 enum twilio_outcome {
     TWILIO_SENT,      /* 201 with a sid */
-    TWILIO_RETRY,     /* try again later: 429, 20429, 5xx, 21611, 30001, network */
+    TWILIO_RETRY,     /* later: 429, 20429, 5xx, 21611, 30001, 401/20003, network */
     TWILIO_FINAL,     /* other 4xx: will never succeed */
     TWILIO_OPTED_OUT, /* 21610: the recipient opted out at the carrier */
 };

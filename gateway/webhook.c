@@ -17,6 +17,70 @@
 
 #define TWIML_EMPTY "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"
 
+/* A webhook waits at most this long for the engine's write lock: well inside Twilio's 15 s. */
+#define WEBHOOK_BUSY_MS 5000
+
+int webhook_open(struct webhook *w, const struct config *cfg, char *err, size_t errlen)
+{
+    size_t i;
+
+    w->cfg = cfg;
+    if (pthread_mutex_init(&w->mu, NULL) || pthread_cond_init(&w->cv, NULL)) {
+        snprintf(err, errlen, "cannot initialise a mutex");
+        return -1;
+    }
+    w->opened = 1;
+    for (i = 0; i < WEBHOOK_THREADS; i++) {
+        w->stores[i] = store_open(cfg->database, err, errlen);
+        if (!w->stores[i])
+            return -1;
+        store_set_busy_timeout(w->stores[i], WEBHOOK_BUSY_MS);
+    }
+    return 0;
+}
+
+void webhook_close(struct webhook *w)
+{
+    size_t i;
+
+    if (!w->opened)
+        return;
+    w->opened = 0;
+    for (i = 0; i < WEBHOOK_THREADS; i++) {
+        store_close(w->stores[i]);
+        w->stores[i] = NULL;
+    }
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+}
+
+/* Lends a database handle to one request (there are as many as HTTP threads). */
+static struct store *borrow(struct webhook *w, int *slot)
+{
+    int i;
+
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        for (i = 0; i < WEBHOOK_THREADS; i++) {
+            if (!w->lent[i]) {
+                w->lent[i] = 1;
+                *slot = i;
+                pthread_mutex_unlock(&w->mu);
+                return w->stores[i];
+            }
+        }
+        pthread_cond_wait(&w->cv, &w->mu);
+    }
+}
+
+static void give_back(struct webhook *w, int slot)
+{
+    pthread_mutex_lock(&w->mu);
+    w->lent[slot] = 0;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
 static int is_form(const struct http_request *req)
 {
     const char *ct = http_header(req, "Content-Type");
@@ -71,7 +135,8 @@ static void twiml_ok(struct http_response *res)
     buf_puts(&res->body, TWIML_EMPTY);
 }
 
-static void sms(struct webhook *w, const struct http_request *req, struct http_response *res)
+static void sms(struct webhook *w, struct store *db, const struct http_request *req,
+                struct http_response *res)
 {
     struct form f;
     const char *sid, *from, *to, *body, *media, *why;
@@ -98,7 +163,7 @@ static void sms(struct webhook *w, const struct http_request *req, struct http_r
         http_text(res, 400, "NumMedia must be a number from 0 to 100");
         goto done;
     }
-    rc = store_inbound_add(w->st, sid, from, to, body ? body : "", (int)nmedia, wake_now_ms());
+    rc = store_inbound_add(db, sid, from, to, body ? body : "", (int)nmedia, wake_now_ms());
     if (rc == STORE_ERROR) {
         /* Twilio will not retry; the README tells operators to set a Fallback URL. */
         log_errorx("inbound.store_failed", "sid=%s from=%s", sid, log_mask_phone(from, mfrom));
@@ -119,7 +184,8 @@ done:
     form_free(&f);
 }
 
-static void status(struct webhook *w, const struct http_request *req, struct http_response *res)
+static void status(struct webhook *w, struct store *db, const struct http_request *req,
+                   struct http_response *res)
 {
     struct form f;
     const char *sid, *st, *code, *why;
@@ -141,7 +207,7 @@ static void status(struct webhook *w, const struct http_request *req, struct htt
         http_text(res, 400, "ErrorCode must be a number");
         goto done;
     }
-    rc = store_status_add(w->st, sid, st, (int)ec, wake_now_ms());
+    rc = store_status_add(db, sid, st, (int)ec, wake_now_ms());
     if (rc == STORE_ERROR) {
         http_text(res, 500, "could not store the status");
         goto done;
@@ -157,15 +223,20 @@ done:
 void webhook_http(void *arg, const struct http_request *req, struct http_response *res)
 {
     struct webhook *w = arg;
-    int post = !strcmp(req->method, "POST");
+    int post = !strcmp(req->method, "POST"), slot;
+    struct store *db;
 
     if (!strcmp(req->path, "/healthz")) {
-        if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))
+        if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
             http_text(res, 405, "method not allowed");
-        else if (store_ping(w->st))
+            return;
+        }
+        db = borrow(w, &slot);
+        if (store_ping(db))
             http_text(res, 503, "database not answering");
         else
             http_text(res, 200, "ok");
+        give_back(w, slot);
         return;
     }
     if (!strcmp(req->path, "/twilio/sms") || !strcmp(req->path, "/twilio/status")) {
@@ -175,10 +246,12 @@ void webhook_http(void *arg, const struct http_request *req, struct http_respons
             res->header_value = "POST";
             return;
         }
+        db = borrow(w, &slot);
         if (!strcmp(req->path, "/twilio/sms"))
-            sms(w, req, res);
+            sms(w, db, req, res);
         else
-            status(w, req, res);
+            status(w, db, req, res);
+        give_back(w, slot);
         return;
     }
     http_text(res, 404, "not found");

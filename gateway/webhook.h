@@ -11,22 +11,36 @@
 #ifndef PEERLINE_WEBHOOK_H
 #define PEERLINE_WEBHOOK_H
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 
 struct config;
 struct store;
 struct http_request;
 struct http_response;
 
+/* HTTP threads, and so database handles: one each, so no webhook waits for another. */
+#define WEBHOOK_THREADS 4
+
 struct webhook {
     const struct config *cfg;
-    struct store *st;             /* used only on the HTTP thread */
     void (*on_stored)(void *arg); /* new input for the engine */
     void *arg;
     atomic_ulong signature_failures;
     atomic_ulong stored;
     atomic_ulong duplicates;
+    /* private: a database handle per HTTP thread, lent out per request */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct store *stores[WEBHOOK_THREADS];
+    int lent[WEBHOOK_THREADS];
+    int opened;
 };
+
+/* Opens the database handles. Returns 0, or -1 with a reason in err. */
+int webhook_open(struct webhook *w, const struct config *cfg, char *err, size_t errlen);
+void webhook_close(struct webhook *w);
 
 /* The http_handler_fn for the gateway; arg is a struct webhook. */
 void webhook_http(void *arg, const struct http_request *req, struct http_response *res);

@@ -308,7 +308,7 @@ static void help_anywhere(void **state)
     long m = line_mark(l);
 
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "help"), 200);
-    expect(l, m, T1, LINE_NUMBER, "BYE ends a chat; STOP stops all texts");
+    expect(l, m, T1, LINE_NUMBER, "BYE ends a chat; STOP/END/QUIT stop all texts");
     assert_int_equal(line_count(l, m, T1, NULL), 1);
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "#help"), 200);

@@ -237,8 +237,18 @@ int line_start(struct line *l, const struct line_opts *o)
              l->gw_port, l->gw_port, l->sim_port,
              o->no_pool ? "[]" : "[\"" POOL_A "\", \"" POOL_B "\"]",
              o->extra_config ? o->extra_config : "");
-    if (write_file(l->config, cfg) || write_file(l->roster, o->roster ? o->roster : default_roster))
+    if (write_file(l->config, cfg))
         return -1;
+    if (o->roster) {
+        if (write_file(l->roster, o->roster))
+            return -1;
+    } else {
+        char roster[4096];
+        snprintf(roster, sizeof(roster), "%s%s", default_roster,
+                 o->roster_extra ? o->roster_extra : "");
+        if (write_file(l->roster, roster))
+            return -1;
+    }
     snprintf(listen, sizeof(listen), "127.0.0.1:%d", l->sim_port);
     {
         char *argv[] = {"peerline", "sim", "-c", l->config, "--listen", listen, NULL};
@@ -325,8 +335,8 @@ void line_kill_gateway(struct line *l)
     }
 }
 
-long line_text_sid(struct line *l, const char *from, const char *to, const char *body,
-                   const char *sid)
+static long text(struct line *l, const char *from, const char *to, const char *body,
+                 const char *sid, int num_media)
 {
     struct buf req = BUF_INIT(0), out = BUF_INIT(0);
     char url[128];
@@ -338,6 +348,11 @@ long line_text_sid(struct line *l, const char *from, const char *to, const char 
     form_add(&req, "Body", body);
     if (sid)
         form_add(&req, "MessageSid", sid);
+    if (num_media) {
+        char n[16];
+        snprintf(n, sizeof(n), "%d", num_media);
+        form_add(&req, "NumMedia", n);
+    }
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/sim/sms", l->sim_port);
     if (http("POST", url, "application/x-www-form-urlencoded", req.p, NULL, &out) == 200) {
         j = json_loads(out.p ? out.p : "", 0, NULL);
@@ -349,9 +364,36 @@ long line_text_sid(struct line *l, const char *from, const char *to, const char 
     return status;
 }
 
+long line_text_sid(struct line *l, const char *from, const char *to, const char *body,
+                   const char *sid)
+{
+    return text(l, from, to, body, sid, 0);
+}
+
 long line_text(struct line *l, const char *from, const char *to, const char *body)
 {
-    return line_text_sid(l, from, to, body, NULL);
+    return text(l, from, to, body, NULL, 0);
+}
+
+long line_text_media(struct line *l, const char *from, const char *to, const char *body,
+                     int num_media)
+{
+    return text(l, from, to, body, NULL, num_media);
+}
+
+int line_carrier_optout(struct line *l, const char *phone, const char *number)
+{
+    struct buf req = BUF_INIT(0), out = BUF_INIT(0);
+    char url[128];
+    long st;
+
+    form_add(&req, "Phone", phone);
+    form_add(&req, "Number", number);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/sim/optout", l->sim_port);
+    st = http("POST", url, "application/x-www-form-urlencoded", req.p, NULL, &out);
+    buf_free(&req);
+    buf_free(&out);
+    return st == 200 ? 0 : -1;
 }
 
 static json_t *messages(struct line *l)
@@ -490,7 +532,7 @@ long line_post_raw(struct line *l, const char *path, const char *content_type, c
     return st;
 }
 
-long line_inbound_rows(struct line *l)
+long line_query(struct line *l, const char *sql)
 {
     char path[320];
     sqlite3 *db = NULL;
@@ -499,10 +541,14 @@ long line_inbound_rows(struct line *l)
 
     snprintf(path, sizeof(path), "%s/peerline.db", l->dir);
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM inbound", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
         n = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     sqlite3_close(db);
     return n;
+}
+
+long line_inbound_rows(struct line *l)
+{
+    return line_query(l, "SELECT COUNT(*) FROM inbound");
 }

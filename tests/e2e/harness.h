@@ -34,6 +34,7 @@ struct line {
 
 struct line_opts {
     const char *roster;       /* roster YAML; NULL: the default two-peer roster */
+    const char *roster_extra; /* appended to the default roster (e.g. a blocked: list) */
     const char *extra_config; /* appended to the generated config */
     int no_pool;              /* 1: no pool numbers (the line number alone) */
 };
@@ -55,6 +56,16 @@ long line_text(struct line *l, const char *from, const char *to, const char *bod
 /* As line_text with a chosen MessageSid (to replay one). */
 long line_text_sid(struct line *l, const char *from, const char *to, const char *body,
                    const char *sid);
+
+/* As line_text, with NumMedia pictures attached (an MMS). */
+long line_text_media(struct line *l, const char *from, const char *to, const char *body,
+                     int num_media);
+
+/* The phone opts out of our number at the carrier (sends to it then fail with 21610). */
+int line_carrier_optout(struct line *l, const char *phone, const char *number);
+
+/* The first column of the first row of `sql` run on the gateway's database (-1 on error). */
+long line_query(struct line *l, const char *sql);
 
 /* The id of the newest text the simulator has seen (use as `since`). */
 long line_mark(struct line *l);
@@ -87,7 +98,7 @@ int line_fault(struct line *l, const char *mode, int count);
 long line_post_raw(struct line *l, const char *path, const char *content_type, const char *body,
                    const char *signature);
 
-/* Runs `sqlite3`-free queries: the count of rows in the gateway's inbound table. */
+/* The number of rows in the gateway's inbound table. */
 long line_inbound_rows(struct line *l);
 
 /* Sleeps ms milliseconds. */

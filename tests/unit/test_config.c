@@ -529,7 +529,7 @@ static void test_pool_problems(void **state)
          {{7, 7,
            "provider.pool: phone number must be in E.164 form: + then country code and number, "
            "no spaces"},
-          {8, 7, "provider.pool: +15005550007 is listed twice"}}},
+          {8, 7, "provider.pool: a number is listed twice"}}},
         {"a list inside the pool",
          PROVIDER_OK "  pool: [[\"+15005550007\"]]\n",
          {{5, 10, "provider.pool must be a single value"}}},
@@ -549,7 +549,7 @@ static void test_meaning_problems_have_positions(void **state)
     static const struct bad_case cases[] = {
         {"pool containing the line number",
          PROVIDER_OK "  pool: [\"+15005550007\", \"+15005550006\"]\n",
-         {{5, 26, "provider.pool must not contain the line number +15005550006"}}},
+         {{5, 26, "provider.pool must not contain the line number"}}},
         {"retry delays out of order",
          PROVIDER_OK "retry:\n  first_delay: 10m\n  max_delay: 1m\n",
          {{6, 16, "retry.first_delay must not exceed retry.max_delay"}}},

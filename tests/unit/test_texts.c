@@ -178,12 +178,12 @@ static void test_render(void **state)
 
         assert_string_equal(render(TX_END_TEXTER, v, N(v), &b),
                             "{line} has ended the chat. Thank you for reaching out. Text us any "
-                            "time to talk again. STOP stops all texts.");
+                            "time to talk again. STOP/END/QUIT stop all texts.");
         buf_free(&b);
         v[0].value = NULL;
         assert_string_equal(render(TX_INTRO_TEXTER, v, N(v), &b),
                             "You're now texting with , a trained volunteer peer. Reply here to "
-                            "talk. BYE ends the chat; STOP stops all texts.");
+                            "talk. BYE ends the chat; STOP/END/QUIT stop all texts.");
         buf_free(&b);
     }
     /* no placeholders: the template itself; rendering appends to what is there */

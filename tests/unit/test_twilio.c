@@ -307,7 +307,9 @@ static void test_parse_send(void **state)
         /* refused for good */
         {400, "{\"code\":21211,\"message\":\"Invalid 'To' Phone Number\",\"status\":400}",
          TWILIO_FINAL, 21211},
-        {401, "{\"code\":20003,\"message\":\"Authenticate\",\"status\":401}", TWILIO_FINAL, 20003},
+        /* our credentials, not the message: retried (and logged as an error) */
+        {401, "{\"code\":20003,\"message\":\"Authenticate\",\"status\":401}", TWILIO_RETRY, 20003},
+        {403, "", TWILIO_RETRY, 403},
         {404, "", TWILIO_FINAL, 404},
         {400, "{}", TWILIO_FINAL, 400},
         /* opted out at the carrier */
