@@ -205,6 +205,27 @@ static void forged_or_bad_webhooks_change_nothing(void **state)
     assert_int_equal(line_count(l, 0, "+15559870009", NULL), 0);
 }
 
+static void stored_text_is_answered_with_empty_twiml(void **state)
+{
+    struct line *l = *state;
+    const char *form = "MessageSid=SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&AccountSid=AC0123456789abcdef"
+                       "0123456789abcdef&From=%2B15559870003&To=%2B15005550006&Body=hi+there"
+                       "&NumMedia=0&SomeFieldTwilioAddsLater=x";
+    char body[256], ctype[64];
+    long rows = line_inbound_rows(l);
+
+    /* Signed over the URL with its query, and over a parameter we do not know. */
+    assert_int_equal(line_post_signed(l, "/twilio/sms?foo=1&bar=2", form, body, sizeof(body), ctype,
+                                      sizeof(ctype)),
+                     200);
+    assert_string_equal(ctype, "text/xml");
+    assert_string_equal(body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>");
+    assert_int_equal(line_inbound_rows(l), rows + 1);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM inbound WHERE body = 'hi there'"), 1);
+    /* The texter hears from the line (the reply goes through the API, not the answer). */
+    expect(l, 0, "+15559870003", LINE_NUMBER, "Reply with a number");
+}
+
 static void stop_then_silence_then_start(void **state)
 {
     struct line *l = *state;
@@ -356,6 +377,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(topic_word_skips_menu, setup, teardown),
         cmocka_unit_test_setup_teardown(repeated_message_sid_processed_once, setup, teardown),
         cmocka_unit_test_setup_teardown(forged_or_bad_webhooks_change_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(stored_text_is_answered_with_empty_twiml, setup, teardown),
         cmocka_unit_test_setup_teardown(stop_then_silence_then_start, setup, teardown),
         cmocka_unit_test_setup_teardown(pass_goes_to_the_next_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(two_chats_use_two_numbers, setup, teardown),

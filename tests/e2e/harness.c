@@ -4,6 +4,7 @@
 #include "harness.h"
 #include "buf.h"
 #include "form.h"
+#include "twilio.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -530,6 +531,53 @@ long line_post_raw(struct line *l, const char *path, const char *content_type, c
     st = http("POST", url, content_type, body, signature, &out);
     buf_free(&out);
     return st;
+}
+
+long line_post_signed(struct line *l, const char *path, const char *form, char *body,
+                      size_t bodylen, char *ctype, size_t ctypelen)
+{
+    struct buf out = BUF_INIT(0);
+    struct curl_slist *h = NULL;
+    char url[512], sig[TWILIO_SIG_LEN], hdr[128];
+    const char *why, *ct = NULL;
+    struct form f;
+    size_t where;
+    long status = 0;
+    CURL *c;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", l->gw_port, path);
+    if (form_parse(form, strlen(form), &f, &why, &where))
+        return -1;
+    if (twilio_signature(TOKEN, url, &f, sig)) {
+        form_free(&f);
+        return -1;
+    }
+    form_free(&f);
+    c = curl_easy_init();
+    if (!c)
+        return -1;
+    snprintf(hdr, sizeof(hdr), "X-Twilio-Signature: %s", sig);
+    h = curl_slist_append(h, hdr);
+    h = curl_slist_append(h, "Content-Type: application/x-www-form-urlencoded");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (curl_easy_perform(c) == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+    }
+    if (body && bodylen)
+        snprintf(body, bodylen, "%s", out.p ? out.p : "");
+    if (ctype && ctypelen)
+        snprintf(ctype, ctypelen, "%s", ct ? ct : "");
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    buf_free(&out);
+    return status;
 }
 
 long line_query(struct line *l, const char *sql)

@@ -98,6 +98,14 @@ int line_fault(struct line *l, const char *mode, int count);
 long line_post_raw(struct line *l, const char *path, const char *content_type, const char *body,
                    const char *signature);
 
+/*
+ * POSTs a form body to the gateway at path (and query), signed as Twilio
+ * signs it for public_url + path. Returns the status; the answer's body and
+ * Content-Type are copied into body/ctype (may be NULL).
+ */
+long line_post_signed(struct line *l, const char *path, const char *form, char *body,
+                      size_t bodylen, char *ctype, size_t ctypelen);
+
 /* The number of rows in the gateway's inbound table. */
 long line_inbound_rows(struct line *l);
 
