@@ -22,36 +22,6 @@
 #define T1   "+15559870001"
 #define WAIT 8000
 
-static int setup(void **state)
-{
-    static struct line l;
-
-    if (line_start(&l, NULL))
-        return -1;
-    *state = &l;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    return line_stop(*state);
-}
-
-static void connect_alex(struct line *l)
-{
-    long m = line_mark(l);
-    char *b;
-
-    assert_int_equal(line_text(l, T1, LINE_NUMBER, "anxious"), 200);
-    b = line_expect(l, m, ALEX, POOL_A, "#take", WAIT);
-    assert_non_null(b);
-    free(b);
-    assert_int_equal(line_text(l, ALEX, POOL_A, "#take"), 200);
-    b = line_expect(l, m, T1, LINE_NUMBER, "You're now texting with Alex", WAIT);
-    assert_non_null(b);
-    free(b);
-}
-
 /*
  * Asserts every text of want[] reached `to` after `since`, first copies in
  * order, with at most max_dup extra copies (sends in flight at a kill).
@@ -83,7 +53,7 @@ static void kill_while_provider_fails(void **state)
     long m;
     int i;
 
-    connect_alex(l);
+    line_connect(l, T1, "anxious", ALEX, POOL_A, "Alex");
     line_sleep(300); /* let the introductions go */
     m = line_mark(l);
     assert_int_equal(line_fault(l, "500", 100000), 0);
@@ -107,7 +77,7 @@ static void kill_right_after_acknowledgement(void **state)
     long m;
     int round, i;
 
-    connect_alex(l);
+    line_connect(l, T1, "anxious", ALEX, POOL_A, "Alex");
     line_sleep(300);
     for (round = 0; round < 3; round++) {
         const char *want[4];
@@ -128,8 +98,10 @@ static void kill_right_after_acknowledgement(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(kill_while_provider_fails, setup, teardown),
-        cmocka_unit_test_setup_teardown(kill_right_after_acknowledgement, setup, teardown),
+        cmocka_unit_test_setup_teardown(kill_while_provider_fails, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(kill_right_after_acknowledgement, line_setup_default,
+                                        line_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,57 +19,18 @@
 #define BLOCKED "+15559870009"
 #define WAIT    5000
 
-static struct line the_line;
-
-static int start(void **state, const struct line_opts *o)
-{
-    if (line_start(&the_line, o))
-        return -1;
-    *state = &the_line;
-    return 0;
-}
-
-static int setup(void **state)
-{
-    return start(state, NULL);
-}
-
 static int setup_blocked(void **state)
 {
     static const struct line_opts o = {.roster_extra = "blocked: [\"" BLOCKED "\"]\n"};
 
-    return start(state, &o);
+    return line_setup(state, &o);
 }
 
 static int setup_no_pool(void **state)
 {
     static const struct line_opts o = {.no_pool = 1};
 
-    return start(state, &o);
-}
-
-static int teardown(void **state)
-{
-    return line_stop(*state);
-}
-
-static void expect(struct line *l, long since, const char *to, const char *from, const char *needle)
-{
-    char *b = line_expect(l, since, to, from, needle, WAIT);
-
-    if (!b)
-        fail_msg("no text to %s from %s containing \"%s\"", to, from ? from : "any", needle);
-    free(b);
-}
-
-static void connect_alex(struct line *l)
-{
-    long m = line_mark(l);
-
-    assert_int_equal(line_text(l, T1, LINE_NUMBER, "anxious"), 200);
-    expect(l, m, ALEX, POOL_A, "#take");
-    assert_int_equal(line_text(l, ALEX, POOL_A, "#take"), 200);
-    expect(l, m, T1, LINE_NUMBER, "You're now texting with Alex");
+    return line_setup(state, &o);
 }
 
 static void pictures_are_not_passed_on(void **state)
@@ -77,16 +38,16 @@ static void pictures_are_not_passed_on(void **state)
     struct line *l = *state;
     long m;
 
-    connect_alex(l);
+    line_connect(l, T1, "anxious", ALEX, POOL_A, "Alex");
     m = line_mark(l);
     assert_int_equal(line_text_media(l, T1, LINE_NUMBER, "", 1), 200);
-    expect(l, m, T1, LINE_NUMBER, "Pictures are not passed on");
-    expect(l, m, ALEX, POOL_A, "They sent a picture");
+    line_must_get(l, m, T1, LINE_NUMBER, "Pictures are not passed on");
+    line_must_get(l, m, ALEX, POOL_A, "They sent a picture");
     /* A picture with words: the words go through. */
     m = line_mark(l);
     assert_int_equal(line_text_media(l, ALEX, POOL_A, "this helped me", 1), 200);
-    expect(l, m, ALEX, POOL_A, "Pictures are not passed on");
-    expect(l, m, T1, LINE_NUMBER, "this helped me");
+    line_must_get(l, m, ALEX, POOL_A, "Pictures are not passed on");
+    line_must_get(l, m, T1, LINE_NUMBER, "this helped me");
 }
 
 static void texter_carrier_optout_ends_the_chat(void **state)
@@ -94,15 +55,15 @@ static void texter_carrier_optout_ends_the_chat(void **state)
     struct line *l = *state;
     long m;
 
-    connect_alex(l);
+    line_connect(l, T1, "anxious", ALEX, POOL_A, "Alex");
     assert_int_equal(line_carrier_optout(l, T1, LINE_NUMBER), 0);
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "are you still there?"), 200);
-    expect(l, m, ALEX, POOL_A, "can no longer receive texts");
+    line_must_get(l, m, ALEX, POOL_A, "can no longer receive texts");
     /* The line now knows: nothing more is even attempted for them. */
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "hello?"), 200);
-    expect(l, m, ALEX, POOL_A, "no longer delivered");
+    line_must_get(l, m, ALEX, POOL_A, "no longer delivered");
     assert_int_equal(line_query(l, "SELECT COUNT(*) FROM optouts WHERE source = 'provider-21610'"),
                      1);
 }
@@ -112,16 +73,16 @@ static void peer_carrier_optout_puts_the_texter_back_in_line(void **state)
     struct line *l = *state;
     long m;
 
-    connect_alex(l);
+    line_connect(l, T1, "anxious", ALEX, POOL_A, "Alex");
     assert_int_equal(line_carrier_optout(l, ALEX, POOL_A), 0);
     m = line_mark(l);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "are you there?"), 200);
-    expect(l, m, T1, LINE_NUMBER, "Your peer had to step away");
+    line_must_get(l, m, T1, LINE_NUMBER, "Your peer had to step away");
     /* Blair covers general: with Alex unreachable, the texter goes to Blair. */
-    expect(l, m, BLAIR, POOL_A, "#take");
+    line_must_get(l, m, BLAIR, POOL_A, "#take");
     assert_int_equal(line_text(l, BLAIR, POOL_A, "#take"), 200);
-    expect(l, m, T1, LINE_NUMBER, "You're now texting with Blair");
-    expect(l, m, BLAIR, POOL_A, "are you there?");
+    line_must_get(l, m, T1, LINE_NUMBER, "You're now texting with Blair");
+    line_must_get(l, m, BLAIR, POOL_A, "are you there?");
 }
 
 static void help_first_still_gets_the_welcome(void **state)
@@ -130,11 +91,11 @@ static void help_first_still_gets_the_welcome(void **state)
     long m = line_mark(l);
 
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "HELP"), 200);
-    expect(l, m, T1, LINE_NUMBER, "Test Line: free peer support by text");
+    line_must_get(l, m, T1, LINE_NUMBER, "Test Line: free peer support by text");
     m = line_mark(l);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "hi"), 200);
-    expect(l, m, T1, LINE_NUMBER, "not counsellors or emergency services");
-    expect(l, m, T1, LINE_NUMBER, "Reply with a number");
+    line_must_get(l, m, T1, LINE_NUMBER, "not counsellors or emergency services");
+    line_must_get(l, m, T1, LINE_NUMBER, "Reply with a number");
 }
 
 static void blocked_number_gets_only_help(void **state)
@@ -147,7 +108,7 @@ static void blocked_number_gets_only_help(void **state)
     assert_int_equal(line_count(l, m, BLOCKED, NULL), 0);
     assert_int_equal(line_count(l, m, ALEX, NULL), 0);
     assert_int_equal(line_text(l, BLOCKED, LINE_NUMBER, "help"), 200);
-    expect(l, m, BLOCKED, LINE_NUMBER, "free peer support by text");
+    line_must_get(l, m, BLOCKED, LINE_NUMBER, "free peer support by text");
     assert_int_equal(line_count(l, m, BLOCKED, NULL), 1);
 }
 
@@ -158,20 +119,20 @@ static void peer_texting_the_line_is_not_offered_on_it(void **state)
 
     /* Alex reaches out for support; Blair is offered it, on the line number. */
     assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "my dad died"), 200);
-    expect(l, m, BLAIR, LINE_NUMBER, "#take");
+    line_must_get(l, m, BLAIR, LINE_NUMBER, "#take");
     /* While Alex is a texter on the line number, no chat is offered to Alex on it. */
     m = line_mark(l);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "anxious"), 200);
-    expect(l, m, T1, LINE_NUMBER, "in line");
+    line_must_get(l, m, T1, LINE_NUMBER, "in line");
     line_sleep(600);
     assert_null(line_expect(l, m, ALEX, LINE_NUMBER, "#take", 0));
     /* Alex's own words go to Blair once Blair takes it, not to anyone else. */
     m = line_mark(l);
     assert_int_equal(line_text(l, BLAIR, LINE_NUMBER, "#take"), 200);
-    expect(l, m, BLAIR, LINE_NUMBER, "my dad died");
+    line_must_get(l, m, BLAIR, LINE_NUMBER, "my dad died");
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "thank you for being here"), 200);
-    expect(l, m, BLAIR, LINE_NUMBER, "thank you for being here");
+    line_must_get(l, m, BLAIR, LINE_NUMBER, "thank you for being here");
     assert_int_equal(line_count(l, m, T1, NULL), 0);
 }
 
@@ -181,7 +142,7 @@ static void delivery_statuses_are_recorded(void **state)
     long m = line_mark(l), waited;
 
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "hi"), 200);
-    expect(l, m, T1, LINE_NUMBER, "Reply with a number");
+    line_must_get(l, m, T1, LINE_NUMBER, "Reply with a number");
     /* The simulator reports each text delivered, sometimes before its id is stored. */
     for (waited = 0; waited < WAIT; waited += 100) {
         if (line_query(l, "SELECT COUNT(*) FROM outbox WHERE provider_status = 'delivered'") == 2)
@@ -196,15 +157,20 @@ static void delivery_statuses_are_recorded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(pictures_are_not_passed_on, setup, teardown),
-        cmocka_unit_test_setup_teardown(texter_carrier_optout_ends_the_chat, setup, teardown),
-        cmocka_unit_test_setup_teardown(peer_carrier_optout_puts_the_texter_back_in_line, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(help_first_still_gets_the_welcome, setup, teardown),
-        cmocka_unit_test_setup_teardown(blocked_number_gets_only_help, setup_blocked, teardown),
+        cmocka_unit_test_setup_teardown(pictures_are_not_passed_on, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(texter_carrier_optout_ends_the_chat, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(peer_carrier_optout_puts_the_texter_back_in_line,
+                                        line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(help_first_still_gets_the_welcome, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(blocked_number_gets_only_help, setup_blocked,
+                                        line_teardown),
         cmocka_unit_test_setup_teardown(peer_texting_the_line_is_not_offered_on_it, setup_no_pool,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(delivery_statuses_are_recorded, setup, teardown),
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(delivery_statuses_are_recorded, line_setup_default,
+                                        line_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

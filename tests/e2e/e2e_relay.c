@@ -21,63 +21,21 @@
 #define T2   "+15559870002"
 #define WAIT 5000
 
-static struct line the_line;
-
-static int start(void **state, const struct line_opts *o)
-{
-    if (line_start(&the_line, o))
-        return -1;
-    *state = &the_line;
-    return 0;
-}
-
-static int setup(void **state)
-{
-    return start(state, NULL);
-}
-
 static int setup_no_pool(void **state)
 {
     static const struct line_opts o = {.no_pool = 1};
 
-    return start(state, &o);
+    return line_setup(state, &o);
 }
 
 static int setup_no_cooldown(void **state)
 {
     static const struct line_opts o = {.extra_config = "timers:\n  cooldown: 0s\n"};
 
-    return start(state, &o);
-}
-
-static int teardown(void **state)
-{
-    return line_stop(*state);
-}
-
-/* Asserts a text reaches `to` from `from` containing `needle`, and frees it. */
-static void expect(struct line *l, long since, const char *to, const char *from, const char *needle)
-{
-    char *b = line_expect(l, since, to, from, needle, WAIT);
-
-    if (!b)
-        fail_msg("no text to %s from %s containing \"%s\"", to, from ? from : "any", needle);
-    free(b);
+    return line_setup(state, &o);
 }
 
 /* Opens a chat between texter and Alex on POOL_A (topic anxiety). */
-static void connect_alex(struct line *l, const char *texter, const char *first)
-{
-    long m = line_mark(l);
-
-    assert_int_equal(line_text(l, texter, LINE_NUMBER, first), 200);
-    expect(l, m, texter, LINE_NUMBER, "in line");
-    expect(l, m, ALEX, POOL_A, "#take");
-    m = line_mark(l);
-    assert_int_equal(line_text(l, ALEX, POOL_A, "#take"), 200);
-    expect(l, m, texter, LINE_NUMBER, "You're now texting with Alex");
-}
-
 static void whole_conversation(void **state)
 {
     struct line *l = *state;
@@ -86,14 +44,16 @@ static void whole_conversation(void **state)
 
     /* First contact: who we are, then the menu. */
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "hi"), 200);
-    expect(l, m, T1, LINE_NUMBER,
-           "Test Line: trained volunteer peers, not counsellors or emergency");
-    expect(l, m, T1, LINE_NUMBER, "1 Anxiety and stress, 2 Grief and loss, 3 Something else");
+    line_must_get(l, m, T1, LINE_NUMBER,
+                  "Test Line: trained volunteer peers, not counsellors or emergency");
+    line_must_get(l, m, T1, LINE_NUMBER,
+                  "1 Anxiety and stress, 2 Grief and loss, 3 Something else");
 
     /* A menu choice: told their place; Alex is offered it on a pool number. */
     m = line_mark(l);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "1"), 200);
-    expect(l, m, T1, LINE_NUMBER, "You're number 1 in line to talk about Anxiety and stress");
+    line_must_get(l, m, T1, LINE_NUMBER,
+                  "You're number 1 in line to talk about Anxiety and stress");
     offer = line_expect(l, m, ALEX, POOL_A, "#take", WAIT);
     assert_non_null(offer);
     assert_non_null(strstr(offer, "Anxiety and stress"));
@@ -104,35 +64,35 @@ static void whole_conversation(void **state)
     /* Nothing Alex writes reaches the texter before #take. */
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "hello?"), 200);
-    expect(l, m, ALEX, POOL_A, "Reply #take to accept");
+    line_must_get(l, m, ALEX, POOL_A, "Reply #take to accept");
     line_sleep(300);
     assert_int_equal(line_count(l, m, T1, NULL), 0);
 
     /* #take: introductions, then what the texter wrote so far. */
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "#take"), 200);
-    expect(l, m, T1, LINE_NUMBER, "You're now texting with Alex, a trained volunteer peer");
-    expect(l, m, ALEX, POOL_A, "You're connected");
-    expect(l, m, ALEX, POOL_A, "hi");
+    line_must_get(l, m, T1, LINE_NUMBER, "You're now texting with Alex, a trained volunteer peer");
+    line_must_get(l, m, ALEX, POOL_A, "You're connected");
+    line_must_get(l, m, ALEX, POOL_A, "hi");
 
     /* Relay both ways, each side seeing only the line's numbers. */
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "I'm here. What's on your mind?"), 200);
-    expect(l, m, T1, LINE_NUMBER, "I'm here. What's on your mind?");
+    line_must_get(l, m, T1, LINE_NUMBER, "I'm here. What's on your mind?");
     m = line_mark(l);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "exams, mostly \xf0\x9f\x98\x9f"), 200);
-    expect(l, m, ALEX, POOL_A, "exams, mostly \xf0\x9f\x98\x9f");
+    line_must_get(l, m, ALEX, POOL_A, "exams, mostly \xf0\x9f\x98\x9f");
 
     /* BYE ends it; both told. */
     m = line_mark(l);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "bye"), 200);
-    expect(l, m, ALEX, POOL_A, "The texter ended the chat");
-    expect(l, m, T1, LINE_NUMBER, "Chat ended");
+    line_must_get(l, m, ALEX, POOL_A, "The texter ended the chat");
+    line_must_get(l, m, T1, LINE_NUMBER, "Chat ended");
 
     /* A late reply on the closed number is answered, never relayed. */
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "take care!"), 200);
-    expect(l, m, ALEX, POOL_A, "no longer delivered");
+    line_must_get(l, m, ALEX, POOL_A, "no longer delivered");
     line_sleep(300);
     assert_int_equal(line_count(l, m, T1, NULL), 0);
 
@@ -153,15 +113,15 @@ static void topic_word_skips_menu(void **state)
     long m = line_mark(l);
 
     assert_int_equal(line_text(l, T2, LINE_NUMBER, "my dad died last week"), 200);
-    expect(l, m, T2, LINE_NUMBER, "in line to talk about Grief and loss");
-    expect(l, m, BLAIR, POOL_A, "Grief and loss");
+    line_must_get(l, m, T2, LINE_NUMBER, "in line to talk about Grief and loss");
+    line_must_get(l, m, BLAIR, POOL_A, "Grief and loss");
     line_sleep(200);
     assert_null(line_expect(l, m, T2, LINE_NUMBER, "Reply with a number", 0));
     /* Blair takes it and reads the first message. */
     m = line_mark(l);
     assert_int_equal(line_text(l, BLAIR, POOL_A, "#take"), 200);
-    expect(l, m, BLAIR, POOL_A, "my dad died last week");
-    expect(l, m, T2, LINE_NUMBER, "You're now texting with Blair");
+    line_must_get(l, m, BLAIR, POOL_A, "my dad died last week");
+    line_must_get(l, m, T2, LINE_NUMBER, "You're now texting with Blair");
 }
 
 static void repeated_message_sid_processed_once(void **state)
@@ -171,7 +131,7 @@ static void repeated_message_sid_processed_once(void **state)
     long m = line_mark(l), rows = line_inbound_rows(l);
 
     assert_int_equal(line_text_sid(l, T1, LINE_NUMBER, "hello", sid), 200);
-    expect(l, m, T1, LINE_NUMBER, "Reply with a number");
+    line_must_get(l, m, T1, LINE_NUMBER, "Reply with a number");
     assert_int_equal(line_text_sid(l, T1, LINE_NUMBER, "hello", sid), 200);
     line_sleep(500);
     assert_int_equal(line_inbound_rows(l), rows + 1);
@@ -223,7 +183,7 @@ static void stored_text_is_answered_with_empty_twiml(void **state)
     assert_int_equal(line_inbound_rows(l), rows + 1);
     assert_int_equal(line_query(l, "SELECT COUNT(*) FROM inbound WHERE body = 'hi there'"), 1);
     /* The texter hears from the line (the reply goes through the API, not the answer). */
-    expect(l, 0, "+15559870003", LINE_NUMBER, "Reply with a number");
+    line_must_get(l, 0, "+15559870003", LINE_NUMBER, "Reply with a number");
 }
 
 static void stop_then_silence_then_start(void **state)
@@ -231,12 +191,12 @@ static void stop_then_silence_then_start(void **state)
     struct line *l = *state;
     long m;
 
-    connect_alex(l, T1, "I'm anxious");
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
     m = line_mark(l);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "STOP"), 200);
-    expect(l, m, ALEX, POOL_A, "The texter ended the chat");
-    expect(l, m, T1, LINE_NUMBER, "988");
-    expect(l, m, T1, LINE_NUMBER, "Text START to come back");
+    line_must_get(l, m, ALEX, POOL_A, "The texter ended the chat");
+    line_must_get(l, m, T1, LINE_NUMBER, "988");
+    line_must_get(l, m, T1, LINE_NUMBER, "Text START to come back");
 
     /* Opted out: nothing at all goes to them, whatever they send. */
     m = line_mark(l);
@@ -246,7 +206,7 @@ static void stop_then_silence_then_start(void **state)
     assert_int_equal(line_count(l, m, T1, NULL), 0);
 
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "START"), 200);
-    expect(l, m, T1, LINE_NUMBER, "Welcome back to Test Line");
+    line_must_get(l, m, T1, LINE_NUMBER, "Welcome back to Test Line");
 }
 
 static void pass_goes_to_the_next_peer(void **state)
@@ -256,23 +216,23 @@ static void pass_goes_to_the_next_peer(void **state)
 
     /* "Something else": Alex and Blair both cover general; Alex is first in the roster. */
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "hey"), 200);
-    expect(l, m, T1, LINE_NUMBER, "Reply with a number");
+    line_must_get(l, m, T1, LINE_NUMBER, "Reply with a number");
     m = line_mark(l);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "3"), 200);
-    expect(l, m, ALEX, POOL_A, "Something else");
+    line_must_get(l, m, ALEX, POOL_A, "Something else");
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "#pass"), 200);
-    expect(l, m, ALEX, POOL_A, "passed");
-    expect(l, m, BLAIR, POOL_A, "Something else");
+    line_must_get(l, m, ALEX, POOL_A, "passed");
+    line_must_get(l, m, BLAIR, POOL_A, "Something else");
     m = line_mark(l);
     assert_int_equal(line_text(l, BLAIR, POOL_A, "#take"), 200);
-    expect(l, m, T1, LINE_NUMBER, "You're now texting with Blair");
-    expect(l, m, BLAIR, POOL_A, "hey");
+    line_must_get(l, m, T1, LINE_NUMBER, "You're now texting with Blair");
+    line_must_get(l, m, BLAIR, POOL_A, "hey");
     /* Blair ends it with #end. */
     m = line_mark(l);
     assert_int_equal(line_text(l, BLAIR, POOL_A, "#end"), 200);
-    expect(l, m, T1, LINE_NUMBER, "Blair has ended the chat");
-    expect(l, m, BLAIR, POOL_A, "Chat closed");
+    line_must_get(l, m, T1, LINE_NUMBER, "Blair has ended the chat");
+    line_must_get(l, m, BLAIR, POOL_A, "Chat closed");
 }
 
 static void two_chats_use_two_numbers(void **state)
@@ -280,18 +240,18 @@ static void two_chats_use_two_numbers(void **state)
     struct line *l = *state;
     long m;
 
-    connect_alex(l, T1, "so anxious");
+    line_connect(l, T1, "so anxious", ALEX, POOL_A, "Alex");
     m = line_mark(l);
     assert_int_equal(line_text(l, T2, LINE_NUMBER, "panic again"), 200);
-    expect(l, m, ALEX, POOL_B, "#take");
+    line_must_get(l, m, ALEX, POOL_B, "#take");
     assert_int_equal(line_text(l, ALEX, POOL_B, "#take"), 200);
-    expect(l, m, T2, LINE_NUMBER, "You're now texting with Alex");
+    line_must_get(l, m, T2, LINE_NUMBER, "You're now texting with Alex");
     /* Each reply goes to the texter of the number it was sent to. */
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_B, "to the second texter"), 200);
     assert_int_equal(line_text(l, ALEX, POOL_A, "to the first texter"), 200);
-    expect(l, m, T2, LINE_NUMBER, "to the second texter");
-    expect(l, m, T1, LINE_NUMBER, "to the first texter");
+    line_must_get(l, m, T2, LINE_NUMBER, "to the second texter");
+    line_must_get(l, m, T1, LINE_NUMBER, "to the first texter");
     line_sleep(200);
     assert_null(line_expect(l, m, T1, NULL, "second", 0));
     assert_null(line_expect(l, m, T2, NULL, "first", 0));
@@ -302,22 +262,22 @@ static void next_chat_uses_the_least_recently_used_number(void **state)
     struct line *l = *state;
     long m;
 
-    connect_alex(l, T1, "anxious");
+    line_connect(l, T1, "anxious", ALEX, POOL_A, "Alex");
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "#end"), 200);
-    expect(l, m, T1, LINE_NUMBER, "Alex has ended the chat");
+    line_must_get(l, m, T1, LINE_NUMBER, "Alex has ended the chat");
 
     /* The next texter reaches Alex on the number Alex has not used. */
     m = line_mark(l);
     assert_int_equal(line_text(l, T2, LINE_NUMBER, "panic"), 200);
-    expect(l, m, ALEX, POOL_B, "#take");
+    line_must_get(l, m, ALEX, POOL_B, "#take");
     assert_int_equal(line_text(l, ALEX, POOL_B, "#take"), 200);
-    expect(l, m, T2, LINE_NUMBER, "You're now texting with Alex");
+    line_must_get(l, m, T2, LINE_NUMBER, "You're now texting with Alex");
 
     /* A late reply to the first texter, on the closed number, never reaches the second. */
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "one more thing for you"), 200);
-    expect(l, m, ALEX, POOL_A, "no longer delivered");
+    line_must_get(l, m, ALEX, POOL_A, "no longer delivered");
     line_sleep(300);
     assert_int_equal(line_count(l, m, T2, NULL), 0);
     assert_int_equal(line_count(l, m, T1, NULL), 0);
@@ -329,14 +289,14 @@ static void help_anywhere(void **state)
     long m = line_mark(l);
 
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "help"), 200);
-    expect(l, m, T1, LINE_NUMBER, "BYE ends a chat; STOP/END/QUIT stop all texts");
+    line_must_get(l, m, T1, LINE_NUMBER, "BYE ends a chat; STOP/END/QUIT stop all texts");
     assert_int_equal(line_count(l, m, T1, NULL), 1);
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "#help"), 200);
-    expect(l, m, ALEX, POOL_A, "#take accept a chat");
+    line_must_get(l, m, ALEX, POOL_A, "#take accept a chat");
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "#dance"), 200);
-    expect(l, m, ALEX, POOL_A, "#take accept a chat");
+    line_must_get(l, m, ALEX, POOL_A, "#take accept a chat");
 }
 
 static void provider_errors_are_retried(void **state)
@@ -346,12 +306,12 @@ static void provider_errors_are_retried(void **state)
 
     assert_int_equal(line_fault(l, "500", 2), 0);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "hi"), 200);
-    expect(l, m, T1, LINE_NUMBER, "Test Line: trained volunteer peers");
+    line_must_get(l, m, T1, LINE_NUMBER, "Test Line: trained volunteer peers");
     assert_int_equal(line_fault(l, "429", 1), 0);
     m = line_mark(l);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "1"), 200);
-    expect(l, m, T1, LINE_NUMBER, "in line");
-    expect(l, m, ALEX, POOL_A, "#take");
+    line_must_get(l, m, T1, LINE_NUMBER, "in line");
+    line_must_get(l, m, ALEX, POOL_A, "#take");
 }
 
 static void line_number_alone_without_pool(void **state)
@@ -360,32 +320,40 @@ static void line_number_alone_without_pool(void **state)
     long m = line_mark(l);
 
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "anxious"), 200);
-    expect(l, m, ALEX, LINE_NUMBER, "#take");
+    line_must_get(l, m, ALEX, LINE_NUMBER, "#take");
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "#take"), 200);
-    expect(l, m, T1, LINE_NUMBER, "You're now texting with Alex");
-    expect(l, m, ALEX, LINE_NUMBER, "anxious");
+    line_must_get(l, m, T1, LINE_NUMBER, "You're now texting with Alex");
+    line_must_get(l, m, ALEX, LINE_NUMBER, "anxious");
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "hello from Alex"), 200);
-    expect(l, m, T1, LINE_NUMBER, "hello from Alex");
+    line_must_get(l, m, T1, LINE_NUMBER, "hello from Alex");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(whole_conversation, setup, teardown),
-        cmocka_unit_test_setup_teardown(topic_word_skips_menu, setup, teardown),
-        cmocka_unit_test_setup_teardown(repeated_message_sid_processed_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(forged_or_bad_webhooks_change_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(stored_text_is_answered_with_empty_twiml, setup, teardown),
-        cmocka_unit_test_setup_teardown(stop_then_silence_then_start, setup, teardown),
-        cmocka_unit_test_setup_teardown(pass_goes_to_the_next_peer, setup, teardown),
-        cmocka_unit_test_setup_teardown(two_chats_use_two_numbers, setup, teardown),
+        cmocka_unit_test_setup_teardown(whole_conversation, line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(topic_word_skips_menu, line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(repeated_message_sid_processed_once, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(forged_or_bad_webhooks_change_nothing, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(stored_text_is_answered_with_empty_twiml,
+                                        line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(stop_then_silence_then_start, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(pass_goes_to_the_next_peer, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(two_chats_use_two_numbers, line_setup_default,
+                                        line_teardown),
         cmocka_unit_test_setup_teardown(next_chat_uses_the_least_recently_used_number,
-                                        setup_no_cooldown, teardown),
-        cmocka_unit_test_setup_teardown(help_anywhere, setup, teardown),
-        cmocka_unit_test_setup_teardown(provider_errors_are_retried, setup, teardown),
-        cmocka_unit_test_setup_teardown(line_number_alone_without_pool, setup_no_pool, teardown),
+                                        setup_no_cooldown, line_teardown),
+        cmocka_unit_test_setup_teardown(help_anywhere, line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(provider_errors_are_retried, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(line_number_alone_without_pool, setup_no_pool,
+                                        line_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,13 @@
 #include "form.h"
 #include "twilio.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -599,4 +606,48 @@ long line_query(struct line *l, const char *sql)
 long line_inbound_rows(struct line *l)
 {
     return line_query(l, "SELECT COUNT(*) FROM inbound");
+}
+
+int line_setup(void **state, const struct line_opts *o)
+{
+    static struct line l;
+
+    if (line_start(&l, o))
+        return -1;
+    *state = &l;
+    return 0;
+}
+
+int line_setup_default(void **state)
+{
+    return line_setup(state, NULL);
+}
+
+int line_teardown(void **state)
+{
+    return line_stop(*state);
+}
+
+void line_must_get(struct line *l, long since, const char *to, const char *from, const char *needle)
+{
+    char *b = line_expect(l, since, to, from, needle, 5000);
+
+    if (!b)
+        fail_msg("no text to %s from %s containing \"%s\"", to, from ? from : "any", needle);
+    free(b);
+}
+
+void line_connect(struct line *l, const char *texter, const char *first, const char *peer,
+                  const char *number, const char *name)
+{
+    char intro[96];
+    long m = line_mark(l);
+
+    assert_int_equal(line_text(l, texter, LINE_NUMBER, first), 200);
+    line_must_get(l, m, texter, LINE_NUMBER, "in line");
+    line_must_get(l, m, peer, number, "#take");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, peer, number, "#take"), 200);
+    snprintf(intro, sizeof(intro), "You're now texting with %s", name);
+    line_must_get(l, m, texter, LINE_NUMBER, intro);
 }

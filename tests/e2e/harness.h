@@ -112,4 +112,26 @@ long line_inbound_rows(struct line *l);
 /* Sleeps ms milliseconds. */
 void line_sleep(int ms);
 
+/*
+ * cmocka glue (every e2e test is a cmocka program). line_setup() starts a
+ * line with the given options into *state; line_teardown() stops it and fails
+ * the test when line_stop() found something in the logs.
+ */
+int line_setup(void **state, const struct line_opts *o);
+/* line_setup with the default line: a cmocka setup function. */
+int line_setup_default(void **state);
+int line_teardown(void **state);
+
+/* Fails the test unless `to` receives, from `from`, a text containing `needle` within 5 s. */
+void line_must_get(struct line *l, long since, const char *to, const char *from,
+                   const char *needle);
+
+/*
+ * Opens a chat: texter writes `first` (which must name a topic the peer
+ * covers), the peer is offered it on `number`, takes it, and the texter is
+ * introduced to `name`.
+ */
+void line_connect(struct line *l, const char *texter, const char *first, const char *peer,
+                  const char *number, const char *name);
+
 #endif
