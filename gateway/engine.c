@@ -997,7 +997,7 @@ static int match(struct engine *e, int64_t *next_due)
     }
     {
         struct match_ctx ctx = {r, mb.peers, e->now, e->cfg->timers.cooldown,
-                                e->cfg->timers.rematch_window};
+                                e->cfg->timers.rematch_window, NULL};
         pairs = calloc(mb.ntexters, sizeof(*pairs));
         if (!pairs)
             goto rollback;

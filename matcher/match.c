@@ -3,14 +3,40 @@
  *
  * Candidates are gathered in tiers: fresh peers who cover the topic (or
  * crisis-trained peers, for urgent texters), then fresh general peers, then
- * the peers who were already tried. The first non-empty tier is sorted by
- * the preferences and returned.
+ * the peers who were already tried. The first non-empty tier is ranked by
+ * the preferences.
+ *
+ * Speed: a run first prepares (struct match_prep) what does not depend on
+ * the texter: each peer's availability, with the wall clock converted once
+ * per time zone rather than once per peer, and lists of the peers covering
+ * each topic, of general peers and of crisis-trained peers. A decision then
+ * looks only at those lists, and match_assign() keeps only the best
+ * candidate instead of sorting them all.
  */
 #include "match.h"
 #include "roster.h"
 #include "schedule.h"
+#include "tz.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+struct match_prep {
+    size_t npeers;
+    unsigned char *status; /* per peer: MATCH_OK or the texter-independent reason */
+    int **by_topic;        /* per topic: peers covering it, -1 terminated */
+    int *general;          /* peers covering "general", -1 terminated */
+    int *crisis;           /* crisis-trained peers, -1 terminated */
+    unsigned *seen;        /* per peer: the visit stamp, to list each peer once */
+    unsigned stamp;
+    struct rank *ranks; /* scratch: room for every peer */
+};
+
+struct rank {
+    int peer;
+    int key[4]; /* smaller is better, compared in order; then last_end, then peer */
+    int64_t last_end;
+};
 
 const char *match_reason_text(enum match_reason r)
 {
@@ -45,36 +71,44 @@ const char *match_reason_text(enum match_reason r)
     return "?";
 }
 
-static int available(const struct match_ctx *ctx, const struct roster_peer *rp,
-                     const struct match_peer *mp, enum match_reason *why)
+/* Training and availability: what does not depend on the texter. */
+static enum match_reason peer_status(const struct match_ctx *ctx, const struct roster_peer *rp,
+                                     const struct match_peer *mp, const struct tz_local *lt)
 {
-    if (mp->manual != MATCH_MANUAL_NONE && ctx->now < mp->manual_until) {
-        if (mp->manual == MATCH_MANUAL_ON)
-            return 1;
-        *why = MATCH_MANUAL_OFF_NOW;
-        return 0;
-    }
-    if (schedule_on_shift(rp, ctx->now))
-        return 1;
-    *why = MATCH_OFF_SHIFT;
-    return 0;
+    if (!schedule_trained_local(rp, lt))
+        return MATCH_NOT_TRAINED;
+    if (mp->manual != MATCH_MANUAL_NONE && ctx->now < mp->manual_until)
+        return mp->manual == MATCH_MANUAL_ON ? MATCH_OK : MATCH_MANUAL_OFF_NOW;
+    return schedule_on_shift_local(rp, lt) ? MATCH_OK : MATCH_OFF_SHIFT;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static enum match_reason status_now(const struct match_ctx *ctx, size_t i)
+{
+    struct tz_local lt;
+
+    tz_to_local(ctx->roster->peers[i].tz, floor_div(ctx->now, 1000), &lt);
+    return peer_status(ctx, &ctx->roster->peers[i], &ctx->peers[i], &lt);
 }
 
 static enum match_reason check_peer(const struct match_ctx *ctx, size_t i,
                                     const struct match_texter *t, const struct match_peer *mp,
-                                    int *general)
+                                    enum match_reason status, int *general)
 {
     const struct roster_peer *rp = &ctx->roster->peers[i];
-    enum match_reason why = MATCH_OK;
     int cap;
 
     *general = 0;
     if (t->self == (int)i)
         return MATCH_SELF;
-    if (!schedule_trained(rp, ctx->now))
-        return MATCH_NOT_TRAINED;
-    if (!available(ctx, rp, mp, &why))
-        return why;
+    if (status != MATCH_OK)
+        return status;
     if (t->lang < 0 || t->lang >= 64 || !(rp->langs & (1ull << t->lang)))
         return MATCH_LANGUAGE;
     if (!roster_peer_covers(rp, t->topic) && !(t->urgent && rp->crisis_trained)) {
@@ -100,8 +134,105 @@ static enum match_reason check_peer(const struct match_ctx *ctx, size_t i,
 enum match_reason match_check(const struct match_ctx *ctx, size_t i, const struct match_texter *t,
                               int *general)
 {
-    return check_peer(ctx, i, t, &ctx->peers[i], general);
+    enum match_reason st = ctx->prep ? (enum match_reason)ctx->prep->status[i] : status_now(ctx, i);
+
+    return check_peer(ctx, i, t, &ctx->peers[i], st, general);
 }
+
+/* ---- preparing a run ---- */
+
+static int *peer_list(size_t n)
+{
+    int *l = malloc((n + 1) * sizeof(int));
+
+    if (l)
+        l[0] = -1;
+    return l;
+}
+
+void match_prep_free(struct match_prep *p)
+{
+    size_t t;
+
+    if (!p)
+        return;
+    free(p->status);
+    if (p->by_topic)
+        for (t = 0; p->by_topic[t]; t++)
+            free(p->by_topic[t]);
+    free(p->by_topic);
+    free(p->general);
+    free(p->crisis);
+    free(p->seen);
+    free(p->ranks);
+    free(p);
+}
+
+struct match_prep *match_prepare(const struct match_ctx *ctx)
+{
+    const struct roster *r = ctx->roster;
+    struct match_prep *p = calloc(1, sizeof(*p));
+    const struct tz **zones = NULL;
+    struct tz_local *locals = NULL;
+    size_t i, t, k, nzones = 0, *fill = NULL, ngen = 0, ncri = 0;
+
+    if (!p)
+        return NULL;
+    p->npeers = r->npeers;
+    p->status = malloc(r->npeers + 1);
+    p->seen = calloc(r->npeers + 1, sizeof(unsigned));
+    p->ranks = malloc((r->npeers + 1) * sizeof(struct rank));
+    p->by_topic = calloc(r->ntopics + 1, sizeof(int *));
+    p->general = peer_list(r->npeers);
+    p->crisis = peer_list(r->npeers);
+    fill = calloc(r->ntopics + 1, sizeof(size_t));
+    zones = malloc((r->npeers + 1) * sizeof(*zones));
+    locals = malloc((r->npeers + 1) * sizeof(*locals));
+    if (!p->status || !p->seen || !p->ranks || !p->by_topic || !p->general || !p->crisis || !fill ||
+        !zones || !locals)
+        goto fail;
+    for (t = 0; t < r->ntopics; t++)
+        if (!(p->by_topic[t] = peer_list(r->npeers)))
+            goto fail;
+    for (i = 0; i < r->npeers; i++) {
+        const struct roster_peer *rp = &r->peers[i];
+
+        /* One wall-clock conversion per zone, not per peer. */
+        for (k = 0; k < nzones && zones[k] != rp->tz; k++)
+            ;
+        if (k == nzones) {
+            zones[nzones] = rp->tz;
+            tz_to_local(rp->tz, floor_div(ctx->now, 1000), &locals[nzones]);
+            nzones++;
+        }
+        p->status[i] = (unsigned char)peer_status(ctx, rp, &ctx->peers[i], &locals[k]);
+        for (k = 0; k < rp->ntopics; k++) {
+            t = (size_t)rp->topics[k];
+            p->by_topic[t][fill[t]++] = (int)i;
+            p->by_topic[t][fill[t]] = -1;
+        }
+        if (r->general >= 0 && roster_peer_covers(rp, r->general)) {
+            p->general[ngen++] = (int)i;
+            p->general[ngen] = -1;
+        }
+        if (rp->crisis_trained) {
+            p->crisis[ncri++] = (int)i;
+            p->crisis[ncri] = -1;
+        }
+    }
+    free(fill);
+    free(zones);
+    free(locals);
+    return p;
+fail:
+    free(fill);
+    free(zones);
+    free(locals);
+    match_prep_free(p);
+    return NULL;
+}
+
+/* ---- one decision ---- */
 
 static int was_tried(const struct match_texter *t, int peer)
 {
@@ -113,98 +244,95 @@ static int was_tried(const struct match_texter *t, int peer)
     return 0;
 }
 
-/* Sorting needs the context; qsort has no argument, so sort indices by hand. */
-struct rank {
-    int peer;
-    int key[4]; /* smaller is better, compared in order; then last_end, then peer */
-    int64_t last_end;
-};
-
-static int rank_less(const struct rank *a, const struct rank *b)
+static int rank_cmp(const void *va, const void *vb)
 {
+    const struct rank *a = va, *b = vb;
     int k;
 
     for (k = 0; k < 4; k++)
         if (a->key[k] != b->key[k])
-            return a->key[k] < b->key[k];
+            return a->key[k] < b->key[k] ? -1 : 1;
     if (a->last_end != b->last_end)
-        return a->last_end < b->last_end;
-    return a->peer < b->peer;
+        return a->last_end < b->last_end ? -1 : 1;
+    return a->peer < b->peer ? -1 : a->peer > b->peer;
 }
 
-static void rank_sort(struct rank *r, size_t n)
-{
-    size_t i, j;
-
-    /* Insertion sort: stable, and candidate lists are short in practice. */
-    for (i = 1; i < n; i++) {
-        struct rank x = r[i];
-        for (j = i; j > 0 && rank_less(&x, &r[j - 1]); j--)
-            r[j] = r[j - 1];
-        r[j] = x;
-    }
-}
-
-static size_t candidates(const struct match_ctx *ctx, const struct match_texter *t,
-                         const struct match_peer *peers, int *out)
+/*
+ * Ranks the eligible peers of the best non-empty tier into prep->ranks.
+ * peers is the live state to judge by (the run's scratch in match_assign).
+ */
+static size_t rank_candidates(const struct match_ctx *ctx, struct match_prep *prep,
+                              const struct match_texter *t, const struct match_peer *peers)
 {
     const struct roster *ro = ctx->roster;
-    struct rank stack[64], *r = stack;
-    size_t i, n = 0, tier_n[3] = {0, 0, 0};
-    int tier, chosen = -1;
+    const int *lists[3];
+    size_t nlists = 0, l, n[3] = {0, 0, 0}, out = 0;
+    int tier, chosen = -1, pass, j;
 
-    if (ro->npeers > 64) {
-        r = malloc(ro->npeers * sizeof(*r));
-        if (!r)
-            return 0;
-    }
-    /* First pass: count each tier, to know which one is used. */
-    for (i = 0; i < ro->npeers; i++) {
-        int general;
-        if (check_peer(ctx, i, t, &peers[i], &general) != MATCH_OK)
-            continue;
-        tier = was_tried(t, (int)i) ? 2 : general;
-        tier_n[tier]++;
-    }
-    for (tier = 0; tier < 3; tier++) {
-        if (tier_n[tier]) {
-            chosen = tier;
-            break;
+    if (t->topic < 0 || (size_t)t->topic >= ro->ntopics)
+        return 0;
+    lists[nlists++] = prep->by_topic[t->topic];
+    if (t->urgent)
+        lists[nlists++] = prep->crisis;
+    lists[nlists++] = prep->general;
+    /* Pass 0 counts the tiers, pass 1 ranks the chosen one. */
+    for (pass = 0; pass < 2; pass++) {
+        prep->stamp++;
+        for (l = 0; l < nlists; l++) {
+            for (j = 0; lists[l][j] >= 0; j++) {
+                int i = lists[l][j], general;
+                const struct roster_peer *rp = &ro->peers[i];
+                struct rank *rk;
+
+                if (prep->seen[i] == prep->stamp)
+                    continue;
+                prep->seen[i] = prep->stamp;
+                if (check_peer(ctx, (size_t)i, t, &peers[i], (enum match_reason)prep->status[i],
+                               &general) != MATCH_OK)
+                    continue;
+                tier = was_tried(t, i) ? 2 : general;
+                if (pass == 0) {
+                    n[tier]++;
+                    continue;
+                }
+                if (tier != chosen)
+                    continue;
+                rk = &prep->ranks[out++];
+                rk->peer = i;
+                rk->key[0] = t->urgent && !rp->crisis_trained;
+                rk->key[1] =
+                    !(t->last_peer == i && ctx->now - t->last_peer_at <= ctx->rematch_window);
+                /* Exact topic, then (urgent only) crisis-trained outside it, then general. */
+                rk->key[2] = general ? 2 : !roster_peer_covers(rp, t->topic);
+                rk->key[3] = peers[i].open;
+                rk->last_end = peers[i].last_end;
+            }
+        }
+        if (pass == 0) {
+            for (tier = 0; tier < 3 && chosen < 0; tier++)
+                if (n[tier])
+                    chosen = tier;
+            if (chosen < 0)
+                return 0;
         }
     }
-    if (chosen < 0)
-        goto done;
-    for (i = 0; i < ro->npeers; i++) {
-        const struct roster_peer *rp = &ro->peers[i];
-        int general;
-
-        if (check_peer(ctx, i, t, &peers[i], &general) != MATCH_OK)
-            continue;
-        tier = was_tried(t, (int)i) ? 2 : general;
-        if (tier != chosen)
-            continue;
-        r[n].peer = (int)i;
-        r[n].key[0] = t->urgent && !rp->crisis_trained;
-        r[n].key[1] =
-            !(t->last_peer == (int)i && ctx->now - t->last_peer_at <= ctx->rematch_window);
-        /* Exact topic, then (urgent only) crisis-trained outside it, then general. */
-        r[n].key[2] = general ? 2 : !roster_peer_covers(rp, t->topic);
-        r[n].key[3] = peers[i].open;
-        r[n].last_end = peers[i].last_end;
-        n++;
-    }
-    rank_sort(r, n);
-    for (i = 0; i < n; i++)
-        out[i] = r[i].peer;
-done:
-    if (r != stack)
-        free(r);
-    return n;
+    return out;
 }
 
 size_t match_candidates(const struct match_ctx *ctx, const struct match_texter *t, int *out)
 {
-    return candidates(ctx, t, ctx->peers, out);
+    struct match_prep *own = ctx->prep ? NULL : match_prepare(ctx);
+    struct match_prep *prep = ctx->prep ? ctx->prep : own;
+    size_t i, n;
+
+    if (!prep)
+        return 0;
+    n = rank_candidates(ctx, prep, t, ctx->peers);
+    qsort(prep->ranks, n, sizeof(struct rank), rank_cmp);
+    for (i = 0; i < n; i++)
+        out[i] = prep->ranks[i].peer;
+    match_prep_free(own);
+    return n;
 }
 
 static int texter_before(const struct match_texter *a, const struct match_texter *b)
@@ -219,28 +347,34 @@ static int texter_before(const struct match_texter *a, const struct match_texter
 size_t match_assign(const struct match_ctx *ctx, const struct match_texter *texters, size_t n,
                     struct match_peer *scratch, struct match_pair *out)
 {
+    struct match_prep *own = ctx->prep ? NULL : match_prepare(ctx);
+    struct match_prep *prep = ctx->prep ? ctx->prep : own;
     size_t *order, i, j, npairs = 0;
-    int *cand;
 
     order = malloc((n ? n : 1) * sizeof(*order));
-    cand = malloc((ctx->roster->npeers ? ctx->roster->npeers : 1) * sizeof(*cand));
-    if (!order || !cand)
+    if (!order || !prep)
         goto done;
-    for (i = 0; i < ctx->roster->npeers; i++)
-        scratch[i] = ctx->peers[i];
-    for (i = 0; i < n; i++) {
-        size_t x = i;
+    memcpy(scratch, ctx->peers, ctx->roster->npeers * sizeof(*scratch));
+    for (i = 0; i < n; i++)
+        order[i] = i;
+    /* Insertion sort: stable and fast on the nearly sorted queue order. */
+    for (i = 1; i < n; i++) {
+        size_t x = order[i];
         for (j = i; j > 0 && texter_before(&texters[x], &texters[order[j - 1]]); j--)
             order[j] = order[j - 1];
         order[j] = x;
     }
     for (i = 0; i < n; i++) {
         const struct match_texter *t = &texters[order[i]];
+        size_t k, nc = rank_candidates(ctx, prep, t, scratch), best = 0;
         int p;
 
-        if (!candidates(ctx, t, scratch, cand))
+        if (!nc)
             continue;
-        p = cand[0];
+        for (k = 1; k < nc; k++)
+            if (rank_cmp(&prep->ranks[k], &prep->ranks[best]) < 0)
+                best = k;
+        p = prep->ranks[best].peer;
         out[npairs].texter = order[i];
         out[npairs].peer = p;
         npairs++;
@@ -250,6 +384,6 @@ size_t match_assign(const struct match_ctx *ctx, const struct match_texter *text
     }
 done:
     free(order);
-    free(cand);
+    match_prep_free(own);
     return npairs;
 }

@@ -55,13 +55,26 @@ struct match_texter {
     size_t ntried;
 };
 
+struct match_prep;
+
 struct match_ctx {
     const struct roster *roster;
     const struct match_peer *peers; /* roster->npeers entries */
     int64_t now;                    /* ms */
     int64_t cooldown;               /* ms */
     int64_t rematch_window;         /* ms */
+    struct match_prep *prep;        /* from match_prepare(), or NULL: prepared per call */
 };
+
+/*
+ * What a run can work out once instead of per texter: each peer's training
+ * and availability at ctx->now (one wall-clock conversion per time zone) and
+ * the peers by topic. Valid while ctx's roster, peers and now are unchanged.
+ * NULL when out of memory. A ctx with prep set is also scratch for it: use
+ * one prep per thread.
+ */
+struct match_prep *match_prepare(const struct match_ctx *ctx);
+void match_prep_free(struct match_prep *p);
 
 enum match_reason {
     MATCH_OK,

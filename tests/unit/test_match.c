@@ -136,6 +136,7 @@ static void fix_init(struct fix *f, const char *yaml, int64_t now)
     f->ctx.now = now;
     f->ctx.cooldown = 2 * MINUTE;
     f->ctx.rematch_window = 14 * DAY;
+    f->ctx.prep = NULL; /* each call prepares for itself: the live state changes between calls */
 }
 
 static void fix_free(struct fix *f)
