@@ -4,6 +4,7 @@
 #   make test    install missing build deps, build, run every test
 #   make asan    the whole test suite under AddressSanitizer + UBSan
 #   make lint    clang-format check and banned-function scan
+#   make bench   build and run the matcher benchmark (prints timings)
 #   make         just build build/peerline
 #
 # Build dependencies are Debian packages; `deps` installs whatever is missing
@@ -50,8 +51,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 E2E_SRC  := $(wildcard tests/e2e/e2e_*.c)
 E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/%)
 HARNESS  := $(BUILD)/obj/tests/e2e/harness.o
+BENCH_BIN := $(BUILD)/bench/bench_match
 
-.PHONY: all deps test asan run lint format clean
+.PHONY: all deps test asan run lint format clean bench
 .SECONDARY:
 
 all: $(BUILD)/peerline
@@ -84,11 +86,19 @@ $(BUILD)/tests/e2e_%: $(BUILD)/obj/tests/e2e/e2e_%.o $(HARNESS) $(LIB_OBJ)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
+$(BUILD)/bench/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 test: $(BUILD)/peerline $(UNIT_BIN) $(E2E_BIN)
 	@sh tests/run.sh $(BUILD)
 
 asan:
 	$(MAKE) BUILD=build/asan SAN=1 test
+
+bench: $(BENCH_BIN)
+	@$(BENCH_BIN) $(BENCH_ARGS)
 
 run: $(BUILD)/peerline
 	@sh deploy/demo.sh $(BUILD)/peerline

@@ -93,6 +93,29 @@ static const char *const migrations[] = {
     "CREATE INDEX offer_due ON offers(expires_at) WHERE state = 'open';"
     "CREATE INDEX offer_conv ON offers(conversation_id);"
 
+    /* Every timer a conversation has, one of each kind; claimed with a lease. */
+    "CREATE TABLE timers ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind INTEGER NOT NULL," /* enum timer_kind */
+    "  conversation_id INTEGER NOT NULL REFERENCES conversations(id),"
+    "  due_at INTEGER NOT NULL,"
+    "  stage INTEGER NOT NULL DEFAULT 0,"
+    "  lease_owner TEXT,"
+    "  lease_until INTEGER,"
+    "  UNIQUE (kind, conversation_id));"
+    "CREATE INDEX timers_due ON timers(due_at);"
+
+    /* Safety alerts to coordinators, by conversation. */
+    "CREATE TABLE alerts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  conversation_id INTEGER NOT NULL REFERENCES conversations(id),"
+    "  kind TEXT NOT NULL,"
+    "  raised_by TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  acked_by TEXT,"
+    "  acked_at INTEGER);"
+    "CREATE INDEX alerts_open ON alerts(conversation_id) WHERE acked_at IS NULL;"
+
     "CREATE TABLE peer_state ("
     "  peer_id TEXT PRIMARY KEY,"
     "  manual TEXT CHECK (manual IN ('on','off')),"
@@ -303,7 +326,7 @@ static int prepare_file(const char *path, char *err, size_t errlen)
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
     static const char *const *const tables[] = {store_sql_core, store_sql_inbound, store_sql_conv,
-                                                store_sql_peer, store_sql_outbox};
+                                                store_sql_peer, store_sql_outbox,  store_sql_timer};
     struct store *s = calloc(1, sizeof(*s));
     size_t i, t;
 

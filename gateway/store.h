@@ -74,6 +74,9 @@ int store_inbound_done(struct store *s, int64_t id, int64_t conv_id, int pending
 /* Calls fn for each text of conv waiting for a peer, oldest first, then clears the flag. */
 int store_inbound_take_pending(struct store *s, int64_t conv_id,
                                int (*fn)(void *arg, int64_t id, const char *body), void *arg);
+/* The texter's texts received after `after` wait again for the next peer. */
+int store_inbound_repend_unanswered(struct store *s, int64_t conv_id, const char *texter,
+                                    int64_t after);
 /* A relayed text that did not reach its peer waits again for the next one. */
 int store_inbound_repend(struct store *s, int64_t id, int64_t conv_id);
 /*
@@ -151,6 +154,15 @@ int store_conv_close(struct store *s, int64_t id, enum conv_state from, const ch
 int store_conv_touch_texter(struct store *s, int64_t id, int64_t now);
 int store_conv_touch_peer(struct store *s, int64_t id, int64_t now);
 int store_conv_set_notice(struct store *s, int64_t id, int64_t now);
+/* active -> queued again by its peer (#transfer), for topic, never to be offered to `by`. */
+int store_conv_transfer(struct store *s, int64_t id, const char *by, const char *topic);
+int store_conv_set_urgent(struct store *s, int64_t id);
+/* Waiting (queued or offered) conversations per topic: fn(topic, count). */
+int store_conv_queue_counts(struct store *s, int (*fn)(void *arg, const char *topic, int n),
+                            void *arg);
+/* The waits (ms) of up to max conversations of topic matched since `since`, newest first. */
+int store_conv_recent_waits(struct store *s, const char *topic, int64_t since, int64_t *waits,
+                            int max, int *n);
 /* Waiting texters (queued, no open offer), urgent first, then by arrival. */
 int store_conv_queue_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
                           void *arg);
@@ -201,6 +213,10 @@ int store_peer_state_list(struct store *s, int (*fn)(void *arg, const struct sto
                           void *arg);
 int store_peer_set_manual(struct store *s, const char *peer_id, enum peer_manual m, int64_t until);
 int store_peer_conversation_ended(struct store *s, const char *peer_id, int64_t now);
+/* One more offer let expire; *in_a_row is the count since they last answered one. */
+int store_peer_missed_offer(struct store *s, const char *peer_id, int *in_a_row);
+/* They took or passed an offer: the missed-in-a-row count starts again. */
+int store_peer_answered_offer(struct store *s, const char *peer_id);
 /* Number last used by this peer on each pool number: calls fn(number, last_used). */
 int store_peer_numbers(struct store *s, const char *peer_id,
                        int (*fn)(void *arg, const char *number, int64_t last_used), void *arg);
@@ -276,6 +292,51 @@ int store_outbox_failure_handled(struct store *s, int64_t id);
 int store_outbox_status(struct store *s, const char *sid, const char *status, int code,
                         struct store_out *o);
 void store_out_clear(struct store_out *o);
+
+/*
+ * A queue update replaces the texter's previous one if that is still unsent
+ * (updates merge, never stack). *replaced = 1 when it did.
+ */
+int store_outbox_replace_notice(struct store *s, const char *to, const char *from, const char *body,
+                                int *replaced);
+
+/* ---- timers and alerts (store_timer.c) ---- */
+
+enum timer_kind {
+    TIMER_OFFER = 1,        /* the open offer expires */
+    TIMER_QUEUE_UPDATE = 2, /* tell a waiting texter their place */
+    TIMER_MAX_WAIT = 3,     /* waited max_wait: resources, keep place */
+    TIMER_PEER_SILENCE = 4, /* the texter waits for the peer: nudge (stage 0), re-queue (1) */
+    TIMER_IDLE = 5,         /* neither side wrote: close (or, urgent, prompt) */
+};
+
+struct store_timer {
+    int64_t id;
+    enum timer_kind kind;
+    int64_t conv_id;
+    int64_t due_at;
+    int stage;
+};
+
+/* Sets (or moves) the conversation's timer of this kind. */
+int store_timer_set(struct store *s, enum timer_kind kind, int64_t conv_id, int64_t due_at,
+                    int stage);
+/* Sets it only if the conversation has none of this kind. */
+int store_timer_add(struct store *s, enum timer_kind kind, int64_t conv_id, int64_t due_at);
+int store_timer_clear(struct store *s, enum timer_kind kind, int64_t conv_id);
+int store_timer_clear_all(struct store *s, int64_t conv_id);
+/* Leases the earliest due timer to owner until now+lease_ms: STORE_FOUND, or STORE_OK (none). */
+int store_timer_claim(struct store *s, const char *owner, int64_t now, int64_t lease_ms,
+                      struct store_timer *t);
+/* A claimed timer fired: removed (unless it was set again meanwhile). */
+int store_timer_done(struct store *s, int64_t id, const char *owner);
+/* When the next timer is due (or its lease runs out), or INT64_MAX. */
+int store_timer_next(struct store *s, int64_t *at);
+
+int store_alert_add(struct store *s, int64_t conv_id, const char *kind, const char *raised_by,
+                    int64_t now);
+/* Acknowledges the conversation's open alerts; *acked = how many. */
+int store_alert_ack(struct store *s, int64_t conv_id, const char *by, int64_t now, int *acked);
 
 /* Counts for tests and the dashboard: rows of outbox in a state. */
 int store_outbox_count(struct store *s, enum out_state st, int64_t *n);

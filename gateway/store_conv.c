@@ -62,6 +62,16 @@ const char *const store_sql_conv[ST_COUNT] = {
     [ST_OFFER_TRIED] = "SELECT DISTINCT peer_id FROM offers WHERE conversation_id = ?1"
                        " AND state IN ('passed','expired')",
     [ST_OFFER_EARLIEST] = "SELECT MIN(expires_at) FROM offers WHERE state = 'open'",
+    [ST_CONV_TRANSFER] = "UPDATE conversations SET state = 'queued', peer_id = NULL,"
+                         " peer_number = NULL, transferred_by = ?2, topic = ?3"
+                         " WHERE id = ?1 AND state = 'active'",
+    [ST_CONV_URGENT] = "UPDATE conversations SET urgent = 1 WHERE id = ?1",
+    [ST_CONV_QUEUE_COUNTS] = "SELECT topic, COUNT(*) FROM conversations"
+                             " WHERE state IN ('queued','offered') GROUP BY topic",
+    /* How long people waited lately: the only honest ground for an estimate. */
+    [ST_CONV_RECENT_WAITS] = "SELECT matched_at - queued_at FROM conversations"
+                             " WHERE topic = ?1 AND matched_at >= ?2 AND queued_at IS NOT NULL"
+                             " ORDER BY matched_at DESC LIMIT ?3",
 };
 
 static const char *const state_names[] = {"menu", "queued", "offered", "active", "closed"};
@@ -307,6 +317,57 @@ int store_conv_open_list(struct store *s, int (*fn)(void *arg, const struct stor
                          void *arg)
 {
     return each_conv(s, store_stmt(s, ST_CONV_OPEN_LIST), fn, arg);
+}
+
+int store_conv_transfer(struct store *s, int64_t id, const char *by, const char *topic)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_TRANSFER);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_text(p, 2, by, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 3, topic, -1, SQLITE_TRANSIENT);
+    return store_exec_cas(s, p);
+}
+
+int store_conv_set_urgent(struct store *s, int64_t id)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_URGENT);
+
+    sqlite3_bind_int64(p, 1, id);
+    return store_exec(s, p);
+}
+
+int store_conv_queue_counts(struct store *s, int (*fn)(void *arg, const char *topic, int n),
+                            void *arg)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_QUEUE_COUNTS);
+    int rc;
+
+    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(p, 0);
+        if (fn(arg, t ? (const char *)t : "", sqlite3_column_int(p, 1))) {
+            sqlite3_reset(p);
+            return STORE_ERROR;
+        }
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_conv_recent_waits(struct store *s, const char *topic, int64_t since, int64_t *waits,
+                            int max, int *n)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_RECENT_WAITS);
+    int rc;
+
+    *n = 0;
+    sqlite3_bind_text(p, 1, topic, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 2, since);
+    sqlite3_bind_int(p, 3, max);
+    while ((rc = sqlite3_step(p)) == SQLITE_ROW && *n < max)
+        waits[(*n)++] = sqlite3_column_int64(p, 0);
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_conv_queue_position(struct store *s, const struct store_conv *c, int *pos)

@@ -26,6 +26,9 @@ const char *const store_sql_inbound[ST_COUNT] = {
                       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
     [ST_IN_REPEND] = "UPDATE inbound SET pending_relay = 1 WHERE id = ?1"
                      " AND conversation_id = ?2",
+    /* The texter's texts the peer never answered (after the peer's last word). */
+    [ST_IN_REPEND_UNANSWERED] = "UPDATE inbound SET pending_relay = 1 WHERE conversation_id = ?1"
+                                " AND from_number = ?2 AND received_at > ?3",
     [ST_IN_FAILED] = "UPDATE inbound SET processed_at = ?2, failed = 1, pending_relay = 0"
                      " WHERE id = ?1",
     [ST_STATUS_NEXT] = "SELECT id, provider_sid, status, error_code, received_at"
@@ -114,6 +117,17 @@ int store_inbound_repend(struct store *s, int64_t id, int64_t conv_id)
 
     sqlite3_bind_int64(p, 1, id);
     sqlite3_bind_int64(p, 2, conv_id);
+    return store_exec(s, p);
+}
+
+int store_inbound_repend_unanswered(struct store *s, int64_t conv_id, const char *texter,
+                                    int64_t after)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_IN_REPEND_UNANSWERED);
+
+    sqlite3_bind_int64(p, 1, conv_id);
+    sqlite3_bind_text(p, 2, texter, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 3, after);
     return store_exec(s, p);
 }
 

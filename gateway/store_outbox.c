@@ -57,6 +57,9 @@ const char *const store_sql_outbox[ST_COUNT] = {
                       " ELSE state END WHERE provider_sid = ?1",
     [ST_OUT_BY_SID] = "SELECT " OUT_COLS " FROM outbox WHERE provider_sid = ?1",
     [ST_OUT_COUNT] = "SELECT COUNT(*) FROM outbox WHERE state = ?1",
+    /* kind 4 is OUT_NOTICE: a newer queue update replaces one not yet sent. */
+    [ST_OUT_REPLACE_NOTICE] = "UPDATE outbox SET body = ?3 WHERE to_number = ?1"
+                              " AND from_number = ?2 AND kind = 4 AND state = 'pending'",
 };
 
 static const char *const out_state_names[] = {"pending", "sending", "sent",
@@ -283,6 +286,20 @@ int store_outbox_status(struct store *s, const char *sid, const char *status, in
     p = store_stmt(s, ST_OUT_BY_SID);
     sqlite3_bind_text(p, 1, sid, -1, SQLITE_TRANSIENT);
     return one_out(s, p, o);
+}
+
+int store_outbox_replace_notice(struct store *s, const char *to, const char *from, const char *body,
+                                int *replaced)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OUT_REPLACE_NOTICE);
+
+    sqlite3_bind_text(p, 1, to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 2, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 3, body, -1, SQLITE_TRANSIENT);
+    if (store_exec(s, p))
+        return STORE_ERROR;
+    *replaced = sqlite3_changes(s->db) > 0;
+    return STORE_OK;
 }
 
 int store_outbox_count(struct store *s, enum out_state st, int64_t *n)

@@ -21,6 +21,10 @@ const char *const store_sql_peer[ST_COUNT] = {
     [ST_PEER_NUMBER_USED] = "INSERT INTO peer_numbers (peer_id, number, last_used)"
                             " VALUES (?1, ?2, ?3) ON CONFLICT (peer_id, number)"
                             " DO UPDATE SET last_used = ?3",
+    [ST_PEER_MISSED] = "INSERT INTO peer_state (peer_id, missed_offers) VALUES (?1, 1)"
+                       " ON CONFLICT (peer_id) DO UPDATE SET missed_offers = missed_offers + 1"
+                       " RETURNING missed_offers",
+    [ST_PEER_MISSED_RESET] = "UPDATE peer_state SET missed_offers = 0 WHERE peer_id = ?1",
     [ST_OPTOUT_SET] = "INSERT INTO optouts (scope, number, source, created_at)"
                       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (scope, number) DO NOTHING",
     [ST_OPTOUT_CLEAR] = "DELETE FROM optouts WHERE scope = ?1 AND number = ?2",
@@ -101,6 +105,27 @@ int store_peer_number_used(struct store *s, const char *peer_id, const char *num
     sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(p, 3, now);
+    return store_exec(s, p);
+}
+
+int store_peer_missed_offer(struct store *s, const char *peer_id, int *in_a_row)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_PEER_MISSED);
+    int rc;
+
+    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW)
+        *in_a_row = sqlite3_column_int(p, 0);
+    sqlite3_reset(p);
+    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_peer_answered_offer(struct store *s, const char *peer_id)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_PEER_MISSED_RESET);
+
+    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
     return store_exec(s, p);
 }
 

@@ -55,12 +55,29 @@ enum store_stmt {
     ST_OFFER_DUE,
     ST_OFFER_TRIED,
     ST_OFFER_EARLIEST,
+    ST_CONV_TRANSFER,
+    ST_CONV_URGENT,
+    ST_CONV_QUEUE_COUNTS,
+    ST_CONV_RECENT_WAITS,
+    ST_IN_REPEND_UNANSWERED,
+    ST_TIMER_SET,
+    ST_TIMER_ADD,
+    ST_TIMER_CLEAR,
+    ST_TIMER_CLEAR_ALL,
+    ST_TIMER_DUE,
+    ST_TIMER_LEASE,
+    ST_TIMER_DONE,
+    ST_TIMER_NEXT,
+    ST_ALERT_ADD,
+    ST_ALERT_ACK,
     /* store_peer.c */
     ST_PEER_LIST,
     ST_PEER_MANUAL,
     ST_PEER_ENDED,
     ST_PEER_NUMBERS,
     ST_PEER_NUMBER_USED,
+    ST_PEER_MISSED,
+    ST_PEER_MISSED_RESET,
     ST_OPTOUT_SET,
     ST_OPTOUT_CLEAR,
     ST_OPTOUT_CHECK,
@@ -80,6 +97,7 @@ enum store_stmt {
     ST_OUT_STATUS,
     ST_OUT_BY_SID,
     ST_OUT_COUNT,
+    ST_OUT_REPLACE_NOTICE,
     ST_COUNT
 };
 
@@ -92,6 +110,7 @@ extern const char *const store_sql_inbound[ST_COUNT];
 extern const char *const store_sql_conv[ST_COUNT];
 extern const char *const store_sql_peer[ST_COUNT];
 extern const char *const store_sql_outbox[ST_COUNT];
+extern const char *const store_sql_timer[ST_COUNT];
 
 /* The statement, reset and with bindings cleared, ready to bind. */
 sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id);

@@ -1,0 +1,133 @@
+/*
+ * engine_out.c - how the engine speaks: every text goes through
+ * engine_send()/engine_say(), which only add outbox rows (split when long);
+ * the sender thread does the network. Also the small roster and config
+ * lookups the texts need.
+ */
+#include "engine_priv.h"
+#include "buf.h"
+#include "config.h"
+#include "roster.h"
+#include "store.h"
+#include "sms.h"
+#include "texts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct part_ctx {
+    struct engine *e;
+    struct store_out *o;
+    int rc;
+};
+
+static int add_part(void *arg, const char *part)
+{
+    struct part_ctx *pc = arg;
+
+    pc->o->body = (char *)part;
+    if (store_outbox_add(pc->e->st, pc->o, pc->e->now))
+        return pc->rc = -1;
+    pc->e->queued++;
+    return 0;
+}
+
+/* Queues body (split when long) from -> to. expires_at 0: the usual useful life. */
+int engine_send_full(struct engine *e, int64_t conv, const char *to, const char *from,
+                     enum out_kind kind, const char *body, int64_t origin, int64_t expires_at,
+                     int after_optout)
+{
+    struct store_out o = {0};
+    struct part_ctx pc = {e, &o, 0};
+
+    if (!body || !*body)
+        return 0;
+    o.conv_id = conv;
+    snprintf(o.to, sizeof(o.to), "%s", to);
+    snprintf(o.from, sizeof(o.from), "%s", from);
+    o.kind = kind;
+    o.origin_inbound = origin;
+    o.expires_at = expires_at ? expires_at : e->now + e->cfg->retry.max_age;
+    o.after_optout = after_optout;
+    if (sms_split(body, SMS_MAX_CHARS, add_part, &pc) || pc.rc)
+        return -1;
+    return 0;
+}
+
+int engine_send(struct engine *e, int64_t conv, const char *to, const char *from,
+                enum out_kind kind, const char *body, int64_t origin)
+{
+    return engine_send_full(e, conv, to, from, kind, body, origin, 0, 0);
+}
+
+/* Renders a system text and queues it. */
+int engine_say_full(struct engine *e, int64_t conv, const char *to, const char *from,
+                    enum text_id id, const struct text_var *vars, size_t nvars, enum out_kind kind,
+                    int64_t expires_at, int after_optout)
+{
+    struct buf b = BUF_INIT(0);
+    int rc;
+
+    if (texts_render(id, "en", vars, nvars, &b)) {
+        buf_free(&b);
+        return -1;
+    }
+    rc = engine_send_full(e, conv, to, from, kind, b.p, 0, expires_at, after_optout);
+    buf_free(&b);
+    return rc;
+}
+
+int engine_say(struct engine *e, int64_t conv, const char *to, const char *from, enum text_id id,
+               const struct text_var *vars, size_t nvars)
+{
+    return engine_say_full(e, conv, to, from, id, vars, nvars, OUT_SYSTEM, 0, 0);
+}
+
+int engine_is_pool(const struct config *c, const char *number)
+{
+    size_t i;
+
+    for (i = 0; i < c->provider.npool; i++)
+        if (!strcmp(c->provider.pool[i], number))
+            return 1;
+    return 0;
+}
+
+/* The numbers conversations with peers use: the pool, or the line number alone. */
+size_t engine_conv_numbers(const struct config *c, const char *const **list)
+{
+    if (c->provider.npool) {
+        *list = (const char *const *)c->provider.pool;
+        return c->provider.npool;
+    }
+    *list = (const char *const *)&c->provider.line_number;
+    return 1;
+}
+
+const char *engine_topic_label(const struct roster *r, const char *topic_id)
+{
+    int t = roster_topic_index(r, topic_id);
+
+    return t >= 0 ? r->topics[t].label : topic_id;
+}
+
+void engine_format_minutes(int64_t ms, char *out, size_t n)
+{
+    int64_t min = ms / 60000;
+
+    if (min < 1)
+        snprintf(out, n, "under a minute");
+    else if (min < 60)
+        snprintf(out, n, "%lld min", (long long)min);
+    else
+        snprintf(out, n, "%lld h %lld min", (long long)(min / 60), (long long)(min % 60));
+}
+
+void engine_menu_text(const struct roster *r, struct buf *b)
+{
+    size_t i;
+
+    for (i = 0; i < r->ntopics; i++)
+        buf_printf(b, "%s%zu %s", i ? ", " : "", i + 1, r->topics[i].label);
+}

@@ -1,0 +1,100 @@
+/*
+ * engine_priv.h - shared by the engine's files only (engine*.c): the
+ * engine's state and the helpers its parts call on one another. Every
+ * function here runs inside the caller's transaction and only reads and
+ * writes the store: nothing here does network I/O or reads the clock (the
+ * run's time is e->now).
+ */
+#ifndef PEERLINE_ENGINE_PRIV_H
+#define PEERLINE_ENGINE_PRIV_H
+
+#include "engine.h"
+#include "store.h"
+#include "texts.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct config;
+struct roster;
+struct roster_peer;
+
+/* A texter in line hears "you're still in line" at most this often. */
+#define STILL_QUEUED_EVERY (5 * 60 * 1000)
+/* A failing input is retried after this long... */
+#define RETRY_AFTER 1000
+/* ...and set aside (stored, logged, not acted on) after this many failures in a row. */
+#define GIVE_UP_AFTER 5
+/* A delivery status for a text whose provider id is not stored yet waits this long. */
+#define STATUS_WAIT (10 * 60 * 1000)
+/* How long a claimed timer is ours before another engine may fire it. */
+#define TIMER_LEASE (60 * 1000)
+
+struct engine {
+    const struct config *cfg;
+    struct store *st;
+    const struct roster *roster;
+    char node[128]; /* this instance's name, for timer leases */
+    int64_t now;
+    int queued;               /* outbox rows added in this run */
+    int64_t next_shift_check; /* when peer availability next changes by the clock */
+    int64_t failing_id;       /* the inbound text that failed last, and how often */
+    int failures;
+    int status_waiting; /* a status event is waiting for its text's provider id */
+};
+
+#define NVARS(v) (sizeof(v) / sizeof((v)[0]))
+
+/* ---- engine_out.c: texts out ---- */
+
+/* Queues body (split when long) from -> to. expires_at 0: the usual useful life. */
+int engine_send_full(struct engine *e, int64_t conv, const char *to, const char *from,
+                     enum out_kind kind, const char *body, int64_t origin, int64_t expires_at,
+                     int after_optout);
+int engine_send(struct engine *e, int64_t conv, const char *to, const char *from,
+                enum out_kind kind, const char *body, int64_t origin);
+/* Renders a system text and queues it. */
+int engine_say_full(struct engine *e, int64_t conv, const char *to, const char *from,
+                    enum text_id id, const struct text_var *vars, size_t nvars, enum out_kind kind,
+                    int64_t expires_at, int after_optout);
+int engine_say(struct engine *e, int64_t conv, const char *to, const char *from, enum text_id id,
+               const struct text_var *vars, size_t nvars);
+
+int engine_is_pool(const struct config *c, const char *number);
+/* The numbers chats with peers use: the pool, or the line number alone. */
+size_t engine_conv_numbers(const struct config *c, const char *const **list);
+const char *engine_topic_label(const struct roster *r, const char *topic_id);
+void engine_format_minutes(int64_t ms, char *out, size_t n);
+void engine_menu_text(const struct roster *r, struct buf *b);
+
+/* ---- engine.c: the conversation lifecycle ---- */
+
+/* Closes c whatever its open state (withdrawing an offer, freeing the number, timers). */
+int engine_close_conv(struct engine *e, const struct store_conv *c, const char *reason);
+/* Puts c in line for topic t and tells the texter their place. */
+int engine_queue(struct engine *e, const struct store_conv *c, int t);
+
+/* ---- engine_texter.c ---- */
+
+int engine_texter(struct engine *e, const struct store_inbound *in, int64_t *conv, int *pending);
+int engine_stranger_on_pool(struct engine *e, const struct store_inbound *in);
+
+/* ---- engine_peer.c ---- */
+
+int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
+                          const struct roster_peer *peer);
+int engine_staff_on_line(struct engine *e, const struct store_inbound *in);
+/* The peer opted out of `number`: chats on it go back to the line, the peer is set off. */
+int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const char *number);
+
+/* ---- engine_match.c ---- */
+
+/* Matches everyone waiting and makes the offers, in its own transaction. */
+int engine_match(struct engine *e, int64_t *next_due);
+
+/* ---- engine_timer.c ---- */
+
+int engine_expire_offer(struct engine *e, const struct store_offer *o);
+
+#endif

@@ -1,0 +1,279 @@
+/*
+ * engine_texter.c - a texter writing to the line: opt-out and opt-in, HELP,
+ * blocked numbers, the welcome and the menu, waiting in line, BYE, and the
+ * relay to their peer. Also anyone who is not a peer texting a pool number.
+ */
+#include "engine_priv.h"
+#include "buf.h"
+#include "command.h"
+#include "config.h"
+#include "log.h"
+#include "roster.h"
+#include "store.h"
+#include "texts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int engine_stranger_on_pool(struct engine *e, const struct store_inbound *in)
+{
+    enum keyword kw = command_keyword(in->body);
+    int rc;
+
+    if (kw == KW_STOP)
+        return store_optout_set(e->st, in->to, in->from, "keyword", e->now);
+    rc = store_optout_check(e->st, in->to, in->from);
+    if (rc == STORE_ERROR)
+        return -1;
+    if (rc == STORE_FOUND) {
+        if (kw == KW_START)
+            return store_optout_clear(e->st, in->to, in->from);
+        return 0;
+    }
+    {
+        struct text_var v[] = {{"line", e->roster->line_name},
+                               {"line_number", e->cfg->provider.line_number}};
+        return engine_say(e, 0, in->from, in->to, TX_POOL_STRANGER, v, NVARS(v));
+    }
+}
+
+struct texter_in {
+    const struct store_inbound *in;
+    enum keyword kw;
+    int64_t conv; /* out: the conversation the text belongs to */
+    int pending;  /* out: keep the text for the peer who takes the chat */
+};
+
+static int texter_stop(struct engine *e, struct texter_in *t, int already)
+{
+    const struct store_inbound *in = t->in;
+    const struct roster_peer *p;
+    struct store_conv c;
+    int rc;
+
+    if (store_optout_set(e->st, in->to, in->from, "keyword", e->now))
+        return -1;
+    rc = store_conv_open_by_texter(e->st, in->from, &c);
+    if (rc == STORE_ERROR)
+        return -1;
+    if (rc == STORE_FOUND) {
+        t->conv = c.id;
+        if (engine_close_conv(e, &c, "texter-stop"))
+            return -1;
+        p = c.peer_id[0] ? roster_peer_by_id(e->roster, c.peer_id) : NULL;
+        if (p && c.state == CONV_ACTIVE &&
+            engine_say(e, c.id, p->phone, c.peer_number, TX_TEXTER_LEFT, NULL, 0))
+            return -1;
+        if (p && c.state == CONV_OFFERED &&
+            engine_say(e, c.id, p->phone, c.peer_number, TX_OFFER_WITHDRAWN, NULL, 0))
+            return -1;
+    }
+    log_info("texter.opted_out", "conv=%lld", (long long)t->conv);
+    if (already)
+        return 0;
+    {
+        struct text_var v[] = {{"line", e->roster->line_name}};
+        return engine_say_full(e, t->conv, in->from, in->to, TX_STOP_CONFIRM, v, NVARS(v),
+                               OUT_SYSTEM, 0, 1);
+    }
+}
+
+/*
+ * A blocked number gets no conversation (one it had before it was blocked is
+ * closed, and its peer told), but HELP is still answered.
+ */
+static int texter_blocked(struct engine *e, struct texter_in *t)
+{
+    const struct store_inbound *in = t->in;
+    const struct roster_peer *p;
+    struct store_conv c;
+    int rc = store_conv_open_by_texter(e->st, in->from, &c);
+
+    if (rc == STORE_ERROR)
+        return -1;
+    if (rc == STORE_FOUND) {
+        t->conv = c.id;
+        if (engine_close_conv(e, &c, "blocked"))
+            return -1;
+        p = c.peer_id[0] ? roster_peer_by_id(e->roster, c.peer_id) : NULL;
+        if (p &&
+            engine_say(e, c.id, p->phone, c.peer_number,
+                       c.state == CONV_ACTIVE ? TX_CLOSED_BY_LINE : TX_OFFER_WITHDRAWN, NULL, 0))
+            return -1;
+    }
+    if (t->kw == KW_HELP) {
+        struct text_var v[] = {{"line", e->roster->line_name}};
+        return engine_say(e, 0, in->from, in->to, TX_HELP, v, NVARS(v));
+    }
+    return 0;
+}
+
+/* The texter ends it with BYE, in whatever open state. */
+static int texter_bye(struct engine *e, struct texter_in *t, const struct store_conv *c)
+{
+    const struct roster_peer *p = c->peer_id[0] ? roster_peer_by_id(e->roster, c->peer_id) : NULL;
+
+    if (engine_close_conv(e, c, "texter-bye"))
+        return -1;
+    if (c->state == CONV_ACTIVE) {
+        if (p && engine_say(e, c->id, p->phone, c->peer_number, TX_TEXTER_LEFT, NULL, 0))
+            return -1;
+        return engine_say(e, c->id, c->texter, c->line_number, TX_BYE_TEXTER, NULL, 0);
+    }
+    if (c->state == CONV_OFFERED && p &&
+        engine_say(e, c->id, p->phone, c->peer_number, TX_OFFER_WITHDRAWN, NULL, 0))
+        return -1;
+    (void)t;
+    return engine_say(e, c->id, c->texter, c->line_number, TX_LEFT_QUEUE, NULL, 0);
+}
+
+static int texter_new_contact(struct engine *e, struct texter_in *t)
+{
+    const struct store_inbound *in = t->in;
+    struct store_conv c;
+    struct buf menu = BUF_INIT(0);
+    int topic, rc = -1, is_new = 0;
+
+    if (t->kw == KW_BYE)
+        return engine_say(e, 0, in->from, in->to, TX_NOT_IN_CHAT, NULL, 0);
+    /* Known from their first conversation on: the welcome is sent exactly then. */
+    if (store_contact_touch(e->st, in->from, e->now, &is_new))
+        return -1;
+    if (store_conv_create(e->st, in->from, in->to, "en", e->now, &t->conv) ||
+        store_conv_get(e->st, t->conv, &c) != STORE_FOUND)
+        return -1;
+    log_info("conversation.opened", "conv=%lld new_contact=%d", (long long)c.id, is_new);
+    if (is_new) {
+        struct text_var v[] = {{"line", e->roster->line_name}};
+        if (engine_say(e, c.id, in->from, in->to, TX_WELCOME, v, NVARS(v)))
+            return -1;
+    }
+    t->pending = 1; /* their first words are the peer's first read */
+    topic = command_topic_in_text(e->roster, in->body);
+    if (topic >= 0)
+        return engine_queue(e, &c, topic);
+    engine_menu_text(e->roster, &menu);
+    {
+        struct text_var v[] = {{"menu", menu.p ? menu.p : ""}};
+        rc = engine_say(e, c.id, in->from, in->to, TX_MENU, v, NVARS(v));
+    }
+    buf_free(&menu);
+    return rc;
+}
+
+static int texter_in_menu(struct engine *e, struct texter_in *t, const struct store_conv *c)
+{
+    struct buf menu = BUF_INIT(0);
+    int topic, rc;
+
+    topic = command_menu_choice(t->in->body, e->roster->ntopics);
+    if (topic >= 0)
+        return engine_queue(e, c, topic); /* a bare number is not for the peer */
+    t->pending = 1;
+    topic = command_topic_in_text(e->roster, t->in->body);
+    if (topic >= 0)
+        return engine_queue(e, c, topic);
+    engine_menu_text(e->roster, &menu);
+    {
+        struct text_var v[] = {{"menu", menu.p ? menu.p : ""}};
+        rc = engine_say(e, c->id, c->texter, c->line_number, TX_MENU_AGAIN, v, NVARS(v));
+    }
+    buf_free(&menu);
+    return rc;
+}
+
+static int texter_waiting(struct engine *e, struct texter_in *t, const struct store_conv *c)
+{
+    char pos[16];
+    int position;
+
+    t->pending = 1;
+    if (c->last_notice_at && e->now - c->last_notice_at < STILL_QUEUED_EVERY)
+        return 0;
+    if (store_conv_queue_position(e->st, c, &position) ||
+        store_conv_set_notice(e->st, c->id, e->now))
+        return -1;
+    snprintf(pos, sizeof(pos), "%d", position);
+    {
+        struct text_var v[] = {{"position", pos}};
+        return engine_say(e, c->id, c->texter, c->line_number, TX_STILL_QUEUED, v, NVARS(v));
+    }
+}
+
+static int texter(struct engine *e, struct texter_in *t)
+{
+    const struct store_inbound *in = t->in;
+    struct store_conv c;
+    int rc, opted;
+
+    opted = store_optout_check(e->st, in->to, in->from);
+    if (opted == STORE_ERROR)
+        return -1;
+    if (t->kw == KW_STOP)
+        return texter_stop(e, t, opted == STORE_FOUND);
+    if (opted == STORE_FOUND) {
+        if (t->kw != KW_START)
+            return 0; /* stored; nothing may be sent to them */
+        if (store_optout_clear(e->st, in->to, in->from))
+            return -1;
+        log_info("texter.opted_in", "number=-");
+        {
+            struct text_var v[] = {{"line", e->roster->line_name}};
+            return engine_say(e, 0, in->from, in->to, TX_START_CONFIRM, v, NVARS(v));
+        }
+    }
+    if (roster_is_blocked(e->roster, in->from))
+        return texter_blocked(e, t);
+    if (in->num_media > 0 && engine_say(e, 0, in->from, in->to, TX_NO_PICTURES, NULL, 0))
+        return -1;
+    rc = store_conv_open_by_texter(e->st, in->from, &c);
+    if (rc == STORE_ERROR)
+        return -1;
+    if (t->kw == KW_HELP) {
+        struct text_var v[] = {{"line", e->roster->line_name}};
+        if (engine_say(e, rc == STORE_FOUND ? c.id : 0, in->from, in->to, TX_HELP, v, NVARS(v)))
+            return -1;
+        if (rc != STORE_FOUND || c.state != CONV_ACTIVE)
+            return 0;
+        /* Inside a chat HELP may be a cry for help: the peer sees it too. */
+    }
+    if (rc != STORE_FOUND)
+        return texter_new_contact(e, t);
+    t->conv = c.id;
+    if (store_conv_touch_texter(e->st, c.id, e->now))
+        return -1;
+    if (t->kw == KW_BYE)
+        return texter_bye(e, t, &c);
+    switch (c.state) {
+    case CONV_MENU:
+        return texter_in_menu(e, t, &c);
+    case CONV_QUEUED:
+    case CONV_OFFERED:
+        return texter_waiting(e, t, &c);
+    case CONV_ACTIVE: {
+        const struct roster_peer *p = roster_peer_by_id(e->roster, c.peer_id);
+        if (!p) {
+            /* The peer left the roster mid-chat: keep the text for whoever comes next. */
+            t->pending = 1;
+            return store_conv_requeue(e->st, c.id, CONV_ACTIVE) ? -1 : 0;
+        }
+        if (!in->body[0] && in->num_media > 0)
+            return engine_say(e, c.id, p->phone, c.peer_number, TX_PICTURE_NOT_PASSED, NULL, 0);
+        return engine_send(e, c.id, p->phone, c.peer_number, OUT_RELAY, in->body, in->id);
+    }
+    case CONV_CLOSED:
+        break;
+    }
+    return 0;
+}
+
+int engine_texter(struct engine *e, const struct store_inbound *in, int64_t *conv, int *pending)
+{
+    struct texter_in t = {in, command_keyword(in->body), 0, 0};
+    int rc = texter(e, &t);
+
+    *conv = t.conv;
+    *pending = t.pending;
+    return rc;
+}
