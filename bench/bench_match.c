@@ -75,6 +75,18 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* FNV-1a over ints: a fingerprint of the decisions, to compare matcher versions. */
+static uint64_t fnv(uint64_t h, const int *v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (uint32_t)v[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -120,22 +132,22 @@ static void print_machine(void)
 
 /* ---- the generated roster ---- */
 
-static const char *const topic_ids[] = {"anxiety", "depression", "grief",      "relationships",
-                                        "school",  "work",       "lgbtq",      "substance",
+static const char *const topic_ids[] = {"anxiety", "depression", "grief",  "relationships",
+                                        "school",  "work",       "lgbtq",  "substance",
                                         "family",  "loneliness", "general"};
-#define NTOPICS  (sizeof(topic_ids) / sizeof(topic_ids[0]))
-#define GENERAL  (NTOPICS - 1)
+#define NTOPICS (sizeof(topic_ids) / sizeof(topic_ids[0]))
+#define GENERAL (NTOPICS - 1)
 
-static const char *const zones[] = {"America/New_York",    "America/Chicago", "America/Los_Angeles",
-                                    "America/Denver",      "Europe/Berlin",   "Europe/London",
-                                    "Asia/Kolkata",        "America/Mexico_City"};
+static const char *const zones[] = {"America/New_York", "America/Chicago",    "America/Los_Angeles",
+                                    "America/Denver",   "Europe/Berlin",      "Europe/London",
+                                    "Asia/Kolkata",     "America/Mexico_City"};
 /* Cumulative percentages for zones[]. */
 static const int zone_cum[] = {30, 50, 70, 75, 83, 88, 95, 100};
 
-static const char *const names[] = {"Alex",  "Blair", "Casey", "Dana",  "Eli",   "Frankie",
+static const char *const names[] = {"Alex",  "Blair",  "Casey", "Dana",   "Eli",   "Frankie",
                                     "Gabi",  "Harper", "Indra", "Jordan", "Kai",   "Luz",
-                                    "Mateo", "Noor",  "Omar",  "Priya", "Quinn", "Rosa",
-                                    "Sam",   "Tariq", "Uma",   "Val",   "Wren",  "Yusuf"};
+                                    "Mateo", "Noor",   "Omar",  "Priya",  "Quinn", "Rosa",
+                                    "Sam",   "Tariq",  "Uma",   "Val",    "Wren",  "Yusuf"};
 static const char *const wdays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 static const char *const other_langs[] = {"fr", "zh", "vi", "ar", "ht"};
 
@@ -341,9 +353,10 @@ int main(int argc, char **argv)
     struct match_pair *pairs = NULL;
     struct match_prep *prep = NULL;
     struct match_ctx ctx;
-    int (*tried)[2] = NULL;
+    int(*tried)[2] = NULL;
     int *out = NULL, status = 1, made_dir = 0, wrote = 0;
     long long fsize = 0;
+    uint64_t cand_fp = 0xcbf29ce484222325ull, pair_fp = 0xcbf29ce484222325ull;
     FILE *f;
 
     if (argc > 1) {
@@ -444,8 +457,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: match_prepare failed\n");
         goto done;
     }
-    for (i = 0; i < ntexters; i++) /* warm-up */
-        ncand_total += match_candidates(&ctx, &tx[i], out);
+    for (i = 0; i < ntexters; i++) { /* warm-up, and the fingerprint of the rankings */
+        size_t nc = match_candidates(&ctx, &tx[i], out);
+
+        cand_fp = fnv(cand_fp, out, nc);
+        cand_fp = fnv(cand_fp, (const int[]){(int)nc}, 1);
+    }
     ncand_total = 0;
     for (r = 0; r < DECISION_ROUNDS; r++) {
         for (i = 0; i < ntexters; i++) {
@@ -463,8 +480,9 @@ int main(int argc, char **argv)
            "(target < 10 us median)\n",
            ro->npeers, ntexters, (double)pct(samples, nsamples, 0.50) / 1e3,
            (double)pct(samples, nsamples, 0.90) / 1e3, (double)pct(samples, nsamples, 0.99) / 1e3);
-    printf("  match_candidates: %zu calls, %.0f candidates ranked per call on average\n", nsamples,
-           (double)ncand_total / (double)nsamples);
+    printf("  match_candidates: %zu calls, %.0f candidates ranked per call on average, "
+           "fingerprint %016llx\n",
+           nsamples, (double)ncand_total / (double)nsamples, (unsigned long long)cand_fp);
     match_prep_free(prep);
     ctx.prep = prep = NULL;
 
@@ -478,8 +496,14 @@ int main(int argc, char **argv)
     qsort(full_ns, REPEATS, sizeof(int64_t), cmp_i64);
     printf("full re-match (%zu peers, %zu texters): median %.1f ms (target < 50 ms), %zu offers\n",
            ro->npeers, ntexters, (double)full_ns[REPEATS / 2] / 1e6, npairs);
-    printf("  that is %.1f us per texter inside match_assign (prepare included)\n",
-           (double)full_ns[REPEATS / 2] / 1e3 / (double)ntexters);
+    for (i = 0; i < npairs; i++) {
+        int pr[2] = {(int)pairs[i].texter, pairs[i].peer};
+
+        pair_fp = fnv(pair_fp, pr, 2);
+    }
+    printf("  that is %.1f us per texter inside match_assign (prepare included); "
+           "offers fingerprint %016llx\n",
+           (double)full_ns[REPEATS / 2] / 1e3 / (double)ntexters, (unsigned long long)pair_fp);
     status = 0;
 done:
     match_prep_free(prep);

@@ -529,6 +529,40 @@ static void check_whole(struct rload *L, const struct ynode *root)
     }
 }
 
+static void build_staff(struct rload *L)
+{
+    struct roster *r = L->r;
+    size_t i;
+
+    r->staff = calloc(r->ncoordinators + 1, sizeof(*r->staff));
+    if (!r->staff) {
+        rerr(L, NULL, "out of memory");
+        return;
+    }
+    for (i = 0; i < r->ncoordinators; i++) {
+        struct roster_peer *p = &r->staff[r->nstaff];
+        size_t len = strlen(r->coordinators[i].id) + 2;
+
+        p->id = malloc(len);
+        p->name = strdup(r->coordinators[i].name);
+        p->phone = strdup(r->coordinators[i].phone);
+        if (!p->id || !p->name || !p->phone) {
+            free(p->id);
+            free(p->name);
+            free(p->phone);
+            rerr(L, NULL, "out of memory");
+            return;
+        }
+        snprintf(p->id, len, "@%s", r->coordinators[i].id);
+        p->langs = ~0ull;
+        p->max_conversations = 1;
+        p->tz = r->tz;
+        p->trained_until = INT64_MAX;
+        p->crisis_trained = 1;
+        r->nstaff++;
+    }
+}
+
 static void build_indexes(struct rload *L)
 {
     struct roster *r = L->r;
@@ -652,6 +686,8 @@ struct roster *roster_load(const char *path, const char *zoneinfo, struct diag *
     check_whole(&L, root);
     if (!L.errors)
         build_indexes(&L);
+    if (!L.errors)
+        build_staff(&L);
     if (L.errors || diag_count(d) > before)
         goto fail;
     free_nodes(&L);
@@ -692,6 +728,12 @@ void roster_free(struct roster *r)
         free(r->coordinators[i].phone);
     }
     free(r->coordinators);
+    for (i = 0; i < r->nstaff; i++) {
+        free(r->staff[i].id);
+        free(r->staff[i].name);
+        free(r->staff[i].phone);
+    }
+    free(r->staff);
     for (i = 0; i < r->nblocked; i++)
         free(r->blocked[i]);
     free(r->blocked);
@@ -756,7 +798,29 @@ const struct roster_peer *roster_peer_by_id(const struct roster *r, const char *
     for (i = 0; i < r->npeers; i++)
         if (!strcmp(r->peers[i].id, id))
             return &r->peers[i];
+    for (i = 0; id[0] == '@' && i < r->nstaff; i++)
+        if (!strcmp(r->staff[i].id, id))
+            return &r->staff[i];
     return NULL;
+}
+
+const struct roster_peer *roster_staff_by_phone(const struct roster *r, const char *phone)
+{
+    size_t i;
+
+    for (i = 0; i < r->nstaff; i++)
+        if (!strcmp(r->staff[i].phone, phone))
+            return &r->staff[i];
+    return NULL;
+}
+
+int roster_peer_index(const struct roster *r, const struct roster_peer *p)
+{
+    uintptr_t a = (uintptr_t)p, lo = (uintptr_t)r->peers;
+
+    if (!p || !r->npeers || a < lo || a >= lo + r->npeers * sizeof(*r->peers))
+        return -1;
+    return (int)((a - lo) / sizeof(*r->peers));
 }
 
 int roster_topic_index(const struct roster *r, const char *id)

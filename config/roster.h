@@ -70,6 +70,12 @@ struct roster {
     size_t ncoordinators;
     char **blocked;
     size_t nblocked;
+    /*
+     * Each coordinator as a stand-in peer ("@" + id, no topics, no shifts),
+     * for the chats a coordinator takes over with #take REF. Never matched.
+     */
+    struct roster_peer *staff;
+    size_t nstaff;
 
     /* private: zone cache and phone indexes */
     struct tz **zones;
@@ -87,7 +93,12 @@ struct roster *roster_load(const char *path, const char *zoneinfo, struct diag *
 void roster_free(struct roster *r);
 
 const struct roster_peer *roster_peer_by_phone(const struct roster *r, const char *phone);
+/* A peer by id, or a coordinator's stand-in by "@id". */
 const struct roster_peer *roster_peer_by_id(const struct roster *r, const char *id);
+/* A coordinator's stand-in peer by phone, or NULL. */
+const struct roster_peer *roster_staff_by_phone(const struct roster *r, const char *phone);
+/* The index of p in r->peers, or -1 when p is not one of them (e.g. a stand-in). */
+int roster_peer_index(const struct roster *r, const struct roster_peer *p);
 const struct roster_coordinator *roster_coordinator_by_phone(const struct roster *r,
                                                              const char *phone);
 int roster_is_blocked(const struct roster *r, const char *phone);

@@ -63,7 +63,16 @@ int command_parse(const char *body, struct command *out)
     static const struct {
         const char *word;
         enum peer_cmd cmd;
-    } words[] = {{"take", CMD_TAKE}, {"pass", CMD_PASS}, {"end", CMD_END}, {"help", CMD_HELP}};
+    } words[] = {{"take", CMD_TAKE},
+                 {"pass", CMD_PASS},
+                 {"end", CMD_END},
+                 {"help", CMD_HELP},
+                 {"on", CMD_ON},
+                 {"off", CMD_OFF},
+                 {"status", CMD_STATUS},
+                 {"transfer", CMD_TRANSFER},
+                 {"escalate", CMD_ESCALATE},
+                 {"ack", CMD_ACK}};
     char word[24];
     size_t i, n = 0;
     const char *p = body, *rest;
@@ -88,6 +97,72 @@ int command_parse(const char *body, struct command *out)
         if (!strcmp(word, words[i].word))
             out->cmd = words[i].cmd;
     return 1;
+}
+
+int command_parse_bare(const char *body, struct command *out)
+{
+    char w[16];
+
+    memset(out, 0, sizeof(*out));
+    if (strlen(body) > 32)
+        return 0;
+    trim(body, w, sizeof(w));
+    if (!strcasecmp(w, "on"))
+        out->cmd = CMD_ON;
+    else if (!strcasecmp(w, "off"))
+        out->cmd = CMD_OFF;
+    else if (!strcasecmp(w, "status"))
+        out->cmd = CMD_STATUS;
+    return out->cmd != CMD_NONE;
+}
+
+static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+void command_ref_format(int64_t id, char out[COMMAND_REF_MAX])
+{
+    char tmp[COMMAND_REF_MAX];
+    uint64_t v = id > 0 ? (uint64_t)id : 0;
+    size_t n = 0, i;
+
+    do {
+        tmp[n++] = crockford[v % 32];
+        v /= 32;
+    } while (v && n < sizeof(tmp) - 1);
+    out[0] = 'R';
+    for (i = 0; i < n; i++)
+        out[1 + i] = tmp[n - 1 - i];
+    out[1 + n] = '\0';
+}
+
+int command_ref_parse(const char *ref, int64_t *id)
+{
+    uint64_t v = 0;
+    size_t i, n;
+
+    while (*ref && isspace((unsigned char)*ref))
+        ref++;
+    n = strlen(ref);
+    while (n && isspace((unsigned char)ref[n - 1]))
+        n--;
+    if (n < 2 || n > 13 || (ref[0] != 'R' && ref[0] != 'r'))
+        return -1;
+    for (i = 1; i < n; i++) {
+        int c = toupper((unsigned char)ref[i]);
+        const char *p;
+
+        if (c == 'I' || c == 'L')
+            c = '1';
+        else if (c == 'O')
+            c = '0';
+        p = strchr(crockford, c);
+        if (!p || !c)
+            return -1;
+        v = v * 32 + (uint64_t)(p - crockford);
+    }
+    if (v == 0 || v > (uint64_t)INT64_MAX)
+        return -1;
+    *id = (int64_t)v;
+    return 0;
 }
 
 int command_menu_choice(const char *body, size_t ntopics)

@@ -10,6 +10,7 @@
 #define PEERLINE_COMMAND_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct roster;
 
@@ -25,11 +26,17 @@ enum keyword command_keyword(const char *body);
 
 enum peer_cmd {
     CMD_NONE, /* not a # command: text to relay */
-    CMD_TAKE,
+    CMD_TAKE, /* (coordinators: #take REF) */
     CMD_PASS,
     CMD_END,
     CMD_HELP,
-    CMD_UNKNOWN, /* a #word we do not know: answered with the command list */
+    CMD_ON, /* #on [duration] */
+    CMD_OFF,
+    CMD_STATUS,
+    CMD_TRANSFER, /* #transfer [topic] */
+    CMD_ESCALATE, /* #escalate [note] */
+    CMD_ACK,      /* #ack REF (coordinators) */
+    CMD_UNKNOWN,  /* a #word we do not know: answered with the command list */
 };
 
 struct command {
@@ -39,6 +46,15 @@ struct command {
 
 /* Parses a peer's message. Returns 1 when it is a # command, 0 otherwise. */
 int command_parse(const char *body, struct command *out);
+
+/* A bare ON, OFF or STATUS (the whole message): 1 and *out set, else 0. */
+int command_parse_bare(const char *body, struct command *out);
+
+/* Short conversation references for coordinators: "R" and Crockford base32 of the id. */
+#define COMMAND_REF_MAX 16
+void command_ref_format(int64_t id, char out[COMMAND_REF_MAX]);
+/* Parses a reference (any case; I and L read as 1, O as 0). 0 on success. */
+int command_ref_parse(const char *ref, int64_t *id);
 
 /* A bare menu number 1..ntopics ("2", " 2. ") -> topic index, else -1. */
 int command_menu_choice(const char *body, size_t ntopics);

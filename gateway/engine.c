@@ -16,6 +16,7 @@
  */
 #include "engine_priv.h"
 #include "buf.h"
+#include "command.h"
 #include "config.h"
 #include "log.h"
 #include "roster.h"
@@ -27,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct engine *engine_new(const struct config *cfg, struct store *st)
+struct engine *engine_new(const struct config *cfg, struct store *st, const char *node)
 {
     struct engine *e = calloc(1, sizeof(*e));
 
@@ -35,6 +36,7 @@ struct engine *engine_new(const struct config *cfg, struct store *st)
         return NULL;
     e->cfg = cfg;
     e->st = st;
+    snprintf(e->node, sizeof(e->node), "%s", node);
     return e;
 }
 
@@ -67,7 +69,8 @@ int engine_close_conv(struct engine *e, const struct store_conv *c, const char *
         if (rc == STORE_FOUND && store_offer_decide(e->st, o.id, OFFER_CANCELLED, e->now) < 0)
             return -1;
     }
-    if (store_conv_close(e->st, c->id, c->state, reason, e->now))
+    if (store_conv_close(e->st, c->id, c->state, reason, e->now) ||
+        store_timer_clear_all(e->st, c->id))
         return -1;
     if (c->peer_id[0]) {
         if (store_peer_number_used(e->st, c->peer_id, c->peer_number, e->now))
@@ -84,24 +87,14 @@ int engine_close_conv(struct engine *e, const struct store_conv *c, const char *
 int engine_queue(struct engine *e, const struct store_conv *c, int t)
 {
     const struct roster *r = e->roster;
-    struct store_conv now;
-    char pos[16];
-    int position = 0;
 
-    if (store_conv_queue(e->st, c->id, r->topics[t].id, e->now))
+    if (store_conv_queue(e->st, c->id, r->topics[t].id, e->now) ||
+        store_timer_set(e->st, TIMER_QUEUE_UPDATE, c->id, e->now + e->cfg->timers.queue_update,
+                        0) ||
+        store_timer_set(e->st, TIMER_MAX_WAIT, c->id, e->now + e->cfg->timers.max_wait, 0))
         return -1;
-    if (store_conv_get(e->st, c->id, &now) != STORE_FOUND ||
-        store_conv_queue_position(e->st, &now, &position))
-        return -1;
-    snprintf(pos, sizeof(pos), "%d", position);
-    {
-        struct text_var v[] = {{"position", pos}, {"topic", r->topics[t].label}};
-        if (engine_say(e, c->id, c->texter, c->line_number, TX_QUEUED, v, NVARS(v)))
-            return -1;
-    }
-    log_info("conversation.queued", "conv=%lld topic=%s position=%d", (long long)c->id,
-             r->topics[t].id, position);
-    return 0;
+    log_info("conversation.queued", "conv=%lld topic=%s", (long long)c->id, r->topics[t].id);
+    return engine_tell_place(e, c, 1);
 }
 
 /* ---- routing one inbound text ---- */
@@ -111,7 +104,7 @@ static int handle_inbound(struct engine *e, const struct store_inbound *in, int6
 {
     const struct config *cfg = e->cfg;
     const struct roster *r = e->roster;
-    const struct roster_peer *peer = roster_peer_by_phone(r, in->from);
+    const struct roster_peer *peer = roster_peer_by_phone(r, in->from), *staff;
     int to_line = !strcmp(in->to, cfg->provider.line_number);
     int to_pool = engine_is_pool(cfg, in->to);
     int rc;
@@ -129,8 +122,29 @@ static int handle_inbound(struct engine *e, const struct store_inbound *in, int6
         if (rc == STORE_FOUND)
             return engine_peer_on_number(e, in, peer);
     }
-    if ((peer || roster_coordinator_by_phone(r, in->from)) && to_line && in->body[0] == '#')
-        return engine_staff_on_line(e, in);
+    staff = roster_staff_by_phone(r, in->from);
+    if (!peer && staff && (to_pool || (to_line && !cfg->provider.npool))) {
+        /* A coordinator on the number of a chat they took over (#take REF). */
+        struct store_conv c;
+        rc = store_conv_by_peer_number(e->st, staff->id, in->to, &c);
+        if (rc == STORE_ERROR)
+            return -1;
+        if (rc == STORE_FOUND || to_pool)
+            return engine_peer_on_number(e, in, staff);
+    }
+    if ((peer || staff) && to_line) {
+        struct store_conv c;
+        struct command cmd;
+        rc = store_conv_open_by_texter(e->st, in->from, &c);
+        if (rc == STORE_ERROR)
+            return -1;
+        /* # commands always; a bare ON, OFF or STATUS only outside their own texter chat. */
+        if (in->body[0] == '#' || (rc == STORE_OK && command_parse_bare(in->body, &cmd))) {
+            rc = engine_staff_on_line(e, in);
+            if (rc != 1)
+                return rc;
+        }
+    }
     if (to_pool)
         return engine_stranger_on_pool(e, in);
     if (!to_line) {
@@ -251,9 +265,14 @@ static int do_failed(struct engine *e, const void *item)
     return relay_failed(e, item);
 }
 
-static int do_expire(struct engine *e, const void *item)
+/* A due timer, leased to us: fired, then removed unless it was set again. */
+static int do_timer(struct engine *e, const void *item)
 {
-    return engine_expire_offer(e, item);
+    const struct store_timer *t = item;
+
+    if (engine_fire(e, t))
+        return -1;
+    return store_timer_done(e->st, t->id, e->node);
 }
 
 /*
@@ -308,7 +327,7 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     struct store_inbound in;
     struct store_status st;
     struct store_out out;
-    struct store_offer o;
+    struct store_timer tm;
     int64_t t, last;
     int rc, retry = 0;
 
@@ -343,14 +362,14 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     }
     if (rc)
         retry = 1;
-    while ((rc = store_offer_next_due(e->st, now, &o)) == STORE_FOUND)
-        if ((rc = in_tx(e, do_expire, &o)))
+    while ((rc = store_timer_claim(e->st, e->node, now, TIMER_LEASE, &tm)) == STORE_FOUND)
+        if ((rc = in_tx(e, do_timer, &tm)))
             break;
     if (rc)
         retry = 1;
     if (engine_match(e, next_due))
         goto fail;
-    if (store_offer_earliest(e->st, &t))
+    if (store_timer_next(e->st, &t))
         goto fail;
     if (t < *next_due)
         *next_due = t;

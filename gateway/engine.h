@@ -22,7 +22,8 @@ struct store;
 
 struct engine;
 
-struct engine *engine_new(const struct config *cfg, struct store *st);
+/* node names this instance in the leases it takes on timers. */
+struct engine *engine_new(const struct config *cfg, struct store *st, const char *node);
 void engine_free(struct engine *e);
 void engine_set_roster(struct engine *e, const struct roster *r);
 

@@ -2,11 +2,10 @@
  * engine_match.c - running the matcher over everyone waiting and making
  * the offers: the live state of each peer is read from the store, the pure
  * matcher (matcher/match.c) decides, and each offer goes out on the peer's
- * least recently used free number, in one transaction.
+ * least recently used free number, in one transaction with its timer.
  */
 #include "engine_priv.h"
 #include "buf.h"
-#include "command.h"
 #include "config.h"
 #include "log.h"
 #include "match.h"
@@ -18,51 +17,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct match_build {
+/* ---- the peers' live state ---- */
+
+struct state_ctx {
     struct engine *e;
-    struct match_peer *peers;
-    struct match_texter *texters;
-    int64_t *conv_ids;
-    size_t ntexters, cap;
-    int **tried;
+    struct match_peer *mp;
     int64_t next_change; /* earliest cooldown or manual state end */
 };
 
 static int add_open(void *arg, const struct store_conv *c)
 {
-    struct match_build *mb = arg;
-    const struct roster_peer *p = roster_peer_by_id(mb->e->roster, c->peer_id);
+    struct state_ctx *sc = arg;
+    int i = roster_peer_index(sc->e->roster, roster_peer_by_id(sc->e->roster, c->peer_id));
 
-    if (!p)
+    if (i < 0)
         return 0;
-    mb->peers[p - mb->e->roster->peers].open++;
-    mb->peers[p - mb->e->roster->peers].numbers_free--;
+    sc->mp[i].open++;
+    sc->mp[i].numbers_free--;
     if (c->state == CONV_OFFERED)
-        mb->peers[p - mb->e->roster->peers].has_offer = 1;
+        sc->mp[i].has_offer = 1;
     return 0;
 }
 
 static int add_state(void *arg, const struct store_peer_state *ps)
 {
-    struct match_build *mb = arg;
-    const struct roster_peer *p = roster_peer_by_id(mb->e->roster, ps->peer_id);
+    struct state_ctx *sc = arg;
+    int i = roster_peer_index(sc->e->roster, roster_peer_by_id(sc->e->roster, ps->peer_id));
     struct match_peer *mp;
-    int64_t cool_end;
+    int64_t cool_end, now = sc->e->now;
 
-    if (!p)
+    if (i < 0)
         return 0;
-    mp = &mb->peers[p - mb->e->roster->peers];
+    mp = &sc->mp[i];
     mp->manual = ps->manual == PEER_MANUAL_ON    ? MATCH_MANUAL_ON
                  : ps->manual == PEER_MANUAL_OFF ? MATCH_MANUAL_OFF
                                                  : MATCH_MANUAL_NONE;
     mp->manual_until = ps->manual_until;
     mp->last_end = ps->last_end;
-    cool_end = ps->last_end + mb->e->cfg->timers.cooldown;
-    if (ps->last_end && cool_end > mb->e->now && cool_end < mb->next_change)
-        mb->next_change = cool_end;
-    if (ps->manual != PEER_MANUAL_NONE && ps->manual_until > mb->e->now &&
-        ps->manual_until < mb->next_change)
-        mb->next_change = ps->manual_until;
+    cool_end = ps->last_end + sc->e->cfg->timers.cooldown;
+    if (ps->last_end && cool_end > now && cool_end < sc->next_change)
+        sc->next_change = cool_end;
+    if (ps->manual != PEER_MANUAL_NONE && ps->manual_until > now &&
+        ps->manual_until < sc->next_change)
+        sc->next_change = ps->manual_until;
     return 0;
 }
 
@@ -84,6 +81,44 @@ static int count_optout(void *arg, const char *scope)
     return 0;
 }
 
+int engine_peer_states(struct engine *e, struct match_peer *mp, int64_t *next_change)
+{
+    const struct roster *r = e->roster;
+    struct state_ctx sc = {e, mp, INT64_MAX};
+    const char *const *numbers;
+    size_t nnum = engine_conv_numbers(e->cfg, &numbers), i;
+
+    memset(mp, 0, r->npeers * sizeof(*mp));
+    for (i = 0; i < r->npeers; i++) {
+        struct optout_count oc = {numbers, nnum, 0};
+        if (store_optout_scopes(e->st, r->peers[i].phone, count_optout, &oc))
+            return -1;
+        mp[i].numbers_usable = (int)nnum - oc.n;
+        mp[i].numbers_free = mp[i].numbers_usable;
+    }
+    if (store_conv_open_list(e->st, add_open, &sc) || store_peer_state_list(e->st, add_state, &sc))
+        return -1;
+    if (!e->cfg->provider.npool) {
+        /*
+         * The line number is their only number: while they are a texter on it
+         * themselves, a chat as a peer on it would mix the two threads.
+         */
+        for (i = 0; i < r->npeers; i++) {
+            struct store_conv c;
+            int rc = store_conv_open_by_texter(e->st, r->peers[i].phone, &c);
+            if (rc == STORE_ERROR)
+                return -1;
+            if (rc == STORE_FOUND)
+                mp[i].numbers_free = 0;
+        }
+    }
+    if (next_change)
+        *next_change = sc.next_change;
+    return 0;
+}
+
+/* ---- the waiting texters ---- */
+
 struct tried_ctx {
     const struct roster *r;
     int *list;
@@ -93,41 +128,26 @@ struct tried_ctx {
 static int add_tried(void *arg, const char *peer_id)
 {
     struct tried_ctx *tc = arg;
-    const struct roster_peer *p = roster_peer_by_id(tc->r, peer_id);
+    int i = roster_peer_index(tc->r, roster_peer_by_id(tc->r, peer_id));
 
-    if (!p || tc->n == tc->cap)
-        return 0;
-    tc->list[tc->n++] = (int)(p - tc->r->peers);
+    if (i >= 0 && tc->n < tc->cap)
+        tc->list[tc->n++] = i;
     return 0;
 }
 
-static int add_texter(void *arg, const struct store_conv *c)
+/*
+ * The matcher's view of a waiting conversation. *tried is malloc'd (the
+ * caller frees it) unless tried is NULL, when the tried list is left out.
+ */
+static int texter_view(struct engine *e, const struct store_conv *c, struct match_texter *t,
+                       int **tried)
 {
-    struct match_build *mb = arg;
-    const struct roster *r = mb->e->roster;
-    struct match_texter *t;
+    const struct roster *r = e->roster;
     struct tried_ctx tc = {r, NULL, 0, r->npeers};
-    const struct roster_peer *self, *tb;
     char last[STORE_ID];
     int64_t at;
     int rc;
 
-    if (mb->ntexters == mb->cap) {
-        size_t cap = mb->cap ? mb->cap * 2 : 16;
-        void *a = realloc(mb->texters, cap * sizeof(*mb->texters));
-        void *b = a ? realloc(mb->conv_ids, cap * sizeof(*mb->conv_ids)) : NULL;
-        void *d = b ? realloc(mb->tried, cap * sizeof(*mb->tried)) : NULL;
-        if (a)
-            mb->texters = a;
-        if (b)
-            mb->conv_ids = b;
-        if (d)
-            mb->tried = d;
-        if (!a || !b || !d)
-            return -1;
-        mb->cap = cap;
-    }
-    t = &mb->texters[mb->ntexters];
     memset(t, 0, sizeof(*t));
     t->id = c->id;
     t->topic = roster_topic_index(r, c->topic);
@@ -139,29 +159,88 @@ static int add_texter(void *arg, const struct store_conv *c)
     t->urgent = c->urgent;
     t->queued_at = c->queued_at;
     t->last_peer = -1;
-    rc = store_contact_last_peer(mb->e->st, c->texter, last, &at);
+    rc = store_contact_last_peer(e->st, c->texter, last, &at);
     if (rc == STORE_ERROR)
         return -1;
-    if (rc == STORE_FOUND && (self = roster_peer_by_id(r, last))) {
-        t->last_peer = (int)(self - r->peers);
+    if (rc == STORE_FOUND && (t->last_peer = roster_peer_index(r, roster_peer_by_id(r, last))) >= 0)
         t->last_peer_at = at;
-    }
-    tb = c->transferred_by[0] ? roster_peer_by_id(r, c->transferred_by) : NULL;
-    t->transferred_by = tb ? (int)(tb - r->peers) : -1;
-    self = roster_peer_by_phone(r, c->texter);
-    t->self = self ? (int)(self - r->peers) : -1;
+    t->transferred_by =
+        c->transferred_by[0] ? roster_peer_index(r, roster_peer_by_id(r, c->transferred_by)) : -1;
+    t->self = roster_peer_index(r, roster_peer_by_phone(r, c->texter));
+    if (!tried)
+        return 0;
     tc.list = malloc((r->npeers ? r->npeers : 1) * sizeof(int));
-    if (!tc.list || store_offer_tried(mb->e->st, c->id, add_tried, &tc)) {
+    if (!tc.list || store_offer_tried(e->st, c->id, add_tried, &tc)) {
         free(tc.list);
         return -1;
     }
     t->tried = tc.list;
     t->ntried = tc.n;
-    mb->tried[mb->ntexters] = tc.list;
-    mb->conv_ids[mb->ntexters] = c->id;
-    mb->ntexters++;
+    *tried = tc.list;
     return 0;
 }
+
+int engine_coverage(struct engine *e, const struct store_conv *c, int64_t *next_start)
+{
+    const struct roster *r = e->roster;
+    struct match_peer *mp = calloc(r->npeers ? r->npeers : 1, sizeof(*mp));
+    struct match_texter t;
+    int rc = -1;
+
+    if (mp && !engine_peer_states(e, mp, NULL) && !texter_view(e, c, &t, NULL)) {
+        struct match_ctx ctx = {
+            r, mp, e->now, e->cfg->timers.cooldown, e->cfg->timers.rematch_window, NULL};
+        rc = match_coverage(&ctx, &t, next_start);
+    }
+    free(mp);
+    return rc;
+}
+
+struct queue_ctx {
+    struct engine *e;
+    struct match_texter *texters;
+    int64_t *conv_ids;
+    int **tried;
+    size_t n, cap;
+};
+
+static int add_texter(void *arg, const struct store_conv *c)
+{
+    struct queue_ctx *q = arg;
+
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 16;
+        void *a = realloc(q->texters, cap * sizeof(*q->texters));
+        void *b = a ? realloc(q->conv_ids, cap * sizeof(*q->conv_ids)) : NULL;
+        void *d = b ? realloc(q->tried, cap * sizeof(*q->tried)) : NULL;
+        if (a)
+            q->texters = a;
+        if (b)
+            q->conv_ids = b;
+        if (d)
+            q->tried = d;
+        if (!a || !b || !d)
+            return -1;
+        q->cap = cap;
+    }
+    if (texter_view(q->e, c, &q->texters[q->n], &q->tried[q->n]))
+        return -1;
+    q->conv_ids[q->n++] = c->id;
+    return 0;
+}
+
+static void free_queue(struct queue_ctx *q)
+{
+    size_t i;
+
+    for (i = 0; i < q->n; i++)
+        free(q->tried[i]);
+    free(q->tried);
+    free(q->texters);
+    free(q->conv_ids);
+}
+
+/* ---- offers ---- */
 
 struct lru_ctx {
     const char *const *numbers;
@@ -211,19 +290,23 @@ done:
     return rc;
 }
 
+/* Offers c to peer p: on a fresh number, with its expiry timer; never any message text. */
 static int make_offer(struct engine *e, const struct roster_peer *p, int64_t conv_id)
 {
     const struct roster *r = e->roster;
     struct store_conv c;
     char number[STORE_NUM], wait[32], expires[32];
     int64_t until = e->now + e->cfg->timers.offer_timeout;
+    struct buf b = BUF_INIT(0);
+    int rc;
 
     if (store_conv_get(e->st, conv_id, &c) != STORE_FOUND || c.state != CONV_QUEUED)
         return 0;
     if (pick_number(e, p, number))
         return 0; /* the matcher's count and the store disagree: skip this round */
     if (store_conv_offer(e->st, c.id, p->id, number) ||
-        store_offer_create(e->st, c.id, p->id, number, e->now, until))
+        store_offer_create(e->st, c.id, p->id, number, e->now, until) ||
+        store_timer_set(e->st, TIMER_OFFER, c.id, until, 0))
         return -1;
     engine_format_minutes(e->now - c.queued_at, wait, sizeof(wait));
     engine_format_minutes(e->cfg->timers.offer_timeout, expires, sizeof(expires));
@@ -233,99 +316,66 @@ static int make_offer(struct engine *e, const struct roster_peer *p, int64_t con
                                {"lang", texts_language_name(c.lang)},
                                {"wait", wait},
                                {"expires", expires}};
-        struct buf b = BUF_INIT(0);
-        int rc = texts_render(TX_OFFER, "en", v, NVARS(v), &b) ||
-                 engine_send_full(e, c.id, p->phone, number, OUT_OFFER, b.p, 0, until, 0);
-        buf_free(&b);
-        if (rc)
-            return -1;
+        /* The provider is told its useful life: an offer past its timeout is never late-delivered.
+         */
+        rc = texts_render(TX_OFFER, "en", v, NVARS(v), &b) ||
+             engine_send_full(e, c.id, p->phone, number, OUT_OFFER, b.p, 0, until, 0);
     }
+    buf_free(&b);
+    if (rc)
+        return -1;
     log_info("offer.made", "conv=%lld peer=%s", (long long)c.id, p->id);
     return 0;
 }
 
-static void free_build(struct match_build *mb)
-{
-    size_t i;
-
-    for (i = 0; i < mb->ntexters; i++)
-        free(mb->tried[i]);
-    free(mb->tried);
-    free(mb->texters);
-    free(mb->conv_ids);
-    free(mb->peers);
-}
-
-/* Runs the matcher over everyone waiting and makes the offers, in one transaction. */
 int engine_match(struct engine *e, int64_t *next_due)
 {
     const struct roster *r = e->roster;
-    struct match_build mb = {.e = e, .next_change = INT64_MAX};
-    struct match_peer *scratch = NULL;
+    struct queue_ctx q = {.e = e};
+    struct match_peer *peers = NULL, *scratch = NULL;
     struct match_pair *pairs = NULL;
-    const char *const *numbers;
-    size_t nnum = engine_conv_numbers(e->cfg, &numbers), i, npairs;
+    int64_t next_change = INT64_MAX;
+    size_t i, npairs;
     int ret = -1;
 
-    mb.peers = calloc(r->npeers ? r->npeers : 1, sizeof(*mb.peers));
+    peers = calloc(r->npeers ? r->npeers : 1, sizeof(*peers));
     scratch = calloc(r->npeers ? r->npeers : 1, sizeof(*scratch));
-    if (!mb.peers || !scratch)
+    if (!peers || !scratch)
         goto done;
     if (store_begin(e->st))
         goto done;
-    if (store_conv_queue_list(e->st, add_texter, &mb))
+    if (store_conv_queue_list(e->st, add_texter, &q))
         goto rollback;
-    if (!mb.ntexters) {
+    if (!q.n) {
         ret = 0;
         goto rollback; /* nothing to write */
     }
-    for (i = 0; i < r->npeers; i++) {
-        struct optout_count oc = {numbers, nnum, 0};
-        if (store_optout_scopes(e->st, r->peers[i].phone, count_optout, &oc))
-            goto rollback;
-        mb.peers[i].numbers_usable = (int)nnum - oc.n;
-        mb.peers[i].numbers_free = mb.peers[i].numbers_usable;
-    }
-    if (store_conv_open_list(e->st, add_open, &mb) || store_peer_state_list(e->st, add_state, &mb))
+    if (engine_peer_states(e, peers, &next_change))
         goto rollback;
-    if (!e->cfg->provider.npool) {
-        /*
-         * The line number is their only number: while they are a texter on it
-         * themselves, a chat as a peer on it would mix the two threads.
-         */
-        for (i = 0; i < r->npeers; i++) {
-            struct store_conv c;
-            int rc = store_conv_open_by_texter(e->st, r->peers[i].phone, &c);
-            if (rc == STORE_ERROR)
-                goto rollback;
-            if (rc == STORE_FOUND)
-                mb.peers[i].numbers_free = 0;
-        }
-    }
     {
         struct match_ctx ctx = {
-            r, mb.peers, e->now, e->cfg->timers.cooldown, e->cfg->timers.rematch_window, NULL};
-        pairs = calloc(mb.ntexters, sizeof(*pairs));
+            r, peers, e->now, e->cfg->timers.cooldown, e->cfg->timers.rematch_window, NULL};
+        pairs = calloc(q.n, sizeof(*pairs));
         if (!pairs)
             goto rollback;
-        npairs = match_assign(&ctx, mb.texters, mb.ntexters, scratch, pairs);
+        npairs = match_assign(&ctx, q.texters, q.n, scratch, pairs);
     }
     for (i = 0; i < npairs; i++)
-        if (make_offer(e, &r->peers[pairs[i].peer], mb.conv_ids[pairs[i].texter]))
+        if (make_offer(e, &r->peers[pairs[i].peer], q.conv_ids[pairs[i].texter]))
             goto rollback;
     if (store_commit(e->st))
         goto rollback;
-    if (mb.next_change < *next_due)
-        *next_due = mb.next_change;
     ret = 0;
     goto done;
 rollback:
     store_rollback(e->st);
-    if (ret == 0 && mb.next_change < *next_due)
-        *next_due = mb.next_change;
 done:
+    /* A cooldown or a #on/#off ending can make someone available: look again then. */
+    if (ret == 0 && next_change < *next_due)
+        *next_due = next_change;
     free(pairs);
     free(scratch);
-    free_build(&mb);
+    free(peers);
+    free_queue(&q);
     return ret;
 }

@@ -1,20 +1,222 @@
 /*
- * engine_peer.c - a peer writing on the number a chat uses: #take, #pass,
- * #end, the relay to the texter, STOP/START on a pool number; and peers and
- * coordinators sending # commands to the line number.
+ * engine_peer.c - peers and coordinators at work.
+ *
+ * On the number a chat uses (engine_peer_on_number): #take, #pass, #end,
+ * #transfer [topic], #escalate [note], #on/#off/#status, #help, STOP/START
+ * for that number, and the relay to the texter. On the line number
+ * (engine_staff_on_line): #on [duration], #off, #status (or bare ON, OFF,
+ * STATUS), and for coordinators #ack REF and #take REF. Safety alerts to the
+ * on-call coordinators go out through engine_alert().
  */
 #include "engine_priv.h"
 #include "buf.h"
 #include "command.h"
 #include "config.h"
 #include "log.h"
+#include "match.h"
+#include "parse.h"
 #include "roster.h"
+#include "schedule.h"
 #include "store.h"
 #include "texts.h"
+#include "tz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* #on with no duration, and the longest one allowed. */
+#define ON_DEFAULT (2LL * 3600 * 1000)
+#define ON_MAX     (24LL * 3600 * 1000)
+
+/* "21:30", or "Tue 21:30" when not today, in the peer's own zone. */
+static void format_until(const struct roster_peer *p, int64_t now, int64_t until, char *out,
+                         size_t n)
+{
+    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    struct tz_local a, b;
+
+    tz_to_local(p->tz, now / 1000, &a);
+    tz_to_local(p->tz, until / 1000, &b);
+    if (a.days == b.days)
+        snprintf(out, n, "%02d:%02d", b.hour, b.min);
+    else
+        snprintf(out, n, "%s %02d:%02d", days[b.wday], b.hour, b.min);
+}
+
+/* ---- availability ---- */
+
+int engine_set_off(struct engine *e, const struct roster_peer *p, int64_t *until)
+{
+    int64_t s, end, u = INT64_MAX;
+
+    /* Off for the rest of this shift, or if off shift now, for the next one. */
+    if (schedule_shift_at(p, e->now, &s, &end))
+        u = end;
+    if (until)
+        *until = u;
+    return store_peer_set_manual(e->st, p->id, PEER_MANUAL_OFF, u);
+}
+
+static int set_on(struct engine *e, const struct roster_peer *p, const char *arg, const char *to)
+{
+    int64_t dur = ON_DEFAULT;
+    const char *why;
+    char until[32];
+
+    if (arg[0] && (parse_duration(arg, &dur, &why) || dur <= 0 || dur > ON_MAX)) {
+        /* A bad duration is answered with the commands, changing nothing. */
+        return engine_say(e, 0, p->phone, to, TX_STAFF_HELP, NULL, 0);
+    }
+    if (store_peer_set_manual(e->st, p->id, PEER_MANUAL_ON, e->now + dur) ||
+        store_peer_answered_offer(e->st, p->id))
+        return -1;
+    format_until(p, e->now, e->now + dur, until, sizeof(until));
+    log_info("peer.on", "peer=%s minutes=%lld", p->id, (long long)(dur / 60000));
+    {
+        struct text_var v[] = {{"until", until}};
+        return engine_say(e, 0, p->phone, to, TX_ON, v, NVARS(v));
+    }
+}
+
+static int set_off(struct engine *e, const struct roster_peer *p, const char *to)
+{
+    int64_t u;
+    char until[32];
+
+    if (engine_set_off(e, p, &u))
+        return -1;
+    log_info("peer.off", "peer=%s", p->id);
+    if (u == INT64_MAX)
+        return engine_say(e, 0, p->phone, to, TX_OFF_UNTIL_ON, NULL, 0);
+    format_until(p, e->now, u, until, sizeof(until));
+    {
+        struct text_var v[] = {{"until", until}};
+        return engine_say(e, 0, p->phone, to, TX_OFF, v, NVARS(v));
+    }
+}
+
+struct count_ctx {
+    const struct roster *r;
+    const struct roster_peer *p;
+    struct buf *b;
+};
+
+static int add_count(void *arg, const char *topic, int n)
+{
+    struct count_ctx *cc = arg;
+    int t = roster_topic_index(cc->r, topic);
+
+    if (t < 0 || !roster_peer_covers(cc->p, t))
+        return 0;
+    return buf_printf(cc->b, "%s%s %d", cc->b->len ? ", " : "", topic, n);
+}
+
+struct open_ctx {
+    const char *peer_id;
+    int n;
+};
+
+static int count_open(void *arg, const struct store_conv *c)
+{
+    struct open_ctx *oc = arg;
+
+    oc->n += !strcmp(c->peer_id, oc->peer_id);
+    return 0;
+}
+
+/* #status: their state now, their open chats, and who waits in their topics. */
+static int status(struct engine *e, const struct roster_peer *p, const char *to)
+{
+    const struct roster *r = e->roster;
+    int i = roster_peer_index(r, p);
+    struct match_peer *mp = calloc(r->npeers ? r->npeers : 1, sizeof(*mp));
+    struct buf queue = BUF_INIT(0);
+    struct count_ctx cc = {r, p, &queue};
+    struct open_ctx oc = {p->id, 0};
+    char state[64], until[32], open[16];
+    int rc = -1;
+
+    if (!mp || engine_peer_states(e, mp, NULL) || store_conv_open_list(e->st, count_open, &oc) ||
+        store_conv_queue_counts(e->st, add_count, &cc))
+        goto done;
+    if (i < 0) {
+        snprintf(state, sizeof(state), "a coordinator");
+    } else if (mp[i].manual != MATCH_MANUAL_NONE && mp[i].manual_until > e->now) {
+        if (mp[i].manual_until == INT64_MAX)
+            snprintf(state, sizeof(state), "%s", mp[i].manual == MATCH_MANUAL_ON ? "on" : "off");
+        else {
+            format_until(p, e->now, mp[i].manual_until, until, sizeof(until));
+            snprintf(state, sizeof(state), "%s until %s",
+                     mp[i].manual == MATCH_MANUAL_ON ? "on" : "off", until);
+        }
+    } else {
+        snprintf(state, sizeof(state), "%s",
+                 schedule_on_shift(p, e->now) ? "on shift" : "off shift");
+    }
+    snprintf(open, sizeof(open), "%d", oc.n);
+    {
+        struct text_var v[] = {
+            {"state", state}, {"open", open}, {"queue", queue.len ? queue.p : "none"}};
+        rc = engine_say(e, 0, p->phone, to, TX_STATUS, v, NVARS(v));
+    }
+done:
+    buf_free(&queue);
+    free(mp);
+    return rc;
+}
+
+/* #on, #off, #status: the same wherever they are sent. Returns 1 when cmd was one of them. */
+static int availability_command(struct engine *e, const struct roster_peer *p,
+                                const struct command *cmd, const char *to, int *rc)
+{
+    switch (cmd->cmd) {
+    case CMD_ON:
+        *rc = set_on(e, p, cmd->arg, to);
+        return 1;
+    case CMD_OFF:
+        *rc = set_off(e, p, to);
+        return 1;
+    case CMD_STATUS:
+        *rc = status(e, p, to);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ---- alerts ---- */
+
+int engine_alert(struct engine *e, const struct store_conv *c, const char *kind,
+                 const struct roster_peer *by, const char *note)
+{
+    const struct roster *r = e->roster;
+    char ref[COMMAND_REF_MAX];
+    size_t i;
+    int sent = 0;
+
+    if (store_alert_add(e->st, c->id, kind, by ? by->id : NULL, e->now))
+        return -1;
+    command_ref_format(c->id, ref);
+    for (i = 0; i < r->ncoordinators; i++) {
+        const struct roster_coordinator *co = &r->coordinators[i];
+        struct text_var v[] = {{"ref", ref},
+                               {"peer", by ? by->name : "A peer"},
+                               {"topic", engine_topic_label(r, c->topic)},
+                               {"note", note && *note ? note : "(none)"}};
+
+        if (!co->on_call)
+            continue;
+        if (engine_say_full(e, c->id, co->phone, e->cfg->provider.line_number,
+                            by ? TX_ALERT_ESCALATE : TX_ALERT_IDLE, v, NVARS(v), OUT_SAFETY, 0, 0))
+            return -1;
+        sent++;
+    }
+    log_info("alert.raised", "conv=%lld kind=%s coordinators=%d", (long long)c->id, kind, sent);
+    return 0;
+}
+
+/* ---- on a chat's number ---- */
 
 struct relay_ctx {
     struct buf b;
@@ -33,15 +235,13 @@ static int collect_pending(void *arg, int64_t id, const char *body)
     return buf_puts(&rc->b, body);
 }
 
-/* #take: the peer accepts; introductions, then what the texter wrote so far. */
-static int accept_offer(struct engine *e, const struct roster_peer *peer,
-                        const struct store_conv *c, const struct store_offer *o)
+/* Makes c active with peer: introductions, then what the texter wrote so far. */
+static int start_chat(struct engine *e, const struct roster_peer *peer, const struct store_conv *c)
 {
     struct relay_ctx rc = {BUF_INIT(0), 0};
     int ret = -1;
 
-    if (store_offer_decide(e->st, o->id, OFFER_TAKEN, e->now) ||
-        store_conv_activate(e->st, c->id, e->now))
+    if (store_conv_activate(e->st, c->id, e->now))
         goto fail;
     {
         struct text_var v[] = {{"peer", peer->name}};
@@ -58,11 +258,31 @@ static int accept_offer(struct engine *e, const struct roster_peer *peer,
     if (store_contact_set_last_peer(e->st, c->texter, peer->id, e->now) ||
         store_peer_number_used(e->st, peer->id, c->peer_number, e->now))
         goto fail;
-    log_info("offer.taken", "conv=%lld peer=%s", (long long)c->id, peer->id);
+    /* Waiting is over; the chat's own clocks start. */
+    if (store_timer_clear(e->st, TIMER_OFFER, c->id) ||
+        store_timer_clear(e->st, TIMER_QUEUE_UPDATE, c->id) ||
+        store_timer_clear(e->st, TIMER_MAX_WAIT, c->id) ||
+        store_timer_set(e->st, TIMER_IDLE, c->id, e->now + e->cfg->timers.idle_timeout, 0))
+        goto fail;
+    /* Words waiting for a reply start the peer-silence clock too. */
+    if (rc.b.len &&
+        store_timer_set(e->st, TIMER_PEER_SILENCE, c->id, e->now + e->cfg->timers.peer_silence, 0))
+        goto fail;
     ret = 0;
 fail:
     buf_free(&rc.b);
     return ret;
+}
+
+/* #take: the peer accepts. */
+static int accept_offer(struct engine *e, const struct roster_peer *peer,
+                        const struct store_conv *c, const struct store_offer *o)
+{
+    if (store_offer_decide(e->st, o->id, OFFER_TAKEN, e->now) ||
+        store_peer_answered_offer(e->st, peer->id) || start_chat(e, peer, c))
+        return -1;
+    log_info("offer.taken", "conv=%lld peer=%s", (long long)c->id, peer->id);
+    return 0;
 }
 
 /* #pass: back in line (keeping its place); this peer is tried last from now on. */
@@ -71,10 +291,66 @@ static int decline_offer(struct engine *e, const struct roster_peer *peer,
 {
     if (store_offer_decide(e->st, o->id, OFFER_PASSED, e->now) ||
         store_conv_requeue(e->st, c->id, CONV_OFFERED) ||
-        store_peer_number_used(e->st, peer->id, c->peer_number, e->now))
+        store_peer_number_used(e->st, peer->id, c->peer_number, e->now) ||
+        store_peer_answered_offer(e->st, peer->id) || store_timer_clear(e->st, TIMER_OFFER, c->id))
         return -1;
     log_info("offer.passed", "conv=%lld peer=%s", (long long)c->id, peer->id);
     return engine_say(e, c->id, peer->phone, c->peer_number, TX_PASSED, NULL, 0);
+}
+
+/* #transfer [topic]: back to the front of the line, never to be offered to them again. */
+static int transfer(struct engine *e, const struct roster_peer *peer, const struct store_conv *c,
+                    const char *arg)
+{
+    const struct roster *r = e->roster;
+    int t = arg[0] ? roster_topic_index(r, arg) : roster_topic_index(r, c->topic);
+
+    if (arg[0] && t < 0) {
+        /* A label word or a keyword names a topic too. */
+        t = command_topic_in_text(r, arg);
+    }
+    if (t < 0) {
+        struct buf topics = BUF_INIT(0);
+        size_t i;
+        int rc;
+
+        for (i = 0; i < r->ntopics; i++)
+            buf_printf(&topics, "%s%s", i ? ", " : "", r->topics[i].id);
+        {
+            struct text_var v[] = {{"topic", arg}, {"topics", topics.p ? topics.p : ""}};
+            rc =
+                engine_say(e, c->id, peer->phone, c->peer_number, TX_TRANSFER_UNKNOWN, v, NVARS(v));
+        }
+        buf_free(&topics);
+        return rc;
+    }
+    if (store_conv_transfer(e->st, c->id, peer->id, r->topics[t].id) ||
+        store_peer_number_used(e->st, peer->id, c->peer_number, e->now) ||
+        store_peer_conversation_ended(e->st, peer->id, e->now) || engine_requeued(e, c->id))
+        return -1;
+    log_info("conversation.transferred", "conv=%lld peer=%s topic=%s", (long long)c->id, peer->id,
+             r->topics[t].id);
+    {
+        struct text_var v[] = {{"peer", peer->name}};
+        if (engine_say(e, c->id, c->texter, c->line_number, TX_TRANSFERRED_TEXTER, v, NVARS(v)))
+            return -1;
+    }
+    return engine_say(e, c->id, peer->phone, c->peer_number, TX_TRANSFERRED_PEER, NULL, 0);
+}
+
+/* #escalate [note]: the chat becomes urgent and the on-call coordinators are told. */
+static int escalate(struct engine *e, const struct roster_peer *peer, const struct store_conv *c,
+                    const char *note)
+{
+    char ref[COMMAND_REF_MAX];
+
+    if (store_conv_set_urgent(e->st, c->id) || engine_alert(e, c, "escalate", peer, note))
+        return -1;
+    command_ref_format(c->id, ref);
+    {
+        struct text_var v[] = {{"ref", ref}};
+        return engine_say(e, c->id, peer->phone, c->peer_number, TX_ESCALATED_PEER, v, NVARS(v));
+    }
 }
 
 int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const char *number)
@@ -94,7 +370,7 @@ int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const 
                 store_offer_decide(e->st, o.id, OFFER_CANCELLED, e->now) < 0)
                 return -1;
         }
-        if (store_conv_requeue(e->st, c.id, c.state))
+        if (store_conv_requeue(e->st, c.id, c.state) || engine_requeued(e, c.id))
             return -1;
         if (c.state == CONV_ACTIVE &&
             engine_say(e, c.id, c.texter, c.line_number, TX_PEER_STEPPED_AWAY, NULL, 0))
@@ -105,6 +381,23 @@ int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const 
         return -1;
     log_info("peer.opted_out", "peer=%s", peer->id);
     return 0;
+}
+
+/* A text from the peer in an active chat: relayed, and the chat's clocks move. */
+static int peer_writes(struct engine *e, const struct roster_peer *peer, const struct store_conv *c,
+                       const struct store_inbound *in)
+{
+    if (store_conv_touch_peer(e->st, c->id, e->now) ||
+        store_timer_set(e->st, TIMER_IDLE, c->id, e->now + e->cfg->timers.idle_timeout, 0) ||
+        store_timer_clear(e->st, TIMER_PEER_SILENCE, c->id))
+        return -1;
+    if (in->num_media > 0) {
+        if (engine_say(e, c->id, peer->phone, in->to, TX_NO_PICTURES, NULL, 0))
+            return -1;
+        if (!in->body[0])
+            return engine_say(e, c->id, c->texter, c->line_number, TX_PICTURE_NOT_PASSED, NULL, 0);
+    }
+    return engine_send(e, c->id, c->texter, c->line_number, OUT_RELAY, in->body, in->id);
 }
 
 int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
@@ -133,6 +426,8 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
     is_cmd = command_parse(in->body, &cmd);
     if (kw == KW_HELP || (is_cmd && (cmd.cmd == CMD_HELP || cmd.cmd == CMD_UNKNOWN)))
         return engine_say(e, 0, peer->phone, in->to, TX_PEER_HELP, NULL, 0);
+    if (is_cmd && availability_command(e, peer, &cmd, in->to, &rc))
+        return rc;
     rc = store_conv_by_peer_number(e->st, peer->id, in->to, &c);
     if (rc == STORE_ERROR)
         return -1;
@@ -152,28 +447,95 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
         return engine_say(e, c.id, peer->phone, in->to, TX_OFFER_WAITING, NULL, 0);
     }
     /* Active. */
-    if (is_cmd && cmd.cmd == CMD_END) {
-        struct text_var v[] = {{"peer", peer->name}};
-        if (engine_close_conv(e, &c, "peer-end") ||
-            engine_say(e, c.id, c.texter, c.line_number, TX_END_TEXTER, v, NVARS(v)))
-            return -1;
-        return engine_say(e, c.id, peer->phone, in->to, TX_END_PEER, NULL, 0);
+    if (is_cmd) {
+        switch (cmd.cmd) {
+        case CMD_END: {
+            struct text_var v[] = {{"peer", peer->name}};
+            if (engine_close_conv(e, &c, "peer-end") ||
+                engine_say(e, c.id, c.texter, c.line_number, TX_END_TEXTER, v, NVARS(v)))
+                return -1;
+            return engine_say(e, c.id, peer->phone, in->to, TX_END_PEER, NULL, 0);
+        }
+        case CMD_TRANSFER:
+            return transfer(e, peer, &c, cmd.arg);
+        case CMD_ESCALATE:
+            return escalate(e, peer, &c, cmd.arg);
+        default:
+            return engine_say(e, c.id, peer->phone, in->to, TX_ALREADY_IN_CHAT, NULL, 0);
+        }
     }
-    if (is_cmd)
-        return engine_say(e, c.id, peer->phone, in->to, TX_ALREADY_IN_CHAT, NULL, 0);
-    if (store_conv_touch_peer(e->st, c.id, e->now))
-        return -1;
-    if (in->num_media > 0) {
-        if (engine_say(e, c.id, peer->phone, in->to, TX_NO_PICTURES, NULL, 0))
-            return -1;
-        if (!in->body[0])
-            return engine_say(e, c.id, c.texter, c.line_number, TX_PICTURE_NOT_PASSED, NULL, 0);
+    return peer_writes(e, peer, &c, in);
+}
+
+/* ---- on the line number ---- */
+
+/* #ack REF and #take REF, from a coordinator. */
+static int coordinator_command(struct engine *e, const struct roster_peer *me,
+                               const struct command *cmd, const char *to)
+{
+    char ref[COMMAND_REF_MAX];
+    struct store_conv c;
+    int64_t id;
+    int rc, acked = 0;
+
+    if (command_ref_parse(cmd->arg, &id) || store_conv_get(e->st, id, &c) != STORE_FOUND) {
+        struct text_var v[] = {{"ref", cmd->arg[0] ? cmd->arg : "?"}};
+        return engine_say(e, 0, me->phone, to, TX_NO_ALERT, v, NVARS(v));
     }
-    return engine_send(e, c.id, c.texter, c.line_number, OUT_RELAY, in->body, in->id);
+    command_ref_format(c.id, ref);
+    if (cmd->cmd == CMD_ACK) {
+        struct text_var v[] = {{"ref", ref}};
+        if (store_alert_ack(e->st, c.id, me->id + 1, e->now, &acked))
+            return -1;
+        log_info("alert.acked", "conv=%lld by=%s count=%d", (long long)c.id, me->id + 1, acked);
+        return engine_say(e, 0, me->phone, to, acked ? TX_ACKED : TX_NO_ALERT, v, NVARS(v));
+    }
+    /* #take REF: an urgent texter no peer has yet; the coordinator becomes their peer. */
+    if (c.state != CONV_QUEUED || !c.urgent) {
+        struct text_var v[] = {{"ref", ref}};
+        return engine_say(e, 0, me->phone, to, TX_TAKE_REF_REFUSED, v, NVARS(v));
+    }
+    {
+        const char *const *numbers;
+        size_t n = engine_conv_numbers(e->cfg, &numbers), i;
+        struct store_conv other;
+
+        for (i = 0; i < n; i++) {
+            rc = store_conv_by_peer_number(e->st, me->id, numbers[i], &other);
+            if (rc == STORE_ERROR)
+                return -1;
+            if (rc == STORE_OK && store_optout_check(e->st, numbers[i], me->phone) == STORE_OK)
+                break;
+        }
+        if (i == n) { /* every number of theirs is busy */
+            struct text_var v[] = {{"ref", ref}};
+            return engine_say(e, 0, me->phone, to, TX_TAKE_REF_REFUSED, v, NVARS(v));
+        }
+        if (store_conv_offer(e->st, c.id, me->id, numbers[i]) ||
+            store_conv_get(e->st, c.id, &c) != STORE_FOUND || start_chat(e, me, &c) ||
+            store_alert_ack(e->st, c.id, me->id + 1, e->now, &acked))
+            return -1;
+    }
+    log_info("coordinator.took", "conv=%lld by=%s", (long long)c.id, me->id + 1);
+    return 0;
 }
 
 int engine_staff_on_line(struct engine *e, const struct store_inbound *in)
 {
-    /* #on, #off, #status arrive with the matching work; for now, the command list. */
-    return engine_say(e, 0, in->from, in->to, TX_PEER_HELP, NULL, 0);
+    const struct roster *r = e->roster;
+    const struct roster_peer *p = roster_peer_by_phone(r, in->from);
+    const struct roster_peer *staff = roster_staff_by_phone(r, in->from);
+    struct command cmd;
+    int rc;
+
+    if (!command_parse(in->body, &cmd) && !command_parse_bare(in->body, &cmd))
+        return 1; /* not a command: the caller treats it as a texter reaching out */
+    if (p && availability_command(e, p, &cmd, in->to, &rc))
+        return rc;
+    if (staff && (cmd.cmd == CMD_ACK || (cmd.cmd == CMD_TAKE && cmd.arg[0])))
+        return coordinator_command(e, staff, &cmd, in->to);
+    if (p && (cmd.cmd == CMD_TAKE || cmd.cmd == CMD_PASS || cmd.cmd == CMD_END ||
+              cmd.cmd == CMD_TRANSFER || cmd.cmd == CMD_ESCALATE))
+        return engine_say(e, 0, in->from, in->to, TX_ONLY_IN_CHAT, NULL, 0);
+    return engine_say(e, 0, in->from, in->to, p ? TX_PEER_HELP : TX_STAFF_HELP, NULL, 0);
 }

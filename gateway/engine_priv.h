@@ -90,11 +90,39 @@ int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const 
 
 /* ---- engine_match.c ---- */
 
+struct match_peer;
+
 /* Matches everyone waiting and makes the offers, in its own transaction. */
 int engine_match(struct engine *e, int64_t *next_due);
+/*
+ * Every roster peer's live state (mp has roster->npeers entries); when
+ * next_change is given, the earliest instant a cooldown or #on/#off ends.
+ */
+int engine_peer_states(struct engine *e, struct match_peer *mp, int64_t *next_change);
+/*
+ * Whether someone could serve c now (1), or not (0, *next_start = when the
+ * first one comes on shift, INT64_MAX: not within a week). -1 on error.
+ */
+int engine_coverage(struct engine *e, const struct store_conv *c, int64_t *next_start);
+
+/* Sets the peer off for the rest of this shift, or the next if off shift now (*until). */
+int engine_set_off(struct engine *e, const struct roster_peer *p, int64_t *until);
+/* Alerts the on-call coordinators about c (raised by `by`, with `note`; or by the line). */
+int engine_alert(struct engine *e, const struct store_conv *c, const char *kind,
+                 const struct roster_peer *by, const char *note);
 
 /* ---- engine_timer.c ---- */
 
 int engine_expire_offer(struct engine *e, const struct store_offer *o);
+/* Fires one claimed timer. */
+int engine_fire(struct engine *e, const struct store_timer *t);
+/*
+ * Tells a waiting texter their place: first (when they join the line) or as
+ * an update (merged with an unsent one). With an honest wait when recent
+ * waits allow, or that no one is on shift and when the next shift starts.
+ */
+int engine_tell_place(struct engine *e, const struct store_conv *c, int first);
+/* The chat went back to the line: its chat clocks stop, queue updates start. */
+int engine_requeued(struct engine *e, int64_t conv_id);
 
 #endif

@@ -256,8 +256,13 @@ static int texter(struct engine *e, struct texter_in *t)
         if (!p) {
             /* The peer left the roster mid-chat: keep the text for whoever comes next. */
             t->pending = 1;
-            return store_conv_requeue(e->st, c.id, CONV_ACTIVE) ? -1 : 0;
+            return store_conv_requeue(e->st, c.id, CONV_ACTIVE) || engine_requeued(e, c.id) ? -1
+                                                                                            : 0;
         }
+        /* The chat is alive; and the peer now owes a reply (unless one is owed already). */
+        if (store_timer_set(e->st, TIMER_IDLE, c.id, e->now + e->cfg->timers.idle_timeout, 0) ||
+            store_timer_add(e->st, TIMER_PEER_SILENCE, c.id, e->now + e->cfg->timers.peer_silence))
+            return -1;
         if (!in->body[0] && in->num_media > 0)
             return engine_say(e, c.id, p->phone, c.peer_number, TX_PICTURE_NOT_PASSED, NULL, 0);
         return engine_send(e, c.id, p->phone, c.peer_number, OUT_RELAY, in->body, in->id);

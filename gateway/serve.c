@@ -127,14 +127,14 @@ static int start(struct daemon *d, char *err, size_t errlen)
         return -1;
     d->hook.on_stored = wake_engine;
     d->hook.arg = d;
-    d->engine = engine_new(d->cfg, d->engine_st);
+    gethostname(host, sizeof(host) - 1);
+    snprintf(node, sizeof(node), "%s:%d", host, d->cfg->listen_port);
+    d->engine = engine_new(d->cfg, d->engine_st, node);
     if (!d->engine) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     engine_set_roster(d->engine, d->roster);
-    gethostname(host, sizeof(host) - 1);
-    snprintf(node, sizeof(node), "%s:%d", host, d->cfg->listen_port);
     d->sender = sender_new(d->cfg, node, wake_engine, d, err, errlen);
     if (!d->sender || sender_start(d->sender)) {
         if (d->sender)

@@ -48,8 +48,8 @@ static const char *const en[TX_COUNT] = {
     [TX_HELP] =
         "{line}: free peer support by text. BYE ends a chat; STOP/END/QUIT stop all texts. In "
         "danger? Call or text 988, or call 911.",
-    [TX_PEER_HELP] = "Commands: #take accept a chat, #pass decline it, #end close this chat, "
-                     "#help this list. Anything else is sent to the texter.",
+    [TX_PEER_HELP] = "Commands: #take, #pass, #end, #transfer [topic], #escalate [note], #on "
+                     "[2h], #off, #status, #help. Anything else goes to the texter.",
     [TX_PEER_STEPPED_AWAY] = "Your peer had to step away. You're first in line for the next "
                              "peer, who will text you here.",
     [TX_RELAY_FAILED_TEXTER] = "Sorry, your last message could not be delivered to your peer. "
@@ -62,6 +62,57 @@ static const char *const en[TX_COUNT] = {
                           "this number are no longer delivered.",
     [TX_TEXTER_UNREACHABLE] = "The texter can no longer receive texts, so this chat has ended. "
                               "Thank you.",
+    [TX_QUEUED_ESTIMATE] = "Thanks. You're number {position} in line to talk about {topic}. "
+                           "Lately people waited about {wait}. A peer will text you here.",
+    [TX_QUEUED_NO_SHIFT] =
+        "Thanks. No peer is on shift right now; the next shift starts in about "
+        "{when}. You're number {position} in line and a peer will text you here.",
+    [TX_QUEUED_NO_ONE] = "Thanks. No peer is on shift now. If you need help now, call or text 988, "
+                         "or call 911. You're number {position} in line; we'll text you here.",
+    [TX_QUEUE_UPDATE] = "You're still number {position} in line. A peer will text you here as soon "
+                        "as one is free. Text BYE to leave the line.",
+    [TX_QUEUE_UPDATE_ESTIMATE] = "You're still number {position} in line. Lately people waited "
+                                 "about {wait}. A peer will text you here.",
+    [TX_UPDATE_NO_SHIFT] = "You're still number {position} in line. No peer is on shift right now; "
+                           "the next shift starts in about {when}.",
+    [TX_UPDATE_NO_ONE] = "You're still number {position} in line. No peer is on shift yet. If you "
+                         "need help now, call or text 988, or call 911.",
+    [TX_MAX_WAIT] = "No one is free yet, and we're sorry for the wait. If you need help now, call "
+                    "or text 988, or call 911. You keep your place; text BYE to leave.",
+    [TX_NUDGE_PEER] = "The texter is waiting for your reply. Reply here, or #transfer to pass them "
+                      "on, or #end.",
+    [TX_SILENT_PEER_REQUEUED] = "No reply came, so the chat went back to the line. Thank you. "
+                                "Replies on this number are no longer delivered.",
+    [TX_IDLE_CLOSED_TEXTER] = "This chat has closed after a quiet while. Thank you for reaching "
+                              "out. Text us any time to talk again. STOP/END/QUIT stop all texts.",
+    [TX_IDLE_CLOSED_PEER] =
+        "The chat closed after a quiet while. Thank you. Replies on this number "
+        "are no longer delivered.",
+    [TX_IDLE_URGENT_PEER] = "This urgent chat has been quiet a while. It stays open: please check "
+                            "in with the texter, or #escalate for a coordinator.",
+    [TX_MISSED_OFFERS] = "You missed 3 chat requests in a row, so you're set off for now. Text #on "
+                         "when you can take chats again.",
+    [TX_ON] = "You're on until {until}. Text #off to stop.",
+    [TX_OFF] = "You're off until {until}. Text #on when you can take chats.",
+    [TX_OFF_UNTIL_ON] = "You're off. Text #on when you can take chats.",
+    [TX_STATUS] = "You're {state}. Open chats: {open}. Waiting: {queue}.",
+    [TX_TRANSFERRED_TEXTER] = "{peer} is passing you to another peer who can help. You're first in "
+                              "line, and they'll text you here.",
+    [TX_TRANSFERRED_PEER] = "Transferred. Thank you. Replies on this number are no longer "
+                            "delivered.",
+    [TX_TRANSFER_UNKNOWN] = "There's no topic \"{topic}\". Topics: {topics}.",
+    [TX_ESCALATED_PEER] = "Coordinators have been alerted (ref {ref}). Please stay with the texter "
+                          "if you can.",
+    [TX_ALERT_ESCALATE] = "peerline alert {ref}: {peer} asks for a coordinator in a {topic} chat. "
+                          "Note: {note} Reply #ack {ref}.",
+    [TX_ALERT_IDLE] = "peerline alert {ref}: an urgent {topic} chat has gone quiet. Reply #ack "
+                      "{ref}.",
+    [TX_ACKED] = "Acknowledged {ref}. Thank you.",
+    [TX_NO_ALERT] = "No open alert {ref}.",
+    [TX_TAKE_REF_REFUSED] = "{ref} can't be taken: it is not an urgent chat waiting for a peer.",
+    [TX_STAFF_HELP] = "Commands: #on [2h], #off, #status (also ON, OFF, STATUS). Coordinators: "
+                      "#ack REF, #take REF. In a chat, text #help on its number.",
+    [TX_ONLY_IN_CHAT] = "That works inside a chat: send it on the chat's number.",
     [TX_TROUBLE] = "Sorry, something went wrong on our side. Please text again. If you are in "
                    "danger, call or text 988, or call 911.",
 };

@@ -41,12 +41,41 @@ enum text_id {
     TX_PEER_STEPPED_AWAY,
     TX_RELAY_FAILED_TEXTER,
     TX_RELAY_FAILED_PEER,
-    TX_POOL_STRANGER,      /* {line} {line_number} */
-    TX_NO_PICTURES,        /* to whoever sent a picture */
-    TX_PICTURE_NOT_PASSED, /* to the other side, when a text was only a picture */
-    TX_CLOSED_BY_LINE,     /* to a peer whose chat the line closed (the texter was blocked) */
-    TX_TEXTER_UNREACHABLE, /* to a peer whose texter can no longer receive texts */
-    TX_TROUBLE,            /* a text we could not handle at all */
+    TX_POOL_STRANGER,         /* {line} {line_number} */
+    TX_NO_PICTURES,           /* to whoever sent a picture */
+    TX_PICTURE_NOT_PASSED,    /* to the other side, when a text was only a picture */
+    TX_CLOSED_BY_LINE,        /* to a peer whose chat the line closed (the texter was blocked) */
+    TX_TEXTER_UNREACHABLE,    /* to a peer whose texter can no longer receive texts */
+    TX_TROUBLE,               /* a text we could not handle at all */
+    TX_QUEUED_ESTIMATE,       /* {position} {topic} {wait} */
+    TX_QUEUED_NO_SHIFT,       /* {position} {when} */
+    TX_QUEUED_NO_ONE,         /* {position} */
+    TX_QUEUE_UPDATE,          /* {position} */
+    TX_QUEUE_UPDATE_ESTIMATE, /* {position} {wait} */
+    TX_UPDATE_NO_SHIFT,       /* {position} {when} */
+    TX_UPDATE_NO_ONE,         /* {position} */
+    TX_MAX_WAIT,
+    TX_NUDGE_PEER,
+    TX_SILENT_PEER_REQUEUED,
+    TX_IDLE_CLOSED_TEXTER,
+    TX_IDLE_CLOSED_PEER,
+    TX_IDLE_URGENT_PEER,
+    TX_MISSED_OFFERS,
+    TX_ON,  /* {until} */
+    TX_OFF, /* {until} */
+    TX_OFF_UNTIL_ON,
+    TX_STATUS,             /* {state} {open} {queue} */
+    TX_TRANSFERRED_TEXTER, /* {peer} */
+    TX_TRANSFERRED_PEER,
+    TX_TRANSFER_UNKNOWN, /* {topic} {topics} */
+    TX_ESCALATED_PEER,   /* {ref} */
+    TX_ALERT_ESCALATE,   /* {ref} {peer} {topic} {note} */
+    TX_ALERT_IDLE,       /* {ref} {topic} */
+    TX_ACKED,            /* {ref} */
+    TX_NO_ALERT,         /* {ref} */
+    TX_TAKE_REF_REFUSED, /* {ref} */
+    TX_STAFF_HELP,
+    TX_ONLY_IN_CHAT,
     TX_COUNT
 };
 

@@ -139,6 +139,42 @@ enum match_reason match_check(const struct match_ctx *ctx, size_t i, const struc
     return check_peer(ctx, i, t, &ctx->peers[i], st, general);
 }
 
+int match_coverage(const struct match_ctx *ctx, const struct match_texter *t, int64_t *next_start)
+{
+    const struct roster *ro = ctx->roster;
+    int64_t best = INT64_MAX;
+    size_t i;
+
+    for (i = 0; i < ro->npeers; i++) {
+        const struct roster_peer *rp = &ro->peers[i];
+        const struct match_peer *mp = &ctx->peers[i];
+        int64_t from = ctx->now, s, e;
+
+        if (t->self == (int)i || t->lang < 0 || t->lang >= 64 || !(rp->langs & (1ull << t->lang)))
+            continue;
+        if (!roster_peer_covers(rp, t->topic) && !(t->urgent && rp->crisis_trained) &&
+            !(ro->general >= 0 && roster_peer_covers(rp, ro->general)))
+            continue;
+        if (!schedule_trained(rp, ctx->now))
+            continue;
+        if (status_now(ctx, i) == MATCH_OK)
+            return 1;
+        if (mp->manual == MATCH_MANUAL_OFF && mp->manual_until > ctx->now) {
+            if (mp->manual_until == INT64_MAX)
+                continue; /* off until they say otherwise */
+            from = mp->manual_until;
+        }
+        if (!schedule_shift_at(rp, from, &s, &e))
+            continue;
+        if (s < from)
+            s = from; /* on shift by then: available as soon as the #off ends */
+        if (s < best)
+            best = s;
+    }
+    *next_start = best;
+    return 0;
+}
+
 /* ---- preparing a run ---- */
 
 static int *peer_list(size_t n)

@@ -110,6 +110,16 @@ enum match_reason match_check(const struct match_ctx *ctx, size_t i, const struc
  */
 size_t match_candidates(const struct match_ctx *ctx, const struct match_texter *t, int *out);
 
+/*
+ * Whether anyone could serve t now, capacity aside: 1 when some peer who is
+ * trained, speaks the language and covers the topic (or general, or for an
+ * urgent texter is crisis-trained) is available. Otherwise 0, and
+ * *next_start is the earliest instant one of them comes on shift (or back
+ * from #off), INT64_MAX when none does within eight days. Not a hot path:
+ * it looks at every peer.
+ */
+int match_coverage(const struct match_ctx *ctx, const struct match_texter *t, int64_t *next_start);
+
 struct match_pair {
     size_t texter; /* index into the texters array */
     int peer;      /* roster peer index */

@@ -100,7 +100,7 @@ static void test_command_parse(void **state)
         {"#help", CMD_HELP, ""},
         {"#end  thanks for talking  ", CMD_END, "thanks for talking"},
         {"#take\tnow", CMD_TAKE, "now"},
-        {"#transfer grief", CMD_UNKNOWN, "grief"},
+        {"#transfer grief", CMD_TRANSFER, "grief"},
         {"#", CMD_UNKNOWN, ""},
         {"#takeover", CMD_UNKNOWN, ""},
         {"#tak", CMD_UNKNOWN, ""},
