@@ -21,21 +21,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What a decision reads of a roster peer, packed close together. */
+struct pinfo {
+    uint64_t langs;
+    int max_conversations;
+    unsigned char crisis;
+};
+
 struct match_prep {
     size_t npeers;
     unsigned char *status; /* per peer: MATCH_OK or the texter-independent reason */
-    int **by_topic;        /* per topic: peers covering it, -1 terminated */
-    int *general;          /* peers covering "general", -1 terminated */
-    int *crisis;           /* crisis-trained peers, -1 terminated */
-    unsigned *seen;        /* per peer: the visit stamp, to list each peer once */
+    struct pinfo *info;    /* per peer */
+    int **by_topic;        /* per topic: available peers covering it, -1 terminated */
+    int *general;          /* available peers covering "general", -1 terminated */
+    int *crisis;           /* available crisis-trained peers, -1 terminated */
+    unsigned *seen;        /* per peer: the visit stamp, to consider each peer once */
     unsigned stamp;
     struct rank *ranks; /* scratch: room for every peer */
+    struct rank *tmp;   /* scratch for rank_sort */
 };
 
+/*
+ * A candidate's preference keys packed into one number that sorts the same
+ * way: bit 63 urgent-but-not-crisis-trained, 62 not the last peer (in the
+ * rematch window), 60-61 topic match (0 exact, 1 crisis-only, 2 general),
+ * 52-59 open chats, 0-51 last_end in ms (until the year 142,000). Ties go
+ * to roster order.
+ */
 struct rank {
     int peer;
-    int key[4]; /* smaller is better, compared in order; then last_end, then peer */
-    int64_t last_end;
+    int tier; /* 0 fresh exact/crisis, 1 fresh general, 2 tried */
+    uint64_t packed;
 };
 
 const char *match_reason_text(enum match_reason r)
@@ -201,6 +217,8 @@ void match_prep_free(struct match_prep *p)
     free(p->crisis);
     free(p->seen);
     free(p->ranks);
+    free(p->tmp);
+    free(p->info);
     free(p);
 }
 
@@ -218,14 +236,16 @@ struct match_prep *match_prepare(const struct match_ctx *ctx)
     p->status = malloc(r->npeers + 1);
     p->seen = calloc(r->npeers + 1, sizeof(unsigned));
     p->ranks = malloc((r->npeers + 1) * sizeof(struct rank));
+    p->tmp = malloc((r->npeers + 1) * sizeof(struct rank));
+    p->info = calloc(r->npeers + 1, sizeof(struct pinfo));
     p->by_topic = calloc(r->ntopics + 1, sizeof(int *));
     p->general = peer_list(r->npeers);
     p->crisis = peer_list(r->npeers);
     fill = calloc(r->ntopics + 1, sizeof(size_t));
     zones = malloc((r->npeers + 1) * sizeof(*zones));
     locals = malloc((r->npeers + 1) * sizeof(*locals));
-    if (!p->status || !p->seen || !p->ranks || !p->by_topic || !p->general || !p->crisis || !fill ||
-        !zones || !locals)
+    if (!p->status || !p->seen || !p->ranks || !p->tmp || !p->info || !p->by_topic || !p->general ||
+        !p->crisis || !fill || !zones || !locals)
         goto fail;
     for (t = 0; t < r->ntopics; t++)
         if (!(p->by_topic[t] = peer_list(r->npeers)))
@@ -242,6 +262,11 @@ struct match_prep *match_prepare(const struct match_ctx *ctx)
             nzones++;
         }
         p->status[i] = (unsigned char)peer_status(ctx, rp, &ctx->peers[i], &locals[k]);
+        if (p->status[i] != MATCH_OK)
+            continue; /* not a candidate for anyone in this run: left out of the lists */
+        p->info[i].langs = rp->langs;
+        p->info[i].max_conversations = rp->max_conversations;
+        p->info[i].crisis = rp->crisis_trained != 0;
         for (k = 0; k < rp->ntopics; k++) {
             t = (size_t)rp->topics[k];
             p->by_topic[t][fill[t]++] = (int)i;
@@ -280,78 +305,105 @@ static int was_tried(const struct match_texter *t, int peer)
     return 0;
 }
 
-static int rank_cmp(const void *va, const void *vb)
+static uint64_t pack(int urgent_untrained, int not_last, int match, int open, int64_t last_end)
 {
-    const struct rank *a = va, *b = vb;
-    int k;
+    uint64_t o = open < 0 ? 0 : open > 255 ? 255 : (uint64_t)open;
+    uint64_t end = last_end < 0 ? 0 : (uint64_t)last_end & ((1ull << 52) - 1);
 
-    for (k = 0; k < 4; k++)
-        if (a->key[k] != b->key[k])
-            return a->key[k] < b->key[k] ? -1 : 1;
-    if (a->last_end != b->last_end)
-        return a->last_end < b->last_end ? -1 : 1;
-    return a->peer < b->peer ? -1 : a->peer > b->peer;
+    return (uint64_t)urgent_untrained << 63 | (uint64_t)not_last << 62 | (uint64_t)match << 60 |
+           o << 52 | end;
+}
+
+static int rank_less(const struct rank *a, const struct rank *b)
+{
+    return a->packed != b->packed ? a->packed < b->packed : a->peer < b->peer;
+}
+
+/* Merge sort with the comparison inline; stable, n log n, no qsort callback. */
+static void rank_sort(struct rank *a, struct rank *tmp, size_t n)
+{
+    struct rank *src = a, *dst = tmp, *sw;
+    size_t w, lo, mid, hi, x, y, k;
+
+    for (w = 1; w < n; w *= 2) {
+        for (lo = 0; lo < n; lo += 2 * w) {
+            mid = lo + w < n ? lo + w : n;
+            hi = lo + 2 * w < n ? lo + 2 * w : n;
+            x = lo, y = mid, k = lo;
+            while (x < mid && y < hi)
+                dst[k++] = rank_less(&src[y], &src[x]) ? src[y++] : src[x++];
+            while (x < mid)
+                dst[k++] = src[x++];
+            while (y < hi)
+                dst[k++] = src[y++];
+        }
+        sw = src, src = dst, dst = sw;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof(*a));
 }
 
 /*
- * Ranks the eligible peers of the best non-empty tier into prep->ranks.
+ * Ranks the eligible peers of the best non-empty tier into prep->ranks, in
+ * one pass over the lists of available peers. Which list a peer is first met
+ * in says how it covers the topic: the topic's own list (exact), the
+ * crisis-trained list (urgent texters only; crisis-only), the general list.
  * peers is the live state to judge by (the run's scratch in match_assign).
  */
 static size_t rank_candidates(const struct match_ctx *ctx, struct match_prep *prep,
                               const struct match_texter *t, const struct match_peer *peers)
 {
-    const struct roster *ro = ctx->roster;
     const int *lists[3];
-    size_t nlists = 0, l, n[3] = {0, 0, 0}, out = 0;
-    int tier, chosen = -1, pass, j;
+    int matches[3];
+    size_t nlists = 0, l, n = 0, out = 0, k;
+    int best = 3, j;
 
-    if (t->topic < 0 || (size_t)t->topic >= ro->ntopics)
+    if (t->topic < 0 || (size_t)t->topic >= ctx->roster->ntopics || t->lang < 0 || t->lang >= 64)
         return 0;
-    lists[nlists++] = prep->by_topic[t->topic];
-    if (t->urgent)
-        lists[nlists++] = prep->crisis;
-    lists[nlists++] = prep->general;
-    /* Pass 0 counts the tiers, pass 1 ranks the chosen one. */
-    for (pass = 0; pass < 2; pass++) {
-        prep->stamp++;
-        for (l = 0; l < nlists; l++) {
-            for (j = 0; lists[l][j] >= 0; j++) {
-                int i = lists[l][j], general;
-                const struct roster_peer *rp = &ro->peers[i];
-                struct rank *rk;
+    lists[nlists] = prep->by_topic[t->topic];
+    matches[nlists++] = 0;
+    if (t->urgent) {
+        lists[nlists] = prep->crisis;
+        matches[nlists++] = 1;
+    }
+    lists[nlists] = prep->general;
+    matches[nlists++] = 2;
+    prep->stamp++;
+    for (l = 0; l < nlists; l++) {
+        for (j = 0; lists[l][j] >= 0; j++) {
+            int i = lists[l][j], cap, tier;
+            const struct pinfo *pi = &prep->info[i];
+            const struct match_peer *mp = &peers[i];
+            struct rank *rk;
 
-                if (prep->seen[i] == prep->stamp)
-                    continue;
-                prep->seen[i] = prep->stamp;
-                if (check_peer(ctx, (size_t)i, t, &peers[i], (enum match_reason)prep->status[i],
-                               &general) != MATCH_OK)
-                    continue;
-                tier = was_tried(t, i) ? 2 : general;
-                if (pass == 0) {
-                    n[tier]++;
-                    continue;
-                }
-                if (tier != chosen)
-                    continue;
-                rk = &prep->ranks[out++];
-                rk->peer = i;
-                rk->key[0] = t->urgent && !rp->crisis_trained;
-                rk->key[1] =
-                    !(t->last_peer == i && ctx->now - t->last_peer_at <= ctx->rematch_window);
-                /* Exact topic, then (urgent only) crisis-trained outside it, then general. */
-                rk->key[2] = general ? 2 : !roster_peer_covers(rp, t->topic);
-                rk->key[3] = peers[i].open;
-                rk->last_end = peers[i].last_end;
-            }
-        }
-        if (pass == 0) {
-            for (tier = 0; tier < 3 && chosen < 0; tier++)
-                if (n[tier])
-                    chosen = tier;
-            if (chosen < 0)
-                return 0;
+            if (prep->seen[i] == prep->stamp)
+                continue;
+            prep->seen[i] = prep->stamp;
+            /* check_peer(), minus what the lists and the prepared status settle. */
+            if (t->self == i || !(pi->langs & (1ull << t->lang)) || t->transferred_by == i ||
+                mp->has_offer)
+                continue;
+            cap = pi->max_conversations < mp->numbers_usable ? pi->max_conversations
+                                                             : mp->numbers_usable;
+            if (mp->open >= cap || mp->numbers_free <= 0 ||
+                (mp->last_end && ctx->now - mp->last_end < ctx->cooldown))
+                continue;
+            tier = was_tried(t, i) ? 2 : matches[l] == 2;
+            if (tier > best)
+                continue;
+            best = tier;
+            rk = &prep->ranks[n++];
+            rk->peer = i;
+            rk->tier = tier;
+            rk->packed =
+                pack(t->urgent && !pi->crisis,
+                     !(t->last_peer == i && ctx->now - t->last_peer_at <= ctx->rematch_window),
+                     matches[l], mp->open, mp->last_end);
         }
     }
+    for (k = 0; k < n; k++)
+        if (prep->ranks[k].tier == best)
+            prep->ranks[out++] = prep->ranks[k];
     return out;
 }
 
@@ -364,7 +416,7 @@ size_t match_candidates(const struct match_ctx *ctx, const struct match_texter *
     if (!prep)
         return 0;
     n = rank_candidates(ctx, prep, t, ctx->peers);
-    qsort(prep->ranks, n, sizeof(struct rank), rank_cmp);
+    rank_sort(prep->ranks, prep->tmp, n);
     for (i = 0; i < n; i++)
         out[i] = prep->ranks[i].peer;
     match_prep_free(own);
@@ -408,7 +460,7 @@ size_t match_assign(const struct match_ctx *ctx, const struct match_texter *text
         if (!nc)
             continue;
         for (k = 1; k < nc; k++)
-            if (rank_cmp(&prep->ranks[k], &prep->ranks[best]) < 0)
+            if (rank_less(&prep->ranks[k], &prep->ranks[best]))
                 best = k;
         p = prep->ranks[best].peer;
         out[npairs].texter = order[i];
