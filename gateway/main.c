@@ -3,6 +3,7 @@
  *
  *   peerline serve -c FILE     the gateway (serve.c)
  *   peerline check -c FILE     validate config and roster (here)
+ *   peerline who -c FILE ...   the matcher's dry run (who.c)
  *   peerline sim -c FILE       the loopback provider simulator (sim.c)
  *   peerline version           versions of peerline and its libraries
  */
@@ -12,6 +13,7 @@
 #include "roster.h"
 #include "serve.h"
 #include "sim.h"
+#include "who.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -28,6 +30,9 @@ static int usage(FILE *out)
 {
     fprintf(out, "usage: peerline serve -c FILE     run the gateway in the foreground\n"
                  "       peerline check -c FILE     validate the config and roster\n"
+                 "       peerline who -c FILE --topic T [--lang L] [--urgent] [--at \"YYYY-MM-DD "
+                 "HH:MM [Area/City]\"]\n"
+                 "                                  who would be offered a texter, and why not\n"
                  "       peerline sim -c FILE [--listen HOST:PORT]\n"
                  "                                  run the loopback Twilio simulator\n"
                  "       peerline version           print versions\n");
@@ -111,6 +116,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "sim"))
         return sim_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "who"))
+        return who_main(argc - 1, argv + 1);
     fprintf(stderr, "peerline: unknown command \"%s\"\n", argv[1]);
     return usage(stderr);
 }
