@@ -144,7 +144,7 @@ int command_ref_parse(const char *ref, int64_t *id)
     n = strlen(ref);
     while (n && isspace((unsigned char)ref[n - 1]))
         n--;
-    if (n < 2 || n > 13 || (ref[0] != 'R' && ref[0] != 'r'))
+    if (n < 2 || n > 14 || (ref[0] != 'R' && ref[0] != 'r'))
         return -1;
     for (i = 1; i < n; i++) {
         int c = toupper((unsigned char)ref[i]);
@@ -155,7 +155,7 @@ int command_ref_parse(const char *ref, int64_t *id)
         else if (c == 'O')
             c = '0';
         p = strchr(crockford, c);
-        if (!p || !c)
+        if (!p || !c || v > (uint64_t)INT64_MAX / 32)
             return -1;
         v = v * 32 + (uint64_t)(p - crockford);
     }

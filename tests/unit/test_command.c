@@ -101,6 +101,14 @@ static void test_command_parse(void **state)
         {"#end  thanks for talking  ", CMD_END, "thanks for talking"},
         {"#take\tnow", CMD_TAKE, "now"},
         {"#transfer grief", CMD_TRANSFER, "grief"},
+        {"#transfer", CMD_TRANSFER, ""},
+        {"#on", CMD_ON, ""},
+        {"#ON 90m", CMD_ON, "90m"},
+        {"#off", CMD_OFF, ""},
+        {"#status", CMD_STATUS, ""},
+        {"#escalate they mentioned pills", CMD_ESCALATE, "they mentioned pills"},
+        {"#ack R1F", CMD_ACK, "R1F"},
+        {"#take r1f", CMD_TAKE, "r1f"},
         {"#", CMD_UNKNOWN, ""},
         {"#takeover", CMD_UNKNOWN, ""},
         {"#tak", CMD_UNKNOWN, ""},
@@ -300,6 +308,53 @@ static void test_topic_next_to_unicode(void **state)
                      0);
 }
 
+/* Bare ON, OFF, STATUS to the line number: the whole message, nothing else. */
+static void test_bare_words(void **state)
+{
+    struct command c;
+
+    (void)state;
+    assert_int_equal(command_parse_bare("on", &c), 1);
+    assert_int_equal(c.cmd, CMD_ON);
+    assert_int_equal(command_parse_bare(" OFF. ", &c), 1);
+    assert_int_equal(c.cmd, CMD_OFF);
+    assert_int_equal(command_parse_bare("Status", &c), 1);
+    assert_int_equal(c.cmd, CMD_STATUS);
+    assert_int_equal(command_parse_bare("on my way", &c), 0);
+    assert_int_equal(command_parse_bare("status?", &c), 0);
+    assert_int_equal(command_parse_bare("", &c), 0);
+}
+
+/* Coordinators' references: short, any case, and the ambiguous letters forgiven. */
+static void test_refs(void **state)
+{
+    static const int64_t ids[] = {1, 31, 32, 1023, 1024, 123456789, INT64_MAX};
+    char ref[COMMAND_REF_MAX];
+    int64_t id;
+    size_t i;
+
+    (void)state;
+    command_ref_format(1, ref);
+    assert_string_equal(ref, "R1");
+    command_ref_format(32, ref);
+    assert_string_equal(ref, "R10");
+    for (i = 0; i < N(ids); i++) {
+        command_ref_format(ids[i], ref);
+        assert_int_equal(command_ref_parse(ref, &id), 0);
+        assert_int_equal(id, ids[i]);
+    }
+    assert_int_equal(command_ref_parse(" r1f ", &id), 0);
+    assert_int_equal(id, 47);
+    assert_int_equal(command_ref_parse("RIO", &id), 0); /* I reads as 1, O as 0 */
+    assert_int_equal(id, 32);
+    assert_int_equal(command_ref_parse("R", &id), -1);
+    assert_int_equal(command_ref_parse("R0", &id), -1);
+    assert_int_equal(command_ref_parse("1F", &id), -1);
+    assert_int_equal(command_ref_parse("RU1", &id), -1); /* U is not Crockford */
+    assert_int_equal(command_ref_parse("R!", &id), -1);
+    assert_int_equal(command_ref_parse("RZZZZZZZZZZZZZ", &id), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +366,8 @@ int main(void)
         cmocka_unit_test(test_menu_choice_long_body),
         cmocka_unit_test(test_topic_in_text),
         cmocka_unit_test(test_topic_next_to_unicode),
+        cmocka_unit_test(test_bare_words),
+        cmocka_unit_test(test_refs),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

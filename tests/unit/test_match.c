@@ -1114,6 +1114,83 @@ static void test_next_change(void **state)
     fix_free(&f);
 }
 
+/* The shift stretch at or after an instant, with back-to-back shifts joined. */
+static void test_shift_at(void **state)
+{
+    struct fix f;
+    const struct roster_peer *eve, *two, *non;
+    int64_t s, e;
+
+    (void)state;
+    fix_init(&f,
+             HEAD PEER("eve", "1",
+                       "topics: [anxiety], "
+                       "shifts: [{days: [mon], start: \"18:00\", end: \"23:30\"}]")
+                 PEER("two", "2",
+                      "topics: [anxiety], "
+                      "shifts: [{days: [mon], start: \"12:00\", end: \"18:00\"}, "
+                      "{days: [mon], start: \"18:00\", end: \"20:00\"}]")
+                     PEER("non", "3", "topics: [anxiety]"),
+             0);
+    eve = roster_peer_by_id(f.r, "eve");
+    two = roster_peer_by_id(f.r, "two");
+    non = roster_peer_by_id(f.r, "non");
+    /* Monday 1 June 2026, New York. Before the shift: the next one. */
+    assert_int_equal(schedule_shift_at(eve, at(f.r->tz, 2026, 6, 1, 12, 0), &s, &e), 1);
+    assert_int_equal(s, at(f.r->tz, 2026, 6, 1, 18, 0));
+    assert_int_equal(e, at(f.r->tz, 2026, 6, 1, 23, 30));
+    /* During it: the one they are in. */
+    assert_int_equal(schedule_shift_at(eve, at(f.r->tz, 2026, 6, 1, 19, 0), &s, &e), 1);
+    assert_int_equal(s, at(f.r->tz, 2026, 6, 1, 18, 0));
+    /* After it: next Monday's. */
+    assert_int_equal(schedule_shift_at(eve, at(f.r->tz, 2026, 6, 2, 9, 0), &s, &e), 1);
+    assert_int_equal(s, at(f.r->tz, 2026, 6, 8, 18, 0));
+    /* Back-to-back shifts are one stretch, 12:00 to 20:00. */
+    assert_int_equal(schedule_shift_at(two, at(f.r->tz, 2026, 6, 1, 13, 0), &s, &e), 1);
+    assert_int_equal(s, at(f.r->tz, 2026, 6, 1, 12, 0));
+    assert_int_equal(e, at(f.r->tz, 2026, 6, 1, 20, 0));
+    assert_int_equal(schedule_shift_at(non, at(f.r->tz, 2026, 6, 1, 13, 0), &s, &e), 0);
+    fix_free(&f);
+}
+
+/* Whether anyone could serve a texter now, and if not, when someone could. */
+static void test_coverage(void **state)
+{
+    struct fix f;
+    struct match_texter t;
+    int64_t next = 0;
+
+    (void)state;
+    fix_init(&f,
+             HEAD PEER("eve", "1",
+                       "topics: [anxiety], "
+                       "shifts: [{days: [mon], start: \"18:00\", end: \"23:30\"}]")
+                 PEER("gen", "2",
+                      "topics: [general], "
+                      "shifts: [{days: [mon], start: \"20:00\", end: \"22:00\"}]"),
+             0);
+    f.ctx.now = at(f.r->tz, 2026, 6, 1, 12, 0);
+    f.mp[0].manual = f.mp[1].manual = MATCH_MANUAL_NONE; /* by their shifts alone */
+    t = texter(T_ANXIETY);
+    /* Monday noon: no one on shift; eve comes on at 18:00. */
+    assert_int_equal(match_coverage(&f.ctx, &t, &next), 0);
+    assert_int_equal(next, at(f.r->tz, 2026, 6, 1, 18, 0));
+    /* Busy does not matter: at 19:00 eve is on shift, full or not. */
+    f.ctx.now = at(f.r->tz, 2026, 6, 1, 19, 0);
+    f.mp[0].open = 5;
+    assert_int_equal(match_coverage(&f.ctx, &t, &next), 1);
+    /* #off until 21:00: the general peer (on at 20:00) is the first back. */
+    f.mp[0].manual = MATCH_MANUAL_OFF;
+    f.mp[0].manual_until = at(f.r->tz, 2026, 6, 1, 21, 0);
+    assert_int_equal(match_coverage(&f.ctx, &t, &next), 0);
+    assert_int_equal(next, at(f.r->tz, 2026, 6, 1, 20, 0));
+    /* A language no one speaks: no one, ever. */
+    t.lang = 5;
+    assert_int_equal(match_coverage(&f.ctx, &t, &next), 0);
+    assert_int_equal(next, INT64_MAX);
+    fix_free(&f);
+}
+
 /* The phrases `peerline who` prints. */
 static void test_reason_texts(void **state)
 {
@@ -1148,6 +1225,8 @@ int main(void)
         cmocka_unit_test(test_assign_urgent_and_no_blocking),
         cmocka_unit_test(test_assign_deterministic),
         cmocka_unit_test(test_next_change),
+        cmocka_unit_test(test_shift_at),
+        cmocka_unit_test(test_coverage),
         cmocka_unit_test(test_reason_texts),
     };
 
