@@ -189,13 +189,9 @@ int store_offer_create(struct store *s, int64_t conv_id, const char *peer_id, co
 int store_offer_open_for_conv(struct store *s, int64_t conv_id, struct store_offer *o);
 /* open -> state; STORE_CONFLICT if it was no longer open. */
 int store_offer_decide(struct store *s, int64_t offer_id, enum offer_state state, int64_t now);
-/* The first open offer due by `now`. */
-int store_offer_next_due(struct store *s, int64_t now, struct store_offer *o);
 /* Peers who passed or let an offer of conv expire. */
 int store_offer_tried(struct store *s, int64_t conv_id, int (*fn)(void *arg, const char *peer_id),
                       void *arg);
-/* Earliest open offer expiry, or INT64_MAX. */
-int store_offer_earliest(struct store *s, int64_t *at);
 
 /* ---- peers (store_peer.c) ---- */
 

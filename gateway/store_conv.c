@@ -56,12 +56,8 @@ const char *const store_sql_conv[ST_COUNT] = {
                                " AND state = 'open'",
     [ST_OFFER_DECIDE] = "UPDATE offers SET state = ?2, decided_at = ?3 WHERE id = ?1"
                         " AND state = 'open'",
-    [ST_OFFER_DUE] = "SELECT id, conversation_id, peer_id, peer_number, created_at, expires_at"
-                     " FROM offers WHERE state = 'open' AND expires_at <= ?1"
-                     " ORDER BY expires_at LIMIT 1",
     [ST_OFFER_TRIED] = "SELECT DISTINCT peer_id FROM offers WHERE conversation_id = ?1"
                        " AND state IN ('passed','expired')",
-    [ST_OFFER_EARLIEST] = "SELECT MIN(expires_at) FROM offers WHERE state = 'open'",
     [ST_CONV_TRANSFER] = "UPDATE conversations SET state = 'queued', peer_id = NULL,"
                          " peer_number = NULL, transferred_by = ?2, topic = ?3"
                          " WHERE id = ?1 AND state = 'active'",
@@ -437,14 +433,6 @@ int store_offer_decide(struct store *s, int64_t offer_id, enum offer_state state
     return store_exec_cas(s, p);
 }
 
-int store_offer_next_due(struct store *s, int64_t now, struct store_offer *o)
-{
-    sqlite3_stmt *p = store_stmt(s, ST_OFFER_DUE);
-
-    sqlite3_bind_int64(p, 1, now);
-    return one_offer(s, p, o);
-}
-
 int store_offer_tried(struct store *s, int64_t conv_id, int (*fn)(void *arg, const char *peer_id),
                       void *arg)
 {
@@ -460,16 +448,4 @@ int store_offer_tried(struct store *s, int64_t conv_id, int (*fn)(void *arg, con
     }
     sqlite3_reset(p);
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
-}
-
-int store_offer_earliest(struct store *s, int64_t *at)
-{
-    sqlite3_stmt *p = store_stmt(s, ST_OFFER_EARLIEST);
-    int rc = sqlite3_step(p);
-
-    *at = INT64_MAX;
-    if (rc == SQLITE_ROW && sqlite3_column_type(p, 0) != SQLITE_NULL)
-        *at = sqlite3_column_int64(p, 0);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
 }

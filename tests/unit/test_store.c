@@ -160,9 +160,45 @@ static void one_open_peer_number_and_offer(void **state)
     assert_int_equal(store_offer_decide(f->st, o.id, OFFER_PASSED, 16), STORE_OK);
     assert_int_equal(store_offer_decide(f->st, o.id, OFFER_TAKEN, 17), STORE_CONFLICT);
     assert_int_equal(store_offer_create(f->st, b, "alex", "+15550000008", 18, 50), STORE_OK);
-    assert_int_equal(store_offer_next_due(f->st, 49, &o), STORE_OK);
-    assert_int_equal(store_offer_next_due(f->st, 50, &o), STORE_FOUND);
-    assert_int_equal(o.conv_id, b);
+    assert_int_equal(store_offer_open_for_conv(f->st, b, &o), STORE_FOUND);
+    assert_string_equal(o.peer_id, "alex");
+}
+
+/* One timer of a kind per conversation; claimed once, by one owner, until its lease runs out. */
+static void timers_are_claimed_once_with_a_lease(void **state)
+{
+    struct fixture *f = *state;
+    struct store_timer t;
+    int64_t a, next;
+
+    assert_int_equal(store_conv_create(f->st, "+15550000001", "+15550000009", "en", 10, &a), 0);
+    assert_int_equal(store_timer_set(f->st, TIMER_QUEUE_UPDATE, a, 100, 0), STORE_OK);
+    assert_int_equal(store_timer_set(f->st, TIMER_QUEUE_UPDATE, a, 200, 0), STORE_OK); /* moved */
+    assert_int_equal(store_timer_add(f->st, TIMER_PEER_SILENCE, a, 300), STORE_OK);
+    assert_int_equal(store_timer_add(f->st, TIMER_PEER_SILENCE, a, 999), STORE_OK); /* kept */
+    assert_int_equal(store_timer_next(f->st, &next), STORE_OK);
+    assert_int_equal(next, 200);
+    assert_int_equal(store_timer_claim(f->st, "one", 199, 1000, &t), STORE_OK); /* not due */
+    assert_int_equal(store_timer_claim(f->st, "one", 250, 1000, &t), STORE_FOUND);
+    assert_int_equal(t.kind, TIMER_QUEUE_UPDATE);
+    assert_int_equal(t.conv_id, a);
+    /* Leased: nobody else gets it until the lease runs out. */
+    assert_int_equal(store_timer_claim(f->st, "two", 260, 1000, &t), STORE_OK);
+    assert_int_equal(store_timer_claim(f->st, "two", 1251, 1000, &t), STORE_FOUND);
+    assert_int_equal(t.kind, TIMER_QUEUE_UPDATE);
+    /* Only the holder of the lease removes it. */
+    assert_int_equal(store_timer_done(f->st, t.id, "one"), STORE_OK);
+    assert_int_equal(store_timer_claim(f->st, "three", 2200, 1000, &t), STORE_FOUND);
+    assert_int_equal(t.kind, TIMER_PEER_SILENCE); /* the queue update is still leased to two */
+    assert_int_equal(t.due_at, 300);
+    /* Set again while being fired (re-armed): done leaves the new one in place. */
+    assert_int_equal(store_timer_set(f->st, TIMER_PEER_SILENCE, a, 5000, 1), STORE_OK);
+    assert_int_equal(store_timer_done(f->st, t.id, "three"), STORE_OK);
+    assert_int_equal(store_timer_claim(f->st, "four", 5000, 1000, &t), STORE_FOUND);
+    assert_int_equal(t.stage, 1);
+    assert_int_equal(store_timer_clear_all(f->st, a), STORE_OK);
+    assert_int_equal(store_timer_next(f->st, &next), STORE_OK);
+    assert_int_equal(next, INT64_MAX);
 }
 
 struct claimed {
@@ -324,6 +360,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(one_open_conversation_per_texter, setup, teardown),
         cmocka_unit_test_setup_teardown(state_changes_are_compare_and_set, setup, teardown),
         cmocka_unit_test_setup_teardown(one_open_peer_number_and_offer, setup, teardown),
+        cmocka_unit_test_setup_teardown(timers_are_claimed_once_with_a_lease, setup, teardown),
         cmocka_unit_test_setup_teardown(outbox_claims_one_per_thread_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(leases_of_other_nodes_wait_for_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_relays_are_reported_once, setup, teardown),
