@@ -103,10 +103,9 @@ static void test_templates_plain_ascii(void **state)
 
 static void test_placeholders_are_known(void **state)
 {
-    static const char *const known[] = {"line",  "menu",  "position", "topic", "peer",
-                                        "kind",  "lang",  "wait",     "expires", "line_number",
-                                        "when",  "until", "state",    "open",  "queue",
-                                        "topics", "ref",  "note"};
+    static const char *const known[] = {"line",  "menu", "position", "topic",       "peer", "kind",
+                                        "lang",  "wait", "expires",  "line_number", "when", "until",
+                                        "state", "open", "queue",    "topics",      "ref",  "note"};
     int id;
 
     (void)state;
