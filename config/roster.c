@@ -570,6 +570,13 @@ static void check_whole(struct rload *L, const struct ynode *root)
                      or_q(c->id));
         }
     }
+    /* One phone is one role: a coordinator who also takes chats uses another number. */
+    for (i = 0; i < r->ncoordinators; i++)
+        for (j = 0; r->coordinators[i].phone && j < r->npeers; j++)
+            if (r->peers[j].phone && !strcmp(r->peers[j].phone, r->coordinators[i].phone))
+                rerr(L, ymap_get(L->coord_nodes[i], "phone"),
+                     "duplicate phone: coordinator %s and peer %s have the same number",
+                     or_q(r->coordinators[i].id), or_q(r->peers[j].id));
     if (!on_call)
         rerr(L, coords ? coords : root,
              "no coordinator is on_call: at least one must receive safety alerts");

@@ -94,7 +94,7 @@ int engine_queue(struct engine *e, const struct store_conv *c, int t)
         store_timer_set(e->st, TIMER_MAX_WAIT, c->id, e->now + e->cfg->timers.max_wait, 0))
         return -1;
     log_info("conversation.queued", "conv=%lld topic=%s", (long long)c->id, r->topics[t].id);
-    return engine_tell_place(e, c, 1);
+    return engine_tell_place(e, c, 1, NULL);
 }
 
 /* ---- routing one inbound text ---- */
@@ -165,6 +165,9 @@ static int recipient_opted_out(struct engine *e, const struct store_out *o)
 {
     const struct roster_peer *peer = roster_peer_by_phone(e->roster, o->to);
     const struct roster_peer *p;
+
+    if (!peer)
+        peer = roster_staff_by_phone(e->roster, o->to);
     struct store_conv c;
     int rc;
 
@@ -215,8 +218,10 @@ static int relay_failed(struct engine *e, const struct store_out *o)
     if (rc != STORE_FOUND)
         return rc == STORE_ERROR ? -1 : 0;
     rc = engine_say_full(e, o->conv_id, in.from, in.to,
-                         roster_peer_by_phone(e->roster, in.from) ? TX_RELAY_FAILED_PEER
-                                                                  : TX_RELAY_FAILED_TEXTER,
+                         roster_peer_by_phone(e->roster, in.from) ||
+                                 roster_staff_by_phone(e->roster, in.from)
+                             ? TX_RELAY_FAILED_PEER
+                             : TX_RELAY_FAILED_TEXTER,
                          NULL, 0, OUT_SYSTEM, 0, 0);
     log_info("relay.failed", "conv=%lld code=%d", (long long)o->conv_id, o->error_code);
     store_inbound_clear(&in);
@@ -273,6 +278,31 @@ static int do_timer(struct engine *e, const void *item)
     if (engine_fire(e, t))
         return -1;
     return store_timer_done(e->st, t->id, e->node);
+}
+
+/*
+ * Fires one timer in its own transaction. One that keeps failing while the
+ * database works is dropped after GIVE_UP_AFTER tries (and logged), rather
+ * than retried every lease for ever.
+ */
+static int timer_in_tx(struct engine *e, const struct store_timer *t)
+{
+    if (!in_tx(e, do_timer, t)) {
+        e->timer_failures = 0;
+        return 0;
+    }
+    if (e->failing_timer != t->id) {
+        e->failing_timer = t->id;
+        e->timer_failures = 0;
+    }
+    if (++e->timer_failures < GIVE_UP_AFTER)
+        return -1;
+    if (store_timer_done(e->st, t->id, e->node))
+        return -1;
+    log_errorx("engine.timer_gave_up", "timer=%lld kind=%d conv=%lld", (long long)t->id,
+               (int)t->kind, (long long)t->conv_id);
+    e->timer_failures = 0;
+    return 0;
 }
 
 /*
@@ -362,8 +392,10 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     }
     if (rc)
         retry = 1;
+    if (!e->started && store_timer_reclaim(e->st, e->node) == STORE_OK)
+        e->started = 1;
     while ((rc = store_timer_claim(e->st, e->node, now, TIMER_LEASE, &tm)) == STORE_FOUND)
-        if ((rc = in_tx(e, do_timer, &tm)))
+        if ((rc = timer_in_tx(e, &tm)))
             break;
     if (rc)
         retry = 1;

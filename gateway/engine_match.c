@@ -119,31 +119,49 @@ int engine_peer_states(struct engine *e, struct match_peer *mp, int64_t *next_ch
 
 /* ---- the waiting texters ---- */
 
+/*
+ * Who has already been offered this texter. A peer who handed the chat back
+ * is never offered it again; one who passed or let the offer lapse waits
+ * offer_timeout before they may be asked again (and then only if no one else
+ * can take it), so a lone peer is not asked again and again.
+ */
 struct tried_ctx {
-    const struct roster *r;
-    int *list;
-    size_t n, cap;
+    struct engine *e;
+    int *tried, *excluded;
+    size_t ntried, nexcluded, cap;
+    int64_t again_at; /* earliest time a recently tried peer may be asked again */
 };
 
-static int add_tried(void *arg, const char *peer_id)
+static int add_tried(void *arg, const char *peer_id, int handed_back, int64_t at)
 {
     struct tried_ctx *tc = arg;
-    int i = roster_peer_index(tc->r, roster_peer_by_id(tc->r, peer_id));
+    const struct roster *r = tc->e->roster;
+    int i = roster_peer_index(r, roster_peer_by_id(r, peer_id));
+    int64_t again = at + tc->e->cfg->timers.offer_timeout;
 
-    if (i >= 0 && tc->n < tc->cap)
-        tc->list[tc->n++] = i;
+    if (i < 0 || tc->ntried >= tc->cap || tc->nexcluded >= tc->cap)
+        return 0;
+    if (handed_back || again > tc->e->now) {
+        tc->excluded[tc->nexcluded++] = i;
+        if (!handed_back && again < tc->again_at)
+            tc->again_at = again;
+    } else {
+        tc->tried[tc->ntried++] = i;
+    }
     return 0;
 }
 
 /*
- * The matcher's view of a waiting conversation. *tried is malloc'd (the
- * caller frees it) unless tried is NULL, when the tried list is left out.
+ * The matcher's view of a waiting conversation. *lists gets the one malloc'd
+ * block that t's tried and excluded lists point into: the caller frees it
+ * when done with t. *again_at (if given) is lowered to when a recently tried
+ * peer may be asked again.
  */
 static int texter_view(struct engine *e, const struct store_conv *c, struct match_texter *t,
-                       int **tried)
+                       int **lists, int64_t *again_at)
 {
     const struct roster *r = e->roster;
-    struct tried_ctx tc = {r, NULL, 0, r->npeers};
+    struct tried_ctx tc = {e, NULL, NULL, 0, 0, r->npeers, INT64_MAX};
     char last[STORE_ID];
     int64_t at;
     int rc;
@@ -167,16 +185,21 @@ static int texter_view(struct engine *e, const struct store_conv *c, struct matc
     t->transferred_by =
         c->transferred_by[0] ? roster_peer_index(r, roster_peer_by_id(r, c->transferred_by)) : -1;
     t->self = roster_peer_index(r, roster_peer_by_phone(r, c->texter));
-    if (!tried)
-        return 0;
-    tc.list = malloc((r->npeers ? r->npeers : 1) * sizeof(int));
-    if (!tc.list || store_offer_tried(e->st, c->id, add_tried, &tc)) {
-        free(tc.list);
+    tc.tried = malloc((2 * r->npeers + 2) * sizeof(int));
+    if (!tc.tried)
+        return -1;
+    tc.excluded = tc.tried + r->npeers + 1;
+    if (store_offer_tried(e->st, c->id, add_tried, &tc)) {
+        free(tc.tried);
         return -1;
     }
-    t->tried = tc.list;
-    t->ntried = tc.n;
-    *tried = tc.list;
+    t->tried = tc.tried;
+    t->ntried = tc.ntried;
+    t->excluded = tc.excluded;
+    t->nexcluded = tc.nexcluded;
+    if (again_at && tc.again_at < *again_at)
+        *again_at = tc.again_at;
+    *lists = tc.tried;
     return 0;
 }
 
@@ -185,13 +208,14 @@ int engine_coverage(struct engine *e, const struct store_conv *c, int64_t *next_
     const struct roster *r = e->roster;
     struct match_peer *mp = calloc(r->npeers ? r->npeers : 1, sizeof(*mp));
     struct match_texter t;
-    int rc = -1;
+    int *lists = NULL, rc = -1;
 
-    if (mp && !engine_peer_states(e, mp, NULL) && !texter_view(e, c, &t, NULL)) {
+    if (mp && !engine_peer_states(e, mp, NULL) && !texter_view(e, c, &t, &lists, NULL)) {
         struct match_ctx ctx = {
             r, mp, e->now, e->cfg->timers.cooldown, e->cfg->timers.rematch_window, NULL};
         rc = match_coverage(&ctx, &t, next_start);
     }
+    free(lists);
     free(mp);
     return rc;
 }
@@ -200,8 +224,9 @@ struct queue_ctx {
     struct engine *e;
     struct match_texter *texters;
     int64_t *conv_ids;
-    int **tried;
+    int **tried; /* each texter's tried/excluded block */
     size_t n, cap;
+    int64_t again_at; /* when a recently tried peer may be asked again */
 };
 
 static int add_texter(void *arg, const struct store_conv *c)
@@ -223,7 +248,7 @@ static int add_texter(void *arg, const struct store_conv *c)
             return -1;
         q->cap = cap;
     }
-    if (texter_view(q->e, c, &q->texters[q->n], &q->tried[q->n]))
+    if (texter_view(q->e, c, &q->texters[q->n], &q->tried[q->n], &q->again_at))
         return -1;
     q->conv_ids[q->n++] = c->id;
     return 0;
@@ -259,8 +284,7 @@ static int note_lru(void *arg, const char *number, int64_t last_used)
     return 0;
 }
 
-/* The least recently used number the peer can take a new chat on, into out. */
-static int pick_number(struct engine *e, const struct roster_peer *p, char out[STORE_NUM])
+int engine_pick_number(struct engine *e, const struct roster_peer *p, char out[STORE_NUM])
 {
     const char *const *numbers;
     size_t n = engine_conv_numbers(e->cfg, &numbers), i, best = (size_t)-1;
@@ -302,7 +326,7 @@ static int make_offer(struct engine *e, const struct roster_peer *p, int64_t con
 
     if (store_conv_get(e->st, conv_id, &c) != STORE_FOUND || c.state != CONV_QUEUED)
         return 0;
-    if (pick_number(e, p, number))
+    if (engine_pick_number(e, p, number))
         return 0; /* the matcher's count and the store disagree: skip this round */
     if (store_conv_offer(e->st, c.id, p->id, number) ||
         store_offer_create(e->st, c.id, p->id, number, e->now, until) ||
@@ -331,7 +355,7 @@ static int make_offer(struct engine *e, const struct roster_peer *p, int64_t con
 int engine_match(struct engine *e, int64_t *next_due)
 {
     const struct roster *r = e->roster;
-    struct queue_ctx q = {.e = e};
+    struct queue_ctx q = {.e = e, .again_at = INT64_MAX};
     struct match_peer *peers = NULL, *scratch = NULL;
     struct match_pair *pairs = NULL;
     int64_t next_change = INT64_MAX;
@@ -370,9 +394,11 @@ int engine_match(struct engine *e, int64_t *next_due)
 rollback:
     store_rollback(e->st);
 done:
-    /* A cooldown or a #on/#off ending can make someone available: look again then. */
+    /* A cooldown or #on/#off ending, or a back-off running out: look again then. */
     if (ret == 0 && next_change < *next_due)
         *next_due = next_change;
+    if (ret == 0 && q.again_at < *next_due)
+        *next_due = q.again_at;
     free(pairs);
     free(scratch);
     free(peers);

@@ -25,6 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int coordinator_command(struct engine *e, const struct roster_peer *me,
+                               const struct command *cmd, const char *to);
+
 /* #on with no duration, and the longest one allowed. */
 #define ON_DEFAULT (2LL * 3600 * 1000)
 #define ON_MAX     (24LL * 3600 * 1000)
@@ -325,6 +328,7 @@ static int transfer(struct engine *e, const struct roster_peer *peer, const stru
         return rc;
     }
     if (store_conv_transfer(e->st, c->id, peer->id, r->topics[t].id) ||
+        store_offer_record_handback(e->st, c->id, peer->id, c->peer_number, e->now) ||
         store_peer_number_used(e->st, peer->id, c->peer_number, e->now) ||
         store_peer_conversation_ended(e->st, peer->id, e->now) || engine_requeued(e, c->id))
         return -1;
@@ -426,6 +430,9 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
     is_cmd = command_parse(in->body, &cmd);
     if (kw == KW_HELP || (is_cmd && (cmd.cmd == CMD_HELP || cmd.cmd == CMD_UNKNOWN)))
         return engine_say(e, 0, peer->phone, in->to, TX_PEER_HELP, NULL, 0);
+    /* A coordinator's #ack REF / #take REF work from any of the line's numbers. */
+    if (is_cmd && peer->id[0] == '@' && (cmd.cmd == CMD_ACK || (cmd.cmd == CMD_TAKE && cmd.arg[0])))
+        return coordinator_command(e, peer, &cmd, in->to);
     if (is_cmd && availability_command(e, peer, &cmd, in->to, &rc))
         return rc;
     rc = store_conv_by_peer_number(e->st, peer->id, in->to, &c);
@@ -469,6 +476,24 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
 
 /* ---- on the line number ---- */
 
+/* The open offer of c is withdrawn (a coordinator took the texter): its peer is told. */
+static int withdraw_offer(struct engine *e, const struct store_conv *c)
+{
+    const struct roster_peer *p = roster_peer_by_id(e->roster, c->peer_id);
+    struct store_offer o;
+    int rc = store_offer_open_for_conv(e->st, c->id, &o);
+
+    if (rc == STORE_ERROR)
+        return -1;
+    if (rc == STORE_FOUND && store_offer_decide(e->st, o.id, OFFER_CANCELLED, e->now) < 0)
+        return -1;
+    if (store_conv_requeue(e->st, c->id, CONV_OFFERED) ||
+        store_timer_clear(e->st, TIMER_OFFER, c->id) ||
+        store_peer_number_used(e->st, c->peer_id, c->peer_number, e->now))
+        return -1;
+    return p ? engine_say(e, c->id, p->phone, c->peer_number, TX_OFFER_WITHDRAWN, NULL, 0) : 0;
+}
+
 /* #ack REF and #take REF, from a coordinator. */
 static int coordinator_command(struct engine *e, const struct roster_peer *me,
                                const struct command *cmd, const char *to)
@@ -476,7 +501,7 @@ static int coordinator_command(struct engine *e, const struct roster_peer *me,
     char ref[COMMAND_REF_MAX];
     struct store_conv c;
     int64_t id;
-    int rc, acked = 0;
+    int acked = 0;
 
     if (command_ref_parse(cmd->arg, &id) || store_conv_get(e->st, id, &c) != STORE_FOUND) {
         struct text_var v[] = {{"ref", cmd->arg[0] ? cmd->arg : "?"}};
@@ -490,28 +515,22 @@ static int coordinator_command(struct engine *e, const struct roster_peer *me,
         log_info("alert.acked", "conv=%lld by=%s count=%d", (long long)c.id, me->id + 1, acked);
         return engine_say(e, 0, me->phone, to, acked ? TX_ACKED : TX_NO_ALERT, v, NVARS(v));
     }
-    /* #take REF: an urgent texter no peer has yet; the coordinator becomes their peer. */
-    if (c.state != CONV_QUEUED || !c.urgent) {
+    /* #take REF: an urgent texter no peer has yet (perhaps offered to one); the coordinator
+     * becomes their peer. */
+    if ((c.state != CONV_QUEUED && c.state != CONV_OFFERED) || !c.urgent) {
         struct text_var v[] = {{"ref", ref}};
         return engine_say(e, 0, me->phone, to, TX_TAKE_REF_REFUSED, v, NVARS(v));
     }
     {
-        const char *const *numbers;
-        size_t n = engine_conv_numbers(e->cfg, &numbers), i;
-        struct store_conv other;
+        char number[STORE_NUM];
 
-        for (i = 0; i < n; i++) {
-            rc = store_conv_by_peer_number(e->st, me->id, numbers[i], &other);
-            if (rc == STORE_ERROR)
-                return -1;
-            if (rc == STORE_OK && store_optout_check(e->st, numbers[i], me->phone) == STORE_OK)
-                break;
-        }
-        if (i == n) { /* every number of theirs is busy */
+        if (engine_pick_number(e, me, number)) { /* every number of theirs is busy */
             struct text_var v[] = {{"ref", ref}};
             return engine_say(e, 0, me->phone, to, TX_TAKE_REF_REFUSED, v, NVARS(v));
         }
-        if (store_conv_offer(e->st, c.id, me->id, numbers[i]) ||
+        if (c.state == CONV_OFFERED && withdraw_offer(e, &c))
+            return -1;
+        if (store_conv_offer(e->st, c.id, me->id, number) ||
             store_conv_get(e->st, c.id, &c) != STORE_FOUND || start_chat(e, me, &c) ||
             store_alert_ack(e->st, c.id, me->id + 1, e->now, &acked))
             return -1;

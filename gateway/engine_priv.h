@@ -41,7 +41,10 @@ struct engine {
     int64_t next_shift_check; /* when peer availability next changes by the clock */
     int64_t failing_id;       /* the inbound text that failed last, and how often */
     int failures;
-    int status_waiting; /* a status event is waiting for its text's provider id */
+    int status_waiting;    /* a status event is waiting for its text's provider id */
+    int started;           /* this node's old timer leases have been released */
+    int64_t failing_timer; /* the timer that failed last, and how often */
+    int timer_failures;
 };
 
 #define NVARS(v) (sizeof(v) / sizeof((v)[0]))
@@ -92,6 +95,8 @@ int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const 
 
 struct match_peer;
 
+/* The least recently used number p can take a new chat on, into out (-1: none). */
+int engine_pick_number(struct engine *e, const struct roster_peer *p, char out[STORE_NUM]);
 /* Matches everyone waiting and makes the offers, in its own transaction. */
 int engine_match(struct engine *e, int64_t *next_due);
 /*
@@ -120,8 +125,9 @@ int engine_fire(struct engine *e, const struct store_timer *t);
  * Tells a waiting texter their place: first (when they join the line) or as
  * an update (merged with an unsent one). With an honest wait when recent
  * waits allow, or that no one is on shift and when the next shift starts.
+ * *next (if given) is when the next update is worth sending.
  */
-int engine_tell_place(struct engine *e, const struct store_conv *c, int first);
+int engine_tell_place(struct engine *e, const struct store_conv *c, int first, int64_t *next);
 /* The chat went back to the line: its chat clocks stop, queue updates start. */
 int engine_requeued(struct engine *e, int64_t conv_id);
 

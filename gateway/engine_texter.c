@@ -256,8 +256,9 @@ static int texter(struct engine *e, struct texter_in *t)
         if (!p) {
             /* The peer left the roster mid-chat: keep the text for whoever comes next. */
             t->pending = 1;
-            return store_conv_requeue(e->st, c.id, CONV_ACTIVE) || engine_requeued(e, c.id) ? -1
-                                                                                            : 0;
+            if (store_conv_requeue(e->st, c.id, CONV_ACTIVE) || engine_requeued(e, c.id))
+                return -1;
+            return engine_say(e, c.id, c.texter, c.line_number, TX_PEER_STEPPED_AWAY, NULL, 0);
         }
         /* The chat is alive; and the peer now owes a reply (unless one is owed already). */
         if (store_timer_set(e->st, TIMER_IDLE, c.id, e->now + e->cfg->timers.idle_timeout, 0) ||

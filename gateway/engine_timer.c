@@ -56,27 +56,38 @@ static int64_t recent_wait(struct engine *e, const char *topic)
     return waits[n / 2];
 }
 
-int engine_tell_place(struct engine *e, const struct store_conv *c, int first)
+/* While no one is on shift, a waiting texter hears from us at most this often. */
+#define QUIET_UPDATES (60LL * 60 * 1000)
+
+int engine_tell_place(struct engine *e, const struct store_conv *c, int first, int64_t *next)
 {
     const struct roster *r = e->roster;
     struct store_conv now;
     struct buf b = BUF_INIT(0);
     char pos[16], when[32], wait[32];
-    int64_t next = INT64_MAX, median;
+    int64_t start = INT64_MAX, median;
     int position = 0, covered, rc = -1;
     enum text_id id;
 
     if (store_conv_get(e->st, c->id, &now) != STORE_FOUND ||
         store_conv_queue_position(e->st, &now, &position))
         return -1;
-    covered = engine_coverage(e, &now, &next);
+    covered = engine_coverage(e, &now, &start);
     if (covered < 0)
         return -1;
+    if (next) {
+        /* With no one on shift, every few minutes would only repeat "no one": hourly, or at the
+         * next shift. */
+        int64_t quiet = start < e->now + QUIET_UPDATES ? start : e->now + QUIET_UPDATES;
+        *next = e->now + e->cfg->timers.queue_update;
+        if (!covered && quiet > *next)
+            *next = quiet;
+    }
     snprintf(pos, sizeof(pos), "%d", position);
     when[0] = wait[0] = '\0';
     median = covered ? recent_wait(e, now.topic) : -1;
-    if (!covered && next != INT64_MAX) {
-        engine_format_minutes(next - e->now, when, sizeof(when));
+    if (!covered && start != INT64_MAX) {
+        engine_format_minutes(start - e->now, when, sizeof(when));
         id = first ? TX_QUEUED_NO_SHIFT : TX_UPDATE_NO_SHIFT;
     } else if (!covered) {
         id = first ? TX_QUEUED_NO_ONE : TX_UPDATE_NO_ONE;
@@ -158,6 +169,8 @@ static int fire_offer(struct engine *e, const struct store_conv *c)
     rc = store_offer_open_for_conv(e->st, c->id, &o);
     if (rc != STORE_FOUND)
         return rc == STORE_ERROR ? -1 : 0;
+    if (o.expires_at > e->now) /* a newer offer, with its own timer */
+        return 0;
     return engine_expire_offer(e, &o);
 }
 
@@ -165,12 +178,13 @@ static int fire_offer(struct engine *e, const struct store_conv *c)
 
 static int fire_queue_update(struct engine *e, const struct store_conv *c)
 {
+    int64_t next;
+
     if (c->state != CONV_QUEUED && c->state != CONV_OFFERED)
         return 0;
-    if (engine_tell_place(e, c, 0))
+    if (engine_tell_place(e, c, 0, &next))
         return -1;
-    return store_timer_set(e->st, TIMER_QUEUE_UPDATE, c->id, e->now + e->cfg->timers.queue_update,
-                           0);
+    return store_timer_set(e->st, TIMER_QUEUE_UPDATE, c->id, next, 0);
 }
 
 static int fire_max_wait(struct engine *e, const struct store_conv *c)
@@ -197,9 +211,10 @@ static int64_t last_word(const struct store_conv *c)
 static int fire_peer_silence(struct engine *e, const struct store_conv *c, int stage)
 {
     const struct roster_peer *p = roster_peer_by_id(e->roster, c->peer_id);
-    int64_t answered = c->last_peer_at > c->matched_at ? c->last_peer_at : c->matched_at;
+    /* last_peer_at is cleared when the chat starts: 0 means the peer has not written yet. */
+    int64_t answered = c->last_peer_at;
 
-    if (c->state != CONV_ACTIVE || !p || c->last_texter_at <= answered)
+    if (c->state != CONV_ACTIVE || !p || (answered && answered >= c->last_texter_at))
         return 0; /* the peer has answered since */
     if (stage == 0) {
         if (store_timer_set(e->st, TIMER_PEER_SILENCE, c->id, e->now + e->cfg->timers.peer_silence,
@@ -211,6 +226,7 @@ static int fire_peer_silence(struct engine *e, const struct store_conv *c, int s
     /* Still nothing: the texter goes back to the front, with the words no one answered. */
     if (store_inbound_repend_unanswered(e->st, c->id, c->texter, answered) ||
         store_conv_transfer(e->st, c->id, p->id, c->topic) ||
+        store_offer_record_handback(e->st, c->id, p->id, c->peer_number, e->now) ||
         store_peer_number_used(e->st, p->id, c->peer_number, e->now) ||
         store_peer_conversation_ended(e->st, p->id, e->now) || engine_requeued(e, c->id))
         return -1;

@@ -84,7 +84,9 @@ static const char *const migrations[] = {
     "  conversation_id INTEGER NOT NULL REFERENCES conversations(id),"
     "  peer_id TEXT NOT NULL,"
     "  peer_number TEXT NOT NULL,"
-    "  state TEXT NOT NULL CHECK (state IN ('open','taken','passed','expired','cancelled')),"
+    /* 'transferred': the peer handed the chat back (#transfer, silence); never offered again. */
+    "  state TEXT NOT NULL CHECK (state IN"
+    "    ('open','taken','passed','expired','cancelled','transferred')),"
     "  created_at INTEGER NOT NULL,"
     "  expires_at INTEGER NOT NULL,"
     "  decided_at INTEGER);"

@@ -189,9 +189,16 @@ int store_offer_create(struct store *s, int64_t conv_id, const char *peer_id, co
 int store_offer_open_for_conv(struct store *s, int64_t conv_id, struct store_offer *o);
 /* open -> state; STORE_CONFLICT if it was no longer open. */
 int store_offer_decide(struct store *s, int64_t offer_id, enum offer_state state, int64_t now);
-/* Peers who passed or let an offer of conv expire. */
-int store_offer_tried(struct store *s, int64_t conv_id, int (*fn)(void *arg, const char *peer_id),
+/*
+ * Peers who passed or let an offer of conv expire (handed_back 0), or handed
+ * the chat back (#transfer, silence: handed_back 1), with when they last did.
+ */
+int store_offer_tried(struct store *s, int64_t conv_id,
+                      int (*fn)(void *arg, const char *peer_id, int handed_back, int64_t at),
                       void *arg);
+/* Records that peer handed conv back: they are never offered it again. */
+int store_offer_record_handback(struct store *s, int64_t conv_id, const char *peer_id,
+                                const char *number, int64_t now);
 
 /* ---- peers (store_peer.c) ---- */
 
@@ -326,6 +333,8 @@ int store_timer_claim(struct store *s, const char *owner, int64_t now, int64_t l
                       struct store_timer *t);
 /* A claimed timer fired: removed (unless it was set again meanwhile). */
 int store_timer_done(struct store *s, int64_t id, const char *owner);
+/* At start: leases this node held when it died are released at once. */
+int store_timer_reclaim(struct store *s, const char *owner);
 /* When the next timer is due (or its lease runs out), or INT64_MAX. */
 int store_timer_next(struct store *s, int64_t *at);
 

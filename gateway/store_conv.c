@@ -44,8 +44,9 @@ const char *const store_sql_conv[ST_COUNT] = {
     [ST_CONV_NOTICE] = "UPDATE conversations SET last_notice_at = ?2 WHERE id = ?1",
     [ST_CONV_QUEUE_LIST] = "SELECT " CONV_COLS " FROM conversations WHERE state = 'queued'"
                            " ORDER BY urgent DESC, queued_at, id",
+    /* Ahead of a texter: urgent texters, and those of the same topic who came first. */
     [ST_CONV_QUEUE_POS] = "SELECT COUNT(*) FROM conversations WHERE state IN ('queued','offered')"
-                          " AND (urgent > ?1 OR (urgent = ?1 AND (queued_at < ?2"
+                          " AND (urgent > ?1 OR (urgent = ?1 AND topic = ?4 AND (queued_at < ?2"
                           " OR (queued_at = ?2 AND id <= ?3))))",
     [ST_CONV_OPEN_LIST] = "SELECT " CONV_COLS " FROM conversations"
                           " WHERE state IN ('offered','active')",
@@ -56,8 +57,11 @@ const char *const store_sql_conv[ST_COUNT] = {
                                " AND state = 'open'",
     [ST_OFFER_DECIDE] = "UPDATE offers SET state = ?2, decided_at = ?3 WHERE id = ?1"
                         " AND state = 'open'",
-    [ST_OFFER_TRIED] = "SELECT DISTINCT peer_id FROM offers WHERE conversation_id = ?1"
-                       " AND state IN ('passed','expired')",
+    [ST_OFFER_TRIED] = "SELECT peer_id, state, MAX(decided_at) FROM offers"
+                       " WHERE conversation_id = ?1 AND state IN ('passed','expired','transferred')"
+                       " GROUP BY peer_id, state",
+    [ST_OFFER_RECORD] = "INSERT INTO offers (conversation_id, peer_id, peer_number, state,"
+                        " created_at, expires_at, decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)",
     [ST_CONV_TRANSFER] = "UPDATE conversations SET state = 'queued', peer_id = NULL,"
                          " peer_number = NULL, transferred_by = ?2, topic = ?3"
                          " WHERE id = ?1 AND state = 'active'",
@@ -65,9 +69,10 @@ const char *const store_sql_conv[ST_COUNT] = {
     [ST_CONV_QUEUE_COUNTS] = "SELECT topic, COUNT(*) FROM conversations"
                              " WHERE state IN ('queued','offered') GROUP BY topic",
     /* How long people waited lately: the only honest ground for an estimate. */
+    /* Transferred chats are left out: their queued_at predates the first chat. */
     [ST_CONV_RECENT_WAITS] = "SELECT matched_at - queued_at FROM conversations"
                              " WHERE topic = ?1 AND matched_at >= ?2 AND queued_at IS NOT NULL"
-                             " ORDER BY matched_at DESC LIMIT ?3",
+                             " AND transferred_by IS NULL ORDER BY matched_at DESC LIMIT ?3",
 };
 
 static const char *const state_names[] = {"menu", "queued", "offered", "active", "closed"};
@@ -374,6 +379,7 @@ int store_conv_queue_position(struct store *s, const struct store_conv *c, int *
     sqlite3_bind_int(p, 1, c->urgent);
     sqlite3_bind_int64(p, 2, c->queued_at);
     sqlite3_bind_int64(p, 3, c->id);
+    sqlite3_bind_text(p, 4, c->topic, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(p);
     if (rc == SQLITE_ROW)
         *pos = sqlite3_column_int(p, 0);
@@ -433,7 +439,8 @@ int store_offer_decide(struct store *s, int64_t offer_id, enum offer_state state
     return store_exec_cas(s, p);
 }
 
-int store_offer_tried(struct store *s, int64_t conv_id, int (*fn)(void *arg, const char *peer_id),
+int store_offer_tried(struct store *s, int64_t conv_id,
+                      int (*fn)(void *arg, const char *peer_id, int handed_back, int64_t at),
                       void *arg)
 {
     sqlite3_stmt *p = store_stmt(s, ST_OFFER_TRIED);
@@ -441,11 +448,26 @@ int store_offer_tried(struct store *s, int64_t conv_id, int (*fn)(void *arg, con
 
     sqlite3_bind_int64(p, 1, conv_id);
     while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-        if (fn(arg, (const char *)sqlite3_column_text(p, 0))) {
+        const unsigned char *st = sqlite3_column_text(p, 1);
+        if (fn(arg, (const char *)sqlite3_column_text(p, 0),
+               st && !strcmp((const char *)st, "transferred"), sqlite3_column_int64(p, 2))) {
             sqlite3_reset(p);
             return STORE_ERROR;
         }
     }
     sqlite3_reset(p);
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_offer_record_handback(struct store *s, int64_t conv_id, const char *peer_id,
+                                const char *number, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OFFER_RECORD);
+
+    sqlite3_bind_int64(p, 1, conv_id);
+    sqlite3_bind_text(p, 2, peer_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 3, number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 4, "transferred", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(p, 5, now);
+    return store_exec(s, p);
 }

@@ -53,6 +53,7 @@ enum store_stmt {
     ST_OFFER_OPEN_FOR_CONV,
     ST_OFFER_DECIDE,
     ST_OFFER_TRIED,
+    ST_OFFER_RECORD,
     ST_CONV_TRANSFER,
     ST_CONV_URGENT,
     ST_CONV_QUEUE_COUNTS,
@@ -66,6 +67,7 @@ enum store_stmt {
     ST_TIMER_LEASE,
     ST_TIMER_DONE,
     ST_TIMER_NEXT,
+    ST_TIMER_RECLAIM,
     ST_ALERT_ADD,
     ST_ALERT_ACK,
     /* store_peer.c */

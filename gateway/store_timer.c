@@ -24,6 +24,8 @@ const char *const store_sql_timer[ST_COUNT] = {
     [ST_TIMER_DONE] = "DELETE FROM timers WHERE id = ?1 AND lease_owner = ?2",
     [ST_TIMER_NEXT] = "SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END)"
                       " FROM timers",
+    [ST_TIMER_RECLAIM] = "UPDATE timers SET lease_owner = NULL, lease_until = NULL"
+                         " WHERE lease_owner = ?1",
     [ST_ALERT_ADD] = "INSERT INTO alerts (conversation_id, kind, raised_by, created_at)"
                      " VALUES (?1, ?2, ?3, ?4)",
     [ST_ALERT_ACK] = "UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE conversation_id = ?1"
@@ -119,6 +121,14 @@ int store_timer_next(struct store *s, int64_t *at)
         *at = sqlite3_column_int64(p, 0);
     sqlite3_reset(p);
     return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_timer_reclaim(struct store *s, const char *owner)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_TIMER_RECLAIM);
+
+    sqlite3_bind_text(p, 1, owner, -1, SQLITE_TRANSIENT);
+    return store_exec(s, p);
 }
 
 int store_alert_add(struct store *s, int64_t conv_id, const char *kind, const char *raised_by,

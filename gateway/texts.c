@@ -96,8 +96,8 @@ static const char *const en[TX_COUNT] = {
     [TX_OFF] = "You're off until {until}. Text #on when you can take chats.",
     [TX_OFF_UNTIL_ON] = "You're off. Text #on when you can take chats.",
     [TX_STATUS] = "You're {state}. Open chats: {open}. Waiting: {queue}.",
-    [TX_TRANSFERRED_TEXTER] = "{peer} is passing you to another peer who can help. You're first in "
-                              "line, and they'll text you here.",
+    [TX_TRANSFERRED_TEXTER] = "{peer} is passing you on to another peer. You're first in line, and "
+                              "a peer will text you here when one is free.",
     [TX_TRANSFERRED_PEER] = "Transferred. Thank you. Replies on this number are no longer "
                             "delivered.",
     [TX_TRANSFER_UNKNOWN] = "There's no topic \"{topic}\". Topics: {topics}.",

@@ -113,6 +113,27 @@ static enum match_reason status_now(const struct match_ctx *ctx, size_t i)
     return peer_status(ctx, &ctx->roster->peers[i], &ctx->peers[i], &lt);
 }
 
+static int in_list(const int *list, size_t n, int peer)
+{
+    size_t k;
+
+    for (k = 0; k < n; k++)
+        if (list[k] == peer)
+            return 1;
+    return 0;
+}
+
+static int was_tried(const struct match_texter *t, int peer)
+{
+    return in_list(t->tried, t->ntried, peer);
+}
+
+/* The transferring peer, or one in the exclusion list. */
+static int excluded(const struct match_texter *t, int peer)
+{
+    return t->transferred_by == peer || in_list(t->excluded, t->nexcluded, peer);
+}
+
 static enum match_reason check_peer(const struct match_ctx *ctx, size_t i,
                                     const struct match_texter *t, const struct match_peer *mp,
                                     enum match_reason status, int *general)
@@ -133,7 +154,7 @@ static enum match_reason check_peer(const struct match_ctx *ctx, size_t i,
         else
             return MATCH_TOPIC;
     }
-    if (t->transferred_by == (int)i)
+    if (excluded(t, (int)i))
         return MATCH_TRANSFERRED;
     if (mp->has_offer)
         return MATCH_HAS_OFFER;
@@ -166,7 +187,8 @@ int match_coverage(const struct match_ctx *ctx, const struct match_texter *t, in
         const struct match_peer *mp = &ctx->peers[i];
         int64_t from = ctx->now, s, e;
 
-        if (t->self == (int)i || t->lang < 0 || t->lang >= 64 || !(rp->langs & (1ull << t->lang)))
+        if (t->self == (int)i || t->lang < 0 || t->lang >= 64 || !(rp->langs & (1ull << t->lang)) ||
+            excluded(t, (int)i))
             continue;
         if (!roster_peer_covers(rp, t->topic) && !(t->urgent && rp->crisis_trained) &&
             !(ro->general >= 0 && roster_peer_covers(rp, ro->general)))
@@ -295,16 +317,6 @@ fail:
 
 /* ---- one decision ---- */
 
-static int was_tried(const struct match_texter *t, int peer)
-{
-    size_t k;
-
-    for (k = 0; k < t->ntried; k++)
-        if (t->tried[k] == peer)
-            return 1;
-    return 0;
-}
-
 static uint64_t pack(int urgent_untrained, int not_last, int match, int open, int64_t last_end)
 {
     uint64_t o = open < 0 ? 0 : open > 255 ? 255 : (uint64_t)open;
@@ -380,8 +392,7 @@ static size_t rank_candidates(const struct match_ctx *ctx, struct match_prep *pr
                 continue;
             prep->seen[i] = prep->stamp;
             /* check_peer(), minus what the lists and the prepared status settle. */
-            if (t->self == i || !(pi->langs & (1ull << t->lang)) || t->transferred_by == i ||
-                mp->has_offer)
+            if (t->self == i || !(pi->langs & (1ull << t->lang)) || mp->has_offer || excluded(t, i))
                 continue;
             cap = pi->max_conversations < mp->numbers_usable ? pi->max_conversations
                                                              : mp->numbers_usable;

@@ -53,6 +53,8 @@ struct match_texter {
     int self;           /* the texter is this roster peer (-1: not a peer) */
     const int *tried;   /* peers who passed or let the offer expire */
     size_t ntried;
+    const int *excluded; /* peers never to be offered this texter (handed it back; or */
+    size_t nexcluded;    /* passed it so recently that offering again would badger) */
 };
 
 struct match_prep;

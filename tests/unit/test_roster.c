@@ -358,6 +358,10 @@ static void test_duplicates(void **state)
          TOP TOPICS PEERS_ALEX COORDS "  - {id: sam, name: Sami, phone: \"+15551239999\"}\n",
          {{16, 10, "duplicate coordinator id \"sam\""},
           {16, 34, "duplicate phone: coordinators sam and sam have the same number"}}},
+        /* One phone, one role: a coordinator who takes chats too needs a second number. */
+        {"a coordinator with a peer's phone",
+         TOP TOPICS PEERS_ALEX COORDS "  - {id: ann, name: Ann, phone: \"+15551230001\"}\n",
+         {{16, 33, "duplicate phone: coordinator ann and peer alex have the same number"}}},
         {"duplicate topic id",
          TOP "topics:\n  - {id: grief}\n  - {id: grief, label: Loss}\n" PEERS_ALEX COORDS,
          {{5, 10, "duplicate topic id \"grief\""}, {10, 14, "unknown topic \"anxiety\""}}},
