@@ -35,6 +35,11 @@ enum ctype {
     CT_LEVEL,    /* debug | info | warn | error */
     CT_TOKENS,   /* mapping coordinator id -> token */
     CT_SID,      /* Twilio account SID: AC + 32 hex */
+    CT_BOOL,     /* int 0/1 */
+    CT_CHOICE,   /* int: the index of the value in the row's choices ("a|b") */
+    CT_LIST,     /* struct config_list of words; the default is "a|b|c" */
+    CT_LANGS,    /* CT_LIST of 2-3 letter language codes */
+    CT_TEXTS,    /* texts: LANG: NAME: text */
 };
 
 #define ANY_PROVIDER (-1)
@@ -42,63 +47,107 @@ enum ctype {
 struct ckey {
     const char *name; /* dotted path */
     enum ctype type;
-    size_t off;         /* into struct config */
-    long long min, max; /* CT_INT, CT_DURATION (ms) */
-    const char *def;    /* NULL: required (unless provider-specific and other kind) */
-    int provider;       /* ANY_PROVIDER or the only kind this key belongs to */
+    size_t off;          /* into struct config */
+    long long min, max;  /* CT_INT, CT_DURATION (ms) */
+    const char *def;     /* NULL: required (unless provider-specific and other kind) */
+    int provider;        /* ANY_PROVIDER or the only kind this key belongs to */
+    const char *choices; /* CT_CHOICE: the values allowed, "a|b" */
 };
 
 #define OFF(f) offsetof(struct config, f)
+
+/*
+ * What the tripwire listens for unless crisis.phrases says otherwise:
+ * English and Spanish, matched as whole words, any case, accents ignored.
+ */
+#define DEFAULT_CRISIS_PHRASES                                                                     \
+    "suicide|suicidal|kill myself|killing myself|kms|end my life|ending my life|take my own "      \
+    "life|want to die|wanna die|better off dead|overdose|overdosing|hurt myself|hurting "          \
+    "myself|cut myself|cutting myself|self harm|self-harm|no reason to live|end it all|"           \
+    "don't want to live|dont want to live|suicidio|suicidarme|matarme|quitarme la vida|"           \
+    "acabar con mi vida|quiero morir|me quiero morir|no quiero vivir|sobredosis|hacerme dano|"     \
+    "lastimarme|cortarme"
 #define DAY_MS (86400LL * 1000)
 
 static const struct ckey keys[] = {
-    {"listen", CT_LISTEN, 0, 0, 0, "127.0.0.1:8080", ANY_PROVIDER},
-    {"public_url", CT_URL, OFF(public_url), 0, 0, "http://127.0.0.1:8080", ANY_PROVIDER},
-    {"database", CT_PATH, OFF(database), 0, 0, "var/peerline.db", ANY_PROVIDER},
-    {"roster", CT_PATH, OFF(roster), 0, 0, "roster.yaml", ANY_PROVIDER},
-    {"log_level", CT_LEVEL, OFF(log_level), 0, 0, "info", ANY_PROVIDER},
-    {"provider", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER},
-    {"provider.kind", CT_KIND, OFF(provider.kind), 0, 0, "twilio", ANY_PROVIDER},
-    {"provider.account_sid", CT_SID, OFF(provider.account_sid), 0, 0, NULL, PROVIDER_TWILIO},
-    {"provider.auth_token", CT_SECRET, OFF(provider.auth_token), 0, 0, NULL, PROVIDER_TWILIO},
-    {"provider.api_key", CT_SECRET, OFF(provider.api_key), 0, 0, NULL, PROVIDER_TELNYX},
-    {"provider.public_key", CT_SECRET, OFF(provider.public_key), 0, 0, NULL, PROVIDER_TELNYX},
+    {"listen", CT_LISTEN, 0, 0, 0, "127.0.0.1:8080", ANY_PROVIDER, NULL},
+    {"public_url", CT_URL, OFF(public_url), 0, 0, "http://127.0.0.1:8080", ANY_PROVIDER, NULL},
+    {"database", CT_PATH, OFF(database), 0, 0, "var/peerline.db", ANY_PROVIDER, NULL},
+    {"roster", CT_PATH, OFF(roster), 0, 0, "roster.yaml", ANY_PROVIDER, NULL},
+    {"log_level", CT_LEVEL, OFF(log_level), 0, 0, "info", ANY_PROVIDER, NULL},
+    {"provider", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
+    {"provider.kind", CT_KIND, OFF(provider.kind), 0, 0, "twilio", ANY_PROVIDER, NULL},
+    {"provider.account_sid", CT_SID, OFF(provider.account_sid), 0, 0, NULL, PROVIDER_TWILIO, NULL},
+    {"provider.auth_token", CT_SECRET, OFF(provider.auth_token), 0, 0, NULL, PROVIDER_TWILIO, NULL},
+    {"provider.api_key", CT_SECRET, OFF(provider.api_key), 0, 0, NULL, PROVIDER_TELNYX, NULL},
+    {"provider.public_key", CT_SECRET, OFF(provider.public_key), 0, 0, NULL, PROVIDER_TELNYX, NULL},
     {"provider.messaging_profile_id", CT_STR, OFF(provider.messaging_profile_id), 0, 0, "",
-     PROVIDER_TELNYX},
-    {"provider.api_base", CT_URL, OFF(provider.api_base), 0, 0, NULL, ANY_PROVIDER},
-    {"provider.line_number", CT_PHONE, OFF(provider.line_number), 0, 0, NULL, ANY_PROVIDER},
-    {"provider.pool", CT_PHONES, OFF(provider.pool), 0, 0, "", ANY_PROVIDER},
-    {"provider.send_rate", CT_INT, OFF(provider.send_rate), 0, 1000, "1", ANY_PROVIDER},
-    {"admin", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER},
-    {"admin.token", CT_STR, OFF(admin.token), 0, 0, "", ANY_PROVIDER},
-    {"admin.coordinator_tokens", CT_TOKENS, 0, 0, 0, "", ANY_PROVIDER},
-    {"timers", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER},
+     PROVIDER_TELNYX, NULL},
+    {"provider.api_base", CT_URL, OFF(provider.api_base), 0, 0, NULL, ANY_PROVIDER, NULL},
+    {"provider.line_number", CT_PHONE, OFF(provider.line_number), 0, 0, NULL, ANY_PROVIDER, NULL},
+    {"provider.pool", CT_PHONES, OFF(provider.pool), 0, 0, "", ANY_PROVIDER, NULL},
+    {"provider.send_rate", CT_INT, OFF(provider.send_rate), 0, 1000, "1", ANY_PROVIDER, NULL},
+    {"admin", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
+    {"admin.token", CT_STR, OFF(admin.token), 0, 0, "", ANY_PROVIDER, NULL},
+    {"admin.coordinator_tokens", CT_TOKENS, 0, 0, 0, "", ANY_PROVIDER, NULL},
+    {"timers", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
     {"timers.offer_timeout", CT_DURATION, OFF(timers.offer_timeout), 1000, DAY_MS, "2m",
-     ANY_PROVIDER},
-    {"timers.queue_update", CT_DURATION, OFF(timers.queue_update), 1000, DAY_MS, "5m",
-     ANY_PROVIDER},
-    {"timers.max_wait", CT_DURATION, OFF(timers.max_wait), 1000, 7 * DAY_MS, "1h", ANY_PROVIDER},
+     ANY_PROVIDER, NULL},
+    {"timers.queue_update", CT_DURATION, OFF(timers.queue_update), 1000, DAY_MS, "5m", ANY_PROVIDER,
+     NULL},
+    {"timers.max_wait", CT_DURATION, OFF(timers.max_wait), 1000, 7 * DAY_MS, "1h", ANY_PROVIDER,
+     NULL},
     {"timers.idle_timeout", CT_DURATION, OFF(timers.idle_timeout), 1000, 7 * DAY_MS, "30m",
-     ANY_PROVIDER},
+     ANY_PROVIDER, NULL},
     {"timers.peer_silence", CT_DURATION, OFF(timers.peer_silence), 1000, DAY_MS, "10m",
-     ANY_PROVIDER},
+     ANY_PROVIDER, NULL},
     {"timers.rematch_window", CT_DURATION, OFF(timers.rematch_window), 0, 365 * DAY_MS, "14d",
-     ANY_PROVIDER},
-    {"timers.cooldown", CT_DURATION, OFF(timers.cooldown), 0, DAY_MS, "2m", ANY_PROVIDER},
-    {"retention", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER},
-    {"retention.message_days", CT_INT, OFF(retention.message_days), 1, 3650, "30", ANY_PROVIDER},
-    {"retry", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER},
-    {"retry.max_attempts", CT_INT, OFF(retry.max_attempts), 1, 100, "10", ANY_PROVIDER},
-    {"retry.first_delay", CT_DURATION, OFF(retry.first_delay), 100, 3600000, "2s", ANY_PROVIDER},
-    {"retry.max_delay", CT_DURATION, OFF(retry.max_delay), 1000, DAY_MS, "5m", ANY_PROVIDER},
-    {"retry.max_age", CT_DURATION, OFF(retry.max_age), 60000, 7 * DAY_MS, "2h", ANY_PROVIDER},
+     ANY_PROVIDER, NULL},
+    {"timers.cooldown", CT_DURATION, OFF(timers.cooldown), 0, DAY_MS, "2m", ANY_PROVIDER, NULL},
+    {"retention", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
+    {"retention.message_days", CT_INT, OFF(retention.message_days), 1, 3650, "30", ANY_PROVIDER,
+     NULL},
+    {"retry", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
+    {"retry.max_attempts", CT_INT, OFF(retry.max_attempts), 1, 100, "10", ANY_PROVIDER, NULL},
+    {"retry.first_delay", CT_DURATION, OFF(retry.first_delay), 100, 3600000, "2s", ANY_PROVIDER,
+     NULL},
+    {"retry.max_delay", CT_DURATION, OFF(retry.max_delay), 1000, DAY_MS, "5m", ANY_PROVIDER, NULL},
+    {"retry.max_age", CT_DURATION, OFF(retry.max_age), 60000, 7 * DAY_MS, "2h", ANY_PROVIDER, NULL},
     {"retry.request_timeout", CT_DURATION, OFF(retry.request_timeout), 1000, 120000, "15s",
-     ANY_PROVIDER},
-    {"retry.concurrency", CT_INT, OFF(retry.concurrency), 1, 256, "8", ANY_PROVIDER},
-    {"http", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER},
-    {"http.connection_limit", CT_INT, OFF(http.connection_limit), 4, 100000, "512", ANY_PROVIDER},
+     ANY_PROVIDER, NULL},
+    {"retry.concurrency", CT_INT, OFF(retry.concurrency), 1, 256, "8", ANY_PROVIDER, NULL},
+    {"provider.opt_out_scope", CT_CHOICE, OFF(provider.opt_out_scope), 0, 0, "number", ANY_PROVIDER,
+     "number|line"},
+    {"provider.opt_out_reply", CT_CHOICE, OFF(provider.provider_confirms_opt_out), 0, 0, "peerline",
+     ANY_PROVIDER, "peerline|provider"},
+    {"provider.help_reply", CT_CHOICE, OFF(provider.provider_answers_help), 0, 0, "peerline",
+     ANY_PROVIDER, "peerline|provider"},
+    {"crisis", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
+    {"crisis.phrases", CT_LIST, OFF(crisis.phrases), 0, 0, DEFAULT_CRISIS_PHRASES, ANY_PROVIDER,
+     NULL},
+    {"crisis.crisis_line", CT_STR, OFF(crisis.crisis_line), 0, 0, "988", ANY_PROVIDER, NULL},
+    {"crisis.emergency", CT_STR, OFF(crisis.emergency), 0, 0, "911", ANY_PROVIDER, NULL},
+    {"crisis.safety_every", CT_DURATION, OFF(crisis.safety_every), 0, DAY_MS, "5m", ANY_PROVIDER,
+     NULL},
+    {"crisis.alert_every", CT_DURATION, OFF(crisis.alert_every), 0, DAY_MS, "10m", ANY_PROVIDER,
+     NULL},
+    {"crisis.ack_within", CT_DURATION, OFF(crisis.ack_within), 1000, DAY_MS, "5m", ANY_PROVIDER,
+     NULL},
+    {"limits", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
+    {"limits.relay_gap", CT_DURATION, OFF(limits.relay_gap), 0, 60000, "2s", ANY_PROVIDER, NULL},
+    {"limits.flood_after", CT_INT, OFF(limits.flood_after), 2, 100000, "20", ANY_PROVIDER, NULL},
+    {"endings", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
+    {"endings.last_word", CT_DURATION, OFF(endings.last_word), 0, DAY_MS, "2m", ANY_PROVIDER, NULL},
+    {"endings.rating", CT_BOOL, OFF(endings.rating), 0, 0, "true", ANY_PROVIDER, NULL},
+    {"endings.rating_window", CT_DURATION, OFF(endings.rating_window), 1000, 7 * DAY_MS, "30m",
+     ANY_PROVIDER, NULL},
+    {"languages", CT_LANGS, OFF(languages), 0, 0, "en|es", ANY_PROVIDER, NULL},
+    {"texts", CT_TEXTS, 0, 0, 0, "", ANY_PROVIDER, NULL},
+    {"http", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
+    {"http.connection_limit", CT_INT, OFF(http.connection_limit), 4, 100000, "512", ANY_PROVIDER,
+     NULL},
     {"http.connection_timeout", CT_DURATION, OFF(http.connection_timeout), 1000, 600000, "30s",
-     ANY_PROVIDER},
+     ANY_PROVIDER, NULL},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -267,6 +316,150 @@ static void set_tokens(struct cload *L, const struct ynode *n, const char *name)
     }
 }
 
+static int add_item(struct config_list *l, char *v)
+{
+    char **items = realloc(l->items, (l->n + 2) * sizeof(char *));
+
+    if (!items)
+        return -1;
+    l->items = items;
+    l->items[l->n++] = v;
+    l->items[l->n] = NULL;
+    return 0;
+}
+
+static int valid_lang(const char *s)
+{
+    size_t i, n = strlen(s);
+
+    if (n < 2 || n > 3)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (s[i] < 'a' || s[i] > 'z')
+            return 0;
+    return 1;
+}
+
+/* A list of words, or of language codes. */
+static void set_list(struct cload *L, const struct ckey *k, const struct ynode *n)
+{
+    struct config_list *l = (struct config_list *)((char *)L->c + k->off);
+    size_t i, j;
+
+    if (n->kind != YNODE_SEQ) {
+        err_at(L, n, "%s must be a list, e.g. [a, b]", k->name);
+        return;
+    }
+    if (n->nkids == 0) {
+        err_at(L, n, "%s must not be empty", k->name);
+        return;
+    }
+    for (i = 0; i < n->nkids; i++) {
+        char *v = scalar(L, n->kids[i], k->name);
+
+        if (!v)
+            continue;
+        if (!*v || (k->type == CT_LANGS && !valid_lang(v))) {
+            err_at(L, n->kids[i], "%s: \"%s\" is not %s", k->name, v,
+                   k->type == CT_LANGS ? "a language code such as en or es" : "a word or phrase");
+            free(v);
+            continue;
+        }
+        for (j = 0; j < l->n && strcmp(l->items[j], v); j++)
+            ;
+        if (j < l->n) {
+            err_at(L, n->kids[i], "%s: \"%s\" is listed twice", k->name, v);
+            free(v);
+            continue;
+        }
+        if (add_item(l, v)) {
+            free(v);
+            err_at(L, n, "%s: out of memory", k->name);
+            return;
+        }
+    }
+}
+
+/* A default list written "a|b|c". */
+static void default_list(struct cload *L, const struct ckey *k)
+{
+    struct config_list *l = (struct config_list *)((char *)L->c + k->off);
+    const char *p = k->def;
+
+    while (*p) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        char *v = malloc(len + 1);
+
+        if (!v || add_item(l, v)) {
+            free(v);
+            err_at(L, NULL, "%s: out of memory", k->name);
+            return;
+        }
+        memcpy(v, p, len);
+        v[len] = '\0';
+        p += len + (bar ? 1 : 0);
+    }
+}
+
+/* texts: LANG: NAME: "text" - kept as written; gateway/texts.c checks names and placeholders. */
+static void set_texts(struct cload *L, const struct ynode *n)
+{
+    struct config *c = L->c;
+    size_t i, j, total = 0;
+
+    if (ynode_is_null(n))
+        return;
+    if (n->kind != YNODE_MAP) {
+        err_at(L, n, "texts must be a mapping: LANGUAGE: {TEMPLATE: text}");
+        return;
+    }
+    for (i = 0; i < YMAP_PAIRS(n); i++)
+        if (YMAP_VAL(n, i)->kind == YNODE_MAP)
+            total += YMAP_PAIRS(YMAP_VAL(n, i));
+    c->texts = calloc(total + 1, sizeof(*c->texts));
+    if (!c->texts) {
+        err_at(L, n, "texts: out of memory");
+        return;
+    }
+    for (i = 0; i < YMAP_PAIRS(n); i++) {
+        const struct ynode *lk = YMAP_KEY(n, i), *lv = YMAP_VAL(n, i);
+
+        if (!valid_lang(lk->str)) {
+            err_at(L, lk, "texts: \"%s\" is not a language code such as en or es", lk->str);
+            continue;
+        }
+        if (lv->kind != YNODE_MAP) {
+            err_at(L, lv, "texts.%s must be a mapping of template names to texts", lk->str);
+            continue;
+        }
+        for (j = 0; j < YMAP_PAIRS(lv); j++) {
+            const struct ynode *tk = YMAP_KEY(lv, j), *tv = YMAP_VAL(lv, j);
+            struct config_text *t = &c->texts[c->ntexts];
+            char *text;
+
+            if (tv->kind != YNODE_SCALAR) {
+                err_at(L, tv, "texts.%s.%s must be a text", lk->str, tk->str);
+                continue;
+            }
+            text = strdup(tv->str); /* no ${VAR} here: a template may say "$5" */
+            t->lang = strdup(lk->str);
+            t->name = strdup(tk->str);
+            if (!text || !t->lang || !t->name) {
+                free(text);
+                free(t->lang);
+                free(t->name);
+                err_at(L, tv, "texts: out of memory");
+                return;
+            }
+            t->text = text;
+            t->line = tv->line;
+            t->col = tv->col;
+            c->ntexts++;
+        }
+    }
+}
+
 static void set_phones(struct cload *L, const struct ynode *n, const char *name)
 {
     struct config *c = L->c;
@@ -318,6 +511,14 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
     }
     if (k->type == CT_PHONES) {
         set_phones(L, n, k->name);
+        return;
+    }
+    if (k->type == CT_LIST || k->type == CT_LANGS) {
+        set_list(L, k, n);
+        return;
+    }
+    if (k->type == CT_TEXTS) {
+        set_texts(L, n);
         return;
     }
     v = scalar(L, n, k->name);
@@ -411,9 +612,45 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
         free(*(char **)(base + k->off));
         *(char **)(base + k->off) = v;
         return;
+    case CT_BOOL: {
+        int b;
+        if (parse_bool(v, &b, &why)) {
+            err_at(L, n, "%s must be true or false", k->name);
+            break;
+        }
+        *(int *)(base + k->off) = b;
+        break;
+    }
+    case CT_CHOICE: {
+        const char *p = k->choices;
+        int idx = 0;
+        size_t vl = strlen(v);
+
+        while (p) {
+            const char *bar = strchr(p, '|');
+            size_t l = bar ? (size_t)(bar - p) : strlen(p);
+            if (l == vl && !strncmp(p, v, l))
+                break;
+            p = bar ? bar + 1 : NULL;
+            idx++;
+        }
+        if (!p) {
+            char list[64];
+            snprintf(list, sizeof(list), "%s", k->choices);
+            for (p = list; (p = strchr(p, '|'));)
+                *(char *)p = '/';
+            err_at(L, n, "%s must be one of %s", k->name, list);
+            break;
+        }
+        *(int *)(base + k->off) = idx;
+        break;
+    }
     case CT_SECTION:
     case CT_TOKENS:
     case CT_PHONES:
+    case CT_LIST:
+    case CT_LANGS:
+    case CT_TEXTS:
         break;
     }
     free(v);
@@ -492,8 +729,12 @@ static void apply_defaults(struct cload *L)
             err_at(L, NULL, "missing required key %s", k->name);
             continue;
         }
-        if (k->type == CT_TOKENS || k->type == CT_PHONES)
+        if (k->type == CT_TOKENS || k->type == CT_PHONES || k->type == CT_TEXTS)
             continue;
+        if (k->type == CT_LIST || k->type == CT_LANGS) {
+            default_list(L, k);
+            continue;
+        }
         fake.str = (char *)k->def;
         fake.len = strlen(k->def);
         set_value(L, k, &fake);
@@ -570,6 +811,15 @@ fail:
     return NULL;
 }
 
+static void free_list(struct config_list *l)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        free(l->items[i]);
+    free(l->items);
+}
+
 void config_free(struct config *c)
 {
     size_t i;
@@ -598,6 +848,16 @@ void config_free(struct config *c)
         free(c->admin.coordinator_tokens[i].token);
     }
     free(c->admin.coordinator_tokens);
+    free_list(&c->crisis.phrases);
+    free_list(&c->languages);
+    free(c->crisis.crisis_line);
+    free(c->crisis.emergency);
+    for (i = 0; i < c->ntexts; i++) {
+        free(c->texts[i].lang);
+        free(c->texts[i].name);
+        free(c->texts[i].text);
+    }
+    free(c->texts);
     free(c);
 }
 

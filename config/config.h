@@ -21,6 +21,25 @@ struct config_token {
     char *token; /* bearer token */
 };
 
+/* A list of words or phrases. */
+struct config_list {
+    char **items;
+    size_t n;
+};
+
+/* One template written in the config: texts.LANG.NAME, and where it was written. */
+struct config_text {
+    char *lang;
+    char *name;
+    char *text;
+    int line, col;
+};
+
+enum opt_out_scope {
+    OPT_OUT_PER_NUMBER, /* a STOP to one of the line's numbers stops that number only */
+    OPT_OUT_PER_LINE,   /* a STOP to any of them stops them all */
+};
+
 struct config {
     char *path; /* the file as given */
     char *dir;  /* its directory; relative paths resolve against it */
@@ -44,6 +63,9 @@ struct config {
         char **pool;
         size_t npool;
         long long send_rate; /* segments/s per sending number; 0 = no pacing */
+        enum opt_out_scope opt_out_scope;
+        int provider_confirms_opt_out; /* the provider answers STOP itself: we stay quiet */
+        int provider_answers_help;     /* the provider answers HELP itself */
     } provider;
 
     struct {
@@ -60,6 +82,30 @@ struct config {
     struct {
         long long message_days;
     } retention;
+
+    struct {                        /* the crisis tripwire (SPEC section 5.1) */
+        struct config_list phrases; /* matched on words, any case, accents ignored */
+        char *crisis_line;          /* "988" */
+        char *emergency;            /* "911" */
+        int64_t safety_every;       /* ms: one safety text per conversation at most this often */
+        int64_t alert_every;        /* ms: one coordinator alert per conversation this often */
+        int64_t ack_within;         /* ms: unacknowledged alerts then go to every coordinator */
+    } crisis;
+
+    struct {
+        int64_t relay_gap;     /* ms: relays closer than this in one direction are merged */
+        long long flood_after; /* texts in 10 minutes before the sender hears we merge them */
+    } limits;
+
+    struct {
+        int64_t last_word;     /* ms: after BYE the peer may still send one message */
+        int rating;            /* ask the texter for a 1-5 rating after a chat */
+        int64_t rating_window; /* ms: a lone 1-5 within this is a rating */
+    } endings;
+
+    struct config_list languages; /* offered to texters; the first is the default */
+    struct config_text *texts;    /* templates written in the config */
+    size_t ntexts;
 
     struct { /* outbound send retries (SPEC section 6) */
         long long max_attempts;

@@ -28,7 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct engine *engine_new(const struct config *cfg, struct store *st, const char *node)
+struct engine *engine_new(const struct config *cfg, struct store *st, const char *node,
+                          const struct texts *texts)
 {
     struct engine *e = calloc(1, sizeof(*e));
 
@@ -36,6 +37,7 @@ struct engine *engine_new(const struct config *cfg, struct store *st, const char
         return NULL;
     e->cfg = cfg;
     e->st = st;
+    e->texts = texts;
     snprintf(e->node, sizeof(e->node), "%s", node);
     return e;
 }

@@ -22,8 +22,14 @@ struct store;
 
 struct engine;
 
-/* node names this instance in the leases it takes on timers. */
-struct engine *engine_new(const struct config *cfg, struct store *st, const char *node);
+struct texts;
+
+/*
+ * node names this instance in the leases it takes on timers; texts (kept
+ * alive by the caller) are the line's templates.
+ */
+struct engine *engine_new(const struct config *cfg, struct store *st, const char *node,
+                          const struct texts *texts);
 void engine_free(struct engine *e);
 void engine_set_roster(struct engine *e, const struct roster *r);
 

@@ -320,6 +320,7 @@ static int make_offer(struct engine *e, const struct roster_peer *p, int64_t con
     const struct roster *r = e->roster;
     struct store_conv c;
     char number[STORE_NUM], wait[32], expires[32];
+    const char *lang;
     int64_t until = e->now + e->cfg->timers.offer_timeout;
     struct buf b = BUF_INIT(0);
     int rc;
@@ -332,17 +333,17 @@ static int make_offer(struct engine *e, const struct roster_peer *p, int64_t con
         store_offer_create(e->st, c.id, p->id, number, e->now, until) ||
         store_timer_set(e->st, TIMER_OFFER, c.id, until, 0))
         return -1;
-    engine_format_minutes(e->now - c.queued_at, wait, sizeof(wait));
-    engine_format_minutes(e->cfg->timers.offer_timeout, expires, sizeof(expires));
+    lang = engine_lang_of(e, p->phone);
+    engine_format_minutes(e->now - c.queued_at, lang, wait, sizeof(wait));
+    engine_format_minutes(e->cfg->timers.offer_timeout, lang, expires, sizeof(expires));
     {
-        struct text_var v[] = {{"kind", c.urgent ? "URGENT" : "New"},
-                               {"topic", engine_topic_label(r, c.topic)},
-                               {"lang", texts_language_name(c.lang)},
+        struct text_var v[] = {{"topic", engine_topic_label(r, c.topic)},
+                               {"lang", texts_language_name(c.lang, lang)},
                                {"wait", wait},
                                {"expires", expires}};
         /* The provider is told its useful life: an offer past its timeout is never late-delivered.
          */
-        rc = texts_render(TX_OFFER, "en", v, NVARS(v), &b) ||
+        rc = engine_render(e, c.urgent ? TX_OFFER_URGENT : TX_OFFER, lang, v, NVARS(v), &b) ||
              engine_send_full(e, c.id, p->phone, number, OUT_OFFER, b.p, 0, until, 0);
     }
     buf_free(&b);

@@ -61,19 +61,55 @@ int engine_send(struct engine *e, int64_t conv, const char *to, const char *from
     return engine_send_full(e, conv, to, from, kind, body, origin, 0, 0);
 }
 
-/* Renders a system text and queues it. */
+const char *engine_lang_of(struct engine *e, const char *number)
+{
+    const struct roster *r = e->roster;
+    const struct roster_peer *p = roster_peer_by_phone(r, number);
+    const char *const *codes;
+    size_t n = texts_languages(e->texts, &codes), i;
+
+    if (p) {
+        /* Peers read the first of the line's languages they speak. */
+        for (i = 0; i < n; i++) {
+            int li = roster_lang_index(r, codes[i]);
+            if (li >= 0 && (p->langs & (1ull << li)))
+                return codes[i];
+        }
+        return codes[0];
+    }
+    if (roster_coordinator_by_phone(r, number))
+        return codes[0];
+    if (store_contact_lang(e->st, number, e->lang_buf) == STORE_FOUND)
+        return texts_lang(e->texts, e->lang_buf);
+    return codes[0];
+}
+
+int engine_render(struct engine *e, enum text_id id, const char *lang, const struct text_var *vars,
+                  size_t nvars, struct buf *out)
+{
+    /* What any text may mention, after the caller's own values. */
+    struct text_var all[32];
+    size_t n = 0, i;
+
+    for (i = 0; i < nvars && n < 28; i++)
+        all[n++] = vars[i];
+    all[n++] = (struct text_var){"line", e->roster->line_name};
+    all[n++] = (struct text_var){"line_number", e->cfg->provider.line_number};
+    all[n++] = (struct text_var){"crisis_line", e->cfg->crisis.crisis_line};
+    all[n++] = (struct text_var){"emergency", e->cfg->crisis.emergency};
+    return texts_render(e->texts, id, lang, all, n, out);
+}
+
+/* Renders a system text in the recipient's language and queues it. */
 int engine_say_full(struct engine *e, int64_t conv, const char *to, const char *from,
                     enum text_id id, const struct text_var *vars, size_t nvars, enum out_kind kind,
                     int64_t expires_at, int after_optout)
 {
     struct buf b = BUF_INIT(0);
-    int rc;
+    int rc = -1;
 
-    if (texts_render(id, "en", vars, nvars, &b)) {
-        buf_free(&b);
-        return -1;
-    }
-    rc = engine_send_full(e, conv, to, from, kind, b.p, 0, expires_at, after_optout);
+    if (!engine_render(e, id, engine_lang_of(e, to), vars, nvars, &b))
+        rc = engine_send_full(e, conv, to, from, kind, b.p, 0, expires_at, after_optout);
     buf_free(&b);
     return rc;
 }
@@ -82,6 +118,31 @@ int engine_say(struct engine *e, int64_t conv, const char *to, const char *from,
                const struct text_var *vars, size_t nvars)
 {
     return engine_say_full(e, conv, to, from, id, vars, nvars, OUT_SYSTEM, 0, 0);
+}
+
+int engine_say_menu(struct engine *e, const struct store_conv *c, enum text_id id)
+{
+    const struct roster *r = e->roster;
+    const char *lang = texts_lang(e->texts, c->lang), *const * codes;
+    struct buf menu = BUF_INIT(0), sw = BUF_INIT(0);
+    size_t n = texts_languages(e->texts, &codes), i;
+    int rc = -1;
+
+    for (i = 0; i < r->ntopics; i++)
+        if (buf_printf(&menu, "%s%zu %s", i ? ", " : "", i + 1, r->topics[i].label))
+            goto done;
+    /* Each other language offers itself, in its own words: " Para español, responde ES." */
+    for (i = 0; i < n; i++)
+        if (strcmp(codes[i], lang) && texts_render(e->texts, TX_LANG_OFFER, codes[i], NULL, 0, &sw))
+            goto done;
+    {
+        struct text_var v[] = {{"menu", menu.p ? menu.p : ""}, {"switch", sw.p ? sw.p : ""}};
+        rc = engine_say(e, c->id, c->texter, c->line_number, id, v, NVARS(v));
+    }
+done:
+    buf_free(&menu);
+    buf_free(&sw);
+    return rc;
 }
 
 int engine_is_pool(const struct config *c, const char *number)
@@ -112,22 +173,15 @@ const char *engine_topic_label(const struct roster *r, const char *topic_id)
     return t >= 0 ? r->topics[t].label : topic_id;
 }
 
-void engine_format_minutes(int64_t ms, char *out, size_t n)
+void engine_format_minutes(int64_t ms, const char *lang, char *out, size_t n)
 {
     int64_t min = ms / 60000;
 
     if (min < 1)
-        snprintf(out, n, "under a minute");
+        snprintf(out, n, "%s",
+                 lang && !strcmp(lang, "es") ? "menos de un minuto" : "under a minute");
     else if (min < 60)
         snprintf(out, n, "%lld min", (long long)min);
     else
         snprintf(out, n, "%lld h %lld min", (long long)(min / 60), (long long)(min % 60));
-}
-
-void engine_menu_text(const struct roster *r, struct buf *b)
-{
-    size_t i;
-
-    for (i = 0; i < r->ntopics; i++)
-        buf_printf(b, "%s%zu %s", i ? ", " : "", i + 1, r->topics[i].label);
 }

@@ -17,6 +17,7 @@
 
 struct buf;
 struct config;
+struct crisis;
 struct roster;
 struct roster_peer;
 
@@ -35,7 +36,10 @@ struct engine {
     const struct config *cfg;
     struct store *st;
     const struct roster *roster;
-    char node[128]; /* this instance's name, for timer leases */
+    const struct texts *texts; /* the line's templates, in every offered language */
+    struct crisis *crisis;     /* the tripwire's phrases */
+    char lang_buf[8];          /* engine_lang_of's answer for a texter */
+    char node[128];            /* this instance's name, for timer leases */
     int64_t now;
     int queued;               /* outbox rows added in this run */
     int64_t next_shift_check; /* when peer availability next changes by the clock */
@@ -63,13 +67,19 @@ int engine_say_full(struct engine *e, int64_t conv, const char *to, const char *
                     int64_t expires_at, int after_optout);
 int engine_say(struct engine *e, int64_t conv, const char *to, const char *from, enum text_id id,
                const struct text_var *vars, size_t nvars);
+/* The menu (TX_MENU or TX_MENU_AGAIN) in the texter's language, offering the others. */
+int engine_say_menu(struct engine *e, const struct store_conv *c, enum text_id id);
+/* Renders with the values every text may use (line, line_number, crisis_line, emergency). */
+int engine_render(struct engine *e, enum text_id id, const char *lang, const struct text_var *vars,
+                  size_t nvars, struct buf *out);
+/* The language the person at `number` reads (valid until the next call). */
+const char *engine_lang_of(struct engine *e, const char *number);
 
 int engine_is_pool(const struct config *c, const char *number);
 /* The numbers chats with peers use: the pool, or the line number alone. */
 size_t engine_conv_numbers(const struct config *c, const char *const **list);
 const char *engine_topic_label(const struct roster *r, const char *topic_id);
-void engine_format_minutes(int64_t ms, char *out, size_t n);
-void engine_menu_text(const struct roster *r, struct buf *b);
+void engine_format_minutes(int64_t ms, const char *lang, char *out, size_t n);
 
 /* ---- engine.c: the conversation lifecycle ---- */
 

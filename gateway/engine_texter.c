@@ -132,15 +132,16 @@ static int texter_new_contact(struct engine *e, struct texter_in *t)
 {
     const struct store_inbound *in = t->in;
     struct store_conv c;
-    struct buf menu = BUF_INIT(0);
-    int topic, rc = -1, is_new = 0;
+    int topic, is_new = 0;
+    char lang[8] = "";
 
     if (t->kw == KW_BYE)
         return engine_say(e, 0, in->from, in->to, TX_NOT_IN_CHAT, NULL, 0);
     /* Known from their first conversation on: the welcome is sent exactly then. */
     if (store_contact_touch(e->st, in->from, e->now, &is_new))
         return -1;
-    if (store_conv_create(e->st, in->from, in->to, "en", e->now, &t->conv) ||
+    if (store_contact_lang(e->st, in->from, lang) == STORE_ERROR ||
+        store_conv_create(e->st, in->from, in->to, texts_lang(e->texts, lang), e->now, &t->conv) ||
         store_conv_get(e->st, t->conv, &c) != STORE_FOUND)
         return -1;
     log_info("conversation.opened", "conv=%lld new_contact=%d", (long long)c.id, is_new);
@@ -153,19 +154,12 @@ static int texter_new_contact(struct engine *e, struct texter_in *t)
     topic = command_topic_in_text(e->roster, in->body);
     if (topic >= 0)
         return engine_queue(e, &c, topic);
-    engine_menu_text(e->roster, &menu);
-    {
-        struct text_var v[] = {{"menu", menu.p ? menu.p : ""}};
-        rc = engine_say(e, c.id, in->from, in->to, TX_MENU, v, NVARS(v));
-    }
-    buf_free(&menu);
-    return rc;
+    return engine_say_menu(e, &c, TX_MENU);
 }
 
 static int texter_in_menu(struct engine *e, struct texter_in *t, const struct store_conv *c)
 {
-    struct buf menu = BUF_INIT(0);
-    int topic, rc;
+    int topic;
 
     topic = command_menu_choice(t->in->body, e->roster->ntopics);
     if (topic >= 0)
@@ -174,13 +168,7 @@ static int texter_in_menu(struct engine *e, struct texter_in *t, const struct st
     topic = command_topic_in_text(e->roster, t->in->body);
     if (topic >= 0)
         return engine_queue(e, c, topic);
-    engine_menu_text(e->roster, &menu);
-    {
-        struct text_var v[] = {{"menu", menu.p ? menu.p : ""}};
-        rc = engine_say(e, c->id, c->texter, c->line_number, TX_MENU_AGAIN, v, NVARS(v));
-    }
-    buf_free(&menu);
-    return rc;
+    return engine_say_menu(e, c, TX_MENU_AGAIN);
 }
 
 static int texter_waiting(struct engine *e, struct texter_in *t, const struct store_conv *c)

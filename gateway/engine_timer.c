@@ -87,12 +87,12 @@ int engine_tell_place(struct engine *e, const struct store_conv *c, int first, i
     when[0] = wait[0] = '\0';
     median = covered ? recent_wait(e, now.topic) : -1;
     if (!covered && start != INT64_MAX) {
-        engine_format_minutes(start - e->now, when, sizeof(when));
+        engine_format_minutes(start - e->now, now.lang, when, sizeof(when));
         id = first ? TX_QUEUED_NO_SHIFT : TX_UPDATE_NO_SHIFT;
     } else if (!covered) {
         id = first ? TX_QUEUED_NO_ONE : TX_UPDATE_NO_ONE;
     } else if (median >= 0) {
-        engine_format_minutes(median, wait, sizeof(wait));
+        engine_format_minutes(median, now.lang, wait, sizeof(wait));
         id = first ? TX_QUEUED_ESTIMATE : TX_QUEUE_UPDATE_ESTIMATE;
     } else {
         id = first ? TX_QUEUED : TX_QUEUE_UPDATE;
@@ -102,7 +102,7 @@ int engine_tell_place(struct engine *e, const struct store_conv *c, int first, i
                                {"topic", engine_topic_label(r, now.topic)},
                                {"when", when},
                                {"wait", wait}};
-        if (texts_render(id, now.lang, v, NVARS(v), &b))
+        if (engine_render(e, id, texts_lang(e->texts, now.lang), v, NVARS(v), &b))
             goto done;
     }
     if (first) {

@@ -13,6 +13,7 @@
 #include "roster.h"
 #include "serve.h"
 #include "sim.h"
+#include "texts.h"
 #include "who.h"
 
 #include <curl/curl.h>
@@ -61,6 +62,7 @@ static int cmd_check(const char *path)
     struct diag *d = diag_new();
     struct config *c;
     struct roster *r = NULL;
+    struct texts *t = NULL;
     int rc = 1;
 
     if (!d)
@@ -70,6 +72,9 @@ static int cmd_check(const char *path)
         r = roster_load(c->roster, NULL, d);
         if (r)
             crosscheck_files(c, r, d);
+        t = texts_new(c, d);
+        if (t && r)
+            texts_check(t, c, r, d);
     }
     if (diag_count(d)) {
         diag_print(d, stdout);
@@ -78,6 +83,7 @@ static int cmd_check(const char *path)
                r->ntopics, r->npeers, r->ncoordinators, c->provider.npool);
         rc = 0;
     }
+    texts_free(t);
     roster_free(r);
     config_free(c);
     diag_free(d);

@@ -23,6 +23,7 @@
 #include "roster.h"
 #include "sender.h"
 #include "store.h"
+#include "texts.h"
 #include "wake.h"
 #include "webhook.h"
 
@@ -39,6 +40,7 @@
 
 struct daemon {
     struct config *cfg;
+    struct texts *texts;
     struct webhook hook;
     struct http_server *http;
     struct sender *sender;
@@ -129,7 +131,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
     d->hook.arg = d;
     gethostname(host, sizeof(host) - 1);
     snprintf(node, sizeof(node), "%s:%d", host, d->cfg->listen_port);
-    d->engine = engine_new(d->cfg, d->engine_st, node);
+    d->engine = engine_new(d->cfg, d->engine_st, node, d->texts);
     if (!d->engine) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -195,16 +197,23 @@ int serve_main(const char *config_path)
         d.roster = roster_load(d.cfg->roster, NULL, dg);
     if (d.roster)
         crosscheck_files(d.cfg, d.roster, dg);
-    if (!d.cfg || !d.roster || diag_count(dg)) {
+    if (d.roster && !diag_count(dg))
+        d.texts = texts_new(d.cfg, dg);
+    if (!d.cfg || !d.roster || !d.texts || diag_count(dg)) {
         for (i = 0; i < diag_count(dg); i++)
             fprintf(stderr, "%s\n", diag_get(dg, i));
         fprintf(stderr, "peerline: not starting: fix the problems above (peerline check -c %s)\n",
                 config_path);
         diag_free(dg);
+        texts_free(d.texts);
         config_free(d.cfg);
         roster_free(d.roster);
         return 1;
     }
+    /* Over-long texts cost money but do not stop the line: check reports them as errors. */
+    texts_check(d.texts, d.cfg, d.roster, dg);
+    for (i = 0; i < diag_count(dg); i++)
+        log_warnx("texts.over_budget", "msg=\"%s\"", diag_get(dg, i));
     diag_free(dg);
     if (!strcmp(d.cfg->log_level, "debug"))
         log_set_level(LOG_DEBUG);
@@ -249,6 +258,7 @@ stop:
     pthread_mutex_destroy(&d.mu);
 out:
     curl_global_cleanup();
+    texts_free(d.texts);
     config_free(d.cfg);
     if (!rc)
         log_info("serve.stopped", "%s", "");

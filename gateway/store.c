@@ -51,7 +51,13 @@ static const char *const migrations[] = {
     "  number TEXT PRIMARY KEY,"
     "  first_seen INTEGER NOT NULL,"
     "  last_peer_id TEXT,"
-    "  last_peer_at INTEGER);"
+    "  last_peer_at INTEGER,"
+    "  lang TEXT,"              /* the language they chose, NULL: the default */
+    "  last_safety_at INTEGER," /* crisis resources sent; at most one per safety_every */
+    "  last_alert_at INTEGER,"  /* coordinators alerted about them */
+    "  flood_start INTEGER,"    /* the current 10-minute window of their texts... */
+    "  flood_count INTEGER NOT NULL DEFAULT 0," /* ...how many, and whether they were told */
+    "  flood_told INTEGER NOT NULL DEFAULT 0);"
 
     "CREATE TABLE conversations ("
     "  id INTEGER PRIMARY KEY,"

@@ -132,6 +132,10 @@ int store_contact_set_last_peer(struct store *s, const char *number, const char 
 int store_contact_last_peer(struct store *s, const char *number, char peer_id[STORE_ID],
                             int64_t *at);
 
+/* The language a number chose (STORE_FOUND), or STORE_OK when it chose none. */
+int store_contact_lang(struct store *s, const char *number, char lang[8]);
+int store_contact_set_lang(struct store *s, const char *number, const char *lang, int64_t now);
+int store_conv_set_lang(struct store *s, int64_t id, const char *lang);
 int store_conv_create(struct store *s, const char *texter, const char *line_number,
                       const char *lang, int64_t now, int64_t *id);
 int store_conv_get(struct store *s, int64_t id, struct store_conv *c);

@@ -21,6 +21,10 @@ const char *const store_sql_conv[ST_COUNT] = {
                             " WHERE number = ?1",
     [ST_CONTACT_GET_PEER] = "SELECT last_peer_id, last_peer_at FROM contacts WHERE number = ?1"
                             " AND last_peer_id IS NOT NULL",
+    [ST_CONTACT_GET_LANG] = "SELECT lang FROM contacts WHERE number = ?1 AND lang IS NOT NULL",
+    [ST_CONTACT_SET_LANG] = "INSERT INTO contacts (number, first_seen, lang) VALUES (?1, ?2, ?3)"
+                            " ON CONFLICT (number) DO UPDATE SET lang = ?3",
+    [ST_CONV_SET_LANG] = "UPDATE conversations SET lang = ?2 WHERE id = ?1",
     [ST_CONV_CREATE] = "INSERT INTO conversations (texter, line_number, state, lang, created_at,"
                        " last_texter_at) VALUES (?1, ?2, 'menu', ?3, ?4, ?4)",
     [ST_CONV_GET] = "SELECT " CONV_COLS " FROM conversations WHERE id = ?1",
@@ -191,6 +195,41 @@ int store_contact_last_peer(struct store *s, const char *number, char peer_id[ST
     }
     sqlite3_reset(p);
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_contact_lang(struct store *s, const char *number, char lang[8])
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_GET_LANG);
+    int rc;
+
+    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW) {
+        store_col_text(p, 0, lang, 8);
+        sqlite3_reset(p);
+        return STORE_FOUND;
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_contact_set_lang(struct store *s, const char *number, const char *lang, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_SET_LANG);
+
+    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 2, now);
+    sqlite3_bind_text(p, 3, lang, -1, SQLITE_TRANSIENT);
+    return store_exec(s, p);
+}
+
+int store_conv_set_lang(struct store *s, int64_t id, const char *lang)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_SET_LANG);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_text(p, 2, lang, -1, SQLITE_TRANSIENT);
+    return store_exec(s, p);
 }
 
 int store_conv_create(struct store *s, const char *texter, const char *line_number,

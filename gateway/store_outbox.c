@@ -16,10 +16,15 @@
     "id, conversation_id, to_number, from_number, body, kind, origin_inbound, created_at,"         \
     " expires_at, attempts, after_optout, error_code, state"
 
-/* No earlier unsent row in the same (to, from) thread. */
+/*
+ * No earlier unsent row in the same (to, from) thread. Safety texts (kind 0)
+ * wait only for earlier safety texts: crisis resources never queue behind a
+ * relay that is being retried.
+ */
 #define THREAD_HEAD                                                                                \
     " NOT EXISTS (SELECT 1 FROM outbox e WHERE e.to_number = o.to_number"                          \
-    " AND e.from_number = o.from_number AND e.state IN ('pending','sending') AND e.id < o.id)"
+    " AND e.from_number = o.from_number AND e.state IN ('pending','sending') AND e.id < o.id"      \
+    " AND (o.kind <> 0 OR e.kind = 0))"
 
 const char *const store_sql_outbox[ST_COUNT] = {
     [ST_OUT_ADD] = "INSERT INTO outbox (conversation_id, to_number, from_number, body, kind,"

@@ -1,145 +1,286 @@
 /*
- * texts.c - see texts.h. The English templates are written to fit one
- * GSM-7 segment with the longest roster names allowed; a unit test renders
- * each and counts.
+ * texts.c - see texts.h.
+ *
+ * A struct texts is, for each offered language, a table of TX_COUNT
+ * template pointers: the shipped table's, replaced one by one by the
+ * config's overrides (which stay owned by the config). Rendering is a single
+ * pass over the template.
  */
 #include "texts.h"
 #include "buf.h"
+#include "config.h"
+#include "diag.h"
+#include "roster.h"
+#include "sms.h"
+#include "texts_priv.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const char *const en[TX_COUNT] = {
-    [TX_WELCOME] = "{line}: trained volunteer peers, not counsellors or emergency services. BYE "
-                   "ends a chat; STOP/END/QUIT stop all texts; HELP for help.",
-    [TX_MENU] = "What would you like to talk about? Reply with a number: {menu}",
-    [TX_MENU_AGAIN] = "Sorry, I didn't catch that. Reply with a number: {menu}",
-    [TX_QUEUED] = "Thanks. You're number {position} in line to talk about {topic}. A peer "
-                  "will text you here as soon as one is free.",
-    [TX_STILL_QUEUED] = "You're still number {position} in line. Your messages will be shared "
-                        "with your peer when they join.",
-    [TX_LEFT_QUEUE] =
-        "OK, you've left the line. Text us any time to talk. STOP/END/QUIT stop all texts.",
-    [TX_NOT_IN_CHAT] = "You're not in a chat right now. Text anything to talk with a peer.",
-    [TX_INTRO_TEXTER] = "You're now texting with {peer}, a trained volunteer peer. Reply here to "
-                        "talk. BYE ends the chat; STOP/END/QUIT stop all texts.",
-    [TX_INTRO_PEER] = "You're connected. Their messages so far follow. Reply here to answer. "
-                      "#end closes the chat; #help lists commands.",
-    [TX_OFFER] = "{kind} chat: {topic}, {lang}, waiting {wait}. Reply #take to accept or #pass "
-                 "to decline. Expires in {expires}.",
-    [TX_OFFER_WAITING] = "Reply #take to accept this chat or #pass to decline. Nothing reaches "
-                         "the texter before #take.",
-    [TX_OFFER_GONE] = "That chat request expired and went back to the line. Thank you.",
-    [TX_OFFER_WITHDRAWN] = "That chat request was withdrawn: the texter left. Thank you.",
-    [TX_PASSED] = "OK, passed. Thank you.",
-    [TX_ALREADY_IN_CHAT] = "You're already in this chat. Reply here to talk; #end closes it.",
-    [TX_BYE_TEXTER] = "Chat ended. Thank you for reaching out. Text us any time to talk again. "
-                      "STOP/END/QUIT stop all texts.",
-    [TX_TEXTER_LEFT] = "The texter ended the chat. Thank you. Replies on this number are no "
-                       "longer delivered.",
-    [TX_END_TEXTER] = "{peer} has ended the chat. Thank you for reaching out. Text us any time "
-                      "to talk again. STOP/END/QUIT stop all texts.",
-    [TX_END_PEER] = "Chat closed. Thank you. Replies on this number are no longer delivered.",
-    [TX_CLOSED_NUMBER] = "This chat has ended, so replies here are no longer delivered. Text "
-                         "#help for commands.",
-    [TX_STOP_CONFIRM] = "You won't get more texts from {line}. If you're in danger, call or "
-                        "text 988, or call 911. Text START to come back.",
-    [TX_START_CONFIRM] = "Welcome back to {line}. Text anything to talk with a peer. BYE ends a "
-                         "chat; STOP/END/QUIT stop all texts.",
-    [TX_HELP] =
-        "{line}: free peer support by text. BYE ends a chat; STOP/END/QUIT stop all texts. In "
-        "danger? Call or text 988, or call 911.",
-    [TX_PEER_HELP] = "Commands: #take, #pass, #end, #transfer [topic], #escalate [note], #on "
-                     "[2h], #off, #status, #help. Anything else goes to the texter.",
-    [TX_PEER_STEPPED_AWAY] = "Your peer had to step away. You're first in line for the next "
-                             "peer, who will text you here.",
-    [TX_RELAY_FAILED_TEXTER] = "Sorry, your last message could not be delivered to your peer. "
-                               "Please try sending it again.",
-    [TX_RELAY_FAILED_PEER] = "Your last message could not be delivered to the texter.",
-    [TX_POOL_STRANGER] = "This number does not take texts. To reach {line}, text {line_number}.",
-    [TX_NO_PICTURES] = "Pictures are not passed on, only text. Please describe it in words.",
-    [TX_PICTURE_NOT_PASSED] = "(They sent a picture. Pictures are not passed on.)",
-    [TX_CLOSED_BY_LINE] = "This chat was closed by the line's coordinators. Thank you. Replies on "
-                          "this number are no longer delivered.",
-    [TX_TEXTER_UNREACHABLE] = "The texter can no longer receive texts, so this chat has ended. "
-                              "Thank you.",
-    [TX_QUEUED_ESTIMATE] = "Thanks. You're number {position} in line to talk about {topic}. "
-                           "Lately people waited about {wait}. A peer will text you here.",
-    [TX_QUEUED_NO_SHIFT] =
-        "Thanks. No peer is on shift right now; the next shift starts in about "
-        "{when}. You're number {position} in line and a peer will text you here.",
-    [TX_QUEUED_NO_ONE] = "Thanks. No peer is on shift now. If you need help now, call or text 988, "
-                         "or call 911. You're number {position} in line; we'll text you here.",
-    [TX_QUEUE_UPDATE] = "You're still number {position} in line. A peer will text you here as soon "
-                        "as one is free. Text BYE to leave the line.",
-    [TX_QUEUE_UPDATE_ESTIMATE] = "You're still number {position} in line. Lately people waited "
-                                 "about {wait}. A peer will text you here.",
-    [TX_UPDATE_NO_SHIFT] = "You're still number {position} in line. No peer is on shift right now; "
-                           "the next shift starts in about {when}.",
-    [TX_UPDATE_NO_ONE] = "You're still number {position} in line. No peer is on shift yet. If you "
-                         "need help now, call or text 988, or call 911.",
-    [TX_MAX_WAIT] = "No one is free yet, and we're sorry for the wait. If you need help now, call "
-                    "or text 988, or call 911. You keep your place; text BYE to leave.",
-    [TX_NUDGE_PEER] = "The texter is waiting for your reply. Reply here, or #transfer to pass them "
-                      "on, or #end.",
-    [TX_SILENT_PEER_REQUEUED] = "No reply came, so the chat went back to the line. Thank you. "
-                                "Replies on this number are no longer delivered.",
-    [TX_IDLE_CLOSED_TEXTER] = "This chat has closed after a quiet while. Thank you for reaching "
-                              "out. Text us any time to talk again. STOP/END/QUIT stop all texts.",
-    [TX_IDLE_CLOSED_PEER] =
-        "The chat closed after a quiet while. Thank you. Replies on this number "
-        "are no longer delivered.",
-    [TX_IDLE_URGENT_PEER] = "This urgent chat has been quiet a while. It stays open: please check "
-                            "in with the texter, or #escalate for a coordinator.",
-    [TX_MISSED_OFFERS] = "You missed 3 chat requests in a row, so you're set off for now. Text #on "
-                         "when you can take chats again.",
-    [TX_ON] = "You're on until {until}. Text #off to stop.",
-    [TX_OFF] = "You're off until {until}. Text #on when you can take chats.",
-    [TX_OFF_UNTIL_ON] = "You're off. Text #on when you can take chats.",
-    [TX_STATUS] = "You're {state}. Open chats: {open}. Waiting: {queue}.",
-    [TX_TRANSFERRED_TEXTER] = "{peer} is passing you on to another peer. You're first in line, and "
-                              "a peer will text you here when one is free.",
-    [TX_TRANSFERRED_PEER] = "Transferred. Thank you. Replies on this number are no longer "
-                            "delivered.",
-    [TX_TRANSFER_UNKNOWN] = "There's no topic \"{topic}\". Topics: {topics}.",
-    [TX_ESCALATED_PEER] = "Coordinators have been alerted (ref {ref}). Please stay with the texter "
-                          "if you can.",
-    [TX_ALERT_ESCALATE] = "peerline alert {ref}: {peer} asks for a coordinator in a {topic} chat. "
-                          "Note: {note} Reply #ack {ref}.",
-    [TX_ALERT_IDLE] = "peerline alert {ref}: an urgent {topic} chat has gone quiet. Reply #ack "
-                      "{ref}.",
-    [TX_ACKED] = "Acknowledged {ref}. Thank you.",
-    [TX_NO_ALERT] = "No open alert {ref}.",
-    [TX_TAKE_REF_REFUSED] = "{ref} can't be taken: it is not an urgent chat waiting for a peer.",
-    [TX_STAFF_HELP] = "Commands: #on [2h], #off, #status (also ON, OFF, STATUS). Coordinators: "
-                      "#ack REF, #take REF. In a chat, text #help on its number.",
-    [TX_ONLY_IN_CHAT] = "That works inside a chat: send it on the chat's number.",
-    [TX_TROUBLE] = "Sorry, something went wrong on our side. Please text again. If you are in "
-                   "danger, call or text 988, or call 911.",
+#define MAX_LANGS 16
+
+struct texts {
+    const char *codes[MAX_LANGS];
+    const char *table[MAX_LANGS][TX_COUNT];
+    size_t n;
 };
 
-const char *texts_template(enum text_id id, const char *lang)
+static const char *const names[TX_COUNT] = {
+    [TX_WELCOME] = "welcome",
+    [TX_MENU] = "menu",
+    [TX_MENU_AGAIN] = "menu_again",
+    [TX_QUEUED] = "queued",
+    [TX_STILL_QUEUED] = "still_queued",
+    [TX_LEFT_QUEUE] = "left_queue",
+    [TX_NOT_IN_CHAT] = "not_in_chat",
+    [TX_INTRO_TEXTER] = "intro_texter",
+    [TX_INTRO_PEER] = "intro_peer",
+    [TX_OFFER] = "offer",
+    [TX_OFFER_WAITING] = "offer_waiting",
+    [TX_OFFER_GONE] = "offer_gone",
+    [TX_OFFER_WITHDRAWN] = "offer_withdrawn",
+    [TX_PASSED] = "passed",
+    [TX_ALREADY_IN_CHAT] = "already_in_chat",
+    [TX_BYE_TEXTER] = "bye_texter",
+    [TX_TEXTER_LEFT] = "texter_left",
+    [TX_END_TEXTER] = "end_texter",
+    [TX_END_PEER] = "end_peer",
+    [TX_CLOSED_NUMBER] = "closed_number",
+    [TX_STOP_CONFIRM] = "stop_confirm",
+    [TX_START_CONFIRM] = "start_confirm",
+    [TX_HELP] = "help",
+    [TX_PEER_HELP] = "peer_help",
+    [TX_PEER_STEPPED_AWAY] = "peer_stepped_away",
+    [TX_RELAY_FAILED_TEXTER] = "relay_failed_texter",
+    [TX_RELAY_FAILED_PEER] = "relay_failed_peer",
+    [TX_POOL_STRANGER] = "pool_stranger",
+    [TX_NO_PICTURES] = "no_pictures",
+    [TX_PICTURE_NOT_PASSED] = "picture_not_passed",
+    [TX_CLOSED_BY_LINE] = "closed_by_line",
+    [TX_TEXTER_UNREACHABLE] = "texter_unreachable",
+    [TX_TROUBLE] = "trouble",
+    [TX_QUEUED_ESTIMATE] = "queued_estimate",
+    [TX_QUEUED_NO_SHIFT] = "queued_no_shift",
+    [TX_QUEUED_NO_ONE] = "queued_no_one",
+    [TX_QUEUE_UPDATE] = "queue_update",
+    [TX_QUEUE_UPDATE_ESTIMATE] = "queue_update_estimate",
+    [TX_UPDATE_NO_SHIFT] = "update_no_shift",
+    [TX_UPDATE_NO_ONE] = "update_no_one",
+    [TX_MAX_WAIT] = "max_wait",
+    [TX_NUDGE_PEER] = "nudge_peer",
+    [TX_SILENT_PEER_REQUEUED] = "silent_peer_requeued",
+    [TX_IDLE_CLOSED_TEXTER] = "idle_closed_texter",
+    [TX_IDLE_CLOSED_PEER] = "idle_closed_peer",
+    [TX_IDLE_URGENT_PEER] = "idle_urgent_peer",
+    [TX_MISSED_OFFERS] = "missed_offers",
+    [TX_ON] = "on",
+    [TX_OFF] = "off",
+    [TX_OFF_UNTIL_ON] = "off_until_on",
+    [TX_STATUS] = "status",
+    [TX_TRANSFERRED_TEXTER] = "transferred_texter",
+    [TX_TRANSFERRED_PEER] = "transferred_peer",
+    [TX_TRANSFER_UNKNOWN] = "transfer_unknown",
+    [TX_ESCALATED_PEER] = "escalated_peer",
+    [TX_ALERT_ESCALATE] = "alert_escalate",
+    [TX_ALERT_IDLE] = "alert_idle",
+    [TX_ACKED] = "acked",
+    [TX_NO_ALERT] = "no_alert",
+    [TX_TAKE_REF_REFUSED] = "take_ref_refused",
+    [TX_STAFF_HELP] = "staff_help",
+    [TX_ONLY_IN_CHAT] = "only_in_chat",
+    [TX_SAFETY] = "safety",
+    [TX_ALERT_CRISIS] = "alert_crisis",
+    [TX_ALERT_CRISIS_OPTED_OUT] = "alert_crisis_opted_out",
+    [TX_ALERT_CRISIS_BLOCKED] = "alert_crisis_blocked",
+    [TX_ALERT_UNACKED] = "alert_unacked",
+    [TX_ALERT_URGENT_BYE] = "alert_urgent_bye",
+    [TX_ALERT_PEER_OPTOUT] = "alert_peer_optout",
+    [TX_LANG_OFFER] = "lang_offer",
+    [TX_LANG_SET] = "lang_set",
+    [TX_FLOOD] = "flood",
+    [TX_RATING_ASK] = "rating_ask",
+    [TX_RATING_THANKS] = "rating_thanks",
+    [TX_TEXTER_BYE_PEER] = "texter_bye_peer",
+    [TX_LAST_WORD_SENT] = "last_word_sent",
+    [TX_OFFER_URGENT] = "offer_urgent",
+    [TX_STATE_ON_SHIFT] = "state_on_shift",
+    [TX_STATE_OFF_SHIFT] = "state_off_shift",
+    [TX_STATE_ON_UNTIL] = "state_on_until",
+    [TX_STATE_OFF_UNTIL] = "state_off_until",
+    [TX_STATE_ON] = "state_on",
+    [TX_STATE_OFF] = "state_off",
+    [TX_STATE_COORDINATOR] = "state_coordinator",
+    [TX_NONE] = "none",
+};
+
+static const struct {
+    const char *code;
+    const char *const *table;
+} shipped[] = {{"en", texts_en}, {"es", texts_es}};
+
+const char *texts_name(enum text_id id)
 {
-    (void)lang; /* only English ships so far; other languages fall back to it */
-    if ((unsigned)id >= TX_COUNT)
-        return "";
-    return en[id] ? en[id] : "";
+    return (unsigned)id < TX_COUNT ? names[id] : "?";
 }
 
-int texts_render(enum text_id id, const char *lang, const struct text_var *vars, size_t nvars,
-                 struct buf *out)
+int texts_id(const char *name)
 {
-    const char *t = texts_template(id, lang);
+    int i;
 
-    while (*t) {
-        const char *open = strchr(t, '{'), *close;
+    for (i = 0; i < TX_COUNT; i++)
+        if (!strcmp(names[i], name))
+            return i;
+    return -1;
+}
+
+/* 1 when `needle` ({name}, n bytes) occurs in s. */
+static int has_placeholder(const char *s, const char *needle, size_t n)
+{
+    for (; (s = strchr(s, '{')); s++)
+        if (!strncmp(s, needle, n))
+            return 1;
+    return 0;
+}
+
+/*
+ * 1 when a and b use the same set of {placeholders}; else 0, with the first
+ * one found in only one of them copied to `odd`.
+ */
+static int same_placeholders(const char *a, const char *b, char *odd, size_t oddlen)
+{
+    int pass;
+
+    for (pass = 0; pass < 2; pass++) {
+        const char *x = pass ? b : a, *y = pass ? a : b, *open;
+
+        while ((open = strchr(x, '{'))) {
+            const char *close = strchr(open, '}');
+            size_t n;
+
+            if (!close)
+                break;
+            n = (size_t)(close - open + 1);
+            if (!has_placeholder(y, open, n)) {
+                snprintf(odd, oddlen, "%.*s", (int)n, open);
+                return 0;
+            }
+            x = close + 1;
+        }
+    }
+    return 1;
+}
+
+struct texts *texts_new(const struct config *cfg, struct diag *d)
+{
+    struct texts *t = calloc(1, sizeof(*t));
+    size_t i, k, errors = 0;
+    int id;
+
+    if (!t) {
+        diag_add(d, cfg->path, 0, 0, "out of memory");
+        return NULL;
+    }
+    for (i = 0; i < cfg->languages.n && t->n < MAX_LANGS; i++) {
+        t->codes[t->n] = cfg->languages.items[i];
+        for (k = 0; k < sizeof(shipped) / sizeof(shipped[0]); k++)
+            if (!strcmp(shipped[k].code, t->codes[t->n]))
+                memcpy(t->table[t->n], shipped[k].table, sizeof(t->table[0]));
+        t->n++;
+    }
+    for (i = 0; i < cfg->ntexts; i++) {
+        const struct config_text *ct = &cfg->texts[i];
+        char odd[64];
+
+        for (k = 0; k < t->n && strcmp(t->codes[k], ct->lang); k++)
+            ;
+        id = texts_id(ct->name);
+        if (k == t->n) {
+            diag_add(d, cfg->path, ct->line, ct->col,
+                     "texts.%s: the line does not offer language %s (add it to languages)",
+                     ct->lang, ct->lang);
+            errors++;
+        } else if (id < 0) {
+            diag_add(d, cfg->path, ct->line, ct->col, "texts.%s.%s: no such template", ct->lang,
+                     ct->name);
+            errors++;
+        } else if (!same_placeholders(ct->text, texts_en[id], odd, sizeof(odd))) {
+            diag_add(d, cfg->path, ct->line, ct->col,
+                     "texts.%s.%s: placeholder %s differs from the English template's", ct->lang,
+                     ct->name, odd);
+            errors++;
+        } else {
+            t->table[k][id] = ct->text;
+        }
+    }
+    for (k = 0; k < t->n; k++) {
+        for (id = 0; id < TX_COUNT; id++) {
+            if (!t->table[k][id]) {
+                diag_add(d, cfg->path, 0, 0, "language %s has no template %s (texts.%s.%s)",
+                         t->codes[k], names[id], t->codes[k], names[id]);
+                errors++;
+            }
+        }
+    }
+    if (!t->n) {
+        diag_add(d, cfg->path, 0, 0, "languages must name at least one language");
+        errors++;
+    }
+    if (errors) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void texts_free(struct texts *t)
+{
+    free(t);
+}
+
+static size_t lang_index(const struct texts *t, const char *code)
+{
+    size_t k;
+
+    for (k = 0; code && k < t->n; k++)
+        if (!strcmp(t->codes[k], code))
+            return k;
+    return 0;
+}
+
+const char *texts_lang(const struct texts *t, const char *code)
+{
+    return t->codes[lang_index(t, code)];
+}
+
+size_t texts_languages(const struct texts *t, const char *const **codes)
+{
+    *codes = t->codes;
+    return t->n;
+}
+
+const char *texts_template(const struct texts *t, enum text_id id, const char *lang)
+{
+    if ((unsigned)id >= TX_COUNT)
+        return "";
+    return t->table[lang_index(t, lang)][id];
+}
+
+int texts_render(const struct texts *t, enum text_id id, const char *lang,
+                 const struct text_var *vars, size_t nvars, struct buf *out)
+{
+    const char *s = texts_template(t, id, lang);
+
+    while (*s) {
+        const char *open = strchr(s, '{'), *close;
         size_t i;
 
         if (!open)
-            return buf_puts(out, t);
+            return buf_puts(out, s);
         close = strchr(open, '}');
         if (!close)
-            return buf_puts(out, t);
-        if (buf_append(out, t, (size_t)(open - t)))
+            return buf_puts(out, s);
+        if (buf_append(out, s, (size_t)(open - s)))
             return -1;
         for (i = 0; i < nvars; i++) {
             if (strlen(vars[i].name) == (size_t)(close - open - 1) &&
@@ -152,22 +293,108 @@ int texts_render(enum text_id id, const char *lang, const struct text_var *vars,
         } else if (buf_append(out, open, (size_t)(close - open + 1))) {
             return -1;
         }
-        t = close + 1;
+        s = close + 1;
     }
     return 0;
 }
 
-const char *texts_language_name(const char *code)
+/* Texts whose length is the roster's or a writer's, not the template's. */
+static int unbudgeted(int id)
 {
-    static const char *const names[][2] = {
-        {"en", "English"}, {"es", "Spanish"},    {"fr", "French"},  {"pt", "Portuguese"},
-        {"zh", "Chinese"}, {"vi", "Vietnamese"}, {"ar", "Arabic"},  {"ko", "Korean"},
-        {"ru", "Russian"}, {"de", "German"},     {"tl", "Tagalog"}, {"ht", "Haitian Creole"},
+    return id == TX_MENU || id == TX_MENU_AGAIN || id == TX_TRANSFER_UNKNOWN ||
+           id == TX_ALERT_ESCALATE || id == TX_STATUS || id == TX_LANG_OFFER;
+}
+
+static const char *longest(const char *a, const char *b)
+{
+    return strlen(b) > strlen(a) ? b : a;
+}
+
+void texts_check(const struct texts *t, const struct config *cfg, const struct roster *r,
+                 struct diag *d)
+{
+    const char *peer = "Maria-Guadalupe", *topic = "Something else";
+    size_t i, k;
+    int id;
+
+    for (i = 0; i < r->npeers; i++)
+        peer = longest(peer, r->peers[i].name);
+    for (i = 0; i < r->ncoordinators; i++)
+        peer = longest(peer, r->coordinators[i].name);
+    for (i = 0; i < r->ntopics; i++)
+        topic = longest(topic, r->topics[i].label);
+    for (k = 0; k < t->n; k++) {
+        for (id = 0; id < TX_COUNT; id++) {
+            const struct text_var v[] = {
+                {"line", r->line_name},
+                {"peer", peer},
+                {"topic", topic},
+                {"position", "999"},
+                {"wait", "23 h 59 min"},
+                {"when", "23 h 59 min"},
+                {"expires", "59 min"},
+                {"lang", "Haitian Creole"},
+                {"line_number", cfg->provider.line_number},
+                {"until", "Wed 23:30"},
+                {"ref", "R1ZZZ"},
+                {"minutes", "59"},
+                {"crisis_line", cfg->crisis.crisis_line},
+                {"emergency", cfg->crisis.emergency},
+            };
+            struct buf b = BUF_INIT(0);
+            const char *text;
+            int segs, gsm;
+            size_t c;
+
+            if (unbudgeted(id))
+                continue;
+            if (texts_render(t, (enum text_id)id, t->codes[k], v, sizeof(v) / sizeof(v[0]), &b))
+                break;
+            text = b.p ? b.p : "";
+            segs = sms_segments(text);
+            gsm = sms_is_gsm7(text);
+            if (segs > (gsm ? 1 : 2)) {
+                /* Reported where it was written, when the config wrote it. */
+                for (c = 0; c < cfg->ntexts; c++)
+                    if (!strcmp(cfg->texts[c].lang, t->codes[k]) &&
+                        !strcmp(cfg->texts[c].name, names[id]))
+                        break;
+                diag_add(d, cfg->path, c < cfg->ntexts ? cfg->texts[c].line : 0,
+                         c < cfg->ntexts ? cfg->texts[c].col : 0,
+                         "texts.%s.%s is %d segments with the roster's longest names filled in "
+                         "(at most %d; %zu characters)",
+                         t->codes[k], names[id], segs, gsm ? 1 : 2, sms_chars(text));
+            }
+            buf_free(&b);
+        }
+    }
+}
+
+const char *texts_language_name(const char *code, const char *in_lang)
+{
+    static const char *const table[][3] = {
+        {"en", "English", "inglés"}, {"es", "Spanish", "español"},
+        {"fr", "French", "francés"}, {"pt", "Portuguese", "portugués"},
+        {"zh", "Chinese", "chino"},  {"vi", "Vietnamese", "vietnamita"},
+        {"ar", "Arabic", "árabe"},   {"ko", "Korean", "coreano"},
+        {"ru", "Russian", "ruso"},   {"de", "German", "alemán"},
+        {"tl", "Tagalog", "tagalo"}, {"ht", "Haitian Creole", "criollo haitiano"},
     };
+    int es = in_lang && !strcmp(in_lang, "es");
     size_t i;
 
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (!strcmp(names[i][0], code))
-            return names[i][1];
+    for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (!strcmp(table[i][0], code))
+            return table[i][es ? 2 : 1];
     return code;
+}
+
+const char *texts_day_name(int wday, const char *lang)
+{
+    static const char *const en[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char *const es[] = {"dom", "lun", "mar", "mié", "jue", "vie", "sáb"};
+
+    if (wday < 0 || wday > 6)
+        return "?";
+    return lang && !strcmp(lang, "es") ? es[wday] : en[wday];
 }

@@ -1,270 +1,289 @@
 /*
- * test_texts.c - gateway/texts.c: every English template exists and is plain ASCII, {name}
- * placeholders are filled (unknown ones left as written), and the SPEC 5.5 budget: rendered
- * with the longest plausible values, every routine text is one GSM-7 segment.
+ * test_texts.c - gateway/texts.c: the texts a texter and a peer read.
+ * Every template exists in English and Spanish with the same placeholders;
+ * English is plain GSM-7 ASCII; rendering fills placeholders; and the
+ * segment budget of SPEC 5.5 holds with the longest names a roster allows.
+ * Overrides in peerline.yaml are checked: unknown names, placeholders that
+ * differ from English's, a language missing templates, a text over budget,
+ * each reported with its line and column.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "config.h"
+#include "diag.h"
+#include "roster.h"
 #include "sms.h"
 #include "texts.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* For failure messages. */
-static const char *const names[TX_COUNT] = {
-    [TX_WELCOME] = "TX_WELCOME",
-    [TX_MENU] = "TX_MENU",
-    [TX_MENU_AGAIN] = "TX_MENU_AGAIN",
-    [TX_QUEUED] = "TX_QUEUED",
-    [TX_STILL_QUEUED] = "TX_STILL_QUEUED",
-    [TX_LEFT_QUEUE] = "TX_LEFT_QUEUE",
-    [TX_NOT_IN_CHAT] = "TX_NOT_IN_CHAT",
-    [TX_INTRO_TEXTER] = "TX_INTRO_TEXTER",
-    [TX_INTRO_PEER] = "TX_INTRO_PEER",
-    [TX_OFFER] = "TX_OFFER",
-    [TX_OFFER_WAITING] = "TX_OFFER_WAITING",
-    [TX_OFFER_GONE] = "TX_OFFER_GONE",
-    [TX_OFFER_WITHDRAWN] = "TX_OFFER_WITHDRAWN",
-    [TX_PASSED] = "TX_PASSED",
-    [TX_ALREADY_IN_CHAT] = "TX_ALREADY_IN_CHAT",
-    [TX_BYE_TEXTER] = "TX_BYE_TEXTER",
-    [TX_TEXTER_LEFT] = "TX_TEXTER_LEFT",
-    [TX_END_TEXTER] = "TX_END_TEXTER",
-    [TX_END_PEER] = "TX_END_PEER",
-    [TX_CLOSED_NUMBER] = "TX_CLOSED_NUMBER",
-    [TX_STOP_CONFIRM] = "TX_STOP_CONFIRM",
-    [TX_START_CONFIRM] = "TX_START_CONFIRM",
-    [TX_HELP] = "TX_HELP",
-    [TX_PEER_HELP] = "TX_PEER_HELP",
-    [TX_PEER_STEPPED_AWAY] = "TX_PEER_STEPPED_AWAY",
-    [TX_RELAY_FAILED_TEXTER] = "TX_RELAY_FAILED_TEXTER",
-    [TX_RELAY_FAILED_PEER] = "TX_RELAY_FAILED_PEER",
-    [TX_POOL_STRANGER] = "TX_POOL_STRANGER",
+static char dir[64];
+
+/* The longest names a roster may hold: 30-character line, 24-character peer, 40-character topic. */
+static const char roster_yaml[] =
+    "line_name: Riverside Peer Support Line NY\n"
+    "timezone: America/New_York\n"
+    "topics:\n"
+    "  - {id: school, label: \"Relationships, family, friends or school\"}\n"
+    "peers:\n"
+    "  - {id: mg, name: Maria-Guadalupe-Fernande, phone: \"+15551230001\", topics: [school]}\n"
+    "coordinators:\n"
+    "  - {id: sam, name: Sam, phone: \"+15551239999\", on_call: true}\n";
+
+static const char config_head[] = "provider:\n"
+                                  "  account_sid: AC0123456789abcdef0123456789abcdef\n"
+                                  "  auth_token: secret\n"
+                                  "  line_number: \"+123456789012345\"\n";
+
+static void write_file(const char *name, const char *text)
+{
+    char path[128];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+struct loaded {
+    struct config *c;
+    struct roster *r;
+    struct texts *t;
+    struct diag *d;
 };
 
-static const char *name_of(int id)
+/* Loads config_head + extra and the long-names roster; t is NULL when texts_new refused. */
+static void load(struct loaded *l, const char *extra)
 {
-    return id >= 0 && id < TX_COUNT && names[id] ? names[id] : "(unnamed text id)";
+    char cfg[4096], path[128];
+
+    snprintf(cfg, sizeof(cfg), "%s%s", config_head, extra);
+    write_file("peerline.yaml", cfg);
+    write_file("roster.yaml", roster_yaml);
+    snprintf(path, sizeof(path), "%s/peerline.yaml", dir);
+    l->d = diag_new();
+    l->c = config_load(path, NULL, l->d);
+    assert_non_null(l->c);
+    l->r = roster_load(l->c->roster, NULL, l->d);
+    assert_non_null(l->r);
+    l->t = texts_new(l->c, l->d);
 }
 
-/* Renders id into a fresh string in *b (caller frees b). */
-static const char *render(enum text_id id, const struct text_var *v, size_t nv, struct buf *b)
+static void unload(struct loaded *l)
 {
-    assert_int_equal(texts_render(id, "en", v, nv, b), 0);
-    return b->p ? b->p : "";
+    texts_free(l->t);
+    roster_free(l->r);
+    config_free(l->c);
+    diag_free(l->d);
 }
 
-/* ---- templates ---- */
-
-static void test_every_template_exists(void **state)
+static int setup(void **state)
 {
-    int id;
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/test_texts.XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
 
     (void)state;
-    for (id = 0; id < TX_COUNT; id++) {
-        const char *t = texts_template((enum text_id)id, "en");
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd) ? -1 : 0;
+}
 
-        assert_non_null(t);
-        if (strlen(t) < 10)
-            fail_msg("%s (%d) has no real English template: \"%s\"", name_of(id), id, t);
-        /* a language without templates falls back to English */
-        assert_string_equal(texts_template((enum text_id)id, "es"), t);
-        assert_string_equal(texts_template((enum text_id)id, "xx"), t);
+/* The set of {placeholders} of a text, as one sorted string. */
+static void placeholders(const char *t, char *out, size_t n)
+{
+    char found[32][32];
+    size_t k = 0, i, j, len = 0;
+
+    while ((t = strchr(t, '{')) && k < 32) {
+        const char *close = strchr(t, '}');
+        if (!close)
+            break;
+        snprintf(found[k], sizeof(found[k]), "%.*s", (int)(close - t + 1), t);
+        for (j = 0; j < k && strcmp(found[j], found[k]); j++)
+            ;
+        if (j == k)
+            k++;
+        t = close + 1;
     }
-    assert_string_equal(texts_template(TX_COUNT, "en"), "");
-    assert_string_equal(texts_template((enum text_id) - 1, "en"), "");
+    for (i = 1; i < k; i++) /* insertion sort */
+        for (j = i; j > 0 && strcmp(found[j - 1], found[j]) > 0; j--) {
+            char tmp[32];
+            memcpy(tmp, found[j], 32);
+            memcpy(found[j], found[j - 1], 32);
+            memcpy(found[j - 1], tmp, 32);
+        }
+    out[0] = '\0';
+    for (i = 0; i < k && len + strlen(found[i]) < n; i++)
+        len += (size_t)snprintf(out + len, n - len, "%s", found[i]);
 }
 
-static void test_templates_plain_ascii(void **state)
+static void every_template_in_both_languages(void **state)
 {
+    struct loaded l;
     int id;
 
     (void)state;
+    load(&l, "");
+    assert_non_null(l.t);
     for (id = 0; id < TX_COUNT; id++) {
-        const unsigned char *t = (const unsigned char *)texts_template((enum text_id)id, "en");
+        const char *en = texts_template(l.t, (enum text_id)id, "en");
+        const char *es = texts_template(l.t, (enum text_id)id, "es");
+        char pe[256], ps[256];
         size_t i;
 
-        for (i = 0; t[i]; i++)
-            if (t[i] >= 0x80 || t[i] == '`')
-                fail_msg("%s: byte 0x%02x at %zu (curly quote, emoji or other non-ASCII)",
-                         name_of(id), t[i], i);
-        if (!sms_is_gsm7((const char *)t))
-            fail_msg("%s is not GSM-7: \"%s\"", name_of(id), (const char *)t);
+        if (!en[0] || !es[0])
+            fail_msg("%s is missing in %s", texts_name((enum text_id)id), en[0] ? "es" : "en");
+        if (id != TX_LANG_OFFER && !strcmp(en, es))
+            fail_msg("%s is not translated", texts_name((enum text_id)id));
+        placeholders(en, pe, sizeof(pe));
+        placeholders(es, ps, sizeof(ps));
+        if (strcmp(pe, ps))
+            fail_msg("%s: English has %s, Spanish %s", texts_name((enum text_id)id), pe, ps);
+        /* English: plain ASCII, GSM-7, no curly quotes or emoji. */
+        for (i = 0; en[i]; i++)
+            if ((unsigned char)en[i] >= 0x80)
+                fail_msg("%s: byte 0x%02x in English", texts_name((enum text_id)id),
+                         (unsigned char)en[i]);
+        assert_true(sms_is_gsm7(en));
+        /* Spanish: no curly quotes (U+2018/2019/201C/201D start with e2 80) and no emoji. */
+        assert_null(strstr(es, "\xe2\x80"));
+        assert_null(strstr(es, "\xf0\x9f"));
+        assert_int_equal(texts_id(texts_name((enum text_id)id)), id);
     }
+    assert_int_equal(texts_id("no_such_template"), -1);
+    assert_string_equal(texts_lang(l.t, "es"), "es");
+    assert_string_equal(texts_lang(l.t, "fr"), "en"); /* not offered: the default */
+    assert_string_equal(texts_lang(l.t, NULL), "en");
+    unload(&l);
 }
 
-static void test_placeholders_are_known(void **state)
+static void render_fills_placeholders(void **state)
 {
-    static const char *const known[] = {"line",  "menu", "position", "topic",       "peer", "kind",
-                                        "lang",  "wait", "expires",  "line_number", "when", "until",
-                                        "state", "open", "queue",    "topics",      "ref",  "note"};
-    int id;
-
-    (void)state;
-    for (id = 0; id < TX_COUNT; id++) {
-        const char *t = texts_template((enum text_id)id, "en"), *open;
-
-        while ((open = strchr(t, '{'))) {
-            const char *close = strchr(open, '}');
-            size_t i, n;
-
-            if (!close)
-                fail_msg("%s: unclosed {", name_of(id));
-            n = (size_t)(close - open - 1);
-            for (i = 0; i < N(known); i++)
-                if (strlen(known[i]) == n && !strncmp(known[i], open + 1, n))
-                    break;
-            if (i == N(known))
-                fail_msg("%s: unknown placeholder %.*s", name_of(id), (int)(n + 2), open);
-            t = close + 1;
-        }
-    }
-}
-
-/* ---- rendering ---- */
-
-static void test_render(void **state)
-{
+    struct loaded l;
     struct buf b = BUF_INIT(0);
+    struct text_var v[] = {{"peer", "Alex"}};
 
     (void)state;
-    {
-        struct text_var v[] = {{"line", "Hope Line"}, {"line_number", "+14155550100"}};
-
-        assert_string_equal(render(TX_POOL_STRANGER, v, N(v), &b),
-                            "This number does not take texts. To reach Hope Line, text "
-                            "+14155550100.");
-        buf_free(&b);
-    }
-    {
-        /* order of vars does not matter; extra vars are ignored */
-        struct text_var v[] = {{"peer", "Sam"}, {"topic", "grief"}, {"position", "3"}};
-
-        assert_string_equal(render(TX_QUEUED, v, N(v), &b),
-                            "Thanks. You're number 3 in line to talk about grief. A peer will "
-                            "text you here as soon as one is free.");
-        buf_free(&b);
-    }
-    {
-        /* an unknown placeholder is left as written */
-        struct text_var v[] = {{"position", "3"}};
-
-        assert_string_equal(render(TX_QUEUED, v, N(v), &b),
-                            "Thanks. You're number 3 in line to talk about {topic}. A peer will "
-                            "text you here as soon as one is free.");
-        buf_free(&b);
-        assert_string_equal(render(TX_QUEUED, NULL, 0, &b), texts_template(TX_QUEUED, "en"));
-        buf_free(&b);
-    }
-    {
-        /* a name that is a prefix of the placeholder is not it */
-        struct text_var v[] = {{"line", "Hope"}, {"line_num", "x"}};
-
-        assert_string_equal(render(TX_POOL_STRANGER, v, N(v), &b),
-                            "This number does not take texts. To reach Hope, text "
-                            "{line_number}.");
-        buf_free(&b);
-    }
-    {
-        /* values are inserted literally, never expanded again; NULL is empty */
-        struct text_var v[] = {{"peer", "{line}"}, {"line", "X"}};
-
-        assert_string_equal(render(TX_END_TEXTER, v, N(v), &b),
-                            "{line} has ended the chat. Thank you for reaching out. Text us any "
-                            "time to talk again. STOP/END/QUIT stop all texts.");
-        buf_free(&b);
-        v[0].value = NULL;
-        assert_string_equal(render(TX_INTRO_TEXTER, v, N(v), &b),
-                            "You're now texting with , a trained volunteer peer. Reply here to "
-                            "talk. BYE ends the chat; STOP/END/QUIT stop all texts.");
-        buf_free(&b);
-    }
-    /* no placeholders: the template itself; rendering appends to what is there */
-    assert_int_equal(buf_puts(&b, ">> "), 0);
-    assert_string_equal(render(TX_PASSED, NULL, 0, &b), ">> OK, passed. Thank you.");
+    load(&l, "");
+    assert_int_equal(texts_render(l.t, TX_END_TEXTER, "en", v, N(v), &b), 0);
+    assert_string_equal(b.p, "Alex has ended the chat. Thank you for reaching out. Text us any "
+                             "time to talk again. STOP/END/QUIT stop all texts.");
+    buf_reset(&b);
+    assert_int_equal(texts_render(l.t, TX_END_TEXTER, "es", v, N(v), &b), 0);
+    assert_non_null(strstr(b.p, "Alex terminó el chat."));
+    buf_reset(&b);
+    /* An unknown placeholder stays as written; a value is never expanded again. */
+    v[0].value = "{line}";
+    assert_int_equal(texts_render(l.t, TX_POOL_STRANGER, "en", v, N(v), &b), 0);
+    assert_string_equal(b.p, "This number does not take texts. To reach {line}, text "
+                             "{line_number}.");
+    buf_reset(&b);
+    assert_int_equal(texts_render(l.t, TX_END_TEXTER, "en", v, N(v), &b), 0);
+    assert_non_null(strstr(b.p, "{line} has ended"));
     buf_free(&b);
+    unload(&l);
 }
 
-static void test_language_names(void **state)
+static void names_of_languages_and_days(void **state)
 {
     (void)state;
-    assert_string_equal(texts_language_name("en"), "English");
-    assert_string_equal(texts_language_name("es"), "Spanish");
-    assert_string_equal(texts_language_name("ht"), "Haitian Creole");
-    assert_string_equal(texts_language_name("xx"), "xx");
-    assert_string_equal(texts_language_name(""), "");
+    assert_string_equal(texts_language_name("es", "en"), "Spanish");
+    assert_string_equal(texts_language_name("es", "es"), "español");
+    assert_string_equal(texts_language_name("en", "es"), "inglés");
+    assert_string_equal(texts_language_name("xx", "en"), "xx");
+    assert_string_equal(texts_day_name(3, "en"), "Wed");
+    assert_string_equal(texts_day_name(3, "es"), "mié");
+    assert_string_equal(texts_day_name(9, "en"), "?");
 }
 
-/* ---- the segment budget (SPEC 5.5) ---- */
-
-static void test_budget(void **state)
+/* SPEC 5.5: with the longest names filled in, every routine text fits its budget. */
+static void shipped_texts_fit_their_budget(void **state)
 {
-    /* the longest plausible values */
-    static const struct text_var v[] = {
-        {"line", "Riverside Peer Support Line NY"},            /* 30 */
-        {"peer", "Maria-Guadalupe Fernande"},                  /* 24 */
-        {"topic", "Relationships, family, friends or school"}, /* 40 */
-        {"position", "999"},
-        {"wait", "23 h 59 min"},
-        {"expires", "59 min"},
-        {"kind", "URGENT"},
-        {"lang", "Haitian Creole"},
-        {"line_number", "+123456789012345"},
-        {"menu", "1 Anxiety and stress, 2 Grief and loss, 3 Anything else"},
-        {"when", "23 h 59 min"},
-        {"until", "Wed 23:30"},
-        {"state", "off until Wed 23:30"},
-        {"open", "3"},
-        {"queue", "anxiety 12, grief 3"},
-        {"topics", "anxiety, grief, general"},
-        {"ref", "R1ZZZ"},
-        {"note", "x"},
-    };
-    char report[2048];
-    size_t rl = 0;
-    int id;
+    struct loaded l;
 
     (void)state;
-    assert_int_equal(strlen(v[0].value), 30);
-    assert_int_equal(strlen(v[1].value), 24);
-    assert_int_equal(strlen(v[2].value), 40);
-    report[0] = '\0';
-    for (id = 0; id < TX_COUNT; id++) {
-        struct buf b = BUF_INIT(0);
-        const char *s = render((enum text_id)id, v, N(v), &b);
-        int segs = sms_segments(s);
-
-        if (strchr(s, '{'))
-            fail_msg("%s: placeholder left unfilled: %s", name_of(id), s);
-        if (!sms_is_gsm7(s))
-            fail_msg("%s renders to non-GSM-7 text: %s", name_of(id), s);
-        /* Menus, topic lists and coordinator alerts carry roster or peer words of any length. */
-        if (id != TX_MENU && id != TX_MENU_AGAIN && id != TX_TRANSFER_UNKNOWN &&
-            id != TX_ALERT_ESCALATE && segs != 1 && rl < sizeof(report) - 200)
-            rl += (size_t)snprintf(report + rl, sizeof(report) - rl,
-                                   "\n  %s: %zu chars, %d segments: %s", name_of(id), sms_chars(s),
-                                   segs, s);
-        buf_free(&b);
+    load(&l, "");
+    assert_non_null(l.t);
+    texts_check(l.t, l.c, l.r, l.d);
+    if (diag_count(l.d)) {
+        diag_print(l.d, stderr);
+        fail_msg("%zu template(s) over budget", diag_count(l.d));
     }
-    if (rl)
-        fail_msg("texts over one GSM-7 segment (160 chars):%s", report);
+    unload(&l);
+}
+
+static void overrides_are_checked_where_written(void **state)
+{
+    struct loaded l;
+    char want[512];
+
+    (void)state;
+    /* A good override takes effect. */
+    load(&l, "texts:\n  en:\n    passed: \"Passed, thanks.\"\n");
+    assert_non_null(l.t);
+    assert_string_equal(texts_template(l.t, TX_PASSED, "en"), "Passed, thanks.");
+    unload(&l);
+
+    /* Unknown template, foreign placeholder, missing placeholder: each at its place. */
+    load(&l, "texts:\n"
+             "  en:\n"
+             "    pased: \"typo\"\n"                       /* line 7 */
+             "    on: \"You're on until {when}.\"\n"       /* line 8 */
+             "    end_texter: \"The chat has ended.\"\n"); /* line 9 */
+    assert_null(l.t);
+    assert_int_equal(diag_count(l.d), 3);
+    snprintf(want, sizeof(want), "%s/peerline.yaml:7:12: texts.en.pased: no such template", dir);
+    assert_string_equal(diag_get(l.d, 0), want);
+    assert_non_null(strstr(diag_get(l.d, 1), ":8:9: texts.en.on: placeholder {when} differs"));
+    assert_non_null(
+        strstr(diag_get(l.d, 2), ":9:17: texts.en.end_texter: placeholder {peer} differs"));
+    unload(&l);
+
+    /* A language the line offers must have every template. */
+    load(&l, "languages: [en, fr]\ntexts:\n  fr:\n    passed: \"Passé, merci.\"\n");
+    assert_null(l.t);
+    assert_int_equal(diag_count(l.d), TX_COUNT - 1);
+    assert_non_null(strstr(diag_get(l.d, 0), "language fr has no template welcome"));
+    unload(&l);
+
+    /* Too long with the roster's names: two segments in GSM-7. */
+    load(&l, "texts:\n  en:\n    welcome: \"{line}: we are a line of volunteers who are "
+             "trained to listen and who are not counsellors. BYE ends a chat; STOP/END/QUIT stop "
+             "all texts; HELP for help.\"\n");
+    assert_non_null(l.t);
+    texts_check(l.t, l.c, l.r, l.d);
+    assert_int_equal(diag_count(l.d), 1);
+    assert_non_null(strstr(diag_get(l.d, 0), ":7:14: texts.en.welcome is 2 segments"));
+    unload(&l);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_template_exists),  cmocka_unit_test(test_templates_plain_ascii),
-        cmocka_unit_test(test_placeholders_are_known), cmocka_unit_test(test_render),
-        cmocka_unit_test(test_language_names),         cmocka_unit_test(test_budget),
+        cmocka_unit_test(every_template_in_both_languages),
+        cmocka_unit_test(render_fills_placeholders),
+        cmocka_unit_test(names_of_languages_and_days),
+        cmocka_unit_test(shipped_texts_fit_their_budget),
+        cmocka_unit_test(overrides_are_checked_where_written),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }
