@@ -32,19 +32,19 @@ static int coordinator_command(struct engine *e, const struct roster_peer *me,
 #define ON_DEFAULT (2LL * 3600 * 1000)
 #define ON_MAX     (24LL * 3600 * 1000)
 
-/* "21:30", or "Tue 21:30" when not today, in the peer's own zone. */
-static void format_until(const struct roster_peer *p, int64_t now, int64_t until, char *out,
+/* "21:30", or "Tue 21:30" when not today, in the peer's own zone and language. */
+static void format_until(struct engine *e, const struct roster_peer *p, int64_t until, char *out,
                          size_t n)
 {
-    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     struct tz_local a, b;
 
-    tz_to_local(p->tz, now / 1000, &a);
+    tz_to_local(p->tz, e->now / 1000, &a);
     tz_to_local(p->tz, until / 1000, &b);
     if (a.days == b.days)
         snprintf(out, n, "%02d:%02d", b.hour, b.min);
     else
-        snprintf(out, n, "%s %02d:%02d", days[b.wday], b.hour, b.min);
+        snprintf(out, n, "%s %02d:%02d", texts_day_name(b.wday, engine_lang_of(e, p->phone)),
+                 b.hour, b.min);
 }
 
 /* ---- availability ---- */
@@ -74,7 +74,7 @@ static int set_on(struct engine *e, const struct roster_peer *p, const char *arg
     if (store_peer_set_manual(e->st, p->id, PEER_MANUAL_ON, e->now + dur) ||
         store_peer_answered_offer(e->st, p->id))
         return -1;
-    format_until(p, e->now, e->now + dur, until, sizeof(until));
+    format_until(e, p, e->now + dur, until, sizeof(until));
     log_info("peer.on", "peer=%s minutes=%lld", p->id, (long long)(dur / 60000));
     {
         struct text_var v[] = {{"until", until}};
@@ -92,7 +92,7 @@ static int set_off(struct engine *e, const struct roster_peer *p, const char *to
     log_info("peer.off", "peer=%s", p->id);
     if (u == INT64_MAX)
         return engine_say(e, 0, p->phone, to, TX_OFF_UNTIL_ON, NULL, 0);
-    format_until(p, e->now, u, until, sizeof(until));
+    format_until(e, p, u, until, sizeof(until));
     {
         struct text_var v[] = {{"until", until}};
         return engine_say(e, 0, p->phone, to, TX_OFF, v, NVARS(v));
@@ -137,34 +137,44 @@ static int status(struct engine *e, const struct roster_peer *p, const char *to)
     struct buf queue = BUF_INIT(0);
     struct count_ctx cc = {r, p, &queue};
     struct open_ctx oc = {p->id, 0};
-    char state[64], until[32], open[16];
+    struct buf state = BUF_INIT(0);
+    char until[32], open[16];
+    enum text_id word;
+    const char *lang;
     int rc = -1;
 
     if (!mp || engine_peer_states(e, mp, NULL) || store_conv_open_list(e->st, count_open, &oc) ||
         store_conv_queue_counts(e->st, add_count, &cc))
         goto done;
+    lang = engine_lang_of(e, p->phone);
+    until[0] = '\0';
     if (i < 0) {
-        snprintf(state, sizeof(state), "a coordinator");
+        word = TX_STATE_COORDINATOR;
     } else if (mp[i].manual != MATCH_MANUAL_NONE && mp[i].manual_until > e->now) {
-        if (mp[i].manual_until == INT64_MAX)
-            snprintf(state, sizeof(state), "%s", mp[i].manual == MATCH_MANUAL_ON ? "on" : "off");
-        else {
-            format_until(p, e->now, mp[i].manual_until, until, sizeof(until));
-            snprintf(state, sizeof(state), "%s until %s",
-                     mp[i].manual == MATCH_MANUAL_ON ? "on" : "off", until);
+        int on = mp[i].manual == MATCH_MANUAL_ON;
+        if (mp[i].manual_until == INT64_MAX) {
+            word = on ? TX_STATE_ON : TX_STATE_OFF;
+        } else {
+            format_until(e, p, mp[i].manual_until, until, sizeof(until));
+            word = on ? TX_STATE_ON_UNTIL : TX_STATE_OFF_UNTIL;
         }
     } else {
-        snprintf(state, sizeof(state), "%s",
-                 schedule_on_shift(p, e->now) ? "on shift" : "off shift");
+        word = schedule_on_shift(p, e->now) ? TX_STATE_ON_SHIFT : TX_STATE_OFF_SHIFT;
+    }
+    {
+        struct text_var v[] = {{"until", until}};
+        if (engine_render(e, word, lang, v, NVARS(v), &state) ||
+            (!queue.len && engine_render(e, TX_NONE, lang, NULL, 0, &queue)))
+            goto done;
     }
     snprintf(open, sizeof(open), "%d", oc.n);
     {
-        struct text_var v[] = {
-            {"state", state}, {"open", open}, {"queue", queue.len ? queue.p : "none"}};
+        struct text_var v[] = {{"state", state.p}, {"open", open}, {"queue", queue.p}};
         rc = engine_say(e, 0, p->phone, to, TX_STATUS, v, NVARS(v));
     }
 done:
     buf_free(&queue);
+    buf_free(&state);
     free(mp);
     return rc;
 }

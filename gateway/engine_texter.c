@@ -42,6 +42,7 @@ struct texter_in {
     const struct store_inbound *in;
     enum keyword kw;
     int64_t conv; /* out: the conversation the text belongs to */
+    int lang_rc;  /* choose_language's result */
     int pending;  /* out: keep the text for the peer who takes the chat */
 };
 
@@ -189,6 +190,57 @@ static int texter_waiting(struct engine *e, struct texter_in *t, const struct st
     }
 }
 
+/* The offered language a whole message names ("ES", "en"), or NULL. */
+static const char *language_named(struct engine *e, const char *body)
+{
+    const char *const *codes;
+    size_t n = texts_languages(e->texts, &codes), i, len;
+    char w[8];
+
+    while (*body == ' ')
+        body++;
+    len = strcspn(body, " .!\n");
+    if (len < 2 || len > 3 || body[len + strspn(body + len, " .!\n")])
+        return NULL;
+    for (i = 0; i < len; i++)
+        w[i] = (char)(body[i] | 0x20);
+    w[len] = '\0';
+    for (i = 0; i < n; i++)
+        if (!strcmp(codes[i], w))
+            return codes[i];
+    return NULL;
+}
+
+/*
+ * "ES" (any offered language's code) on its own: their language from now on,
+ * for this conversation and the next ones. Returns 1 when it was that
+ * (t->lang_rc holds the result), 0 otherwise.
+ */
+static int choose_language(struct engine *e, struct texter_in *t, const struct store_conv *c)
+{
+    const char *code = language_named(e, t->in->body);
+    struct store_conv now;
+
+    if (!code)
+        return 0;
+    t->lang_rc = -1;
+    if (c)
+        t->conv = c->id;
+    if (store_contact_set_lang(e->st, t->in->from, code, e->now) ||
+        (c && store_conv_set_lang(e->st, c->id, code)))
+        return 1;
+    log_info("texter.language", "conv=%lld lang=%s", (long long)(c ? c->id : 0), code);
+    if (engine_say(e, c ? c->id : 0, t->in->from, t->in->to, TX_LANG_SET, NULL, 0))
+        return 1;
+    /* Choosing at the menu: the menu again, now in their language. */
+    if (c && c->state == CONV_MENU) {
+        if (store_conv_get(e->st, c->id, &now) != STORE_FOUND || engine_say_menu(e, &now, TX_MENU))
+            return 1;
+    }
+    t->lang_rc = 0;
+    return 1;
+}
+
 static int texter(struct engine *e, struct texter_in *t)
 {
     const struct store_inbound *in = t->in;
@@ -218,6 +270,8 @@ static int texter(struct engine *e, struct texter_in *t)
     rc = store_conv_open_by_texter(e->st, in->from, &c);
     if (rc == STORE_ERROR)
         return -1;
+    if (choose_language(e, t, rc == STORE_FOUND ? &c : NULL))
+        return t->lang_rc;
     if (t->kw == KW_HELP) {
         struct text_var v[] = {{"line", e->roster->line_name}};
         if (engine_say(e, rc == STORE_FOUND ? c.id : 0, in->from, in->to, TX_HELP, v, NVARS(v)))
@@ -264,7 +318,7 @@ static int texter(struct engine *e, struct texter_in *t)
 
 int engine_texter(struct engine *e, const struct store_inbound *in, int64_t *conv, int *pending)
 {
-    struct texter_in t = {in, command_keyword(in->body), 0, 0};
+    struct texter_in t = {.in = in, .kw = command_keyword(in->body)};
     int rc = texter(e, &t);
 
     *conv = t.conv;
