@@ -62,7 +62,8 @@ struct ckey {
  */
 #define DEFAULT_CRISIS_PHRASES                                                                     \
     "suicide|suicidal|kill myself|killing myself|kms|end my life|ending my life|take my own "      \
-    "life|want to die|wanna die|better off dead|overdose|overdosing|hurt myself|hurting "          \
+    "life|want to die|wanna die|better off dead|overdose|overdosed|overdosing|hurt "               \
+    "myself|hurting "                                                                              \
     "myself|cut myself|cutting myself|self harm|self-harm|no reason to live|end it all|"           \
     "don't want to live|dont want to live|suicidio|suicidarme|matarme|quitarme la vida|"           \
     "acabar con mi vida|quiero morir|me quiero morir|no quiero vivir|sobredosis|hacerme dano|"     \

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "command.h"
 #include "config.h"
+#include "crisis.h"
 #include "log.h"
 #include "roster.h"
 #include "store.h"
@@ -39,11 +40,19 @@ struct engine *engine_new(const struct config *cfg, struct store *st, const char
     e->st = st;
     e->texts = texts;
     snprintf(e->node, sizeof(e->node), "%s", node);
+    e->crisis = crisis_new(cfg->crisis.phrases.items, cfg->crisis.phrases.n);
+    if (!e->crisis) {
+        free(e);
+        return NULL;
+    }
     return e;
 }
 
 void engine_free(struct engine *e)
 {
+    if (!e)
+        return;
+    crisis_free(e->crisis);
     free(e);
 }
 

@@ -5,8 +5,7 @@
  * #transfer [topic], #escalate [note], #on/#off/#status, #help, STOP/START
  * for that number, and the relay to the texter. On the line number
  * (engine_staff_on_line): #on [duration], #off, #status (or bare ON, OFF,
- * STATUS), and for coordinators #ack REF and #take REF. Safety alerts to the
- * on-call coordinators go out through engine_alert().
+ * STATUS), and for coordinators #ack REF and #take REF.
  */
 #include "engine_priv.h"
 #include "buf.h"
@@ -198,37 +197,6 @@ static int availability_command(struct engine *e, const struct roster_peer *p,
     }
 }
 
-/* ---- alerts ---- */
-
-int engine_alert(struct engine *e, const struct store_conv *c, const char *kind,
-                 const struct roster_peer *by, const char *note)
-{
-    const struct roster *r = e->roster;
-    char ref[COMMAND_REF_MAX];
-    size_t i;
-    int sent = 0;
-
-    if (store_alert_add(e->st, c->id, kind, by ? by->id : NULL, e->now))
-        return -1;
-    command_ref_format(c->id, ref);
-    for (i = 0; i < r->ncoordinators; i++) {
-        const struct roster_coordinator *co = &r->coordinators[i];
-        struct text_var v[] = {{"ref", ref},
-                               {"peer", by ? by->name : "A peer"},
-                               {"topic", engine_topic_label(r, c->topic)},
-                               {"note", note && *note ? note : "(none)"}};
-
-        if (!co->on_call)
-            continue;
-        if (engine_say_full(e, c->id, co->phone, e->cfg->provider.line_number,
-                            by ? TX_ALERT_ESCALATE : TX_ALERT_IDLE, v, NVARS(v), OUT_SAFETY, 0, 0))
-            return -1;
-        sent++;
-    }
-    log_info("alert.raised", "conv=%lld kind=%s coordinators=%d", (long long)c->id, kind, sent);
-    return 0;
-}
-
 /* ---- on a chat's number ---- */
 
 struct relay_ctx {
@@ -358,7 +326,8 @@ static int escalate(struct engine *e, const struct roster_peer *peer, const stru
 {
     char ref[COMMAND_REF_MAX];
 
-    if (store_conv_set_urgent(e->st, c->id) || engine_alert(e, c, "escalate", peer, note))
+    if (store_conv_set_urgent(e->st, c->id) ||
+        engine_alert(e, c, "escalate", TX_ALERT_ESCALATE, peer, note))
         return -1;
     command_ref_format(c->id, ref);
     {
@@ -391,7 +360,8 @@ int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const 
             return -1;
     }
     /* Off until they say otherwise: they can no longer be reached on that number. */
-    if (store_peer_set_manual(e->st, peer->id, PEER_MANUAL_OFF, INT64_MAX))
+    if (store_peer_set_manual(e->st, peer->id, PEER_MANUAL_OFF, INT64_MAX) ||
+        engine_peer_opt_out_alert(e, peer))
         return -1;
     log_info("peer.opted_out", "peer=%s", peer->id);
     return 0;

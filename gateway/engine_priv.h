@@ -122,9 +122,25 @@ int engine_coverage(struct engine *e, const struct store_conv *c, int64_t *next_
 
 /* Sets the peer off for the rest of this shift, or the next if off shift now (*until). */
 int engine_set_off(struct engine *e, const struct roster_peer *p, int64_t *until);
-/* Alerts the on-call coordinators about c (raised by `by`, with `note`; or by the line). */
-int engine_alert(struct engine *e, const struct store_conv *c, const char *kind,
+
+/* ---- engine_safety.c: the crisis tripwire and alerts ---- */
+
+/*
+ * The tripwire, on every texter text before anything else reads it. When
+ * the text names a crisis phrase: the safety text, the conversation urgent
+ * and in line, the coordinators alerted (rate-limited per texter).
+ */
+int engine_crisis(struct engine *e, const struct store_inbound *in, int opted_out, int blocked);
+/*
+ * Alerts the on-call coordinators about c with text id (kind for the record;
+ * raised by `by`, with `note`, or by the line). Unacknowledged after
+ * crisis.ack_within, it goes to every coordinator (engine_fire_alert).
+ */
+int engine_alert(struct engine *e, const struct store_conv *c, const char *kind, enum text_id id,
                  const struct roster_peer *by, const char *note);
+int engine_fire_alert(struct engine *e, const struct store_conv *c);
+/* The on-call coordinators hear that peer opted out of one of the line's numbers. */
+int engine_peer_opt_out_alert(struct engine *e, const struct roster_peer *peer);
 
 /* ---- engine_timer.c ---- */
 

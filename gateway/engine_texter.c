@@ -117,6 +117,9 @@ static int texter_bye(struct engine *e, struct texter_in *t, const struct store_
 
     if (engine_close_conv(e, c, "texter-bye"))
         return -1;
+    /* Someone in danger who leaves is not safe yet: a coordinator follows up. */
+    if (c->urgent && engine_alert(e, c, "urgent-bye", TX_ALERT_URGENT_BYE, NULL, NULL))
+        return -1;
     if (c->state == CONV_ACTIVE) {
         if (p && engine_say(e, c->id, p->phone, c->peer_number, TX_TEXTER_LEFT, NULL, 0))
             return -1;
@@ -245,10 +248,13 @@ static int texter(struct engine *e, struct texter_in *t)
 {
     const struct store_inbound *in = t->in;
     struct store_conv c;
-    int rc, opted;
+    int rc, opted, blocked = roster_is_blocked(e->roster, in->from);
 
     opted = store_optout_check(e->st, in->to, in->from);
     if (opted == STORE_ERROR)
+        return -1;
+    /* Crisis words first, in every state, from anyone. */
+    if (engine_crisis(e, in, opted == STORE_FOUND, blocked))
         return -1;
     if (t->kw == KW_STOP)
         return texter_stop(e, t, opted == STORE_FOUND);
@@ -263,7 +269,7 @@ static int texter(struct engine *e, struct texter_in *t)
             return engine_say(e, 0, in->from, in->to, TX_START_CONFIRM, v, NVARS(v));
         }
     }
-    if (roster_is_blocked(e->roster, in->from))
+    if (blocked)
         return texter_blocked(e, t);
     if (in->num_media > 0 && engine_say(e, 0, in->from, in->to, TX_NO_PICTURES, NULL, 0))
         return -1;

@@ -13,6 +13,8 @@
  *                 then put the texter back at the front of the line
  *   idle          neither side wrote: close kindly (an urgent chat stays
  *                 open: the peer is prompted and coordinators alerted)
+ *   alert         nobody acknowledged an alert: every coordinator hears
+ *                 (engine_safety.c)
  *
  * A timer whose conversation has moved on does nothing.
  */
@@ -248,7 +250,7 @@ static int fire_idle(struct engine *e, const struct store_conv *c)
     if (c->urgent) {
         /* Never closed for quiet: the peer checks in and a coordinator is told. */
         if (store_timer_set(e->st, TIMER_IDLE, c->id, e->now + e->cfg->timers.idle_timeout, 0) ||
-            engine_alert(e, c, "idle-urgent", NULL, NULL))
+            engine_alert(e, c, "idle-urgent", TX_ALERT_IDLE, NULL, NULL))
             return -1;
         return p ? engine_say(e, c->id, p->phone, c->peer_number, TX_IDLE_URGENT_PEER, NULL, 0) : 0;
     }
@@ -276,6 +278,8 @@ int engine_fire(struct engine *e, const struct store_timer *t)
         return fire_peer_silence(e, &c, t->stage);
     case TIMER_IDLE:
         return fire_idle(e, &c);
+    case TIMER_ALERT:
+        return engine_fire_alert(e, &c);
     }
     return 0;
 }

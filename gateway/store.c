@@ -50,6 +50,7 @@ static const char *const migrations[] = {
     "CREATE TABLE contacts ("
     "  number TEXT PRIMARY KEY,"
     "  first_seen INTEGER NOT NULL,"
+    "  welcomed_at INTEGER," /* the welcome went out (once, with their first conversation) */
     "  last_peer_id TEXT,"
     "  last_peer_at INTEGER,"
     "  lang TEXT,"              /* the language they chose, NULL: the default */

@@ -124,7 +124,11 @@ struct store_conv {
 
 const char *store_conv_state_name(enum conv_state st);
 
-/* Records a number that texted the line. *is_new = 1 for its first text ever. */
+/*
+ * Records a number that texted the line. *is_new = 1 the first time (the
+ * welcome is due), even when the number is known already from a language
+ * choice or a crisis text.
+ */
 int store_contact_touch(struct store *s, const char *number, int64_t now, int *is_new);
 int store_contact_set_last_peer(struct store *s, const char *number, const char *peer_id,
                                 int64_t at);
@@ -132,6 +136,21 @@ int store_contact_set_last_peer(struct store *s, const char *number, const char 
 int store_contact_last_peer(struct store *s, const char *number, char peer_id[STORE_ID],
                             int64_t *at);
 
+/* What is known of a number that texted the line. */
+struct store_contact {
+    int64_t first_seen;
+    char lang[8];           /* "" when they chose none */
+    int64_t last_safety_at; /* crisis resources last sent to them; 0 never */
+    int64_t last_alert_at;  /* coordinators last alerted about them; 0 never */
+    int64_t flood_start;    /* the current 10-minute window of their texts */
+    int flood_count;        /* texts in it */
+    int flood_told;         /* whether they were told their texts are merged */
+};
+
+int store_contact_get(struct store *s, const char *number, struct store_contact *c);
+int store_contact_safety_sent(struct store *s, const char *number, int64_t now);
+int store_contact_alerted(struct store *s, const char *number, int64_t now);
+int store_contact_flood(struct store *s, const char *number, int64_t start, int count, int told);
 /* The language a number chose (STORE_FOUND), or STORE_OK when it chose none. */
 int store_contact_lang(struct store *s, const char *number, char lang[8]);
 int store_contact_set_lang(struct store *s, const char *number, const char *lang, int64_t now);
@@ -315,6 +334,7 @@ enum timer_kind {
     TIMER_MAX_WAIT = 3,     /* waited max_wait: resources, keep place */
     TIMER_PEER_SILENCE = 4, /* the texter waits for the peer: nudge (stage 0), re-queue (1) */
     TIMER_IDLE = 5,         /* neither side wrote: close (or, urgent, prompt) */
+    TIMER_ALERT = 6,        /* an alert not acknowledged by now goes to every coordinator */
 };
 
 struct store_timer {
@@ -331,6 +351,7 @@ int store_timer_set(struct store *s, enum timer_kind kind, int64_t conv_id, int6
 /* Sets it only if the conversation has none of this kind. */
 int store_timer_add(struct store *s, enum timer_kind kind, int64_t conv_id, int64_t due_at);
 int store_timer_clear(struct store *s, enum timer_kind kind, int64_t conv_id);
+/* Clears every timer of the conversation but an alert's. */
 int store_timer_clear_all(struct store *s, int64_t conv_id);
 /* Leases the earliest due timer to owner until now+lease_ms: STORE_FOUND, or STORE_OK (none). */
 int store_timer_claim(struct store *s, const char *owner, int64_t now, int64_t lease_ms,
@@ -344,6 +365,8 @@ int store_timer_next(struct store *s, int64_t *at);
 
 int store_alert_add(struct store *s, int64_t conv_id, const char *kind, const char *raised_by,
                     int64_t now);
+/* The conversation's alerts not acknowledged yet. */
+int store_alert_open(struct store *s, int64_t conv_id, int *n);
 /* Acknowledges the conversation's open alerts; *acked = how many. */
 int store_alert_ack(struct store *s, int64_t conv_id, const char *by, int64_t now, int *acked);
 

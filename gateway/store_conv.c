@@ -15,12 +15,24 @@
     " created_at, queued_at, matched_at, closed_at, last_texter_at, last_peer_at, last_notice_at"
 
 const char *const store_sql_conv[ST_COUNT] = {
-    [ST_CONTACT_ADD] = "INSERT INTO contacts (number, first_seen) VALUES (?1, ?2)"
-                       " ON CONFLICT (number) DO NOTHING",
+    /* Changes a row only for a number never welcomed: sqlite3_changes() says which. */
+    [ST_CONTACT_ADD] = "INSERT INTO contacts (number, first_seen, welcomed_at) VALUES (?1, ?2, ?2)"
+                       " ON CONFLICT (number) DO UPDATE SET welcomed_at = ?2"
+                       " WHERE welcomed_at IS NULL",
     [ST_CONTACT_SET_PEER] = "UPDATE contacts SET last_peer_id = ?2, last_peer_at = ?3"
                             " WHERE number = ?1",
     [ST_CONTACT_GET_PEER] = "SELECT last_peer_id, last_peer_at FROM contacts WHERE number = ?1"
                             " AND last_peer_id IS NOT NULL",
+    [ST_CONTACT_GET] = "SELECT first_seen, lang, last_safety_at, last_alert_at, flood_start,"
+                       " flood_count, flood_told FROM contacts WHERE number = ?1",
+    [ST_CONTACT_SAFETY] =
+        "INSERT INTO contacts (number, first_seen, last_safety_at) VALUES (?1, ?2, ?2)"
+        " ON CONFLICT (number) DO UPDATE SET last_safety_at = ?2",
+    [ST_CONTACT_ALERTED] =
+        "INSERT INTO contacts (number, first_seen, last_alert_at) VALUES (?1, ?2, ?2)"
+        " ON CONFLICT (number) DO UPDATE SET last_alert_at = ?2",
+    [ST_CONTACT_FLOOD] = "UPDATE contacts SET flood_start = ?2, flood_count = ?3, flood_told = ?4"
+                         " WHERE number = ?1",
     [ST_CONTACT_GET_LANG] = "SELECT lang FROM contacts WHERE number = ?1 AND lang IS NOT NULL",
     [ST_CONTACT_SET_LANG] = "INSERT INTO contacts (number, first_seen, lang) VALUES (?1, ?2, ?3)"
                             " ON CONFLICT (number) DO UPDATE SET lang = ?3",
@@ -195,6 +207,59 @@ int store_contact_last_peer(struct store *s, const char *number, char peer_id[ST
     }
     sqlite3_reset(p);
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_contact_get(struct store *s, const char *number, struct store_contact *c)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_GET);
+    int rc;
+
+    memset(c, 0, sizeof(*c));
+    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW) {
+        c->first_seen = sqlite3_column_int64(p, 0);
+        store_col_text(p, 1, c->lang, sizeof(c->lang));
+        c->last_safety_at = sqlite3_column_int64(p, 2);
+        c->last_alert_at = sqlite3_column_int64(p, 3);
+        c->flood_start = sqlite3_column_int64(p, 4);
+        c->flood_count = sqlite3_column_int(p, 5);
+        c->flood_told = sqlite3_column_int(p, 6);
+        sqlite3_reset(p);
+        return STORE_FOUND;
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+static int contact_mark(struct store *s, enum store_stmt st, const char *number, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, st);
+
+    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 2, now);
+    return store_exec(s, p);
+}
+
+int store_contact_safety_sent(struct store *s, const char *number, int64_t now)
+{
+    return contact_mark(s, ST_CONTACT_SAFETY, number, now);
+}
+
+int store_contact_alerted(struct store *s, const char *number, int64_t now)
+{
+    return contact_mark(s, ST_CONTACT_ALERTED, number, now);
+}
+
+int store_contact_flood(struct store *s, const char *number, int64_t start, int count, int told)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_FLOOD);
+
+    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 2, start);
+    sqlite3_bind_int(p, 3, count);
+    sqlite3_bind_int(p, 4, told);
+    return store_exec(s, p);
 }
 
 int store_contact_lang(struct store *s, const char *number, char lang[8])

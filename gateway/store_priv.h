@@ -35,6 +35,10 @@ enum store_stmt {
     ST_CONTACT_SET_PEER,
     ST_CONTACT_GET_PEER,
     ST_CONTACT_GET_LANG,
+    ST_CONTACT_GET,
+    ST_CONTACT_SAFETY,
+    ST_CONTACT_ALERTED,
+    ST_CONTACT_FLOOD,
     ST_CONTACT_SET_LANG,
     ST_CONV_SET_LANG,
     ST_CONV_CREATE,
@@ -73,6 +77,7 @@ enum store_stmt {
     ST_TIMER_RECLAIM,
     ST_ALERT_ADD,
     ST_ALERT_ACK,
+    ST_ALERT_OPEN,
     /* store_peer.c */
     ST_PEER_LIST,
     ST_PEER_MANUAL,

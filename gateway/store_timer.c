@@ -15,7 +15,8 @@ const char *const store_sql_timer[ST_COUNT] = {
     [ST_TIMER_ADD] = "INSERT INTO timers (kind, conversation_id, due_at, stage)"
                      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (kind, conversation_id) DO NOTHING",
     [ST_TIMER_CLEAR] = "DELETE FROM timers WHERE kind = ?1 AND conversation_id = ?2",
-    [ST_TIMER_CLEAR_ALL] = "DELETE FROM timers WHERE conversation_id = ?1",
+    /* An alert outlives its conversation: someone must still acknowledge it. */
+    [ST_TIMER_CLEAR_ALL] = "DELETE FROM timers WHERE conversation_id = ?1 AND kind <> 6",
     [ST_TIMER_DUE] = "SELECT id, kind, conversation_id, due_at, stage FROM timers"
                      " WHERE due_at <= ?1 AND (lease_until IS NULL OR lease_until < ?1)"
                      " ORDER BY due_at, id LIMIT 1",
@@ -28,9 +29,11 @@ const char *const store_sql_timer[ST_COUNT] = {
                          " WHERE lease_owner = ?1",
     [ST_ALERT_ADD] = "INSERT INTO alerts (conversation_id, kind, raised_by, created_at)"
                      " VALUES (?1, ?2, ?3, ?4)",
+    [ST_ALERT_OPEN] = "SELECT COUNT(*) FROM alerts WHERE conversation_id = ?1 AND acked_at IS NULL",
     [ST_ALERT_ACK] = "UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE conversation_id = ?1"
                      " AND acked_at IS NULL",
 };
+_Static_assert(TIMER_ALERT == 6, "ST_TIMER_CLEAR_ALL names the alert timer by number");
 
 int store_timer_set(struct store *s, enum timer_kind kind, int64_t conv_id, int64_t due_at,
                     int stage)
@@ -141,6 +144,19 @@ int store_alert_add(struct store *s, int64_t conv_id, const char *kind, const ch
     store_bind_text(p, 3, raised_by);
     sqlite3_bind_int64(p, 4, now);
     return store_exec(s, p);
+}
+
+int store_alert_open(struct store *s, int64_t conv_id, int *n)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_ALERT_OPEN);
+    int rc;
+
+    sqlite3_bind_int64(p, 1, conv_id);
+    rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int(p, 0);
+    sqlite3_reset(p);
+    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_alert_ack(struct store *s, int64_t conv_id, const char *by, int64_t now, int *acked)
