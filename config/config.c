@@ -875,3 +875,10 @@ int config_is_own_number(const struct config *c, const char *number)
             return 1;
     return 0;
 }
+
+const char *config_optout_scope(const struct config *c, const char *number)
+{
+    if (c->provider.opt_out_scope == OPT_OUT_PER_LINE && config_is_own_number(c, number))
+        return c->provider.line_number;
+    return number;
+}

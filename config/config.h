@@ -132,6 +132,13 @@ void config_free(struct config *c);
 /* 1 when `number` is the line number or one of the pool numbers. */
 int config_is_own_number(const struct config *c, const char *number);
 
+/*
+ * The scope an opt-out sent to (or reported for) our `number` is recorded
+ * under: the number itself, or with opt_out_scope: line the line number,
+ * standing for all of the line's numbers (one messaging service or profile).
+ */
+const char *config_optout_scope(const struct config *c, const char *number);
+
 /* Resolves `rel` against `dir` unless absolute. Returns malloc'd text or NULL. */
 char *config_resolve_path(const char *dir, const char *rel);
 

@@ -352,7 +352,7 @@ static int inbound_in_tx(struct engine *e, const struct store_inbound *in)
     if (store_begin(e->st))
         return -1;
     if (store_inbound_failed(e->st, in->id, e->now) ||
-        (store_optout_check(e->st, in->to, in->from) == STORE_OK &&
+        (store_optout_check(e->st, config_optout_scope(e->cfg, in->to), in->from) == STORE_OK &&
          engine_say(e, 0, in->from, in->to, TX_TROUBLE, NULL, 0)) ||
         store_commit(e->st)) {
         store_rollback(e->st);

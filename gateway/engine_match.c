@@ -64,6 +64,7 @@ static int add_state(void *arg, const struct store_peer_state *ps)
 }
 
 struct optout_count {
+    const struct config *cfg;
     const char *const *numbers;
     size_t nnum;
     int n;
@@ -76,7 +77,7 @@ static int count_optout(void *arg, const char *scope)
     size_t i;
 
     for (i = 0; i < oc->nnum; i++)
-        if (!strcmp(oc->numbers[i], scope))
+        if (!strcmp(config_optout_scope(oc->cfg, oc->numbers[i]), scope))
             oc->n++;
     return 0;
 }
@@ -90,7 +91,7 @@ int engine_peer_states(struct engine *e, struct match_peer *mp, int64_t *next_ch
 
     memset(mp, 0, r->npeers * sizeof(*mp));
     for (i = 0; i < r->npeers; i++) {
-        struct optout_count oc = {numbers, nnum, 0};
+        struct optout_count oc = {e->cfg, numbers, nnum, 0};
         if (store_optout_scopes(e->st, r->peers[i].phone, count_optout, &oc))
             return -1;
         mp[i].numbers_usable = (int)nnum - oc.n;
@@ -297,7 +298,7 @@ int engine_pick_number(struct engine *e, const struct roster_peer *p, char out[S
         goto done;
     for (i = 0; i < n; i++) {
         int r1 = store_conv_by_peer_number(e->st, p->id, numbers[i], &c);
-        int r2 = store_optout_check(e->st, numbers[i], p->phone);
+        int r2 = store_optout_check(e->st, config_optout_scope(e->cfg, numbers[i]), p->phone);
         if (r1 == STORE_ERROR || r2 == STORE_ERROR)
             goto done;
         if (r1 == STORE_FOUND || r2 == STORE_FOUND)

@@ -336,29 +336,41 @@ static int escalate(struct engine *e, const struct roster_peer *peer, const stru
     }
 }
 
-int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const char *number)
+/* The peer's chat on `number` (if any) goes back to the line, keeping its place. */
+static int give_back(struct engine *e, const struct roster_peer *peer, const char *number)
 {
     struct store_conv c;
     struct store_offer o;
-    int rc;
+    int rc = store_conv_by_peer_number(e->st, peer->id, number, &c);
 
-    if (store_optout_set(e->st, number, peer->phone, "keyword", e->now))
-        return -1;
-    rc = store_conv_by_peer_number(e->st, peer->id, number, &c);
-    if (rc == STORE_ERROR)
-        return -1;
-    if (rc == STORE_FOUND) {
-        if (c.state == CONV_OFFERED) {
-            if (store_offer_open_for_conv(e->st, c.id, &o) == STORE_FOUND &&
-                store_offer_decide(e->st, o.id, OFFER_CANCELLED, e->now) < 0)
-                return -1;
-        }
-        if (store_conv_requeue(e->st, c.id, c.state) || engine_requeued(e, c.id))
-            return -1;
-        if (c.state == CONV_ACTIVE &&
-            engine_say(e, c.id, c.texter, c.line_number, TX_PEER_STEPPED_AWAY, NULL, 0))
+    if (rc != STORE_FOUND)
+        return rc == STORE_ERROR ? -1 : 0;
+    if (c.state == CONV_OFFERED) {
+        if (store_offer_open_for_conv(e->st, c.id, &o) == STORE_FOUND &&
+            store_offer_decide(e->st, o.id, OFFER_CANCELLED, e->now) < 0)
             return -1;
     }
+    if (store_conv_requeue(e->st, c.id, c.state) || engine_requeued(e, c.id))
+        return -1;
+    if (c.state == CONV_ACTIVE &&
+        (store_peer_conversation_ended(e->st, peer->id, e->now) ||
+         engine_say(e, c.id, c.texter, c.line_number, TX_PEER_STEPPED_AWAY, NULL, 0)))
+        return -1;
+    return 0;
+}
+
+int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const char *number)
+{
+    const char *scope = config_optout_scope(e->cfg, number), *const * numbers;
+    size_t n = engine_conv_numbers(e->cfg, &numbers), i;
+
+    if (store_optout_set(e->st, scope, peer->phone, "keyword", e->now))
+        return -1;
+    /* Every chat on a number the opt-out covers (one, or all with opt_out_scope: line). */
+    for (i = 0; i < n; i++)
+        if (!strcmp(config_optout_scope(e->cfg, numbers[i]), scope) &&
+            give_back(e, peer, numbers[i]))
+            return -1;
     /* Off until they say otherwise: they can no longer be reached on that number. */
     if (store_peer_set_manual(e->st, peer->id, PEER_MANUAL_OFF, INT64_MAX) ||
         engine_peer_opt_out_alert(e, peer))
@@ -395,19 +407,23 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
 
     if (kw == KW_STOP)
         return engine_peer_opt_out(e, peer, in->to);
-    rc = store_optout_check(e->st, in->to, peer->phone);
+    rc = store_optout_check(e->st, config_optout_scope(e->cfg, in->to), peer->phone);
     if (rc == STORE_ERROR)
         return -1;
     if (rc == STORE_FOUND) {
         if (kw != KW_START)
             return 0; /* they opted out of this number: nothing may be sent on it */
         /* Back on this number, and no longer set off by the opt-out. */
-        if (store_optout_clear(e->st, in->to, peer->phone) ||
+        if (store_optout_clear(e->st, config_optout_scope(e->cfg, in->to), peer->phone) ||
             store_peer_set_manual(e->st, peer->id, PEER_MANUAL_NONE, 0))
             return -1;
+        if (e->cfg->provider.provider_confirms_opt_out)
+            return 0;
         return engine_say(e, 0, peer->phone, in->to, TX_PEER_HELP, NULL, 0);
     }
     is_cmd = command_parse(in->body, &cmd);
+    if (kw == KW_HELP && e->cfg->provider.provider_answers_help)
+        return 0; /* the carrier answered the bare keyword; #help is ours */
     if (kw == KW_HELP || (is_cmd && (cmd.cmd == CMD_HELP || cmd.cmd == CMD_UNKNOWN)))
         return engine_say(e, 0, peer->phone, in->to, TX_PEER_HELP, NULL, 0);
     /* A coordinator's #ack REF / #take REF work from any of the line's numbers. */

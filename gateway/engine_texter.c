@@ -22,13 +22,14 @@ int engine_stranger_on_pool(struct engine *e, const struct store_inbound *in)
     int rc;
 
     if (kw == KW_STOP)
-        return store_optout_set(e->st, in->to, in->from, "keyword", e->now);
-    rc = store_optout_check(e->st, in->to, in->from);
+        return store_optout_set(e->st, config_optout_scope(e->cfg, in->to), in->from, "keyword",
+                                e->now);
+    rc = store_optout_check(e->st, config_optout_scope(e->cfg, in->to), in->from);
     if (rc == STORE_ERROR)
         return -1;
     if (rc == STORE_FOUND) {
         if (kw == KW_START)
-            return store_optout_clear(e->st, in->to, in->from);
+            return store_optout_clear(e->st, config_optout_scope(e->cfg, in->to), in->from);
         return 0;
     }
     {
@@ -53,7 +54,7 @@ static int texter_stop(struct engine *e, struct texter_in *t, int already)
     struct store_conv c;
     int rc;
 
-    if (store_optout_set(e->st, in->to, in->from, "keyword", e->now))
+    if (store_optout_set(e->st, config_optout_scope(e->cfg, in->to), in->from, "keyword", e->now))
         return -1;
     rc = store_conv_open_by_texter(e->st, in->from, &c);
     if (rc == STORE_ERROR)
@@ -71,7 +72,8 @@ static int texter_stop(struct engine *e, struct texter_in *t, int already)
             return -1;
     }
     log_info("texter.opted_out", "conv=%lld", (long long)t->conv);
-    if (already)
+    /* One confirmation: none for a repeat, none when the provider sends its own. */
+    if (already || e->cfg->provider.provider_confirms_opt_out)
         return 0;
     {
         struct text_var v[] = {{"line", e->roster->line_name}};
@@ -103,7 +105,7 @@ static int texter_blocked(struct engine *e, struct texter_in *t)
                        c.state == CONV_ACTIVE ? TX_CLOSED_BY_LINE : TX_OFFER_WITHDRAWN, NULL, 0))
             return -1;
     }
-    if (t->kw == KW_HELP) {
+    if (t->kw == KW_HELP && !e->cfg->provider.provider_answers_help) {
         struct text_var v[] = {{"line", e->roster->line_name}};
         return engine_say(e, 0, in->from, in->to, TX_HELP, v, NVARS(v));
     }
@@ -250,7 +252,7 @@ static int texter(struct engine *e, struct texter_in *t)
     struct store_conv c;
     int rc, opted, blocked = roster_is_blocked(e->roster, in->from);
 
-    opted = store_optout_check(e->st, in->to, in->from);
+    opted = store_optout_check(e->st, config_optout_scope(e->cfg, in->to), in->from);
     if (opted == STORE_ERROR)
         return -1;
     /* Crisis words first, in every state, from anyone. */
@@ -261,9 +263,11 @@ static int texter(struct engine *e, struct texter_in *t)
     if (opted == STORE_FOUND) {
         if (t->kw != KW_START)
             return 0; /* stored; nothing may be sent to them */
-        if (store_optout_clear(e->st, in->to, in->from))
+        if (store_optout_clear(e->st, config_optout_scope(e->cfg, in->to), in->from))
             return -1;
         log_info("texter.opted_in", "number=-");
+        if (e->cfg->provider.provider_confirms_opt_out)
+            return 0;
         {
             struct text_var v[] = {{"line", e->roster->line_name}};
             return engine_say(e, 0, in->from, in->to, TX_START_CONFIRM, v, NVARS(v));
@@ -280,11 +284,18 @@ static int texter(struct engine *e, struct texter_in *t)
         return t->lang_rc;
     if (t->kw == KW_HELP) {
         struct text_var v[] = {{"line", e->roster->line_name}};
-        if (engine_say(e, rc == STORE_FOUND ? c.id : 0, in->from, in->to, TX_HELP, v, NVARS(v)))
+        /* Exactly one reply: ours, unless the provider answers HELP itself. */
+        if (!e->cfg->provider.provider_answers_help &&
+            engine_say(e, rc == STORE_FOUND ? c.id : 0, in->from, in->to, TX_HELP, v, NVARS(v)))
             return -1;
-        if (rc != STORE_FOUND || c.state != CONV_ACTIVE)
+        if (rc != STORE_FOUND || c.state == CONV_MENU)
             return 0;
-        /* Inside a chat HELP may be a cry for help: the peer sees it too. */
+        /* HELP may be a cry for help: their peer sees it too (or will, once they have one). */
+        t->conv = c.id;
+        if (c.state != CONV_ACTIVE) {
+            t->pending = 1;
+            return 0;
+        }
     }
     if (rc != STORE_FOUND)
         return texter_new_contact(e, t);

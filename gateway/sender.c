@@ -191,7 +191,8 @@ static void record(struct sender *s, struct slot *sl, long http_status, CURLcode
         return;
     case TWILIO_OPTED_OUT:
         /* 21610: the carrier has them opted out of this number; remember it. */
-        store_optout_set(s->st, o->from, o->to, "provider-21610", s->now);
+        store_optout_set(s->st, config_optout_scope(s->cfg, o->from), o->to, "provider-21610",
+                         s->now);
         finish(s, o, OUT_FAILED, r.error_code, "recipient opted out (21610)");
         return;
     case TWILIO_FINAL:
@@ -304,7 +305,7 @@ static int on_claim(void *arg, const struct store_out *o)
         finish(s, o, OUT_EXPIRED, 0, "past its useful life before it could be sent");
         return 0;
     }
-    rc = store_optout_check(s->st, o->from, o->to);
+    rc = store_optout_check(s->st, config_optout_scope(s->cfg, o->from), o->to);
     if (rc == STORE_ERROR) { /* cannot tell: never send to someone who may have opted out */
         store_outbox_defer(s->st, o->id, s->now + 1000);
         return 0;

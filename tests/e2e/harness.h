@@ -36,6 +36,7 @@ struct line_opts {
     const char *roster;       /* roster YAML; NULL: the default two-peer roster */
     const char *roster_extra; /* appended to the default roster (e.g. a blocked: list) */
     const char *extra_config; /* appended to the generated config */
+    const char *provider;     /* more provider: keys, each "  key: value\n" */
     int no_pool;              /* 1: no pool numbers (the line number alone) */
 };
 
