@@ -172,9 +172,8 @@ static int texter_view(struct engine *e, const struct store_conv *c, struct matc
     t->topic = roster_topic_index(r, c->topic);
     if (t->topic < 0) /* the topic left the roster: anyone covering general may take it */
         t->topic = r->general >= 0 ? r->general : 0;
-    t->lang = roster_lang_index(r, c->lang);
-    if (t->lang < 0)
-        t->lang = 0;
+    /* -1 when no peer speaks it: no one is offered the chat, and the texter is told so. */
+    t->lang = roster_lang_index(r, c->lang[0] ? c->lang : "en");
     t->urgent = c->urgent;
     t->queued_at = c->queued_at;
     t->last_peer = -1;
