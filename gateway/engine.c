@@ -110,6 +110,14 @@ int engine_queue(struct engine *e, const struct store_conv *c, int t)
 
 /* ---- routing one inbound text ---- */
 
+/* Nothing but spaces (a text with no words and no picture is stored, and otherwise ignored). */
+static int blank(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    return !*s;
+}
+
 static int handle_inbound(struct engine *e, const struct store_inbound *in, int64_t *conv,
                           int *pending)
 {
@@ -122,6 +130,10 @@ static int handle_inbound(struct engine *e, const struct store_inbound *in, int6
 
     *conv = 0;
     *pending = 0;
+    if (!in->num_media && blank(in->body)) {
+        log_info("inbound.empty", "id=%lld", (long long)in->id);
+        return 0;
+    }
     if (peer && to_pool)
         return engine_peer_on_number(e, in, peer);
     if (peer && to_line && !cfg->provider.npool) {
@@ -187,13 +199,24 @@ static int recipient_opted_out(struct engine *e, const struct store_out *o)
     if (peer) {
         if (engine_peer_opt_out(e, peer, o->from))
             return -1;
-        /* The chat went back to the line: the lost text waits for the next peer instead. */
+        /*
+         * The chat went back to the line: the lost text waits for the next peer
+         * instead, with any merged into it (the texter's texts from then on).
+         */
         rc = store_conv_get(e->st, o->conv_id, &c);
         if (rc == STORE_ERROR)
             return -1;
         if (rc == STORE_FOUND && c.state == CONV_QUEUED && o->origin_inbound) {
-            if (store_inbound_repend(e->st, o->origin_inbound, c.id))
+            struct store_inbound first;
+            rc = store_inbound_get(e->st, o->origin_inbound, &first);
+            if (rc == STORE_ERROR)
                 return -1;
+            if (rc == STORE_FOUND) {
+                rc = store_inbound_repend_unanswered(e->st, c.id, c.texter, first.received_at - 1);
+                store_inbound_clear(&first);
+                if (rc)
+                    return -1;
+            }
             return 1;
         }
         return 0;

@@ -42,6 +42,7 @@ int engine_stranger_on_pool(struct engine *e, const struct store_inbound *in)
 struct texter_in {
     const struct store_inbound *in;
     enum keyword kw;
+    int flooding; /* more than limits.flood_after texts from them in FLOOD_WINDOW */
     int64_t conv; /* out: the conversation the text belongs to */
     int lang_rc;  /* choose_language's result */
     int pending;  /* out: keep the text for the peer who takes the chat */
@@ -163,6 +164,39 @@ static int texter_new_contact(struct engine *e, struct texter_in *t)
     return engine_say_menu(e, &c, TX_MENU);
 }
 
+/* The window a texter's texts are counted in for limits.flood_after. */
+#define FLOOD_WINDOW (10 * 60 * 1000)
+
+/*
+ * Counts the text in its writer's window. Past limits.flood_after they are
+ * flooding: replies that would only repeat themselves (the menu again) stop,
+ * and once per window, if they have a peer or are waiting for one, they hear
+ * that their texts are being put together. Nothing they send is dropped.
+ */
+static int flood_step(struct engine *e, struct texter_in *t, const struct store_conv *c)
+{
+    struct store_contact who;
+    int rc = store_contact_get(e->st, t->in->from, &who);
+
+    if (rc != STORE_FOUND)
+        return rc == STORE_ERROR ? -1 : 0;
+    if (e->now - who.flood_start >= FLOOD_WINDOW) {
+        who.flood_start = e->now;
+        who.flood_count = 0;
+        who.flood_told = 0;
+    }
+    who.flood_count++;
+    t->flooding = who.flood_count > e->cfg->limits.flood_after;
+    if (t->flooding && !who.flood_told && c->state != CONV_MENU) {
+        log_info("texter.flooding", "conv=%lld texts=%d", (long long)c->id, who.flood_count);
+        if (engine_say(e, c->id, c->texter, c->line_number, TX_FLOOD, NULL, 0))
+            return -1;
+        who.flood_told = 1;
+    }
+    return store_contact_flood(e->st, t->in->from, who.flood_start, who.flood_count,
+                               who.flood_told);
+}
+
 static int texter_in_menu(struct engine *e, struct texter_in *t, const struct store_conv *c)
 {
     int topic;
@@ -174,6 +208,8 @@ static int texter_in_menu(struct engine *e, struct texter_in *t, const struct st
     topic = command_topic_in_text(e->roster, t->in->body);
     if (topic >= 0)
         return engine_queue(e, c, topic);
+    if (t->flooding)
+        return 0; /* they have had the menu; it waits for their choice */
     return engine_say_menu(e, c, TX_MENU_AGAIN);
 }
 
@@ -300,7 +336,7 @@ static int texter(struct engine *e, struct texter_in *t)
     if (rc != STORE_FOUND)
         return texter_new_contact(e, t);
     t->conv = c.id;
-    if (store_conv_touch_texter(e->st, c.id, e->now))
+    if (store_conv_touch_texter(e->st, c.id, e->now) || flood_step(e, t, &c))
         return -1;
     if (t->kw == KW_BYE)
         return texter_bye(e, t, &c);

@@ -77,8 +77,6 @@ int store_inbound_take_pending(struct store *s, int64_t conv_id,
 /* The texter's texts received after `after` wait again for the next peer. */
 int store_inbound_repend_unanswered(struct store *s, int64_t conv_id, const char *texter,
                                     int64_t after);
-/* A relayed text that did not reach its peer waits again for the next one. */
-int store_inbound_repend(struct store *s, int64_t id, int64_t conv_id);
 /*
  * Marks a text handled with no effect, flagged `failed`: the engine gave up
  * on it (it stays in the database for an operator to look at).
@@ -282,6 +280,7 @@ struct store_out {
     int64_t origin_inbound; /* for relays: the text carried (its sender is told of failure) */
     int64_t created_at;
     int64_t expires_at; /* useful life: not sent after this */
+    int64_t not_before; /* on add: held until then (0: ready now) */
     int attempts;
     int after_optout; /* an opt-out confirmation: allowed once after the opt-out */
     int error_code;
@@ -318,6 +317,14 @@ int store_outbox_failure_handled(struct store *s, int64_t id);
 int store_outbox_status(struct store *s, const char *sid, const char *status, int code,
                         struct store_out *o);
 void store_out_clear(struct store_out *o);
+
+/*
+ * Appends body (after a newline) to the newest relay of conv from -> to that
+ * is still held back and never tried, if the two fit max_chars together.
+ * *merged = 1 when it did; otherwise the caller adds a row.
+ */
+int store_outbox_merge_relay(struct store *s, int64_t conv_id, const char *to, const char *from,
+                             const char *body, int max_chars, int *merged);
 
 /*
  * A queue update replaces the texter's previous one if that is still unsent

@@ -24,8 +24,6 @@ const char *const store_sql_inbound[ST_COUNT] = {
                   " FROM inbound WHERE id = ?1",
     [ST_STATUS_ADD] = "INSERT INTO status_events (provider_sid, status, error_code, received_at)"
                       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-    [ST_IN_REPEND] = "UPDATE inbound SET pending_relay = 1 WHERE id = ?1"
-                     " AND conversation_id = ?2",
     /* The texter's texts the peer never answered (after the peer's last word). */
     [ST_IN_REPEND_UNANSWERED] = "UPDATE inbound SET pending_relay = 1 WHERE conversation_id = ?1"
                                 " AND from_number = ?2 AND received_at > ?3",
@@ -109,15 +107,6 @@ int store_inbound_done(struct store *s, int64_t id, int64_t conv_id, int pending
         sqlite3_bind_int64(p, 3, conv_id);
     sqlite3_bind_int(p, 4, pending_relay ? 1 : 0);
     return store_exec_cas(s, p);
-}
-
-int store_inbound_repend(struct store *s, int64_t id, int64_t conv_id)
-{
-    sqlite3_stmt *p = store_stmt(s, ST_IN_REPEND);
-
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_int64(p, 2, conv_id);
-    return store_exec(s, p);
 }
 
 int store_inbound_repend_unanswered(struct store *s, int64_t conv_id, const char *texter,

@@ -29,7 +29,7 @@
 const char *const store_sql_outbox[ST_COUNT] = {
     [ST_OUT_ADD] = "INSERT INTO outbox (conversation_id, to_number, from_number, body, kind,"
                    " origin_inbound, after_optout, state, created_at, not_before, expires_at)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8, ?9)",
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, MAX(?8, ?10), ?9)",
     [ST_OUT_RECLAIM] = "UPDATE outbox SET state = 'pending', lease_owner = NULL,"
                        " lease_until = NULL WHERE state = 'sending'"
                        " AND (lease_owner = ?1 OR lease_until < ?2)",
@@ -62,6 +62,15 @@ const char *const store_sql_outbox[ST_COUNT] = {
                       " ELSE state END WHERE provider_sid = ?1",
     [ST_OUT_BY_SID] = "SELECT " OUT_COLS " FROM outbox WHERE provider_sid = ?1",
     [ST_OUT_COUNT] = "SELECT COUNT(*) FROM outbox WHERE state = ?1",
+    /*
+     * kind 1 is OUT_RELAY: a text joins the writer's last relay in the thread
+     * while that one is still held back (never tried), when both fit one text.
+     */
+    [ST_OUT_MERGE_RELAY] =
+        "UPDATE outbox SET body = body || char(10) || ?4 WHERE id = (SELECT id FROM outbox"
+        " WHERE to_number = ?2 AND from_number = ?3 AND kind = 1 AND state = 'pending'"
+        " AND attempts = 0 AND conversation_id = ?1 ORDER BY id DESC LIMIT 1)"
+        " AND length(body) + 1 + length(?4) <= ?5",
     /* kind 4 is OUT_NOTICE: a newer queue update replaces one not yet sent. */
     [ST_OUT_REPLACE_NOTICE] = "UPDATE outbox SET body = ?3 WHERE to_number = ?1"
                               " AND from_number = ?2 AND kind = 4 AND state = 'pending'",
@@ -123,7 +132,24 @@ int store_outbox_add(struct store *s, const struct store_out *o, int64_t now)
     sqlite3_bind_int(p, 7, o->after_optout ? 1 : 0);
     sqlite3_bind_int64(p, 8, now);
     sqlite3_bind_int64(p, 9, o->expires_at);
+    sqlite3_bind_int64(p, 10, o->not_before);
     return store_exec(s, p);
+}
+
+int store_outbox_merge_relay(struct store *s, int64_t conv_id, const char *to, const char *from,
+                             const char *body, int max_chars, int *merged)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_OUT_MERGE_RELAY);
+
+    sqlite3_bind_int64(p, 1, conv_id);
+    sqlite3_bind_text(p, 2, to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 3, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 4, body, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(p, 5, max_chars);
+    if (store_exec(s, p))
+        return STORE_ERROR;
+    *merged = sqlite3_changes(s->db) > 0;
+    return STORE_OK;
 }
 
 int store_outbox_reclaim(struct store *s, const char *owner, int64_t now, int *n)

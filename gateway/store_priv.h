@@ -26,7 +26,6 @@ enum store_stmt {
     ST_IN_PENDING_CLEAR,
     ST_IN_GET,
     ST_IN_FAILED,
-    ST_IN_REPEND,
     ST_STATUS_ADD,
     ST_STATUS_NEXT,
     ST_STATUS_DONE,
@@ -106,6 +105,7 @@ enum store_stmt {
     ST_OUT_BY_SID,
     ST_OUT_COUNT,
     ST_OUT_REPLACE_NOTICE,
+    ST_OUT_MERGE_RELAY,
     ST_COUNT
 };
 

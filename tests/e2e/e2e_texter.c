@@ -115,6 +115,163 @@ static void spanish_with_no_spanish_peer_is_told_honestly(void **state)
     assert_int_equal(line_count(l, m, BLAIR, NULL), 0);
 }
 
+static int setup_gap(void **state)
+{
+    static const struct line_opts o = {.limits = "  relay_gap: 2s\n"};
+
+    return line_setup(state, &o);
+}
+
+static int setup_flood(void **state)
+{
+    static const struct line_opts o = {.limits = "  relay_gap: 1s\n  flood_after: 5\n"};
+
+    return line_setup(state, &o);
+}
+
+static void a_burst_of_fragments_reaches_the_peer_as_one_text(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "so"), 200);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I've been"), 200);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "feeling really"), 200);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "low lately"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "so\nI've been\nfeeling really\nlow lately");
+    line_sleep(2500);
+    assert_int_equal(line_count(l, m, ALEX, NULL), 1);
+    /* The reply comes back the same way: held a moment, then whole. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "I'm here."), 200);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "Tell me more?"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "I'm here.\nTell me more?");
+    assert_int_equal(line_count(l, m, T1, NULL), 1);
+}
+
+static void a_flood_is_merged_without_losing_a_word(void **state)
+{
+    struct line *l = *state;
+    char word[32], *all;
+    const char *at;
+    long m;
+    int i, texts;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    m = line_mark(l);
+    for (i = 1; i <= 40; i++) {
+        snprintf(word, sizeof(word), "word%02d", i);
+        assert_int_equal(line_text(l, T1, LINE_NUMBER, word), 200);
+    }
+    line_must_get(l, m, ALEX, POOL_A, "word40");
+    line_must_get(l, m, T1, LINE_NUMBER, "Nothing is lost");
+    line_sleep(1500);
+    /* Every word, in order, in far fewer texts than were sent. */
+    all = line_all_to(l, ALEX);
+    at = all;
+    for (i = 1; i <= 40; i++) {
+        snprintf(word, sizeof(word), "word%02d", i);
+        at = strstr(at, word);
+        if (!at)
+            fail_msg("%s is missing or out of order", word);
+    }
+    free(all);
+    texts = line_count(l, m, ALEX, NULL);
+    assert_true(texts >= 1 && texts <= 10);
+    /* One notice, and no other reply to the texter. */
+    assert_int_equal(line_count(l, m, T1, NULL), 1);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM inbound WHERE body LIKE 'word%'"), 40);
+}
+
+static void emoji_and_other_scripts_arrive_intact(void **state)
+{
+    struct line *l = *state;
+    static const char text[] = "\xf0\x9f\x98\xa2 \xd0\x9c\xd0\xbd\xd0\xb5 "
+                               "\xe4\xbd\xa0\xe5\xa5\xbd \xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7";
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, text), 200);
+    line_must_get(l, m, ALEX, POOL_A, text);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "\xf0\x9f\x92\x9b here for you"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "\xf0\x9f\x92\x9b here for you");
+}
+
+/* GSM-7 segments of n plain characters: 160 alone, 153 each when split. */
+static long gsm_segments(size_t n)
+{
+    return n <= 160 ? 1 : (long)((n + 152) / 153);
+}
+
+static void a_long_reply_is_split_on_word_boundaries(void **state)
+{
+    struct line *l = *state;
+    char *reply = malloc(2100), *all, *p;
+    size_t n = 0, len1, len2;
+    long m, first, second;
+    int w = 0;
+
+    assert_non_null(reply);
+    while (n < 2000) {
+        n += (size_t)snprintf(reply + n, 2100 - n, "%sword%d", n ? " " : "", w++);
+    }
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, reply), 200);
+    first = line_find(l, m, T1, LINE_NUMBER, "word0 word1", WAIT);
+    assert_true(first > 0);
+    second = line_find(l, first, T1, LINE_NUMBER, NULL, WAIT);
+    assert_true(second > 0);
+    line_sleep(300);
+    assert_int_equal(line_count(l, m, T1, NULL), 2);
+    all = line_all_to(l, T1); /* every text to T1, one per line: the last two are the parts */
+    p = strstr(all, "word0 word1");
+    assert_non_null(p);
+    len1 = strcspn(p, "\n");
+    len2 = strlen(p + len1 + 1);
+    if (len2 && p[len1 + 1 + len2 - 1] == '\n')
+        len2--;
+    assert_true(len1 <= 1600 && len2 <= 1600);
+    /* Cut at a space: the two parts, joined by it, are the reply word for word. */
+    assert_int_equal(len1 + 1 + len2, n);
+    assert_memory_equal(p, reply, len1);
+    assert_int_equal(reply[len1], ' ');
+    assert_memory_equal(p + len1 + 1, reply + len1 + 1, len2);
+    /* Segments are counted per part for cost reporting. */
+    {
+        char sql[200];
+        snprintf(sql, sizeof(sql),
+                 "SELECT SUM(segments) FROM outbox WHERE to_number = '%s' AND kind = 1", T1);
+        assert_int_equal(line_query(l, sql), gsm_segments(len1) + gsm_segments(len2));
+    }
+    free(all);
+    free(reply);
+}
+
+static void empty_texts_are_ignored(void **state)
+{
+    struct line *l = *state;
+    long m = line_mark(l);
+
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, ""), 200);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "   "), 200);
+    line_sleep(500);
+    assert_int_equal(line_count(l, m, T1, NULL), 0);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM conversations"), 0);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM inbound"), 2); /* stored all the same */
+    /* In a chat, too: nothing is relayed. */
+    line_connect(l, T2, "I'm anxious", ALEX, POOL_A, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T2, LINE_NUMBER, " "), 200);
+    assert_int_equal(line_text(l, ALEX, POOL_A, ""), 200);
+    line_sleep(500);
+    assert_int_equal(line_count(l, m, ALEX, NULL), 0);
+    assert_int_equal(line_count(l, m, T2, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +279,15 @@ int main(void)
                                         setup_langs, line_teardown),
         cmocka_unit_test_setup_teardown(spanish_with_no_spanish_peer_is_told_honestly, setup_langs,
                                         line_teardown),
+        cmocka_unit_test_setup_teardown(a_burst_of_fragments_reaches_the_peer_as_one_text,
+                                        setup_gap, line_teardown),
+        cmocka_unit_test_setup_teardown(a_flood_is_merged_without_losing_a_word, setup_flood,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(emoji_and_other_scripts_arrive_intact, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_long_reply_is_split_on_word_boundaries,
+                                        line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(empty_texts_are_ignored, line_setup_default, line_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

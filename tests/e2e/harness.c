@@ -239,13 +239,15 @@ int line_start(struct line *l, const struct line_opts *o)
              "  pool: %s\n"
              "  send_rate: 0\n"
              "%s"
+             "limits:\n"
+             "%s"
              "retry:\n"
              "  first_delay: 200ms\n"
              "  max_delay: 1s\n"
              "%s",
              l->gw_port, l->gw_port, l->sim_port,
              o->no_pool ? "[]" : "[\"" POOL_A "\", \"" POOL_B "\"]", o->provider ? o->provider : "",
-             o->extra_config ? o->extra_config : "");
+             o->limits ? o->limits : "  relay_gap: 0s\n", o->extra_config ? o->extra_config : "");
     if (write_file(l->config, cfg))
         return -1;
     if (o->roster) {

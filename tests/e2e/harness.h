@@ -37,6 +37,7 @@ struct line_opts {
     const char *roster_extra; /* appended to the default roster (e.g. a blocked: list) */
     const char *extra_config; /* appended to the generated config */
     const char *provider;     /* more provider: keys, each "  key: value\n" */
+    const char *limits;       /* limits: keys; NULL: relay_gap 0 (relays go at once) */
     int no_pool;              /* 1: no pool numbers (the line number alone) */
 };
 
