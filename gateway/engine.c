@@ -94,6 +94,20 @@ int engine_close_conv(struct engine *e, const struct store_conv *c, const char *
     return 0;
 }
 
+/*
+ * After a chat with a peer ends (BYE, #end, quiet), the one-question rating,
+ * when endings.rating is on. Not after an urgent chat: someone who was in
+ * danger is not asked to grade it.
+ */
+int engine_ask_rating(struct engine *e, const struct store_conv *c)
+{
+    if (!e->cfg->endings.rating || c->urgent)
+        return 0;
+    if (store_conv_rating_asked(e->st, c->id, e->now))
+        return -1;
+    return engine_say(e, c->id, c->texter, c->line_number, TX_RATING_ASK, NULL, 0);
+}
+
 /* Puts c in line for topic t and tells the texter their place. */
 int engine_queue(struct engine *e, const struct store_conv *c, int t)
 {

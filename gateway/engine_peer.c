@@ -396,6 +396,28 @@ static int peer_writes(struct engine *e, const struct roster_peer *peer, const s
     return engine_send(e, c->id, c->texter, c->line_number, OUT_RELAY, in->body, in->id);
 }
 
+/*
+ * A peer writes on a number with no chat of theirs. Right after the texter
+ * said BYE, their first words are the chat's last (relayed, once); after
+ * that, the chat is closed.
+ */
+static int closed_number(struct engine *e, const struct roster_peer *peer,
+                         const struct store_inbound *in, int is_cmd)
+{
+    struct store_conv c;
+    int rc = is_cmd ? STORE_OK : store_conv_last_word(e->st, peer->id, in->to, e->now, &c);
+
+    if (rc == STORE_ERROR)
+        return -1;
+    if (rc != STORE_FOUND)
+        return engine_say(e, 0, peer->phone, in->to, TX_CLOSED_NUMBER, NULL, 0);
+    if (store_conv_set_last_word(e->st, c.id, 0) ||
+        engine_send(e, c.id, c.texter, c.line_number, OUT_RELAY, in->body, in->id))
+        return -1;
+    log_info("conversation.last_word", "conv=%lld peer=%s", (long long)c.id, peer->id);
+    return engine_say(e, c.id, peer->phone, in->to, TX_LAST_WORD_SENT, NULL, 0);
+}
+
 int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
                           const struct roster_peer *peer)
 {
@@ -435,7 +457,7 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
     if (rc == STORE_ERROR)
         return -1;
     if (rc != STORE_FOUND)
-        return engine_say(e, 0, peer->phone, in->to, TX_CLOSED_NUMBER, NULL, 0);
+        return closed_number(e, peer, in, is_cmd);
     if (c.state == CONV_OFFERED) {
         rc = store_offer_open_for_conv(e->st, c.id, &o);
         if (rc != STORE_FOUND || strcmp(o.peer_id, peer->id))
@@ -455,7 +477,8 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
         case CMD_END: {
             struct text_var v[] = {{"peer", peer->name}};
             if (engine_close_conv(e, &c, "peer-end") ||
-                engine_say(e, c.id, c.texter, c.line_number, TX_END_TEXTER, v, NVARS(v)))
+                engine_say(e, c.id, c.texter, c.line_number, TX_END_TEXTER, v, NVARS(v)) ||
+                engine_ask_rating(e, &c))
                 return -1;
             return engine_say(e, c.id, peer->phone, in->to, TX_END_PEER, NULL, 0);
         }

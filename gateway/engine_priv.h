@@ -87,6 +87,8 @@ void engine_format_minutes(int64_t ms, const char *lang, char *out, size_t n);
 int engine_close_conv(struct engine *e, const struct store_conv *c, const char *reason);
 /* Puts c in line for topic t and tells the texter their place. */
 int engine_queue(struct engine *e, const struct store_conv *c, int t);
+/* After a chat ends: the rating question, if the line asks it (endings.rating). */
+int engine_ask_rating(struct engine *e, const struct store_conv *c);
 
 /* ---- engine_texter.c ---- */
 

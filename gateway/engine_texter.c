@@ -124,9 +124,21 @@ static int texter_bye(struct engine *e, struct texter_in *t, const struct store_
     if (c->urgent && engine_alert(e, c, "urgent-bye", TX_ALERT_URGENT_BYE, NULL, NULL))
         return -1;
     if (c->state == CONV_ACTIVE) {
-        if (p && engine_say(e, c->id, p->phone, c->peer_number, TX_TEXTER_LEFT, NULL, 0))
+        if (p && e->cfg->endings.last_word > 0) {
+            /* The peer may still say goodbye: one message, for a short while. */
+            char minutes[16];
+            snprintf(minutes, sizeof(minutes), "%lld",
+                     (long long)((e->cfg->endings.last_word + 59999) / 60000));
+            struct text_var v[] = {{"minutes", minutes}};
+            if (store_conv_set_last_word(e->st, c->id, e->now + e->cfg->endings.last_word) ||
+                engine_say(e, c->id, p->phone, c->peer_number, TX_TEXTER_BYE_PEER, v, NVARS(v)))
+                return -1;
+        } else if (p && engine_say(e, c->id, p->phone, c->peer_number, TX_TEXTER_LEFT, NULL, 0)) {
             return -1;
-        return engine_say(e, c->id, c->texter, c->line_number, TX_BYE_TEXTER, NULL, 0);
+        }
+        if (engine_say(e, c->id, c->texter, c->line_number, TX_BYE_TEXTER, NULL, 0))
+            return -1;
+        return engine_ask_rating(e, c);
     }
     if (c->state == CONV_OFFERED && p &&
         engine_say(e, c->id, p->phone, c->peer_number, TX_OFFER_WITHDRAWN, NULL, 0))
@@ -282,6 +294,41 @@ static int choose_language(struct engine *e, struct texter_in *t, const struct s
     return 1;
 }
 
+/* 1-5 when the whole text is that one digit (spaces around it allowed), else 0. */
+static int lone_rating(const char *body)
+{
+    int d;
+
+    body += strspn(body, " \t\r\n");
+    if (*body < '1' || *body > '5')
+        return 0;
+    d = *body - '0';
+    body++;
+    body += strspn(body, " \t\r\n");
+    return *body ? 0 : d;
+}
+
+/*
+ * A lone 1-5 from a texter with no open conversation, within
+ * endings.rating_window of being asked: the rating, stored and thanked for,
+ * neither relayed nor a menu choice. Returns 1 when it was that.
+ */
+static int rating(struct engine *e, struct texter_in *t, int *rc)
+{
+    int d = lone_rating(t->in->body), rated = 0;
+
+    if (!d || !e->cfg->endings.rating)
+        return 0;
+    *rc = -1;
+    if (store_conv_rate(e->st, t->in->from, e->now - e->cfg->endings.rating_window, d, &rated))
+        return 1;
+    if (!rated)
+        return 0; /* not asked lately (or already answered): a new contact */
+    log_info("conversation.rated", "rating=%d", d);
+    *rc = engine_say(e, 0, t->in->from, t->in->to, TX_RATING_THANKS, NULL, 0);
+    return 1;
+}
+
 static int texter(struct engine *e, struct texter_in *t)
 {
     const struct store_inbound *in = t->in;
@@ -333,8 +380,11 @@ static int texter(struct engine *e, struct texter_in *t)
             return 0;
         }
     }
-    if (rc != STORE_FOUND)
+    if (rc != STORE_FOUND) {
+        if (rating(e, t, &rc))
+            return rc;
         return texter_new_contact(e, t);
+    }
     t->conv = c.id;
     if (store_conv_touch_texter(e->st, c.id, e->now) || flood_step(e, t, &c))
         return -1;

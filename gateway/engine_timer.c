@@ -255,7 +255,8 @@ static int fire_idle(struct engine *e, const struct store_conv *c)
         return p ? engine_say(e, c->id, p->phone, c->peer_number, TX_IDLE_URGENT_PEER, NULL, 0) : 0;
     }
     if (engine_close_conv(e, c, "idle") ||
-        engine_say(e, c->id, c->texter, c->line_number, TX_IDLE_CLOSED_TEXTER, NULL, 0))
+        engine_say(e, c->id, c->texter, c->line_number, TX_IDLE_CLOSED_TEXTER, NULL, 0) ||
+        engine_ask_rating(e, c))
         return -1;
     return p ? engine_say(e, c->id, p->phone, c->peer_number, TX_IDLE_CLOSED_PEER, NULL, 0) : 0;
 }

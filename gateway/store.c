@@ -79,6 +79,9 @@ static const char *const migrations[] = {
     "  last_texter_at INTEGER,"
     "  last_peer_at INTEGER,"
     "  last_notice_at INTEGER,"
+    "  last_word_until INTEGER," /* after BYE: the peer's one last message, until then */
+    "  rating_asked_at INTEGER," /* the texter was asked to rate the chat */
+    "  rating INTEGER CHECK (rating BETWEEN 1 AND 5),"
     "  CHECK (state NOT IN ('offered','active') OR (peer_id IS NOT NULL AND peer_number IS NOT "
     "NULL)));"
     "CREATE UNIQUE INDEX conv_open_texter ON conversations(texter) WHERE state <> 'closed';"

@@ -178,6 +178,18 @@ int store_conv_set_notice(struct store *s, int64_t id, int64_t now);
 /* active -> queued again by its peer (#transfer), for topic, never to be offered to `by`. */
 int store_conv_transfer(struct store *s, int64_t id, const char *by, const char *topic);
 int store_conv_set_urgent(struct store *s, int64_t id);
+/* After BYE the peer may send one last message until `until` (0: no longer). */
+int store_conv_set_last_word(struct store *s, int64_t id, int64_t until);
+/* The closed conversation of peer on number whose last-word window is open at now. */
+int store_conv_last_word(struct store *s, const char *peer_id, const char *number, int64_t now,
+                         struct store_conv *c);
+int store_conv_rating_asked(struct store *s, int64_t id, int64_t now);
+/*
+ * Stores rating (1-5) on the texter's conversation last asked to be rated
+ * at or after asked_since, unless it has one. *rated = 1 when it did.
+ */
+int store_conv_rate(struct store *s, const char *texter, int64_t asked_since, int rating,
+                    int *rated);
 /* Waiting (queued or offered) conversations per topic: fn(topic, count). */
 int store_conv_queue_counts(struct store *s, int (*fn)(void *arg, const char *topic, int n),
                             void *arg);

@@ -82,6 +82,15 @@ const char *const store_sql_conv[ST_COUNT] = {
                          " peer_number = NULL, transferred_by = ?2, topic = ?3"
                          " WHERE id = ?1 AND state = 'active'",
     [ST_CONV_URGENT] = "UPDATE conversations SET urgent = 1 WHERE id = ?1",
+    [ST_CONV_SET_LAST_WORD] = "UPDATE conversations SET last_word_until = ?2 WHERE id = ?1",
+    [ST_CONV_LAST_WORD] = "SELECT " CONV_COLS " FROM conversations WHERE peer_id = ?1"
+                          " AND peer_number = ?2 AND state = 'closed' AND last_word_until > ?3"
+                          " ORDER BY closed_at DESC LIMIT 1",
+    [ST_CONV_RATING_ASKED] = "UPDATE conversations SET rating_asked_at = ?2 WHERE id = ?1",
+    /* The texter's last chat they were asked to rate, within the window, not rated yet. */
+    [ST_CONV_RATE] = "UPDATE conversations SET rating = ?3 WHERE id = (SELECT id FROM"
+                     " conversations WHERE texter = ?1 AND rating_asked_at >= ?2"
+                     " ORDER BY rating_asked_at DESC LIMIT 1) AND rating IS NULL",
     [ST_CONV_QUEUE_COUNTS] = "SELECT topic, COUNT(*) FROM conversations"
                              " WHERE state IN ('queued','offered') GROUP BY topic",
     /* How long people waited lately: the only honest ground for an estimate. */
@@ -440,6 +449,51 @@ int store_conv_set_urgent(struct store *s, int64_t id)
 
     sqlite3_bind_int64(p, 1, id);
     return store_exec(s, p);
+}
+
+static int conv_set_time(struct store *s, enum store_stmt st, int64_t id, int64_t at)
+{
+    sqlite3_stmt *p = store_stmt(s, st);
+
+    sqlite3_bind_int64(p, 1, id);
+    if (at)
+        sqlite3_bind_int64(p, 2, at);
+    return store_exec(s, p);
+}
+
+int store_conv_set_last_word(struct store *s, int64_t id, int64_t until)
+{
+    return conv_set_time(s, ST_CONV_SET_LAST_WORD, id, until);
+}
+
+int store_conv_last_word(struct store *s, const char *peer_id, const char *number, int64_t now,
+                         struct store_conv *c)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_LAST_WORD);
+
+    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 3, now);
+    return one_conv(s, p, c);
+}
+
+int store_conv_rating_asked(struct store *s, int64_t id, int64_t now)
+{
+    return conv_set_time(s, ST_CONV_RATING_ASKED, id, now);
+}
+
+int store_conv_rate(struct store *s, const char *texter, int64_t asked_since, int rating,
+                    int *rated)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_RATE);
+
+    sqlite3_bind_text(p, 1, texter, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 2, asked_since);
+    sqlite3_bind_int(p, 3, rating);
+    if (store_exec(s, p))
+        return STORE_ERROR;
+    *rated = sqlite3_changes(s->db) > 0;
+    return STORE_OK;
 }
 
 int store_conv_queue_counts(struct store *s, int (*fn)(void *arg, const char *topic, int n),

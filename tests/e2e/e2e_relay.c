@@ -89,9 +89,12 @@ static void whole_conversation(void **state)
     line_must_get(l, m, ALEX, POOL_A, "The texter ended the chat");
     line_must_get(l, m, T1, LINE_NUMBER, "Chat ended");
 
-    /* A late reply on the closed number is answered, never relayed. */
+    /* After BYE the peer has one last word; a reply after it is answered, never relayed. */
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "take care!"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "take care!");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "you too"), 200);
     line_must_get(l, m, ALEX, POOL_A, "no longer delivered");
     line_sleep(300);
     assert_int_equal(line_count(l, m, T1, NULL), 0);

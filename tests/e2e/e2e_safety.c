@@ -301,7 +301,15 @@ static void bye_in_an_urgent_chat_alerts(void **state)
     m = line_mark(l);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "BYE"), 200);
     line_must_get(l, m, SAM, LINE_NUMBER, "the texter ended an urgent Anxiety and stress chat");
+    line_must_get(l, m, T1, LINE_NUMBER, "Chat ended");
     coordinators_never_see(l, T1);
+    /* Someone who was in danger is not asked to grade the chat. */
+    line_sleep(300);
+    {
+        char *all = line_all_to(l, T1);
+        assert_null(strstr(all, "how was this chat"));
+        free(all);
+    }
 }
 
 int main(void)
