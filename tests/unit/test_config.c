@@ -488,6 +488,102 @@ static void test_bad_durations(void **state)
     run_bad(cases, NCASES(cases));
 }
 
+/* The texter's-side sections (SPEC 5.1): every key written, and the defaults. */
+static void test_safety_sections(void **state)
+{
+    struct config *c = load_ok(PROVIDER_OK "  pool: [\"+15005550007\"]\n"
+                                           "  opt_out_scope: line\n"
+                                           "  opt_out_reply: provider\n"
+                                           "  help_reply: provider\n"
+                                           "crisis:\n"
+                                           "  phrases: [\"kill myself\", \"sobredosis\"]\n"
+                                           "  crisis_line: \"741741\"\n"
+                                           "  emergency: \"112\"\n"
+                                           "  safety_every: 1m\n"
+                                           "  alert_every: 20m\n"
+                                           "  ack_within: 2m\n"
+                                           "limits:\n"
+                                           "  relay_gap: 500ms\n"
+                                           "  flood_after: 8\n"
+                                           "endings:\n"
+                                           "  last_word: 5m\n"
+                                           "  rating: false\n"
+                                           "  rating_window: 1h\n"
+                                           "languages: [es, en]\n");
+    struct config *d;
+
+    (void)state;
+    assert_int_equal(c->provider.opt_out_scope, OPT_OUT_PER_LINE);
+    assert_int_equal(c->provider.provider_confirms_opt_out, 1);
+    assert_int_equal(c->provider.provider_answers_help, 1);
+    assert_int_equal(c->crisis.phrases.n, 2);
+    assert_string_equal(c->crisis.phrases.items[1], "sobredosis");
+    assert_string_equal(c->crisis.crisis_line, "741741");
+    assert_string_equal(c->crisis.emergency, "112");
+    assert_int_equal(c->crisis.safety_every, 60 * 1000);
+    assert_int_equal(c->crisis.alert_every, 20 * 60 * 1000);
+    assert_int_equal(c->crisis.ack_within, 2 * 60 * 1000);
+    assert_int_equal(c->limits.relay_gap, 500);
+    assert_int_equal(c->limits.flood_after, 8);
+    assert_int_equal(c->endings.last_word, 5 * 60 * 1000);
+    assert_int_equal(c->endings.rating, 0);
+    assert_int_equal(c->endings.rating_window, 3600 * 1000);
+    assert_int_equal(c->languages.n, 2);
+    assert_string_equal(c->languages.items[0], "es");
+    /* opt_out_scope: line files every opt-out to one of our numbers under the line number. */
+    assert_string_equal(config_optout_scope(c, "+15005550007"), "+15005550006");
+    assert_string_equal(config_optout_scope(c, "+15005550006"), "+15005550006");
+    assert_string_equal(config_optout_scope(c, "+15550001111"), "+15550001111");
+
+    d = load_ok(PROVIDER_OK "  pool: [\"+15005550007\"]\n");
+    assert_int_equal(d->provider.opt_out_scope, OPT_OUT_PER_NUMBER);
+    assert_int_equal(d->provider.provider_confirms_opt_out, 0);
+    assert_int_equal(d->provider.provider_answers_help, 0);
+    assert_true(d->crisis.phrases.n > 30); /* English and Spanish */
+    assert_string_equal(d->crisis.crisis_line, "988");
+    assert_string_equal(d->crisis.emergency, "911");
+    assert_int_equal(d->crisis.safety_every, 5 * 60 * 1000);
+    assert_int_equal(d->crisis.alert_every, 10 * 60 * 1000);
+    assert_int_equal(d->crisis.ack_within, 5 * 60 * 1000);
+    assert_int_equal(d->limits.relay_gap, 2000);
+    assert_int_equal(d->limits.flood_after, 20);
+    assert_int_equal(d->endings.last_word, 2 * 60 * 1000);
+    assert_int_equal(d->endings.rating, 1);
+    assert_int_equal(d->endings.rating_window, 30 * 60 * 1000);
+    assert_int_equal(d->languages.n, 2);
+    assert_string_equal(d->languages.items[0], "en");
+    assert_string_equal(config_optout_scope(d, "+15005550007"), "+15005550007");
+    config_free(d);
+    config_free(c);
+}
+
+static void test_safety_mistakes(void **state)
+{
+    static const struct bad_case cases[] = {
+        {"unknown opt-out scope",
+         PROVIDER_OK "  opt_out_scope: everything\n",
+         {{5, 18, "provider.opt_out_scope must be one of number/line"}}},
+        {"no crisis phrases",
+         PROVIDER_OK "crisis:\n  phrases: []\n",
+         {{6, 12, "crisis.phrases must not be empty"}}},
+        {"alerts acknowledged too fast to be real",
+         PROVIDER_OK "crisis:\n  ack_within: 10ms\n",
+         {{6, 15, "crisis.ack_within must be between 1s and 1d"}}},
+        {"flood at one text",
+         PROVIDER_OK "limits:\n  flood_after: 1\n",
+         {{6, 16, "limits.flood_after must be a whole number from 2 to 100000"}}},
+        {"rating neither true nor false",
+         PROVIDER_OK "endings:\n  rating: maybe\n",
+         {{6, 11, "endings.rating must be true or false"}}},
+        {"not a language code",
+         PROVIDER_OK "languages: [es, xx1]\n",
+         {{5, 17, "languages: \"xx1\" is not a language code such as en or es"}}},
+    };
+
+    (void)state;
+    run_bad(cases, NCASES(cases));
+}
+
 static void test_bad_account_sid(void **state)
 {
     static const struct bad_case cases[] = {
@@ -856,6 +952,8 @@ int main(void)
         cmocka_unit_test(test_unknown_keys),
         cmocka_unit_test(test_wrong_types),
         cmocka_unit_test(test_bad_durations),
+        cmocka_unit_test(test_safety_sections),
+        cmocka_unit_test(test_safety_mistakes),
         cmocka_unit_test(test_bad_account_sid),
         cmocka_unit_test(test_pool_problems),
         cmocka_unit_test(test_meaning_problems_have_positions),

@@ -274,6 +274,105 @@ static void outbox_claims_one_per_thread_in_order(void **state)
     assert_int_equal(n, 1);
 }
 
+static void safety_texts_never_wait_behind_a_retry(void **state)
+{
+    struct fixture *f = *state;
+    struct claimed c = {0};
+
+    add_out(f->st, "+15550000001", "+15550000009", OUT_RELAY, "relay");
+    assert_int_equal(store_outbox_claim(f->st, "node", 200, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(store_outbox_retry(f->st, c.ids[0], 5000, 500, "HTTP 500"), STORE_OK);
+    /* The relay is stuck in retries; crisis resources to the same person go at once... */
+    add_out(f->st, "+15550000001", "+15550000009", OUT_SAFETY, "call 988");
+    add_out(f->st, "+15550000001", "+15550000009", OUT_SYSTEM, "system");
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(store_outbox_claim(f->st, "node", 300, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.bodies[0], "call 988");
+    /* ...while an ordinary text keeps its place behind the relay. */
+    assert_int_equal(store_outbox_sent(f->st, c.ids[0], "SMs", 1, 301), STORE_OK);
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(store_outbox_claim(f->st, "node", 400, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 0);
+}
+
+static void held_relays_take_what_follows(void **state)
+{
+    struct fixture *f = *state;
+    struct store_out o = {0};
+    struct claimed c = {0};
+    int merged = -1;
+    int64_t due;
+
+    snprintf(o.to, sizeof(o.to), "+15550000001");
+    snprintf(o.from, sizeof(o.from), "+15550000009");
+    o.conv_id = 7;
+    o.kind = OUT_RELAY;
+    o.body = "so";
+    o.expires_at = 1000000;
+    o.not_before = 2100;
+    assert_int_equal(store_outbox_add(f->st, &o, 100), STORE_OK);
+    assert_int_equal(store_outbox_next_due(f->st, &due), STORE_OK);
+    assert_int_equal(due, 2100);
+    assert_int_equal(store_outbox_merge_relay(f->st, 7, o.to, o.from, "I'm low", 1600, &merged),
+                     STORE_OK);
+    assert_int_equal(merged, 1);
+    /* Not into another conversation's row, nor past the length of one text. */
+    assert_int_equal(store_outbox_merge_relay(f->st, 8, o.to, o.from, "x", 1600, &merged),
+                     STORE_OK);
+    assert_int_equal(merged, 0);
+    assert_int_equal(store_outbox_merge_relay(f->st, 7, o.to, o.from, "12345", 12, &merged),
+                     STORE_OK);
+    assert_int_equal(merged, 0);
+    assert_int_equal(store_outbox_claim(f->st, "node", 2000, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 0); /* held until 2100 */
+    assert_int_equal(store_outbox_claim(f->st, "node", 2100, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.bodies[0], "so\nI'm low");
+    /* Once it is on its way, nothing more joins it. */
+    assert_int_equal(store_outbox_merge_relay(f->st, 7, o.to, o.from, "more", 1600, &merged),
+                     STORE_OK);
+    assert_int_equal(merged, 0);
+}
+
+static void welcome_rating_and_last_word(void **state)
+{
+    struct fixture *f = *state;
+    struct store_conv c;
+    int64_t id;
+    int is_new = -1, rated = -1;
+
+    /* A number known from a language choice still gets its welcome, once. */
+    assert_int_equal(store_contact_set_lang(f->st, "+15550000001", "es", 100), STORE_OK);
+    assert_int_equal(store_contact_touch(f->st, "+15550000001", 200, &is_new), STORE_OK);
+    assert_int_equal(is_new, 1);
+    assert_int_equal(store_contact_touch(f->st, "+15550000001", 300, &is_new), STORE_OK);
+    assert_int_equal(is_new, 0);
+
+    assert_int_equal(store_conv_create(f->st, "+15550000001", "+15550000009", "es", 300, &id),
+                     STORE_OK);
+    assert_int_equal(store_conv_queue(f->st, id, "anxiety", 300), STORE_OK);
+    assert_int_equal(store_conv_offer(f->st, id, "alex", "+15550000008"), STORE_OK);
+    assert_int_equal(store_conv_activate(f->st, id, 400), STORE_OK);
+    assert_int_equal(store_conv_close(f->st, id, CONV_ACTIVE, "texter-bye", 500), STORE_OK);
+    assert_int_equal(store_conv_set_last_word(f->st, id, 1500), STORE_OK);
+    assert_int_equal(store_conv_last_word(f->st, "alex", "+15550000008", 1000, &c), STORE_FOUND);
+    assert_int_equal(c.id, id);
+    assert_int_equal(store_conv_last_word(f->st, "alex", "+15550000008", 1500, &c), STORE_OK);
+    assert_int_equal(store_conv_last_word(f->st, "blair", "+15550000008", 1000, &c), STORE_OK);
+
+    /* A rating only within the window, and only once. */
+    assert_int_equal(store_conv_rate(f->st, "+15550000001", 0, 3, &rated), STORE_OK);
+    assert_int_equal(rated, 0); /* never asked */
+    assert_int_equal(store_conv_rating_asked(f->st, id, 600), STORE_OK);
+    assert_int_equal(store_conv_rate(f->st, "+15550000001", 700, 3, &rated), STORE_OK);
+    assert_int_equal(rated, 0); /* asked before the window */
+    assert_int_equal(store_conv_rate(f->st, "+15550000001", 600, 4, &rated), STORE_OK);
+    assert_int_equal(rated, 1);
+    assert_int_equal(store_conv_rate(f->st, "+15550000001", 600, 5, &rated), STORE_OK);
+    assert_int_equal(rated, 0);
+}
+
 static void leases_of_other_nodes_wait_for_expiry(void **state)
 {
     struct fixture *f = *state;
@@ -364,6 +463,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(one_open_peer_number_and_offer, setup, teardown),
         cmocka_unit_test_setup_teardown(timers_are_claimed_once_with_a_lease, setup, teardown),
         cmocka_unit_test_setup_teardown(outbox_claims_one_per_thread_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(safety_texts_never_wait_behind_a_retry, setup, teardown),
+        cmocka_unit_test_setup_teardown(held_relays_take_what_follows, setup, teardown),
+        cmocka_unit_test_setup_teardown(welcome_rating_and_last_word, setup, teardown),
         cmocka_unit_test_setup_teardown(leases_of_other_nodes_wait_for_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_relays_are_reported_once, setup, teardown),
         cmocka_unit_test_setup_teardown(status_callback_marks_undelivered_relays, setup, teardown),
