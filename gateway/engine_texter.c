@@ -126,7 +126,7 @@ static int texter_bye(struct engine *e, struct texter_in *t, const struct store_
     if (c->state == CONV_ACTIVE) {
         if (p && e->cfg->endings.last_word > 0) {
             /* The peer may still say goodbye: one message, for a short while. */
-            char minutes[16];
+            char minutes[24];
             snprintf(minutes, sizeof(minutes), "%lld",
                      (long long)((e->cfg->endings.last_word + 59999) / 60000));
             struct text_var v[] = {{"minutes", minutes}};
