@@ -60,7 +60,9 @@ size_t crisis_normalize(const char *in, char *out, size_t outlen)
             n = 1;
             cp = ' ';
         }
-        if (cp < 0x80 && isalnum((int)cp)) {
+        if (cp >= 0x300 && cp <= 0x36f) {
+            /* A combining accent (text written decomposed): "i" + U+0301 reads "i". */
+        } else if (cp < 0x80 && isalnum((int)cp)) {
             PUT(tolower((int)cp));
             space = 0;
         } else if ((c = fold(cp))) {

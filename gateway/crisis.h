@@ -3,7 +3,7 @@
  *
  * Pure: a compiled list of phrases and a text in, yes or no out. Text and
  * phrases are both normalised the same way: lower case, accents folded
- * ("suicídio" reads "suicidio"), and every run of anything that is not a
+ * ("suicídio" reads "suicidio", precomposed or decomposed), and every run of anything that is not a
  * letter or digit made one space, so a phrase matches whole words only
  * ("skill myself" never reads as "kill myself", "don't" and "don’t" are
  * the same words).

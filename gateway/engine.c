@@ -154,6 +154,8 @@ static int handle_inbound(struct engine *e, const struct store_inbound *in, int6
         /* No pool: the line number is also the peer's conversation number. */
         struct store_conv c;
         rc = store_conv_by_peer_number(e->st, peer->id, in->to, &c);
+        if (rc == STORE_OK && in->body[0] != '#') /* or their last word after a BYE */
+            rc = store_conv_last_word(e->st, peer->id, in->to, e->now, &c);
         if (rc == STORE_ERROR)
             return -1;
         if (rc == STORE_FOUND)
@@ -181,6 +183,12 @@ static int handle_inbound(struct engine *e, const struct store_inbound *in, int6
             if (rc != 1)
                 return rc;
         }
+    }
+    if (to_pool && !peer && !staff && crisis_match(e->crisis, in->body)) {
+        /* Someone in danger texted a pool number: answered as if they had texted the line. */
+        struct store_inbound as_line = *in;
+        snprintf(as_line.to, sizeof(as_line.to), "%s", cfg->provider.line_number);
+        return engine_texter(e, &as_line, conv, pending);
     }
     if (to_pool)
         return engine_stranger_on_pool(e, in);
@@ -358,7 +366,8 @@ static int timer_in_tx(struct engine *e, const struct store_timer *t)
  * while the database works (a fault of ours, not of the disk) must not stall
  * every text behind it: after GIVE_UP_AFTER tries it is flagged `failed`,
  * its writer gets a "something went wrong, text again" reply with crisis
- * numbers, and it is logged as an error for the operator.
+ * numbers, every coordinator is alerted if it held crisis words, and it is
+ * logged as an error for the operator.
  */
 static int inbound_in_tx(struct engine *e, const struct store_inbound *in)
 {
@@ -391,7 +400,7 @@ static int inbound_in_tx(struct engine *e, const struct store_inbound *in)
     if (store_inbound_failed(e->st, in->id, e->now) ||
         (store_optout_check(e->st, config_optout_scope(e->cfg, in->to), in->from) == STORE_OK &&
          engine_say(e, 0, in->from, in->to, TX_TROUBLE, NULL, 0)) ||
-        store_commit(e->st)) {
+        engine_crisis_unhandled(e, in) || store_commit(e->st)) {
         store_rollback(e->st);
         return -1; /* the database itself is failing: keep retrying */
     }

@@ -298,9 +298,11 @@ int engine_pick_number(struct engine *e, const struct roster_peer *p, char out[S
     for (i = 0; i < n; i++) {
         int r1 = store_conv_by_peer_number(e->st, p->id, numbers[i], &c);
         int r2 = store_optout_check(e->st, config_optout_scope(e->cfg, numbers[i]), p->phone);
-        if (r1 == STORE_ERROR || r2 == STORE_ERROR)
+        /* A number still open for a last word after BYE is not given to a new chat yet. */
+        int r3 = store_conv_last_word(e->st, p->id, numbers[i], e->now, &c);
+        if (r1 == STORE_ERROR || r2 == STORE_ERROR || r3 == STORE_ERROR)
             goto done;
-        if (r1 == STORE_FOUND || r2 == STORE_FOUND)
+        if (r1 == STORE_FOUND || r2 == STORE_FOUND || r3 == STORE_FOUND)
             continue;
         if (best == (size_t)-1 || last[i] < last[best])
             best = i;

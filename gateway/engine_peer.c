@@ -346,8 +346,9 @@ static int give_back(struct engine *e, const struct roster_peer *peer, const cha
     if (rc != STORE_FOUND)
         return rc == STORE_ERROR ? -1 : 0;
     if (c.state == CONV_OFFERED) {
-        if (store_offer_open_for_conv(e->st, c.id, &o) == STORE_FOUND &&
-            store_offer_decide(e->st, o.id, OFFER_CANCELLED, e->now) < 0)
+        rc = store_offer_open_for_conv(e->st, c.id, &o);
+        if (rc == STORE_ERROR ||
+            (rc == STORE_FOUND && store_offer_decide(e->st, o.id, OFFER_CANCELLED, e->now) < 0))
             return -1;
     }
     if (store_conv_requeue(e->st, c.id, c.state) || engine_requeued(e, c.id))
@@ -363,14 +364,20 @@ int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const 
 {
     const char *scope = config_optout_scope(e->cfg, number), *const * numbers;
     size_t n = engine_conv_numbers(e->cfg, &numbers), i;
+    int covered = 0;
 
     if (store_optout_set(e->st, scope, peer->phone, "keyword", e->now))
         return -1;
     /* Every chat on a number the opt-out covers (one, or all with opt_out_scope: line). */
-    for (i = 0; i < n; i++)
-        if (!strcmp(config_optout_scope(e->cfg, numbers[i]), scope) &&
-            give_back(e, peer, numbers[i]))
+    for (i = 0; i < n; i++) {
+        if (strcmp(config_optout_scope(e->cfg, numbers[i]), scope))
+            continue;
+        covered++;
+        if (give_back(e, peer, numbers[i]))
             return -1;
+    }
+    if (!covered)
+        return 0; /* the line number alone, where they were a texter: their peer chats go on */
     /* Off until they say otherwise: they can no longer be reached on that number. */
     if (store_peer_set_manual(e->st, peer->id, PEER_MANUAL_OFF, INT64_MAX) ||
         engine_peer_opt_out_alert(e, peer))

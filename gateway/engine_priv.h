@@ -100,7 +100,12 @@ int engine_stranger_on_pool(struct engine *e, const struct store_inbound *in);
 int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
                           const struct roster_peer *peer);
 int engine_staff_on_line(struct engine *e, const struct store_inbound *in);
-/* The peer opted out of `number`: chats on it go back to the line, the peer is set off. */
+/*
+ * The peer (or a coordinator's stand-in) opted out of `number`: their chats on
+ * every number the opt-out covers go back to the line, they are set off and
+ * the on-call coordinators told. An opt-out covering none of the chat numbers
+ * (the line number, with a pool and per-number scope) is only recorded.
+ */
 int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const char *number);
 
 /* ---- engine_match.c ---- */
@@ -129,8 +134,10 @@ int engine_set_off(struct engine *e, const struct roster_peer *p, int64_t *until
 
 /*
  * The tripwire, on every texter text before anything else reads it. When
- * the text names a crisis phrase: the safety text, the conversation urgent
- * and in line, the coordinators alerted (rate-limited per texter).
+ * the text names a crisis phrase (returns 1): the safety text, the
+ * conversation urgent and in line, the coordinators alerted, each at most
+ * once per conversation in crisis.safety_every / crisis.alert_every (per
+ * number for one that opted out or is blocked). 0: no crisis words.
  */
 int engine_crisis(struct engine *e, const struct store_inbound *in, int opted_out, int blocked);
 /*
@@ -141,6 +148,8 @@ int engine_crisis(struct engine *e, const struct store_inbound *in, int opted_ou
 int engine_alert(struct engine *e, const struct store_conv *c, const char *kind, enum text_id id,
                  const struct roster_peer *by, const char *note);
 int engine_fire_alert(struct engine *e, const struct store_conv *c);
+/* A text the engine gave up on: if it held crisis words, every coordinator is told. */
+int engine_crisis_unhandled(struct engine *e, const struct store_inbound *in);
 /* The on-call coordinators hear that peer opted out of one of the line's numbers. */
 int engine_peer_opt_out_alert(struct engine *e, const struct roster_peer *peer);
 

@@ -95,6 +95,19 @@ int engine_peer_opt_out_alert(struct engine *e, const struct roster_peer *peer)
     return tell_coordinators(e, 0, TX_ALERT_PEER_OPTOUT, v, NVARS(v), 0, &sent);
 }
 
+int engine_crisis_unhandled(struct engine *e, const struct store_inbound *in)
+{
+    int sent;
+
+    if (!crisis_match(e->crisis, in->body) || roster_peer_by_phone(e->roster, in->from))
+        return 0;
+    /* No conversation to name and none to acknowledge: every coordinator hears at once. */
+    if (tell_coordinators(e, 0, TX_ALERT_CRISIS_UNHANDLED, NULL, 0, 1, &sent))
+        return -1;
+    log_errorx("alert.crisis_unhandled", "inbound=%lld coordinators=%d", (long long)in->id, sent);
+    return 0;
+}
+
 /* The topic a texter in crisis waits for: one their words name, else general, else the first. */
 static int crisis_topic(struct engine *e, const char *body)
 {
@@ -148,12 +161,17 @@ static int crisis_conv(struct engine *e, const struct store_inbound *in, struct 
     return 0;
 }
 
+/* Whether `at` (0: never) was less than `every` ago. */
+static int recent(struct engine *e, int64_t at, int64_t every)
+{
+    return at && e->now - at < every;
+}
+
 int engine_crisis(struct engine *e, const struct store_inbound *in, int opted_out, int blocked)
 {
     const struct config *cfg = e->cfg;
     struct store_contact who = {0};
     struct store_conv c;
-    enum text_id alert = TX_ALERT_CRISIS;
     int rc;
 
     if (!crisis_match(e->crisis, in->body))
@@ -161,35 +179,45 @@ int engine_crisis(struct engine *e, const struct store_inbound *in, int opted_ou
     rc = store_contact_get(e->st, in->from, &who);
     if (rc == STORE_ERROR)
         return -1;
-    /* The safety text first: whatever else happens, they have the numbers to call. */
-    if (!opted_out &&
-        (!who.last_safety_at || e->now - who.last_safety_at >= cfg->crisis.safety_every)) {
-        if (engine_say_full(e, 0, in->from, in->to, TX_SAFETY, NULL, 0, OUT_SAFETY, 0, 0) ||
-            store_contact_safety_sent(e->st, in->from, e->now))
-            return -1;
-    }
     if (opted_out || blocked) {
-        alert = opted_out ? TX_ALERT_CRISIS_OPTED_OUT : TX_ALERT_CRISIS_BLOCKED;
-        if (record_conv(e, in, opted_out ? "crisis-opted-out" : "crisis-blocked", &c))
+        /* No conversation to speak of: the limits are per number. */
+        if (!opted_out && !recent(e, who.last_safety_at, cfg->crisis.safety_every) &&
+            (engine_say_full(e, 0, in->from, in->to, TX_SAFETY, NULL, 0, OUT_SAFETY, 0, 0) ||
+             store_contact_safety_sent(e->st, in->from, e->now, 0)))
             return -1;
-    } else {
-        if (crisis_conv(e, in, &c) || store_conv_set_urgent(e->st, c.id))
+        log_warnx("crisis.tripped", "opted_out=%d blocked=%d", opted_out, blocked);
+        if (recent(e, who.last_alert_at, cfg->crisis.alert_every))
+            return 1;
+        if (record_conv(e, in, opted_out ? "crisis-opted-out" : "crisis-blocked", &c) ||
+            store_contact_alerted(e->st, in->from, e->now, c.id) ||
+            engine_alert(e, &c, "crisis",
+                         opted_out ? TX_ALERT_CRISIS_OPTED_OUT : TX_ALERT_CRISIS_BLOCKED, NULL,
+                         NULL))
             return -1;
-        c.urgent = 1;
-        /* Into the line at once, at its front: no menu stands between them and a peer. */
-        if (c.state == CONV_MENU) {
-            if (engine_queue(e, &c, crisis_topic(e, in->body)) ||
-                store_conv_set_notice(e->st, c.id, e->now))
-                return -1;
-            if (store_conv_get(e->st, c.id, &c) != STORE_FOUND)
-                return -1;
-        }
+        return 1;
     }
-    log_warnx("crisis.tripped", "conv=%lld state=%s opted_out=%d blocked=%d", (long long)c.id,
-              store_conv_state_name(c.state), opted_out, blocked);
-    if (who.last_alert_at && e->now - who.last_alert_at < cfg->crisis.alert_every)
-        return 0; /* coordinators were told about this texter minutes ago */
-    if (store_contact_alerted(e->st, in->from, e->now))
+    if (crisis_conv(e, in, &c) || store_conv_set_urgent(e->st, c.id))
         return -1;
-    return engine_alert(e, &c, "crisis", alert, NULL, NULL);
+    c.urgent = 1;
+    /* The safety text first (it overtakes anything queued): they have the numbers to call. */
+    if (!(who.safety_conv == c.id && recent(e, who.last_safety_at, cfg->crisis.safety_every)) &&
+        (engine_say_full(e, c.id, in->from, in->to, TX_SAFETY, NULL, 0, OUT_SAFETY, 0, 0) ||
+         store_contact_safety_sent(e->st, in->from, e->now, c.id)))
+        return -1;
+    /* Into the line at once, at its front: no menu stands between them and a peer. */
+    if (c.state == CONV_MENU) {
+        if (engine_queue(e, &c, crisis_topic(e, in->body)) ||
+            store_conv_set_notice(e->st, c.id, e->now) ||
+            store_conv_get(e->st, c.id, &c) != STORE_FOUND)
+            return -1;
+    }
+    log_warnx("crisis.tripped", "conv=%lld state=%s", (long long)c.id,
+              store_conv_state_name(c.state));
+    /* One alert per conversation per alert_every: a new conversation is news. */
+    if (who.alert_conv == c.id && recent(e, who.last_alert_at, cfg->crisis.alert_every))
+        return 1;
+    if (store_contact_alerted(e->st, in->from, e->now, c.id) ||
+        engine_alert(e, &c, "crisis", TX_ALERT_CRISIS, NULL, NULL))
+        return -1;
+    return 1;
 }

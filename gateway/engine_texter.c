@@ -16,29 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int engine_stranger_on_pool(struct engine *e, const struct store_inbound *in)
-{
-    enum keyword kw = command_keyword(in->body);
-    int rc;
-
-    if (kw == KW_STOP)
-        return store_optout_set(e->st, config_optout_scope(e->cfg, in->to), in->from, "keyword",
-                                e->now);
-    rc = store_optout_check(e->st, config_optout_scope(e->cfg, in->to), in->from);
-    if (rc == STORE_ERROR)
-        return -1;
-    if (rc == STORE_FOUND) {
-        if (kw == KW_START)
-            return store_optout_clear(e->st, config_optout_scope(e->cfg, in->to), in->from);
-        return 0;
-    }
-    {
-        struct text_var v[] = {{"line", e->roster->line_name},
-                               {"line_number", e->cfg->provider.line_number}};
-        return engine_say(e, 0, in->from, in->to, TX_POOL_STRANGER, v, NVARS(v));
-    }
-}
-
 struct texter_in {
     const struct store_inbound *in;
     enum keyword kw;
@@ -51,11 +28,16 @@ struct texter_in {
 static int texter_stop(struct engine *e, struct texter_in *t, int already)
 {
     const struct store_inbound *in = t->in;
-    const struct roster_peer *p;
+    const struct roster_peer *p, *me = roster_peer_by_phone(e->roster, in->from);
     struct store_conv c;
     int rc;
 
     if (store_optout_set(e->st, config_optout_scope(e->cfg, in->to), in->from, "keyword", e->now))
+        return -1;
+    /* A peer's STOP to the line may cover the numbers their own chats use too. */
+    if (!me)
+        me = roster_staff_by_phone(e->roster, in->from);
+    if (me && engine_peer_opt_out(e, me, in->to))
         return -1;
     rc = store_conv_open_by_texter(e->st, in->from, &c);
     if (rc == STORE_ERROR)
@@ -80,6 +62,36 @@ static int texter_stop(struct engine *e, struct texter_in *t, int already)
         struct text_var v[] = {{"line", e->roster->line_name}};
         return engine_say_full(e, t->conv, in->from, in->to, TX_STOP_CONFIRM, v, NVARS(v),
                                OUT_SYSTEM, 0, 1);
+    }
+}
+
+int engine_stranger_on_pool(struct engine *e, const struct store_inbound *in)
+{
+    enum keyword kw = command_keyword(in->body);
+    const char *scope = config_optout_scope(e->cfg, in->to);
+    int rc;
+
+    if (kw == KW_STOP) {
+        /* With opt_out_scope: line this also stops the line: their chat there ends too. */
+        if (!strcmp(scope, config_optout_scope(e->cfg, e->cfg->provider.line_number))) {
+            struct texter_in t = {.in = in, .kw = kw};
+            rc = store_optout_check(e->st, scope, in->from);
+            return rc == STORE_ERROR ? -1 : texter_stop(e, &t, rc == STORE_FOUND);
+        }
+        return store_optout_set(e->st, scope, in->from, "keyword", e->now);
+    }
+    rc = store_optout_check(e->st, scope, in->from);
+    if (rc == STORE_ERROR)
+        return -1;
+    if (rc == STORE_FOUND) {
+        if (kw == KW_START)
+            return store_optout_clear(e->st, scope, in->from);
+        return 0;
+    }
+    {
+        struct text_var v[] = {{"line", e->roster->line_name},
+                               {"line_number", e->cfg->provider.line_number}};
+        return engine_say(e, 0, in->from, in->to, TX_POOL_STRANGER, v, NVARS(v));
     }
 }
 
@@ -339,7 +351,7 @@ static int texter(struct engine *e, struct texter_in *t)
     if (opted == STORE_ERROR)
         return -1;
     /* Crisis words first, in every state, from anyone. */
-    if (engine_crisis(e, in, opted == STORE_FOUND, blocked))
+    if (engine_crisis(e, in, opted == STORE_FOUND, blocked) < 0)
         return -1;
     if (t->kw == KW_STOP)
         return texter_stop(e, t, opted == STORE_FOUND);

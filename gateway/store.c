@@ -54,9 +54,11 @@ static const char *const migrations[] = {
     "  last_peer_id TEXT,"
     "  last_peer_at INTEGER,"
     "  lang TEXT,"              /* the language they chose, NULL: the default */
-    "  last_safety_at INTEGER," /* crisis resources sent; at most one per safety_every */
-    "  last_alert_at INTEGER,"  /* coordinators alerted about them */
-    "  flood_start INTEGER,"    /* the current 10-minute window of their texts... */
+    "  last_safety_at INTEGER," /* crisis resources sent; at most one per safety_every... */
+    "  safety_conv INTEGER,"    /* ...per conversation: the one they went to */
+    "  last_alert_at INTEGER,"  /* coordinators alerted about them, and about which chat */
+    "  alert_conv INTEGER,"
+    "  flood_start INTEGER,"                    /* the current 10-minute window of their texts... */
     "  flood_count INTEGER NOT NULL DEFAULT 0," /* ...how many, and whether they were told */
     "  flood_told INTEGER NOT NULL DEFAULT 0);"
 

@@ -139,15 +139,17 @@ struct store_contact {
     int64_t first_seen;
     char lang[8];           /* "" when they chose none */
     int64_t last_safety_at; /* crisis resources last sent to them; 0 never */
+    int64_t safety_conv;    /* ...for this conversation */
     int64_t last_alert_at;  /* coordinators last alerted about them; 0 never */
+    int64_t alert_conv;     /* ...about this conversation */
     int64_t flood_start;    /* the current 10-minute window of their texts */
     int flood_count;        /* texts in it */
     int flood_told;         /* whether they were told their texts are merged */
 };
 
 int store_contact_get(struct store *s, const char *number, struct store_contact *c);
-int store_contact_safety_sent(struct store *s, const char *number, int64_t now);
-int store_contact_alerted(struct store *s, const char *number, int64_t now);
+int store_contact_safety_sent(struct store *s, const char *number, int64_t now, int64_t conv_id);
+int store_contact_alerted(struct store *s, const char *number, int64_t now, int64_t conv_id);
 int store_contact_flood(struct store *s, const char *number, int64_t start, int count, int told);
 /* The language a number chose (STORE_FOUND), or STORE_OK when it chose none. */
 int store_contact_lang(struct store *s, const char *number, char lang[8]);

@@ -24,13 +24,14 @@ const char *const store_sql_conv[ST_COUNT] = {
     [ST_CONTACT_GET_PEER] = "SELECT last_peer_id, last_peer_at FROM contacts WHERE number = ?1"
                             " AND last_peer_id IS NOT NULL",
     [ST_CONTACT_GET] = "SELECT first_seen, lang, last_safety_at, last_alert_at, flood_start,"
-                       " flood_count, flood_told FROM contacts WHERE number = ?1",
-    [ST_CONTACT_SAFETY] =
-        "INSERT INTO contacts (number, first_seen, last_safety_at) VALUES (?1, ?2, ?2)"
-        " ON CONFLICT (number) DO UPDATE SET last_safety_at = ?2",
-    [ST_CONTACT_ALERTED] =
-        "INSERT INTO contacts (number, first_seen, last_alert_at) VALUES (?1, ?2, ?2)"
-        " ON CONFLICT (number) DO UPDATE SET last_alert_at = ?2",
+                       " flood_count, flood_told, safety_conv, alert_conv"
+                       " FROM contacts WHERE number = ?1",
+    [ST_CONTACT_SAFETY] = "INSERT INTO contacts (number, first_seen, last_safety_at, safety_conv)"
+                          " VALUES (?1, ?2, ?2, ?3) ON CONFLICT (number) DO UPDATE"
+                          " SET last_safety_at = ?2, safety_conv = ?3",
+    [ST_CONTACT_ALERTED] = "INSERT INTO contacts (number, first_seen, last_alert_at, alert_conv)"
+                           " VALUES (?1, ?2, ?2, ?3) ON CONFLICT (number) DO UPDATE"
+                           " SET last_alert_at = ?2, alert_conv = ?3",
     [ST_CONTACT_FLOOD] = "UPDATE contacts SET flood_start = ?2, flood_count = ?3, flood_told = ?4"
                          " WHERE number = ?1",
     [ST_CONTACT_GET_LANG] = "SELECT lang FROM contacts WHERE number = ?1 AND lang IS NOT NULL",
@@ -234,6 +235,8 @@ int store_contact_get(struct store *s, const char *number, struct store_contact 
         c->flood_start = sqlite3_column_int64(p, 4);
         c->flood_count = sqlite3_column_int(p, 5);
         c->flood_told = sqlite3_column_int(p, 6);
+        c->safety_conv = sqlite3_column_int64(p, 7);
+        c->alert_conv = sqlite3_column_int64(p, 8);
         sqlite3_reset(p);
         return STORE_FOUND;
     }
@@ -241,23 +244,25 @@ int store_contact_get(struct store *s, const char *number, struct store_contact 
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
-static int contact_mark(struct store *s, enum store_stmt st, const char *number, int64_t now)
+static int contact_mark(struct store *s, enum store_stmt st, const char *number, int64_t now,
+                        int64_t conv_id)
 {
     sqlite3_stmt *p = store_stmt(s, st);
 
     sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(p, 2, now);
+    sqlite3_bind_int64(p, 3, conv_id);
     return store_exec(s, p);
 }
 
-int store_contact_safety_sent(struct store *s, const char *number, int64_t now)
+int store_contact_safety_sent(struct store *s, const char *number, int64_t now, int64_t conv_id)
 {
-    return contact_mark(s, ST_CONTACT_SAFETY, number, now);
+    return contact_mark(s, ST_CONTACT_SAFETY, number, now, conv_id);
 }
 
-int store_contact_alerted(struct store *s, const char *number, int64_t now)
+int store_contact_alerted(struct store *s, const char *number, int64_t now, int64_t conv_id)
 {
-    return contact_mark(s, ST_CONTACT_ALERTED, number, now);
+    return contact_mark(s, ST_CONTACT_ALERTED, number, now, conv_id);
 }
 
 int store_contact_flood(struct store *s, const char *number, int64_t start, int count, int told)

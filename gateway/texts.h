@@ -91,6 +91,7 @@ enum text_id {
     TX_ALERT_UNACKED,          /* {ref} */
     TX_ALERT_URGENT_BYE,       /* {ref} {topic} */
     TX_ALERT_PEER_OPTOUT,      /* {peer} */
+    TX_ALERT_CRISIS_UNHANDLED,
     TX_LANG_OFFER,
     TX_LANG_SET,
     TX_FLOOD,

@@ -188,6 +188,28 @@ static void peer_stop_with_line_scope_covers_every_number(void **state)
     assert_int_equal(line_count(l, m, ALEX, NULL), 0);
 }
 
+static void peer_stop_to_the_line_with_line_scope(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    /* Alex's STOP to the line number covers the pool numbers too: their chat goes back. */
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "STOP"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "Your peer had to step away");
+    line_must_get(l, m, SAM, LINE_NUMBER, "peer Alex opted out");
+    line_must_get(l, m, BLAIR, POOL_A, "#take");
+    /* A texter's STOP to a pool number ends their chat on the line just the same. */
+    assert_int_equal(line_text(l, BLAIR, POOL_A, "#take"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "You're now texting with Blair");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, POOL_B, "STOP"), 200);
+    line_must_get(l, m, BLAIR, POOL_A, "The texter ended the chat");
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM conversations WHERE state <> 'closed'"),
+                     0);
+}
+
 static void help_in_a_chat_reaches_the_peer(void **state)
 {
     struct line *l = *state;
@@ -242,6 +264,8 @@ int main(void)
                                         line_setup_default, line_teardown),
         cmocka_unit_test_setup_teardown(peer_stop_with_line_scope_covers_every_number,
                                         setup_line_scope, line_teardown),
+        cmocka_unit_test_setup_teardown(peer_stop_to_the_line_with_line_scope, setup_line_scope,
+                                        line_teardown),
         cmocka_unit_test_setup_teardown(help_in_a_chat_reaches_the_peer, line_setup_default,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(provider_answers_stop_and_help, setup_provider_replies,

@@ -49,6 +49,30 @@ static void the_peer_has_one_last_word_after_bye(void **state)
     assert_int_equal(line_count(l, m, T1, NULL), 0);
 }
 
+static int setup_no_pool(void **state)
+{
+    static const struct line_opts o = {.no_pool = 1};
+
+    return line_setup(state, &o);
+}
+
+static void the_last_word_works_without_a_pool(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    /* The line number is Alex's chat number too: the goodbye is still the chat's last word. */
+    line_connect(l, T1, "I'm anxious", ALEX, LINE_NUMBER, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "BYE"), 200);
+    line_must_get(l, m, ALEX, LINE_NUMBER, "one last message");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "Take care."), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "Take care.");
+    line_must_get(l, m, ALEX, LINE_NUMBER, "Sent. The chat is closed now");
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM conversations"), 1);
+}
+
 static void the_last_word_window_closes(void **state)
 {
     struct line *l = *state;
@@ -113,6 +137,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(the_peer_has_one_last_word_after_bye, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(the_last_word_works_without_a_pool, setup_no_pool,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(the_last_word_window_closes, setup_short, line_teardown),
         cmocka_unit_test_setup_teardown(a_lone_digit_after_the_chat_is_its_rating,

@@ -195,6 +195,40 @@ static void crisis_mid_chat_is_relayed_and_alerted_once(void **state)
     coordinators_never_see(l, T1);
 }
 
+static void a_new_conversation_in_crisis_is_news(void **state)
+{
+    struct line *l = *state;
+    char ref1[16], ref2[16];
+    long m = line_mark(l);
+
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "anxious, I want to die"), 200);
+    alert_ref(l, m, ref1, NULL);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "BYE"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "left the line");
+    /* Minutes later, a new conversation: its own safety text and its own alert. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I took an overdose"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "988");
+    alert_ref(l, m, ref2, NULL);
+    assert_string_not_equal(ref1, ref2);
+}
+
+static void crisis_words_to_a_pool_number_reach_the_line(void **state)
+{
+    struct line *l = *state;
+    long m = line_mark(l);
+
+    /* Not a peer, texting a number peers use: answered as if they had texted the line. */
+    assert_int_equal(line_text(l, T2, POOL_B, "please help I want to kill myself"), 200);
+    line_must_get(l, m, T2, LINE_NUMBER, "988");
+    line_must_get(l, m, SAM, LINE_NUMBER, "crisis words");
+    line_must_get(l, m, ALEX, POOL_A, "URGENT chat");
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#take"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "please help I want to kill myself");
+    assert_int_equal(line_count(l, m, T2, POOL_B), 0);
+    coordinators_never_see(l, T2);
+}
+
 static void words_that_only_look_like_crisis(void **state)
 {
     struct line *l = *state;
@@ -323,6 +357,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(crisis_mid_chat_is_relayed_and_alerted_once, setup_both,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(words_that_only_look_like_crisis, setup_both,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_new_conversation_in_crisis_is_news, setup_both,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(crisis_words_to_a_pool_number_reach_the_line, setup_both,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(unacknowledged_alert_goes_to_every_coordinator,
                                         setup_fast_ack, line_teardown),

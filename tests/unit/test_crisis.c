@@ -33,6 +33,9 @@ static void normal_form(void **state)
     norm_is("Kill MYSELF", " kill myself ");
     norm_is("  kill,,myself!!! ", " kill myself ");
     norm_is("Suicídio", " suicidio ");
+    norm_is("Suici\xcc\x81"
+            "dio",
+            " suicidio "); /* decomposed: i + combining acute */
     norm_is("HACERME DAÑO", " hacerme dano ");
     norm_is("Łódź", " lodz ");
     norm_is("don\xe2\x80\x99t", " don t "); /* a typographic apostrophe is a separator */
