@@ -12,6 +12,7 @@
 #include "parse.h"
 #include "yamltree.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@ enum ctype {
     CT_KIND,     /* twilio | telnyx */
     CT_LEVEL,    /* debug | info | warn | error */
     CT_TOKENS,   /* mapping coordinator id -> token */
+    CT_TOKEN,    /* a bearer token: "" (none), 16+ characters, or file:PATH */
     CT_SID,      /* Twilio account SID: AC + 32 hex */
     CT_BOOL,     /* int 0/1 */
     CT_CHOICE,   /* int: the index of the value in the row's choices ("a|b") */
@@ -89,7 +91,7 @@ static const struct ckey keys[] = {
     {"provider.pool", CT_PHONES, OFF(provider.pool), 0, 0, "", ANY_PROVIDER, NULL},
     {"provider.send_rate", CT_INT, OFF(provider.send_rate), 0, 1000, "1", ANY_PROVIDER, NULL},
     {"admin", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
-    {"admin.token", CT_STR, OFF(admin.token), 0, 0, "", ANY_PROVIDER, NULL},
+    {"admin.token", CT_TOKEN, OFF(admin.token), 0, 0, "", ANY_PROVIDER, NULL},
     {"admin.coordinator_tokens", CT_TOKENS, 0, 0, 0, "", ANY_PROVIDER, NULL},
     {"timers", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
     {"timers.offer_timeout", CT_DURATION, OFF(timers.offer_timeout), 1000, DAY_MS, "2m",
@@ -277,6 +279,51 @@ static int is_hex(const char *s, size_t n)
     return 1;
 }
 
+/* Bearer tokens are at least this long. */
+#define TOKEN_MIN 16
+
+/*
+ * A token as written, or read from the file "file:PATH" names (relative to
+ * the config; trailing white space dropped), so a token can live in a
+ * systemd credential. NULL (reported) when unreadable or too short.
+ */
+static char *token_value(struct cload *L, const struct ynode *v, const char *name)
+{
+    char *tok = scalar(L, v, name), *path, buf[1024];
+    size_t n = 0;
+    FILE *f;
+
+    if (!tok || strncmp(tok, "file:", 5))
+        goto check;
+    path = config_resolve_path(L->c->dir, tok + 5);
+    f = path ? fopen(path, "r") : NULL;
+    if (!f) {
+        err_at(L, v, "%s: cannot read %s: %s", name, path ? path : tok + 5, strerror(errno));
+        free(path);
+        free(tok);
+        return NULL;
+    }
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    free(path);
+    while (n && strchr(" \t\r\n", buf[n - 1]))
+        n--;
+    buf[n] = '\0';
+    free(tok);
+    tok = strdup(buf);
+    if (!tok) {
+        err_at(L, v, "%s: out of memory", name);
+        return NULL;
+    }
+check:
+    if (tok && *tok && strlen(tok) < TOKEN_MIN) {
+        err_at(L, v, "%s is too short (at least %d characters)", name, TOKEN_MIN);
+        free(tok);
+        return NULL;
+    }
+    return tok;
+}
+
 static void set_tokens(struct cload *L, const struct ynode *n, const char *name)
 {
     struct config *c = L->c;
@@ -294,13 +341,16 @@ static void set_tokens(struct cload *L, const struct ynode *n, const char *name)
     }
     for (i = 0; i < YMAP_PAIRS(n); i++) {
         const struct ynode *k = YMAP_KEY(n, i), *v = YMAP_VAL(n, i);
-        char *tok = scalar(L, v, k->str);
+        char what[160];
+        char *tok;
         size_t j;
 
+        snprintf(what, sizeof(what), "token for coordinator %s", k->str);
+        tok = token_value(L, v, what);
         if (!tok)
             continue;
-        if (strlen(tok) < 16) {
-            err_at(L, v, "token for coordinator %s is too short (at least 16 characters)", k->str);
+        if (!*tok) {
+            err_at(L, v, "%s is empty", what);
             free(tok);
             continue;
         }
@@ -522,6 +572,14 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
         set_texts(L, n);
         return;
     }
+    if (k->type == CT_TOKEN) {
+        v = token_value(L, n, k->name);
+        if (v) {
+            free(*(char **)(base + k->off));
+            *(char **)(base + k->off) = v;
+        }
+        return;
+    }
     v = scalar(L, n, k->name);
     if (!v)
         return;
@@ -648,6 +706,7 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
     }
     case CT_SECTION:
     case CT_TOKENS:
+    case CT_TOKEN:
     case CT_PHONES:
     case CT_LIST:
     case CT_LANGS:

@@ -56,6 +56,15 @@ void engine_free(struct engine *e)
     free(e);
 }
 
+int engine_peers_now(const struct config *cfg, struct store *st, const struct roster *r,
+                     int64_t now, struct match_peer *mp)
+{
+    /* engine_peer_states() reads no more of an engine than this. */
+    struct engine view = {.cfg = cfg, .st = st, .roster = r, .now = now};
+
+    return engine_peer_states(&view, mp, NULL);
+}
+
 void engine_set_roster(struct engine *e, const struct roster *r)
 {
     e->roster = r;

@@ -41,4 +41,14 @@ void engine_set_roster(struct engine *e, const struct roster *r);
  */
 int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued);
 
+struct match_peer;
+
+/*
+ * Every roster peer's live state at `now` as the engine sees it (open chats,
+ * offers, #on/#off, cooldown, numbers), read through `st` (any handle), for
+ * the dashboard and metrics. mp has roster->npeers entries.
+ */
+int engine_peers_now(const struct config *cfg, struct store *st, const struct roster *r,
+                     int64_t now, struct match_peer *mp);
+
 #endif

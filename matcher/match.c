@@ -134,12 +134,29 @@ static int excluded(const struct match_texter *t, int peer)
     return t->transferred_by == peer || in_list(t->excluded, t->nexcluded, peer);
 }
 
+/* Room for one more chat now: no offer waiting, under capacity, a free number, rested. */
+static enum match_reason load_check(const struct match_ctx *ctx, const struct roster_peer *rp,
+                                    const struct match_peer *mp)
+{
+    int cap = rp->max_conversations < mp->numbers_usable ? rp->max_conversations
+                                                          : mp->numbers_usable;
+
+    if (mp->has_offer)
+        return MATCH_HAS_OFFER;
+    if (mp->open >= cap)
+        return MATCH_FULL;
+    if (mp->numbers_free <= 0)
+        return MATCH_NO_NUMBER;
+    if (mp->last_end && ctx->now - mp->last_end < ctx->cooldown)
+        return MATCH_COOLDOWN;
+    return MATCH_OK;
+}
+
 static enum match_reason check_peer(const struct match_ctx *ctx, size_t i,
                                     const struct match_texter *t, const struct match_peer *mp,
                                     enum match_reason status, int *general)
 {
     const struct roster_peer *rp = &ctx->roster->peers[i];
-    int cap;
 
     *general = 0;
     if (t->self == (int)i)
@@ -156,16 +173,7 @@ static enum match_reason check_peer(const struct match_ctx *ctx, size_t i,
     }
     if (excluded(t, (int)i))
         return MATCH_TRANSFERRED;
-    if (mp->has_offer)
-        return MATCH_HAS_OFFER;
-    cap = rp->max_conversations < mp->numbers_usable ? rp->max_conversations : mp->numbers_usable;
-    if (mp->open >= cap)
-        return MATCH_FULL;
-    if (mp->numbers_free <= 0)
-        return MATCH_NO_NUMBER;
-    if (mp->last_end && ctx->now - mp->last_end < ctx->cooldown)
-        return MATCH_COOLDOWN;
-    return MATCH_OK;
+    return load_check(ctx, rp, mp);
 }
 
 enum match_reason match_check(const struct match_ctx *ctx, size_t i, const struct match_texter *t,
@@ -174,6 +182,13 @@ enum match_reason match_check(const struct match_ctx *ctx, size_t i, const struc
     enum match_reason st = ctx->prep ? (enum match_reason)ctx->prep->status[i] : status_now(ctx, i);
 
     return check_peer(ctx, i, t, &ctx->peers[i], st, general);
+}
+
+enum match_reason match_peer_ready(const struct match_ctx *ctx, size_t i)
+{
+    enum match_reason st = ctx->prep ? (enum match_reason)ctx->prep->status[i] : status_now(ctx, i);
+
+    return st != MATCH_OK ? st : load_check(ctx, &ctx->roster->peers[i], &ctx->peers[i]);
 }
 
 int match_coverage(const struct match_ctx *ctx, const struct match_texter *t, int64_t *next_start)

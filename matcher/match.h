@@ -106,6 +106,13 @@ enum match_reason match_check(const struct match_ctx *ctx, size_t i, const struc
                               int *general);
 
 /*
+ * Whether peer `i` could take a new chat now, whoever the texter: trained,
+ * available, no offer waiting, under capacity, a free number, past the
+ * cooldown (MATCH_OK), or the first of those that fails. For the dashboard.
+ */
+enum match_reason match_peer_ready(const struct match_ctx *ctx, size_t i);
+
+/*
  * The peers who may be offered t now, best first, into out (room for
  * roster->npeers). Returns how many. Applies the general fallback and the
  * tried rule.

@@ -305,7 +305,7 @@ static void test_env_expansion(void **state)
                                "  auth_token: ${TRICKY}\n"
                                "  line_number: \"+15005550006\"\n"
                                "admin:\n"
-                               "  token: x${EMPTY}y$HOME$\n");
+                               "  token: x${EMPTY}y$HOME$-0123456789\n");
 
     (void)state;
     assert_string_equal(c->listen_host, "line.example.org");
@@ -315,7 +315,7 @@ static void test_env_expansion(void **state)
     /* a value from the environment is used as it is, never expanded again */
     assert_string_equal(c->provider.auth_token, "a${NOT_EXPANDED}b");
     /* an empty variable is empty; a '$' without braces is plain text */
-    assert_string_equal(c->admin.token, "xy$HOME$");
+    assert_string_equal(c->admin.token, "xy$HOME$-0123456789");
     config_free(c);
 }
 
@@ -336,7 +336,8 @@ static void test_env_problems(void **state)
          {{5, 13, "public_url: environment variable NO_HOST is not set"}}},
         {"missing coordinator token variable",
          PROVIDER_OK "admin:\n  coordinator_tokens:\n    sam: ${PEERLINE_TOKEN_SAMM}\n",
-         {{7, 10, "sam: environment variable PEERLINE_TOKEN_SAMM is not set"}}},
+         {{7, 10,
+           "token for coordinator sam: environment variable PEERLINE_TOKEN_SAMM is not set"}}},
         {"empty variable for a secret",
          "provider:\n"
          "  account_sid: AC0123456789abcdef0123456789abcdef\n"
@@ -905,6 +906,44 @@ static void test_coordinator_tokens(void **state)
     run_bad(cases, NCASES(cases));
 }
 
+/* A token may live in a file (a systemd credential): file:PATH, relative to the config. */
+static void test_tokens_from_files(void **state)
+{
+    char path[128];
+    FILE *f;
+    struct config *c;
+    static const struct bad_case cases[] = {
+        {"a read-only token too short",
+         PROVIDER_OK "admin:\n  token: short\n",
+         {{6, 10, "admin.token is too short (at least 16 characters)"}}},
+    };
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/sam.token", g_dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("sam-token-from-a-file\n", f);
+    fclose(f);
+    c = load_ok(PROVIDER_OK "admin:\n"
+                            "  token: read-only-token-0123\n"
+                            "  coordinator_tokens:\n"
+                            "    sam: file:sam.token\n");
+    assert_string_equal(c->admin.token, "read-only-token-0123");
+    assert_string_equal(c->admin.coordinator_tokens[0].token, "sam-token-from-a-file");
+    config_free(c);
+    unlink(path);
+    run_bad(cases, NCASES(cases));
+    {
+        struct diag *d;
+        c = load_text(PROVIDER_OK "admin:\n  token: file:nope.token\n", &d);
+        assert_null(c);
+        assert_int_equal(diag_count(d), 1);
+        assert_non_null(strstr(diag_get(d, 0), ":6:10: admin.token: cannot read "));
+        assert_non_null(strstr(diag_get(d, 0), "/nope.token: No such file or directory"));
+        diag_free(d);
+    }
+}
+
 /* Every mistake of a file at once, in file order, then the missing keys. */
 static void test_many_errors_at_once(void **state)
 {
@@ -968,6 +1007,7 @@ int main(void)
         cmocka_unit_test(test_missing_required_keys),
         cmocka_unit_test(test_telnyx_keys_with_twilio),
         cmocka_unit_test(test_coordinator_tokens),
+        cmocka_unit_test(test_tokens_from_files),
         cmocka_unit_test(test_many_errors_at_once),
     };
 
