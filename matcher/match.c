@@ -138,8 +138,8 @@ static int excluded(const struct match_texter *t, int peer)
 static enum match_reason load_check(const struct match_ctx *ctx, const struct roster_peer *rp,
                                     const struct match_peer *mp)
 {
-    int cap = rp->max_conversations < mp->numbers_usable ? rp->max_conversations
-                                                          : mp->numbers_usable;
+    int cap =
+        rp->max_conversations < mp->numbers_usable ? rp->max_conversations : mp->numbers_usable;
 
     if (mp->has_offer)
         return MATCH_HAS_OFFER;
