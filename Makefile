@@ -43,7 +43,10 @@ ALL_LDFLAGS = $(LDSAN) $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC  := $(wildcard config/*.c matcher/*.c) $(filter-out gateway/main.c,$(wildcard gateway/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# Pages served by the gateway are plain HTML files, compiled in as C strings.
+PAGES    := gateway/admin_page.html
+PAGE_OBJ := $(PAGES:gateway/%.html=$(BUILD)/obj/gen/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(PAGE_OBJ)
 MAIN_OBJ := $(BUILD)/obj/gateway/main.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -71,6 +74,20 @@ $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# admin_page.html -> const char admin_page_html[]: each line a C string literal.
+$(BUILD)/gen/%.c: gateway/%.html
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)
+	$(Q){ echo '/* generated from $< by make; edit that file instead */'; \
+	  echo 'const char $(subst .,_,$(notdir $<))[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } >$@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | deps
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/peerline: $(LIB_OBJ) $(MAIN_OBJ)
 	$(call say,LD,$@)

@@ -734,6 +734,8 @@ struct roster *roster_load(const char *path, const char *zoneinfo, struct diag *
     size_t before = diag_count(d);
 
     L.r = calloc(1, sizeof(struct roster));
+    if (L.r)
+        atomic_init(&L.r->refs, 1);
     if (!L.r || !(L.r->path = strdup(path))) {
         diag_add(d, path, 0, 0, "out of memory");
         goto fail;
@@ -765,11 +767,17 @@ fail:
     return NULL;
 }
 
+void roster_retain(struct roster *r)
+{
+    if (r)
+        atomic_fetch_add(&r->refs, 1);
+}
+
 void roster_free(struct roster *r)
 {
     size_t i, j;
 
-    if (!r)
+    if (!r || atomic_fetch_sub(&r->refs, 1) > 1)
         return;
     for (i = 0; i < r->ntopics; i++) {
         free(r->topics[i].id);

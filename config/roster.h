@@ -3,13 +3,15 @@
  * immutable snapshot.
  *
  * A loaded roster never changes: a reload builds a new one and swaps the
- * pointer, so the matcher and engine read it without locks. Topic and
+ * pointer, so the matcher and engine read it without locks; readers on other
+ * threads hold it with roster_retain() for as long as they use it. Topic and
  * language references are resolved to small indices at load time; phone
  * lookups go through sorted indexes.
  */
 #ifndef PEERLINE_ROSTER_H
 #define PEERLINE_ROSTER_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,7 +79,8 @@ struct roster {
     struct roster_peer *staff;
     size_t nstaff;
 
-    /* private: zone cache and phone indexes */
+    /* private: holders (roster_retain), zone cache and phone indexes */
+    atomic_int refs;
     struct tz **zones;
     size_t nzones;
     const struct roster_peer **peers_by_phone;
@@ -90,6 +93,11 @@ struct roster {
  * Returns NULL when anything is wrong, with every problem in `d`.
  */
 struct roster *roster_load(const char *path, const char *zoneinfo, struct diag *d);
+/*
+ * A roster may have several holders (the engine, a dashboard request):
+ * roster_retain() adds one, roster_free() drops one and frees with the last.
+ */
+void roster_retain(struct roster *r);
 void roster_free(struct roster *r);
 
 const struct roster_peer *roster_peer_by_phone(const struct roster *r, const char *phone);

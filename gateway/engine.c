@@ -103,6 +103,19 @@ int engine_close_conv(struct engine *e, const struct store_conv *c, const char *
     return 0;
 }
 
+int engine_close_by_line(struct engine *e, const struct store_conv *c, const char *reason)
+{
+    const struct roster_peer *p = c->peer_id[0] ? roster_peer_by_id(e->roster, c->peer_id) : NULL;
+
+    if (engine_close_conv(e, c, reason))
+        return -1;
+    if (p && c->state == CONV_ACTIVE)
+        return engine_say(e, c->id, p->phone, c->peer_number, TX_CLOSED_BY_LINE, NULL, 0);
+    if (p && c->state == CONV_OFFERED)
+        return engine_say(e, c->id, p->phone, c->peer_number, TX_OFFER_WITHDRAWN, NULL, 0);
+    return 0;
+}
+
 /*
  * After a chat with a peer ends (BYE, #end, quiet), the one-question rating,
  * when endings.rating is on. Not after an urgent chat: someone who was in
@@ -335,6 +348,18 @@ static int do_failed(struct engine *e, const void *item)
     return relay_failed(e, item);
 }
 
+/* A coordinator's action: carried out and its audit row closed, in one transaction. */
+static int do_action(struct engine *e, const void *item)
+{
+    const struct store_audit *a = item;
+    enum audit_state st = AUDIT_REFUSED;
+    char result[160] = "";
+
+    if (engine_action(e, a, &st, result, sizeof(result)))
+        return -1;
+    return store_audit_done(e->st, a->id, st, result, e->now) == STORE_ERROR ? -1 : 0;
+}
+
 /* A due timer, leased to us: fired, then removed unless it was set again. */
 static int do_timer(struct engine *e, const void *item)
 {
@@ -424,6 +449,7 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     struct store_status st;
     struct store_out out;
     struct store_timer tm;
+    struct store_audit act;
     int64_t t, last;
     int rc, retry = 0;
 
@@ -436,6 +462,16 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
         rc = inbound_in_tx(e, &in);
         store_inbound_clear(&in);
         if (rc)
+            goto fail;
+    }
+    if (rc == STORE_ERROR)
+        goto fail;
+    /* Coordinators' actions, in the order they were asked. */
+    while ((rc = store_audit_next(e->st, &act)) == STORE_FOUND) {
+        if (!in_tx(e, do_action, &act))
+            continue;
+        /* One that cannot be carried out is refused, not retried for ever. */
+        if (store_audit_done(e->st, act.id, AUDIT_REFUSED, "internal error", now) == STORE_ERROR)
             goto fail;
     }
     if (rc == STORE_ERROR)

@@ -60,7 +60,8 @@ int engine_set_off(struct engine *e, const struct roster_peer *p, int64_t *until
     return store_peer_set_manual(e->st, p->id, PEER_MANUAL_OFF, u);
 }
 
-static int set_on(struct engine *e, const struct roster_peer *p, const char *arg, const char *to)
+int engine_peer_set_on(struct engine *e, const struct roster_peer *p, const char *arg,
+                       const char *to)
 {
     int64_t dur = ON_DEFAULT;
     const char *why;
@@ -81,7 +82,7 @@ static int set_on(struct engine *e, const struct roster_peer *p, const char *arg
     }
 }
 
-static int set_off(struct engine *e, const struct roster_peer *p, const char *to)
+int engine_peer_set_off(struct engine *e, const struct roster_peer *p, const char *to)
 {
     int64_t u;
     char until[32];
@@ -184,10 +185,10 @@ static int availability_command(struct engine *e, const struct roster_peer *p,
 {
     switch (cmd->cmd) {
     case CMD_ON:
-        *rc = set_on(e, p, cmd->arg, to);
+        *rc = engine_peer_set_on(e, p, cmd->arg, to);
         return 1;
     case CMD_OFF:
-        *rc = set_off(e, p, to);
+        *rc = engine_peer_set_off(e, p, to);
         return 1;
     case CMD_STATUS:
         *rc = status(e, p, to);

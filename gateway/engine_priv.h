@@ -108,6 +108,23 @@ int engine_staff_on_line(struct engine *e, const struct store_inbound *in);
  */
 int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const char *number);
 
+/*
+ * #on [duration] (default 2h, at most 24h) and #off, confirmed to the peer
+ * from `to`; also the admin API's peer on/off. A bad duration is answered
+ * with the command list.
+ */
+int engine_peer_set_on(struct engine *e, const struct roster_peer *p, const char *arg,
+                       const char *to);
+int engine_peer_set_off(struct engine *e, const struct roster_peer *p, const char *to);
+/* The texter closed by the line: the peer (if any) told, the chat closed. */
+int engine_close_by_line(struct engine *e, const struct store_conv *c, const char *reason);
+
+/* ---- engine_admin.c: coordinators' actions from the admin API ---- */
+
+/* Carries out a pending action; *st and result say what came of it. */
+int engine_action(struct engine *e, const struct store_audit *a, enum audit_state *st, char *result,
+                  size_t n);
+
 /* ---- engine_match.c ---- */
 
 struct match_peer;

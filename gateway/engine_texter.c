@@ -102,7 +102,6 @@ int engine_stranger_on_pool(struct engine *e, const struct store_inbound *in)
 static int texter_blocked(struct engine *e, struct texter_in *t)
 {
     const struct store_inbound *in = t->in;
-    const struct roster_peer *p;
     struct store_conv c;
     int rc = store_conv_open_by_texter(e->st, in->from, &c);
 
@@ -110,12 +109,7 @@ static int texter_blocked(struct engine *e, struct texter_in *t)
         return -1;
     if (rc == STORE_FOUND) {
         t->conv = c.id;
-        if (engine_close_conv(e, &c, "blocked"))
-            return -1;
-        p = c.peer_id[0] ? roster_peer_by_id(e->roster, c.peer_id) : NULL;
-        if (p &&
-            engine_say(e, c.id, p->phone, c.peer_number,
-                       c.state == CONV_ACTIVE ? TX_CLOSED_BY_LINE : TX_OFFER_WITHDRAWN, NULL, 0))
+        if (engine_close_by_line(e, &c, "blocked"))
             return -1;
     }
     if (t->kw == KW_HELP && !e->cfg->provider.provider_answers_help) {
@@ -350,6 +344,12 @@ static int texter(struct engine *e, struct texter_in *t)
     opted = store_optout_check(e->st, config_optout_scope(e->cfg, in->to), in->from);
     if (opted == STORE_ERROR)
         return -1;
+    if (!blocked) { /* the roster's list, or a coordinator's block from the dashboard */
+        rc = store_block_check(e->st, in->from);
+        if (rc == STORE_ERROR)
+            return -1;
+        blocked = rc == STORE_FOUND;
+    }
     /* Crisis words first, in every state, from anyone. */
     if (engine_crisis(e, in, opted == STORE_FOUND, blocked) < 0)
         return -1;

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "sms.h"
 #include "store.h"
 #include "twilio.h"
@@ -59,6 +60,7 @@ struct sender {
     char status_cb[1024];
     void (*on_final)(void *arg);
     void *arg;
+    struct metrics *metrics;
     struct slot slots[MAX_SLOTS];
     int nslots;
     struct pace paced[MAX_PACED];
@@ -79,7 +81,8 @@ static uint64_t next_rand(struct sender *s)
 }
 
 struct sender *sender_new(const struct config *cfg, const char *node_id,
-                          void (*on_final)(void *arg), void *arg, char *err, size_t errlen)
+                          void (*on_final)(void *arg), void *arg, struct metrics *metrics,
+                          char *err, size_t errlen)
 {
     struct sender *s = calloc(1, sizeof(*s));
     int n;
@@ -91,6 +94,7 @@ struct sender *sender_new(const struct config *cfg, const char *node_id,
     s->cfg = cfg;
     s->on_final = on_final;
     s->arg = arg;
+    s->metrics = metrics;
     s->nslots = (int)(cfg->retry.concurrency < MAX_SLOTS ? cfg->retry.concurrency : MAX_SLOTS);
     s->rng = (uint64_t)wake_now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
     snprintf(s->node_id, sizeof(s->node_id), "%s", node_id);
@@ -186,6 +190,7 @@ static void record(struct sender *s, struct slot *sl, long http_status, CURLcode
     switch (r.outcome) {
     case TWILIO_SENT:
         recorded(store_outbox_sent(s->st, o->id, r.sid, sl->segments, s->now), "sent", o->id);
+        metrics_sent(s->metrics, s->now - o->created_at);
         log_info("send.ok", "id=%lld sid=%s to=%s attempts=%d", (long long)o->id, r.sid,
                  log_mask_phone(o->to, to), o->attempts);
         return;
@@ -284,6 +289,7 @@ static int start_request(struct sender *s, struct slot *sl)
     curl_easy_setopt(sl->easy, CURLOPT_PROTOCOLS_STR, "http,https");
     if (curl_multi_add_handle(s->multi, sl->easy) != CURLM_OK)
         return -1;
+    metrics_attempt(s->metrics, o->attempts > 1);
     return 0;
 }
 

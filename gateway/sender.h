@@ -15,15 +15,18 @@
 #include <stddef.h>
 
 struct config;
+struct metrics;
 struct sender;
 
 /*
  * Opens its own store on cfg->database. node_id names this instance in
  * leases. on_final(arg) is called (from the sender thread) after a text
- * finally fails, so the engine can tell its writer.
+ * finally fails, so the engine can tell its writer. metrics (may be NULL)
+ * counts attempts, retries and latency.
  */
 struct sender *sender_new(const struct config *cfg, const char *node_id,
-                          void (*on_final)(void *arg), void *arg, char *err, size_t errlen);
+                          void (*on_final)(void *arg), void *arg, struct metrics *metrics,
+                          char *err, size_t errlen);
 int sender_start(struct sender *s);
 /* New rows were queued: look now. Safe from any thread. */
 void sender_wake(struct sender *s);

@@ -14,12 +14,14 @@
  * is sent on the next start.
  */
 #include "serve.h"
+#include "admin.h"
 #include "config.h"
 #include "crosscheck.h"
 #include "diag.h"
 #include "engine.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "roster.h"
 #include "sender.h"
 #include "store.h"
@@ -42,6 +44,8 @@ struct daemon {
     struct config *cfg;
     struct texts *texts;
     struct webhook hook;
+    struct admin admin;
+    struct metrics metrics;
     struct http_server *http;
     struct sender *sender;
 
@@ -49,6 +53,7 @@ struct daemon {
     struct engine *engine;
     struct roster *roster;     /* the engine thread's */
     struct roster *new_roster; /* handed over under mu */
+    struct roster *published;  /* under mu: the one in use, for readers on other threads */
     pthread_mutex_t mu;
     struct wake engine_wake;
     pthread_t engine_thread;
@@ -79,6 +84,11 @@ static void *engine_loop(void *arg)
             roster_free(d->roster);
             d->roster = fresh;
             engine_set_roster(d->engine, fresh);
+            roster_retain(fresh);
+            pthread_mutex_lock(&d->mu);
+            roster_free(d->published);
+            d->published = fresh;
+            pthread_mutex_unlock(&d->mu);
         }
         engine_run(d->engine, now, &due, &queued);
         if (queued)
@@ -87,6 +97,28 @@ static void *engine_loop(void *arg)
         wake_wait(&d->engine_wake, due == INT64_MAX ? -1 : (due > now ? due - now : 0));
     }
     return NULL;
+}
+
+/* The roster in use, held for a reader on another thread (release with roster_free). */
+static struct roster *hold_roster(void *arg)
+{
+    struct daemon *d = arg;
+    struct roster *r;
+
+    pthread_mutex_lock(&d->mu);
+    r = d->published;
+    roster_retain(r);
+    pthread_mutex_unlock(&d->mu);
+    return r;
+}
+
+/* Every request: the coordinators' pages and API, or a provider's webhook. */
+static void route(void *arg, const struct http_request *req, struct http_response *res)
+{
+    struct daemon *d = arg;
+
+    if (!admin_http(&d->admin, req, res))
+        webhook_http(&d->hook, req, res);
 }
 
 static void reload(struct daemon *d)
@@ -102,6 +134,7 @@ static void reload(struct daemon *d)
         crosscheck_files(d->cfg, r, dg);
     if (!r || diag_count(dg)) {
         roster_free(r);
+        metrics_reload(&d->metrics, 0);
         log_warnx("roster.reload_failed", "problems=%zu kept=running", diag_count(dg));
         for (i = 0; i < diag_count(dg); i++)
             log_warnx("roster.problem", "msg=\"%s\"", diag_get(dg, i));
@@ -114,6 +147,7 @@ static void reload(struct daemon *d)
     d->new_roster = r;
     pthread_mutex_unlock(&d->mu);
     wake_signal(&d->engine_wake);
+    metrics_reload(&d->metrics, 1);
     log_info("roster.reloaded", "peers=%zu topics=%zu", r->npeers, r->ntopics);
 }
 
@@ -129,6 +163,15 @@ static int start(struct daemon *d, char *err, size_t errlen)
         return -1;
     d->hook.on_stored = wake_engine;
     d->hook.arg = d;
+    d->hook.metrics = &d->metrics;
+    if (admin_open(&d->admin, d->cfg, err, errlen))
+        return -1;
+    d->admin.hold_roster = hold_roster;
+    d->admin.wake_engine = wake_engine;
+    d->admin.arg = d;
+    d->admin.metrics = &d->metrics;
+    roster_retain(d->roster);
+    d->published = d->roster;
     gethostname(host, sizeof(host) - 1);
     snprintf(node, sizeof(node), "%s:%d", host, d->cfg->listen_port);
     d->engine = engine_new(d->cfg, d->engine_st, node, d->texts);
@@ -137,7 +180,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
         return -1;
     }
     engine_set_roster(d->engine, d->roster);
-    d->sender = sender_new(d->cfg, node, wake_engine, d, err, errlen);
+    d->sender = sender_new(d->cfg, node, wake_engine, d, &d->metrics, err, errlen);
     if (!d->sender || sender_start(d->sender)) {
         if (d->sender)
             snprintf(err, errlen, "cannot start the sender thread");
@@ -153,7 +196,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
     ho.conn_limit = (unsigned)d->cfg->http.connection_limit;
     ho.timeout_s = (unsigned)((d->cfg->http.connection_timeout + 999) / 1000);
     ho.threads = WEBHOOK_THREADS;
-    d->http = http_start(&ho, webhook_http, &d->hook, err, errlen);
+    d->http = http_start(&ho, route, d, err, errlen);
     if (!d->http)
         return -1;
     return 0;
@@ -176,8 +219,10 @@ static void stop(struct daemon *d)
     engine_free(d->engine);
     store_close(d->engine_st);
     webhook_close(&d->hook);
+    admin_close(&d->admin);
     roster_free(d->roster);
     roster_free(d->new_roster);
+    roster_free(d->published);
 }
 
 int serve_main(const char *config_path)
@@ -190,6 +235,7 @@ int serve_main(const char *config_path)
     size_t i;
 
     memset(&d, 0, sizeof(d));
+    metrics_init(&d.metrics);
     if (!dg)
         return 1;
     d.cfg = config_load(config_path, NULL, dg);

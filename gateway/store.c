@@ -130,6 +130,29 @@ static const char *const migrations[] = {
     "  acked_at INTEGER);"
     "CREATE INDEX alerts_open ON alerts(conversation_id) WHERE acked_at IS NULL;"
 
+    /*
+     * Coordinators' actions from the admin API: who asked what, when, and
+     * what came of it. The engine carries them out in order ('pending'),
+     * each in one transaction with what it causes; the rows stay as the audit.
+     */
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY,"
+    "  created_at INTEGER NOT NULL,"
+    "  coordinator TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  arg TEXT,"
+    "  state TEXT NOT NULL CHECK (state IN ('pending','done','refused')),"
+    "  result TEXT,"
+    "  done_at INTEGER);"
+    "CREATE INDEX audit_pending ON audit(id) WHERE state = 'pending';"
+
+    /* Numbers blocked by a coordinator (the roster's `blocked` list adds to these). */
+    "CREATE TABLE blocklist ("
+    "  number TEXT PRIMARY KEY,"
+    "  added_by TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+
     "CREATE TABLE peer_state ("
     "  peer_id TEXT PRIMARY KEY,"
     "  manual TEXT CHECK (manual IN ('on','off')),"
@@ -340,7 +363,8 @@ static int prepare_file(const char *path, char *err, size_t errlen)
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
     static const char *const *const tables[] = {store_sql_core, store_sql_inbound, store_sql_conv,
-                                                store_sql_peer, store_sql_outbox,  store_sql_timer};
+                                                store_sql_peer, store_sql_outbox,  store_sql_timer,
+                                                store_sql_admin};
     struct store *s = calloc(1, sizeof(*s));
     size_t i, t;
 

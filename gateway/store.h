@@ -391,6 +391,71 @@ int store_alert_open(struct store *s, int64_t conv_id, int *n);
 /* Acknowledges the conversation's open alerts; *acked = how many. */
 int store_alert_ack(struct store *s, int64_t conv_id, const char *by, int64_t now, int *acked);
 
+/* ---- what coordinators read and do (store_admin.c) ---- */
+
+/* Every conversation not closed, urgent first, then by when it joined the line. */
+int store_conv_live_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
+                         void *arg);
+/* Alerts not acknowledged yet, oldest first. */
+int store_alert_open_list(struct store *s,
+                          int (*fn)(void *arg, int64_t conv_id, const char *kind, int64_t at),
+                          void *arg);
+
+struct store_counts {
+    int64_t contacts;      /* conversations started */
+    int64_t answered;      /* ...that reached a peer */
+    int64_t abandoned;     /* ...that joined the line and closed without one */
+    int64_t waiting;       /* ...in line now */
+    int64_t crisis_alerts; /* crisis alerts raised */
+};
+
+/* Counts of conversations (and crisis alerts) started at or after `since`. */
+int store_counts_since(struct store *s, int64_t since, struct store_counts *c);
+
+enum audit_state { AUDIT_PENDING, AUDIT_DONE, AUDIT_REFUSED };
+
+/* A coordinator's action: asked through the admin API, carried out by the engine. */
+struct store_audit {
+    int64_t id;
+    int64_t created_at;
+    char coordinator[STORE_ID];
+    char action[24];
+    char target[STORE_ID];
+    char arg[64];
+    enum audit_state state;
+    char result[160];
+    int64_t done_at;
+};
+
+int store_audit_add(struct store *s, const char *coordinator, const char *action,
+                    const char *target, const char *arg, int64_t now, int64_t *id);
+/* The oldest action still pending. STORE_FOUND or STORE_OK (none). */
+int store_audit_next(struct store *s, struct store_audit *a);
+int store_audit_get(struct store *s, int64_t id, struct store_audit *a);
+/* pending -> st, with what came of it (never message text or a full number). */
+int store_audit_done(struct store *s, int64_t id, enum audit_state st, const char *result,
+                     int64_t now);
+/* The newest `max` actions, newest first. */
+int store_audit_recent(struct store *s, int max, int (*fn)(void *arg, const struct store_audit *a),
+                       void *arg);
+
+/* Numbers a coordinator blocked; STORE_FOUND from check when `number` is one. */
+int store_block_add(struct store *s, const char *number, const char *by, int64_t now);
+int store_block_remove(struct store *s, const char *number);
+int store_block_check(struct store *s, const char *number);
+
+/* Everything the database has counted since it began, for /metrics. */
+struct store_totals {
+    int64_t inbound;       /* texts received */
+    int64_t outbox[6];     /* texts out, by enum out_state */
+    int64_t send_attempts; /* calls to the provider */
+    int64_t offers, offers_expired;
+    int64_t alerts, crisis_alerts;
+    int64_t conversations;
+};
+
+int store_totals(struct store *s, struct store_totals *t);
+
 /* Counts for tests and the dashboard: rows of outbox in a state. */
 int store_outbox_count(struct store *s, enum out_state st, int64_t *n);
 

@@ -10,10 +10,6 @@
 
 #include <string.h>
 
-#define CONV_COLS                                                                                  \
-    "id, texter, line_number, state, topic, lang, urgent, peer_id, peer_number, transferred_by,"   \
-    " created_at, queued_at, matched_at, closed_at, last_texter_at, last_peer_at, last_notice_at"
-
 const char *const store_sql_conv[ST_COUNT] = {
     /* Changes a row only for a number never welcomed: sqlite3_changes() says which. */
     [ST_CONTACT_ADD] = "INSERT INTO contacts (number, first_seen, welcomed_at) VALUES (?1, ?2, ?2)"
@@ -120,7 +116,7 @@ static enum conv_state state_from(const char *s)
     return CONV_CLOSED;
 }
 
-static void read_conv(sqlite3_stmt *p, struct store_conv *c)
+void store_read_conv(sqlite3_stmt *p, struct store_conv *c)
 {
     char st[16];
 
@@ -151,7 +147,7 @@ static int one_conv(struct store *s, sqlite3_stmt *p, struct store_conv *c)
     int rc = sqlite3_step(p);
 
     if (rc == SQLITE_ROW) {
-        read_conv(p, c);
+        store_read_conv(p, c);
         sqlite3_reset(p);
         return STORE_FOUND;
     }
@@ -161,14 +157,14 @@ static int one_conv(struct store *s, sqlite3_stmt *p, struct store_conv *c)
     return store_fail(s, p, rc);
 }
 
-static int each_conv(struct store *s, sqlite3_stmt *p,
-                     int (*fn)(void *arg, const struct store_conv *c), void *arg)
+int store_each_conv(struct store *s, sqlite3_stmt *p,
+                    int (*fn)(void *arg, const struct store_conv *c), void *arg)
 {
     struct store_conv c;
     int rc;
 
     while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-        read_conv(p, &c);
+        store_read_conv(p, &c);
         if (fn(arg, &c)) {
             sqlite3_reset(p);
             return STORE_ERROR;
@@ -429,13 +425,13 @@ int store_conv_set_notice(struct store *s, int64_t id, int64_t now)
 int store_conv_queue_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
                           void *arg)
 {
-    return each_conv(s, store_stmt(s, ST_CONV_QUEUE_LIST), fn, arg);
+    return store_each_conv(s, store_stmt(s, ST_CONV_QUEUE_LIST), fn, arg);
 }
 
 int store_conv_open_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
                          void *arg)
 {
-    return each_conv(s, store_stmt(s, ST_CONV_OPEN_LIST), fn, arg);
+    return store_each_conv(s, store_stmt(s, ST_CONV_OPEN_LIST), fn, arg);
 }
 
 int store_conv_transfer(struct store *s, int64_t id, const char *by, const char *topic)

@@ -110,6 +110,20 @@ enum store_stmt {
     ST_OUT_COUNT,
     ST_OUT_REPLACE_NOTICE,
     ST_OUT_MERGE_RELAY,
+    /* store_admin.c */
+    ST_CONV_LIVE,
+    ST_ALERT_OPEN_LIST,
+    ST_COUNTS,
+    ST_AUDIT_ADD,
+    ST_AUDIT_NEXT,
+    ST_AUDIT_DONE,
+    ST_AUDIT_GET,
+    ST_AUDIT_RECENT,
+    ST_BLOCK_ADD,
+    ST_BLOCK_DEL,
+    ST_BLOCK_CHECK,
+    ST_TOTALS_OUT,
+    ST_TOTALS,
     ST_COUNT
 };
 
@@ -123,6 +137,17 @@ extern const char *const store_sql_conv[ST_COUNT];
 extern const char *const store_sql_peer[ST_COUNT];
 extern const char *const store_sql_outbox[ST_COUNT];
 extern const char *const store_sql_timer[ST_COUNT];
+extern const char *const store_sql_admin[ST_COUNT];
+
+/* The columns read_conv() reads, in its order. */
+#define CONV_COLS                                                                                  \
+    "id, texter, line_number, state, topic, lang, urgent, peer_id, peer_number, transferred_by,"   \
+    " created_at, queued_at, matched_at, closed_at, last_texter_at, last_peer_at, last_notice_at"
+
+/* Reads a row of CONV_COLS; calls fn for each row of p. */
+void store_read_conv(sqlite3_stmt *p, struct store_conv *c);
+int store_each_conv(struct store *s, sqlite3_stmt *p,
+                    int (*fn)(void *arg, const struct store_conv *c), void *arg);
 
 /* The statement, reset and with bindings cleared, ready to bind. */
 sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id);

@@ -129,6 +129,8 @@ const char *const texts_en[TX_COUNT] = {
     [TX_ALERT_CRISIS_UNHANDLED] = "peerline alert: a text with crisis words could not be handled; "
                                   "its writer got the crisis numbers. Check the server log now "
                                   "(engine.gave_up).",
+    [TX_LINE_CLOSED_TEXTER] = "This chat has been closed. Thank you for reaching out. Text us any "
+                              "time to talk again. STOP/END/QUIT stop all texts.",
     [TX_LANG_OFFER] = " For English, reply EN.",
     [TX_LANG_SET] = "OK, English from now on.",
     [TX_FLOOD] =

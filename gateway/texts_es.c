@@ -129,6 +129,8 @@ const char *const texts_es[TX_COUNT] = {
                              "línea y quedó fuera. Sus chats volvieron a la fila.",
     [TX_ALERT_CRISIS_UNHANDLED] = "peerline alerta: falló un mensaje con palabras de crisis; la "
                                   "persona recibió los números de crisis. Revisa el log ya.",
+    [TX_LINE_CLOSED_TEXTER] = "Este chat se cerró. Gracias por escribir. Escríbenos cuando "
+                              "quieras. STOP/END/QUIT paran todos los mensajes.",
     [TX_LANG_OFFER] = " Para español, responde ES.",
     [TX_LANG_SET] = "De acuerdo, seguimos en español.",
     [TX_FLOOD] =

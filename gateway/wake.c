@@ -3,6 +3,7 @@
  */
 #include "wake.h"
 
+#include <errno.h>
 #include <time.h>
 
 int wake_init(struct wake *w)
@@ -64,4 +65,12 @@ int64_t wake_now_ms(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void wake_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) && errno == EINTR)
+        ;
 }

@@ -21,6 +21,8 @@ void wake_signal(struct wake *w);
 /* Returns when signalled (clearing the flag) or after timeout_ms (<0: forever). */
 void wake_wait(struct wake *w, int64_t timeout_ms);
 
+/* Sleeps ms milliseconds (a short pause, e.g. while polling for an outcome). */
+void wake_sleep_ms(int ms);
 /* Wall-clock milliseconds (what timers in the database are kept in). */
 int64_t wake_now_ms(void);
 

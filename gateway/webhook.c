@@ -6,6 +6,7 @@
 #include "form.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "parse.h"
 #include "store.h"
 #include "twilio.h"
@@ -102,10 +103,12 @@ static int twilio_front(struct webhook *w, const struct http_request *req,
     size_t where = 0;
 
     if (!is_form(req)) {
+        metrics_inbound(w->metrics, MI_BAD_REQUEST);
         http_text(res, 400, "expected Content-Type: application/x-www-form-urlencoded");
         return -1;
     }
     if (form_parse(req->body, req->body_len, f, &why, &where)) {
+        metrics_inbound(w->metrics, MI_BAD_REQUEST);
         snprintf(msg, sizeof(msg), "bad form body at byte %zu: %s", where, why);
         http_text(res, 400, msg);
         return -1;
@@ -115,6 +118,7 @@ static int twilio_front(struct webhook *w, const struct http_request *req,
         !twilio_verify(w->cfg->provider.auth_token, url, f,
                        http_header(req, "X-Twilio-Signature"))) {
         unsigned long n = atomic_fetch_add(&w->signature_failures, 1) + 1;
+        metrics_inbound(w->metrics, MI_BAD_SIGNATURE);
         /* Every real text fails like this when public_url is wrong: say so loudly. */
         log_warnx("webhook.bad_signature",
                   "path=%s failures=%lu hint=\"check public_url matches the webhook URL "
@@ -153,33 +157,37 @@ static void sms(struct webhook *w, struct store *db, const struct http_request *
     media = form_get(&f, "NumMedia");
     if (!twilio_sid_valid(sid)) {
         http_text(res, 400, "missing or malformed MessageSid");
-        goto done;
+        goto bad;
     }
     if (!from || parse_e164(from, &why) || !to || parse_e164(to, &why)) {
         http_text(res, 400, "From and To must be E.164 phone numbers");
-        goto done;
+        goto bad;
     }
     if (media && parse_int(media, 0, 100, &nmedia, &why)) {
         http_text(res, 400, "NumMedia must be a number from 0 to 100");
-        goto done;
+        goto bad;
     }
     rc = store_inbound_add(db, sid, from, to, body ? body : "", (int)nmedia, wake_now_ms());
     if (rc == STORE_ERROR) {
         /* Twilio will not retry; the README tells operators to set a Fallback URL. */
         log_errorx("inbound.store_failed", "sid=%s from=%s", sid, log_mask_phone(from, mfrom));
+        metrics_inbound(w->metrics, MI_STORE_FAILED);
         http_text(res, 500, "could not store the message");
         goto done;
     }
     if (rc == STORE_NEW) {
-        atomic_fetch_add(&w->stored, 1);
+        metrics_inbound(w->metrics, MI_STORED);
         log_info("inbound.stored", "sid=%s from=%s", sid, log_mask_phone(from, mfrom));
         if (w->on_stored)
             w->on_stored(w->arg);
     } else {
-        atomic_fetch_add(&w->duplicates, 1);
+        metrics_inbound(w->metrics, MI_DUPLICATE);
         log_info("inbound.duplicate", "sid=%s", sid);
     }
     twiml_ok(res);
+    goto done;
+bad:
+    metrics_inbound(w->metrics, MI_BAD_REQUEST);
 done:
     form_free(&f);
 }
@@ -212,8 +220,11 @@ static void status(struct webhook *w, struct store *db, const struct http_reques
         http_text(res, 500, "could not store the status");
         goto done;
     }
-    if (rc == STORE_NEW && w->on_stored)
-        w->on_stored(w->arg);
+    if (rc == STORE_NEW) {
+        metrics_inbound(w->metrics, MI_STATUS);
+        if (w->on_stored)
+            w->on_stored(w->arg);
+    }
     res->status = 204;
     res->content_type = "text/plain";
 done:

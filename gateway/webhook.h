@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 struct config;
+struct metrics;
 struct store;
 struct http_request;
 struct http_response;
@@ -27,9 +28,8 @@ struct webhook {
     const struct config *cfg;
     void (*on_stored)(void *arg); /* new input for the engine */
     void *arg;
+    struct metrics *metrics; /* may be NULL */
     atomic_ulong signature_failures;
-    atomic_ulong stored;
-    atomic_ulong duplicates;
     /* private: a database handle per HTTP thread, lent out per request */
     pthread_mutex_t mu;
     pthread_cond_t cv;

@@ -543,6 +543,45 @@ long line_post_raw(struct line *l, const char *path, const char *content_type, c
     return st;
 }
 
+long line_admin(struct line *l, const char *method, const char *path, const char *token,
+                char **body)
+{
+    struct buf out = BUF_INIT(0);
+    struct curl_slist *h = NULL;
+    char url[512], hdr[300];
+    long status = 0;
+    CURL *c = curl_easy_init();
+
+    if (body)
+        *body = NULL;
+    if (!c)
+        return -1;
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", l->gw_port, path);
+    if (token) {
+        snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
+        h = curl_slist_append(h, hdr);
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (!strcmp(method, "POST"))
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    if (body) {
+        *body = out.p ? out.p : strdup("");
+        out.p = NULL;
+    }
+    buf_free(&out);
+    return status;
+}
+
 long line_post_signed(struct line *l, const char *path, const char *form, char *body,
                       size_t bodylen, char *ctype, size_t ctypelen)
 {

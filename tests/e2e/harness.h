@@ -108,6 +108,13 @@ long line_post_raw(struct line *l, const char *path, const char *content_type, c
 long line_post_signed(struct line *l, const char *path, const char *form, char *body,
                       size_t bodylen, char *ctype, size_t ctypelen);
 
+/*
+ * An admin request (GET or POST) to the gateway with a bearer token (NULL:
+ * none). Returns the status; *body (if given) gets the answer (malloc'd).
+ */
+long line_admin(struct line *l, const char *method, const char *path, const char *token,
+                char **body);
+
 /* The number of rows in the gateway's inbound table. */
 long line_inbound_rows(struct line *l);
 

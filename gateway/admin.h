@@ -1,0 +1,48 @@
+/*
+ * admin.h - the coordinators' side of the HTTP server: the dashboard page
+ * (GET /admin), the JSON admin API (/admin/api/...) and /metrics.
+ *
+ * Every answer but the page needs a bearer token: admin.token reads,
+ * a coordinator's own token (admin.coordinator_tokens) reads and acts.
+ * Tokens are compared in constant time; a request without a valid one gets
+ * 401. Nothing answered holds message text or a full phone number.
+ *
+ * Reads go through the admin's own database handle. Actions are written to
+ * the audit table and carried out by the engine thread (it owns every state
+ * change and the texts they cause); the request waits up to a few seconds
+ * for the outcome.
+ */
+#ifndef PEERLINE_ADMIN_H
+#define PEERLINE_ADMIN_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+struct config;
+struct http_request;
+struct http_response;
+struct metrics;
+struct roster;
+struct store;
+
+struct admin {
+    const struct config *cfg;
+    /* The roster in use, held for the caller (release with roster_free). */
+    struct roster *(*hold_roster)(void *arg);
+    void (*wake_engine)(void *arg); /* a new action is waiting */
+    void *arg;
+    struct metrics *metrics; /* counters for /metrics (may be NULL) */
+    /* private */
+    struct store *st;
+    pthread_mutex_t mu;
+    int opened;
+};
+
+/* Opens the admin's database handle. 0, or -1 with a reason in err. */
+int admin_open(struct admin *a, const struct config *cfg, char *err, size_t errlen);
+void admin_close(struct admin *a);
+
+/* 1 when the request was for /admin, /admin/... or /metrics (res filled), else 0. */
+int admin_http(struct admin *a, const struct http_request *req, struct http_response *res);
+
+#endif

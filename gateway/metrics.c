@@ -1,0 +1,188 @@
+/*
+ * metrics.c - see metrics.h. Names follow Prometheus conventions: counters
+ * end in _total, durations are in seconds, every line has HELP and TYPE.
+ */
+#include "metrics.h"
+#include "buf.h"
+#include "match.h"
+#include "roster.h"
+#include "status.h"
+#include "store.h"
+
+#include <string.h>
+
+static const double latency_le[METRICS_LATENCY_BUCKETS] = {0.1, 0.25, 0.5, 1,  2.5,
+                                                           5,   10,   30,  60, 300};
+
+void metrics_init(struct metrics *m)
+{
+    int i;
+
+    for (i = 0; i < MI_COUNT; i++)
+        atomic_init(&m->inbound[i], 0);
+    for (i = 0; i <= METRICS_LATENCY_BUCKETS; i++)
+        atomic_init(&m->latency[i], 0);
+    atomic_init(&m->send_attempts, 0);
+    atomic_init(&m->send_retries, 0);
+    atomic_init(&m->latency_count, 0);
+    atomic_init(&m->latency_sum_ms, 0);
+    atomic_init(&m->reloads_ok, 0);
+    atomic_init(&m->reloads_failed, 0);
+}
+
+void metrics_inbound(struct metrics *m, enum metrics_inbound what)
+{
+    if (m)
+        atomic_fetch_add(&m->inbound[what], 1);
+}
+
+void metrics_sent(struct metrics *m, int64_t latency_ms)
+{
+    int i;
+
+    if (!m)
+        return;
+    if (latency_ms < 0)
+        latency_ms = 0;
+    for (i = 0; i < METRICS_LATENCY_BUCKETS && latency_ms > latency_le[i] * 1000; i++)
+        ;
+    atomic_fetch_add(&m->latency[i], 1);
+    atomic_fetch_add(&m->latency_count, 1);
+    atomic_fetch_add(&m->latency_sum_ms, (unsigned long long)latency_ms);
+}
+
+void metrics_attempt(struct metrics *m, int retry)
+{
+    if (!m)
+        return;
+    atomic_fetch_add(&m->send_attempts, 1);
+    if (retry)
+        atomic_fetch_add(&m->send_retries, 1);
+}
+
+void metrics_reload(struct metrics *m, int ok)
+{
+    if (m)
+        atomic_fetch_add(ok ? &m->reloads_ok : &m->reloads_failed, 1);
+}
+
+static void head(struct buf *b, const char *name, const char *type, const char *help)
+{
+    buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Label values here are roster ids and fixed words: no escaping needed, but be safe. */
+static void label(struct buf *b, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            buf_printf(b, "\\%c", *v);
+        else if (*v == '\n')
+            buf_puts(b, "\\n");
+        else
+            buf_printf(b, "%c", *v);
+    }
+}
+
+static void process_counters(struct metrics *m, struct buf *b)
+{
+    static const char *const in_names[MI_COUNT] = {"stored",      "duplicate",    "bad_signature",
+                                                   "bad_request", "store_failed", "status"};
+    unsigned long cum = 0;
+    int i;
+
+    head(b, "peerline_webhooks_total", "counter",
+         "Provider webhooks answered since this process started, by outcome.");
+    for (i = 0; i < MI_COUNT; i++)
+        buf_printf(b, "peerline_webhooks_total{outcome=\"%s\"} %lu\n", in_names[i],
+                   m ? atomic_load(&m->inbound[i]) : 0UL);
+    head(b, "peerline_send_retries_total", "counter",
+         "Calls to the provider that were retries, since this process started.");
+    buf_printf(b, "peerline_send_retries_total %lu\n", m ? atomic_load(&m->send_retries) : 0UL);
+    head(b, "peerline_send_latency_seconds", "histogram",
+         "From a text being queued to the provider accepting it, since this process started.");
+    for (i = 0; i < METRICS_LATENCY_BUCKETS; i++) {
+        cum += m ? atomic_load(&m->latency[i]) : 0;
+        buf_printf(b, "peerline_send_latency_seconds_bucket{le=\"%g\"} %lu\n", latency_le[i], cum);
+    }
+    cum += m ? atomic_load(&m->latency[METRICS_LATENCY_BUCKETS]) : 0;
+    buf_printf(b, "peerline_send_latency_seconds_bucket{le=\"+Inf\"} %lu\n", cum);
+    buf_printf(b, "peerline_send_latency_seconds_sum %.3f\n",
+               m ? (double)atomic_load(&m->latency_sum_ms) / 1000.0 : 0.0);
+    buf_printf(b, "peerline_send_latency_seconds_count %lu\n",
+               m ? atomic_load(&m->latency_count) : 0UL);
+    head(b, "peerline_reloads_total", "counter",
+         "Config and roster reloads since this process started, by result.");
+    buf_printf(b, "peerline_reloads_total{result=\"ok\"} %lu\n",
+               m ? atomic_load(&m->reloads_ok) : 0UL);
+    buf_printf(b, "peerline_reloads_total{result=\"failed\"} %lu\n",
+               m ? atomic_load(&m->reloads_failed) : 0UL);
+}
+
+static void database_totals(const struct store_totals *t, struct buf *b)
+{
+    static const char *const out_names[6] = {"pending", "sending", "sent",
+                                             "failed",  "expired", "suppressed"};
+    int i;
+
+    head(b, "peerline_inbound_total", "counter", "Texts received and stored.");
+    buf_printf(b, "peerline_inbound_total %lld\n", (long long)t->inbound);
+    head(b, "peerline_outbound_total", "counter",
+         "Texts the line has queued to send, by where they are now.");
+    for (i = 0; i < 6; i++)
+        buf_printf(b, "peerline_outbound_total{outcome=\"%s\"} %lld\n", out_names[i],
+                   (long long)t->outbox[i]);
+    head(b, "peerline_send_attempts_total", "counter", "Calls made to the provider's API.");
+    buf_printf(b, "peerline_send_attempts_total %lld\n", (long long)t->send_attempts);
+    head(b, "peerline_conversations_total", "counter", "Conversations started.");
+    buf_printf(b, "peerline_conversations_total %lld\n", (long long)t->conversations);
+    head(b, "peerline_offers_total", "counter", "Offers made to peers.");
+    buf_printf(b, "peerline_offers_total %lld\n", (long long)t->offers);
+    head(b, "peerline_offers_expired_total", "counter", "Offers no peer answered in time.");
+    buf_printf(b, "peerline_offers_expired_total %lld\n", (long long)t->offers_expired);
+    head(b, "peerline_alerts_total", "counter", "Safety alerts raised to coordinators.");
+    buf_printf(b, "peerline_alerts_total %lld\n", (long long)t->alerts);
+    head(b, "peerline_crisis_alerts_total", "counter", "Alerts raised by the crisis tripwire.");
+    buf_printf(b, "peerline_crisis_alerts_total %lld\n", (long long)t->crisis_alerts);
+}
+
+static void gauges(const struct line_status *s, struct buf *b)
+{
+    size_t i;
+
+    head(b, "peerline_queue_length", "gauge", "Texters waiting for a peer, by topic.");
+    for (i = 0; i < s->ntopics; i++) {
+        buf_puts(b, "peerline_queue_length{topic=\"");
+        label(b, s->topics[i].id);
+        buf_printf(b, "\"} %d\n", s->topics[i].waiting);
+    }
+    head(b, "peerline_queue_longest_wait_seconds", "gauge",
+         "How long the longest-waiting texter has waited, by topic.");
+    for (i = 0; i < s->ntopics; i++) {
+        buf_puts(b, "peerline_queue_longest_wait_seconds{topic=\"");
+        label(b, s->topics[i].id);
+        buf_printf(b, "\"} %.3f\n", (double)s->topics[i].longest_wait_ms / 1000.0);
+    }
+    head(b, "peerline_peers_available", "gauge", "Peers who could take a new chat now.");
+    buf_printf(b, "peerline_peers_available %d\n", s->peers_ready);
+    head(b, "peerline_conversations_open", "gauge", "Conversations not closed, by state.");
+    buf_printf(b, "peerline_conversations_open{state=\"menu\"} %d\n", s->in_menu);
+    buf_printf(b, "peerline_conversations_open{state=\"queued\"} %d\n", s->waiting);
+    buf_printf(b, "peerline_conversations_open{state=\"offered\"} %d\n", s->offered);
+    buf_printf(b, "peerline_conversations_open{state=\"active\"} %d\n", s->active);
+    head(b, "peerline_alerts_open", "gauge", "Safety alerts not acknowledged yet.");
+    buf_printf(b, "peerline_alerts_open %zu\n", s->nalerts);
+}
+
+int metrics_render(struct metrics *m, struct store *st, const struct line_status *s,
+                   struct buf *out)
+{
+    struct store_totals t;
+
+    if (store_totals(st, &t))
+        return -1;
+    process_counters(m, out);
+    database_totals(&t, out);
+    gauges(s, out);
+    return 0;
+}

@@ -1,0 +1,258 @@
+/*
+ * store_admin.c - what coordinators read and do: the line's live
+ * conversations and open alerts, today's counts, the audit of their actions
+ * (also the engine's queue of actions to carry out), and the blocklist.
+ */
+#include "store_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define AUDIT_COLS "id, created_at, coordinator, action, target, arg, state, result, done_at"
+
+const char *const store_sql_admin[ST_COUNT] = {
+    [ST_CONV_LIVE] = "SELECT " CONV_COLS " FROM conversations WHERE state <> 'closed'"
+                     " ORDER BY urgent DESC, COALESCE(queued_at, created_at), id",
+    [ST_ALERT_OPEN_LIST] = "SELECT conversation_id, kind, created_at FROM alerts"
+                           " WHERE acked_at IS NULL ORDER BY created_at, id",
+    /*
+     * Contacts since a moment: conversations, less the closed records kept
+     * only to name a crisis alert about a number that opted out or is blocked.
+     */
+    [ST_COUNTS] = "SELECT COUNT(*), COALESCE(SUM(matched_at IS NOT NULL), 0),"
+                  " COALESCE(SUM(state = 'closed' AND matched_at IS NULL"
+                  " AND queued_at IS NOT NULL), 0),"
+                  " COALESCE(SUM(state IN ('queued','offered')), 0),"
+                  " (SELECT COUNT(*) FROM alerts WHERE kind = 'crisis' AND created_at >= ?1)"
+                  " FROM conversations WHERE created_at >= ?1"
+                  " AND COALESCE(close_reason, '') NOT LIKE 'crisis-%'",
+    [ST_AUDIT_ADD] = "INSERT INTO audit (created_at, coordinator, action, target, arg, state)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
+    [ST_AUDIT_NEXT] =
+        "SELECT " AUDIT_COLS " FROM audit WHERE state = 'pending' ORDER BY id LIMIT 1",
+    [ST_AUDIT_DONE] = "UPDATE audit SET state = ?2, result = ?3, done_at = ?4"
+                      " WHERE id = ?1 AND state = 'pending'",
+    [ST_AUDIT_GET] = "SELECT " AUDIT_COLS " FROM audit WHERE id = ?1",
+    [ST_AUDIT_RECENT] = "SELECT " AUDIT_COLS " FROM audit ORDER BY id DESC LIMIT ?1",
+    [ST_BLOCK_ADD] = "INSERT INTO blocklist (number, added_by, created_at) VALUES (?1, ?2, ?3)"
+                     " ON CONFLICT (number) DO NOTHING",
+    [ST_BLOCK_DEL] = "DELETE FROM blocklist WHERE number = ?1",
+    [ST_BLOCK_CHECK] = "SELECT 1 FROM blocklist WHERE number = ?1",
+    [ST_TOTALS_OUT] =
+        "SELECT state, COUNT(*), COALESCE(SUM(attempts), 0) FROM outbox GROUP BY state",
+    [ST_TOTALS] = "SELECT (SELECT COUNT(*) FROM inbound),"
+                  " (SELECT COUNT(*) FROM offers),"
+                  " (SELECT COUNT(*) FROM offers WHERE state = 'expired'),"
+                  " (SELECT COUNT(*) FROM alerts),"
+                  " (SELECT COUNT(*) FROM alerts WHERE kind = 'crisis'),"
+                  " (SELECT COUNT(*) FROM conversations"
+                  "  WHERE COALESCE(close_reason, '') NOT LIKE 'crisis-%')",
+};
+
+int store_conv_live_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
+                         void *arg)
+{
+    return store_each_conv(s, store_stmt(s, ST_CONV_LIVE), fn, arg);
+}
+
+int store_alert_open_list(struct store *s,
+                          int (*fn)(void *arg, int64_t conv_id, const char *kind, int64_t at),
+                          void *arg)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_ALERT_OPEN_LIST);
+    int rc;
+
+    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+        if (fn(arg, sqlite3_column_int64(p, 0), (const char *)sqlite3_column_text(p, 1),
+               sqlite3_column_int64(p, 2))) {
+            sqlite3_reset(p);
+            return STORE_ERROR;
+        }
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_counts_since(struct store *s, int64_t since, struct store_counts *c)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_COUNTS);
+    int rc;
+
+    memset(c, 0, sizeof(*c));
+    sqlite3_bind_int64(p, 1, since);
+    rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW) {
+        c->contacts = sqlite3_column_int64(p, 0);
+        c->answered = sqlite3_column_int64(p, 1);
+        c->abandoned = sqlite3_column_int64(p, 2);
+        c->waiting = sqlite3_column_int64(p, 3);
+        c->crisis_alerts = sqlite3_column_int64(p, 4);
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+}
+
+/* ---- the audit, and the engine's queue of actions ---- */
+
+static const char *const audit_states[] = {"pending", "done", "refused"};
+
+static void read_audit(sqlite3_stmt *p, struct store_audit *a)
+{
+    char st[16];
+    int i;
+
+    memset(a, 0, sizeof(*a));
+    a->id = sqlite3_column_int64(p, 0);
+    a->created_at = sqlite3_column_int64(p, 1);
+    store_col_text(p, 2, a->coordinator, sizeof(a->coordinator));
+    store_col_text(p, 3, a->action, sizeof(a->action));
+    store_col_text(p, 4, a->target, sizeof(a->target));
+    store_col_text(p, 5, a->arg, sizeof(a->arg));
+    store_col_text(p, 6, st, sizeof(st));
+    for (i = 0; i < 3; i++)
+        if (!strcmp(st, audit_states[i]))
+            a->state = (enum audit_state)i;
+    store_col_text(p, 7, a->result, sizeof(a->result));
+    a->done_at = sqlite3_column_int64(p, 8);
+}
+
+int store_audit_add(struct store *s, const char *coordinator, const char *action,
+                    const char *target, const char *arg, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_AUDIT_ADD);
+
+    sqlite3_bind_int64(p, 1, now);
+    sqlite3_bind_text(p, 2, coordinator, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 3, action, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 4, target, -1, SQLITE_TRANSIENT);
+    store_bind_text(p, 5, arg);
+    if (store_exec(s, p))
+        return STORE_ERROR;
+    *id = sqlite3_last_insert_rowid(s->db);
+    return STORE_OK;
+}
+
+static int one_audit(struct store *s, sqlite3_stmt *p, struct store_audit *a)
+{
+    int rc = sqlite3_step(p);
+
+    if (rc == SQLITE_ROW) {
+        read_audit(p, a);
+        sqlite3_reset(p);
+        return STORE_FOUND;
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_audit_next(struct store *s, struct store_audit *a)
+{
+    return one_audit(s, store_stmt(s, ST_AUDIT_NEXT), a);
+}
+
+int store_audit_get(struct store *s, int64_t id, struct store_audit *a)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_AUDIT_GET);
+
+    sqlite3_bind_int64(p, 1, id);
+    return one_audit(s, p, a);
+}
+
+int store_audit_done(struct store *s, int64_t id, enum audit_state st, const char *result,
+                     int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_AUDIT_DONE);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_text(p, 2, audit_states[st], -1, SQLITE_STATIC);
+    sqlite3_bind_text(p, 3, result, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 4, now);
+    return store_exec_cas(s, p);
+}
+
+int store_audit_recent(struct store *s, int max, int (*fn)(void *arg, const struct store_audit *a),
+                       void *arg)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_AUDIT_RECENT);
+    struct store_audit a;
+    int rc;
+
+    sqlite3_bind_int(p, 1, max);
+    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+        read_audit(p, &a);
+        if (fn(arg, &a)) {
+            sqlite3_reset(p);
+            return STORE_ERROR;
+        }
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+/* ---- the blocklist ---- */
+
+int store_block_add(struct store *s, const char *number, const char *by, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_BLOCK_ADD);
+
+    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 2, by, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p, 3, now);
+    return store_exec(s, p);
+}
+
+int store_block_remove(struct store *s, const char *number)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_BLOCK_DEL);
+
+    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    return store_exec(s, p);
+}
+
+int store_block_check(struct store *s, const char *number)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_BLOCK_CHECK);
+    int rc;
+
+    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(p);
+    sqlite3_reset(p);
+    if (rc == SQLITE_ROW)
+        return STORE_FOUND;
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+/* ---- totals since the database began, for /metrics ---- */
+
+int store_totals(struct store *s, struct store_totals *t)
+{
+    static const char *const states[] = {"pending", "sending", "sent",
+                                         "failed",  "expired", "suppressed"};
+    sqlite3_stmt *p = store_stmt(s, ST_TOTALS_OUT);
+    int rc, i;
+
+    memset(t, 0, sizeof(*t));
+    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+        const char *st = (const char *)sqlite3_column_text(p, 0);
+        for (i = 0; i < 6; i++)
+            if (st && !strcmp(st, states[i])) {
+                t->outbox[i] = sqlite3_column_int64(p, 1);
+                t->send_attempts += sqlite3_column_int64(p, 2);
+            }
+    }
+    sqlite3_reset(p);
+    if (rc != SQLITE_DONE)
+        return store_fail(s, p, rc);
+    p = store_stmt(s, ST_TOTALS);
+    rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW) {
+        t->inbound = sqlite3_column_int64(p, 0);
+        t->offers = sqlite3_column_int64(p, 1);
+        t->offers_expired = sqlite3_column_int64(p, 2);
+        t->alerts = sqlite3_column_int64(p, 3);
+        t->crisis_alerts = sqlite3_column_int64(p, 4);
+        t->conversations = sqlite3_column_int64(p, 5);
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+}
