@@ -56,7 +56,7 @@ E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/%)
 HARNESS  := $(BUILD)/obj/tests/e2e/harness.o
 BENCH_BIN := $(BUILD)/bench/bench_match
 
-.PHONY: all deps test asan run lint format clean bench
+.PHONY: all deps browser-deps test asan run lint format clean bench
 .SECONDARY:
 
 all: $(BUILD)/peerline
@@ -69,6 +69,28 @@ deps:
 	    $$SUDO apt-get update && \
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $(DEBS); \
 	fi
+
+# The dashboard's browser test: Debian's chromium, Node.js with npm, and
+# playwright-core from tests/browser/package-lock.json. Only `make test` needs
+# them. Node and npm are installed only when missing (a node that came with
+# its own npm must not meet Debian's npm package).
+BROWSER_LOCK := tests/browser/node_modules/.package-lock.json
+
+browser-deps: $(BROWSER_LOCK)
+
+$(BROWSER_LOCK): tests/browser/package.json tests/browser/package-lock.json
+	@missing=; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	    echo "peerline: installing browser test dependencies:$$missing"; \
+	    SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
+	fi
+	@cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -108,7 +130,7 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIB_OBJ)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-test: $(BUILD)/peerline $(UNIT_BIN) $(E2E_BIN)
+test: $(BUILD)/peerline $(UNIT_BIN) $(E2E_BIN) $(BROWSER_LOCK)
 	@sh tests/run.sh $(BUILD)
 
 asan:

@@ -1,0 +1,71 @@
+// dashboard.mjs - the coordinators' dashboard in a real browser (Debian's
+// chromium, driven by playwright-core), against a running gateway and
+// simulator that tests/e2e/e2e_dashboard.c started:
+//
+//   node dashboard.mjs GATEWAY_URL SIM_URL TOKEN TEXTER LINE_NUMBER
+//
+// It checks what a coordinator would see: without the right token the page
+// shows nothing of the line; with it, the line's name, and a texter who
+// texts the line appears waiting within seconds, by reference, never by
+// number. Exits 0 when all holds, 1 (saying what failed) otherwise.
+import { chromium } from "playwright-core";
+
+const [gateway, sim, token, texter, lineNumber] = process.argv.slice(2);
+const executablePath = process.env.PEERLINE_CHROMIUM || "/usr/bin/chromium";
+
+function fail(msg) {
+  console.error("dashboard: " + msg);
+  process.exitCode = 1;
+}
+
+async function text(from, to, body) {
+  const r = await fetch(sim + "/sim/sms", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ From: from, To: to, Body: body }).toString(),
+  });
+  if (!r.ok) throw new Error("the simulator answered " + r.status);
+}
+
+const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+try {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } }); // a phone
+  page.setDefaultTimeout(10000);
+  await page.goto(gateway + "/admin");
+
+  // A wrong token: refused, and the board stays hidden.
+  await page.fill("#token", "not-the-token-0123456789");
+  await page.press("#token", "Enter");
+  await page.waitForFunction(() => /not accepted/.test(document.querySelector("#error").textContent));
+  if (await page.isVisible("#board")) fail("the board showed with a wrong token");
+
+  // The right one (typed, then Enter: the keyboard alone is enough).
+  await page.fill("#token", token);
+  await page.press("#token", "Enter");
+  await page.waitForSelector("#board", { state: "visible" });
+  const line = await page.textContent("#line");
+  if (line !== "Test Line") fail("the line's name is '" + line + "'");
+
+  // A texter reaches out; within seconds they are on the board, waiting.
+  await text(texter, lineNumber, "I'm anxious and can't sleep");
+  await page.waitForFunction(
+    () => [...document.querySelectorAll("#convs tbody tr")].some(
+      (tr) => /^R/.test(tr.cells[0].textContent) && /queued|offered/.test(tr.cells[1].textContent)
+        && /anxiety/.test(tr.cells[2].textContent)),
+    null, { timeout: 10000 });
+  const waiting = await page.textContent("#c-waiting");
+  if (waiting !== "1") fail("'waiting now' shows " + waiting);
+
+  // Nothing on the page is a phone number or a message.
+  const all = await page.textContent("body");
+  if (all.includes(texter.slice(2)) || all.includes("can't sleep"))
+    fail("the page shows the texter's number or words");
+
+  // Signing out hides the line again.
+  await page.click("#signout");
+  if (await page.isVisible("#board")) fail("the board stayed after signing out");
+} catch (e) {
+  fail(e.message);
+} finally {
+  await browser.close();
+}
