@@ -2,7 +2,8 @@
 # `make run`: the demo line. Starts the simulator (the pretend Twilio, with
 # its API on 127.0.0.1:8025) and the gateway (webhooks on 127.0.0.1:8080)
 # with deploy/peerline.yaml and deploy/roster.yaml, and stops both on Ctrl-C.
-# Data lives in var/ (git ignores it). Ports: SIM_LISTEN=host:port to move the
+# Data lives in var/ (git ignores it) and starts afresh on every run: the demo
+# is for playing, not keeping. Ports: SIM_LISTEN=host:port to move the
 # simulator; edit deploy/peerline.yaml (listen, public_url, api_base) to move
 # the gateway.
 set -u
@@ -12,6 +13,7 @@ CONFIG="$HERE/peerline.yaml"
 SIM_LISTEN=${SIM_LISTEN:-127.0.0.1:8025}
 
 mkdir -p "$HERE/../var"
+rm -f "$HERE/../var/demo.db" "$HERE/../var/demo.db-wal" "$HERE/../var/demo.db-shm"
 "$BIN" check -c "$CONFIG" || exit 1
 
 "$BIN" sim -c "$CONFIG" --listen "$SIM_LISTEN" &

@@ -5,11 +5,13 @@
  *   peerline check -c FILE     validate config and roster (here)
  *   peerline who -c FILE ...   the matcher's dry run (who.c)
  *   peerline sim -c FILE       the loopback provider simulator (sim.c)
+ *   peerline report -c FILE    volumes, waits, ratings (report.c)
  *   peerline version           versions of peerline and its libraries
  */
 #include "config.h"
 #include "crosscheck.h"
 #include "diag.h"
+#include "report.h"
 #include "roster.h"
 #include "serve.h"
 #include "sim.h"
@@ -34,6 +36,8 @@ static int usage(FILE *out)
                  "       peerline who -c FILE --topic T [--lang L] [--urgent] [--at \"YYYY-MM-DD "
                  "HH:MM [Area/City]\"]\n"
                  "                                  who would be offered a texter, and why not\n"
+                 "       peerline report -c FILE [--since YYYY-MM-DD] [--format csv|json]\n"
+                 "                                  volumes, waits, lengths and ratings\n"
                  "       peerline sim -c FILE [--listen HOST:PORT]\n"
                  "                                  run the loopback Twilio simulator\n"
                  "       peerline version           print versions\n");
@@ -124,6 +128,8 @@ int main(int argc, char **argv)
         return sim_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "who"))
         return who_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "report"))
+        return report_main(argc - 1, argv + 1);
     fprintf(stderr, "peerline: unknown command \"%s\"\n", argv[1]);
     return usage(stderr);
 }

@@ -399,7 +399,10 @@ struct store *store_open(const char *path, char *err, size_t errlen)
         }
         if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
             SQLITE_OK) {
-            snprintf(err, errlen, "internal: statement %zu: %s", i, sqlite3_errmsg(s->db));
+            snprintf(err, errlen,
+                     "the database's tables do not match this peerline (statement %zu: %s); "
+                     "was it made by a development build? Move it aside to start afresh",
+                     i, sqlite3_errmsg(s->db));
             goto fail;
         }
     }

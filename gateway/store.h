@@ -456,6 +456,21 @@ struct store_totals {
 
 int store_totals(struct store *s, struct store_totals *t);
 
+/* One conversation as a report sees it: no number, no text. */
+struct store_report_row {
+    char topic[STORE_ID]; /* "" when they never chose */
+    char lang[8];
+    char peer_id[STORE_ID]; /* the last peer it had, "" for none */
+    int urgent;
+    int closed;
+    int64_t created_at, queued_at, matched_at, closed_at; /* 0: never */
+    int rating;                                           /* 0: none */
+};
+
+/* Calls fn for each conversation started at or after since (crisis records left out). */
+int store_report_rows(struct store *s, int64_t since,
+                      int (*fn)(void *arg, const struct store_report_row *r), void *arg);
+
 /* Counts for tests and the dashboard: rows of outbox in a state. */
 int store_outbox_count(struct store *s, enum out_state st, int64_t *n);
 

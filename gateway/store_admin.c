@@ -40,6 +40,10 @@ const char *const store_sql_admin[ST_COUNT] = {
     [ST_BLOCK_CHECK] = "SELECT 1 FROM blocklist WHERE number = ?1",
     [ST_TOTALS_OUT] =
         "SELECT state, COUNT(*), COALESCE(SUM(attempts), 0) FROM outbox GROUP BY state",
+    /* Everything a report counts, never a number or a word anyone wrote. */
+    [ST_REPORT_ROWS] = "SELECT topic, lang, peer_id, urgent, state, created_at, queued_at,"
+                       " matched_at, closed_at, rating FROM conversations WHERE created_at >= ?1"
+                       " AND COALESCE(close_reason, '') NOT LIKE 'crisis-%' ORDER BY id",
     [ST_TOTALS] = "SELECT (SELECT COUNT(*) FROM inbound),"
                   " (SELECT COUNT(*) FROM offers),"
                   " (SELECT COUNT(*) FROM offers WHERE state = 'expired'),"
@@ -255,4 +259,37 @@ int store_totals(struct store *s, struct store_totals *t)
     }
     sqlite3_reset(p);
     return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+}
+
+/* ---- reports ---- */
+
+int store_report_rows(struct store *s, int64_t since,
+                      int (*fn)(void *arg, const struct store_report_row *r), void *arg)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_REPORT_ROWS);
+    struct store_report_row r;
+    char st[16];
+    int rc;
+
+    sqlite3_bind_int64(p, 1, since);
+    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+        memset(&r, 0, sizeof(r));
+        store_col_text(p, 0, r.topic, sizeof(r.topic));
+        store_col_text(p, 1, r.lang, sizeof(r.lang));
+        store_col_text(p, 2, r.peer_id, sizeof(r.peer_id));
+        r.urgent = sqlite3_column_int(p, 3);
+        store_col_text(p, 4, st, sizeof(st));
+        r.closed = !strcmp(st, "closed");
+        r.created_at = sqlite3_column_int64(p, 5);
+        r.queued_at = sqlite3_column_int64(p, 6);
+        r.matched_at = sqlite3_column_int64(p, 7);
+        r.closed_at = sqlite3_column_int64(p, 8);
+        r.rating = sqlite3_column_int(p, 9);
+        if (fn(arg, &r)) {
+            sqlite3_reset(p);
+            return STORE_ERROR;
+        }
+    }
+    sqlite3_reset(p);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
 }

@@ -124,6 +124,7 @@ enum store_stmt {
     ST_BLOCK_CHECK,
     ST_TOTALS_OUT,
     ST_TOTALS,
+    ST_REPORT_ROWS,
     ST_COUNT
 };
 

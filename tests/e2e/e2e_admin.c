@@ -280,6 +280,31 @@ static void metrics_are_prometheus_text(void **state)
     free(body);
 }
 
+static void report_after_a_chat(void **state)
+{
+    struct line *l = *state;
+    char *out = NULL;
+    long m;
+
+    line_connect(l, T1, "I'm anxious, my exams", ALEX, POOL_A, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#end"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "how was this chat?");
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "4"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "Thank you for telling us");
+    assert_int_equal(line_cli(l, "report", "--format csv", &out), 0);
+    assert_non_null(strstr(out, "\nall,,1,1,0,0,"));
+    assert_non_null(strstr(out, "\ntopic,anxiety,1,1,0,0,"));
+    assert_non_null(strstr(out, "\npeer,alex,1,1,0,0,"));
+    assert_non_null(strstr(out, "\nrating,4,1,"));
+    no_numbers_or_words(out, (const char *const[]){"exams", NULL});
+    free(out);
+    assert_int_equal(line_cli(l, "report", "--format json --since 2020-01-01", &out), 0);
+    assert_non_null(strstr(out, "\"since\": \"2020-01-01\""));
+    free(out);
+    assert_int_equal(line_cli(l, "report", "--format xml", NULL), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(actions_are_carried_out_and_audited, setup_admin,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(metrics_are_prometheus_text, setup_admin, line_teardown),
+        cmocka_unit_test_setup_teardown(report_after_a_chat, setup_admin, line_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

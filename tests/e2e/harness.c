@@ -543,6 +543,28 @@ long line_post_raw(struct line *l, const char *path, const char *content_type, c
     return st;
 }
 
+int line_cli(struct line *l, const char *command, const char *args, char **out)
+{
+    struct buf b = BUF_INIT(0);
+    char cmd[1024], chunk[4096];
+    size_t n;
+    FILE *p;
+    int st;
+
+    snprintf(cmd, sizeof(cmd), "'%s' %s -c '%s' %s 2>/dev/null", binary(), command, l->config,
+             args ? args : "");
+    p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+        buf_append(&b, chunk, n);
+    st = pclose(p);
+    if (out)
+        *out = b.p ? buf_take(&b) : strdup("");
+    buf_free(&b);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 long line_admin(struct line *l, const char *method, const char *path, const char *token,
                 char **body)
 {

@@ -115,6 +115,12 @@ long line_post_signed(struct line *l, const char *path, const char *form, char *
 long line_admin(struct line *l, const char *method, const char *path, const char *token,
                 char **body);
 
+/*
+ * Runs `peerline COMMAND -c CONFIG ARGS` against this line; *out (if given)
+ * gets its standard output (malloc'd). Returns the exit status.
+ */
+int line_cli(struct line *l, const char *command, const char *args, char **out);
+
 /* The number of rows in the gateway's inbound table. */
 long line_inbound_rows(struct line *l);
 
