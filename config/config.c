@@ -108,6 +108,8 @@ static const struct ckey keys[] = {
      ANY_PROVIDER, NULL},
     {"timers.cooldown", CT_DURATION, OFF(timers.cooldown), 0, DAY_MS, "2m", ANY_PROVIDER, NULL},
     {"retention", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
+    {"retention.purge_every", CT_DURATION, OFF(retention.purge_every), 1000, 7 * DAY_MS, "1d",
+     ANY_PROVIDER, NULL},
     {"retention.message_days", CT_INT, OFF(retention.message_days), 1, 3650, "30", ANY_PROVIDER,
      NULL},
     {"retry", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},

@@ -80,7 +80,8 @@ struct config {
     } timers;
 
     struct {
-        long long message_days;
+        long long message_days; /* message text is deleted after this many days */
+        int64_t purge_every;    /* ms: how often the running server applies it */
     } retention;
 
     struct {                        /* the crisis tripwire (SPEC section 5.1) */

@@ -6,12 +6,14 @@
  *   peerline who -c FILE ...   the matcher's dry run (who.c)
  *   peerline sim -c FILE       the loopback provider simulator (sim.c)
  *   peerline report -c FILE    volumes, waits, ratings (report.c)
+ *   peerline purge -c FILE     apply the retention policy now (retention.c)
  *   peerline version           versions of peerline and its libraries
  */
 #include "config.h"
 #include "crosscheck.h"
 #include "diag.h"
 #include "report.h"
+#include "retention.h"
 #include "roster.h"
 #include "serve.h"
 #include "sim.h"
@@ -38,6 +40,7 @@ static int usage(FILE *out)
                  "                                  who would be offered a texter, and why not\n"
                  "       peerline report -c FILE [--since YYYY-MM-DD] [--format csv|json]\n"
                  "                                  volumes, waits, lengths and ratings\n"
+                 "       peerline purge -c FILE     apply the retention policy now\n"
                  "       peerline sim -c FILE [--listen HOST:PORT]\n"
                  "                                  run the loopback Twilio simulator\n"
                  "       peerline version           print versions\n");
@@ -130,6 +133,8 @@ int main(int argc, char **argv)
         return who_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "report"))
         return report_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "purge"))
+        return purge_main(argc - 1, argv + 1);
     fprintf(stderr, "peerline: unknown command \"%s\"\n", argv[1]);
     return usage(stderr);
 }

@@ -22,6 +22,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "retention.h"
 #include "roster.h"
 #include "sender.h"
 #include "store.h"
@@ -48,6 +49,7 @@ struct daemon {
     struct metrics metrics;
     struct http_server *http;
     struct sender *sender;
+    struct janitor *janitor; /* retention, on schedule */
 
     struct store *engine_st;
     struct engine *engine;
@@ -186,6 +188,9 @@ static int start(struct daemon *d, char *err, size_t errlen)
             snprintf(err, errlen, "cannot start the sender thread");
         return -1;
     }
+    d->janitor = janitor_start(d->cfg, err, errlen);
+    if (!d->janitor)
+        return -1;
     if (pthread_create(&d->engine_thread, NULL, engine_loop, d)) {
         snprintf(err, errlen, "cannot start the engine thread");
         return -1;
@@ -216,6 +221,8 @@ static void stop(struct daemon *d)
     }
     sender_stop(d->sender);
     d->sender = NULL;
+    janitor_stop(d->janitor);
+    d->janitor = NULL;
     engine_free(d->engine);
     store_close(d->engine_st);
     webhook_close(&d->hook);

@@ -218,6 +218,24 @@ static void enqueue_callback(struct sim *s, const char *url, const char *sid, co
     wake_signal(&s->cb_wake);
 }
 
+/* 1 when a fault set with /sim/fault answers this API call (res filled): an outage. */
+static int faulted(struct sim *s, struct http_response *res)
+{
+    int code = 0;
+
+    pthread_mutex_lock(&s->mu);
+    if (s->fault_count > 0 && s->fault_mode[0]) {
+        code = !strcmp(s->fault_mode, "429") ? 429 : 500;
+        s->fault_count--;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (code == 429)
+        twilio_error(res, 429, 20429, "Too Many Requests");
+    else if (code)
+        twilio_error(res, 500, 20500, "Internal Server Error");
+    return code != 0;
+}
+
 static void messages_api(struct sim *s, const struct http_request *req, const char *account,
                          struct http_response *res)
 {
@@ -241,18 +259,8 @@ static void messages_api(struct sim *s, const struct http_request *req, const ch
         twilio_error(res, 400, 20001, "Invalid request body");
         return;
     }
-    pthread_mutex_lock(&s->mu);
-    if (s->fault_count > 0 && s->fault_mode[0]) {
-        int code = !strcmp(s->fault_mode, "429") ? 429 : 500;
-        s->fault_count--;
-        pthread_mutex_unlock(&s->mu);
-        if (code == 429)
-            twilio_error(res, 429, 20429, "Too Many Requests");
-        else
-            twilio_error(res, 500, 20500, "Internal Server Error");
+    if (faulted(s, res))
         goto done;
-    }
-    pthread_mutex_unlock(&s->mu);
     to = form_get(&f, "To");
     from = form_get(&f, "From");
     body = form_get(&f, "Body");
@@ -367,6 +375,59 @@ done:
     curl_slist_free_all(h);
     buf_free(&body);
     return status;
+}
+
+/*
+ * POST .../Messages/{Sid}.json (UpdateMessage): Body="" redacts a message's
+ * text, as Twilio does; any other Body is refused (only an empty one is
+ * allowed). An unknown Sid is 404 (20404).
+ */
+static void update_message(struct sim *s, const struct http_request *req, const char *account,
+                           const char *msid, struct http_response *res)
+{
+    struct form f = {0};
+    const char *body, *why;
+    size_t where, i;
+    int found = 0;
+
+    if (strcmp(account, s->cfg->provider.account_sid)) {
+        twilio_error(res, 404, 20404, "The requested resource was not found");
+        return;
+    }
+    if (!basic_auth_ok(s, req)) {
+        twilio_error(res, 401, 20003, "Authenticate");
+        return;
+    }
+    if (form_parse(req->body, req->body_len, &f, &why, &where)) {
+        twilio_error(res, 400, 20001, "Invalid request body");
+        return;
+    }
+    if (faulted(s, res)) {
+        form_free(&f);
+        return;
+    }
+    body = form_get(&f, "Body");
+    if (!body || *body) {
+        twilio_error(res, 400, 20001, "Body may only be set to an empty string (to redact).");
+        form_free(&f);
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    for (i = 0; i < s->ntexts; i++) {
+        if (!strcmp(s->texts[i].sid, msid)) {
+            free(s->texts[i].body);
+            s->texts[i].body = strdup("");
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    form_free(&f);
+    if (!found) {
+        twilio_error(res, 404, 20404, "The requested resource was not found");
+        return;
+    }
+    json_reply(res, 200,
+               json_pack("{s:s, s:s, s:s}", "sid", msid, "account_sid", account, "body", ""));
 }
 
 static int add_param(struct form *f, const char *k, const char *v)
@@ -578,11 +639,24 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
     if (post && !strncmp(req->path, prefix, strlen(prefix))) {
         char account[64];
         const char *rest = req->path + strlen(prefix), *slash = strchr(rest, '/');
-        if (slash && !strcmp(slash, "/Messages.json") && (size_t)(slash - rest) < sizeof(account)) {
+        if (slash && (size_t)(slash - rest) < sizeof(account)) {
+            char msid[40];
+            size_t n;
             memcpy(account, rest, (size_t)(slash - rest));
             account[slash - rest] = '\0';
-            messages_api(s, req, account, res);
-            return;
+            if (!strcmp(slash, "/Messages.json")) {
+                messages_api(s, req, account, res);
+                return;
+            }
+            /* /Messages/{Sid}.json: UpdateMessage (redaction) */
+            n = strlen(slash);
+            if (!strncmp(slash, "/Messages/", 10) && n > 15 && n - 15 < sizeof(msid) &&
+                !strcmp(slash + n - 5, ".json")) {
+                memcpy(msid, slash + 10, n - 15);
+                msid[n - 15] = '\0';
+                update_message(s, req, account, msid, res);
+                return;
+            }
         }
     }
     if (post && !strcmp(req->path, "/sim/sms")) {

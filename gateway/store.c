@@ -12,6 +12,10 @@
 #include "log.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +150,21 @@ static const char *const migrations[] = {
     "  result TEXT,"
     "  done_at INTEGER);"
     "CREATE INDEX audit_pending ON audit(id) WHERE state = 'pending';"
+
+    /* Settings of the database itself: the key texter numbers are hashed with. */
+    "CREATE TABLE meta ("
+    "  name TEXT PRIMARY KEY,"
+    "  value BLOB NOT NULL);"
+
+    /* Provider message ids whose text retention removed: redacted at the provider too. */
+    "CREATE TABLE redactions ("
+    "  sid TEXT PRIMARY KEY,"
+    "  created_at INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_at INTEGER NOT NULL DEFAULT 0,"
+    "  done_at INTEGER,"
+    "  outcome TEXT);" /* 'redacted', 'not found', or why it was given up */
+    "CREATE INDEX redactions_todo ON redactions(next_at) WHERE done_at IS NULL;"
 
     /* Numbers blocked by a coordinator (the roster's `blocked` list adds to these). */
     "CREATE TABLE blocklist ("
@@ -360,11 +379,89 @@ static int prepare_file(const char *path, char *err, size_t errlen)
     return 0;
 }
 
+/*
+ * peerline_hash(number): "h:" and 32 hex digits of HMAC-SHA256(key, number),
+ * the same for the same number, so aggregates can still tell repeat contacts
+ * apart, but not reversible without the key. NULL stays NULL.
+ */
+static void sql_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const struct store *s = sqlite3_user_data(ctx);
+    const unsigned char *in = sqlite3_value_text(argv[0]);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int n = 0, i;
+    char out[2 + 32 + 1];
+
+    (void)argc;
+    if (!in) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if (!HMAC(EVP_sha256(), s->hash_key, (int)sizeof(s->hash_key), in,
+              (size_t)sqlite3_value_bytes(argv[0]), mac, &n) ||
+        n < 16) {
+        sqlite3_result_error(ctx, "peerline_hash: HMAC failed", -1);
+        return;
+    }
+    out[0] = 'h';
+    out[1] = ':';
+    for (i = 0; i < 16; i++)
+        snprintf(out + 2 + 2 * i, 3, "%02x", mac[i]);
+    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+/* The database's hash key (made once, at random), and peerline_hash() with it. */
+static int hash_key(struct store *s, char *err, size_t errlen)
+{
+    unsigned char fresh[sizeof(s->hash_key)];
+    sqlite3_stmt *p = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE name = 'hash_key'", -1, &p, NULL) !=
+        SQLITE_OK)
+        goto done;
+    if (sqlite3_step(p) != SQLITE_ROW) { /* the first open: make one (whoever is first wins) */
+        sqlite3_finalize(p);
+        p = NULL;
+        if (RAND_bytes(fresh, sizeof(fresh)) != 1) {
+            snprintf(err, errlen, "no randomness for the hash key");
+            return -1;
+        }
+        if (sqlite3_prepare_v2(s->db,
+                               "INSERT INTO meta (name, value) VALUES ('hash_key', ?1)"
+                               " ON CONFLICT (name) DO NOTHING",
+                               -1, &p, NULL) != SQLITE_OK)
+            goto done;
+        sqlite3_bind_blob(p, 1, fresh, sizeof(fresh), SQLITE_STATIC);
+        if (sqlite3_step(p) != SQLITE_DONE)
+            goto done;
+        sqlite3_finalize(p);
+        if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE name = 'hash_key'", -1, &p,
+                               NULL) != SQLITE_OK ||
+            sqlite3_step(p) != SQLITE_ROW)
+            goto done;
+    }
+    if (sqlite3_column_bytes(p, 0) != (int)sizeof(s->hash_key))
+        goto done;
+    memcpy(s->hash_key, sqlite3_column_blob(p, 0), sizeof(s->hash_key));
+    if (sqlite3_create_function_v2(s->db, "peerline_hash", 1,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, s,
+                                   sql_hash, NULL, NULL, NULL) != SQLITE_OK)
+        goto done;
+    rc = 0;
+done:
+    if (rc)
+        snprintf(err, errlen, "cannot set up the hash key: %s", sqlite3_errmsg(s->db));
+    sqlite3_finalize(p);
+    OPENSSL_cleanse(fresh, sizeof(fresh));
+    return rc;
+}
+
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
-    static const char *const *const tables[] = {store_sql_core, store_sql_inbound, store_sql_conv,
-                                                store_sql_peer, store_sql_outbox,  store_sql_timer,
-                                                store_sql_admin};
+    static const char *const *const tables[] = {store_sql_core,  store_sql_inbound, store_sql_conv,
+                                                store_sql_peer,  store_sql_outbox,  store_sql_timer,
+                                                store_sql_admin, store_sql_purge};
     struct store *s = calloc(1, sizeof(*s));
     size_t i, t;
 
@@ -386,7 +483,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
                  "PRAGMA secure_delete=ON;",
                  err, errlen))
         goto fail;
-    if (migrate(s->db, err, errlen))
+    if (migrate(s->db, err, errlen) || hash_key(s, err, errlen))
         goto fail;
     for (i = 0; i < ST_COUNT; i++) {
         const char *sql = NULL;
@@ -421,6 +518,7 @@ void store_close(struct store *s)
     for (i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
+    OPENSSL_cleanse(s->hash_key, sizeof(s->hash_key));
     free(s);
 }
 

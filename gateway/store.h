@@ -471,6 +471,29 @@ struct store_report_row {
 int store_report_rows(struct store *s, int64_t since,
                       int (*fn)(void *arg, const struct store_report_row *r), void *arg);
 
+/* ---- retention (store_purge.c) ---- */
+
+struct store_purged {
+    int64_t inbound, outbox; /* rows whose text went (and numbers were hashed) */
+    int64_t conversations;   /* closed conversations whose texter number was hashed */
+    int64_t contacts;        /* numbers forgotten */
+    int64_t redactions;      /* provider ids queued for redaction */
+    int checkpoint_busy;     /* the WAL could not be truncated now (a reader); next time */
+};
+
+/*
+ * Deletes message text older than `before` (ms), hashes texter numbers in
+ * what is that old, forgets contacts not heard from since, and queues the
+ * provider's ids of the purged texts for redaction, in one transaction; then
+ * truncates the write-ahead log.
+ */
+int store_purge(struct store *s, int64_t before, int64_t now, struct store_purged *c);
+/* The next provider id due for redaction at now: STORE_FOUND or STORE_OK (none). */
+int store_redaction_next(struct store *s, int64_t now, char sid[STORE_SID], int *attempts);
+int store_redaction_done(struct store *s, const char *sid, const char *outcome, int64_t now);
+int store_redaction_retry(struct store *s, const char *sid, int64_t next_at, const char *why);
+int store_redaction_pending(struct store *s, int64_t *n);
+
 /* Counts for tests and the dashboard: rows of outbox in a state. */
 int store_outbox_count(struct store *s, enum out_state st, int64_t *n);
 

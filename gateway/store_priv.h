@@ -125,12 +125,24 @@ enum store_stmt {
     ST_TOTALS_OUT,
     ST_TOTALS,
     ST_REPORT_ROWS,
+    /* store_purge.c */
+    ST_PURGE_QUEUE_IN,
+    ST_PURGE_QUEUE_OUT,
+    ST_PURGE_IN,
+    ST_PURGE_OUT,
+    ST_PURGE_CONV,
+    ST_PURGE_CONTACTS,
+    ST_REDACT_NEXT,
+    ST_REDACT_DONE,
+    ST_REDACT_RETRY,
+    ST_REDACT_COUNT,
     ST_COUNT
 };
 
 struct store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
+    unsigned char hash_key[32]; /* peerline_hash()'s key, from the meta table */
 };
 
 extern const char *const store_sql_inbound[ST_COUNT];
@@ -139,6 +151,7 @@ extern const char *const store_sql_peer[ST_COUNT];
 extern const char *const store_sql_outbox[ST_COUNT];
 extern const char *const store_sql_timer[ST_COUNT];
 extern const char *const store_sql_admin[ST_COUNT];
+extern const char *const store_sql_purge[ST_COUNT];
 
 /* The columns read_conv() reads, in its order. */
 #define CONV_COLS                                                                                  \

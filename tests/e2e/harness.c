@@ -317,16 +317,43 @@ static int log_is_clean(const char *path)
     return clean;
 }
 
+/* 0 when no line of the log holds any of the texts the phones sent; else prints and -1. */
+static int log_has_no_text(const struct line *l, const char *path)
+{
+    char line[4096];
+    FILE *f = fopen(path, "r");
+    int clean = 0;
+    size_t i;
+
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f)) {
+        for (i = 0; i < l->nsaid; i++) {
+            if (strstr(line, l->said[i])) {
+                fprintf(stderr, "%s: message text \"%s\" in: %s", path, l->said[i], line);
+                clean = -1;
+            }
+        }
+    }
+    fclose(f);
+    return clean;
+}
+
 int line_stop(struct line *l)
 {
     char cmd[300], sim_log[320];
     int rc;
+    size_t i;
 
     stop_pid(l->gw);
     stop_pid(l->sim);
     l->gw = l->sim = 0;
     snprintf(sim_log, sizeof(sim_log), "%s/sim.log", l->dir);
-    rc = log_is_clean(l->gateway_log) | log_is_clean(sim_log);
+    rc = log_is_clean(l->gateway_log) | log_is_clean(sim_log) |
+         log_has_no_text(l, l->gateway_log);
+    for (i = 0; i < l->nsaid; i++)
+        free(l->said[i]);
+    l->nsaid = 0;
     if (getenv("PEERLINE_KEEP")) {
         fprintf(stderr, "kept %s\n", l->dir);
         return rc;
@@ -357,6 +384,9 @@ static long text(struct line *l, const char *from, const char *to, const char *b
     form_add(&req, "From", from);
     form_add(&req, "To", to);
     form_add(&req, "Body", body);
+    /* Texts long enough not to match a log's own words by chance; commands are logged by name. */
+    if (strlen(body) >= 8 && body[0] != '#' && l->nsaid < sizeof(l->said) / sizeof(l->said[0]))
+        l->said[l->nsaid++] = strdup(body);
     if (sid)
         form_add(&req, "MessageSid", sid);
     if (num_media) {
@@ -665,6 +695,55 @@ long line_query(struct line *l, const char *sql)
     sqlite3_finalize(st);
     sqlite3_close(db);
     return n;
+}
+
+int line_exec(struct line *l, const char *sql)
+{
+    char path[320];
+    sqlite3 *db = NULL;
+    int rc = -1;
+
+    snprintf(path, sizeof(path), "%s/peerline.db", l->dir);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 10000);
+        if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+            rc = 0;
+        else
+            fprintf(stderr, "line_exec: %s\n", sqlite3_errmsg(db));
+    }
+    sqlite3_close(db);
+    return rc;
+}
+
+/* 1 when needle's bytes are in the file at path. */
+static int file_contains(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "rb");
+    struct buf b = BUF_INIT(0);
+    char chunk[65536];
+    size_t n, k, len = strlen(needle);
+    int found = 0;
+
+    if (!f)
+        return 0;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    for (k = 0; !found && b.len >= len && k + len <= b.len; k++)
+        found = !memcmp(b.p + k, needle, len);
+    buf_free(&b);
+    return found;
+}
+
+int line_db_contains(struct line *l, const char *needle)
+{
+    char path[320];
+
+    snprintf(path, sizeof(path), "%s/peerline.db", l->dir);
+    if (file_contains(path, needle))
+        return 1;
+    snprintf(path, sizeof(path), "%s/peerline.db-wal", l->dir);
+    return file_contains(path, needle);
 }
 
 long line_inbound_rows(struct line *l)

@@ -30,6 +30,9 @@ struct line {
     char gateway_log[300];
     int gw_port, sim_port;
     pid_t gw, sim;
+    /* What the phones texted (long enough to be telling): never to be found in a log. */
+    char *said[512];
+    size_t nsaid;
 };
 
 struct line_opts {
@@ -45,7 +48,8 @@ struct line_opts {
 int line_start(struct line *l, const struct line_opts *o);
 /*
  * SIGTERM both, wait, remove the directory. Returns -1 when either log holds
- * a sanitizer report or an unmasked phone number (the test then fails).
+ * a sanitizer report or an unmasked phone number, or the gateway's log holds
+ * any text a phone sent (the test then fails).
  */
 int line_stop(struct line *l);
 /* kill -9 the gateway (and reap it). */
@@ -120,6 +124,12 @@ long line_admin(struct line *l, const char *method, const char *path, const char
  * gets its standard output (malloc'd). Returns the exit status.
  */
 int line_cli(struct line *l, const char *command, const char *args, char **out);
+
+/* Runs sql (e.g. an UPDATE that ages rows) on the gateway's database. 0 or -1. */
+int line_exec(struct line *l, const char *sql);
+
+/* 1 when the bytes of needle are anywhere in the database file or its WAL. */
+int line_db_contains(struct line *l, const char *needle);
 
 /* The number of rows in the gateway's inbound table. */
 long line_inbound_rows(struct line *l);

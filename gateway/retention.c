@@ -1,0 +1,249 @@
+/*
+ * retention.c - see retention.h.
+ */
+#include "retention.h"
+#include "buf.h"
+#include "config.h"
+#include "diag.h"
+#include "log.h"
+#include "store.h"
+#include "wake.h"
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY_MS (24LL * 3600 * 1000)
+/* A redaction the provider keeps refusing is retried with backoff, then given up. */
+#define REDACT_ATTEMPTS 12
+#define REDACT_FIRST    (60LL * 1000)
+#define REDACT_MAX      DAY_MS
+
+int retention_purge(const struct config *cfg, struct store *st, int64_t now, struct store_purged *c)
+{
+    int64_t before = now - cfg->retention.message_days * DAY_MS;
+
+    if (store_purge(st, before, now, c))
+        return -1;
+    log_info("retention.purged",
+             "received=%lld sent=%lld conversations=%lld contacts=%lld redactions=%lld "
+             "checkpoint=%s",
+             (long long)c->inbound, (long long)c->outbox, (long long)c->conversations,
+             (long long)c->contacts, (long long)c->redactions,
+             c->checkpoint_busy ? "busy" : "done");
+    return 0;
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+    (void)p;
+    (void)arg;
+    return size * n;
+}
+
+/* One redaction request. Returns the HTTP status, or 0 when it never got an answer. */
+static long redact_one(const struct config *cfg, const char *sid)
+{
+    char url[1024], userpwd[512];
+    long status = 0;
+    CURL *c = curl_easy_init();
+
+    if (!c)
+        return 0;
+    snprintf(url, sizeof(url), "%s/2010-04-01/Accounts/%s/Messages/%s.json", cfg->provider.api_base,
+             cfg->provider.account_sid, sid);
+    snprintf(userpwd, sizeof(userpwd), "%s:%s", cfg->provider.account_sid,
+             cfg->provider.auth_token);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "Body=");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cfg->retry.request_timeout);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    OPENSSL_cleanse(userpwd, sizeof(userpwd));
+    return status;
+}
+
+int retention_redact(const struct config *cfg, struct store *st, int64_t now, int max,
+                     int *redacted, int *failed)
+{
+    char sid[STORE_SID], why[64];
+    int attempts, rc, n;
+
+    *redacted = *failed = 0;
+    for (n = 0; n < max; n++) {
+        long status;
+        int64_t wait;
+
+        rc = store_redaction_next(st, now, sid, &attempts);
+        if (rc != STORE_FOUND)
+            return rc == STORE_ERROR ? -1 : 0;
+        status = redact_one(cfg, sid);
+        if (status == 200 || status == 404) {
+            /* 404: nothing of it left at the provider (already deleted): nothing to redact. */
+            if (store_redaction_done(st, sid, status == 200 ? "redacted" : "not found",
+                                     wake_now_ms()))
+                return -1;
+            (*redacted)++;
+            continue;
+        }
+        snprintf(why, sizeof(why), status ? "HTTP %ld" : "no answer", status);
+        if (attempts + 1 >= REDACT_ATTEMPTS || (status >= 400 && status < 500 && status != 429)) {
+            char gave[96];
+            snprintf(gave, sizeof(gave), "gave up: %s", why);
+            if (store_redaction_done(st, sid, gave, wake_now_ms()))
+                return -1;
+            log_warnx("retention.redact_failed", "sid=%s outcome=\"%s\"", sid, gave);
+            (*failed)++;
+            continue;
+        }
+        wait = REDACT_FIRST << (attempts < 10 ? attempts : 10);
+        if (wait > REDACT_MAX)
+            wait = REDACT_MAX;
+        if (store_redaction_retry(st, sid, now + wait, why))
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- the janitor: the running server's schedule ---- */
+
+struct janitor {
+    const struct config *cfg;
+    struct store *st;
+    pthread_t thread;
+    struct wake wake;
+    atomic_int stopping;
+    int started;
+};
+
+/* Redactions due are looked at this often between purges. */
+#define JANITOR_TICK (60LL * 1000)
+
+static void *janitor_loop(void *arg)
+{
+    struct janitor *j = arg;
+    int64_t next_purge = wake_now_ms(); /* once at start, then on schedule */
+
+    while (!atomic_load(&j->stopping)) {
+        int64_t now = wake_now_ms(), until;
+        struct store_purged c;
+        int ok, bad;
+
+        if (now >= next_purge) {
+            if (retention_purge(j->cfg, j->st, now, &c))
+                log_warnx("retention.purge_failed", "retry_in_s=%lld",
+                          (long long)(JANITOR_TICK / 1000));
+            else
+                next_purge = now + j->cfg->retention.purge_every;
+        }
+        if (!retention_redact(j->cfg, j->st, now, 100, &ok, &bad) && (ok || bad))
+            log_info("retention.redacted", "redacted=%d given_up=%d", ok, bad);
+        until = next_purge < now + JANITOR_TICK ? next_purge : now + JANITOR_TICK;
+        now = wake_now_ms();
+        wake_wait(&j->wake, until > now ? until - now : 0);
+    }
+    return NULL;
+}
+
+struct janitor *janitor_start(const struct config *cfg, char *err, size_t errlen)
+{
+    struct janitor *j = calloc(1, sizeof(*j));
+
+    if (!j) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    j->cfg = cfg;
+    atomic_init(&j->stopping, 0);
+    if (wake_init(&j->wake)) {
+        snprintf(err, errlen, "cannot initialise the janitor");
+        free(j);
+        return NULL;
+    }
+    j->st = store_open(cfg->database, err, errlen);
+    if (!j->st || pthread_create(&j->thread, NULL, janitor_loop, j)) {
+        if (j->st)
+            snprintf(err, errlen, "cannot start the janitor thread");
+        store_close(j->st);
+        wake_destroy(&j->wake);
+        free(j);
+        return NULL;
+    }
+    j->started = 1;
+    return j;
+}
+
+void janitor_stop(struct janitor *j)
+{
+    if (!j)
+        return;
+    atomic_store(&j->stopping, 1);
+    wake_signal(&j->wake);
+    if (j->started)
+        pthread_join(j->thread, NULL);
+    store_close(j->st);
+    wake_destroy(&j->wake);
+    free(j);
+}
+
+/* ---- `peerline purge` ---- */
+
+int purge_main(int argc, char **argv)
+{
+    struct diag *d = diag_new();
+    struct config *cfg = NULL;
+    struct store *st = NULL;
+    struct store_purged c;
+    char err[512];
+    int64_t pending = 0;
+    int rc = 1, ok = 0, bad = 0;
+
+    if (argc != 3 || (strcmp(argv[1], "-c") && strcmp(argv[1], "--config"))) {
+        fprintf(stderr, "usage: peerline purge -c FILE\n");
+        diag_free(d);
+        return 2;
+    }
+    if (!d)
+        return 1;
+    cfg = config_load(argv[2], NULL, d);
+    if (!cfg) {
+        diag_print(d, stderr);
+        goto done;
+    }
+    st = store_open(cfg->database, err, sizeof(err));
+    if (!st) {
+        fprintf(stderr, "peerline purge: %s\n", err);
+        goto done;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (retention_purge(cfg, st, wake_now_ms(), &c) ||
+        retention_redact(cfg, st, wake_now_ms(), 1 << 30, &ok, &bad) ||
+        store_redaction_pending(st, &pending)) {
+        fprintf(stderr, "peerline purge: the database failed\n");
+        curl_global_cleanup();
+        goto done;
+    }
+    curl_global_cleanup();
+    printf("text older than %lld days deleted: %lld received, %lld sent\n"
+           "texter numbers hashed in %lld conversations; %lld contacts forgotten\n"
+           "redacted at the provider: %d; given up: %d; to retry later: %lld\n",
+           cfg->retention.message_days, (long long)c.inbound, (long long)c.outbox,
+           (long long)c.conversations, (long long)c.contacts, ok, bad, (long long)pending);
+    if (c.checkpoint_busy)
+        printf("the write-ahead log is in use: it is truncated at the next purge\n");
+    rc = 0;
+done:
+    store_close(st);
+    config_free(cfg);
+    diag_free(d);
+    return rc;
+}

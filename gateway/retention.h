@@ -1,0 +1,41 @@
+/*
+ * retention.h - message text disappears on schedule (SPEC section 8).
+ *
+ * retention_purge() applies retention.message_days to our copy (see
+ * store_purge); retention_redact() then asks the provider to redact each
+ * purged text's id (Twilio: POST .../Messages/{Sid}.json with an empty
+ * Body), retrying later when it cannot. The running server does both every
+ * retention.purge_every on a thread of its own (the janitor); `peerline
+ * purge` does both once, now.
+ */
+#ifndef PEERLINE_RETENTION_H
+#define PEERLINE_RETENTION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct store;
+struct store_purged;
+
+int retention_purge(const struct config *cfg, struct store *st, int64_t now,
+                    struct store_purged *c);
+
+/*
+ * Redacts up to max queued ids due at now at the provider. *redacted and
+ * *failed (given up) count this call's outcomes; the rest wait for a retry.
+ * Returns 0, or -1 when the database failed.
+ */
+int retention_redact(const struct config *cfg, struct store *st, int64_t now, int max,
+                     int *redacted, int *failed);
+
+struct janitor;
+
+/* Starts the janitor thread (its own store handle). NULL with a reason in err. */
+struct janitor *janitor_start(const struct config *cfg, char *err, size_t errlen);
+void janitor_stop(struct janitor *j);
+
+/* `peerline purge -c FILE` */
+int purge_main(int argc, char **argv);
+
+#endif
