@@ -349,8 +349,7 @@ int line_stop(struct line *l)
     stop_pid(l->sim);
     l->gw = l->sim = 0;
     snprintf(sim_log, sizeof(sim_log), "%s/sim.log", l->dir);
-    rc = log_is_clean(l->gateway_log) | log_is_clean(sim_log) |
-         log_has_no_text(l, l->gateway_log);
+    rc = log_is_clean(l->gateway_log) | log_is_clean(sim_log) | log_has_no_text(l, l->gateway_log);
     for (i = 0; i < l->nsaid; i++)
         free(l->said[i]);
     l->nsaid = 0;
