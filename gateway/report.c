@@ -233,7 +233,7 @@ static json_t *num_or_null(int64_t v)
 int report_json(struct report *r, const char *since, struct buf *out)
 {
     json_t *groups = json_array(), *ratings = json_object(), *root;
-    char *s, key[4];
+    char *s, key[12];
     size_t i;
     int k, rc = -1;
 
