@@ -943,3 +943,48 @@ const char *config_optout_scope(const struct config *c, const char *number)
         return c->provider.line_number;
     return number;
 }
+
+static int differ(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") != 0;
+}
+
+size_t config_restart_keys(const struct config *a, const struct config *b, const char **out,
+                           size_t max)
+{
+    size_t n = 0, i;
+
+#define CHANGED(cond, key)                                                                         \
+    do {                                                                                           \
+        if ((cond) && n < max)                                                                     \
+            out[n++] = (key);                                                                      \
+    } while (0)
+    CHANGED(differ(a->listen_host, b->listen_host) || a->listen_port != b->listen_port, "listen");
+    CHANGED(differ(a->public_url, b->public_url), "public_url");
+    CHANGED(differ(a->database, b->database), "database");
+    CHANGED(a->provider.kind != b->provider.kind, "provider.kind");
+    CHANGED(differ(a->provider.account_sid, b->provider.account_sid), "provider.account_sid");
+    CHANGED(differ(a->provider.auth_token, b->provider.auth_token), "provider.auth_token");
+    CHANGED(differ(a->provider.api_key, b->provider.api_key), "provider.api_key");
+    CHANGED(differ(a->provider.public_key, b->provider.public_key), "provider.public_key");
+    CHANGED(differ(a->provider.messaging_profile_id, b->provider.messaging_profile_id),
+            "provider.messaging_profile_id");
+    CHANGED(differ(a->provider.api_base, b->provider.api_base), "provider.api_base");
+    CHANGED(differ(a->provider.line_number, b->provider.line_number), "provider.line_number");
+    {
+        int pool = a->provider.npool != b->provider.npool;
+        for (i = 0; !pool && i < a->provider.npool; i++)
+            pool = differ(a->provider.pool[i], b->provider.pool[i]);
+        CHANGED(pool, "provider.pool");
+    }
+    CHANGED(a->provider.send_rate != b->provider.send_rate, "provider.send_rate");
+    CHANGED(a->provider.opt_out_scope != b->provider.opt_out_scope, "provider.opt_out_scope");
+    CHANGED(a->provider.provider_confirms_opt_out != b->provider.provider_confirms_opt_out,
+            "provider.opt_out_reply");
+    CHANGED(a->provider.provider_answers_help != b->provider.provider_answers_help,
+            "provider.help_reply");
+    CHANGED(memcmp(&a->retry, &b->retry, sizeof(a->retry)) != 0, "retry");
+    CHANGED(memcmp(&a->http, &b->http, sizeof(a->http)) != 0, "http");
+#undef CHANGED
+    return n;
+}

@@ -140,6 +140,14 @@ int config_is_own_number(const struct config *c, const char *number);
  */
 const char *config_optout_scope(const struct config *c, const char *number);
 
+/*
+ * The settings that differ between a and b and only take effect on a restart
+ * (listen, public_url, database, provider.*, retry, http), into out (room
+ * for max). Returns how many.
+ */
+size_t config_restart_keys(const struct config *a, const struct config *b, const char **out,
+                           size_t max);
+
 /* Resolves `rel` against `dir` unless absolute. Returns malloc'd text or NULL. */
 char *config_resolve_path(const char *dir, const char *rel);
 

@@ -807,6 +807,12 @@ void roster_free(struct roster *r)
         free(r->staff[i].phone);
     }
     free(r->staff);
+    for (i = 0; i < r->nretired; i++) {
+        free(r->retired[i].id);
+        free(r->retired[i].name);
+        free(r->retired[i].phone);
+    }
+    free(r->retired);
     for (i = 0; i < r->nblocked; i++)
         free(r->blocked[i]);
     free(r->blocked);
@@ -837,6 +843,9 @@ const struct roster_peer *roster_peer_by_phone(const struct roster *r, const cha
         else
             lo = mid + 1;
     }
+    for (lo = 0; lo < r->nretired; lo++)
+        if (!strcmp(r->retired[lo].phone, phone))
+            return &r->retired[lo];
     return NULL;
 }
 
@@ -874,7 +883,36 @@ const struct roster_peer *roster_peer_by_id(const struct roster *r, const char *
     for (i = 0; id[0] == '@' && i < r->nstaff; i++)
         if (!strcmp(r->staff[i].id, id))
             return &r->staff[i];
+    for (i = 0; i < r->nretired; i++)
+        if (!strcmp(r->retired[i].id, id))
+            return &r->retired[i];
     return NULL;
+}
+
+int roster_adopt(struct roster *r, const struct roster_peer *p)
+{
+    struct roster_peer *n = realloc(r->retired, (r->nretired + 1) * sizeof(*n));
+    struct roster_peer *q;
+
+    if (!n)
+        return -1;
+    r->retired = n;
+    q = &n[r->nretired];
+    memset(q, 0, sizeof(*q));
+    q->id = strdup(p->id);
+    q->name = strdup(p->name);
+    q->phone = strdup(p->phone);
+    q->max_conversations = p->max_conversations;
+    q->tz = r->tz;                /* the old roster's zones go with it */
+    q->trained_until = INT64_MAX; /* language bits are the old roster's too: none kept */
+    if (!q->id || !q->name || !q->phone) {
+        free(q->id);
+        free(q->name);
+        free(q->phone);
+        return -1;
+    }
+    r->nretired++;
+    return 0;
 }
 
 const struct roster_peer *roster_staff_by_phone(const struct roster *r, const char *phone)

@@ -78,6 +78,12 @@ struct roster {
      */
     struct roster_peer *staff;
     size_t nstaff;
+    /*
+     * Peers a reload removed while they still had chats open: kept (no
+     * topics, no shifts) so those chats can end, never offered a new one.
+     */
+    struct roster_peer *retired;
+    size_t nretired;
 
     /* private: holders (roster_retain), zone cache and phone indexes */
     atomic_int refs;
@@ -101,7 +107,13 @@ void roster_retain(struct roster *r);
 void roster_free(struct roster *r);
 
 const struct roster_peer *roster_peer_by_phone(const struct roster *r, const char *phone);
-/* A peer by id, or a coordinator's stand-in by "@id". */
+/*
+ * Keeps peer p of an older roster in r as retired (see above), copied. Only
+ * for a roster no other thread has seen yet. 0, or -1 out of memory.
+ */
+int roster_adopt(struct roster *r, const struct roster_peer *p);
+
+/* A peer by id (retired ones too), or a coordinator's stand-in by "@id". */
 const struct roster_peer *roster_peer_by_id(const struct roster *r, const char *id);
 /* A coordinator's stand-in peer by phone, or NULL. */
 const struct roster_peer *roster_staff_by_phone(const struct roster *r, const char *phone);

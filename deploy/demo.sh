@@ -34,6 +34,7 @@ cat <<MSG
 
 peerline demo is running.
   gateway (webhooks):  http://127.0.0.1:8080   (health: /healthz)
+  dashboard:           http://127.0.0.1:8080/admin   token: demo-sam-token-not-a-secret
   simulator (Twilio):  http://$SIM_LISTEN
 
 Play a texter (+15559870001) in another terminal:

@@ -42,7 +42,7 @@ extern const char admin_page_html[];
 
 int admin_open(struct admin *a, const struct config *cfg, char *err, size_t errlen)
 {
-    a->cfg = cfg;
+    atomic_init(&a->cfg, cfg);
     if (pthread_mutex_init(&a->mu, NULL)) {
         snprintf(err, errlen, "cannot initialise a mutex");
         return -1;
@@ -50,6 +50,11 @@ int admin_open(struct admin *a, const struct config *cfg, char *err, size_t errl
     a->opened = 1;
     a->st = store_open(cfg->database, err, errlen);
     return a->st ? 0 : -1;
+}
+
+void admin_set_config(struct admin *a, const struct config *cfg)
+{
+    atomic_store(&a->cfg, cfg);
 }
 
 void admin_close(struct admin *a)
@@ -80,7 +85,7 @@ static void digest(const char *s, unsigned char out[32])
  */
 static enum role authorize(const struct admin *a, const struct http_request *req, const char **who)
 {
-    const struct config *c = a->cfg;
+    const struct config *c = atomic_load(&a->cfg);
     const char *h = http_header(req, "Authorization");
     unsigned char got[32], want[32];
     enum role role = ROLE_NONE;
@@ -220,7 +225,7 @@ static void get_status(struct admin *a, const struct roster *r, struct http_resp
     int rc;
 
     pthread_mutex_lock(&a->mu);
-    rc = status_build(a->st, a->cfg, r, wake_now_ms(), &s);
+    rc = status_build(a->st, atomic_load(&a->cfg), r, wake_now_ms(), &s);
     pthread_mutex_unlock(&a->mu);
     if (rc) {
         send_error(res, 503, "the database is not answering");
@@ -246,7 +251,7 @@ static void get_peer(struct admin *a, const struct roster *r, const char *id,
         return;
     }
     pthread_mutex_lock(&a->mu);
-    rc = status_build(a->st, a->cfg, r, wake_now_ms(), &s);
+    rc = status_build(a->st, atomic_load(&a->cfg), r, wake_now_ms(), &s);
     pthread_mutex_unlock(&a->mu);
     if (rc) {
         send_error(res, 503, "the database is not answering");
@@ -473,7 +478,7 @@ static void metrics_page(struct admin *a, const struct http_request *req, struct
         return;
     }
     pthread_mutex_lock(&a->mu);
-    rc = status_build(a->st, a->cfg, r, wake_now_ms(), &s);
+    rc = status_build(a->st, atomic_load(&a->cfg), r, wake_now_ms(), &s);
     pthread_mutex_unlock(&a->mu);
     if (rc) {
         http_text(res, 503, "the database is not answering");

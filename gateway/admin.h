@@ -16,6 +16,7 @@
 #define PEERLINE_ADMIN_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 struct config;
@@ -26,7 +27,7 @@ struct roster;
 struct store;
 
 struct admin {
-    const struct config *cfg;
+    _Atomic(const struct config *) cfg; /* the config in use (admin_set_config) */
     /* The roster in use, held for the caller (release with roster_free). */
     struct roster *(*hold_roster)(void *arg);
     void (*wake_engine)(void *arg); /* a new action is waiting */
@@ -41,6 +42,8 @@ struct admin {
 /* Opens the admin's database handle. 0, or -1 with a reason in err. */
 int admin_open(struct admin *a, const struct config *cfg, char *err, size_t errlen);
 void admin_close(struct admin *a);
+/* A reloaded config (tokens, timers): used from the next request. cfg must outlive a. */
+void admin_set_config(struct admin *a, const struct config *cfg);
 
 /* 1 when the request was for /admin, /admin/... or /metrics (res filled), else 0. */
 int admin_http(struct admin *a, const struct http_request *req, struct http_response *res);

@@ -65,8 +65,51 @@ int engine_peers_now(const struct config *cfg, struct store *st, const struct ro
     return engine_peer_states(&view, mp, NULL);
 }
 
-void engine_set_roster(struct engine *e, const struct roster *r)
+int engine_set_config(struct engine *e, const struct config *cfg, const struct texts *texts)
 {
+    struct crisis *c = crisis_new(cfg->crisis.phrases.items, cfg->crisis.phrases.n);
+
+    if (!c)
+        return -1;
+    crisis_free(e->crisis);
+    e->crisis = c;
+    e->cfg = cfg;
+    e->texts = texts;
+    e->next_shift_check = 0;
+    return 0;
+}
+
+struct adopt_ctx {
+    const struct roster *old;
+    struct roster *fresh;
+    int failed;
+};
+
+/* A chat whose peer the new roster no longer has: the peer is kept, retired, until it ends. */
+static int adopt(void *arg, const struct store_conv *c)
+{
+    struct adopt_ctx *a = arg;
+    const struct roster_peer *p;
+
+    if (roster_peer_by_id(a->fresh, c->peer_id))
+        return 0;
+    p = roster_peer_by_id(a->old, c->peer_id);
+    if (!p)
+        return 0;
+    if (roster_adopt(a->fresh, p))
+        a->failed = 1;
+    else
+        log_info("roster.peer_retired", "peer=%s conv=%lld", p->id, (long long)c->id);
+    return 0;
+}
+
+void engine_set_roster(struct engine *e, struct roster *r)
+{
+    if (e->roster && r != e->roster) {
+        struct adopt_ctx a = {e->roster, r, 0};
+        if (store_conv_open_list(e->st, adopt, &a) || a.failed)
+            log_warnx("roster.retire_failed", "%s", "");
+    }
     e->roster = r;
     e->next_shift_check = 0; /* recompute with the new shifts */
 }

@@ -31,7 +31,14 @@ struct texts;
 struct engine *engine_new(const struct config *cfg, struct store *st, const char *node,
                           const struct texts *texts);
 void engine_free(struct engine *e);
-void engine_set_roster(struct engine *e, const struct roster *r);
+/*
+ * The roster to use from the next run. A peer the new roster drops who still
+ * has chats open is kept in it as retired (roster_adopt), so those chats
+ * go on until they end; r must not be shared with other threads yet.
+ */
+void engine_set_roster(struct engine *e, struct roster *r);
+/* A reloaded config and its templates (kept alive by the caller), from the next run. */
+int engine_set_config(struct engine *e, const struct config *cfg, const struct texts *texts);
 
 /*
  * Handles everything due at `now` (ms). Sets *next_due to the next time it

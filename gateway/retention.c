@@ -117,7 +117,7 @@ int retention_redact(const struct config *cfg, struct store *st, int64_t now, in
 /* ---- the janitor: the running server's schedule ---- */
 
 struct janitor {
-    const struct config *cfg;
+    _Atomic(const struct config *) cfg; /* the config in use (janitor_set_config) */
     struct store *st;
     pthread_t thread;
     struct wake wake;
@@ -134,18 +134,19 @@ static void *janitor_loop(void *arg)
     int64_t next_purge = wake_now_ms(); /* once at start, then on schedule */
 
     while (!atomic_load(&j->stopping)) {
+        const struct config *cfg = atomic_load(&j->cfg);
         int64_t now = wake_now_ms(), until;
         struct store_purged c;
         int ok, bad;
 
         if (now >= next_purge) {
-            if (retention_purge(j->cfg, j->st, now, &c))
+            if (retention_purge(cfg, j->st, now, &c))
                 log_warnx("retention.purge_failed", "retry_in_s=%lld",
                           (long long)(JANITOR_TICK / 1000));
             else
-                next_purge = now + j->cfg->retention.purge_every;
+                next_purge = now + cfg->retention.purge_every;
         }
-        if (!retention_redact(j->cfg, j->st, now, 100, &ok, &bad) && (ok || bad))
+        if (!retention_redact(cfg, j->st, now, 100, &ok, &bad) && (ok || bad))
             log_info("retention.redacted", "redacted=%d given_up=%d", ok, bad);
         until = next_purge < now + JANITOR_TICK ? next_purge : now + JANITOR_TICK;
         now = wake_now_ms();
@@ -162,7 +163,7 @@ struct janitor *janitor_start(const struct config *cfg, char *err, size_t errlen
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    j->cfg = cfg;
+    atomic_init(&j->cfg, cfg);
     atomic_init(&j->stopping, 0);
     if (wake_init(&j->wake)) {
         snprintf(err, errlen, "cannot initialise the janitor");
@@ -180,6 +181,12 @@ struct janitor *janitor_start(const struct config *cfg, char *err, size_t errlen
     }
     j->started = 1;
     return j;
+}
+
+void janitor_set_config(struct janitor *j, const struct config *cfg)
+{
+    atomic_store(&j->cfg, cfg);
+    wake_signal(&j->wake); /* a new purge_every counts from now */
 }
 
 void janitor_stop(struct janitor *j)

@@ -33,6 +33,8 @@ struct janitor;
 
 /* Starts the janitor thread (its own store handle). NULL with a reason in err. */
 struct janitor *janitor_start(const struct config *cfg, char *err, size_t errlen);
+/* A reloaded config (retention settings): used from its next round. cfg must outlive j. */
+void janitor_set_config(struct janitor *j, const struct config *cfg);
 void janitor_stop(struct janitor *j);
 
 /* `peerline purge -c FILE` */

@@ -1,12 +1,20 @@
 /*
  * serve.c - see serve.h.
  *
- * Threads: libmicrohttpd's (webhooks: verify, store, answer), the engine's
- * (inputs -> state + outbox, matching, timers), the sender's (outbox ->
- * provider), and this main thread, which only waits for signals. Each
- * thread that touches SQLite has its own connection. SIGHUP loads the
- * roster again and hands it to the engine thread, which swaps it between
- * runs; a roster with problems is refused and the running one kept.
+ * Threads: libmicrohttpd's (webhooks, the admin API: verify, store,
+ * answer), the engine's (inputs -> state + outbox, matching, timers), the
+ * sender's (outbox -> provider), the janitor's (retention), and this main
+ * thread, which waits for signals and for the config and roster files to
+ * change. Each thread that touches SQLite has its own connection.
+ *
+ * Reload (SIGHUP, or an edit of either file seen by inotify): a new roster
+ * is handed to the engine thread, which swaps it between runs; a new config
+ * (timers, texts, crisis, limits, endings, retention, admin tokens, log
+ * level) likewise, and to the admin API and the janitor at once. A file with
+ * problems is refused, each problem logged, and the running one kept; a
+ * config that changes a setting only a restart can apply (config_restart_keys)
+ * is not applied at all, and each such setting is logged. Every config ever
+ * loaded is kept until exit: threads that read one never see it freed.
  *
  * Shutdown (SIGTERM/SIGINT): stop accepting and finish requests in flight
  * (so every 200 given is stored), let the engine finish its run, let the
@@ -31,19 +39,33 @@
 #include "webhook.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #define MAX_BODY (64 * 1024)
+/* Editors write a file in several steps: reload once it has been quiet this long. */
+#define RELOAD_QUIET_MS 300
 
-struct daemon {
+struct generation {
     struct config *cfg;
     struct texts *texts;
+};
+
+struct daemon {
+    const char *config_path;
+    struct config *cfg;      /* the config in use (main thread) */
+    struct texts *texts;     /* its templates */
+    struct generation *gens; /* every config loaded, freed at exit */
+    size_t ngens;
     struct webhook hook;
     struct admin admin;
     struct metrics metrics;
@@ -56,6 +78,8 @@ struct daemon {
     struct roster *roster;     /* the engine thread's */
     struct roster *new_roster; /* handed over under mu */
     struct roster *published;  /* under mu: the one in use, for readers on other threads */
+    struct config *new_cfg;    /* handed over under mu, with new_texts */
+    struct texts *new_texts;
     pthread_mutex_t mu;
     struct wake engine_wake;
     pthread_t engine_thread;
@@ -78,10 +102,19 @@ static void *engine_loop(void *arg)
         struct roster *fresh;
         int queued = 0;
 
+        struct config *cfg;
+        struct texts *texts;
+
         pthread_mutex_lock(&d->mu);
         fresh = d->new_roster;
         d->new_roster = NULL;
+        cfg = d->new_cfg;
+        texts = d->new_texts;
+        d->new_cfg = NULL;
+        d->new_texts = NULL;
         pthread_mutex_unlock(&d->mu);
+        if (cfg && engine_set_config(d->engine, cfg, texts))
+            log_warnx("config.engine_kept_old", "%s", "err=\"out of memory\"");
         if (fresh) {
             roster_free(d->roster);
             d->roster = fresh;
@@ -123,25 +156,112 @@ static void route(void *arg, const struct http_request *req, struct http_respons
         webhook_http(&d->hook, req, res);
 }
 
-static void reload(struct daemon *d)
+static void set_log_level(const struct config *c)
+{
+    if (!strcmp(c->log_level, "debug"))
+        log_set_level(LOG_DEBUG);
+    else if (!strcmp(c->log_level, "warn"))
+        log_set_level(LOG_WARN);
+    else if (!strcmp(c->log_level, "error"))
+        log_set_level(LOG_ERROR);
+    else
+        log_set_level(LOG_INFO);
+}
+
+/* Each problem as msg="FILE:LINE:COL: message" (double quotes inside made single). */
+static void log_problems(const char *event, struct diag *dg)
+{
+    char msg[1024], *q;
+    size_t i;
+
+    for (i = 0; i < diag_count(dg); i++) {
+        snprintf(msg, sizeof(msg), "%s", diag_get(dg, i));
+        for (q = msg; (q = strchr(q, '"')); q++)
+            *q = '\'';
+        log_warnx(event, "msg=\"%s\"", msg);
+    }
+}
+
+/* Keeps cfg and its texts until exit. 0, or -1 out of memory. */
+static int keep(struct daemon *d, struct config *cfg, struct texts *texts)
+{
+    struct generation *g = realloc(d->gens, (d->ngens + 1) * sizeof(*g));
+
+    if (!g)
+        return -1;
+    d->gens = g;
+    g[d->ngens].cfg = cfg;
+    g[d->ngens].texts = texts;
+    d->ngens++;
+    return 0;
+}
+
+/* Loads the config file again and, when it is good and needs no restart, puts it in use. */
+static int reload_config(struct daemon *d)
+{
+    struct diag *dg = diag_new();
+    struct config *nc = NULL;
+    struct texts *nt = NULL;
+    const char *keys[32];
+    size_t nk, i;
+
+    if (!dg)
+        return -1;
+    nc = config_load(d->config_path, NULL, dg);
+    if (nc && !diag_count(dg))
+        nt = texts_new(nc, dg);
+    if (!nc || !nt || diag_count(dg)) {
+        log_warnx("config.reload_failed", "problems=%zu kept=running", diag_count(dg));
+        log_problems("config.problem", dg);
+        goto refuse;
+    }
+    nk = config_restart_keys(d->cfg, nc, keys, sizeof(keys) / sizeof(keys[0]));
+    if (nk) {
+        for (i = 0; i < nk; i++)
+            log_warnx("config.restart_needed", "key=%s", keys[i]);
+        log_warnx("config.reload_deferred",
+                  "changes=%zu kept=running hint=\"restart peerline to apply the new config\"", nk);
+        goto refuse;
+    }
+    if (keep(d, nc, nt))
+        goto refuse;
+    d->cfg = nc;
+    d->texts = nt;
+    set_log_level(nc);
+    admin_set_config(&d->admin, nc);
+    janitor_set_config(d->janitor, nc);
+    pthread_mutex_lock(&d->mu);
+    d->new_cfg = nc;
+    d->new_texts = nt;
+    pthread_mutex_unlock(&d->mu);
+    wake_signal(&d->engine_wake);
+    log_info("config.reloaded", "path=%s", d->config_path);
+    diag_free(dg);
+    return 0;
+refuse:
+    texts_free(nt);
+    config_free(nc);
+    diag_free(dg);
+    return -1;
+}
+
+/* Loads the roster again (with the config in use); a good one goes to the engine thread. */
+static int reload_roster(struct daemon *d)
 {
     struct diag *dg = diag_new();
     struct roster *r;
-    size_t i;
 
     if (!dg)
-        return;
+        return -1;
     r = roster_load(d->cfg->roster, NULL, dg);
     if (r)
         crosscheck_files(d->cfg, r, dg);
     if (!r || diag_count(dg)) {
         roster_free(r);
-        metrics_reload(&d->metrics, 0);
         log_warnx("roster.reload_failed", "problems=%zu kept=running", diag_count(dg));
-        for (i = 0; i < diag_count(dg); i++)
-            log_warnx("roster.problem", "msg=\"%s\"", diag_get(dg, i));
+        log_problems("roster.problem", dg);
         diag_free(dg);
-        return;
+        return -1;
     }
     diag_free(dg);
     pthread_mutex_lock(&d->mu);
@@ -149,8 +269,79 @@ static void reload(struct daemon *d)
     d->new_roster = r;
     pthread_mutex_unlock(&d->mu);
     wake_signal(&d->engine_wake);
-    metrics_reload(&d->metrics, 1);
     log_info("roster.reloaded", "peers=%zu topics=%zu", r->npeers, r->ntopics);
+    return 0;
+}
+
+static void reload(struct daemon *d, int config, int roster)
+{
+    int bad = 0;
+
+    if (config)
+        bad |= reload_config(d);
+    if (roster || config) /* a new config may name another roster, or change what is valid */
+        bad |= reload_roster(d);
+    metrics_reload(&d->metrics, !bad);
+}
+
+/* ---- watching the two files ---- */
+
+struct watch {
+    int fd;
+    int debounce_due; /* a change was seen: reload after a short quiet */
+    int64_t due_at;
+    int config, roster; /* which files changed */
+};
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+
+    return s ? s + 1 : path;
+}
+
+/* Watches the directories holding the two files (editors replace a file by renaming). */
+static void watch_files(struct watch *w, const struct daemon *d)
+{
+    char dir[4096];
+    const char *paths[2] = {d->config_path, d->cfg->roster};
+    int i;
+
+    for (i = 0; i < 2 && w->fd >= 0; i++) {
+        const char *slash = strrchr(paths[i], '/');
+        if (slash)
+            snprintf(dir, sizeof(dir), "%.*s", (int)(slash - paths[i]), paths[i]);
+        else
+            snprintf(dir, sizeof(dir), ".");
+        if (!dir[0])
+            snprintf(dir, sizeof(dir), "/");
+        if (inotify_add_watch(w->fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0)
+            log_warnx("reload.watch_failed", "dir=%s err=\"%s\"", dir, strerror(errno));
+    }
+}
+
+/* Reads inotify events: a write to either file schedules a reload shortly after. */
+static void watch_read(struct watch *w, const struct daemon *d)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    const char *cfg_name = base_name(d->config_path), *roster_name = base_name(d->cfg->roster);
+    ssize_t n;
+
+    while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
+        char *p = buf;
+        while (p < buf + n) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            if (ev->len && !strcmp(ev->name, cfg_name))
+                w->config = 1;
+            if (ev->len && !strcmp(ev->name, roster_name))
+                w->roster = 1;
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+    if (w->config || w->roster) {
+        w->debounce_due = 1;
+        w->due_at = wake_now_ms() + RELOAD_QUIET_MS;
+    }
 }
 
 static int start(struct daemon *d, char *err, size_t errlen)
@@ -232,13 +423,58 @@ static void stop(struct daemon *d)
     roster_free(d->published);
 }
 
+/*
+ * Waits for signals (SIGHUP reloads both files; SIGTERM/SIGINT stop) and
+ * for the files to change. Returns 0 when asked to stop.
+ */
+static int main_loop(struct daemon *d, const sigset_t *sigs, struct watch *wp)
+{
+    struct watch w = *wp;
+    int sfd = signalfd(-1, sigs, SFD_CLOEXEC);
+
+    if (sfd < 0) {
+        log_errorx("serve.signals", "err=\"%s\"", strerror(errno));
+        return 1;
+    }
+    for (;;) {
+        struct pollfd p[2] = {{sfd, POLLIN, 0}, {w.fd, POLLIN, 0}};
+        int64_t now = wake_now_ms();
+        int timeout = w.debounce_due ? (int)(w.due_at > now ? w.due_at - now : 0) : -1;
+
+        if (poll(p, w.fd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
+            break;
+        if (p[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                if (si.ssi_signo != SIGHUP) {
+                    log_info("serve.stopping", "signal=%u", si.ssi_signo);
+                    break;
+                }
+                reload(d, 1, 1);
+                watch_files(&w, d);
+            }
+        }
+        if (w.fd >= 0 && (p[1].revents & POLLIN))
+            watch_read(&w, d);
+        if (w.debounce_due && wake_now_ms() >= w.due_at) {
+            log_info("reload.file_changed", "config=%d roster=%d", w.config, w.roster);
+            reload(d, w.config, w.roster);
+            w.debounce_due = w.config = w.roster = 0;
+            watch_files(&w, d);
+        }
+    }
+    close(sfd);
+    return 0;
+}
+
 int serve_main(const char *config_path)
 {
     struct daemon d;
     struct diag *dg = diag_new();
+    struct watch watch = {.fd = -1};
     sigset_t sigs;
     char err[512];
-    int sig, rc = 1;
+    int rc = 1;
     size_t i;
 
     memset(&d, 0, sizeof(d));
@@ -265,15 +501,16 @@ int serve_main(const char *config_path)
     }
     /* Over-long texts cost money but do not stop the line: check reports them as errors. */
     texts_check(d.texts, d.cfg, d.roster, dg);
-    for (i = 0; i < diag_count(dg); i++)
-        log_warnx("texts.over_budget", "msg=\"%s\"", diag_get(dg, i));
+    log_problems("texts.over_budget", dg);
     diag_free(dg);
-    if (!strcmp(d.cfg->log_level, "debug"))
-        log_set_level(LOG_DEBUG);
-    else if (!strcmp(d.cfg->log_level, "warn"))
-        log_set_level(LOG_WARN);
-    else if (!strcmp(d.cfg->log_level, "error"))
-        log_set_level(LOG_ERROR);
+    set_log_level(d.cfg);
+    d.config_path = config_path;
+    if (keep(&d, d.cfg, d.texts)) {
+        texts_free(d.texts);
+        config_free(d.cfg);
+        roster_free(d.roster);
+        return 1;
+    }
 
     /* Signals are taken by this thread alone: block them before any thread starts. */
     sigemptyset(&sigs);
@@ -288,31 +525,31 @@ int serve_main(const char *config_path)
         log_errorx("serve.start_failed", "err=\"cannot initialise\"");
         goto out;
     }
+    /* Watching before the first request is answered: no edit can slip in between. */
+    watch.fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (watch.fd < 0)
+        log_warnx("reload.watch_failed", "err=\"%s\" only=SIGHUP", strerror(errno));
+    watch_files(&watch, &d);
     if (start(&d, err, sizeof(err))) {
         log_errorx("serve.start_failed", "err=\"%s\"", err);
         goto stop;
     }
     log_info("serve.started", "listen=%s:%d peers=%zu pool=%zu", d.cfg->listen_host,
              http_port(d.http), d.roster->npeers, d.cfg->provider.npool);
-    for (;;) {
-        if (sigwait(&sigs, &sig))
-            continue;
-        if (sig == SIGHUP) {
-            reload(&d);
-            continue;
-        }
-        log_info("serve.stopping", "signal=%d", sig);
-        break;
-    }
-    rc = 0;
+    rc = main_loop(&d, &sigs, &watch);
 stop:
     stop(&d);
+    if (watch.fd >= 0)
+        close(watch.fd);
     wake_destroy(&d.engine_wake);
     pthread_mutex_destroy(&d.mu);
 out:
     curl_global_cleanup();
-    texts_free(d.texts);
-    config_free(d.cfg);
+    for (i = 0; i < d.ngens; i++) {
+        texts_free(d.gens[i].texts);
+        config_free(d.gens[i].cfg);
+    }
+    free(d.gens);
     if (!rc)
         log_info("serve.stopped", "%s", "");
     return rc;

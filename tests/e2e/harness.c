@@ -696,6 +696,46 @@ long line_query(struct line *l, const char *sql)
     return n;
 }
 
+int line_rewrite(const char *path, const char *text)
+{
+    char tmp[600];
+
+    snprintf(tmp, sizeof(tmp), "%s.new", path);
+    if (write_file(tmp, text))
+        return -1;
+    return rename(tmp, path);
+}
+
+char *line_read_file(const char *path)
+{
+    struct buf b = BUF_INIT(0);
+    char chunk[4096];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+
+    if (!f)
+        return NULL;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    return b.p ? buf_take(&b) : strdup("");
+}
+
+int line_log_wait(struct line *l, const char *needle, int timeout_ms)
+{
+    int waited;
+
+    for (waited = 0; waited <= timeout_ms; waited += 50) {
+        char *log = line_read_file(l->gateway_log);
+        int found = log && strstr(log, needle);
+        free(log);
+        if (found)
+            return 1;
+        line_sleep(50);
+    }
+    return 0;
+}
+
 int line_exec(struct line *l, const char *sql)
 {
     char path[320];
@@ -753,11 +793,20 @@ long line_inbound_rows(struct line *l)
 int line_setup(void **state, const struct line_opts *o)
 {
     static struct line l;
+    int attempt;
 
-    if (line_start(&l, o))
-        return -1;
-    *state = &l;
-    return 0;
+    /*
+     * A free port found by binding port 0 can be taken by another process
+     * (a client's ephemeral port) before the line binds it: try fresh ports.
+     */
+    for (attempt = 0; attempt < 3; attempt++) {
+        if (!line_start(&l, o)) {
+            *state = &l;
+            return 0;
+        }
+        fprintf(stderr, "line_setup: start failed (attempt %d), trying other ports\n", attempt + 1);
+    }
+    return -1;
 }
 
 int line_setup_default(void **state)

@@ -125,6 +125,16 @@ long line_admin(struct line *l, const char *method, const char *path, const char
  */
 int line_cli(struct line *l, const char *command, const char *args, char **out);
 
+/*
+ * Replaces a file of the line (its config or roster path) the way editors
+ * do: written beside it, then renamed over it. 0 or -1.
+ */
+int line_rewrite(const char *path, const char *text);
+/* The file's content (malloc'd), or NULL. */
+char *line_read_file(const char *path);
+/* Waits up to timeout_ms for the gateway's log to hold needle. 1 when it does. */
+int line_log_wait(struct line *l, const char *needle, int timeout_ms);
+
 /* Runs sql (e.g. an UPDATE that ages rows) on the gateway's database. 0 or -1. */
 int line_exec(struct line *l, const char *sql);
 

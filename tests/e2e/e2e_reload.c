@@ -1,0 +1,195 @@
+/*
+ * e2e_reload.c - a coordinator edits roster.yaml (or an operator the
+ * config) while the line runs: the line follows within seconds, with no
+ * signal needed; a file with a mistake is refused with its line and column
+ * in the log and the line keeps running as it was; a peer removed mid-chat
+ * keeps that chat until it ends but is offered no new one; a config change
+ * only a restart can apply is reported, not silently ignored; SIGHUP
+ * reloads too.
+ */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define T1    "+15559870001"
+#define T2    "+15559870002"
+#define T3    "+15559870003"
+#define CASEY "+15551230003"
+
+#define ALL_DAY                                                                                    \
+    "    shifts:\n"                                                                                \
+    "      - {days: [sun, mon, tue, wed, thu, fri, sat], start: \"00:00\", end: \"12:00\"}\n"      \
+    "      - {days: [sun, mon, tue, wed, thu, fri, sat], start: \"12:00\", end: \"00:00\"}\n"
+
+#define HEAD                                                                                       \
+    "line_name: Test Line\n"                                                                       \
+    "timezone: America/New_York\n"                                                                 \
+    "topics:\n"                                                                                    \
+    "  - {id: anxiety, label: Anxiety and stress, keywords: [anxious, panic]}\n"                   \
+    "  - {id: grief, label: Grief and loss, keywords: [grief, died]}\n"                            \
+    "  - {id: general, label: Something else}\n"
+
+#define ALEX_PEER                                                                                  \
+    "  - id: alex\n"                                                                               \
+    "    name: Alex\n"                                                                             \
+    "    phone: \"" ALEX "\"\n"                                                                    \
+    "    topics: [anxiety]\n" ALL_DAY
+
+#define BLAIR_PEER                                                                                 \
+    "  - id: blair\n"                                                                              \
+    "    name: Blair\n"                                                                            \
+    "    phone: \"" BLAIR "\"\n"                                                                   \
+    "    topics: [grief, general]\n" ALL_DAY
+
+#define CASEY_PEER                                                                                 \
+    "  - id: casey\n"                                                                              \
+    "    name: Casey\n"                                                                            \
+    "    phone: \"" CASEY "\"\n"                                                                   \
+    "    topics: [grief]\n" ALL_DAY
+
+#define COORDS "coordinators:\n  - {id: sam, name: Sam, phone: \"" SAM "\", on_call: true}\n"
+
+static const char alex_and_blair[] = HEAD "peers:\n" ALEX_PEER BLAIR_PEER COORDS;
+
+static int setup_reload(void **state)
+{
+    static const struct line_opts o = {.roster = alex_and_blair};
+
+    return line_setup(state, &o);
+}
+
+static void a_roster_edit_takes_effect_in_seconds(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    /* Blair leaves, Casey joins: saved, no signal sent. */
+    assert_int_equal(line_rewrite(l->roster, HEAD "peers:\n" ALEX_PEER CASEY_PEER COORDS), 0);
+    assert_true(line_log_wait(l, "event=roster.reloaded peers=2", 5000));
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "my dad died"), 200);
+    line_must_get(l, m, CASEY, POOL_A, "New chat: Grief and loss");
+    assert_int_equal(line_count(l, m, BLAIR, NULL), 0);
+}
+
+static void a_roster_with_a_mistake_is_refused(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    /* Line 18 gives Blair a topic the roster does not have. */
+    assert_int_equal(line_rewrite(l->roster,
+                                  HEAD "peers:\n" ALEX_PEER "  - id: blair\n"
+                                       "    name: Blair\n"
+                                       "    phone: \"" BLAIR "\"\n"
+                                       "    topics: [grief, loneliness]\n" ALL_DAY COORDS),
+                     0);
+    assert_true(line_log_wait(l, "event=roster.reload_failed problems=1 kept=running", 5000));
+    assert_true(line_log_wait(l, "roster.yaml:18:21: unknown topic 'loneliness'", 100));
+    /* The line runs on the roster it had: Blair still takes grief. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "grief"), 200);
+    line_must_get(l, m, BLAIR, POOL_A, "New chat: Grief and loss");
+}
+
+static void a_removed_peer_keeps_their_chat_until_it_ends(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    /* Alex is taken off the roster mid-chat. */
+    assert_int_equal(line_rewrite(l->roster, HEAD "peers:\n" BLAIR_PEER COORDS), 0);
+    assert_true(line_log_wait(l, "event=roster.peer_retired peer=alex", 5000));
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "are you still there?"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "are you still there?");
+    assert_int_equal(line_text(l, ALEX, POOL_A, "Yes, I'm here."), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "Yes, I'm here.");
+    /* A new anxious texter goes to Blair (general), never to Alex. */
+    assert_int_equal(line_text(l, T2, LINE_NUMBER, "anxious too"), 200);
+    line_must_get(l, m, BLAIR, POOL_A, "New chat: Anxiety and stress");
+    /* The chat ends as chats do. */
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#end"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "Alex has ended the chat");
+    line_must_get(l, m, ALEX, POOL_A, "Chat closed");
+    assert_int_equal(line_count(l, m, ALEX, POOL_B), 0);
+}
+
+static void config_edits_apply_live_or_ask_for_a_restart(void **state)
+{
+    struct line *l = *state;
+    char *cfg = line_read_file(l->config), *edited;
+    size_t n;
+    long m;
+
+    assert_non_null(cfg);
+    n = strlen(cfg) + 200;
+    edited = malloc(n);
+    /* A new welcome: live. */
+    snprintf(edited, n,
+             "%stexts:\n  en:\n    welcome: \"{line} (edited): trained volunteers, not "
+             "counsellors or emergency services. BYE ends a chat; STOP ends all texts.\"\n",
+             cfg);
+    assert_int_equal(line_rewrite(l->config, edited), 0);
+    assert_true(line_log_wait(l, "event=config.reloaded", 5000));
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T3, LINE_NUMBER, "hello"), 200);
+    line_must_get(l, m, T3, LINE_NUMBER, "Test Line (edited)");
+    /* A new listen address: only a restart can apply it. Said so, and nothing changes. */
+    snprintf(edited, n, "%s", cfg);
+    memcpy(strstr(edited, "listen: 127.0.0.1:"), "listen: 127.0.0.2:", 18);
+    assert_int_equal(line_rewrite(l->config, edited), 0);
+    assert_true(line_log_wait(l, "event=config.restart_needed key=listen", 5000));
+    assert_true(line_log_wait(l, "event=config.reload_deferred changes=1", 100));
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T2, LINE_NUMBER, "hi"), 200);
+    line_must_get(l, m, T2, LINE_NUMBER, "Test Line (edited)"); /* the welcome stayed too */
+    free(edited);
+    free(cfg);
+}
+
+static void sighup_reloads(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    /* Written in place (no rename a watcher might catch at once), then SIGHUP. */
+    {
+        FILE *f = fopen(l->roster, "w");
+        assert_non_null(f);
+        fputs(HEAD "peers:\n" ALEX_PEER CASEY_PEER COORDS, f);
+        fclose(f);
+    }
+    kill(l->gw, SIGHUP);
+    assert_true(line_log_wait(l, "event=roster.reloaded peers=2", 5000));
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "grief"), 200);
+    line_must_get(l, m, CASEY, POOL_A, "New chat");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_roster_edit_takes_effect_in_seconds, setup_reload,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_roster_with_a_mistake_is_refused, setup_reload,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_removed_peer_keeps_their_chat_until_it_ends, setup_reload,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(config_edits_apply_live_or_ask_for_a_restart, setup_reload,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(sighup_reloads, setup_reload, line_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
