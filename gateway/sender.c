@@ -373,15 +373,20 @@ static void collect(struct sender *s)
     }
 }
 
-/* Takes back rows whose sender died holding them (this node at start, anyone's when expired). */
-static void reclaim(struct sender *s)
+/*
+ * Takes back rows whose sender died holding them: at start, every row this
+ * node left 'sending' (it has nothing in flight yet); later, only leases
+ * that ran out, whoever held them. Never this node's live sends: taking one
+ * back while its request is in flight would send the text twice.
+ */
+static void reclaim(struct sender *s, int at_start)
 {
     int n = 0;
 
-    if (s->now < s->next_reclaim)
+    if (!at_start && s->now < s->next_reclaim)
         return;
     s->next_reclaim = s->now + RECLAIM_EVERY;
-    if (store_outbox_reclaim(s->st, s->node_id, s->now, &n) == STORE_OK && n)
+    if (store_outbox_reclaim(s->st, at_start ? s->node_id : NULL, s->now, &n) == STORE_OK && n)
         log_info("send.reclaimed", "rows=%d", n);
 }
 
@@ -390,7 +395,7 @@ static void *run(void *arg)
     struct sender *s = arg;
 
     s->now = wake_now_ms();
-    reclaim(s); /* at start this node holds no lease: every 'sending' row of ours is stale */
+    reclaim(s, 1);
     for (;;) {
         int stopping = atomic_load(&s->stopping), running = 0, busy, claim_rc = STORE_OK;
         int64_t due = INT64_MAX, wait_ms;
@@ -415,7 +420,7 @@ static void *run(void *arg)
             store_outbox_next_due(s->st, &due);
         s->now = wake_now_ms();
         if (!stopping)
-            reclaim(s);
+            reclaim(s, 0);
         wait_ms = due == INT64_MAX ? 1000 : due - s->now;
         if (wait_ms > 1000)
             wait_ms = 1000;

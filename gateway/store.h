@@ -303,8 +303,10 @@ struct store_out {
 
 int store_outbox_add(struct store *s, const struct store_out *o, int64_t now);
 /*
- * Rows left 'sending' by this node (a crash mid-send) or by anyone whose
- * lease ran out become pending again. Returns how many in *n.
+ * Rows whose lease ran out, and rows left 'sending' by `owner` (this node's,
+ * at start: a crash mid-send), become pending again; owner NULL takes back
+ * expired leases only (a running node's own sends are in flight, not lost).
+ * Returns how many in *n.
  */
 int store_outbox_reclaim(struct store *s, const char *owner, int64_t now, int *n);
 /*

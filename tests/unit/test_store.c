@@ -388,6 +388,25 @@ static void leases_of_other_nodes_wait_for_expiry(void **state)
     assert_int_equal(re, 1);
 }
 
+/* A running node's periodic reclaim leaves its own live sends alone (no double send). */
+static void own_live_leases_survive_the_periodic_reclaim(void **state)
+{
+    struct fixture *f = *state;
+    struct claimed c = {0};
+    int re = 0;
+
+    add_out(f->st, "+15550000001", "+15550000009", OUT_RELAY, "one");
+    assert_int_equal(store_outbox_claim(f->st, "a", 100, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(store_outbox_reclaim(f->st, NULL, 500, &re), STORE_OK);
+    assert_int_equal(re, 0);
+    c.n = 0;
+    assert_int_equal(store_outbox_claim(f->st, "a", 600, 1000, 10, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 0); /* still leased: nothing to send again */
+    assert_int_equal(store_outbox_reclaim(f->st, NULL, 1101, &re), STORE_OK);
+    assert_int_equal(re, 1);
+}
+
 static void failed_relays_are_reported_once(void **state)
 {
     struct fixture *f = *state;
@@ -466,6 +485,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(safety_texts_never_wait_behind_a_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(held_relays_take_what_follows, setup, teardown),
         cmocka_unit_test_setup_teardown(welcome_rating_and_last_word, setup, teardown),
+        cmocka_unit_test_setup_teardown(own_live_leases_survive_the_periodic_reclaim, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(leases_of_other_nodes_wait_for_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_relays_are_reported_once, setup, teardown),
         cmocka_unit_test_setup_teardown(status_callback_marks_undelivered_relays, setup, teardown),
