@@ -258,13 +258,14 @@ static void silent_peer_is_nudged_then_relieved(void **state)
 static void silent_peer_after_a_later_text(void **state)
 {
     struct line *l = *state;
-    long m;
+    long m0 = line_mark(l), m;
 
     line_connect(l, T1, "anxious", ALEX, POOL_A, "Alex");
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "hi, I'm here"), 200);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "are you there? I really need to talk"), 200);
-    line_must_get(l, m, ALEX, POOL_A, "The texter is waiting for your reply");
+    /* The nudge (one per chat) may come before Alex's reply on a loaded machine. */
+    line_must_get(l, m0, ALEX, POOL_A, "The texter is waiting for your reply");
     line_must_get(l, m, T1, LINE_NUMBER, "Your peer had to step away");
     line_must_get(l, m, ALEX, POOL_A, "No reply came");
     /* Blair (general) takes over and reads what went unanswered. */
