@@ -44,7 +44,7 @@ LIBS        = $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC  := $(wildcard config/*.c matcher/*.c) $(filter-out gateway/main.c,$(wildcard gateway/*.c))
 # Pages served by the gateway are plain HTML files, compiled in as C strings.
-PAGES    := gateway/admin_page.html
+PAGES    := gateway/admin_page.html gateway/sim_page.html
 PAGE_OBJ := $(PAGES:gateway/%.html=$(BUILD)/obj/gen/%.o)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(PAGE_OBJ)
 MAIN_OBJ := $(BUILD)/obj/gateway/main.o

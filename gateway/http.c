@@ -133,6 +133,10 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
     req.body_len = ctx->body.len;
     req.conn = c;
     s->fn(s->arg, &req, &res);
+    if (res.drop) {
+        buf_free(&res.body);
+        return MHD_NO; /* libmicrohttpd closes the connection unanswered */
+    }
     return queue(c, &res);
 }
 

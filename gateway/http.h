@@ -32,6 +32,7 @@ struct http_response {
     struct buf body;
     const char *header_name; /* one optional extra header (static strings) */
     const char *header_value;
+    int drop; /* 1: close the connection without answering (the simulator's outages) */
 };
 
 typedef void (*http_handler_fn)(void *arg, const struct http_request *req,

@@ -15,6 +15,7 @@
 #include "http.h"
 #include "log.h"
 #include "parse.h"
+#include "roster.h"
 #include "sms.h"
 #include "twilio.h"
 #include "wake.h"
@@ -31,6 +32,8 @@
 #include <time.h>
 
 #define SIM_MAX_BODY (64 * 1024)
+
+extern const char sim_page_html[];
 
 struct text {
     long id;
@@ -49,6 +52,7 @@ struct callback {
     char url[512];
     char sid[40];
     char status[16];
+    int error_code; /* Twilio's 3xxxx for undelivered/failed, else 0 */
     char from[24];
     char to[24];
 };
@@ -60,8 +64,13 @@ struct sim {
     struct text *texts;
     size_t ntexts, cap;
     long next_id;
-    char fault_mode[8]; /* "", "500" or "429" */
-    long fault_count;
+    /* fault switches (POST /sim/fault) */
+    char fault_mode[8]; /* "", "500", "429", "drop" or "down" */
+    long fault_count;   /* API calls left to fail this way ("down": until cleared) */
+    long latency_ms;    /* added before answering every API call */
+    char delivery[16];  /* the final status reported for the next delivery_count sends */
+    long delivery_count;
+    long faults;            /* API calls a switch answered (or dropped) so far */
     char (*optouts)[2][24]; /* carrier-level opt-outs: {phone, our number} */
     size_t noptouts;
     struct callback *cb_head, *cb_tail;
@@ -197,7 +206,7 @@ static int basic_auth_ok(const struct sim *s, const struct http_request *req)
 }
 
 static void enqueue_callback(struct sim *s, const char *url, const char *sid, const char *status,
-                             const char *from, const char *to)
+                             int error_code, const char *from, const char *to)
 {
     struct callback *cb = calloc(1, sizeof(*cb));
 
@@ -206,6 +215,7 @@ static void enqueue_callback(struct sim *s, const char *url, const char *sid, co
     snprintf(cb->url, sizeof(cb->url), "%s", url);
     snprintf(cb->sid, sizeof(cb->sid), "%s", sid);
     snprintf(cb->status, sizeof(cb->status), "%s", status);
+    cb->error_code = error_code;
     snprintf(cb->from, sizeof(cb->from), "%s", from);
     snprintf(cb->to, sizeof(cb->to), "%s", to);
     pthread_mutex_lock(&s->mu);
@@ -218,22 +228,66 @@ static void enqueue_callback(struct sim *s, const char *url, const char *sid, co
     wake_signal(&s->cb_wake);
 }
 
-/* 1 when a fault set with /sim/fault answers this API call (res filled): an outage. */
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts))
+        ;
+}
+
+/*
+ * Applies the fault switches to an API call: waits out the added latency,
+ * then returns 1 when a switch answers the call instead (res filled with a
+ * Twilio error, or marked to drop the connection unanswered).
+ */
 static int faulted(struct sim *s, struct http_response *res)
 {
-    int code = 0;
+    char mode[8] = "";
+    int64_t start = wake_now_ms(), left;
 
+    /* Held in short steps, so turning latency down releases calls already waiting. */
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        left = start + s->latency_ms - wake_now_ms();
+        pthread_mutex_unlock(&s->mu);
+        if (left <= 0)
+            break;
+        sleep_ms(left < 100 ? (long)left : 100);
+    }
     pthread_mutex_lock(&s->mu);
-    if (s->fault_count > 0 && s->fault_mode[0]) {
-        code = !strcmp(s->fault_mode, "429") ? 429 : 500;
-        s->fault_count--;
+    if (!strcmp(s->fault_mode, "down") || (s->fault_mode[0] && s->fault_count > 0)) {
+        snprintf(mode, sizeof(mode), "%s", s->fault_mode);
+        if (strcmp(mode, "down") && --s->fault_count == 0)
+            s->fault_mode[0] = '\0';
+        s->faults++;
     }
     pthread_mutex_unlock(&s->mu);
-    if (code == 429)
+    if (!mode[0])
+        return 0;
+    if (!strcmp(mode, "429"))
         twilio_error(res, 429, 20429, "Too Many Requests");
-    else if (code)
+    else if (!strcmp(mode, "500"))
         twilio_error(res, 500, 20500, "Internal Server Error");
-    return code != 0;
+    else
+        res->drop = 1; /* "drop" and "down": the connection closes with no answer */
+    return 1;
+}
+
+/* The final status of the send being accepted now, per the delivery switch. */
+static void next_delivery(struct sim *s, char out[16], int *error_code)
+{
+    pthread_mutex_lock(&s->mu);
+    if (s->delivery_count > 0 && strcmp(s->delivery, "delivered")) {
+        snprintf(out, 16, "%s", s->delivery);
+        if (--s->delivery_count == 0)
+            snprintf(s->delivery, sizeof(s->delivery), "delivered");
+    } else {
+        snprintf(out, 16, "delivered");
+    }
+    pthread_mutex_unlock(&s->mu);
+    /* Twilio's codes: 30003 unreachable handset; 30008 unknown error */
+    *error_code = !strcmp(out, "undelivered") ? 30003 : !strcmp(out, "failed") ? 30008 : 0;
 }
 
 static void messages_api(struct sim *s, const struct http_request *req, const char *account,
@@ -241,10 +295,10 @@ static void messages_api(struct sim *s, const struct http_request *req, const ch
 {
     struct form f = {0};
     const char *to, *from, *body, *validity, *cb, *why;
-    char sid[40], now[64], uri[160], media[200], segs[16];
+    char sid[40], now[64], uri[160], media[200], segs[16], final[16];
     long long vp;
     size_t where;
-    int opted;
+    int opted, error_code;
     int64_t t = wake_now_ms();
 
     if (strcmp(account, s->cfg->provider.account_sid)) {
@@ -309,7 +363,8 @@ static void messages_api(struct sim *s, const struct http_request *req, const ch
         goto done;
     }
     new_sid("SM", sid);
-    record(s, sid, "outbound-api", from ? from : "", to, body ? body : "", "delivered");
+    next_delivery(s, final, &error_code);
+    record(s, sid, "outbound-api", from ? from : "", to, body ? body : "", final);
     rfc2822(t, now, sizeof(now));
     snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s/Messages/%s.json", account, sid);
     snprintf(media, sizeof(media), "/2010-04-01/Accounts/%s/Messages/%s/Media.json", account, sid);
@@ -324,8 +379,9 @@ static void messages_api(struct sim *s, const struct http_request *req, const ch
                          "num_segments", segs, "price", "price_unit", "USD", "sid", sid, "status",
                          "queued", "subresource_uris", "media", media, "to", to, "uri", uri));
     if (cb && s->callbacks) {
-        enqueue_callback(s, cb, sid, "sent", from ? from : "", to);
-        enqueue_callback(s, cb, sid, "delivered", from ? from : "", to);
+        if (strcmp(final, "failed")) /* a failed text was never sent */
+            enqueue_callback(s, cb, sid, "sent", 0, from ? from : "", to);
+        enqueue_callback(s, cb, sid, final, error_code, from ? from : "", to);
     }
 done:
     form_free(&f);
@@ -535,6 +591,11 @@ static void *callback_loop(void *arg)
         add_param(&f, "AccountSid", s->cfg->provider.account_sid);
         add_param(&f, "From", cb->from);
         add_param(&f, "ApiVersion", "2010-04-01");
+        if (cb->error_code) {
+            char code[16];
+            snprintf(code, sizeof(code), "%d", cb->error_code);
+            add_param(&f, "ErrorCode", code);
+        }
         post_signed(s, cb->url, cb->url, &f);
         form_free(&f);
         free(cb);
@@ -603,12 +664,39 @@ done:
     form_free(&f);
 }
 
+static json_t *fault_state(struct sim *s)
+{
+    json_t *j;
+
+    pthread_mutex_lock(&s->mu);
+    j = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I}", "mode",
+                  s->fault_mode[0] ? s->fault_mode : "none", "count", (json_int_t)s->fault_count,
+                  "latency_ms", (json_int_t)s->latency_ms, "delivery", s->delivery,
+                  "delivery_count", (json_int_t)s->delivery_count, "faults", (json_int_t)s->faults);
+    pthread_mutex_unlock(&s->mu);
+    return j;
+}
+
+/*
+ * POST /sim/fault: any of
+ *   mode=500|429|drop|down|none [count=N]   N (default 1) API calls answered 500
+ *                                            or 429, or dropped unanswered;
+ *                                            down: every call dropped until none
+ *   latency_ms=MS                            wait this long before every answer
+ *   delivery=delivered|undelivered|failed [delivery_count=N]
+ *                                            the final status the next N sends
+ *                                            report by status callback
+ * All or nothing: a bad field changes no switch. Answers the switches' state.
+ */
 static void set_fault(struct sim *s, const struct http_request *req, struct http_response *res)
 {
+    static const char *const modes[] = {"500", "429", "drop", "down", "none"};
+    static const char *const finals[] = {"delivered", "undelivered", "failed"};
     struct form f = {0};
-    const char *mode, *count, *why;
-    long long n = 1;
-    size_t where;
+    const char *mode, *count, *latency, *delivery, *dcount, *why;
+    long long n = 1, ms = 0, dn = 1;
+    size_t where, i;
+    int ok_mode = 0, ok_final = 0;
 
     if (form_parse(req->body, req->body_len, &f, &why, &where)) {
         json_reply(res, 400, json_pack("{s:s}", "error", why));
@@ -616,18 +704,94 @@ static void set_fault(struct sim *s, const struct http_request *req, struct http
     }
     mode = form_get(&f, "mode");
     count = form_get(&f, "count");
-    if (!mode || (strcmp(mode, "500") && strcmp(mode, "429") && strcmp(mode, "none")) ||
-        (count && parse_int(count, 0, 1000000, &n, &why))) {
-        json_reply(res, 400, json_pack("{s:s}", "error", "mode=500|429|none [count=N]"));
+    latency = form_get(&f, "latency_ms");
+    delivery = form_get(&f, "delivery");
+    dcount = form_get(&f, "delivery_count");
+    for (i = 0; mode && i < sizeof(modes) / sizeof(modes[0]); i++)
+        ok_mode |= !strcmp(mode, modes[i]);
+    for (i = 0; delivery && i < sizeof(finals) / sizeof(finals[0]); i++)
+        ok_final |= !strcmp(delivery, finals[i]);
+    if ((!mode && !latency && !delivery) || (mode && !ok_mode) || (delivery && !ok_final) ||
+        (count && parse_int(count, 0, 1000000, &n, &why)) ||
+        (latency && parse_int(latency, 0, 30000, &ms, &why)) ||
+        (dcount && parse_int(dcount, 0, 1000000, &dn, &why))) {
+        json_reply(res, 400,
+                   json_pack("{s:s}", "error",
+                             "mode=500|429|drop|down|none [count=N], latency_ms=0..30000, "
+                             "delivery=delivered|undelivered|failed [delivery_count=N]"));
         goto done;
     }
     pthread_mutex_lock(&s->mu);
-    snprintf(s->fault_mode, sizeof(s->fault_mode), "%s", strcmp(mode, "none") ? mode : "");
-    s->fault_count = strcmp(mode, "none") ? (long)n : 0;
+    if (mode) {
+        int off = !strcmp(mode, "none") || (strcmp(mode, "down") && n == 0);
+        snprintf(s->fault_mode, sizeof(s->fault_mode), "%s", off ? "" : mode);
+        s->fault_count = off || !strcmp(mode, "down") ? 0 : (long)n;
+    }
+    if (latency)
+        s->latency_ms = (long)ms;
+    if (delivery) {
+        snprintf(s->delivery, sizeof(s->delivery), "%s", dn ? delivery : "delivered");
+        s->delivery_count = strcmp(s->delivery, "delivered") ? (long)dn : 0;
+    }
     pthread_mutex_unlock(&s->mu);
-    json_reply(res, 200, json_pack("{s:s, s:i}", "mode", mode, "count", (int)n));
+    json_reply(res, 200, fault_state(s));
 done:
     form_free(&f);
+}
+
+/* GET /sim/phones: the line's numbers and every rostered phone, for the page. */
+static void phones(struct sim *s, struct http_response *res)
+{
+    struct diag *d = diag_new();
+    struct roster *r = d ? roster_load(s->cfg->roster, NULL, d) : NULL;
+    json_t *numbers, *peers, *coords;
+    size_t i, k;
+
+    if (!r) {
+        json_reply(
+            res, 500,
+            json_pack("{s:s}", "error", "the roster does not load: run peerline check -c CONFIG"));
+        diag_free(d);
+        return;
+    }
+    numbers = json_pack("[s]", s->cfg->provider.line_number);
+    for (i = 0; i < s->cfg->provider.npool; i++)
+        json_array_append_new(numbers, json_string(s->cfg->provider.pool[i]));
+    peers = json_array();
+    for (i = 0; i < r->npeers; i++) {
+        const struct roster_peer *p = &r->peers[i];
+        json_t *topics = json_array(), *langs = json_array();
+        for (k = 0; k < p->ntopics; k++)
+            json_array_append_new(topics, json_string(r->topics[p->topics[k]].id));
+        for (k = 0; k < r->nlangs; k++)
+            if (p->langs & (1ULL << k))
+                json_array_append_new(langs, json_string(r->langs[k]));
+        json_array_append_new(peers,
+                              json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", p->id, "name", p->name,
+                                        "phone", p->phone, "topics", topics, "languages", langs));
+    }
+    coords = json_array();
+    for (i = 0; i < r->ncoordinators; i++)
+        json_array_append_new(coords, json_pack("{s:s, s:s, s:s}", "id", r->coordinators[i].id,
+                                                "name", r->coordinators[i].name, "phone",
+                                                r->coordinators[i].phone));
+    json_reply(res, 200,
+               json_pack("{s:s, s:s, s:o, s:o, s:o}", "line_name", r->line_name, "line_number",
+                         s->cfg->provider.line_number, "numbers", numbers, "peers", peers,
+                         "coordinators", coords));
+    roster_free(r);
+    diag_free(d);
+}
+
+static void page(struct http_response *res)
+{
+    res->status = 200;
+    res->content_type = "text/html; charset=utf-8";
+    buf_reset(&res->body);
+    buf_puts(&res->body, sim_page_html);
+    res->header_name = "Content-Security-Policy";
+    res->header_value = "default-src 'self'; script-src 'unsafe-inline'; style-src "
+                        "'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'";
 }
 
 static void handle(void *arg, const struct http_request *req, struct http_response *res)
@@ -675,6 +839,18 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
         list_messages(s, req, res);
         return;
     }
+    if (!strcmp(req->method, "GET") && !strcmp(req->path, "/sim/fault")) {
+        json_reply(res, 200, fault_state(s));
+        return;
+    }
+    if (!strcmp(req->method, "GET") && !strcmp(req->path, "/sim/phones")) {
+        phones(s, res);
+        return;
+    }
+    if (!strcmp(req->method, "GET") && !strcmp(req->path, "/")) {
+        page(res);
+        return;
+    }
     if (!strcmp(req->method, "GET") && !strcmp(req->path, "/healthz")) {
         http_text(res, 200, "ok");
         return;
@@ -697,6 +873,7 @@ int sim_main(int argc, char **argv)
 
     memset(&s, 0, sizeof(s));
     s.callbacks = 1;
+    snprintf(s.delivery, sizeof(s.delivery), "delivered");
     for (i = 1; i < argc; i++) {
         if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
             cfg_path = argv[++i];

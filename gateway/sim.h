@@ -11,9 +11,14 @@
  *                        the line; answers {"sid", "status"} (the gateway's
  *                        HTTP status)
  *   GET  /sim/messages   [?since=ID&phone=+1...]: every text both ways
- *   POST /sim/fault      mode=500|429|none [&count=N]: fail the next N API calls
+ *   POST /sim/fault      mode=500|429|drop|down|none [&count=N],
+ *                        latency_ms=MS, delivery=delivered|undelivered|failed
+ *                        [&delivery_count=N]: fault switches (see set_fault)
+ *   GET  /sim/fault      the switches' state
  *   POST /sim/optout     Phone, Number: the phone opts out of our number at the
  *                        carrier; sends to it then fail with 21610
+ *   GET  /sim/phones     the line's numbers and the roster's phones
+ *   GET  /               the simulator page: every phone side by side
  *   GET  /healthz
  */
 #ifndef PEERLINE_SIM_H

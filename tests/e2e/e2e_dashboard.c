@@ -14,9 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -34,34 +31,13 @@ static void dashboard_in_chromium(void **state)
 {
     struct line *l = *state;
     char gw[64], sim[64];
-    int status = -1, waited;
-    pid_t pid;
 
     snprintf(gw, sizeof(gw), "http://127.0.0.1:%d", l->gw_port);
     snprintf(sim, sizeof(sim), "http://127.0.0.1:%d", l->sim_port);
-    if (access("tests/browser/node_modules/playwright-core", R_OK))
-        fail_msg("playwright-core is not installed (make test installs it with npm ci)");
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        char *argv[] = {"node", "tests/browser/dashboard.mjs", gw, sim, READ, T1, LINE_NUMBER,
-                        NULL};
-        execvp("node", argv);
-        _exit(127);
+    {
+        char *argv[] = {"tests/browser/dashboard.mjs", gw, sim, READ, T1, LINE_NUMBER, NULL};
+        line_browser(argv, 90000);
     }
-    for (waited = 0; waited < 90000; waited += 100) {
-        if (waitpid(pid, &status, WNOHANG) == pid)
-            break;
-        line_sleep(100);
-    }
-    if (waited >= 90000) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        fail_msg("the browser test did not finish in 90 s");
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        fail_msg("the browser test failed (exit %d): see its messages above",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
 int main(void)

@@ -559,6 +559,52 @@ int line_fault(struct line *l, const char *mode, int count)
     return st == 200 ? 0 : -1;
 }
 
+long line_sim(struct line *l, const char *method, const char *path, const char *form, char **out)
+{
+    struct buf b = BUF_INIT(0);
+    char url[256];
+    long st;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", l->sim_port, path);
+    st = http(method, url, form ? "application/x-www-form-urlencoded" : NULL, form, NULL, &b);
+    if (out)
+        *out = buf_take(&b);
+    buf_free(&b);
+    return st;
+}
+
+void line_browser(char *const argv[], int timeout_ms)
+{
+    char *args[16] = {"node"};
+    int status = -1, waited, i;
+    pid_t pid;
+
+    if (access("tests/browser/node_modules/playwright-core", R_OK))
+        fail_msg("playwright-core is not installed (make test installs it with npm ci)");
+    for (i = 0; argv[i] && i < 14; i++)
+        args[i + 1] = argv[i];
+    args[i + 1] = NULL;
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execvp("node", args);
+        _exit(127);
+    }
+    for (waited = 0; waited < timeout_ms; waited += 100) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            break;
+        line_sleep(100);
+    }
+    if (waited >= timeout_ms) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        fail_msg("%s did not finish in %d s", argv[0], timeout_ms / 1000);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("%s failed (exit %d): see its messages above", argv[0],
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 long line_post_raw(struct line *l, const char *path, const char *content_type, const char *body,
                    const char *signature)
 {

@@ -99,6 +99,17 @@ char *line_all_to(struct line *l, const char *to);
 
 /* Tells the simulator to fail the next `count` Messages API calls (mode "500"/"429"/"none"). */
 int line_fault(struct line *l, const char *mode, int count);
+/*
+ * Any call to the simulator's control API (e.g. "POST", "/sim/fault",
+ * "latency_ms=2000"; form NULL for a GET). Returns the HTTP status; the
+ * answer's body in *out when out is not NULL (free it).
+ */
+long line_sim(struct line *l, const char *method, const char *path, const char *form, char **out);
+/*
+ * Runs a browser test from tests/browser with node (argv[0] is the script,
+ * NULL-terminated) and fails the test unless it exits 0 within timeout_ms.
+ */
+void line_browser(char *const argv[], int timeout_ms);
 
 /* POSTs a raw body to the gateway path with optional signature header; returns status. */
 long line_post_raw(struct line *l, const char *path, const char *content_type, const char *body,

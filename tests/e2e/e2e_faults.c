@@ -1,0 +1,227 @@
+/*
+ * e2e_faults.c - each of the simulator's fault switches, against a real
+ * gateway: the provider answering 500s, a 429 storm, dropped connections,
+ * added latency, a provider that is down and comes back, and delivery
+ * reports of undelivered and failed texts. Every time, webhooks keep
+ * getting their 200, the gateway retries, and every text arrives exactly
+ * once and in order; a text the provider reports lost is reported to the
+ * person who wrote it.
+ */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#define T1 "+15559870001"
+
+static const char *const words[] = {
+    "first I could not sleep",
+    "then the exams piled up",
+    "and now my chest is tight",
+};
+
+/* A field of the simulator's fault state (GET /sim/fault). */
+static long long fault_field(struct line *l, const char *name)
+{
+    char *out = NULL;
+    json_t *j;
+    long long v = -1;
+
+    if (line_sim(l, "GET", "/sim/fault", NULL, &out) == 200 && out &&
+        (j = json_loads(out, 0, NULL))) {
+        v = json_integer_value(json_object_get(j, name));
+        json_decref(j);
+    }
+    free(out);
+    return v;
+}
+
+static void set_fault(struct line *l, const char *form)
+{
+    assert_int_equal(line_sim(l, "POST", "/sim/fault", form, NULL), 200);
+}
+
+/* The texter sends the three texts; each webhook is answered 200 at once. */
+static void texter_says_three(struct line *l)
+{
+    size_t i;
+
+    for (i = 0; i < 3; i++)
+        assert_int_equal(line_text(l, T1, LINE_NUMBER, words[i]), 200);
+}
+
+/* Alex gets each of the three exactly once, in the order they were sent. */
+static void alex_gets_three_in_order(struct line *l, long since)
+{
+    long id[3];
+    size_t i;
+    char *all;
+
+    for (i = 0; i < 3; i++) {
+        id[i] = line_find(l, since, ALEX, POOL_A, words[i], 20000);
+        if (!id[i])
+            fail_msg("Alex never got \"%s\"", words[i]);
+    }
+    assert_true(id[0] < id[1] && id[1] < id[2]);
+    line_sleep(500);
+    all = line_all_to(l, ALEX);
+    for (i = 0; i < 3; i++) {
+        const char *first = strstr(all, words[i]);
+        assert_non_null(first);
+        if (strstr(first + 1, words[i]))
+            fail_msg("Alex got \"%s\" twice", words[i]);
+    }
+    free(all);
+}
+
+static void through(void **state, const char *fault, long long expect_faults)
+{
+    struct line *l = *state;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    set_fault(l, fault);
+    m = line_mark(l);
+    texter_says_three(l);
+    alex_gets_three_in_order(l, m);
+    assert_int_equal(fault_field(l, "faults"), expect_faults);
+}
+
+static void server_errors_are_retried(void **state)
+{
+    through(state, "mode=500&count=4", 4);
+}
+
+static void a_429_storm_is_ridden_out(void **state)
+{
+    through(state, "mode=429&count=6", 6);
+}
+
+static void dropped_connections_are_retried(void **state)
+{
+    through(state, "mode=drop&count=3", 3);
+}
+
+static void latency_delays_but_loses_nothing(void **state)
+{
+    through(state, "latency_ms=1500", 0);
+}
+
+/*
+ * A send slower than the sender's periodic lease check (10 s) is still in
+ * flight when the check runs: it must not be taken back and sent again.
+ */
+static void a_slow_send_goes_once(void **state)
+{
+    struct line *l = *state;
+    long m;
+    char *all;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    set_fault(l, "latency_ms=10500");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, words[0]), 200);
+    assert_true(line_find(l, m, ALEX, POOL_A, words[0], 25000) > 0);
+    set_fault(l, "latency_ms=0");
+    line_sleep(1500);
+    all = line_all_to(l, ALEX);
+    if (strstr(strstr(all, words[0]) + 1, words[0]))
+        fail_msg("Alex got \"%s\" twice", words[0]);
+    free(all);
+}
+
+static void a_provider_outage_delays_and_loses_nothing(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    set_fault(l, "mode=down");
+    m = line_mark(l);
+    texter_says_three(l);
+    /* While it is down nothing gets through, and the gateway keeps trying. */
+    line_sleep(2000);
+    assert_int_equal(line_count(l, m, ALEX, NULL), 0);
+    assert_true(fault_field(l, "faults") >= 2);
+    /* It comes back: everything arrives, once, in order. */
+    set_fault(l, "mode=none");
+    alex_gets_three_in_order(l, m);
+}
+
+/* A relay the provider reports lost (per `delivery`) is reported to its writer. */
+static void reported_lost(void **state, const char *delivery)
+{
+    struct line *l = *state;
+    char form[64];
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    snprintf(form, sizeof(form), "delivery=%s&delivery_count=1", delivery);
+    set_fault(l, form);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "are you still there?"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "could not be delivered to the texter");
+    /* The next one goes through as usual, with no notice. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "I'll be here a while"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "I'll be here a while");
+    line_sleep(1000);
+    assert_int_equal(line_count(l, m, ALEX, NULL), 0);
+}
+
+static void undelivered_is_reported_to_the_writer(void **state)
+{
+    reported_lost(state, "undelivered");
+}
+
+static void failed_is_reported_to_the_writer(void **state)
+{
+    reported_lost(state, "failed");
+}
+
+static void bad_switches_are_refused(void **state)
+{
+    struct line *l = *state;
+
+    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=503", NULL), 400);
+    assert_int_equal(line_sim(l, "POST", "/sim/fault", "latency_ms=99999", NULL), 400);
+    assert_int_equal(line_sim(l, "POST", "/sim/fault", "delivery=lost", NULL), 400);
+    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=500&latency_ms=x", NULL), 400);
+    /* All or nothing: the good half of a bad request changed nothing. */
+    assert_int_equal(fault_field(l, "count"), 0);
+    assert_int_equal(fault_field(l, "latency_ms"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(server_errors_are_retried, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_429_storm_is_ridden_out, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(dropped_connections_are_retried, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(latency_delays_but_loses_nothing, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_slow_send_goes_once, line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(a_provider_outage_delays_and_loses_nothing,
+                                        line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(undelivered_is_reported_to_the_writer, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(failed_is_reported_to_the_writer, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(bad_switches_are_refused, line_setup_default,
+                                        line_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
