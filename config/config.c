@@ -35,7 +35,7 @@ enum ctype {
     CT_KIND,     /* twilio | telnyx */
     CT_LEVEL,    /* debug | info | warn | error */
     CT_TOKENS,   /* mapping coordinator id -> token */
-    CT_TOKEN,    /* a bearer token: "" (none), 16+ characters, or file:PATH */
+    CT_TOKEN,    /* a secret: "" (none), at least min characters, or file:PATH */
     CT_SID,      /* Twilio account SID: AC + 32 hex */
     CT_BOOL,     /* int 0/1 */
     CT_CHOICE,   /* int: the index of the value in the row's choices ("a|b") */
@@ -71,6 +71,8 @@ struct ckey {
     "acabar con mi vida|quiero morir|me quiero morir|no quiero vivir|sobredosis|hacerme dano|"     \
     "lastimarme|cortarme"
 #define DAY_MS (86400LL * 1000)
+/* Bearer tokens are at least this long. */
+#define TOKEN_MIN 16
 
 static const struct ckey keys[] = {
     {"listen", CT_LISTEN, 0, 0, 0, "127.0.0.1:8080", ANY_PROVIDER, NULL},
@@ -91,7 +93,7 @@ static const struct ckey keys[] = {
     {"provider.pool", CT_PHONES, OFF(provider.pool), 0, 0, "", ANY_PROVIDER, NULL},
     {"provider.send_rate", CT_INT, OFF(provider.send_rate), 0, 1000, "1", ANY_PROVIDER, NULL},
     {"admin", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
-    {"admin.token", CT_TOKEN, OFF(admin.token), 0, 0, "", ANY_PROVIDER, NULL},
+    {"admin.token", CT_TOKEN, OFF(admin.token), TOKEN_MIN, 0, "", ANY_PROVIDER, NULL},
     {"admin.coordinator_tokens", CT_TOKENS, 0, 0, 0, "", ANY_PROVIDER, NULL},
     {"timers", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
     {"timers.offer_timeout", CT_DURATION, OFF(timers.offer_timeout), 1000, DAY_MS, "2m",
@@ -112,6 +114,7 @@ static const struct ckey keys[] = {
      ANY_PROVIDER, NULL},
     {"retention.message_days", CT_INT, OFF(retention.message_days), 1, 3650, "30", ANY_PROVIDER,
      NULL},
+    {"retention.hash_key", CT_TOKEN, OFF(retention.hash_key), 32, 0, "", ANY_PROVIDER, NULL},
     {"retry", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
     {"retry.max_attempts", CT_INT, OFF(retry.max_attempts), 1, 100, "10", ANY_PROVIDER, NULL},
     {"retry.first_delay", CT_DURATION, OFF(retry.first_delay), 100, 3600000, "2s", ANY_PROVIDER,
@@ -281,15 +284,12 @@ static int is_hex(const char *s, size_t n)
     return 1;
 }
 
-/* Bearer tokens are at least this long. */
-#define TOKEN_MIN 16
-
 /*
  * A token as written, or read from the file "file:PATH" names (relative to
  * the config; trailing white space dropped), so a token can live in a
  * systemd credential. NULL (reported) when unreadable or too short.
  */
-static char *token_value(struct cload *L, const struct ynode *v, const char *name)
+static char *token_value(struct cload *L, const struct ynode *v, const char *name, long long min)
 {
     char *tok = scalar(L, v, name), *path, buf[1024];
     size_t n = 0;
@@ -318,8 +318,8 @@ static char *token_value(struct cload *L, const struct ynode *v, const char *nam
         return NULL;
     }
 check:
-    if (tok && *tok && strlen(tok) < TOKEN_MIN) {
-        err_at(L, v, "%s is too short (at least %d characters)", name, TOKEN_MIN);
+    if (tok && *tok && strlen(tok) < (size_t)min) {
+        err_at(L, v, "%s is too short (at least %lld characters)", name, min);
         free(tok);
         return NULL;
     }
@@ -348,7 +348,7 @@ static void set_tokens(struct cload *L, const struct ynode *n, const char *name)
         size_t j;
 
         snprintf(what, sizeof(what), "token for coordinator %s", k->str);
-        tok = token_value(L, v, what);
+        tok = token_value(L, v, what, TOKEN_MIN);
         if (!tok)
             continue;
         if (!*tok) {
@@ -575,7 +575,7 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
         return;
     }
     if (k->type == CT_TOKEN) {
-        v = token_value(L, n, k->name);
+        v = token_value(L, n, k->name, k->min);
         if (v) {
             free(*(char **)(base + k->off));
             *(char **)(base + k->off) = v;
@@ -905,6 +905,7 @@ void config_free(struct config *c)
         free(c->provider.pool[i]);
     free(c->provider.pool);
     free(c->admin.token);
+    free(c->retention.hash_key);
     for (i = 0; i < c->admin.ntokens; i++) {
         free(c->admin.coordinator_tokens[i].id);
         free(c->admin.coordinator_tokens[i].token);
@@ -947,6 +948,60 @@ const char *config_optout_scope(const struct config *c, const char *number)
 static int differ(const char *a, const char *b)
 {
     return strcmp(a ? a : "", b ? b : "") != 0;
+}
+
+/* *dst becomes a copy of src (NULL stays NULL). */
+static int dup_into(char **dst, const char *src)
+{
+    char *v = src ? strdup(src) : NULL;
+
+    if (src && !v)
+        return -1;
+    free(*dst);
+    *dst = v;
+    return 0;
+}
+
+int config_keep_restart_keys(struct config *nc, const struct config *old)
+{
+    const struct config *o = old;
+    char **pool = NULL;
+    size_t i;
+
+    if (o->provider.npool && !(pool = calloc(o->provider.npool, sizeof(*pool))))
+        return -1;
+    for (i = 0; i < o->provider.npool; i++)
+        if (!(pool[i] = strdup(o->provider.pool[i])))
+            goto fail;
+    if (dup_into(&nc->public_url, o->public_url) || dup_into(&nc->database, o->database) ||
+        dup_into(&nc->provider.account_sid, o->provider.account_sid) ||
+        dup_into(&nc->provider.auth_token, o->provider.auth_token) ||
+        dup_into(&nc->provider.api_key, o->provider.api_key) ||
+        dup_into(&nc->provider.public_key, o->provider.public_key) ||
+        dup_into(&nc->provider.messaging_profile_id, o->provider.messaging_profile_id) ||
+        dup_into(&nc->provider.api_base, o->provider.api_base) ||
+        dup_into(&nc->provider.line_number, o->provider.line_number))
+        goto fail;
+    for (i = 0; i < nc->provider.npool; i++)
+        free(nc->provider.pool[i]);
+    free(nc->provider.pool);
+    nc->provider.pool = pool;
+    nc->provider.npool = o->provider.npool;
+    memcpy(nc->listen_host, o->listen_host, sizeof(nc->listen_host));
+    nc->listen_port = o->listen_port;
+    nc->provider.kind = o->provider.kind;
+    nc->provider.send_rate = o->provider.send_rate;
+    nc->provider.opt_out_scope = o->provider.opt_out_scope;
+    nc->provider.provider_confirms_opt_out = o->provider.provider_confirms_opt_out;
+    nc->provider.provider_answers_help = o->provider.provider_answers_help;
+    nc->retry = o->retry;
+    nc->http = o->http;
+    return 0;
+fail:
+    for (i = 0; pool && i < o->provider.npool; i++)
+        free(pool[i]);
+    free(pool);
+    return -1;
 }
 
 size_t config_restart_keys(const struct config *a, const struct config *b, const char **out,

@@ -82,6 +82,7 @@ struct config {
     struct {
         long long message_days; /* message text is deleted after this many days */
         int64_t purge_every;    /* ms: how often the running server applies it */
+        char *hash_key;         /* texter numbers' hash key ("": the database's own) */
     } retention;
 
     struct {                        /* the crisis tripwire (SPEC section 5.1) */
@@ -147,6 +148,13 @@ const char *config_optout_scope(const struct config *c, const char *number);
  */
 size_t config_restart_keys(const struct config *a, const struct config *b, const char **out,
                            size_t max);
+/*
+ * Sets nc's restart-only settings back to old's values (copies), so a
+ * reload applies everything else now: a revoked token does not wait for a
+ * restart because the port changed too. 0, or -1 out of memory (nc is then
+ * only fit to be freed).
+ */
+int config_keep_restart_keys(struct config *nc, const struct config *old);
 
 /* Resolves `rel` against `dir` unless absolute. Returns malloc'd text or NULL. */
 char *config_resolve_path(const char *dir, const char *rel);

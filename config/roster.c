@@ -889,6 +889,11 @@ const struct roster_peer *roster_peer_by_id(const struct roster *r, const char *
     return NULL;
 }
 
+int roster_peer_is_retired(const struct roster *r, const struct roster_peer *p)
+{
+    return p && r->nretired && p >= r->retired && p < r->retired + r->nretired;
+}
+
 int roster_adopt(struct roster *r, const struct roster_peer *p)
 {
     struct roster_peer *n = realloc(r->retired, (r->nretired + 1) * sizeof(*n));

@@ -112,6 +112,8 @@ const struct roster_peer *roster_peer_by_phone(const struct roster *r, const cha
  * for a roster no other thread has seen yet. 0, or -1 out of memory.
  */
 int roster_adopt(struct roster *r, const struct roster_peer *p);
+/* 1 when p is one of r's retired peers (kept only to finish their chats). */
+int roster_peer_is_retired(const struct roster *r, const struct roster_peer *p);
 
 /* A peer by id (retired ones too), or a coordinator's stand-in by "@id". */
 const struct roster_peer *roster_peer_by_id(const struct roster *r, const char *id);

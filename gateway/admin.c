@@ -487,9 +487,11 @@ static void metrics_page(struct admin *a, const struct http_request *req, struct
         res->content_type = "text/plain; version=0.0.4";
         buf_reset(&res->body);
         pthread_mutex_lock(&a->mu);
-        metrics_render(a->metrics, a->st, &s, &res->body);
+        rc = metrics_render(a->metrics, a->st, &s, &res->body);
         pthread_mutex_unlock(&a->mu);
         status_clear(&s);
+        if (rc) /* never a partial scrape that looks whole */
+            http_text(res, 503, "the database is not answering");
     }
     roster_free(r);
 }

@@ -85,7 +85,11 @@ struct adopt_ctx {
     int failed;
 };
 
-/* A chat whose peer the new roster no longer has: the peer is kept, retired, until it ends. */
+/*
+ * A conversation whose peer the new roster no longer has: the peer is kept,
+ * retired, so an open chat can end as usual; an offer they have not taken
+ * yet is withdrawn at the next run (see withdraw_retired), never taken.
+ */
 static int adopt(void *arg, const struct store_conv *c)
 {
     struct adopt_ctx *a = arg;
@@ -112,6 +116,7 @@ void engine_set_roster(struct engine *e, struct roster *r)
     }
     e->roster = r;
     e->next_shift_check = 0; /* recompute with the new shifts */
+    e->retired_offers = 1;
 }
 
 /* ---- conversation lifecycle ---- */
@@ -381,6 +386,83 @@ static int in_tx(struct engine *e, int (*fn)(struct engine *, const void *), con
     return 0;
 }
 
+/*
+ * An offer held by a peer the roster no longer has goes back to the line
+ * (keeping its place), and the peer is told it was withdrawn: a removed
+ * peer takes no new chat, even one offered just before.
+ */
+static int withdraw_retired(struct engine *e, const void *item)
+{
+    const int64_t *id = item;
+    const struct roster_peer *p;
+    struct store_conv c;
+    struct store_offer o;
+    int rc = store_conv_get(e->st, *id, &c);
+
+    if (rc != STORE_FOUND || c.state != CONV_OFFERED)
+        return rc == STORE_ERROR ? -1 : 0;
+    p = roster_peer_by_id(e->roster, c.peer_id);
+    if (!roster_peer_is_retired(e->roster, p))
+        return 0;
+    rc = store_offer_open_for_conv(e->st, c.id, &o);
+    if (rc == STORE_ERROR ||
+        (rc == STORE_FOUND && store_offer_decide(e->st, o.id, OFFER_CANCELLED, e->now) < 0))
+        return -1;
+    if (store_conv_requeue(e->st, c.id, CONV_OFFERED) || engine_requeued(e, c.id) ||
+        store_peer_number_used(e->st, c.peer_id, c.peer_number, e->now) ||
+        engine_say(e, c.id, p->phone, c.peer_number, TX_OFFER_WITHDRAWN, NULL, 0))
+        return -1;
+    log_info("roster.offer_withdrawn", "peer=%s conv=%lld", p->id, (long long)c.id);
+    return 0;
+}
+
+struct offered_ids {
+    int64_t *ids;
+    size_t n, cap;
+    int failed;
+};
+
+static int collect_offered(void *arg, const struct store_conv *c)
+{
+    struct offered_ids *l = arg;
+
+    if (c->state != CONV_OFFERED)
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        int64_t *n = realloc(l->ids, cap * sizeof(*n));
+        if (!n) {
+            l->failed = 1;
+            return 0;
+        }
+        l->ids = n;
+        l->cap = cap;
+    }
+    l->ids[l->n++] = c->id;
+    return 0;
+}
+
+/* After a roster change: withdraws every open offer a retired peer holds. */
+static int withdraw_retired_offers(struct engine *e)
+{
+    struct offered_ids l = {0};
+    size_t i;
+    int rc = 0;
+
+    if (!e->roster->nretired) {
+        e->retired_offers = 0;
+        return 0;
+    }
+    if (store_conv_open_list(e->st, collect_offered, &l) || l.failed)
+        rc = -1;
+    for (i = 0; !rc && i < l.n; i++)
+        rc = in_tx(e, withdraw_retired, &l.ids[i]);
+    free(l.ids);
+    if (!rc)
+        e->retired_offers = 0;
+    return rc;
+}
+
 static int do_status(struct engine *e, const void *item)
 {
     return status_event(e, item);
@@ -500,6 +582,9 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     e->queued = 0;
     *next_due = INT64_MAX;
     if (!e->roster)
+        goto fail;
+    /* Before any text is handled: no #take may reach an offer a removed peer holds. */
+    if (e->retired_offers && withdraw_retired_offers(e))
         goto fail;
     while ((rc = store_inbound_next(e->st, &in)) == STORE_FOUND) {
         rc = inbound_in_tx(e, &in);

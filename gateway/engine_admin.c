@@ -74,6 +74,9 @@ static int conv_action(struct engine *e, const struct store_audit *a, enum audit
             return -1;
         snprintf(result, n, "%s closed", a->target);
     } else if (!strcmp(a->action, "block")) {
+        /* Past retention only a hash of the number is left: nothing to block by. */
+        if (!strncmp(c.texter, "h:", 2))
+            return refuse(st, result, n, "too old: the number is no longer kept");
         if (store_block_add(e->st, c.texter, a->coordinator, e->now))
             return -1;
         rc = store_conv_open_by_texter(e->st, c.texter, &c);

@@ -43,6 +43,7 @@ struct engine {
     int64_t now;
     int queued;               /* outbox rows added in this run */
     int64_t next_shift_check; /* when peer availability next changes by the clock */
+    int retired_offers;       /* a new roster: withdraw offers its retired peers hold */
     int64_t failing_id;       /* the inbound text that failed last, and how often */
     int failures;
     int status_waiting;    /* a status event is waiting for its text's provider id */

@@ -127,10 +127,14 @@ static void database_totals(const struct store_totals *t, struct buf *b)
 
     head(b, "peerline_inbound_total", "counter", "Texts received and stored.");
     buf_printf(b, "peerline_inbound_total %lld\n", (long long)t->inbound);
-    head(b, "peerline_outbound_total", "counter",
-         "Texts the line has queued to send, by where they are now.");
-    for (i = 0; i < 6; i++)
+    /* Finished texts only ever grow: a counter. Those on their way come and go: a gauge. */
+    head(b, "peerline_outbound_total", "counter", "Texts the line finished sending, by outcome.");
+    for (i = 2; i < 6; i++)
         buf_printf(b, "peerline_outbound_total{outcome=\"%s\"} %lld\n", out_names[i],
+                   (long long)t->outbox[i]);
+    head(b, "peerline_outbound_queued", "gauge", "Texts waiting to be sent, or being sent now.");
+    for (i = 0; i < 2; i++)
+        buf_printf(b, "peerline_outbound_queued{state=\"%s\"} %lld\n", out_names[i],
                    (long long)t->outbox[i]);
     head(b, "peerline_send_attempts_total", "counter", "Calls made to the provider's API.");
     buf_printf(b, "peerline_send_attempts_total %lld\n", (long long)t->send_attempts);

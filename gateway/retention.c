@@ -27,7 +27,7 @@ int retention_purge(const struct config *cfg, struct store *st, int64_t now, str
 {
     int64_t before = now - cfg->retention.message_days * DAY_MS;
 
-    if (store_purge(st, before, now, c))
+    if (store_use_hash_key(st, cfg->retention.hash_key) || store_purge(st, before, now, c))
         return -1;
     log_info("retention.purged",
              "received=%lld sent=%lld conversations=%lld contacts=%lld redactions=%lld "
@@ -73,15 +73,16 @@ static long redact_one(const struct config *cfg, const char *sid)
 }
 
 int retention_redact(const struct config *cfg, struct store *st, int64_t now, int max,
-                     int *redacted, int *failed)
+                     const atomic_int *stop, int *redacted, int *failed)
 {
     char sid[STORE_SID], why[64];
     int attempts, rc, n;
 
     *redacted = *failed = 0;
-    for (n = 0; n < max; n++) {
+    for (n = 0; n < max && !(stop && atomic_load(stop)); n++) {
         long status;
         int64_t wait;
+        int refused;
 
         rc = store_redaction_next(st, now, sid, &attempts);
         if (rc != STORE_FOUND)
@@ -96,7 +97,15 @@ int retention_redact(const struct config *cfg, struct store *st, int64_t now, in
             continue;
         }
         snprintf(why, sizeof(why), status ? "HTTP %ld" : "no answer", status);
-        if (attempts + 1 >= REDACT_ATTEMPTS || (status >= 400 && status < 500 && status != 429)) {
+        /*
+         * 401/403: our credentials were refused (a token rotated before the
+         * config): worth retrying once they are fixed. Other 4xx are final.
+         */
+        refused = status == 401 || status == 403;
+        if (refused)
+            log_warnx("retention.redact_refused", "sid=%s status=%ld", sid, status);
+        if (attempts + 1 >= REDACT_ATTEMPTS ||
+            (status >= 400 && status < 500 && status != 429 && !refused)) {
             char gave[96];
             snprintf(gave, sizeof(gave), "gave up: %s", why);
             if (store_redaction_done(st, sid, gave, wake_now_ms()))
@@ -110,6 +119,8 @@ int retention_redact(const struct config *cfg, struct store *st, int64_t now, in
             wait = REDACT_MAX;
         if (store_redaction_retry(st, sid, now + wait, why))
             return -1;
+        if (status == 0 || status == 429 || status >= 500 || refused)
+            break; /* the provider is unreachable, struggling or refusing us: later */
     }
     return 0;
 }
@@ -146,7 +157,7 @@ static void *janitor_loop(void *arg)
             else
                 next_purge = now + cfg->retention.purge_every;
         }
-        if (!retention_redact(cfg, j->st, now, 100, &ok, &bad) && (ok || bad))
+        if (!retention_redact(cfg, j->st, now, 100, &j->stopping, &ok, &bad) && (ok || bad))
             log_info("retention.redacted", "redacted=%d given_up=%d", ok, bad);
         until = next_purge < now + JANITOR_TICK ? next_purge : now + JANITOR_TICK;
         now = wake_now_ms();
@@ -233,7 +244,7 @@ int purge_main(int argc, char **argv)
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (retention_purge(cfg, st, wake_now_ms(), &c) ||
-        retention_redact(cfg, st, wake_now_ms(), 1 << 30, &ok, &bad) ||
+        retention_redact(cfg, st, wake_now_ms(), 1 << 30, NULL, &ok, &bad) ||
         store_redaction_pending(st, &pending)) {
         fprintf(stderr, "peerline purge: the database failed\n");
         curl_global_cleanup();

@@ -11,6 +11,7 @@
 #ifndef PEERLINE_RETENTION_H
 #define PEERLINE_RETENTION_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,10 +25,12 @@ int retention_purge(const struct config *cfg, struct store *st, int64_t now,
 /*
  * Redacts up to max queued ids due at now at the provider. *redacted and
  * *failed (given up) count this call's outcomes; the rest wait for a retry.
+ * The round ends early when the provider does not answer or is struggling
+ * (5xx, 429), or when *stop (if given) becomes non-zero.
  * Returns 0, or -1 when the database failed.
  */
 int retention_redact(const struct config *cfg, struct store *st, int64_t now, int max,
-                     int *redacted, int *failed);
+                     const atomic_int *stop, int *redacted, int *failed);
 
 struct janitor;
 

@@ -39,6 +39,8 @@
 #include "webhook.h"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -66,6 +68,7 @@ struct daemon {
     struct texts *texts;     /* its templates */
     struct generation *gens; /* every config loaded, freed at exit */
     size_t ngens;
+    unsigned char cfg_digest[SHA256_DIGEST_LENGTH]; /* of the config file as last loaded */
     struct webhook hook;
     struct admin admin;
     struct metrics metrics;
@@ -182,7 +185,34 @@ static void log_problems(const char *event, struct diag *dg)
     }
 }
 
-/* Keeps cfg and its texts until exit. 0, or -1 out of memory. */
+/* SHA-256 of the file at path into out; -1 when it cannot be read. */
+static int file_digest(const char *path, unsigned char out[SHA256_DIGEST_LENGTH])
+{
+    unsigned char buf[8192];
+    EVP_MD_CTX *h = EVP_MD_CTX_new();
+    FILE *f = h ? fopen(path, "rb") : NULL;
+    size_t n;
+    int rc = -1;
+
+    if (!f || !EVP_DigestInit_ex(h, EVP_sha256(), NULL))
+        goto done;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        if (!EVP_DigestUpdate(h, buf, n))
+            goto done;
+    if (!ferror(f) && EVP_DigestFinal_ex(h, out, NULL))
+        rc = 0;
+done:
+    if (f)
+        fclose(f);
+    EVP_MD_CTX_free(h);
+    return rc;
+}
+
+/*
+ * Keeps cfg and its texts until exit (threads may still hold the old ones).
+ * Only real changes add one: a watcher's event for an unchanged file does not.
+ * 0, or -1 out of memory.
+ */
 static int keep(struct daemon *d, struct config *cfg, struct texts *texts)
 {
     struct generation *g = realloc(d->gens, (d->ngens + 1) * sizeof(*g));
@@ -196,35 +226,63 @@ static int keep(struct daemon *d, struct config *cfg, struct texts *texts)
     return 0;
 }
 
-/* Loads the config file again and, when it is good and needs no restart, puts it in use. */
-static int reload_config(struct daemon *d)
+/*
+ * Loads the config file again and, when it is good, puts it in use (keys that
+ * need a restart keep their running values). A file the watcher reports but
+ * whose bytes did not change is skipped; SIGHUP (forced) always reloads, for
+ * token files it cannot watch.
+ */
+static int reload_config(struct daemon *d, int forced)
 {
-    struct diag *dg = diag_new();
+    struct diag *dg;
     struct config *nc = NULL;
     struct texts *nt = NULL;
     const char *keys[32];
+    unsigned char digest[SHA256_DIGEST_LENGTH];
     size_t nk, i;
+    int have_digest = !file_digest(d->config_path, digest);
 
+    if (!forced && have_digest && !memcmp(digest, d->cfg_digest, sizeof(digest))) {
+        log_info("config.unchanged", "path=%s", d->config_path);
+        return 0;
+    }
+    dg = diag_new();
     if (!dg)
         return -1;
     nc = config_load(d->config_path, NULL, dg);
     if (nc && !diag_count(dg))
         nt = texts_new(nc, dg);
+    if (nt && !diag_count(dg)) {
+        /*
+         * Checked against the roster on disk (reloaded next): a coordinator
+         * renamed in both files at once passes; a token for no one does not.
+         */
+        struct diag *rd = diag_new();
+        struct roster *r = rd ? roster_load(nc->roster, NULL, rd) : NULL;
+        if (r)
+            crosscheck_files(nc, r, dg);
+        roster_free(r);
+        diag_free(rd);
+    }
     if (!nc || !nt || diag_count(dg)) {
         log_warnx("config.reload_failed", "problems=%zu kept=running", diag_count(dg));
         log_problems("config.problem", dg);
         goto refuse;
     }
+    /* Settings that need a restart keep their running values; the rest apply now. */
     nk = config_restart_keys(d->cfg, nc, keys, sizeof(keys) / sizeof(keys[0]));
     if (nk) {
         for (i = 0; i < nk; i++)
             log_warnx("config.restart_needed", "key=%s", keys[i]);
         log_warnx("config.reload_deferred",
-                  "changes=%zu kept=running hint=\"restart peerline to apply the new config\"", nk);
-        goto refuse;
+                  "changes=%zu kept=running hint=\"restart peerline to apply these\"", nk);
+        if (config_keep_restart_keys(nc, d->cfg))
+            goto refuse;
     }
     if (keep(d, nc, nt))
         goto refuse;
+    if (have_digest)
+        memcpy(d->cfg_digest, digest, sizeof(digest));
     d->cfg = nc;
     d->texts = nt;
     set_log_level(nc);
@@ -273,12 +331,12 @@ static int reload_roster(struct daemon *d)
     return 0;
 }
 
-static void reload(struct daemon *d, int config, int roster)
+static void reload(struct daemon *d, int config, int roster, int forced)
 {
     int bad = 0;
 
     if (config)
-        bad |= reload_config(d);
+        bad |= reload_config(d, forced);
     if (roster || config) /* a new config may name another roster, or change what is valid */
         bad |= reload_roster(d);
     metrics_reload(&d->metrics, !bad);
@@ -450,7 +508,7 @@ static int main_loop(struct daemon *d, const sigset_t *sigs, struct watch *wp)
                     log_info("serve.stopping", "signal=%u", si.ssi_signo);
                     break;
                 }
-                reload(d, 1, 1);
+                reload(d, 1, 1, 1);
                 watch_files(&w, d);
             }
         }
@@ -458,7 +516,7 @@ static int main_loop(struct daemon *d, const sigset_t *sigs, struct watch *wp)
             watch_read(&w, d);
         if (w.debounce_due && wake_now_ms() >= w.due_at) {
             log_info("reload.file_changed", "config=%d roster=%d", w.config, w.roster);
-            reload(d, w.config, w.roster);
+            reload(d, w.config, w.roster, 0);
             w.debounce_due = w.config = w.roster = 0;
             watch_files(&w, d);
         }
@@ -481,6 +539,7 @@ int serve_main(const char *config_path)
     metrics_init(&d.metrics);
     if (!dg)
         return 1;
+    (void)file_digest(config_path, d.cfg_digest); /* before the load: a change now is seen */
     d.cfg = config_load(config_path, NULL, dg);
     if (d.cfg)
         d.roster = roster_load(d.cfg->roster, NULL, dg);
@@ -536,6 +595,10 @@ int serve_main(const char *config_path)
     }
     log_info("serve.started", "listen=%s:%d peers=%zu pool=%zu", d.cfg->listen_host,
              http_port(d.http), d.roster->npeers, d.cfg->provider.npool);
+    if (!d.cfg->retention.hash_key || !*d.cfg->retention.hash_key)
+        log_warnx("retention.hash_key_unset", "%s",
+                  "msg=\"texter numbers past retention are hashed with a key kept in the "
+                  "database; set retention.hash_key (file:PATH) to keep it elsewhere\"");
     rc = main_loop(&d, &sigs, &watch);
 stop:
     stop(&d);

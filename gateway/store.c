@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 #include <openssl/rand.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -223,6 +224,9 @@ static const char *const migrations[] = {
     "  WHERE state IN ('pending','sending');"
     "CREATE INDEX outbox_failed ON outbox(id) WHERE failure_handled = 0"
     "  AND state IN ('failed','expired','suppressed') AND kind = 1;",
+
+    /* 2: retention forgets a contact only when no recent conversation is theirs */
+    "CREATE INDEX conv_texter ON conversations(texter);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -443,7 +447,8 @@ static int hash_key(struct store *s, char *err, size_t errlen)
     }
     if (sqlite3_column_bytes(p, 0) != (int)sizeof(s->hash_key))
         goto done;
-    memcpy(s->hash_key, sqlite3_column_blob(p, 0), sizeof(s->hash_key));
+    memcpy(s->db_key, sqlite3_column_blob(p, 0), sizeof(s->db_key));
+    memcpy(s->hash_key, s->db_key, sizeof(s->hash_key));
     if (sqlite3_create_function_v2(s->db, "peerline_hash", 1,
                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, s,
                                    sql_hash, NULL, NULL, NULL) != SQLITE_OK)
@@ -455,6 +460,16 @@ done:
     sqlite3_finalize(p);
     OPENSSL_cleanse(fresh, sizeof(fresh));
     return rc;
+}
+
+int store_use_hash_key(struct store *s, const char *secret)
+{
+    if (!secret || !*secret) {
+        memcpy(s->hash_key, s->db_key, sizeof(s->hash_key));
+        return 0;
+    }
+    /* Any length of secret in, a 256-bit key out. */
+    return SHA256((const unsigned char *)secret, strlen(secret), s->hash_key) ? 0 : -1;
 }
 
 struct store *store_open(const char *path, char *err, size_t errlen)
@@ -519,6 +534,7 @@ void store_close(struct store *s)
         sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
     OPENSSL_cleanse(s->hash_key, sizeof(s->hash_key));
+    OPENSSL_cleanse(s->db_key, sizeof(s->db_key));
     free(s);
 }
 

@@ -486,10 +486,17 @@ struct store_purged {
 /*
  * Deletes message text older than `before` (ms), hashes texter numbers in
  * what is that old, forgets contacts not heard from since, and queues the
- * provider's ids of the purged texts for redaction, in one transaction; then
+ * provider's ids of the purged texts for redaction (a text and its id in the
+ * same transaction), in short transactions of a range of rows each; then
  * truncates the write-ahead log.
  */
 int store_purge(struct store *s, int64_t before, int64_t now, struct store_purged *c);
+/*
+ * The key texter numbers are hashed with from now on: derived from `secret`
+ * (retention.hash_key, kept outside the database), or NULL/"" for the key
+ * the database made for itself (weaker: it travels with every copy).
+ */
+int store_use_hash_key(struct store *s, const char *secret);
 /* The next provider id due for redaction at now: STORE_FOUND or STORE_OK (none). */
 int store_redaction_next(struct store *s, int64_t now, char sid[STORE_SID], int *attempts);
 int store_redaction_done(struct store *s, const char *sid, const char *outcome, int64_t now);

@@ -132,6 +132,7 @@ enum store_stmt {
     ST_PURGE_OUT,
     ST_PURGE_CONV,
     ST_PURGE_CONTACTS,
+    ST_PURGE_LAST_IDS,
     ST_REDACT_NEXT,
     ST_REDACT_DONE,
     ST_REDACT_RETRY,
@@ -142,7 +143,8 @@ enum store_stmt {
 struct store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
-    unsigned char hash_key[32]; /* peerline_hash()'s key, from the meta table */
+    unsigned char hash_key[32]; /* peerline_hash()'s key (see store_use_hash_key) */
+    unsigned char db_key[32];   /* the database's own key, from the meta table */
 };
 
 extern const char *const store_sql_inbound[ST_COUNT];

@@ -15,30 +15,38 @@
 
 const char *const store_sql_purge[ST_COUNT] = {
     [ST_PURGE_QUEUE_IN] = "INSERT INTO redactions (sid, created_at)"
-                          " SELECT provider_sid, ?2 FROM inbound WHERE received_at < ?1"
-                          " AND body IS NOT NULL AND processed_at IS NOT NULL"
+                          " SELECT provider_sid, ?2 FROM inbound WHERE id BETWEEN ?3 AND ?4"
+                          " AND received_at < ?1 AND body IS NOT NULL AND processed_at IS NOT NULL"
                           " AND pending_relay = 0 ON CONFLICT (sid) DO NOTHING",
     [ST_PURGE_QUEUE_OUT] = "INSERT INTO redactions (sid, created_at)"
-                           " SELECT provider_sid, ?2 FROM outbox WHERE created_at < ?1"
-                           " AND body IS NOT NULL AND provider_sid IS NOT NULL"
+                           " SELECT provider_sid, ?2 FROM outbox WHERE id BETWEEN ?3 AND ?4"
+                           " AND created_at < ?1 AND body IS NOT NULL AND provider_sid IS NOT NULL"
                            " AND state NOT IN ('pending','sending')"
                            " ON CONFLICT (sid) DO NOTHING",
     [ST_PURGE_IN] = "UPDATE inbound SET body = NULL,"
                     " from_number = CASE WHEN from_number LIKE 'h:%' THEN from_number"
                     " ELSE peerline_hash(from_number) END"
-                    " WHERE received_at < ?1 AND processed_at IS NOT NULL AND pending_relay = 0"
+                    " WHERE id BETWEEN ?3 AND ?4 AND received_at < ?1"
+                    " AND processed_at IS NOT NULL AND pending_relay = 0"
                     " AND (body IS NOT NULL OR from_number NOT LIKE 'h:%')",
-    [ST_PURGE_OUT] = "UPDATE outbox SET body = NULL,"
+    /* The provider's error text may quote the number: it goes too. */
+    [ST_PURGE_OUT] = "UPDATE outbox SET body = NULL, error_text = NULL,"
                      " to_number = CASE WHEN to_number LIKE 'h:%' THEN to_number"
                      " ELSE peerline_hash(to_number) END"
-                     " WHERE created_at < ?1 AND state NOT IN ('pending','sending')"
-                     " AND (body IS NOT NULL OR to_number NOT LIKE 'h:%')",
+                     " WHERE id BETWEEN ?3 AND ?4 AND created_at < ?1"
+                     " AND state NOT IN ('pending','sending')"
+                     " AND (body IS NOT NULL OR to_number NOT LIKE 'h:%'"
+                     " OR error_text IS NOT NULL)",
     [ST_PURGE_CONV] = "UPDATE conversations SET texter = peerline_hash(texter)"
-                      " WHERE state = 'closed' AND closed_at < ?1 AND texter NOT LIKE 'h:%'",
+                      " WHERE id BETWEEN ?3 AND ?4 AND state = 'closed' AND closed_at < ?1"
+                      " AND texter NOT LIKE 'h:%'",
     /* What is known of a number that has not been in touch since the cutoff. */
-    [ST_PURGE_CONTACTS] = "DELETE FROM contacts WHERE first_seen < ?1 AND NOT EXISTS"
+    [ST_PURGE_CONTACTS] = "DELETE FROM contacts WHERE rowid BETWEEN ?3 AND ?4"
+                          " AND first_seen < ?1 AND NOT EXISTS"
                           " (SELECT 1 FROM conversations c WHERE c.texter = contacts.number"
                           " AND (c.state <> 'closed' OR c.closed_at >= ?1))",
+    [ST_PURGE_LAST_IDS] = "SELECT (SELECT max(id) FROM inbound), (SELECT max(id) FROM outbox),"
+                          " (SELECT max(id) FROM conversations), (SELECT max(rowid) FROM contacts)",
     [ST_REDACT_NEXT] = "SELECT sid, attempts FROM redactions WHERE done_at IS NULL"
                        " AND next_at <= ?1 ORDER BY next_at, created_at LIMIT 1",
     [ST_REDACT_DONE] = "UPDATE redactions SET done_at = ?2, outcome = ?3,"
@@ -48,14 +56,25 @@ const char *const store_sql_purge[ST_COUNT] = {
     [ST_REDACT_COUNT] = "SELECT COUNT(*) FROM redactions WHERE done_at IS NULL",
 };
 
-/* Runs one purge statement with the cutoff (and now); *n += the rows it changed. */
-static int purge_step(struct store *s, enum store_stmt id, int64_t before, int64_t now, int64_t *n)
+/*
+ * The purge goes through each table in ranges of PURGE_RANGE ids, each range
+ * its own short transaction: a first purge of a year of texts never holds
+ * the write lock long enough to make a webhook wait (and fail a text).
+ * Every step is idempotent, so a purge cut short is finished by the next.
+ */
+#define PURGE_RANGE 1000
+
+/* Runs purge statement id over ids [lo, hi] with the cutoff and now; *n += rows changed. */
+static int purge_step(struct store *s, enum store_stmt id, int64_t before, int64_t now, int64_t lo,
+                      int64_t hi, int64_t *n)
 {
     sqlite3_stmt *p = store_stmt(s, id);
 
+    /* Every purge statement numbers its parameters ?1..?4, using ?2 (now) or not. */
     sqlite3_bind_int64(p, 1, before);
-    if (sqlite3_bind_parameter_count(p) >= 2)
-        sqlite3_bind_int64(p, 2, now);
+    sqlite3_bind_int64(p, 2, now);
+    sqlite3_bind_int64(p, 3, lo);
+    sqlite3_bind_int64(p, 4, hi);
     if (store_exec(s, p))
         return STORE_ERROR;
     if (n)
@@ -63,20 +82,46 @@ static int purge_step(struct store *s, enum store_stmt id, int64_t before, int64
     return STORE_OK;
 }
 
+/* Runs steps a (and b, unless ST_COUNT) together over every range of ids up to last. */
+static int purge_table(struct store *s, enum store_stmt a, int64_t *na, enum store_stmt b,
+                       int64_t *nb, int64_t last, int64_t before, int64_t now)
+{
+    int64_t lo;
+
+    for (lo = 1; lo <= last; lo += PURGE_RANGE) {
+        int64_t hi = lo + PURGE_RANGE - 1;
+        if (store_begin(s))
+            return STORE_ERROR;
+        if (purge_step(s, a, before, now, lo, hi, na) ||
+            (b != ST_COUNT && purge_step(s, b, before, now, lo, hi, nb)) || store_commit(s)) {
+            store_rollback(s);
+            return STORE_ERROR;
+        }
+    }
+    return STORE_OK;
+}
+
 int store_purge(struct store *s, int64_t before, int64_t now, struct store_purged *c)
 {
+    sqlite3_stmt *p = store_stmt(s, ST_PURGE_LAST_IDS);
+    int64_t last[4];
+    int i, rc;
+
     memset(c, 0, sizeof(*c));
-    if (store_begin(s))
+    rc = sqlite3_step(p);
+    if (rc != SQLITE_ROW)
+        return store_fail(s, p, rc);
+    for (i = 0; i < 4; i++)
+        last[i] = sqlite3_column_int64(p, i); /* NULL (an empty table) reads as 0 */
+    sqlite3_reset(p);
+    /* A text's provider id is queued for redaction in the same range as its text goes. */
+    if (purge_table(s, ST_PURGE_QUEUE_IN, &c->redactions, ST_PURGE_IN, &c->inbound, last[0], before,
+                    now) ||
+        purge_table(s, ST_PURGE_QUEUE_OUT, &c->redactions, ST_PURGE_OUT, &c->outbox, last[1],
+                    before, now) ||
+        purge_table(s, ST_PURGE_CONV, &c->conversations, ST_COUNT, NULL, last[2], before, now) ||
+        purge_table(s, ST_PURGE_CONTACTS, &c->contacts, ST_COUNT, NULL, last[3], before, now))
         return STORE_ERROR;
-    if (purge_step(s, ST_PURGE_QUEUE_IN, before, now, &c->redactions) ||
-        purge_step(s, ST_PURGE_QUEUE_OUT, before, now, &c->redactions) ||
-        purge_step(s, ST_PURGE_IN, before, now, &c->inbound) ||
-        purge_step(s, ST_PURGE_OUT, before, now, &c->outbox) ||
-        purge_step(s, ST_PURGE_CONV, before, now, &c->conversations) ||
-        purge_step(s, ST_PURGE_CONTACTS, before, now, &c->contacts) || store_commit(s)) {
-        store_rollback(s);
-        return STORE_ERROR;
-    }
     /*
      * secure_delete zeroed what the purge freed in the database; the old
      * pages still sit in the write-ahead log until a checkpoint copies the

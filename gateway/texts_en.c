@@ -26,7 +26,7 @@ const char *const texts_en[TX_COUNT] = {
     [TX_OFFER_WAITING] = "Reply #take to accept this chat or #pass to decline. Nothing reaches the "
                          "texter before #take.",
     [TX_OFFER_GONE] = "That chat request expired and went back to the line. Thank you.",
-    [TX_OFFER_WITHDRAWN] = "That chat request was withdrawn: the texter left. Thank you.",
+    [TX_OFFER_WITHDRAWN] = "That chat request was withdrawn. Thank you.",
     [TX_PASSED] = "OK, passed. Thank you.",
     [TX_ALREADY_IN_CHAT] = "You're already in this chat. Reply here to talk; #end closes it.",
     [TX_BYE_TEXTER] = "Chat ended. Thank you for reaching out. Text us any time to talk again. "

@@ -29,7 +29,7 @@ const char *const texts_es[TX_COUNT] = {
     [TX_OFFER_WAITING] = "Responde #take para aceptar este chat o #pass para pasar. Nada llega a "
                          "la persona antes de #take.",
     [TX_OFFER_GONE] = "Esa solicitud venció y volvió a la fila. Gracias.",
-    [TX_OFFER_WITHDRAWN] = "Esa solicitud se retiró: la persona se fue. Gracias.",
+    [TX_OFFER_WITHDRAWN] = "Esa solicitud se retiró. Gracias.",
     [TX_PASSED] = "Listo, la pasaste. Gracias.",
     [TX_ALREADY_IN_CHAT] = "Ya estás en este chat. Responde aquí; #end lo cierra.",
     [TX_BYE_TEXTER] = "Chat terminado. Gracias por escribir. Escríbenos cuando quieras. "

@@ -125,6 +125,28 @@ static void a_removed_peer_keeps_their_chat_until_it_ends(void **state)
     assert_int_equal(line_count(l, m, ALEX, POOL_B), 0);
 }
 
+/* A peer removed with an offer still open never gets that chat: it is withdrawn and re-matched. */
+static void a_removed_peer_cannot_take_a_pending_offer(void **state)
+{
+    struct line *l = *state;
+    long m = line_mark(l);
+    char *all;
+
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I'm anxious"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "#take");
+    assert_int_equal(line_rewrite(l->roster, HEAD "peers:\n" BLAIR_PEER COORDS), 0);
+    assert_true(line_log_wait(l, "event=roster.offer_withdrawn peer=alex", 5000));
+    line_must_get(l, m, ALEX, POOL_A, "withdrawn");
+    /* Too late: Alex's #take finds nothing, and the texter goes to Blair (general). */
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#take"), 200);
+    line_must_get(l, m, BLAIR, POOL_A, "New chat: Anxiety and stress");
+    assert_int_equal(line_text(l, BLAIR, POOL_A, "#take"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "You're now texting with Blair");
+    all = line_all_to(l, T1);
+    assert_null(strstr(all, "texting with Alex"));
+    free(all);
+}
+
 static void config_edits_apply_live_or_ask_for_a_restart(void **state)
 {
     struct line *l = *state;
@@ -145,15 +167,22 @@ static void config_edits_apply_live_or_ask_for_a_restart(void **state)
     m = line_mark(l);
     assert_int_equal(line_text(l, T3, LINE_NUMBER, "hello"), 200);
     line_must_get(l, m, T3, LINE_NUMBER, "Test Line (edited)");
-    /* A new listen address: only a restart can apply it. Said so, and nothing changes. */
-    snprintf(edited, n, "%s", cfg);
+    /*
+     * A new listen address with another welcome: only a restart can apply the
+     * address, and the log says so; the welcome applies now, on the old address.
+     */
+    snprintf(edited, n,
+             "%stexts:\n  en:\n    welcome: \"{line} (again): trained volunteers, not "
+             "counsellors or emergency services. BYE ends a chat; STOP ends all texts.\"\n",
+             cfg);
     memcpy(strstr(edited, "listen: 127.0.0.1:"), "listen: 127.0.0.2:", 18);
     assert_int_equal(line_rewrite(l->config, edited), 0);
     assert_true(line_log_wait(l, "event=config.restart_needed key=listen", 5000));
     assert_true(line_log_wait(l, "event=config.reload_deferred changes=1", 100));
+    assert_true(line_log_wait(l, "event=config.reloaded", 100));
     m = line_mark(l);
     assert_int_equal(line_text(l, T2, LINE_NUMBER, "hi"), 200);
-    line_must_get(l, m, T2, LINE_NUMBER, "Test Line (edited)"); /* the welcome stayed too */
+    line_must_get(l, m, T2, LINE_NUMBER, "Test Line (again)");
     free(edited);
     free(cfg);
 }
@@ -185,6 +214,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_roster_with_a_mistake_is_refused, setup_reload,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(a_removed_peer_keeps_their_chat_until_it_ends, setup_reload,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_removed_peer_cannot_take_a_pending_offer, setup_reload,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(config_edits_apply_live_or_ask_for_a_restart, setup_reload,
                                         line_teardown),

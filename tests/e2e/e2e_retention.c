@@ -151,8 +151,11 @@ static void redaction_waits_out_a_provider_outage(void **state)
     assert_null(strstr(out, "to retry later: 0"));
     free(out);
     assert_int_equal(line_query(l, "SELECT COUNT(*) FROM inbound WHERE body IS NOT NULL"), 0);
-    assert_true(line_query(l, "SELECT COUNT(*) FROM redactions WHERE done_at IS NULL"
-                              " AND outcome = 'HTTP 500' AND next_at > 0") >= 4);
+    assert_true(line_query(l, "SELECT COUNT(*) FROM redactions WHERE done_at IS NULL") >= 4);
+    /* One 500 ends the round: a failing provider is not hammered with the rest. */
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM redactions WHERE outcome = 'HTTP 500'"
+                                   " AND next_at > 0"),
+                     1);
     assert_int_equal(line_fault(l, "none", 0), 0);
 }
 

@@ -916,6 +916,9 @@ static void test_tokens_from_files(void **state)
         {"a read-only token too short",
          PROVIDER_OK "admin:\n  token: short\n",
          {{6, 10, "admin.token is too short (at least 16 characters)"}}},
+        {"a hash key too short",
+         PROVIDER_OK "retention:\n  hash_key: sixteen-chars-00\n",
+         {{6, 13, "retention.hash_key is too short (at least 32 characters)"}}},
     };
 
     (void)state;

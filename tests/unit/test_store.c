@@ -6,6 +6,9 @@
  */
 #include "store.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
 #include <sqlite3.h>
 
 #include <setjmp.h>
@@ -388,6 +391,86 @@ static void leases_of_other_nodes_wait_for_expiry(void **state)
     assert_int_equal(re, 1);
 }
 
+/* Runs sql on the fixture's database file through a connection of its own. */
+static void sql(struct fixture *f, const char *q)
+{
+    sqlite3 *db = NULL;
+
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    if (sqlite3_exec(db, q, NULL, NULL, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", q, sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+static int64_t count(struct fixture *f, const char *q)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *p = NULL;
+    int64_t n = -1;
+
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, q, -1, &p, NULL), SQLITE_OK);
+    if (sqlite3_step(p) == SQLITE_ROW)
+        n = sqlite3_column_int64(p, 0);
+    sqlite3_finalize(p);
+    sqlite3_close(db);
+    return n;
+}
+
+/*
+ * The purge works through ranges of rows: every old row goes, across range
+ * boundaries, with the provider error text that may quote a number; what is
+ * still to be sent, and what is recent, stays.
+ */
+static void purge_covers_every_range(void **state)
+{
+    struct fixture *f = *state;
+    struct store_purged c;
+
+    sql(f, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)"
+           " INSERT INTO outbox (to_number, from_number, body, kind, state, created_at,"
+           " not_before, expires_at, provider_sid, error_text)"
+           " SELECT '+15550000001', '+15550000009', 'words ' || i, 1,"
+           " CASE WHEN i = 1500 THEN 'pending' ELSE 'failed' END, CASE WHEN i > 2400 THEN 9000"
+           " ELSE 100 END, 0, 99999, 'SM' || i,"
+           " 'The To number +15550000001 is not a valid phone number.' FROM n");
+    assert_int_equal(store_purge(f->st, 5000, 6000, &c), STORE_OK);
+    assert_int_equal(c.outbox, 2399);     /* 2,500 less the 100 recent and the pending one */
+    assert_int_equal(c.redactions, 2399); /* each with its provider id queued */
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM outbox WHERE body IS NOT NULL"), 101);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM outbox WHERE error_text LIKE '%+1555%'"
+                              " AND created_at < 5000 AND state <> 'pending'"),
+                     0);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM outbox WHERE to_number = '+15550000001'"), 101);
+    /* Again: nothing left to do. */
+    assert_int_equal(store_purge(f->st, 5000, 6000, &c), STORE_OK);
+    assert_int_equal(c.outbox + c.redactions, 0);
+}
+
+/* With retention.hash_key set, numbers are hashed with a key derived from it, not the database's.
+ */
+static void purge_hashes_with_the_configured_key(void **state)
+{
+    struct fixture *f = *state;
+    struct store_purged c;
+    unsigned char key[SHA256_DIGEST_LENGTH], mac[EVP_MAX_MD_SIZE];
+    unsigned int n = 0, i;
+    char want[64] = "h:", q[160];
+    const char *secret = "a-secret-kept-outside-the-database-0123";
+
+    sql(f, "INSERT INTO outbox (to_number, from_number, body, kind, state, created_at, not_before,"
+           " expires_at) VALUES ('+15550000001', '+15550000009', 'words', 1, 'sent', 100, 0, 9)");
+    assert_int_equal(store_use_hash_key(f->st, secret), 0);
+    assert_int_equal(store_purge(f->st, 5000, 6000, &c), STORE_OK);
+    SHA256((const unsigned char *)secret, strlen(secret), key);
+    HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *)"+15550000001", 12, mac, &n);
+    for (i = 0; i < 16; i++)
+        snprintf(want + 2 + 2 * i, 3, "%02x", mac[i]);
+    snprintf(q, sizeof(q), "SELECT COUNT(*) FROM outbox WHERE to_number = '%s'", want);
+    assert_int_equal(count(f, q), 1);
+}
+
 /* A running node's periodic reclaim leaves its own live sends alone (no double send). */
 static void own_live_leases_survive_the_periodic_reclaim(void **state)
 {
@@ -485,6 +568,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(safety_texts_never_wait_behind_a_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(held_relays_take_what_follows, setup, teardown),
         cmocka_unit_test_setup_teardown(welcome_rating_and_last_word, setup, teardown),
+        cmocka_unit_test_setup_teardown(purge_covers_every_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(purge_hashes_with_the_configured_key, setup, teardown),
         cmocka_unit_test_setup_teardown(own_live_leases_survive_the_periodic_reclaim, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(leases_of_other_nodes_wait_for_expiry, setup, teardown),
