@@ -1,6 +1,6 @@
 #!/bin/sh
-# `make run`: the demo line. Starts the simulator (the pretend Twilio, with
-# its API on 127.0.0.1:8025) and the gateway (webhooks on 127.0.0.1:8080)
+# `make run`: the demo line. Starts the simulator (the pretend Twilio: its
+# page and API on 127.0.0.1:8025) and the gateway (webhooks on 127.0.0.1:8080)
 # with deploy/peerline.yaml and deploy/roster.yaml, and stops both on Ctrl-C.
 # Data lives in var/ (git ignores it) and starts afresh on every run: the demo
 # is for playing, not keeping. Ports: SIM_LISTEN=host:port to move the
@@ -33,15 +33,15 @@ sleep 0.5
 cat <<MSG
 
 peerline demo is running.
-  gateway (webhooks):  http://127.0.0.1:8080   (health: /healthz)
-  dashboard:           http://127.0.0.1:8080/admin   token: demo-sam-token-not-a-secret
-  simulator (Twilio):  http://$SIM_LISTEN
 
-Play a texter (+15559870001) in another terminal:
-  curl -s http://$SIM_LISTEN/sim/sms --data-urlencode From=+15559870001 \\
-       --data-urlencode To=+15005550006 --data-urlencode Body=hi
-  curl -s http://$SIM_LISTEN/sim/messages      # every text, both ways
-See README.md "A first conversation" for the whole walk-through. Ctrl-C stops.
+  Play it in a browser:  http://$SIM_LISTEN
+      (the texter's phone, each peer's and the coordinator's, side by side)
+  dashboard:             http://127.0.0.1:8080/admin
+      token: demo-sam-token-not-a-secret
+  gateway (webhooks):    http://127.0.0.1:8080   (health: /healthz)
+
+Start in the page: type "hi" in Texter 1's thread with the line. README.md
+"A first conversation" walks through the rest. Ctrl-C stops both.
 
 MSG
 wait "$GW" "$SIM"

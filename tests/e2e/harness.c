@@ -449,6 +449,18 @@ static json_t *messages(struct line *l)
     return j;
 }
 
+int line_idle(struct line *l)
+{
+    int waited;
+
+    for (waited = 0; waited < 20000; waited += 50) {
+        if (line_query(l, "SELECT COUNT(*) FROM outbox WHERE state IN ('pending','sending')") == 0)
+            return 0;
+        line_sleep(50);
+    }
+    return -1;
+}
+
 long line_mark(struct line *l)
 {
     json_t *j = messages(l), *arr = json_object_get(j, "messages");

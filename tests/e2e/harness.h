@@ -72,6 +72,8 @@ int line_carrier_optout(struct line *l, const char *phone, const char *number);
 
 /* The first column of the first row of `sql` run on the gateway's database (-1 on error). */
 long line_query(struct line *l, const char *sql);
+/* Waits (up to 20 s) until the gateway has nothing left to send; 0, or -1 on timeout. */
+int line_idle(struct line *l);
 
 /* The id of the newest text the simulator has seen (use as `since`). */
 long line_mark(struct line *l);
