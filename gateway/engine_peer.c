@@ -391,7 +391,11 @@ int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const 
 static int peer_writes(struct engine *e, const struct roster_peer *peer, const struct store_conv *c,
                        const struct store_inbound *in)
 {
-    if (store_conv_touch_peer(e->st, c->id, e->now) ||
+    /*
+     * When the webhook stored it, not when this run handled it: the texts the
+     * peer has not answered are those received after (see repend_unanswered).
+     */
+    if (store_conv_touch_peer(e->st, c->id, in->received_at) ||
         store_timer_set(e->st, TIMER_IDLE, c->id, e->now + e->cfg->timers.idle_timeout, 0) ||
         store_timer_clear(e->st, TIMER_PEER_SILENCE, c->id))
         return -1;

@@ -398,7 +398,8 @@ static int texter(struct engine *e, struct texter_in *t)
         return texter_new_contact(e, t);
     }
     t->conv = c.id;
-    if (store_conv_touch_texter(e->st, c.id, e->now) || flood_step(e, t, &c))
+    /* Webhook time, like the peer's: the two are compared (see fire_peer_silence). */
+    if (store_conv_touch_texter(e->st, c.id, t->in->received_at) || flood_step(e, t, &c))
         return -1;
     if (t->kw == KW_BYE)
         return texter_bye(e, t, &c);

@@ -213,10 +213,16 @@ static int64_t last_word(const struct store_conv *c)
 static int fire_peer_silence(struct engine *e, const struct store_conv *c, int stage)
 {
     const struct roster_peer *p = roster_peer_by_id(e->roster, c->peer_id);
-    /* last_peer_at is cleared when the chat starts: 0 means the peer has not written yet. */
+    /*
+     * last_peer_at is cleared when the chat starts: 0 means the peer has not
+     * written yet. A peer's reply clears this timer, so it firing means a
+     * reply is owed; the times only confirm it. They tie when both texts were
+     * handled in one run (same clock): the texter wrote last then, as the
+     * timer says, so a tie is not an answer.
+     */
     int64_t answered = c->last_peer_at;
 
-    if (c->state != CONV_ACTIVE || !p || (answered && answered >= c->last_texter_at))
+    if (c->state != CONV_ACTIVE || !p || (answered && answered > c->last_texter_at))
         return 0; /* the peer has answered since */
     if (stage == 0) {
         if (store_timer_set(e->st, TIMER_PEER_SILENCE, c->id, e->now + e->cfg->timers.peer_silence,
