@@ -219,14 +219,23 @@ static json_t *status_json(const struct roster *r, const struct line_status *s)
     return root;
 }
 
+/* The line's status now, read on this module's own database handle. */
+static int read_status(struct admin *a, const struct roster *r, struct line_status *s)
+{
+    int rc;
+
+    pthread_mutex_lock(&a->mu);
+    rc = status_build(a->st, atomic_load(&a->cfg), r, wake_now_ms(), s);
+    pthread_mutex_unlock(&a->mu);
+    return rc;
+}
+
 static void get_status(struct admin *a, const struct roster *r, struct http_response *res)
 {
     struct line_status s;
     int rc;
 
-    pthread_mutex_lock(&a->mu);
-    rc = status_build(a->st, atomic_load(&a->cfg), r, wake_now_ms(), &s);
-    pthread_mutex_unlock(&a->mu);
+    rc = read_status(a, r, &s);
     if (rc) {
         send_error(res, 503, "the database is not answering");
         return;
@@ -250,9 +259,7 @@ static void get_peer(struct admin *a, const struct roster *r, const char *id,
         send_error(res, 404, "no such peer on the roster");
         return;
     }
-    pthread_mutex_lock(&a->mu);
-    rc = status_build(a->st, atomic_load(&a->cfg), r, wake_now_ms(), &s);
-    pthread_mutex_unlock(&a->mu);
+    rc = read_status(a, r, &s);
     if (rc) {
         send_error(res, 503, "the database is not answering");
         return;
@@ -477,9 +484,7 @@ static void metrics_page(struct admin *a, const struct http_request *req, struct
         http_text(res, 503, "no roster loaded");
         return;
     }
-    pthread_mutex_lock(&a->mu);
-    rc = status_build(a->st, atomic_load(&a->cfg), r, wake_now_ms(), &s);
-    pthread_mutex_unlock(&a->mu);
+    rc = read_status(a, r, &s);
     if (rc) {
         http_text(res, 503, "the database is not answering");
     } else {
@@ -510,13 +515,7 @@ int admin_http(struct admin *a, const struct http_request *req, struct http_resp
             http_text(res, 405, "method not allowed");
             return 1;
         }
-        res->status = 200;
-        res->content_type = "text/html; charset=utf-8";
-        buf_reset(&res->body);
-        buf_puts(&res->body, admin_page_html);
-        res->header_name = "Content-Security-Policy";
-        res->header_value = "default-src 'self'; script-src 'unsafe-inline'; style-src "
-                            "'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'";
+        http_page(res, admin_page_html);
         return 1;
     }
     if (!strncmp(req->path, "/admin/api/", 11)) {

@@ -64,5 +64,10 @@ const char *http_query(const struct http_request *r, const char *name);
 
 /* Convenience: a plain-text response. */
 void http_text(struct http_response *res, int status, const char *text);
+/*
+ * A self-contained HTML page (inline script and style, nothing from
+ * elsewhere), with a Content-Security-Policy that allows exactly that.
+ */
+void http_page(struct http_response *res, const char *html);
 
 #endif

@@ -290,6 +290,32 @@ static void next_delivery(struct sim *s, char out[16], int *error_code)
     *error_code = !strcmp(out, "undelivered") ? 30003 : !strcmp(out, "failed") ? 30008 : 0;
 }
 
+/*
+ * What every Messages API call goes through first: the account in the path,
+ * Basic auth, a form body, then the fault switches. Returns 0 to go on (the
+ * form parsed into f), or 1 with res already answered.
+ */
+static int api_call(struct sim *s, const struct http_request *req, const char *account,
+                    struct form *f, struct http_response *res)
+{
+    const char *why;
+    size_t where;
+
+    if (strcmp(account, s->cfg->provider.account_sid)) {
+        twilio_error(res, 404, 20404, "The requested resource was not found");
+        return 1;
+    }
+    if (!basic_auth_ok(s, req)) {
+        twilio_error(res, 401, 20003, "Authenticate");
+        return 1;
+    }
+    if (form_parse(req->body, req->body_len, f, &why, &where)) {
+        twilio_error(res, 400, 20001, "Invalid request body");
+        return 1;
+    }
+    return faulted(s, res);
+}
+
 static void messages_api(struct sim *s, const struct http_request *req, const char *account,
                          struct http_response *res)
 {
@@ -297,23 +323,10 @@ static void messages_api(struct sim *s, const struct http_request *req, const ch
     const char *to, *from, *body, *validity, *cb, *why;
     char sid[40], now[64], uri[160], media[200], segs[16], final[16];
     long long vp;
-    size_t where;
     int opted, error_code;
     int64_t t = wake_now_ms();
 
-    if (strcmp(account, s->cfg->provider.account_sid)) {
-        twilio_error(res, 404, 20404, "The requested resource was not found");
-        return;
-    }
-    if (!basic_auth_ok(s, req)) {
-        twilio_error(res, 401, 20003, "Authenticate");
-        return;
-    }
-    if (form_parse(req->body, req->body_len, &f, &why, &where)) {
-        twilio_error(res, 400, 20001, "Invalid request body");
-        return;
-    }
-    if (faulted(s, res))
+    if (api_call(s, req, account, &f, res))
         goto done;
     to = form_get(&f, "To");
     from = form_get(&f, "From");
@@ -442,23 +455,11 @@ static void update_message(struct sim *s, const struct http_request *req, const 
                            const char *msid, struct http_response *res)
 {
     struct form f = {0};
-    const char *body, *why;
-    size_t where, i;
+    const char *body;
+    size_t i;
     int found = 0;
 
-    if (strcmp(account, s->cfg->provider.account_sid)) {
-        twilio_error(res, 404, 20404, "The requested resource was not found");
-        return;
-    }
-    if (!basic_auth_ok(s, req)) {
-        twilio_error(res, 401, 20003, "Authenticate");
-        return;
-    }
-    if (form_parse(req->body, req->body_len, &f, &why, &where)) {
-        twilio_error(res, 400, 20001, "Invalid request body");
-        return;
-    }
-    if (faulted(s, res)) {
+    if (api_call(s, req, account, &f, res)) {
         form_free(&f);
         return;
     }
@@ -783,17 +784,6 @@ static void phones(struct sim *s, struct http_response *res)
     diag_free(d);
 }
 
-static void page(struct http_response *res)
-{
-    res->status = 200;
-    res->content_type = "text/html; charset=utf-8";
-    buf_reset(&res->body);
-    buf_puts(&res->body, sim_page_html);
-    res->header_name = "Content-Security-Policy";
-    res->header_value = "default-src 'self'; script-src 'unsafe-inline'; style-src "
-                        "'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'";
-}
-
 static void handle(void *arg, const struct http_request *req, struct http_response *res)
 {
     struct sim *s = arg;
@@ -848,7 +838,7 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
         return;
     }
     if (!strcmp(req->method, "GET") && !strcmp(req->path, "/")) {
-        page(res);
+        http_page(res, sim_page_html);
         return;
     }
     if (!strcmp(req->method, "GET") && !strcmp(req->path, "/healthz")) {

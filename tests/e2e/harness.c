@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -372,6 +373,8 @@ void line_kill_gateway(struct line *l)
     }
 }
 
+static pthread_mutex_t said_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static long text(struct line *l, const char *from, const char *to, const char *body,
                  const char *sid, int num_media)
 {
@@ -384,8 +387,10 @@ static long text(struct line *l, const char *from, const char *to, const char *b
     form_add(&req, "To", to);
     form_add(&req, "Body", body);
     /* Texts long enough not to match a log's own words by chance; commands are logged by name. */
+    pthread_mutex_lock(&said_mu); /* tests may text from several threads at once */
     if (strlen(body) >= 8 && body[0] != '#' && l->nsaid < sizeof(l->said) / sizeof(l->said[0]))
         l->said[l->nsaid++] = strdup(body);
+    pthread_mutex_unlock(&said_mu);
     if (sid)
         form_add(&req, "MessageSid", sid);
     if (num_media) {
@@ -481,7 +486,7 @@ static int matches(json_t *m, long since, const char *to, const char *from, cons
     const char *body = json_string_value(json_object_get(m, "body"));
 
     return json_integer_value(json_object_get(m, "id")) > since && dir &&
-           !strcmp(dir, "outbound-api") && mto && !strcmp(mto, to) &&
+           !strcmp(dir, "outbound-api") && mto && (!to || !strcmp(mto, to)) &&
            (!from || (mfrom && !strcmp(mfrom, from))) && body && (!needle || strstr(body, needle));
 }
 
@@ -537,6 +542,18 @@ int line_count(struct line *l, long since, const char *to, const char *from)
 
     for (i = 0; i < json_array_size(arr); i++)
         n += matches(json_array_get(arr, i), since, to, from, NULL);
+    json_decref(j);
+    return n;
+}
+
+int line_occurrences(struct line *l, const char *to, const char *from, const char *needle)
+{
+    json_t *j = messages(l), *arr = json_object_get(j, "messages");
+    size_t i;
+    int n = 0;
+
+    for (i = 0; i < json_array_size(arr); i++)
+        n += matches(json_array_get(arr, i), 0, to, from, needle);
     json_decref(j);
     return n;
 }

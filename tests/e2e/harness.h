@@ -90,6 +90,9 @@ char *line_expect(struct line *l, long since, const char *to, const char *from, 
 long line_find(struct line *l, long since, const char *to, const char *from, const char *needle,
                int timeout_ms);
 
+/* How many texts the gateway sent to `to` (NULL: anyone) from `from` (NULL: any) hold needle. */
+int line_occurrences(struct line *l, const char *to, const char *from, const char *needle);
+
 /* Texts the gateway sent to `to` (from `from`, if given) with id > since. */
 int line_count(struct line *l, long since, const char *to, const char *from);
 
