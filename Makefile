@@ -5,6 +5,7 @@
 #   make asan    the whole test suite under AddressSanitizer + UBSan
 #   make lint    clang-format check and banned-function scan
 #   make bench   build and run the matcher benchmark (prints timings)
+#   make fuzz    libFuzzer on every parser, FUZZ_SECONDS (60) each (clang)
 #   make         just build build/peerline
 #
 # Build dependencies are Debian packages; `deps` installs whatever is missing
@@ -23,6 +24,13 @@ OPT      ?= -O2 -g
 ifeq ($(SAN),1)
 OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDSAN    := -fsanitize=address,undefined
+endif
+# The fuzz build (make fuzz): clang, libFuzzer's coverage, ASan + UBSan.
+ifeq ($(FUZZ),1)
+CC       := clang
+OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+            -fno-sanitize-recover=all
+LDSAN    := -fsanitize=fuzzer,address,undefined
 endif
 
 # Quiet by default; `make V=1` prints every command.
@@ -55,8 +63,10 @@ E2E_SRC  := $(wildcard tests/e2e/e2e_*.c)
 E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/%)
 HARNESS  := $(BUILD)/obj/tests/e2e/harness.o
 BENCH_BIN := $(BUILD)/bench/bench_match
+FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(filter-out fuzz/fuzz_util.c,$(wildcard fuzz/fuzz_*.c)))
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps browser-deps test asan run lint format clean bench
+.PHONY: all deps browser-deps test asan run lint format clean bench fuzz fuzz-deps fuzz-run
 .SECONDARY:
 
 all: $(BUILD)/peerline
@@ -125,6 +135,11 @@ $(BUILD)/tests/e2e_%: $(BUILD)/obj/tests/e2e/e2e_%.o $(HARNESS) $(LIB_OBJ)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/fuzz/fuzz_%.o $(BUILD)/obj/fuzz/fuzz_util.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 $(BUILD)/bench/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
@@ -135,6 +150,23 @@ test: $(BUILD)/peerline $(UNIT_BIN) $(E2E_BIN) $(BROWSER_LOCK)
 
 asan:
 	$(MAKE) BUILD=build/asan SAN=1 test
+
+# clang and libFuzzer's runtime, installed only when missing.
+fuzz-deps: deps
+	@if ! command -v clang >/dev/null 2>&1 || \
+	    ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then \
+	    echo "peerline: installing fuzzing dependencies: clang libclang-rt-14-dev"; \
+	    SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends \
+	        clang libclang-rt-14-dev; \
+	fi
+
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory BUILD=build/fuzz FUZZ=1 fuzz-run
+
+fuzz-run: $(FUZZ_BIN)
+	@sh fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 bench: $(BENCH_BIN)
 	@$(BENCH_BIN) $(BENCH_ARGS)

@@ -1,0 +1,36 @@
+/*
+ * fuzz_command.c - what peers and texters type: # commands, bare ON/OFF/
+ * STATUS, conversation references and menu numbers. Any bytes in, a
+ * bounded answer out.
+ */
+#include "command.h"
+#include "fuzz.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *s = fuzz_cstr(data, size), ref[COMMAND_REF_MAX];
+    struct command c;
+    int64_t id;
+    int t;
+
+    if (!s)
+        return 0;
+    memset(&c, 0, sizeof(c));
+    if (command_parse(s, &c) && !memchr(c.arg, '\0', sizeof(c.arg)))
+        abort();
+    (void)command_parse_bare(s, &c);
+    if (command_ref_parse(s, &id) == 0) {
+        int64_t back;
+        command_ref_format(id, ref); /* a reference parses back to the same id */
+        if (command_ref_parse(ref, &back) || back != id)
+            abort();
+    }
+    t = command_menu_choice(s, 9);
+    if (t < -1 || t >= 9)
+        abort();
+    free(s);
+    return 0;
+}
