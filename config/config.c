@@ -115,6 +115,10 @@ static const struct ckey keys[] = {
     {"retention.message_days", CT_INT, OFF(retention.message_days), 1, 3650, "30", ANY_PROVIDER,
      NULL},
     {"retention.hash_key", CT_TOKEN, OFF(retention.hash_key), 32, 0, "", ANY_PROVIDER, NULL},
+    {"reconcile", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
+    {"reconcile.every", CT_DURATION, OFF(reconcile.every), 0, DAY_MS, "5m", ANY_PROVIDER, NULL},
+    {"reconcile.window", CT_DURATION, OFF(reconcile.window), 60 * 1000, 7 * DAY_MS, "2h",
+     ANY_PROVIDER, NULL},
     {"retry", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
     {"retry.max_attempts", CT_INT, OFF(retry.max_attempts), 1, 100, "10", ANY_PROVIDER, NULL},
     {"retry.first_delay", CT_DURATION, OFF(retry.first_delay), 100, 3600000, "2s", ANY_PROVIDER,
@@ -156,6 +160,7 @@ static const struct ckey keys[] = {
      NULL},
     {"http.connection_timeout", CT_DURATION, OFF(http.connection_timeout), 1000, 600000, "30s",
      ANY_PROVIDER, NULL},
+    {"http.per_ip_limit", CT_INT, OFF(http.per_ip_limit), 0, 100000, "0", ANY_PROVIDER, NULL},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -85,6 +85,11 @@ struct config {
         char *hash_key;         /* texter numbers' hash key ("": the database's own) */
     } retention;
 
+    struct {            /* texts the provider has that the webhook never stored (README) */
+        int64_t every;  /* ms between looks; 0: never */
+        int64_t window; /* ms back from now that each look covers */
+    } reconcile;
+
     struct {                        /* the crisis tripwire (SPEC section 5.1) */
         struct config_list phrases; /* matched on words, any case, accents ignored */
         char *crisis_line;          /* "988" */
@@ -120,6 +125,7 @@ struct config {
     struct {
         long long connection_limit; /* simultaneous HTTP connections */
         int64_t connection_timeout; /* ms idle before a connection is dropped */
+        long long per_ip_limit;     /* connections per client address; 0: no limit */
     } http;
 };
 

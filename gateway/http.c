@@ -182,7 +182,8 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
         MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
         MHD_OPTION_CONNECTION_LIMIT, o->conn_limit ? o->conn_limit : 512u,
         MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_THREAD_POOL_SIZE,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)64 * 1024, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)(!o->thread_per_conn && o->threads > 1 ? o->threads : 0), MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use, or not permitted)", o->host,

@@ -39,13 +39,15 @@ typedef void (*http_handler_fn)(void *arg, const struct http_request *req,
                                 struct http_response *res);
 
 struct http_opts {
-    const char *host;    /* numeric address or name */
-    int port;            /* 0: any free port (see http_port) */
-    size_t max_body;     /* bytes; larger bodies get 413 */
-    unsigned conn_limit; /* simultaneous connections */
-    unsigned timeout_s;  /* idle connection timeout */
-    int thread_per_conn; /* 1: one thread per connection (handlers may block) */
-    unsigned threads;    /* >1: a pool of this many polling threads */
+    const char *host;      /* numeric address or name */
+    int port;              /* 0: any free port (see http_port) */
+    size_t max_body;       /* bytes; larger bodies get 413 */
+    unsigned conn_limit;   /* simultaneous connections */
+    unsigned timeout_s;    /* idle connection timeout */
+    int thread_per_conn;   /* 1: one thread per connection (handlers may block) */
+    unsigned threads;      /* >1: a pool of this many polling threads */
+    unsigned per_ip_limit; /* connections per client address; 0: none (behind a proxy
+                              every client is 127.0.0.1) */
 };
 
 struct http_server;

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "diag.h"
 #include "log.h"
+#include "reconcile.h"
 #include "store.h"
 #include "wake.h"
 
@@ -130,6 +131,8 @@ int retention_redact(const struct config *cfg, struct store *st, int64_t now, in
 struct janitor {
     _Atomic(const struct config *) cfg; /* the config in use (janitor_set_config) */
     struct store *st;
+    void (*found)(void *arg); /* reconciliation stored texts: wake the engine */
+    void *arg;
     pthread_t thread;
     struct wake wake;
     atomic_int stopping;
@@ -143,6 +146,7 @@ static void *janitor_loop(void *arg)
 {
     struct janitor *j = arg;
     int64_t next_purge = wake_now_ms(); /* once at start, then on schedule */
+    int64_t next_look = next_purge;     /* reconciliation: likewise */
 
     while (!atomic_load(&j->stopping)) {
         const struct config *cfg = atomic_load(&j->cfg);
@@ -157,16 +161,29 @@ static void *janitor_loop(void *arg)
             else
                 next_purge = now + cfg->retention.purge_every;
         }
+        if (cfg->reconcile.every > 0 && now >= next_look) {
+            int found = 0;
+            /* A failed look is retried within a tick; a good one on schedule. */
+            int64_t retry =
+                cfg->reconcile.every < JANITOR_TICK ? cfg->reconcile.every : JANITOR_TICK;
+            next_look =
+                now + (reconcile_run(cfg, j->st, now, &found) ? retry : cfg->reconcile.every);
+            if (found && j->found)
+                j->found(j->arg);
+        }
         if (!retention_redact(cfg, j->st, now, 100, &j->stopping, &ok, &bad) && (ok || bad))
             log_info("retention.redacted", "redacted=%d given_up=%d", ok, bad);
         until = next_purge < now + JANITOR_TICK ? next_purge : now + JANITOR_TICK;
+        if (cfg->reconcile.every > 0 && next_look < until)
+            until = next_look;
         now = wake_now_ms();
         wake_wait(&j->wake, until > now ? until - now : 0);
     }
     return NULL;
 }
 
-struct janitor *janitor_start(const struct config *cfg, char *err, size_t errlen)
+struct janitor *janitor_start(const struct config *cfg, void (*found)(void *arg), void *arg,
+                              char *err, size_t errlen)
 {
     struct janitor *j = calloc(1, sizeof(*j));
 
@@ -174,6 +191,8 @@ struct janitor *janitor_start(const struct config *cfg, char *err, size_t errlen
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    j->found = found;
+    j->arg = arg;
     atomic_init(&j->cfg, cfg);
     atomic_init(&j->stopping, 0);
     if (wake_init(&j->wake)) {

@@ -34,8 +34,13 @@ int retention_redact(const struct config *cfg, struct store *st, int64_t now, in
 
 struct janitor;
 
-/* Starts the janitor thread (its own store handle). NULL with a reason in err. */
-struct janitor *janitor_start(const struct config *cfg, char *err, size_t errlen);
+/*
+ * Starts the janitor thread (its own store handle): retention on schedule,
+ * and reconciliation (reconcile.h) at start and every reconcile.every,
+ * calling found(arg) when that stored texts. NULL with a reason in err.
+ */
+struct janitor *janitor_start(const struct config *cfg, void (*found)(void *arg), void *arg,
+                              char *err, size_t errlen);
 /* A reloaded config (retention settings): used from its next round. cfg must outlive j. */
 void janitor_set_config(struct janitor *j, const struct config *cfg);
 void janitor_stop(struct janitor *j);

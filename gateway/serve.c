@@ -437,7 +437,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
             snprintf(err, errlen, "cannot start the sender thread");
         return -1;
     }
-    d->janitor = janitor_start(d->cfg, err, errlen);
+    d->janitor = janitor_start(d->cfg, wake_engine, d, err, errlen);
     if (!d->janitor)
         return -1;
     if (pthread_create(&d->engine_thread, NULL, engine_loop, d)) {
@@ -449,6 +449,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
     ho.max_body = MAX_BODY;
     ho.conn_limit = (unsigned)d->cfg->http.connection_limit;
     ho.timeout_s = (unsigned)((d->cfg->http.connection_timeout + 999) / 1000);
+    ho.per_ip_limit = (unsigned)d->cfg->http.per_ip_limit;
     ho.threads = WEBHOOK_THREADS;
     d->http = http_start(&ho, route, d, err, errlen);
     if (!d->http)
@@ -578,6 +579,8 @@ int serve_main(const char *config_path)
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A file-size limit reached: a write fails (SQLite reports it), not the whole process. */
+    signal(SIGXFSZ, SIG_IGN);
 
     if (curl_global_init(CURL_GLOBAL_DEFAULT) || pthread_mutex_init(&d.mu, NULL) ||
         wake_init(&d.engine_wake)) {

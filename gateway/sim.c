@@ -16,6 +16,7 @@
 #include "log.h"
 #include "parse.h"
 #include "roster.h"
+#include "tz.h"
 #include "sms.h"
 #include "twilio.h"
 #include "wake.h"
@@ -397,6 +398,93 @@ static void messages_api(struct sim *s, const struct http_request *req, const ch
         enqueue_callback(s, cb, sid, final, error_code, from ? from : "", to);
     }
 done:
+    form_free(&f);
+}
+
+/* "2026-11-24T10:00:00Z" (or +00:00) -> ms since the epoch; -1 if not that. */
+static int64_t iso_ms(const char *v)
+{
+    int y, mo, d, h, mi, sec, n = 0;
+
+    if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+        !tz_valid_date(y, mo, d) || h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0 ||
+        (strcmp(v + n, "Z") && strcmp(v + n, "+00:00")))
+        return -1;
+    return ((tz_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + sec * 1000LL;
+}
+
+static json_t *listed_json(const char *account, const struct text *t)
+{
+    char date[64], uri[160];
+
+    rfc2822(t->at, date, sizeof(date));
+    snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s/Messages/%s.json", account, t->sid);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "account_sid",
+                     account, "api_version", "2010-04-01", "body", t->body, "date_created", date,
+                     "date_sent", date, "date_updated", date, "direction", t->direction, "from",
+                     t->from, "num_media", "0", "sid", t->sid, "status", t->status, "to", t->to,
+                     "uri", uri);
+}
+
+/*
+ * GET .../Messages.json (ListMessage): To, From and DateSent> filters,
+ * newest first, PageSize (1-1000, default 50) and Page, with next_page_uri
+ * to follow, as Twilio pages.
+ */
+static void list_api(struct sim *s, const struct http_request *req, const char *account,
+                     struct http_response *res)
+{
+    const char *to = http_query(req, "To"), *from = http_query(req, "From");
+    const char *after = http_query(req, "DateSent>"), *size = http_query(req, "PageSize");
+    const char *page = http_query(req, "Page"), *why;
+    long long ps = 50, pg = 0;
+    int64_t since = 0;
+    json_t *arr = json_array();
+    struct form f = {0};
+    char next[600] = "", self[600];
+    size_t i, skip, taken = 0;
+
+    if (api_call(s, req, account, &f, res))
+        goto done;
+    if ((size && parse_int(size, 1, 1000, &ps, &why)) ||
+        (page && parse_int(page, 0, 1000000, &pg, &why)) ||
+        (after && (since = iso_ms(after)) < 0)) {
+        twilio_error(res, 400, 20001, "Invalid Parameter");
+        goto done;
+    }
+    skip = (size_t)(ps * pg);
+    pthread_mutex_lock(&s->mu);
+    for (i = s->ntexts; i-- > 0;) {
+        const struct text *t = &s->texts[i];
+        if ((to && strcmp(t->to, to)) || (from && strcmp(t->from, from)) || t->at < since)
+            continue;
+        if (skip) {
+            skip--;
+            continue;
+        }
+        if ((long long)taken == ps) { /* one more exists: there is a next page */
+            char *e = curl_easy_escape(NULL, to ? to : "", 0);
+            snprintf(next, sizeof(next),
+                     "/2010-04-01/Accounts/%s/Messages.json?To=%s&PageSize=%lld&Page=%lld%s%s",
+                     account, e ? e : "", ps, pg + 1, after ? "&DateSent%3E=" : "",
+                     after ? after : "");
+            curl_free(e);
+            break;
+        }
+        json_array_append_new(arr, listed_json(account, t));
+        taken++;
+    }
+    pthread_mutex_unlock(&s->mu);
+    snprintf(self, sizeof(self), "/2010-04-01/Accounts/%s/Messages.json", account);
+    json_reply(res, 200,
+               json_pack("{s:o, s:I, s:I, s:I, s:I, s:s, s:s, s:s?, s:n}", "messages", arr, "page",
+                         (json_int_t)pg, "page_size", (json_int_t)ps, "start",
+                         (json_int_t)(ps * pg), "end", (json_int_t)(ps * pg + (long long)taken),
+                         "uri", self, "first_page_uri", self, "next_page_uri",
+                         next[0] ? next : NULL, "previous_page_uri"));
+    arr = NULL;
+done:
+    json_decref(arr);
     form_free(&f);
 }
 
@@ -790,6 +878,16 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
     const char *prefix = "/2010-04-01/Accounts/";
     int post = !strcmp(req->method, "POST");
 
+    if (!post && !strcmp(req->method, "GET") && !strncmp(req->path, prefix, strlen(prefix))) {
+        const char *rest = req->path + strlen(prefix), *slash = strchr(rest, '/');
+        char account[64];
+        if (slash && (size_t)(slash - rest) < sizeof(account) && !strcmp(slash, "/Messages.json")) {
+            memcpy(account, rest, (size_t)(slash - rest));
+            account[slash - rest] = '\0';
+            list_api(s, req, account, res);
+            return;
+        }
+    }
     if (post && !strncmp(req->path, prefix, strlen(prefix))) {
         char account[64];
         const char *rest = req->path + strlen(prefix), *slash = strchr(rest, '/');

@@ -211,3 +211,53 @@ void twilio_parse_send(long http_status, const char *body, size_t len, struct tw
 done:
     json_decref(root);
 }
+
+int twilio_parse_list(const char *body, size_t len,
+                      int (*fn)(void *arg, const struct twilio_listed *m), void *arg, char *next,
+                      size_t nextlen, int *skipped)
+{
+    json_error_t jerr;
+    json_t *root = body ? json_loadb(body, len, 0, &jerr) : NULL;
+    json_t *msgs = json_object_get(root, "messages"), *m;
+    const char *nx = json_string_value(json_object_get(root, "next_page_uri"));
+    size_t i;
+    int rc = 0;
+
+    *skipped = 0;
+    if (nextlen)
+        next[0] = '\0';
+    if (!json_is_array(msgs)) {
+        json_decref(root);
+        return -1;
+    }
+    json_array_foreach(msgs, i, m)
+    {
+        struct twilio_listed l = {0};
+        const char *dir = json_string_value(json_object_get(m, "direction"));
+        const char *media = json_string_value(json_object_get(m, "num_media"));
+
+        l.sid = json_string_value(json_object_get(m, "sid"));
+        l.from = json_string_value(json_object_get(m, "from"));
+        l.to = json_string_value(json_object_get(m, "to"));
+        l.body = json_string_value(json_object_get(m, "body"));
+        l.inbound = dir && !strcmp(dir, "inbound");
+        for (; media && *media >= '0' && *media <= '9' && l.num_media < 100; media++)
+            l.num_media = l.num_media * 10 + (*media - '0');
+        if (!twilio_sid_valid(l.sid) || !l.from || !l.to || strlen(l.from) > 20 ||
+            strlen(l.to) > 20) {
+            (*skipped)++;
+            continue;
+        }
+        if (!l.body)
+            l.body = "";
+        if (fn(arg, &l)) {
+            rc = -1;
+            break;
+        }
+    }
+    /* Only a path on the same API: never follow a link to somewhere else. */
+    if (!rc && nx && nx[0] == '/' && strncmp(nx, "//", 2) && strlen(nx) < nextlen)
+        snprintf(next, nextlen, "%s", nx);
+    json_decref(root);
+    return rc;
+}

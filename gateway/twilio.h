@@ -65,4 +65,22 @@ void twilio_parse_send(long http_status, const char *body, size_t len, struct tw
 /* SPEC: SIDs look like two letters then 32 hex digits. */
 int twilio_sid_valid(const char *sid);
 
+/* One message of a ListMessage page, as reconciliation needs it. */
+struct twilio_listed {
+    const char *sid, *from, *to, *body; /* valid until the parse returns */
+    int inbound;                        /* direction "inbound" */
+    int num_media;
+};
+
+/*
+ * Reads one page of GET .../Messages.json: fn is called for each message
+ * whose sid, from and to are well formed (others are skipped and counted in
+ * *skipped); the next page's URI (relative, "/2010-04-01/...") goes to next
+ * (room for nextlen; "" on the last page). Returns 0, or -1 when the body
+ * is not a message list at all. fn returning non-zero stops the walk (-1).
+ */
+int twilio_parse_list(const char *body, size_t len,
+                      int (*fn)(void *arg, const struct twilio_listed *m), void *arg, char *next,
+                      size_t nextlen, int *skipped);
+
 #endif

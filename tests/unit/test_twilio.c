@@ -420,6 +420,57 @@ static void test_sid_valid(void **state)
     assert_int_equal(twilio_sid_valid(NULL), 0);
 }
 
+struct listed_seen {
+    int n, inbound;
+    char last_sid[64], last_body[64];
+    int media;
+};
+
+static int on_listed(void *arg, const struct twilio_listed *m)
+{
+    struct listed_seen *l = arg;
+
+    l->n++;
+    l->inbound += m->inbound;
+    snprintf(l->last_sid, sizeof(l->last_sid), "%s", m->sid);
+    snprintf(l->last_body, sizeof(l->last_body), "%s", m->body);
+    l->media = m->num_media;
+    return 0;
+}
+
+/* A ListMessage page as reconciliation reads it: bad entries skipped, only same-API next pages. */
+static void test_parse_list(void **state)
+{
+    const char *page =
+        "{\"messages\": ["
+        "{\"sid\": \"SM0123456789abcdef0123456789abcdef\", \"from\": \"+15559870001\","
+        " \"to\": \"+15005550006\", \"body\": \"hi\", \"direction\": \"inbound\","
+        " \"num_media\": \"2\"},"
+        "{\"sid\": \"not-a-sid\", \"from\": \"+15559870001\", \"to\": \"+15005550006\"},"
+        "{\"sid\": \"SMfedcba9876543210fedcba9876543210\", \"from\": \"+15005550006\","
+        " \"to\": \"+15559870001\", \"body\": null, \"direction\": \"outbound-api\"}],"
+        " \"next_page_uri\": \"/2010-04-01/Accounts/AC1/Messages.json?Page=1\"}";
+    const char *away = "{\"messages\": [], \"next_page_uri\": \"https://elsewhere.example/x\"}";
+    struct listed_seen l = {0};
+    char next[128];
+    int skipped;
+
+    (void)state;
+    assert_int_equal(
+        twilio_parse_list(page, strlen(page), on_listed, &l, next, sizeof(next), &skipped), 0);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.inbound, 1);
+    assert_int_equal(skipped, 1);
+    assert_string_equal(l.last_sid, "SMfedcba9876543210fedcba9876543210");
+    assert_string_equal(l.last_body, ""); /* a redacted body reads as empty */
+    assert_string_equal(next, "/2010-04-01/Accounts/AC1/Messages.json?Page=1");
+    assert_int_equal(
+        twilio_parse_list(away, strlen(away), on_listed, &l, next, sizeof(next), &skipped), 0);
+    assert_string_equal(next, ""); /* never followed off the API */
+    assert_int_equal(twilio_parse_list("[]", 2, on_listed, &l, next, sizeof(next), &skipped), -1);
+    assert_int_equal(twilio_parse_list("{", 1, on_listed, &l, next, sizeof(next), &skipped), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_parse_send),
         cmocka_unit_test(test_parse_send_details),
         cmocka_unit_test(test_sid_valid),
+        cmocka_unit_test(test_parse_list),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

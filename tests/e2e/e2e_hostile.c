@@ -1,0 +1,231 @@
+/*
+ * e2e_hostile.c - hostile HTTP at the gateway's port, byte by byte over raw
+ * sockets: bodies and headers too big, bad percent-encoding, NUL bytes,
+ * invalid UTF-8, forged duplicate parameters, wrong methods, paths with
+ * "..", a slow client and a crowd of idle ones. Each gets the right answer
+ * (or the door), nothing is stored, and the gateway keeps answering.
+ */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define IDLE 200 /* idle connections opened at once */
+
+static int connect_to(int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Sends len bytes (as far as the server takes them). */
+static void send_all(int fd, const char *p, size_t len)
+{
+    while (len) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return;
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+/* Reads until the server closes or timeout_ms passes; 1 when it closed. */
+static int read_until_closed(int fd, char *out, size_t outlen, int timeout_ms)
+{
+    char scratch[256];
+    size_t got = 0;
+    int waited = 0;
+
+    out[0] = '\0';
+    while (waited < timeout_ms) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int room = got + 1 < outlen;
+        ssize_t n;
+        if (poll(&p, 1, 100) == 0) {
+            waited += 100;
+            continue;
+        }
+        /* Keeps the start of the answer; the rest is read and dropped. */
+        n = recv(fd, room ? out + got : scratch, room ? outlen - got - 1 : sizeof(scratch), 0);
+        if (n <= 0)
+            return 1;
+        if (room) {
+            got += (size_t)n;
+            out[got] = '\0';
+        }
+    }
+    return 0;
+}
+
+/* One raw request; returns the status the server answered (0: none). */
+static int exchange(struct line *l, const char *req, size_t len)
+{
+    char out[4096];
+    int fd = connect_to(l->gw_port), status = 0;
+
+    assert_true(fd >= 0);
+    send_all(fd, req, len);
+    shutdown(fd, SHUT_WR);
+    read_until_closed(fd, out, sizeof(out), 5000);
+    close(fd);
+    if (!strncmp(out, "HTTP/1.", 7))
+        status = (int)strtol(out + 9, NULL, 10);
+    return status;
+}
+
+static int post_form(struct line *l, const char *path, const char *body)
+{
+    char req[8192];
+    int n = snprintf(req, sizeof(req),
+                     "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     "Content-Type: application/x-www-form-urlencoded\r\n"
+                     "X-Twilio-Signature: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n"
+                     "Content-Length: %zu\r\n\r\n%s",
+                     path, strlen(body), body);
+
+    return exchange(l, req, (size_t)n);
+}
+
+/* The gateway still answers, and stored nothing of what it was sent. */
+static void still_fine(struct line *l)
+{
+    char out[512];
+    int fd = connect_to(l->gw_port);
+    const char *get = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+
+    assert_true(fd >= 0);
+    send_all(fd, get, strlen(get));
+    read_until_closed(fd, out, sizeof(out), 5000);
+    close(fd);
+    assert_non_null(strstr(out, "200"));
+    assert_int_equal(line_inbound_rows(l), 0);
+}
+
+static void too_big_is_refused(void **state)
+{
+    struct line *l = *state;
+    size_t big = 100 * 1024, n;
+    char *req = malloc(big + 512);
+    int st;
+
+    /* A body over 64 KiB: 413, announced by Content-Length, refused unread. */
+    assert_non_null(req);
+    n = (size_t)snprintf(req, big + 512,
+                        "POST /twilio/sms HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                        "Content-Type: application/x-www-form-urlencoded\r\n"
+                        "Content-Length: %zu\r\n\r\n",
+                        big);
+    memset(req + n, 'a', big);
+    st = exchange(l, req, n + big);
+    assert_int_equal(st, 413);
+    /* Headers over the connection's memory: refused (or the door shut), never a crash. */
+    n = (size_t)snprintf(req, big + 512, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ");
+    memset(req + n, 'b', big - n - 8);
+    memcpy(req + big - 8, "\r\n\r\n", 4);
+    st = exchange(l, req, big - 4);
+    assert_true(st == 0 || st >= 400);
+    free(req);
+    still_fine(l);
+}
+
+static void bad_bytes_are_400(void **state)
+{
+    struct line *l = *state;
+
+    assert_int_equal(post_form(l, "/twilio/sms", "Body=%zz&From=%2B15559870001"), 400);
+    assert_int_equal(post_form(l, "/twilio/sms", "Body=a%00b&From=%2B15559870001"), 400);
+    assert_int_equal(post_form(l, "/twilio/sms", "Body=%FF%FE&From=%2B15559870001"), 400);
+    assert_int_equal(post_form(l, "/twilio/sms", "Body=%E2%82&From=%2B15559870001"), 400);
+    /* Well formed but forged, with a parameter twice: the signature check refuses it. */
+    assert_int_equal(post_form(l, "/twilio/sms",
+                               "From=%2B15559870001&From=%2B15551230001&To=%2B15005550006"
+                               "&Body=hi&MessageSid=SM0123456789abcdef0123456789abcdef"),
+                     403);
+    still_fine(l);
+}
+
+static void wrong_methods_and_paths(void **state)
+{
+    struct line *l = *state;
+    const char *get = "GET /twilio/sms HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    const char *del = "DELETE /twilio/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    const char *dots = "GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    const char *adm = "GET /twilio/../admin/api/status HTTP/1.1\r\nHost: x\r\n"
+                      "Connection: close\r\n\r\n";
+
+    assert_int_equal(exchange(l, get, strlen(get)), 405);
+    assert_int_equal(exchange(l, del, strlen(del)), 405);
+    assert_int_equal(exchange(l, dots, strlen(dots)), 404);
+    assert_true(exchange(l, adm, strlen(adm)) >= 400); /* never the API without a token */
+    assert_int_equal(post_form(l, "/twilio/../twilio/sms", "Body=hi"), 404);
+    still_fine(l);
+}
+
+static int setup_short_timeout(void **state)
+{
+    static const struct line_opts o = {.extra_config = "http:\n  connection_timeout: 1s\n"};
+
+    return line_setup(state, &o);
+}
+
+static void slow_and_idle_clients_are_dropped(void **state)
+{
+    struct line *l = *state;
+    const char *part = "POST /twilio/sms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le";
+    int fds[IDLE], i, closed = 0;
+    char out[256];
+
+    /* Slowloris: half a header, then nothing. The server hangs up. */
+    fds[0] = connect_to(l->gw_port);
+    assert_true(fds[0] >= 0);
+    send_all(fds[0], part, strlen(part));
+    assert_true(read_until_closed(fds[0], out, sizeof(out), 8000));
+    close(fds[0]);
+    /* A crowd that connects and says nothing: all dropped, and the door stays open. */
+    for (i = 0; i < IDLE; i++)
+        fds[i] = connect_to(l->gw_port);
+    for (i = 0; i < IDLE; i++) {
+        if (fds[i] < 0 || read_until_closed(fds[i], out, sizeof(out), 8000))
+            closed++;
+        if (fds[i] >= 0)
+            close(fds[i]);
+    }
+    assert_int_equal(closed, IDLE);
+    still_fine(l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(too_big_is_refused, line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(bad_bytes_are_400, line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(wrong_methods_and_paths, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(slow_and_idle_clients_are_dropped, setup_short_timeout,
+                                        line_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
