@@ -24,7 +24,7 @@
 enum ctype {
     CT_SECTION,  /* a nested mapping */
     CT_STR,      /* text */
-    CT_SECRET,   /* text that must not be empty */
+    CT_SECRET,   /* text that must not be empty, inline or file:PATH */
     CT_LISTEN,   /* HOST:PORT into listen_host/listen_port */
     CT_URL,      /* http(s)://..., trailing '/' removed */
     CT_PATH,     /* resolved against the config's directory */
@@ -579,6 +579,19 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
         set_texts(L, n);
         return;
     }
+    if (k->type == CT_SECRET) { /* provider credentials: inline, ${VAR} or file:PATH */
+        v = token_value(L, n, k->name, 0);
+        if (v && !*v) {
+            err_at(L, n, "%s is empty", k->name);
+            free(v);
+            return;
+        }
+        if (v) {
+            free(*(char **)(base + k->off));
+            *(char **)(base + k->off) = v;
+        }
+        return;
+    }
     if (k->type == CT_TOKEN) {
         v = token_value(L, n, k->name, k->min);
         if (v) {
@@ -592,14 +605,6 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
         return;
     switch (k->type) {
     case CT_STR:
-        free(*(char **)(base + k->off));
-        *(char **)(base + k->off) = v;
-        return;
-    case CT_SECRET:
-        if (!*v) {
-            err_at(L, n, "%s is empty", k->name);
-            break;
-        }
         free(*(char **)(base + k->off));
         *(char **)(base + k->off) = v;
         return;
@@ -712,6 +717,7 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
         break;
     }
     case CT_SECTION:
+    case CT_SECRET:
     case CT_TOKENS:
     case CT_TOKEN:
     case CT_PHONES:

@@ -107,6 +107,20 @@ static int adopt(void *arg, const struct store_conv *c)
     return 0;
 }
 
+void engine_watch_signatures(struct engine *e, const atomic_ulong *failures)
+{
+    e->sig_failures = failures;
+}
+
+/* New signature failures since the coordinators were last told: this many make an alert. */
+#define SIGNATURE_ALERT_AFTER 3
+#define SIGNATURE_ALERT_EVERY (3600LL * 1000)
+
+static int signature_check(struct engine *e, const void *item)
+{
+    return engine_signature_alert(e, *(const unsigned long *)item - e->sig_told);
+}
+
 void engine_set_roster(struct engine *e, struct roster *r)
 {
     if (e->roster && r != e->roster) {
@@ -631,6 +645,18 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
         retry = 1;
     if (engine_match(e, next_due))
         goto fail;
+    if (e->sig_failures) {
+        unsigned long n = atomic_load(e->sig_failures);
+        if (n - e->sig_told >= SIGNATURE_ALERT_AFTER &&
+            (!e->sig_told_at || now - e->sig_told_at >= SIGNATURE_ALERT_EVERY)) {
+            if (in_tx(e, signature_check, &n)) {
+                retry = 1;
+            } else {
+                e->sig_told = n;
+                e->sig_told_at = now;
+            }
+        }
+    }
     if (store_timer_next(e->st, &t))
         goto fail;
     if (t < *next_due)

@@ -14,6 +14,7 @@
 #ifndef PEERLINE_ENGINE_H
 #define PEERLINE_ENGINE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 struct config;
@@ -47,6 +48,12 @@ int engine_set_config(struct engine *e, const struct config *cfg, const struct t
  * database failed (it is retried at *next_due).
  */
 int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued);
+/*
+ * The webhook's running count of signature failures: from SIGNATURE_ALERT_AFTER
+ * new ones on, the on-call coordinators are told (at most hourly), since a
+ * wrong public_url or auth token makes every real text fail.
+ */
+void engine_watch_signatures(struct engine *e, const atomic_ulong *failures);
 
 struct match_peer;
 

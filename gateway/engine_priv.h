@@ -41,10 +41,13 @@ struct engine {
     char lang_buf[8];          /* engine_lang_of's answer for a texter */
     char node[128];            /* this instance's name, for timer leases */
     int64_t now;
-    int queued;               /* outbox rows added in this run */
-    int64_t next_shift_check; /* when peer availability next changes by the clock */
-    int retired_offers;       /* a new roster: withdraw offers its retired peers hold */
-    int64_t failing_id;       /* the inbound text that failed last, and how often */
+    int queued;                       /* outbox rows added in this run */
+    int64_t next_shift_check;         /* when peer availability next changes by the clock */
+    int retired_offers;               /* a new roster: withdraw offers its retired peers hold */
+    const atomic_ulong *sig_failures; /* the webhook's count (engine_watch_signatures) */
+    unsigned long sig_told;           /* failures the coordinators have heard of */
+    int64_t sig_told_at;
+    int64_t failing_id; /* the inbound text that failed last, and how often */
     int failures;
     int status_waiting;    /* a status event is waiting for its text's provider id */
     int started;           /* this node's old timer leases have been released */
@@ -168,6 +171,8 @@ int engine_alert(struct engine *e, const struct store_conv *c, const char *kind,
 int engine_fire_alert(struct engine *e, const struct store_conv *c);
 /* A text the engine gave up on: if it held crisis words, every coordinator is told. */
 int engine_crisis_unhandled(struct engine *e, const struct store_inbound *in);
+/* On-call coordinators hear that `failures` webhooks failed their signature check. */
+int engine_signature_alert(struct engine *e, unsigned long failures);
 /* The on-call coordinators hear that peer opted out of one of the line's numbers. */
 int engine_peer_opt_out_alert(struct engine *e, const struct roster_peer *peer);
 

@@ -22,6 +22,7 @@
 #include "store.h"
 #include "texts.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Texts every on-call coordinator (every coordinator when `all`) about conv. */
@@ -93,6 +94,21 @@ int engine_peer_opt_out_alert(struct engine *e, const struct roster_peer *peer)
     int sent;
 
     return tell_coordinators(e, 0, TX_ALERT_PEER_OPTOUT, v, NVARS(v), 0, &sent);
+}
+
+int engine_signature_alert(struct engine *e, unsigned long failures)
+{
+    char count[24];
+    int sent;
+
+    snprintf(count, sizeof(count), "%lu", failures);
+    {
+        struct text_var v[] = {{"count", count}};
+        if (tell_coordinators(e, 0, TX_ALERT_SIGNATURES, v, NVARS(v), 0, &sent))
+            return -1;
+    }
+    log_errorx("alert.signatures", "failures=%lu coordinators=%d", failures, sent);
+    return 0;
 }
 
 int engine_crisis_unhandled(struct engine *e, const struct store_inbound *in)

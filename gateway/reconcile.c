@@ -10,6 +10,7 @@
 #include "twilio.h"
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,8 +83,7 @@ static int listed(void *arg, const struct twilio_listed *m)
         return -1;
     if (rc == STORE_NEW) {
         lk->found++;
-        log_warnx("reconcile.recovered", "sid=%s from=%s", m->sid,
-                  log_mask_phone(m->from, masked));
+        log_warnx("reconcile.recovered", "sid=%s from=%s", m->sid, log_mask_phone(m->from, masked));
     }
     return 0;
 }
@@ -123,6 +123,68 @@ static int look_number(struct look *lk, const char *number, const char *since)
         snprintf(url, sizeof(url), "%s%s", cfg->provider.api_base, next);
     }
     return 0; /* a bounded look: the rest waits for the next one */
+}
+
+/* The URL without a #fragment (Twilio's connection overrides, e.g. #rc=3). */
+static size_t url_len(const char *u)
+{
+    const char *h = strchr(u, '#');
+
+    return h ? (size_t)(h - u) : strlen(u);
+}
+
+int reconcile_check_numbers(const struct config *cfg)
+{
+    char url[1024], want[1024], masked[LOG_MASK_LEN];
+    size_t i;
+    int bad = 0;
+
+    if (cfg->provider.kind != PROVIDER_TWILIO)
+        return 0;
+    snprintf(want, sizeof(want), "%s/twilio/sms", cfg->public_url);
+    for (i = 0; i <= cfg->provider.npool; i++) {
+        const char *number = i ? cfg->provider.pool[i - 1] : cfg->provider.line_number;
+        char *e = curl_easy_escape(NULL, number, 0);
+        struct page pg = {BUF_INIT(0), 0};
+        json_t *root, *n;
+        const char *sms, *fallback;
+        long status;
+
+        if (!e)
+            return -1;
+        snprintf(url, sizeof(url),
+                 "%s/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json?PhoneNumber=%s",
+                 cfg->provider.api_base, cfg->provider.account_sid, e);
+        curl_free(e);
+        status = get(cfg, url, &pg);
+        root = status == 200 ? json_loadb(pg.body.p ? pg.body.p : "", pg.body.len, 0, NULL) : NULL;
+        buf_free(&pg.body);
+        if (!root) {
+            log_warnx("provider.numbers_unreadable", "status=%ld", status);
+            return -1;
+        }
+        n = json_array_get(json_object_get(root, "incoming_phone_numbers"), 0);
+        sms = json_string_value(json_object_get(n, "sms_url"));
+        fallback = json_string_value(json_object_get(n, "sms_fallback_url"));
+        log_mask_phone(number, masked);
+        if (!n) {
+            log_warnx("provider.number_missing", "number=%s hint=\"not a number of this account\"",
+                      masked);
+            bad++;
+        } else if (!sms || url_len(sms) != strlen(want) || strncmp(sms, want, strlen(want))) {
+            log_warnx("provider.webhook_mismatch",
+                      "number=%s want=\"%s\" have=\"%.*s\" hint=\"texts to this number fail or go "
+                      "elsewhere: set its SMS URL\"",
+                      masked, want, sms ? (int)url_len(sms) : 0, sms ? sms : "");
+            bad++;
+        } else if (!fallback || !*fallback) {
+            log_info("provider.no_fallback_url",
+                     "number=%s hint=\"set a Fallback URL (README: Twilio does not retry)\"",
+                     masked);
+        }
+        json_decref(root);
+    }
+    return bad;
 }
 
 int reconcile_run(const struct config *cfg, struct store *st, int64_t now, int *found)

@@ -25,4 +25,14 @@ struct store;
  */
 int reconcile_run(const struct config *cfg, struct store *st, int64_t now, int *found);
 
+/*
+ * Asks the provider where each of the line's numbers sends its texts
+ * (ListIncomingPhoneNumber) and warns, in the log, for each number whose
+ * SMS URL is not public_url + /twilio/sms (a mismatch fails every text's
+ * signature, or sends texts elsewhere) or that has no Fallback URL.
+ * Returns how many numbers need attention, or -1 when the provider could
+ * not be asked.
+ */
+int reconcile_check_numbers(const struct config *cfg);
+
 #endif

@@ -148,6 +148,8 @@ static void *janitor_loop(void *arg)
     int64_t next_purge = wake_now_ms(); /* once at start, then on schedule */
     int64_t next_look = next_purge;     /* reconciliation: likewise */
 
+    (void)reconcile_check_numbers(atomic_load(&j->cfg)); /* once: it logs what is wrong */
+
     while (!atomic_load(&j->stopping)) {
         const struct config *cfg = atomic_load(&j->cfg);
         int64_t now = wake_now_ms(), until;

@@ -431,6 +431,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
         return -1;
     }
     engine_set_roster(d->engine, d->roster);
+    engine_watch_signatures(d->engine, &d->hook.signature_failures);
     d->sender = sender_new(d->cfg, node, wake_engine, d, &d->metrics, err, errlen);
     if (!d->sender || sender_start(d->sender)) {
         if (d->sender)

@@ -72,6 +72,7 @@ struct sim {
     char delivery[16];  /* the final status reported for the next delivery_count sends */
     long delivery_count;
     long faults;            /* API calls a switch answered (or dropped) so far */
+    char sms_url[512];      /* what the numbers' SMS URL is set to ("": the gateway's) */
     char (*optouts)[2][24]; /* carrier-level opt-outs: {phone, our number} */
     size_t noptouts;
     struct callback *cb_head, *cb_tail;
@@ -488,6 +489,67 @@ done:
     form_free(&f);
 }
 
+/*
+ * GET .../IncomingPhoneNumbers.json?PhoneNumber=...: the line's numbers, with
+ * the SMS URL set (POST /sim/numbers), by default the gateway's own.
+ */
+static void numbers_api(struct sim *s, const struct http_request *req, const char *account,
+                        struct http_response *res)
+{
+    const char *want = http_query(req, "PhoneNumber");
+    json_t *arr = json_array();
+    struct form f = {0};
+    char url[600], self[200];
+    size_t i;
+
+    if (api_call(s, req, account, &f, res))
+        goto done;
+    pthread_mutex_lock(&s->mu);
+    if (s->sms_url[0])
+        snprintf(url, sizeof(url), "%s", s->sms_url);
+    else
+        snprintf(url, sizeof(url), "%s/twilio/sms", s->cfg->public_url);
+    pthread_mutex_unlock(&s->mu);
+    for (i = 0; i <= s->cfg->provider.npool; i++) {
+        const char *n = i ? s->cfg->provider.pool[i - 1] : s->cfg->provider.line_number;
+        if (want && strcmp(want, n))
+            continue;
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "account_sid", account,
+                                        "phone_number", n, "sms_url", url, "sms_method", "POST",
+                                        "sms_fallback_url", "", "status", "in-use"));
+    }
+    snprintf(self, sizeof(self), "/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json", account);
+    json_reply(res, 200,
+               json_pack("{s:o, s:i, s:i, s:s, s:s, s:n, s:n}", "incoming_phone_numbers", arr,
+                         "page", 0, "page_size", 50, "uri", self, "first_page_uri", self,
+                         "next_page_uri", "previous_page_uri"));
+    arr = NULL;
+done:
+    json_decref(arr);
+    form_free(&f);
+}
+
+/* POST /sim/numbers sms_url=URL: where the numbers send texts ("" : the gateway). */
+static void set_numbers(struct sim *s, const struct http_request *req, struct http_response *res)
+{
+    struct form f = {0};
+    const char *url = NULL, *why;
+    size_t where;
+
+    if (form_parse(req->body, req->body_len, &f, &why, &where) ||
+        !(url = form_get(&f, "sms_url")) || strlen(url) >= sizeof(s->sms_url)) {
+        json_reply(res, 400, json_pack("{s:s}", "error", "sms_url=URL"));
+        form_free(&f);
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    snprintf(s->sms_url, sizeof(s->sms_url), "%s", url);
+    pthread_mutex_unlock(&s->mu);
+    json_reply(res, 200, json_pack("{s:s}", "sms_url", url));
+    form_free(&f);
+}
+
 /* ---- posting signed webhooks to the gateway ---- */
 
 static size_t sink(char *p, size_t size, size_t n, void *arg)
@@ -881,11 +943,17 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
     if (!post && !strcmp(req->method, "GET") && !strncmp(req->path, prefix, strlen(prefix))) {
         const char *rest = req->path + strlen(prefix), *slash = strchr(rest, '/');
         char account[64];
-        if (slash && (size_t)(slash - rest) < sizeof(account) && !strcmp(slash, "/Messages.json")) {
+        if (slash && (size_t)(slash - rest) < sizeof(account)) {
             memcpy(account, rest, (size_t)(slash - rest));
             account[slash - rest] = '\0';
-            list_api(s, req, account, res);
-            return;
+            if (!strcmp(slash, "/Messages.json")) {
+                list_api(s, req, account, res);
+                return;
+            }
+            if (!strcmp(slash, "/IncomingPhoneNumbers.json")) {
+                numbers_api(s, req, account, res);
+                return;
+            }
         }
     }
     if (post && !strncmp(req->path, prefix, strlen(prefix))) {
@@ -917,6 +985,10 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
     }
     if (post && !strcmp(req->path, "/sim/optout")) {
         set_optout(s, req, res);
+        return;
+    }
+    if (post && !strcmp(req->path, "/sim/numbers")) {
+        set_numbers(s, req, res);
         return;
     }
     if (post && !strcmp(req->path, "/sim/fault")) {

@@ -2,7 +2,8 @@
  * sim.h - `peerline sim`: a loopback stand-in for Twilio (SPEC section 9).
  *
  * It serves the Messages API the sender calls (checking what Twilio checks:
- * Basic auth, To, From, Body, ValidityPeriod, StatusCallback), records every
+ * Basic auth, To, From, Body, ValidityPeriod, StatusCallback), the message
+ * list reconciliation reads, and the numbers' webhook URLs; records every
  * text, answers status callbacks, delivers texts from pretend phones to the
  * gateway as correctly signed webhooks, and can be told to fail. Its control
  * API is what the tests and the demo drive:
@@ -17,6 +18,7 @@
  *   GET  /sim/fault      the switches' state
  *   POST /sim/optout     Phone, Number: the phone opts out of our number at the
  *                        carrier; sends to it then fail with 21610
+ *   POST /sim/numbers    sms_url=URL: what IncomingPhoneNumbers reports
  *   GET  /sim/phones     the line's numbers and the roster's phones
  *   GET  /               the simulator page: every phone side by side
  *   GET  /healthz

@@ -97,6 +97,7 @@ static const char *const names[TX_COUNT] = {
     [TX_ALERT_URGENT_BYE] = "alert_urgent_bye",
     [TX_ALERT_PEER_OPTOUT] = "alert_peer_optout",
     [TX_ALERT_CRISIS_UNHANDLED] = "alert_crisis_unhandled",
+    [TX_ALERT_SIGNATURES] = "alert_signatures",
     [TX_LINE_CLOSED_TEXTER] = "line_closed_texter",
     [TX_LANG_OFFER] = "lang_offer",
     [TX_LANG_SET] = "lang_set",

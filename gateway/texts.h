@@ -92,6 +92,7 @@ enum text_id {
     TX_ALERT_URGENT_BYE,       /* {ref} {topic} */
     TX_ALERT_PEER_OPTOUT,      /* {peer} */
     TX_ALERT_CRISIS_UNHANDLED,
+    TX_ALERT_SIGNATURES, /* {count} */
     TX_LINE_CLOSED_TEXTER,
     TX_LANG_OFFER,
     TX_LANG_SET,

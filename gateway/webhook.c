@@ -126,6 +126,8 @@ static int twilio_front(struct webhook *w, const struct http_request *req,
                   req->path, n);
         form_free(f);
         http_text(res, 403, "signature does not match");
+        if (w->on_stored) /* the engine tells the coordinators when they pile up */
+            w->on_stored(w->arg);
         return -1;
     }
     return 0;

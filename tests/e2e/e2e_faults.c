@@ -193,6 +193,20 @@ static void failed_is_reported_to_the_writer(void **state)
     reported_lost(state, "failed");
 }
 
+/* At start the gateway asks where each number sends its texts, and says when it is not here. */
+static void a_misrouted_number_is_reported_at_start(void **state)
+{
+    struct line *l = *state;
+
+    assert_true(line_log_wait(l, "event=provider.no_fallback_url number=+1******0006", 5000));
+    assert_int_equal(
+        line_sim(l, "POST", "/sim/numbers", "sms_url=https://old.example.org/sms#rc=3", NULL), 200);
+    line_kill_gateway(l);
+    assert_int_equal(line_start_gateway(l), 0);
+    assert_true(line_log_wait(l, "event=provider.webhook_mismatch number=+1******0006", 5000));
+    assert_true(line_log_wait(l, "have=\"https://old.example.org/sms\"", 100));
+}
+
 static void bad_switches_are_refused(void **state)
 {
     struct line *l = *state;
@@ -223,6 +237,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(undelivered_is_reported_to_the_writer, line_setup_default,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(failed_is_reported_to_the_writer, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_misrouted_number_is_reported_at_start, line_setup_default,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(bad_switches_are_refused, line_setup_default,
                                         line_teardown),

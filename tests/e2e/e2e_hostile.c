@@ -3,7 +3,8 @@
  * sockets: bodies and headers too big, bad percent-encoding, NUL bytes,
  * invalid UTF-8, forged duplicate parameters, wrong methods, paths with
  * "..", a slow client and a crowd of idle ones. Each gets the right answer
- * (or the door), nothing is stored, and the gateway keeps answering.
+ * (or the door), nothing is stored, and the gateway keeps answering. Forged
+ * webhooks that pile up alert the on-call coordinator.
  */
 #include "harness.h"
 
@@ -133,10 +134,10 @@ static void too_big_is_refused(void **state)
     /* A body over 64 KiB: 413, announced by Content-Length, refused unread. */
     assert_non_null(req);
     n = (size_t)snprintf(req, big + 512,
-                        "POST /twilio/sms HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                        "Content-Type: application/x-www-form-urlencoded\r\n"
-                        "Content-Length: %zu\r\n\r\n",
-                        big);
+                         "POST /twilio/sms HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                         "Content-Type: application/x-www-form-urlencoded\r\n"
+                         "Content-Length: %zu\r\n\r\n",
+                         big);
     memset(req + n, 'a', big);
     st = exchange(l, req, n + big);
     assert_int_equal(st, 413);
@@ -183,6 +184,28 @@ static void wrong_methods_and_paths(void **state)
     still_fine(l);
 }
 
+/*
+ * A wrong public_url or auth token makes every real text fail its signature
+ * check: after three, the on-call coordinator is told (once an hour).
+ */
+static void forged_webhooks_alert_the_coordinators(void **state)
+{
+    struct line *l = *state;
+    const char *form = "From=%2B15559870001&To=%2B15005550006&Body=hello"
+                       "&MessageSid=SM0123456789abcdef0123456789abcdef";
+    int i;
+
+    for (i = 0; i < 3; i++)
+        assert_int_equal(post_form(l, "/twilio/sms", form), 403);
+    line_must_get(l, 0, SAM, LINE_NUMBER, "3 texts to the line were refused");
+    for (i = 0; i < 3; i++)
+        assert_int_equal(post_form(l, "/twilio/sms", form), 403);
+    line_sleep(1500);
+    assert_int_equal(line_count(l, 0, SAM, NULL), 1);
+    assert_int_equal(line_count(l, 0, ALEX, NULL), 0); /* peers are not the ones to fix it */
+    still_fine(l);
+}
+
 static int setup_short_timeout(void **state)
 {
     static const struct line_opts o = {.extra_config = "http:\n  connection_timeout: 1s\n"};
@@ -221,7 +244,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(too_big_is_refused, line_setup_default, line_teardown),
         cmocka_unit_test_setup_teardown(bad_bytes_are_400, line_setup_default, line_teardown),
-        cmocka_unit_test_setup_teardown(wrong_methods_and_paths, line_setup_default,
+        cmocka_unit_test_setup_teardown(wrong_methods_and_paths, line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(forged_webhooks_alert_the_coordinators, line_setup_default,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(slow_and_idle_clients_are_dropped, setup_short_timeout,
                                         line_teardown),

@@ -934,6 +934,13 @@ static void test_tokens_from_files(void **state)
     assert_string_equal(c->admin.token, "read-only-token-0123");
     assert_string_equal(c->admin.coordinator_tokens[0].token, "sam-token-from-a-file");
     config_free(c);
+    /* The provider's credentials too (a systemd credential file, say). */
+    c = load_ok("provider:\n"
+                "  account_sid: AC0123456789abcdef0123456789abcdef\n"
+                "  auth_token: file:sam.token\n"
+                "  line_number: \"+15005550006\"\n");
+    assert_string_equal(c->provider.auth_token, "sam-token-from-a-file");
+    config_free(c);
     unlink(path);
     run_bad(cases, NCASES(cases));
     {
