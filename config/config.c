@@ -79,6 +79,7 @@ static const struct ckey keys[] = {
     {"public_url", CT_URL, OFF(public_url), 0, 0, "http://127.0.0.1:8080", ANY_PROVIDER, NULL},
     {"database", CT_PATH, OFF(database), 0, 0, "var/peerline.db", ANY_PROVIDER, NULL},
     {"roster", CT_PATH, OFF(roster), 0, 0, "roster.yaml", ANY_PROVIDER, NULL},
+    {"spool", CT_PATH, OFF(spool), 0, 0, NULL, ANY_PROVIDER, NULL}, /* default: database.spool */
     {"log_level", CT_LEVEL, OFF(log_level), 0, 0, "info", ANY_PROVIDER, NULL},
     {"provider", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
     {"provider.kind", CT_KIND, OFF(provider.kind), 0, 0, "twilio", ANY_PROVIDER, NULL},
@@ -792,6 +793,15 @@ static void apply_defaults(struct cload *L)
         if (k->provider != ANY_PROVIDER && k->provider != (int)c->provider.kind)
             continue;
         if (!k->def) {
+            if (!strcmp(k->name, "spool")) {
+                size_t n = c->database ? strlen(c->database) + 7 : 0;
+                if (!n)
+                    continue; /* the database key is wrong: said already */
+                c->spool = malloc(n);
+                if (c->spool)
+                    snprintf(c->spool, n, "%s.spool", c->database);
+                continue;
+            }
             if (!strcmp(k->name, "provider.api_base")) {
                 fake.str = c->provider.kind == PROVIDER_TWILIO ? "https://api.twilio.com"
                                                                : "https://api.telnyx.com";
@@ -903,6 +913,7 @@ void config_free(struct config *c)
     free(c->dir);
     free(c->public_url);
     free(c->database);
+    free(c->spool);
     free(c->roster);
     free(c->log_level);
     free(c->provider.account_sid);
@@ -985,6 +996,7 @@ int config_keep_restart_keys(struct config *nc, const struct config *old)
         if (!(pool[i] = strdup(o->provider.pool[i])))
             goto fail;
     if (dup_into(&nc->public_url, o->public_url) || dup_into(&nc->database, o->database) ||
+        dup_into(&nc->spool, o->spool) ||
         dup_into(&nc->provider.account_sid, o->provider.account_sid) ||
         dup_into(&nc->provider.auth_token, o->provider.auth_token) ||
         dup_into(&nc->provider.api_key, o->provider.api_key) ||
@@ -1028,6 +1040,7 @@ size_t config_restart_keys(const struct config *a, const struct config *b, const
     CHANGED(differ(a->listen_host, b->listen_host) || a->listen_port != b->listen_port, "listen");
     CHANGED(differ(a->public_url, b->public_url), "public_url");
     CHANGED(differ(a->database, b->database), "database");
+    CHANGED(differ(a->spool, b->spool), "spool");
     CHANGED(a->provider.kind != b->provider.kind, "provider.kind");
     CHANGED(differ(a->provider.account_sid, b->provider.account_sid), "provider.account_sid");
     CHANGED(differ(a->provider.auth_token, b->provider.auth_token), "provider.auth_token");

@@ -48,6 +48,7 @@ struct config {
     int listen_port;
     char *public_url; /* without trailing '/' */
     char *database;   /* resolved path */
+    char *spool;      /* resolved path: texts the database could not take (spool.h) */
     char *roster;     /* resolved path */
     char *log_level;  /* debug | info | warn | error */
 

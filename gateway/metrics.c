@@ -86,8 +86,8 @@ static void label(struct buf *b, const char *v)
 
 static void process_counters(struct metrics *m, struct buf *b)
 {
-    static const char *const in_names[MI_COUNT] = {"stored",      "duplicate",    "bad_signature",
-                                                   "bad_request", "store_failed", "status"};
+    static const char *const in_names[MI_COUNT] = {
+        "stored", "duplicate", "bad_signature", "bad_request", "store_failed", "status", "spooled"};
     unsigned long cum = 0;
     int i;
 

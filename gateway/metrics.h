@@ -24,6 +24,7 @@ enum metrics_inbound {
     MI_BAD_REQUEST,   /* 400 */
     MI_STORE_FAILED,  /* 500 */
     MI_STATUS,        /* a delivery status stored */
+    MI_SPOOLED,       /* the database failed; the Fallback URL's copy went to the spool */
     MI_COUNT
 };
 

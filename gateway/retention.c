@@ -7,6 +7,7 @@
 #include "diag.h"
 #include "log.h"
 #include "reconcile.h"
+#include "spool.h"
 #include "store.h"
 #include "wake.h"
 
@@ -141,12 +142,15 @@ struct janitor {
 
 /* Redactions due are looked at this often between purges. */
 #define JANITOR_TICK (60LL * 1000)
+/* A spool that could not be replayed (the database still failing) is tried this often. */
+#define SPOOL_RETRY (5LL * 1000)
 
 static void *janitor_loop(void *arg)
 {
     struct janitor *j = arg;
     int64_t next_purge = wake_now_ms(); /* once at start, then on schedule */
     int64_t next_look = next_purge;     /* reconciliation: likewise */
+    int spool_failed = 0;
 
     (void)reconcile_check_numbers(atomic_load(&j->cfg)); /* once: it logs what is wrong */
 
@@ -163,6 +167,13 @@ static void *janitor_loop(void *arg)
             else
                 next_purge = now + cfg->retention.purge_every;
         }
+        {
+            /* Texts the Fallback URL spooled while the database failed: in, once it answers. */
+            int spooled = 0;
+            spool_failed = spool_replay(cfg->spool, j->st, now, &spooled) != 0;
+            if (spooled && j->found)
+                j->found(j->arg);
+        }
         if (cfg->reconcile.every > 0 && now >= next_look) {
             int found = 0;
             /* A failed look is retried within a tick; a good one on schedule. */
@@ -178,6 +189,8 @@ static void *janitor_loop(void *arg)
         until = next_purge < now + JANITOR_TICK ? next_purge : now + JANITOR_TICK;
         if (cfg->reconcile.every > 0 && next_look < until)
             until = next_look;
+        if (spool_failed && now + SPOOL_RETRY < until)
+            until = now + SPOOL_RETRY;
         now = wake_now_ms();
         wake_wait(&j->wake, until > now ? until - now : 0);
     }
@@ -219,6 +232,12 @@ void janitor_set_config(struct janitor *j, const struct config *cfg)
 {
     atomic_store(&j->cfg, cfg);
     wake_signal(&j->wake); /* a new purge_every counts from now */
+}
+
+void janitor_wake(struct janitor *j)
+{
+    if (j)
+        wake_signal(&j->wake);
 }
 
 void janitor_stop(struct janitor *j)

@@ -44,6 +44,8 @@ struct janitor *janitor_start(const struct config *cfg, void (*found)(void *arg)
 /* A reloaded config (retention settings): used from its next round. cfg must outlive j. */
 void janitor_set_config(struct janitor *j, const struct config *cfg);
 void janitor_stop(struct janitor *j);
+/* Something to do now (a text was spooled): the janitor looks at once. */
+void janitor_wake(struct janitor *j);
 
 /* `peerline purge -c FILE` */
 int purge_main(int argc, char **argv);

@@ -96,6 +96,13 @@ static void wake_engine(void *arg)
     wake_signal(&d->engine_wake);
 }
 
+static void wake_janitor(void *arg)
+{
+    struct daemon *d = arg;
+
+    janitor_wake(d->janitor);
+}
+
 static void *engine_loop(void *arg)
 {
     struct daemon *d = arg;
@@ -413,6 +420,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
     if (webhook_open(&d->hook, d->cfg, err, errlen))
         return -1;
     d->hook.on_stored = wake_engine;
+    d->hook.on_spooled = wake_janitor;
     d->hook.arg = d;
     d->hook.metrics = &d->metrics;
     if (admin_open(&d->admin, d->cfg, err, errlen))

@@ -73,6 +73,7 @@ struct sim {
     long delivery_count;
     long faults;            /* API calls a switch answered (or dropped) so far */
     char sms_url[512];      /* what the numbers' SMS URL is set to ("": the gateway's) */
+    char fallback_url[512]; /* the numbers' Fallback URL ("": none), under public_url */
     char (*optouts)[2][24]; /* carrier-level opt-outs: {phone, our number} */
     size_t noptouts;
     struct callback *cb_head, *cb_tail;
@@ -499,12 +500,13 @@ static void numbers_api(struct sim *s, const struct http_request *req, const cha
     const char *want = http_query(req, "PhoneNumber");
     json_t *arr = json_array();
     struct form f = {0};
-    char url[600], self[200];
+    char url[600], self[200], fallback[512];
     size_t i;
 
     if (api_call(s, req, account, &f, res))
         goto done;
     pthread_mutex_lock(&s->mu);
+    snprintf(fallback, sizeof(fallback), "%s", s->fallback_url);
     if (s->sms_url[0])
         snprintf(url, sizeof(url), "%s", s->sms_url);
     else
@@ -517,7 +519,7 @@ static void numbers_api(struct sim *s, const struct http_request *req, const cha
         json_array_append_new(arr,
                               json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "account_sid", account,
                                         "phone_number", n, "sms_url", url, "sms_method", "POST",
-                                        "sms_fallback_url", "", "status", "in-use"));
+                                        "sms_fallback_url", fallback, "status", "in-use"));
     }
     snprintf(self, sizeof(self), "/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json", account);
     json_reply(res, 200,
@@ -530,23 +532,37 @@ done:
     form_free(&f);
 }
 
-/* POST /sim/numbers sms_url=URL: where the numbers send texts ("" : the gateway). */
+/*
+ * POST /sim/numbers [sms_url=URL] [sms_fallback_url=URL]: what the numbers
+ * report (sms_url "": the gateway's), and the Fallback URL texts are posted
+ * to, signed, when the gateway answers an error or nothing (it must be
+ * under public_url, which the simulator maps to the gateway's address).
+ */
 static void set_numbers(struct sim *s, const struct http_request *req, struct http_response *res)
 {
     struct form f = {0};
-    const char *url = NULL, *why;
-    size_t where;
+    const char *url = NULL, *fb = NULL, *why;
+    size_t where, n = strlen(s->cfg->public_url);
 
     if (form_parse(req->body, req->body_len, &f, &why, &where) ||
-        !(url = form_get(&f, "sms_url")) || strlen(url) >= sizeof(s->sms_url)) {
-        json_reply(res, 400, json_pack("{s:s}", "error", "sms_url=URL"));
+        (!(url = form_get(&f, "sms_url")) && !(fb = form_get(&f, "sms_fallback_url"))) ||
+        (url && strlen(url) >= sizeof(s->sms_url)) ||
+        ((fb = form_get(&f, "sms_fallback_url")) &&
+         (strlen(fb) >= sizeof(s->fallback_url) || (*fb && strncmp(fb, s->cfg->public_url, n))))) {
+        json_reply(res, 400,
+                   json_pack("{s:s}", "error",
+                             "sms_url=URL and/or sms_fallback_url=URL under public_url"));
         form_free(&f);
         return;
     }
     pthread_mutex_lock(&s->mu);
-    snprintf(s->sms_url, sizeof(s->sms_url), "%s", url);
+    if (url)
+        snprintf(s->sms_url, sizeof(s->sms_url), "%s", url);
+    if (fb)
+        snprintf(s->fallback_url, sizeof(s->fallback_url), "%s", fb);
     pthread_mutex_unlock(&s->mu);
-    json_reply(res, 200, json_pack("{s:s}", "sms_url", url));
+    json_reply(res, 200,
+               json_pack("{s:s, s:s}", "sms_url", s->sms_url, "sms_fallback_url", s->fallback_url));
     form_free(&f);
 }
 
@@ -702,6 +718,14 @@ static void phone_sends(struct sim *s, const struct http_request *req, struct ht
     snprintf(url, sizeof(url), "%s/twilio/sms", s->gateway);
     snprintf(sign, sizeof(sign), "%s/twilio/sms", s->cfg->public_url);
     status = post_signed(s, url, sign, &out);
+    pthread_mutex_lock(&s->mu);
+    snprintf(sign, sizeof(sign), "%s", s->fallback_url);
+    pthread_mutex_unlock(&s->mu);
+    if ((status == 0 || status >= 400) && sign[0]) {
+        /* As Twilio does: an error (or no answer) sends the text to the Fallback URL. */
+        snprintf(url, sizeof(url), "%s%s", s->gateway, sign + strlen(s->cfg->public_url));
+        status = post_signed(s, url, sign, &out);
+    }
     set_gateway_status(s, id, status);
     json_reply(res, 200,
                json_pack("{s:s, s:i, s:i}", "sid", sid, "status", (int)status, "id", (int)id));

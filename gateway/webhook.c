@@ -8,6 +8,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "parse.h"
+#include "spool.h"
 #include "store.h"
 #include "twilio.h"
 #include "wake.h"
@@ -141,8 +142,14 @@ static void twiml_ok(struct http_response *res)
     buf_puts(&res->body, TWIML_EMPTY);
 }
 
+/*
+ * POST /twilio/sms, and POST /twilio/spool (the numbers' Fallback URL:
+ * Twilio calls it when the first answer was an error): checked the same
+ * way; on the fallback a text the database still cannot take goes to the
+ * spool file, durably, before its 200.
+ */
 static void sms(struct webhook *w, struct store *db, const struct http_request *req,
-                struct http_response *res)
+                struct http_response *res, int fallback)
 {
     struct form f;
     const char *sid, *from, *to, *body, *media, *why;
@@ -170,6 +177,14 @@ static void sms(struct webhook *w, struct store *db, const struct http_request *
         goto bad;
     }
     rc = store_inbound_add(db, sid, from, to, body ? body : "", (int)nmedia, wake_now_ms());
+    if (rc == STORE_ERROR && fallback && !spool_append(w->cfg->spool, req->body, req->body_len)) {
+        log_warnx("inbound.spooled", "sid=%s from=%s", sid, log_mask_phone(from, mfrom));
+        metrics_inbound(w->metrics, MI_SPOOLED);
+        if (w->on_spooled)
+            w->on_spooled(w->arg);
+        twiml_ok(res);
+        goto done;
+    }
     if (rc == STORE_ERROR) {
         /* Twilio will not retry; the README tells operators to set a Fallback URL. */
         log_errorx("inbound.store_failed", "sid=%s from=%s", sid, log_mask_phone(from, mfrom));
@@ -252,7 +267,8 @@ void webhook_http(void *arg, const struct http_request *req, struct http_respons
         give_back(w, slot);
         return;
     }
-    if (!strcmp(req->path, "/twilio/sms") || !strcmp(req->path, "/twilio/status")) {
+    if (!strcmp(req->path, "/twilio/sms") || !strcmp(req->path, "/twilio/spool") ||
+        !strcmp(req->path, "/twilio/status")) {
         if (!post) {
             http_text(res, 405, "method not allowed");
             res->header_name = "Allow";
@@ -260,10 +276,10 @@ void webhook_http(void *arg, const struct http_request *req, struct http_respons
             return;
         }
         db = borrow(w, &slot);
-        if (!strcmp(req->path, "/twilio/sms"))
-            sms(w, db, req, res);
-        else
+        if (!strcmp(req->path, "/twilio/status"))
             status(w, db, req, res);
+        else
+            sms(w, db, req, res, !strcmp(req->path, "/twilio/spool"));
         give_back(w, slot);
         return;
     }

@@ -1,6 +1,7 @@
 /*
  * webhook.h - the gateway's HTTP surface: the provider's webhooks
- * (POST /twilio/sms, POST /twilio/status) and GET /healthz.
+ * (POST /twilio/sms, POST /twilio/status, and POST /twilio/spool for the
+ * numbers' Fallback URL: see spool.h) and GET /healthz.
  *
  * A webhook is checked (content type, form body, X-Twilio-Signature over
  * public_url + the raw request URI + every parameter), stored, and only then
@@ -28,7 +29,8 @@ struct webhook {
     const struct config *cfg;
     void (*on_stored)(void *arg); /* new input for the engine */
     void *arg;
-    struct metrics *metrics; /* may be NULL */
+    void (*on_spooled)(void *arg); /* a text went to the spool: replay it when possible */
+    struct metrics *metrics;       /* may be NULL */
     atomic_ulong signature_failures;
     /* private: a database handle per HTTP thread, lent out per request */
     pthread_mutex_t mu;

@@ -65,11 +65,50 @@ static void a_full_disk_fails_loudly_and_recovers(void **state)
     assert_int_equal(line_occurrences(l, ALEX, POOL_A, "written while the disk was full"), 1);
 }
 
+static int setup_fallback_only(void **state)
+{
+    static const struct line_opts o = {.extra_config = "reconcile:\n  every: 0s\n"};
+
+    return line_setup(state, &o);
+}
+
+/*
+ * With the numbers' Fallback URL at /twilio/spool (and no reconciliation, so
+ * only the spool can bring it back): Twilio's second try is answered 200 once
+ * the text is in the spool file, and the text reaches the peer, once, when
+ * the database can be written again.
+ */
+static void the_fallback_url_spools_what_the_database_cannot_take(void **state)
+{
+    struct line *l = *state;
+    char form[160];
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    assert_int_equal(line_idle(l), 0);
+    snprintf(form, sizeof(form), "sms_fallback_url=http://127.0.0.1:%d/twilio/spool", l->gw_port);
+    assert_int_equal(line_sim(l, "POST", "/sim/numbers", form, NULL), 200);
+    disk_limit(l, 4096);
+    m = line_mark(l);
+    /* The spool file is new and small: under the limit, so the spool can take it. */
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "spooled while the disk was full"), 200);
+    /* (Its log line is lost: the log file is over the limit too.) */
+    line_sleep(1000);
+    assert_int_equal(line_count(l, m, ALEX, NULL), 0);
+    disk_limit(l, RLIM_INFINITY);
+    line_must_get(l, m, ALEX, POOL_A, "spooled while the disk was full");
+    assert_true(line_log_wait(l, "event=spool.replayed", 100));
+    line_sleep(1000);
+    assert_int_equal(line_occurrences(l, ALEX, POOL_A, "spooled while the disk was full"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_full_disk_fails_loudly_and_recovers, setup_reconcile,
                                         line_teardown),
+        cmocka_unit_test_setup_teardown(the_fallback_url_spools_what_the_database_cannot_take,
+                                        setup_fallback_only, line_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -193,6 +193,69 @@ static void failed_is_reported_to_the_writer(void **state)
     reported_lost(state, "failed");
 }
 
+static int setup_impatient(void **state)
+{
+    static const struct line_opts o = {.retry = "  request_timeout: 1s\n"};
+
+    return line_setup(state, &o);
+}
+
+/*
+ * A provider that takes texts and never answers: every call times out (the
+ * sender's curl handles all have a timeout), webhooks are still answered at
+ * once, and when the provider answers again every text arrives, first
+ * copies in order. A provider that kept a text it never confirmed delivers
+ * it twice: at-least-once, as the README says.
+ */
+static void a_provider_that_never_answers(void **state)
+{
+    struct line *l = *state;
+    long m, id[3];
+    size_t i;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    assert_int_equal(line_idle(l), 0);
+    set_fault(l, "latency_ms=30000");
+    m = line_mark(l);
+    texter_says_three(l);
+    line_sleep(2500); /* past the 1 s timeout, and a retry's */
+    assert_int_equal(line_count(l, m, ALEX, NULL), 0);
+    set_fault(l, "latency_ms=0");
+    for (i = 0; i < 3; i++) {
+        id[i] = line_find(l, m, ALEX, POOL_A, words[i], 20000);
+        if (!id[i])
+            fail_msg("Alex never got \"%s\"", words[i]);
+    }
+    assert_true(id[0] < id[1] && id[1] < id[2]);
+}
+
+static int setup_few_attempts(void **state)
+{
+    static const struct line_opts o = {.retry = "  max_attempts: 2\n",
+                                       .extra_config = "admin:\n  token: read-token-0123456789\n"};
+
+    return line_setup(state, &o);
+}
+
+/* A text the provider keeps refusing is given up, its writer told, and /metrics counts it. */
+static void a_text_that_finally_fails_is_reported_and_counted(void **state)
+{
+    struct line *l = *state;
+    char *body = NULL;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    assert_int_equal(line_idle(l), 0);
+    set_fault(l, "mode=500&count=2");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "are you still there?"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "could not be delivered to the texter");
+    assert_int_equal(line_count(l, m, T1, NULL), 0);
+    assert_int_equal(line_admin(l, "GET", "/metrics", "read-token-0123456789", &body), 200);
+    assert_non_null(strstr(body, "peerline_outbound_total{outcome=\"failed\"} 1\n"));
+    free(body);
+}
+
 /* At start the gateway asks where each number sends its texts, and says when it is not here. */
 static void a_misrouted_number_is_reported_at_start(void **state)
 {
@@ -238,6 +301,10 @@ int main(void)
                                         line_teardown),
         cmocka_unit_test_setup_teardown(failed_is_reported_to_the_writer, line_setup_default,
                                         line_teardown),
+        cmocka_unit_test_setup_teardown(a_provider_that_never_answers, setup_impatient,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_text_that_finally_fails_is_reported_and_counted,
+                                        setup_few_attempts, line_teardown),
         cmocka_unit_test_setup_teardown(a_misrouted_number_is_reported_at_start, line_setup_default,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(bad_switches_are_refused, line_setup_default,

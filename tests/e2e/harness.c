@@ -264,10 +264,12 @@ int line_start(struct line *l, const struct line_opts *o)
              "retry:\n"
              "  first_delay: 200ms\n"
              "  max_delay: 1s\n"
+             "%s"
              "%s",
              l->gw_port, l->gw_port, l->sim_port,
              o->no_pool ? "[]" : "[\"" POOL_A "\", \"" POOL_B "\"]", o->provider ? o->provider : "",
-             o->limits ? o->limits : "  relay_gap: 0s\n", o->extra_config ? o->extra_config : "");
+             o->limits ? o->limits : "  relay_gap: 0s\n", o->retry ? o->retry : "",
+             o->extra_config ? o->extra_config : "");
     if (write_file(l->config, cfg))
         return -1;
     if (o->roster) {

@@ -41,6 +41,7 @@ struct line_opts {
     const char *extra_config; /* appended to the generated config */
     const char *provider;     /* more provider: keys, each "  key: value\n" */
     const char *limits;       /* limits: keys; NULL: relay_gap 0 (relays go at once) */
+    const char *retry;        /* more retry: keys, each "  key: value\n" */
     int no_pool;              /* 1: no pool numbers (the line number alone) */
 };
 
