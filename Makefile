@@ -4,6 +4,7 @@
 #   make test    install missing build deps, build, run every test
 #   make asan    the whole test suite under AddressSanitizer + UBSan
 #   make lint    clang-format check and banned-function scan
+#   make analyze cppcheck, with the settings in tests/analyze.sh
 #   make bench   build and run the matcher benchmark (prints timings)
 #   make fuzz    libFuzzer on every parser, FUZZ_SECONDS (60) each (clang)
 #   make         just build build/peerline
@@ -66,7 +67,8 @@ BENCH_BIN := $(BUILD)/bench/bench_match
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(filter-out fuzz/fuzz_util.c,$(wildcard fuzz/fuzz_*.c)))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps browser-deps test asan run lint format clean bench fuzz fuzz-deps fuzz-run
+.PHONY: all deps browser-deps test asan run lint format clean bench fuzz fuzz-deps fuzz-run \
+        analyze
 .SECONDARY:
 
 all: $(BUILD)/peerline
@@ -176,6 +178,14 @@ run: $(BUILD)/peerline
 
 lint:
 	@sh tests/lint.sh
+
+analyze:
+	@command -v cppcheck >/dev/null 2>&1 || { \
+	    echo "peerline: installing cppcheck"; \
+	    SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends cppcheck; }
+	@sh tests/analyze.sh && echo "analyze: clean"
 
 format:
 	clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')

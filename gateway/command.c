@@ -191,7 +191,7 @@ static int word_cp(uint32_t cp)
 {
     if (cp < 0x80)
         return isalnum((int)cp);
-    if (cp == 0xd7 || cp == 0xf7 || (cp >= 0x80 && cp < 0xc0))
+    if (cp == 0xd7 || cp == 0xf7 || cp < 0xc0)
         return 0; /* x, division sign, Latin-1 punctuation */
     return cp < 0x2000 || (cp >= 0x3040 && cp < 0xfe00);
 }

@@ -96,6 +96,7 @@ int form_parse(const char *body, size_t len, struct form *f, const char **why, s
 
         amp = memchr(pair, '&', len - pos);
         plen = amp ? (size_t)(amp - pair) : len - pos;
+        /* cppcheck-suppress knownConditionTrueFalse ; "a&&b" has an empty pair */
         if (plen == 0) {
             pos += 1;
             continue;

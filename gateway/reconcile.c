@@ -2,6 +2,7 @@
  * reconcile.c - see reconcile.h.
  */
 #include "reconcile.h"
+#include "api.h"
 #include "buf.h"
 #include "config.h"
 #include "log.h"
@@ -11,7 +12,6 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,47 +19,6 @@
 /* Bounds on one look: pages per number, and bytes per page. */
 #define RECONCILE_PAGES    50
 #define RECONCILE_PAGE_MAX (4u << 20)
-
-struct page {
-    struct buf body;
-    int too_big;
-};
-
-static size_t collect(char *p, size_t size, size_t n, void *arg)
-{
-    struct page *pg = arg;
-
-    if (pg->body.len + size * n > RECONCILE_PAGE_MAX || buf_append(&pg->body, p, size * n)) {
-        pg->too_big = 1;
-        return 0; /* stops the transfer */
-    }
-    return size * n;
-}
-
-/* GET url with the account's credentials. Returns the HTTP status, 0 on no answer. */
-static long get(const struct config *cfg, const char *url, struct page *pg)
-{
-    char userpwd[512];
-    long status = 0;
-    CURL *c = curl_easy_init();
-
-    if (!c)
-        return 0;
-    snprintf(userpwd, sizeof(userpwd), "%s:%s", cfg->provider.account_sid,
-             cfg->provider.auth_token);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, pg);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cfg->retry.request_timeout);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    OPENSSL_cleanse(userpwd, sizeof(userpwd));
-    return status;
-}
 
 struct look {
     const struct config *cfg;
@@ -94,7 +53,7 @@ static int look_number(struct look *lk, const char *number, const char *since)
     const struct config *cfg = lk->cfg;
     char url[2048], next[1024] = "";
     char *to = curl_easy_escape(NULL, number, 0);
-    int pages, skipped, rc = -1;
+    int pages, skipped, rc;
 
     if (!to)
         return -1;
@@ -103,15 +62,15 @@ static int look_number(struct look *lk, const char *number, const char *since)
              cfg->provider.api_base, cfg->provider.account_sid, to, since);
     curl_free(to);
     for (pages = 0; pages < RECONCILE_PAGES; pages++) {
-        struct page pg = {BUF_INIT(0), 0};
-        long status = get(cfg, url, &pg);
-        if (status != 200 || pg.too_big) {
-            log_warnx("reconcile.failed", "status=%ld%s", status, pg.too_big ? " too_big=1" : "");
-            buf_free(&pg.body);
+        struct buf page = BUF_INIT(0);
+        long status = api_request(cfg, url, NULL, &page, RECONCILE_PAGE_MAX);
+        if (status != 200) {
+            log_warnx("reconcile.failed", "status=%ld", status);
+            buf_free(&page);
             return -1;
         }
-        rc = twilio_parse_list(pg.body.p, pg.body.len, listed, lk, next, sizeof(next), &skipped);
-        buf_free(&pg.body);
+        rc = twilio_parse_list(page.p, page.len, listed, lk, next, sizeof(next), &skipped);
+        buf_free(&page);
         if (rc) {
             log_warnx("reconcile.failed", "%s", "err=\"unreadable list or database\"");
             return -1;
@@ -145,7 +104,7 @@ int reconcile_check_numbers(const struct config *cfg)
     for (i = 0; i <= cfg->provider.npool; i++) {
         const char *number = i ? cfg->provider.pool[i - 1] : cfg->provider.line_number;
         char *e = curl_easy_escape(NULL, number, 0);
-        struct page pg = {BUF_INIT(0), 0};
+        struct buf page = BUF_INIT(0);
         json_t *root, *n;
         const char *sms, *fallback;
         long status;
@@ -156,9 +115,9 @@ int reconcile_check_numbers(const struct config *cfg)
                  "%s/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json?PhoneNumber=%s",
                  cfg->provider.api_base, cfg->provider.account_sid, e);
         curl_free(e);
-        status = get(cfg, url, &pg);
-        root = status == 200 ? json_loadb(pg.body.p ? pg.body.p : "", pg.body.len, 0, NULL) : NULL;
-        buf_free(&pg.body);
+        status = api_request(cfg, url, NULL, &page, RECONCILE_PAGE_MAX);
+        root = status == 200 ? json_loadb(page.p ? page.p : "", page.len, 0, NULL) : NULL;
+        buf_free(&page);
         if (!root) {
             log_warnx("provider.numbers_unreadable", "status=%ld", status);
             return -1;

@@ -2,6 +2,7 @@
  * retention.c - see retention.h.
  */
 #include "retention.h"
+#include "api.h"
 #include "buf.h"
 #include "config.h"
 #include "diag.h"
@@ -12,7 +13,6 @@
 #include "wake.h"
 
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -40,38 +40,14 @@ int retention_purge(const struct config *cfg, struct store *st, int64_t now, str
     return 0;
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-    (void)p;
-    (void)arg;
-    return size * n;
-}
-
 /* One redaction request. Returns the HTTP status, or 0 when it never got an answer. */
 static long redact_one(const struct config *cfg, const char *sid)
 {
-    char url[1024], userpwd[512];
-    long status = 0;
-    CURL *c = curl_easy_init();
+    char url[1024];
 
-    if (!c)
-        return 0;
     snprintf(url, sizeof(url), "%s/2010-04-01/Accounts/%s/Messages/%s.json", cfg->provider.api_base,
              cfg->provider.account_sid, sid);
-    snprintf(userpwd, sizeof(userpwd), "%s:%s", cfg->provider.account_sid,
-             cfg->provider.auth_token);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "Body=");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cfg->retry.request_timeout);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    OPENSSL_cleanse(userpwd, sizeof(userpwd));
-    return status;
+    return api_request(cfg, url, "Body=", NULL, 0);
 }
 
 int retention_redact(const struct config *cfg, struct store *st, int64_t now, int max,
@@ -150,7 +126,7 @@ static void *janitor_loop(void *arg)
     struct janitor *j = arg;
     int64_t next_purge = wake_now_ms(); /* once at start, then on schedule */
     int64_t next_look = next_purge;     /* reconciliation: likewise */
-    int spool_failed = 0;
+    int spool_failed;
 
     (void)reconcile_check_numbers(atomic_load(&j->cfg)); /* once: it logs what is wrong */
 

@@ -495,7 +495,7 @@ static void stop(struct daemon *d)
  * Waits for signals (SIGHUP reloads both files; SIGTERM/SIGINT stop) and
  * for the files to change. Returns 0 when asked to stop.
  */
-static int main_loop(struct daemon *d, const sigset_t *sigs, struct watch *wp)
+static int main_loop(struct daemon *d, const sigset_t *sigs, const struct watch *wp)
 {
     struct watch w = *wp;
     int sfd = signalfd(-1, sigs, SFD_CLOEXEC);

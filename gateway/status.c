@@ -160,10 +160,11 @@ done:
 int status_build(struct store *st, const struct config *cfg, const struct roster *r, int64_t now,
                  struct line_status *s)
 {
-    struct build_ctx b = {s, r, 0, 0};
+    struct build_ctx b;
     size_t t;
 
     memset(s, 0, sizeof(*s));
+    b = (struct build_ctx){s, r, 0, 0};
     s->now = now;
     s->ntopics = r->ntopics;
     s->npeers = r->npeers;
