@@ -800,6 +800,8 @@ static void apply_defaults(struct cload *L)
                 c->spool = malloc(n);
                 if (c->spool)
                     snprintf(c->spool, n, "%s.spool", c->database);
+                else
+                    err_at(L, NULL, "out of memory");
                 continue;
             }
             if (!strcmp(k->name, "provider.api_base")) {

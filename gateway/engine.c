@@ -107,18 +107,17 @@ static int adopt(void *arg, const struct store_conv *c)
     return 0;
 }
 
-void engine_watch_signatures(struct engine *e, const atomic_ulong *failures)
+void engine_watch_signatures(struct engine *e, const atomic_ulong *streak, unsigned long after)
 {
-    e->sig_failures = failures;
+    e->sig_streak = streak;
+    e->sig_after = after;
 }
 
-/* New signature failures since the coordinators were last told: this many make an alert. */
-#define SIGNATURE_ALERT_AFTER 3
 #define SIGNATURE_ALERT_EVERY (3600LL * 1000)
 
 static int signature_check(struct engine *e, const void *item)
 {
-    return engine_signature_alert(e, *(const unsigned long *)item - e->sig_told);
+    return engine_signature_alert(e, *(const unsigned long *)item);
 }
 
 void engine_set_roster(struct engine *e, struct roster *r)
@@ -645,16 +644,14 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
         retry = 1;
     if (engine_match(e, next_due))
         goto fail;
-    if (e->sig_failures) {
-        unsigned long n = atomic_load(e->sig_failures);
-        if (n - e->sig_told >= SIGNATURE_ALERT_AFTER &&
+    if (e->sig_streak) {
+        unsigned long n = atomic_load(e->sig_streak);
+        if (n >= e->sig_after &&
             (!e->sig_told_at || now - e->sig_told_at >= SIGNATURE_ALERT_EVERY)) {
-            if (in_tx(e, signature_check, &n)) {
+            if (in_tx(e, signature_check, &n))
                 retry = 1;
-            } else {
-                e->sig_told = n;
+            else
                 e->sig_told_at = now;
-            }
         }
     }
     if (store_timer_next(e->st, &t))

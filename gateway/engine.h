@@ -49,11 +49,12 @@ int engine_set_config(struct engine *e, const struct config *cfg, const struct t
  */
 int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued);
 /*
- * The webhook's running count of signature failures: from SIGNATURE_ALERT_AFTER
- * new ones on, the on-call coordinators are told (at most hourly), since a
- * wrong public_url or auth token makes every real text fail.
+ * The webhook's count of signature failures in a row: from `after` on, the
+ * on-call coordinators are told (at most hourly), since a wrong public_url
+ * or auth token makes every real text fail; a stray forgery among good
+ * texts resets the count and alerts no one.
  */
-void engine_watch_signatures(struct engine *e, const atomic_ulong *failures);
+void engine_watch_signatures(struct engine *e, const atomic_ulong *streak, unsigned long after);
 
 struct match_peer;
 

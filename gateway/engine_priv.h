@@ -41,11 +41,11 @@ struct engine {
     char lang_buf[8];          /* engine_lang_of's answer for a texter */
     char node[128];            /* this instance's name, for timer leases */
     int64_t now;
-    int queued;                       /* outbox rows added in this run */
-    int64_t next_shift_check;         /* when peer availability next changes by the clock */
-    int retired_offers;               /* a new roster: withdraw offers its retired peers hold */
-    const atomic_ulong *sig_failures; /* the webhook's count (engine_watch_signatures) */
-    unsigned long sig_told;           /* failures the coordinators have heard of */
+    int queued;                     /* outbox rows added in this run */
+    int64_t next_shift_check;       /* when peer availability next changes by the clock */
+    int retired_offers;             /* a new roster: withdraw offers its retired peers hold */
+    const atomic_ulong *sig_streak; /* the webhook's failures in a row (engine_watch_signatures) */
+    unsigned long sig_after;        /* this many make an alert */
     int64_t sig_told_at;
     int64_t failing_id; /* the inbound text that failed last, and how often */
     int failures;

@@ -81,7 +81,23 @@ static int look_number(struct look *lk, const char *number, const char *since)
             return 0;
         snprintf(url, sizeof(url), "%s%s", cfg->provider.api_base, next);
     }
-    return 0; /* a bounded look: the rest waits for the next one */
+    /* Newest first: what is older than these pages waits for the next look. */
+    log_warnx("reconcile.page_cap", "pages=%d hint=\"a busy window: looked at the newest only\"",
+              RECONCILE_PAGES);
+    return 0;
+}
+
+/* u from its host on, without any user:password@ (never logged). */
+static const char *without_userinfo(const char *u)
+{
+    const char *host = strstr(u, "://"), *at, *slash;
+
+    if (!host)
+        return u;
+    host += 3;
+    at = strchr(host, '@');
+    slash = strchr(host, '/');
+    return at && (!slash || at < slash) ? at + 1 : host;
 }
 
 /* The URL without a #fragment (Twilio's connection overrides, e.g. #rc=3). */
@@ -106,7 +122,7 @@ int reconcile_check_numbers(const struct config *cfg)
         char *e = curl_easy_escape(NULL, number, 0);
         struct buf page = BUF_INIT(0);
         json_t *root, *n;
-        const char *sms, *fallback;
+        const char *sms, *method, *fallback;
         long status;
 
         if (!e)
@@ -122,19 +138,38 @@ int reconcile_check_numbers(const struct config *cfg)
             log_warnx("provider.numbers_unreadable", "status=%ld", status);
             return -1;
         }
-        n = json_array_get(json_object_get(root, "incoming_phone_numbers"), 0);
+        {
+            /* PhoneNumber matches partially: find this very number in the answer. */
+            json_t *list = json_object_get(root, "incoming_phone_numbers"), *x;
+            size_t k;
+            n = NULL;
+            json_array_foreach(list, k, x)
+            {
+                const char *pn = json_string_value(json_object_get(x, "phone_number"));
+                if (pn && !strcmp(pn, number)) {
+                    n = x;
+                    break;
+                }
+            }
+        }
         sms = json_string_value(json_object_get(n, "sms_url"));
+        method = json_string_value(json_object_get(n, "sms_method"));
         fallback = json_string_value(json_object_get(n, "sms_fallback_url"));
         log_mask_phone(number, masked);
         if (!n) {
             log_warnx("provider.number_missing", "number=%s hint=\"not a number of this account\"",
                       masked);
             bad++;
-        } else if (!sms || url_len(sms) != strlen(want) || strncmp(sms, want, strlen(want))) {
+        } else if (!sms || url_len(sms) != strlen(want) || strncmp(sms, want, strlen(want)) ||
+                   (method && strcmp(method, "POST"))) {
+            const char *shown = sms ? without_userinfo(sms) : "",
+                       *scheme = sms ? strstr(sms, "://") : NULL;
+            int slen = scheme ? (int)(scheme + 3 - sms) : 0;
             log_warnx("provider.webhook_mismatch",
-                      "number=%s want=\"%s\" have=\"%.*s\" hint=\"texts to this number fail or go "
-                      "elsewhere: set its SMS URL\"",
-                      masked, want, sms ? (int)url_len(sms) : 0, sms ? sms : "");
+                      "number=%s want=\"POST %s\" have=\"%s %.*s%.*s\" hint=\"texts to this number "
+                      "fail or go elsewhere: set its SMS URL\"",
+                      masked, want, method ? method : "?", slen, sms ? sms : "",
+                      (int)url_len(shown), shown);
             bad++;
         } else if (!fallback || !*fallback) {
             log_info("provider.no_fallback_url",

@@ -146,7 +146,7 @@ static void *janitor_loop(void *arg)
         {
             /* Texts the Fallback URL spooled while the database failed: in, once it answers. */
             int spooled = 0;
-            spool_failed = spool_replay(cfg->spool, j->st, now, &spooled) != 0;
+            spool_failed = spool_replay(cfg->spool, j->st, &spooled) != 0;
             if (spooled && j->found)
                 j->found(j->arg);
         }

@@ -439,7 +439,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
         return -1;
     }
     engine_set_roster(d->engine, d->roster);
-    engine_watch_signatures(d->engine, &d->hook.signature_failures);
+    engine_watch_signatures(d->engine, &d->hook.signature_streak, WEBHOOK_SIGNATURE_ALERT);
     d->sender = sender_new(d->cfg, node, wake_engine, d, &d->metrics, err, errlen);
     if (!d->sender || sender_start(d->sender)) {
         if (d->sender)
@@ -607,6 +607,16 @@ int serve_main(const char *config_path)
     }
     log_info("serve.started", "listen=%s:%d peers=%zu pool=%zu", d.cfg->listen_host,
              http_port(d.http), d.roster->npeers, d.cfg->provider.npool);
+    {
+        /* The spool is only needed when the database fails: find out now if it could work. */
+        char dir[4096];
+        const char *slash = strrchr(d.cfg->spool, '/');
+        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - d.cfg->spool) : 1,
+                 slash ? d.cfg->spool : ".");
+        if (access(dir[0] ? dir : "/", W_OK))
+            log_warnx("spool.unwritable",
+                      "dir=\"%s\" hint=\"the Fallback URL could not keep texts\"", dir);
+    }
     if (!d.cfg->retention.hash_key || !*d.cfg->retention.hash_key)
         log_warnx("retention.hash_key_unset", "%s",
                   "msg=\"texter numbers past retention are hashed with a key kept in the "

@@ -8,9 +8,11 @@
  * and only then answered 200. The janitor replays the spool into the
  * database once it answers again, deduplicated by MessageSid, and empties it.
  *
- * The file is a sequence of records "<length>\n<form body>\n", append-only,
- * mode 0600. A torn last record (a crash mid-append) was never answered 200,
- * and is dropped at replay.
+ * The file is a sequence of records "\nPLSPOOL1 <length> <received ms>\n<form
+ * body>", append-only, mode 0600. A torn record (a crash mid-append) was
+ * never answered 200; it is skipped at replay and never hides the records
+ * after it. A spool that cannot be read (or is over 64 MiB) is set aside as
+ * SPOOL.bad-TIME for an operator, logged as an error.
  */
 #ifndef PEERLINE_SPOOL_H
 #define PEERLINE_SPOOL_H
@@ -19,14 +21,14 @@
 
 struct store;
 
-/* Appends one webhook's form body, durably. 0, or -1 (errno set). */
-int spool_append(const char *path, const char *body, size_t len);
+/* Appends one webhook's form body, received at received_at (ms), durably. 0, or -1. */
+int spool_append(const char *path, const char *body, size_t len, long long received_at);
 
 /*
- * Stores every spooled text (received now) and empties the spool. *stored
- * counts those new to the database. 0 (also when there is no spool), or -1
- * when the database or the file failed: the spool is kept for next time.
+ * Stores every spooled text (with the time it was received) and removes the
+ * spool. *stored counts those new to the database. 0 (also when there is no
+ * spool), or -1 when the database failed: the spool is kept for next time.
  */
-int spool_replay(const char *path, struct store *st, long long now, int *stored);
+int spool_replay(const char *path, struct store *st, int *stored);
 
 #endif

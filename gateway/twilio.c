@@ -240,7 +240,11 @@ int twilio_parse_list(const char *body, size_t len,
         l.from = json_string_value(json_object_get(m, "from"));
         l.to = json_string_value(json_object_get(m, "to"));
         l.body = json_string_value(json_object_get(m, "body"));
-        l.inbound = dir && !strcmp(dir, "inbound");
+        {
+            /* "receiving" may not have its whole body yet: only "received" counts. */
+            const char *st = json_string_value(json_object_get(m, "status"));
+            l.inbound = dir && !strcmp(dir, "inbound") && (!st || !strcmp(st, "received"));
+        }
         for (; media && *media >= '0' && *media <= '9' && l.num_media < 100; media++)
             l.num_media = l.num_media * 10 + (*media - '0');
         if (!twilio_sid_valid(l.sid) || !l.from || !l.to || strlen(l.from) > 20 ||

@@ -119,6 +119,7 @@ static int twilio_front(struct webhook *w, const struct http_request *req,
         !twilio_verify(w->cfg->provider.auth_token, url, f,
                        http_header(req, "X-Twilio-Signature"))) {
         unsigned long n = atomic_fetch_add(&w->signature_failures, 1) + 1;
+        unsigned long streak = atomic_fetch_add(&w->signature_streak, 1) + 1;
         metrics_inbound(w->metrics, MI_BAD_SIGNATURE);
         /* Every real text fails like this when public_url is wrong: say so loudly. */
         log_warnx("webhook.bad_signature",
@@ -127,10 +128,13 @@ static int twilio_front(struct webhook *w, const struct http_request *req,
                   req->path, n);
         form_free(f);
         http_text(res, 403, "signature does not match");
-        if (w->on_stored) /* the engine tells the coordinators when they pile up */
+        /* A wrong public_url fails every text: in a row, the coordinators hear of it. */
+        if (streak == WEBHOOK_SIGNATURE_ALERT && w->on_stored)
             w->on_stored(w->arg);
         return -1;
     }
+    if (atomic_load(&w->signature_streak))
+        atomic_store(&w->signature_streak, 0); /* a good one: not a wrong public_url */
     return 0;
 }
 
@@ -177,7 +181,8 @@ static void sms(struct webhook *w, struct store *db, const struct http_request *
         goto bad;
     }
     rc = store_inbound_add(db, sid, from, to, body ? body : "", (int)nmedia, wake_now_ms());
-    if (rc == STORE_ERROR && fallback && !spool_append(w->cfg->spool, req->body, req->body_len)) {
+    if (rc == STORE_ERROR && fallback &&
+        !spool_append(w->cfg->spool, req->body, req->body_len, wake_now_ms())) {
         log_warnx("inbound.spooled", "sid=%s from=%s", sid, log_mask_phone(from, mfrom));
         metrics_inbound(w->metrics, MI_SPOOLED);
         if (w->on_spooled)

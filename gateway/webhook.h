@@ -22,6 +22,9 @@ struct store;
 struct http_request;
 struct http_response;
 
+/* Signature failures in a row (no good one between) that alert the coordinators. */
+#define WEBHOOK_SIGNATURE_ALERT 3
+
 /* HTTP threads, and so database handles: one each, so no webhook waits for another. */
 #define WEBHOOK_THREADS 4
 
@@ -29,9 +32,10 @@ struct webhook {
     const struct config *cfg;
     void (*on_stored)(void *arg); /* new input for the engine */
     void *arg;
-    void (*on_spooled)(void *arg); /* a text went to the spool: replay it when possible */
-    struct metrics *metrics;       /* may be NULL */
-    atomic_ulong signature_failures;
+    void (*on_spooled)(void *arg);   /* a text went to the spool: replay it when possible */
+    struct metrics *metrics;         /* may be NULL */
+    atomic_ulong signature_failures; /* since start, for the log */
+    atomic_ulong signature_streak;   /* in a row: any good signature resets it */
     /* private: a database handle per HTTP thread, lent out per request */
     pthread_mutex_t mu;
     pthread_cond_t cv;

@@ -262,12 +262,14 @@ static void a_misrouted_number_is_reported_at_start(void **state)
     struct line *l = *state;
 
     assert_true(line_log_wait(l, "event=provider.no_fallback_url number=+1******0006", 5000));
-    assert_int_equal(
-        line_sim(l, "POST", "/sim/numbers", "sms_url=https://old.example.org/sms#rc=3", NULL), 200);
+    assert_int_equal(line_sim(l, "POST", "/sim/numbers",
+                              "sms_url=https://user:secret@old.example.org/sms#rc=3", NULL),
+                     200);
     line_kill_gateway(l);
     assert_int_equal(line_start_gateway(l), 0);
     assert_true(line_log_wait(l, "event=provider.webhook_mismatch number=+1******0006", 5000));
-    assert_true(line_log_wait(l, "have=\"https://old.example.org/sms\"", 100));
+    assert_true(line_log_wait(l, "have=\"POST https://old.example.org/sms\"", 100));
+    assert_false(line_log_wait(l, "secret", 100)); /* credentials in a URL are never logged */
 }
 
 static void bad_switches_are_refused(void **state)
