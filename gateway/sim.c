@@ -465,12 +465,17 @@ static void list_api(struct sim *s, const struct http_request *req, const char *
             continue;
         }
         if ((long long)taken == ps) { /* one more exists: there is a next page */
-            char *e = curl_easy_escape(NULL, to ? to : "", 0);
+            /* The next page keeps every filter this one had, and only those. */
+            char *et = to ? curl_easy_escape(NULL, to, 0) : NULL;
+            char *ef = from ? curl_easy_escape(NULL, from, 0) : NULL;
+            char *ea = after ? curl_easy_escape(NULL, after, 0) : NULL;
             snprintf(next, sizeof(next),
-                     "/2010-04-01/Accounts/%s/Messages.json?To=%s&PageSize=%lld&Page=%lld%s%s",
-                     account, e ? e : "", ps, pg + 1, after ? "&DateSent%3E=" : "",
-                     after ? after : "");
-            curl_free(e);
+                     "/2010-04-01/Accounts/%s/Messages.json?PageSize=%lld&Page=%lld%s%s%s%s%s%s",
+                     account, ps, pg + 1, et ? "&To=" : "", et ? et : "", ef ? "&From=" : "",
+                     ef ? ef : "", ea ? "&DateSent%3E=" : "", ea ? ea : "");
+            curl_free(et);
+            curl_free(ef);
+            curl_free(ea);
             break;
         }
         json_array_append_new(arr, listed_json(account, t));
