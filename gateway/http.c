@@ -6,12 +6,19 @@
  * nothing. A per-request struct (created in the URI log callback, which is
  * the only place the raw URI is visible) gathers the body under its cap; the
  * final call dispatches to the handler and queues its response.
+ *
+ * A handler may park its request (http_park): the connection is suspended,
+ * and once another thread resumes it libmicrohttpd calls the access handler
+ * again, which calls the handler again with the parked state. The server
+ * counts parked requests so that http_stop() never stops the daemon with one
+ * still suspended (libmicrohttpd forbids it).
  */
 #include "http.h"
 #include "log.h"
 
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,37 +30,68 @@ struct http_server {
     void *arg;
     size_t max_body;
     int port;
+    int can_park;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned parked; /* under mu: parked and not yet answered */
+    int stopping;    /* under mu: no more parking */
 };
 
-struct req_ctx {
+/* One request (libmicrohttpd's per-request pointer), and a parked request's token. */
+struct http_ctx {
+    struct http_server *s;
+    struct MHD_Connection *conn;
     char *raw_uri;
     struct buf body;
     int too_big;
+    int parking; /* the handler parked it in this call */
+    int parked;  /* counted in s->parked */
+    int resumed; /* set by http_resume() before libmicrohttpd resumes it */
+    void *state;
+    void (*free_state)(void *state);
 };
 
 static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
 {
     struct http_server *s = cls;
-    struct req_ctx *ctx = calloc(1, sizeof(*ctx));
+    struct http_ctx *ctx = calloc(1, sizeof(*ctx));
 
-    (void)c;
     if (!ctx)
         return NULL;
+    ctx->s = s;
+    ctx->conn = c;
     ctx->raw_uri = strdup(uri ? uri : "/");
     ctx->body.max = s->max_body;
     return ctx;
 }
 
+/* A parked request is answered (or gone): http_stop() may stop waiting for it. */
+static void unpark(struct http_ctx *ctx)
+{
+    struct http_server *s = ctx->s;
+
+    if (!ctx->parked)
+        return;
+    ctx->parked = 0;
+    pthread_mutex_lock(&s->mu);
+    s->parked--;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
-    struct req_ctx *ctx = *con_cls;
+    struct http_ctx *ctx = *con_cls;
 
     (void)cls;
     (void)c;
     (void)toe;
     if (!ctx)
         return;
+    unpark(ctx);
+    if (ctx->free_state)
+        ctx->free_state(ctx->state);
     free(ctx->raw_uri);
     buf_free(&ctx->body);
     free(ctx);
@@ -108,7 +146,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
                                       void **con_cls)
 {
     struct http_server *s = cls;
-    struct req_ctx *ctx = *con_cls;
+    struct http_ctx *ctx = *con_cls;
     struct http_response res = {.status = 500, .body = BUF_INIT(0)};
     struct http_request req;
     const char *cl;
@@ -143,7 +181,15 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
     req.body = ctx->body.p ? ctx->body.p : "";
     req.body_len = ctx->body.len;
     req.conn = c;
+    req.ctx = ctx;
+    req.parked = ctx->resumed ? ctx->state : NULL;
     s->fn(s->arg, &req, &res);
+    if (ctx->parking) {
+        ctx->parking = 0;
+        buf_free(&res.body);
+        return MHD_YES; /* suspended: called again after http_resume() */
+    }
+    unpark(ctx);
     if (res.drop) {
         buf_free(&res.body);
         return MHD_NO; /* libmicrohttpd closes the connection unanswered */
@@ -158,6 +204,7 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
     char port[8];
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    int sync_ok = 0;
     const union MHD_DaemonInfo *info;
     int gai;
 
@@ -168,6 +215,20 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
     s->fn = fn;
     s->arg = arg;
     s->max_body = o->max_body;
+    if (pthread_mutex_init(&s->mu, NULL)) {
+        snprintf(err, errlen, "cannot initialise a mutex");
+        free(s);
+        return NULL;
+    }
+    if (pthread_cond_init(&s->cv, NULL)) {
+        snprintf(err, errlen, "cannot initialise a condition variable");
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+        return NULL;
+    }
+    sync_ok = 1;
+    /* Suspending is not available with a thread per connection (nor needed there). */
+    s->can_park = !o->thread_per_conn;
     snprintf(port, sizeof(port), "%d", o->port);
     gai = getaddrinfo(o->host, port, &hints, &ai);
     if (gai) {
@@ -176,7 +237,8 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
     }
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    flags |= o->thread_per_conn ? MHD_USE_THREAD_PER_CONNECTION : MHD_USE_AUTO;
+    flags |= o->thread_per_conn ? MHD_USE_THREAD_PER_CONNECTION
+                                : MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
     s->d = MHD_start_daemon(
         flags, (uint16_t)o->port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
@@ -197,6 +259,10 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
 fail:
     if (ai)
         freeaddrinfo(ai);
+    if (sync_ok) {
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+    }
     free(s);
     return NULL;
 }
@@ -210,8 +276,45 @@ void http_stop(struct http_server *s)
 {
     if (!s)
         return;
+    /* libmicrohttpd must not be stopped with a request suspended: wait for each answer. */
+    pthread_mutex_lock(&s->mu);
+    s->stopping = 1;
+    while (s->parked)
+        pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
     MHD_stop_daemon(s->d);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
     free(s);
+}
+
+struct http_ctx *http_park(const struct http_request *req, void *state,
+                           void (*free_state)(void *state))
+{
+    struct http_ctx *ctx = req->ctx;
+    struct http_server *s = ctx->s;
+
+    if (!s->can_park || ctx->resumed)
+        return NULL;
+    pthread_mutex_lock(&s->mu);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->mu);
+        return NULL;
+    }
+    s->parked++;
+    pthread_mutex_unlock(&s->mu);
+    ctx->parked = 1;
+    ctx->parking = 1;
+    ctx->state = state;
+    ctx->free_state = free_state;
+    MHD_suspend_connection(ctx->conn);
+    return ctx;
+}
+
+void http_resume(struct http_ctx *ctx)
+{
+    ctx->resumed = 1; /* published by libmicrohttpd's own lock in the call below */
+    MHD_resume_connection(ctx->conn);
 }
 
 const char *http_header(const struct http_request *r, const char *name)

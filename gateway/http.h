@@ -6,7 +6,9 @@
  * URI (signatures cover the query exactly as sent), a hard cap on bodies
  * (413 before the body is read when Content-Length says so), connection
  * limits and idle timeouts against slow clients, and bounded header memory.
- * Handlers run on libmicrohttpd's threads.
+ * Handlers run on libmicrohttpd's threads; one that must wait for another
+ * thread (the webhooks wait for their group commit) parks the request
+ * instead of blocking (libmicrohttpd's suspend/resume).
  */
 #ifndef PEERLINE_HTTP_H
 #define PEERLINE_HTTP_H
@@ -24,6 +26,8 @@ struct http_request {
     const char *body;    /* NUL-terminated for convenience; may contain NULs */
     size_t body_len;
     struct MHD_Connection *conn;
+    void *parked; /* on the call after http_resume(): what http_park() was given, else NULL */
+    struct http_ctx *ctx;
 };
 
 struct http_response {
@@ -56,13 +60,31 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
                                size_t errlen);
 /* The bound port (useful with port 0). */
 int http_port(const struct http_server *s);
-/* Stops accepting, waits for handlers in progress, frees. */
+/*
+ * Stops accepting, waits for handlers in progress and for parked requests to
+ * be resumed and answered (whoever holds their tokens must still be running),
+ * frees.
+ */
 void http_stop(struct http_server *s);
 
 /* A request header (case-insensitive name), or NULL. */
 const char *http_header(const struct http_request *r, const char *name);
 /* A decoded query argument, or NULL. */
 const char *http_query(const struct http_request *r, const char *name);
+
+/*
+ * Parks a request: the handler returns without answering, the connection
+ * waits without holding a thread, and after http_resume() (from any thread)
+ * the handler is called again for the same request with req->parked ==
+ * state. The server frees state with free_state when the request ends,
+ * whatever happened. Returns the token for http_resume(), or NULL when the
+ * request cannot be parked (the server is stopping, or runs a thread per
+ * connection): the handler must then answer before it returns.
+ */
+struct http_ctx *http_park(const struct http_request *req, void *state,
+                           void (*free_state)(void *state));
+/* Wakes a parked request, exactly once. */
+void http_resume(struct http_ctx *token);
 
 /* Convenience: a plain-text response. */
 void http_text(struct http_response *res, int status, const char *text);

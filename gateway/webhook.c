@@ -5,6 +5,7 @@
 #include "config.h"
 #include "form.h"
 #include "http.h"
+#include "ingest.h"
 #include "log.h"
 #include "metrics.h"
 #include "parse.h"
@@ -14,6 +15,7 @@
 #include "wake.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -22,65 +24,96 @@
 /* A webhook waits at most this long for the engine's write lock: well inside Twilio's 15 s. */
 #define WEBHOOK_BUSY_MS 5000
 
+static void wake_engine(void *arg)
+{
+    struct webhook *w = arg;
+
+    if (w->on_stored)
+        w->on_stored(w->arg);
+}
+
 int webhook_open(struct webhook *w, const struct config *cfg, char *err, size_t errlen)
 {
-    size_t i;
-
     w->cfg = cfg;
-    if (pthread_mutex_init(&w->mu, NULL) || pthread_cond_init(&w->cv, NULL)) {
+    if (pthread_mutex_init(&w->mu, NULL)) {
         snprintf(err, errlen, "cannot initialise a mutex");
         return -1;
     }
     w->opened = 1;
-    for (i = 0; i < WEBHOOK_THREADS; i++) {
-        w->stores[i] = store_open(cfg->database, err, errlen);
-        if (!w->stores[i])
-            return -1;
-        store_set_busy_timeout(w->stores[i], WEBHOOK_BUSY_MS);
-    }
-    return 0;
+    w->health = store_open(cfg->database, err, errlen);
+    if (!w->health)
+        return -1;
+    store_set_busy_timeout(w->health, WEBHOOK_BUSY_MS);
+    w->ingest = ingest_start(cfg->database, wake_engine, w, err, errlen);
+    return w->ingest ? 0 : -1;
 }
 
 void webhook_close(struct webhook *w)
 {
-    size_t i;
-
     if (!w->opened)
         return;
     w->opened = 0;
-    for (i = 0; i < WEBHOOK_THREADS; i++) {
-        store_close(w->stores[i]);
-        w->stores[i] = NULL;
-    }
-    pthread_cond_destroy(&w->cv);
+    ingest_stop(w->ingest);
+    w->ingest = NULL;
+    store_close(w->health);
+    w->health = NULL;
     pthread_mutex_destroy(&w->mu);
 }
 
-/* Lends a database handle to one request (there are as many as HTTP threads). */
-static struct store *borrow(struct webhook *w, int *slot)
-{
-    int i;
+/* A webhook waiting for its group commit: its parsed form, and what is being written. */
+struct pending {
+    struct webhook *w;
+    struct http_ctx *token; /* NULL: the handler waits instead */
+    struct form f;
+    struct ingest_item it;
+};
 
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        for (i = 0; i < WEBHOOK_THREADS; i++) {
-            if (!w->lent[i]) {
-                w->lent[i] = 1;
-                *slot = i;
-                pthread_mutex_unlock(&w->mu);
-                return w->stores[i];
-            }
-        }
-        pthread_cond_wait(&w->cv, &w->mu);
-    }
+static void free_pending(void *arg)
+{
+    struct pending *p = arg;
+
+    form_free(&p->f);
+    free(p);
 }
 
-static void give_back(struct webhook *w, int slot)
+/* The writer's word that the item is written: the request carries on where it was parked. */
+static void committed(struct ingest_item *it)
 {
-    pthread_mutex_lock(&w->mu);
-    w->lent[slot] = 0;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
+    struct pending *p = it->arg;
+
+    http_resume(p->token);
+}
+
+/* Takes over *f (on success) for a webhook about to be written; NULL when out of memory. */
+static struct pending *new_pending(struct webhook *w, struct form *f)
+{
+    struct pending *p = calloc(1, sizeof(*p));
+
+    if (!p)
+        return NULL;
+    p->w = w;
+    p->f = *f;
+    memset(f, 0, sizeof(*f));
+    p->it.arg = p;
+    p->it.received_at = wake_now_ms();
+    return p;
+}
+
+/*
+ * Hands p's item to the group-commit writer. Returns 1 when the request is
+ * parked (the handler is called again with p once the item is written),
+ * or 0 when it could not be parked and the item has been written already.
+ */
+static int submit(struct webhook *w, const struct http_request *req, struct pending *p)
+{
+    p->token = http_park(req, p, free_pending);
+    if (p->token) {
+        p->it.done = committed;
+        ingest_submit(w->ingest, &p->it);
+        return 1;
+    }
+    ingest_submit_wait(w->ingest, &p->it);
+    return 0;
 }
 
 static int is_form(const struct http_request *req)
@@ -147,19 +180,51 @@ static void twiml_ok(struct http_response *res)
 }
 
 /*
- * POST /twilio/sms, and POST /twilio/spool (the numbers' Fallback URL:
- * Twilio calls it when the first answer was an error): checked the same
- * way; on the fallback a text the database still cannot take goes to the
- * spool file, durably, before its 200.
+ * The answer to POST /twilio/sms (or /twilio/spool, the numbers' Fallback
+ * URL: Twilio calls it when the first answer was an error) once its text is
+ * written: on the fallback, a text the database still cannot take goes to
+ * the spool file, durably, before its 200.
  */
-static void sms(struct webhook *w, struct store *db, const struct http_request *req,
-                struct http_response *res, int fallback)
+static void sms_answer(struct webhook *w, const struct http_request *req, struct http_response *res,
+                       const struct pending *p)
+{
+    const struct ingest_item *it = &p->it;
+    char mfrom[LOG_MASK_LEN];
+
+    if (it->rc == STORE_ERROR && !strcmp(req->path, "/twilio/spool") &&
+        !spool_append(w->cfg->spool, req->body, req->body_len, wake_now_ms())) {
+        log_warnx("inbound.spooled", "sid=%s from=%s", it->sid, log_mask_phone(it->from, mfrom));
+        metrics_inbound(w->metrics, MI_SPOOLED);
+        if (w->on_spooled)
+            w->on_spooled(w->arg);
+        twiml_ok(res);
+        return;
+    }
+    if (it->rc == STORE_ERROR) {
+        /* Twilio will not retry; the README tells operators to set a Fallback URL. */
+        log_errorx("inbound.store_failed", "sid=%s from=%s", it->sid,
+                   log_mask_phone(it->from, mfrom));
+        metrics_inbound(w->metrics, MI_STORE_FAILED);
+        http_text(res, 500, "could not store the message");
+        return;
+    }
+    if (it->rc == STORE_NEW) {
+        metrics_inbound(w->metrics, MI_STORED);
+        log_info("inbound.stored", "sid=%s from=%s", it->sid, log_mask_phone(it->from, mfrom));
+    } else {
+        metrics_inbound(w->metrics, MI_DUPLICATE);
+        log_info("inbound.duplicate", "sid=%s", it->sid);
+    }
+    twiml_ok(res);
+}
+
+/* POST /twilio/sms and /twilio/spool: checked, then written (see sms_answer). */
+static void sms(struct webhook *w, const struct http_request *req, struct http_response *res)
 {
     struct form f;
+    struct pending *p;
     const char *sid, *from, *to, *body, *media, *why;
-    char mfrom[LOG_MASK_LEN];
     long long nmedia = 0;
-    int rc;
 
     if (twilio_front(w, req, res, &f))
         return;
@@ -180,47 +245,46 @@ static void sms(struct webhook *w, struct store *db, const struct http_request *
         http_text(res, 400, "NumMedia must be a number from 0 to 100");
         goto bad;
     }
-    rc = store_inbound_add(db, sid, from, to, body ? body : "", (int)nmedia, wake_now_ms());
-    if (rc == STORE_ERROR && fallback &&
-        !spool_append(w->cfg->spool, req->body, req->body_len, wake_now_ms())) {
-        log_warnx("inbound.spooled", "sid=%s from=%s", sid, log_mask_phone(from, mfrom));
-        metrics_inbound(w->metrics, MI_SPOOLED);
-        if (w->on_spooled)
-            w->on_spooled(w->arg);
-        twiml_ok(res);
-        goto done;
+    p = new_pending(w, &f);
+    if (!p) {
+        http_text(res, 500, "out of memory");
+        goto bad;
     }
-    if (rc == STORE_ERROR) {
-        /* Twilio will not retry; the README tells operators to set a Fallback URL. */
-        log_errorx("inbound.store_failed", "sid=%s from=%s", sid, log_mask_phone(from, mfrom));
-        metrics_inbound(w->metrics, MI_STORE_FAILED);
-        http_text(res, 500, "could not store the message");
-        goto done;
+    p->it.kind = INGEST_TEXT;
+    p->it.sid = sid;
+    p->it.from = from;
+    p->it.to = to;
+    p->it.body = body ? body : "";
+    p->it.num_media = (int)nmedia;
+    if (!submit(w, req, p)) {
+        sms_answer(w, req, res, p);
+        free_pending(p);
     }
-    if (rc == STORE_NEW) {
-        metrics_inbound(w->metrics, MI_STORED);
-        log_info("inbound.stored", "sid=%s from=%s", sid, log_mask_phone(from, mfrom));
-        if (w->on_stored)
-            w->on_stored(w->arg);
-    } else {
-        metrics_inbound(w->metrics, MI_DUPLICATE);
-        log_info("inbound.duplicate", "sid=%s", sid);
-    }
-    twiml_ok(res);
-    goto done;
+    return;
 bad:
     metrics_inbound(w->metrics, MI_BAD_REQUEST);
-done:
     form_free(&f);
 }
 
-static void status(struct webhook *w, struct store *db, const struct http_request *req,
-                   struct http_response *res)
+static void status_answer(struct webhook *w, struct http_response *res, const struct pending *p)
+{
+    if (p->it.rc == STORE_ERROR) {
+        http_text(res, 500, "could not store the status");
+        return;
+    }
+    if (p->it.rc == STORE_NEW)
+        metrics_inbound(w->metrics, MI_STATUS);
+    res->status = 204;
+    res->content_type = "text/plain";
+}
+
+/* POST /twilio/status: a delivery status, written like a text. */
+static void status(struct webhook *w, const struct http_request *req, struct http_response *res)
 {
     struct form f;
+    struct pending *p;
     const char *sid, *st, *code, *why;
     long long ec = 0;
-    int rc;
 
     if (twilio_front(w, req, res, &f))
         return;
@@ -237,18 +301,20 @@ static void status(struct webhook *w, struct store *db, const struct http_reques
         http_text(res, 400, "ErrorCode must be a number");
         goto done;
     }
-    rc = store_status_add(db, sid, st, (int)ec, wake_now_ms());
-    if (rc == STORE_ERROR) {
-        http_text(res, 500, "could not store the status");
+    p = new_pending(w, &f);
+    if (!p) {
+        http_text(res, 500, "out of memory");
         goto done;
     }
-    if (rc == STORE_NEW) {
-        metrics_inbound(w->metrics, MI_STATUS);
-        if (w->on_stored)
-            w->on_stored(w->arg);
+    p->it.kind = INGEST_STATUS;
+    p->it.sid = sid;
+    p->it.status = st;
+    p->it.error_code = (int)ec;
+    if (!submit(w, req, p)) {
+        status_answer(w, res, p);
+        free_pending(p);
     }
-    res->status = 204;
-    res->content_type = "text/plain";
+    return;
 done:
     form_free(&f);
 }
@@ -256,36 +322,41 @@ done:
 void webhook_http(void *arg, const struct http_request *req, struct http_response *res)
 {
     struct webhook *w = arg;
-    int post = !strcmp(req->method, "POST"), slot;
-    struct store *db;
+    int rc;
 
+    if (req->parked) { /* written: answer it */
+        if (!strcmp(req->path, "/twilio/status"))
+            status_answer(w, res, req->parked);
+        else
+            sms_answer(w, req, res, req->parked);
+        return;
+    }
     if (!strcmp(req->path, "/healthz")) {
         if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
             http_text(res, 405, "method not allowed");
             return;
         }
-        db = borrow(w, &slot);
-        if (store_ping(db))
+        pthread_mutex_lock(&w->mu);
+        rc = store_ping(w->health);
+        pthread_mutex_unlock(&w->mu);
+        if (rc)
             http_text(res, 503, "database not answering");
         else
             http_text(res, 200, "ok");
-        give_back(w, slot);
         return;
     }
     if (!strcmp(req->path, "/twilio/sms") || !strcmp(req->path, "/twilio/spool") ||
         !strcmp(req->path, "/twilio/status")) {
-        if (!post) {
+        if (strcmp(req->method, "POST")) {
             http_text(res, 405, "method not allowed");
             res->header_name = "Allow";
             res->header_value = "POST";
             return;
         }
-        db = borrow(w, &slot);
         if (!strcmp(req->path, "/twilio/status"))
-            status(w, db, req, res);
+            status(w, req, res);
         else
-            sms(w, db, req, res, !strcmp(req->path, "/twilio/spool"));
-        give_back(w, slot);
+            sms(w, req, res);
         return;
     }
     http_text(res, 404, "not found");

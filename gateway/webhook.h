@@ -4,7 +4,8 @@
  * numbers' Fallback URL: see spool.h) and GET /healthz.
  *
  * A webhook is checked (content type, form body, X-Twilio-Signature over
- * public_url + the raw request URI + every parameter), stored, and only then
+ * public_url + the raw request URI + every parameter) on the HTTP thread,
+ * parked while the group-commit writer (ingest.h) stores it, and only then
  * answered 200: the engine does the rest from the database. A wrong or
  * missing signature is 403 and changes nothing; a malformed request is 400;
  * a text that could not be stored is 500 (never a 200).
@@ -17,6 +18,7 @@
 #include <stddef.h>
 
 struct config;
+struct ingest;
 struct metrics;
 struct store;
 struct http_request;
@@ -25,8 +27,8 @@ struct http_response;
 /* Signature failures in a row (no good one between) that alert the coordinators. */
 #define WEBHOOK_SIGNATURE_ALERT 3
 
-/* HTTP threads, and so database handles: one each, so no webhook waits for another. */
-#define WEBHOOK_THREADS 4
+/* HTTP threads: they parse and verify; a webhook waiting for its commit holds none. */
+#define WEBHOOK_THREADS 2
 
 struct webhook {
     const struct config *cfg;
@@ -36,16 +38,19 @@ struct webhook {
     struct metrics *metrics;         /* may be NULL */
     atomic_ulong signature_failures; /* since start, for the log */
     atomic_ulong signature_streak;   /* in a row: any good signature resets it */
-    /* private: a database handle per HTTP thread, lent out per request */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct store *stores[WEBHOOK_THREADS];
-    int lent[WEBHOOK_THREADS];
+    /* private */
+    struct ingest *ingest; /* the group-commit writer */
+    pthread_mutex_t mu;    /* guards health */
+    struct store *health;  /* for GET /healthz */
     int opened;
 };
 
-/* Opens the database handles. Returns 0, or -1 with a reason in err. */
+/*
+ * Opens the database handles and starts the writer. Returns 0, or -1 with a
+ * reason in err (call webhook_close() either way).
+ */
 int webhook_open(struct webhook *w, const struct config *cfg, char *err, size_t errlen);
+/* Stops the writer: after http_stop(), which waits for parked webhooks to be answered. */
 void webhook_close(struct webhook *w);
 
 /* The http_handler_fn for the gateway; arg is a struct webhook. */

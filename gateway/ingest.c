@@ -1,0 +1,215 @@
+/*
+ * ingest.c - see ingest.h.
+ *
+ * The queue is a FIFO list under one mutex; the writer takes up to
+ * INGEST_GROUP items at a time, so arrival order is kept across groups. An
+ * item waited for by ingest_submit_wait() is signalled through the same
+ * mutex and a condition variable shared by every waiter.
+ */
+#include "ingest.h"
+#include "log.h"
+#include "store.h"
+#include "wake.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/*
+ * A group's items written one by one stop trying after this long (the rest
+ * are answered as failed): well inside the provider's 15 s, so the Fallback
+ * URL still gets its turn.
+ */
+#define ONE_BY_ONE_MS 5000
+/* How long a write waits for another writer's lock. */
+#define BUSY_MS 4000
+
+struct ingest {
+    struct store *st;
+    void (*on_new)(void *arg);
+    void *arg;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t work;   /* items queued, or stopping */
+    pthread_cond_t answer; /* a waited-for item finished */
+    struct ingest_item *head, *tail;
+    int stopping;
+    atomic_uint_least64_t groups, items;
+};
+
+static int write_one(struct store *st, const struct ingest_item *it)
+{
+    if (it->kind == INGEST_TEXT)
+        return store_inbound_add(st, it->sid, it->from, it->to, it->body, it->num_media,
+                                 it->received_at);
+    return store_status_add(st, it->sid, it->status, it->error_code, it->received_at);
+}
+
+/*
+ * Writes a group in one transaction, setting each item's rc. If anything
+ * fails, the group is rolled back and written again an item at a time, so
+ * every item gets the answer that is true for it alone.
+ */
+static void write_group(struct ingest *g, struct ingest_item *group)
+{
+    struct ingest_item *it;
+    int failed = store_begin(g->st) != 0;
+    int64_t start;
+
+    for (it = group; it && !failed; it = it->next) {
+        it->rc = write_one(g->st, it);
+        failed = it->rc == STORE_ERROR;
+    }
+    if (!failed && !store_commit(g->st)) {
+        atomic_fetch_add(&g->groups, 1);
+        return;
+    }
+    store_rollback(g->st);
+    log_warnx("ingest.group_failed", "%s", "retrying=one_by_one");
+    start = wake_now_ms();
+    for (it = group; it; it = it->next) {
+        if (wake_now_ms() - start > ONE_BY_ONE_MS) {
+            it->rc = STORE_ERROR;
+            continue;
+        }
+        it->rc = write_one(g->st, it); /* its own implicit transaction */
+        if (it->rc != STORE_ERROR)
+            atomic_fetch_add(&g->groups, 1);
+    }
+}
+
+static void *run(void *arg)
+{
+    struct ingest *g = arg;
+
+    for (;;) {
+        struct ingest_item *group, *it, *next;
+        int n = 0, fresh = 0;
+
+        pthread_mutex_lock(&g->mu);
+        while (!g->head && !g->stopping)
+            pthread_cond_wait(&g->work, &g->mu);
+        if (!g->head) {
+            pthread_mutex_unlock(&g->mu);
+            break;
+        }
+        group = g->head;
+        for (it = group; ++n < INGEST_GROUP && it->next; it = it->next)
+            ;
+        g->head = it->next;
+        if (!g->head)
+            g->tail = NULL;
+        it->next = NULL;
+        pthread_mutex_unlock(&g->mu);
+
+        write_group(g, group);
+        for (it = group; it; it = it->next)
+            fresh += it->rc == STORE_NEW;
+        atomic_fetch_add(&g->items, (uint64_t)n);
+        if (fresh && g->on_new)
+            g->on_new(g->arg);
+        for (it = group; it; it = next) {
+            next = it->next; /* it may be freed by its done() */
+            if (it->done) {
+                it->done(it);
+                continue;
+            }
+            pthread_mutex_lock(&g->mu);
+            it->finished = 1;
+            pthread_cond_broadcast(&g->answer);
+            pthread_mutex_unlock(&g->mu);
+        }
+    }
+    return NULL;
+}
+
+struct ingest *ingest_start(const char *database, void (*on_new)(void *arg), void *arg, char *err,
+                            size_t errlen)
+{
+    struct ingest *g = calloc(1, sizeof(*g));
+    int mu = 0, work = 0, answer = 0;
+
+    if (!g) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    g->on_new = on_new;
+    g->arg = arg;
+    if (!(mu = !pthread_mutex_init(&g->mu, NULL)) || !(work = !pthread_cond_init(&g->work, NULL)) ||
+        !(answer = !pthread_cond_init(&g->answer, NULL))) {
+        snprintf(err, errlen, "cannot initialise a mutex");
+        goto fail;
+    }
+    g->st = store_open(database, err, errlen);
+    if (!g->st)
+        goto fail;
+    store_set_busy_timeout(g->st, BUSY_MS);
+    if (pthread_create(&g->thread, NULL, run, g)) {
+        snprintf(err, errlen, "cannot start the ingest thread");
+        goto fail;
+    }
+    return g;
+fail:
+    store_close(g->st);
+    if (answer)
+        pthread_cond_destroy(&g->answer);
+    if (work)
+        pthread_cond_destroy(&g->work);
+    if (mu)
+        pthread_mutex_destroy(&g->mu);
+    free(g);
+    return NULL;
+}
+
+static void enqueue(struct ingest *g, struct ingest_item *it)
+{
+    it->next = NULL;
+    it->finished = 0;
+    if (g->tail)
+        g->tail->next = it;
+    else
+        g->head = it;
+    g->tail = it;
+    pthread_cond_signal(&g->work);
+}
+
+void ingest_submit(struct ingest *g, struct ingest_item *it)
+{
+    pthread_mutex_lock(&g->mu);
+    enqueue(g, it);
+    pthread_mutex_unlock(&g->mu);
+}
+
+int ingest_submit_wait(struct ingest *g, struct ingest_item *it)
+{
+    it->done = NULL;
+    pthread_mutex_lock(&g->mu);
+    enqueue(g, it);
+    while (!it->finished)
+        pthread_cond_wait(&g->answer, &g->mu);
+    pthread_mutex_unlock(&g->mu);
+    return it->rc;
+}
+
+void ingest_stop(struct ingest *g)
+{
+    if (!g)
+        return;
+    pthread_mutex_lock(&g->mu);
+    g->stopping = 1;
+    pthread_cond_signal(&g->work);
+    pthread_mutex_unlock(&g->mu);
+    pthread_join(g->thread, NULL);
+    store_close(g->st);
+    pthread_cond_destroy(&g->answer);
+    pthread_cond_destroy(&g->work);
+    pthread_mutex_destroy(&g->mu);
+    free(g);
+}
+
+void ingest_counts(struct ingest *g, uint64_t *groups, uint64_t *items)
+{
+    *groups = atomic_load(&g->groups);
+    *items = atomic_load(&g->items);
+}
