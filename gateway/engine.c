@@ -476,11 +476,6 @@ static int withdraw_retired_offers(struct engine *e)
     return rc;
 }
 
-static int do_status(struct engine *e, const void *item)
-{
-    return status_event(e, item);
-}
-
 static int do_failed(struct engine *e, const void *item)
 {
     return relay_failed(e, item);
@@ -534,30 +529,50 @@ static int timer_in_tx(struct engine *e, const struct store_timer *t)
 }
 
 /*
- * Handles one inbound text in one transaction. A text that keeps failing
+ * Delivery statuses after *last, grouped like texts (see inbound_group);
+ * one that fails stops the group and is retried on the next run. Returns 1
+ * when it handled some, 0 when none was waiting, -1 on failure.
+ */
+static int status_group(struct engine *e, int64_t *last)
+{
+    struct store_status st;
+    int n = 0, rc = STORE_OK, failed = 0;
+
+    if (store_begin(e->st))
+        return -1;
+    while (n < ENGINE_GROUP && (rc = store_status_next(e->st, *last, &st)) == STORE_FOUND) {
+        if (store_savepoint(e->st)) {
+            rc = STORE_ERROR;
+            break;
+        }
+        if (status_event(e, &st)) {
+            failed = 1;
+            store_rollback_to(e->st);
+            break;
+        }
+        store_release(e->st);
+        *last = st.id;
+        n++;
+    }
+    if (store_commit(e->st)) {
+        store_rollback(e->st);
+        return -1;
+    }
+    if (rc == STORE_ERROR || failed)
+        return -1;
+    return n > 0;
+}
+
+/*
+ * A text that failed: retried on the next run; but one that keeps failing
  * while the database works (a fault of ours, not of the disk) must not stall
  * every text behind it: after GIVE_UP_AFTER tries it is flagged `failed`,
  * its writer gets a "something went wrong, text again" reply with crisis
  * numbers, every coordinator is alerted if it held crisis words, and it is
- * logged as an error for the operator.
+ * logged as an error for the operator. Returns -1 while it is to be retried.
  */
-static int inbound_in_tx(struct engine *e, const struct store_inbound *in)
+static int inbound_failed(struct engine *e, const struct store_inbound *in)
 {
-    int64_t conv = 0;
-    int pending = 0, rc;
-
-    rc = store_begin(e->st);
-    if (!rc)
-        rc = handle_inbound(e, in, &conv, &pending);
-    if (!rc)
-        rc = store_inbound_done(e->st, in->id, conv, pending, e->now);
-    if (!rc)
-        rc = store_commit(e->st);
-    if (!rc) {
-        e->failures = 0;
-        return 0;
-    }
-    store_rollback(e->st);
     if (e->failing_id != in->id) {
         e->failing_id = in->id;
         e->failures = 0;
@@ -581,10 +596,62 @@ static int inbound_in_tx(struct engine *e, const struct store_inbound *in)
     return 0;
 }
 
-int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
+/*
+ * Handles waiting inbound texts, in arrival order, in groups: up to
+ * ENGINE_GROUP texts in one transaction (one fsync), each inside its own
+ * savepoint, so a text that fails is undone alone while the texts before it
+ * are kept. Every state change commits together with the texts it causes,
+ * as before; only the fsync is shared. Returns 1 when it handled some (more
+ * may wait), 0 when none was waiting, -1 when the database failed or a text
+ * is to be retried.
+ */
+static int inbound_group(struct engine *e)
 {
     struct store_inbound in;
-    struct store_status st;
+    int n = 0, rc = STORE_OK, failed = 0;
+
+    if (store_begin(e->st))
+        return -1;
+    while (n < ENGINE_GROUP && (rc = store_inbound_next(e->st, &in)) == STORE_FOUND) {
+        int64_t conv = 0;
+        int pending = 0;
+
+        if (store_savepoint(e->st)) {
+            store_inbound_clear(&in);
+            rc = STORE_ERROR;
+            break;
+        }
+        if (handle_inbound(e, &in, &conv, &pending) ||
+            store_inbound_done(e->st, in.id, conv, pending, e->now)) {
+            failed = 1; /* `in` is kept for inbound_failed() */
+            if (store_rollback_to(e->st))
+                rc = STORE_ERROR;
+            break;
+        }
+        store_release(e->st);
+        store_inbound_clear(&in);
+        n++;
+    }
+    if (store_commit(e->st)) {
+        store_rollback(e->st);
+        rc = STORE_ERROR;
+    }
+    if (failed) {
+        if (rc != STORE_ERROR && !inbound_failed(e, &in))
+            rc = STORE_OK; /* given up on: the texts behind it go on */
+        else
+            rc = STORE_ERROR;
+        store_inbound_clear(&in);
+    } else if (n) {
+        e->failures = 0;
+    }
+    if (rc == STORE_ERROR)
+        return -1;
+    return n > 0 || failed;
+}
+
+int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
+{
     struct store_out out;
     struct store_timer tm;
     struct store_audit act;
@@ -599,13 +666,9 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     /* Before any text is handled: no #take may reach an offer a removed peer holds. */
     if (e->retired_offers && withdraw_retired_offers(e))
         goto fail;
-    while ((rc = store_inbound_next(e->st, &in)) == STORE_FOUND) {
-        rc = inbound_in_tx(e, &in);
-        store_inbound_clear(&in);
-        if (rc)
-            goto fail;
-    }
-    if (rc == STORE_ERROR)
+    while ((rc = inbound_group(e)) == 1)
+        ;
+    if (rc < 0)
         goto fail;
     /* Coordinators' actions, in the order they were asked. */
     while ((rc = store_audit_next(e->st, &act)) == STORE_FOUND) {
@@ -620,11 +683,8 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     /* Side inputs: a failure here is retried next run but never holds up matching. */
     e->status_waiting = 0;
     last = 0;
-    while ((rc = store_status_next(e->st, last, &st)) == STORE_FOUND) {
-        last = st.id;
-        if ((rc = in_tx(e, do_status, &st)))
-            break;
-    }
+    while ((rc = status_group(e, &last)) == 1)
+        ;
     if (rc)
         retry = 1;
     while ((rc = store_outbox_failed_relay(e->st, &out)) == STORE_FOUND) {

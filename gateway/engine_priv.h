@@ -23,6 +23,8 @@ struct roster_peer;
 
 /* A texter in line hears "you're still in line" at most this often. */
 #define STILL_QUEUED_EVERY (5 * 60 * 1000)
+/* Inputs handled in one transaction (one fsync), each in its own savepoint. */
+#define ENGINE_GROUP 64
 /* A failing input is retried after this long... */
 #define RETRY_AFTER 1000
 /* ...and set aside (stored, logged, not acted on) after this many failures in a row. */

@@ -353,10 +353,15 @@ static int busy_slots(const struct sender *s)
     return n;
 }
 
+/*
+ * Records every finished transfer, in one transaction (one fsync for the
+ * lot). If that commit fails the rows stay leased and are sent again when
+ * the lease runs out: at worst a text goes twice, never not at all.
+ */
 static void collect(struct sender *s)
 {
     CURLMsg *m;
-    int left;
+    int left, tx = 0;
 
     while ((m = curl_multi_info_read(s->multi, &left))) {
         struct slot *sl = NULL;
@@ -367,9 +372,15 @@ static void collect(struct sender *s)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
         curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
         s->now = wake_now_ms();
+        if (!tx)
+            tx = store_begin(s->st) ? -1 : 1; /* -1: each result on its own */
         record(s, sl, status, m->data.result);
         curl_multi_remove_handle(s->multi, m->easy_handle);
         clear_slot(sl);
+    }
+    if (tx == 1 && store_commit(s->st)) {
+        store_rollback(s->st);
+        log_warnx("send.unrecorded", "what=group err=\"%s\"", store_errmsg(s->st));
     }
 }
 

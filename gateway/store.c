@@ -232,9 +232,9 @@ static const char *const migrations[] = {
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 static const char *const store_sql_core[ST_COUNT] = {
-    [ST_BEGIN] = "BEGIN IMMEDIATE",
-    [ST_COMMIT] = "COMMIT",
-    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",        [ST_SAVEPOINT] = "SAVEPOINT item",
+    [ST_RELEASE] = "RELEASE item",     [ST_ROLLBACK_TO] = "ROLLBACK TO item",
     [ST_PING] = "PRAGMA user_version", /* reads the file's header: the disk answers */
 };
 
@@ -558,6 +558,24 @@ void store_rollback(struct store *s)
     if (sqlite3_get_autocommit(s->db))
         return;
     store_exec(s, store_stmt(s, ST_ROLLBACK));
+}
+
+int store_savepoint(struct store *s)
+{
+    return store_exec(s, store_stmt(s, ST_SAVEPOINT));
+}
+
+int store_release(struct store *s)
+{
+    return store_exec(s, store_stmt(s, ST_RELEASE));
+}
+
+int store_rollback_to(struct store *s)
+{
+    /* ROLLBACK TO keeps the savepoint open: release it too. */
+    if (store_exec(s, store_stmt(s, ST_ROLLBACK_TO)))
+        return -1;
+    return store_release(s);
 }
 
 int store_ping(struct store *s)

@@ -43,6 +43,14 @@ void store_close(struct store *s);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/*
+ * Inside a transaction, one input's share of a group: store_savepoint()
+ * before it, then store_release() to keep its writes or store_rollback_to()
+ * to undo them and keep the rest of the group.
+ */
+int store_savepoint(struct store *s);
+int store_release(struct store *s);
+int store_rollback_to(struct store *s);
 /* How long a statement waits for another connection's write lock (default 10 s). */
 void store_set_busy_timeout(struct store *s, int ms);
 /* 0 when the database answers (for /healthz). */

@@ -17,6 +17,9 @@ enum store_stmt {
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
     ST_PING,
     /* store_inbound.c */
     ST_IN_ADD,

@@ -939,4 +939,6 @@ void line_connect(struct line *l, const char *texter, const char *first, const c
     assert_int_equal(line_text(l, peer, number, "#take"), 200);
     snprintf(intro, sizeof(intro), "You're now texting with %s", name);
     line_must_get(l, m, texter, LINE_NUMBER, intro);
+    /* And the peer's side (their "connected" and the texts so far) is out too. */
+    assert_int_equal(line_idle(l), 0);
 }

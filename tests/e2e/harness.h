@@ -181,7 +181,7 @@ void line_must_get(struct line *l, long since, const char *to, const char *from,
 /*
  * Opens a chat: texter writes `first` (which must name a topic the peer
  * covers), the peer is offered it on `number`, takes it, and the texter is
- * introduced to `name`.
+ * introduced to `name`; returns once every text that caused is sent.
  */
 void line_connect(struct line *l, const char *texter, const char *first, const char *peer,
                   const char *number, const char *name);
