@@ -19,6 +19,7 @@
 #include "command.h"
 #include "config.h"
 #include "crisis.h"
+#include "latency.h"
 #include "log.h"
 #include "roster.h"
 #include "store.h"
@@ -105,6 +106,14 @@ static int adopt(void *arg, const struct store_conv *c)
     else
         log_info("roster.peer_retired", "peer=%s conv=%lld", p->id, (long long)c->id);
     return 0;
+}
+
+void engine_watch_latency(struct engine *e, struct latency *lat, void (*on_queued)(void *arg),
+                          void *arg)
+{
+    e->lat = lat;
+    e->on_queued = on_queued;
+    e->queued_arg = arg;
 }
 
 void engine_watch_signatures(struct engine *e, const atomic_ulong *streak, unsigned long after)
@@ -608,14 +617,18 @@ static int inbound_failed(struct engine *e, const struct store_inbound *in)
 static int inbound_group(struct engine *e)
 {
     struct store_inbound in;
-    int n = 0, rc = STORE_OK, failed = 0;
+    int n = 0, rc = STORE_OK, failed = 0, queued = e->queued;
+    size_t i;
 
     if (store_begin(e->st))
         return -1;
+    e->nready = 0;
     while (n < ENGINE_GROUP && (rc = store_inbound_next(e->st, &in)) == STORE_FOUND) {
         int64_t conv = 0;
         int pending = 0;
+        size_t nready = e->nready;
 
+        e->arrival_us = latency_take_arrival(e->lat, in.id);
         if (store_savepoint(e->st)) {
             store_inbound_clear(&in);
             rc = STORE_ERROR;
@@ -624,6 +637,7 @@ static int inbound_group(struct engine *e)
         if (handle_inbound(e, &in, &conv, &pending) ||
             store_inbound_done(e->st, in.id, conv, pending, e->now)) {
             failed = 1; /* `in` is kept for inbound_failed() */
+            e->nready = nready;
             if (store_rollback_to(e->st))
                 rc = STORE_ERROR;
             break;
@@ -632,10 +646,20 @@ static int inbound_group(struct engine *e)
         store_inbound_clear(&in);
         n++;
     }
+    e->arrival_us = 0;
     if (store_commit(e->st)) {
         store_rollback(e->st);
         rc = STORE_ERROR;
+        e->nready = 0;
     }
+    if (e->nready) {
+        int64_t now_us = latency_now_us();
+        for (i = 0; i < e->nready; i++)
+            latency_ready(e->lat, e->ready[i].outbox_id, e->ready[i].arrival_us, now_us);
+        e->nready = 0;
+    }
+    if (e->queued > queued && rc != STORE_ERROR && e->on_queued)
+        e->on_queued(e->queued_arg);
     if (failed) {
         if (rc != STORE_ERROR && !inbound_failed(e, &in))
             rc = STORE_OK; /* given up on: the texts behind it go on */

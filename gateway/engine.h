@@ -56,6 +56,16 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued);
  */
 void engine_watch_signatures(struct engine *e, const atomic_ulong *streak, unsigned long after);
 
+struct latency;
+/*
+ * lat (may be NULL) learns when the texts each inbound text causes become
+ * ready to send (latency.h); on_queued(arg) runs after each group of
+ * inbound texts that queued some, so the sender starts on a relay at once
+ * instead of after the rest of the run.
+ */
+void engine_watch_latency(struct engine *e, struct latency *lat, void (*on_queued)(void *arg),
+                          void *arg);
+
 struct match_peer;
 
 /*

@@ -25,11 +25,17 @@ struct part_ctx {
 static int add_part(void *arg, const char *part)
 {
     struct part_ctx *pc = arg;
+    struct engine *e = pc->e;
 
     pc->o->body = (char *)part;
-    if (store_outbox_add(pc->e->st, pc->o, pc->e->now))
+    if (store_outbox_add(e->st, pc->o, e->now))
         return pc->rc = -1;
-    pc->e->queued++;
+    e->queued++;
+    if (e->arrival_us && e->nready < ENGINE_READY) { /* timed: see latency.h */
+        e->ready[e->nready].outbox_id = store_last_id(e->st);
+        e->ready[e->nready].arrival_us = e->arrival_us;
+        e->nready++;
+    }
     return 0;
 }
 

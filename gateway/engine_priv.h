@@ -25,6 +25,8 @@ struct roster_peer;
 #define STILL_QUEUED_EVERY (5 * 60 * 1000)
 /* Inputs handled in one transaction (one fsync), each in its own savepoint. */
 #define ENGINE_GROUP 64
+/* Outbox rows per group whose readiness is timed (latency.h); more are not timed. */
+#define ENGINE_READY 256
 /* A failing input is retried after this long... */
 #define RETRY_AFTER 1000
 /* ...and set aside (stored, logged, not acted on) after this many failures in a row. */
@@ -55,6 +57,14 @@ struct engine {
     int started;           /* this node's old timer leases have been released */
     int64_t failing_timer; /* the timer that failed last, and how often */
     int timer_failures;
+    struct latency *lat; /* may be NULL */
+    void (*on_queued)(void *arg);
+    void *queued_arg;
+    int64_t arrival_us; /* when the text being handled arrived (0: not timed) */
+    struct {
+        int64_t outbox_id, arrival_us;
+    } ready[ENGINE_READY]; /* rows this group queued for timed texts */
+    size_t nready;
 };
 
 #define NVARS(v) (sizeof(v) / sizeof((v)[0]))

@@ -7,6 +7,7 @@
  * mutex and a condition variable shared by every waiter.
  */
 #include "ingest.h"
+#include "latency.h"
 #include "log.h"
 #include "store.h"
 #include "wake.h"
@@ -27,6 +28,7 @@
 
 struct ingest {
     struct store *st;
+    struct latency *lat;
     void (*on_new)(void *arg);
     void *arg;
     pthread_t thread;
@@ -38,12 +40,15 @@ struct ingest {
     atomic_uint_least64_t groups, items;
 };
 
-static int write_one(struct store *st, const struct ingest_item *it)
+static int write_one(struct store *st, struct ingest_item *it)
 {
-    if (it->kind == INGEST_TEXT)
-        return store_inbound_add(st, it->sid, it->from, it->to, it->body, it->num_media,
-                                 it->received_at);
-    return store_status_add(st, it->sid, it->status, it->error_code, it->received_at);
+    int rc;
+
+    if (it->kind == INGEST_STATUS)
+        return store_status_add(st, it->sid, it->status, it->error_code, it->received_at);
+    rc = store_inbound_add(st, it->sid, it->from, it->to, it->body, it->num_media, it->received_at);
+    it->id = rc == STORE_NEW ? store_last_id(st) : 0;
+    return rc;
 }
 
 /*
@@ -104,8 +109,11 @@ static void *run(void *arg)
         pthread_mutex_unlock(&g->mu);
 
         write_group(g, group);
-        for (it = group; it; it = it->next)
+        for (it = group; it; it = it->next) {
             fresh += it->rc == STORE_NEW;
+            if (it->rc == STORE_NEW && it->kind == INGEST_TEXT)
+                latency_arrived(g->lat, it->id, it->arrival_us);
+        }
         atomic_fetch_add(&g->items, (uint64_t)n);
         if (fresh && g->on_new)
             g->on_new(g->arg);
@@ -124,8 +132,8 @@ static void *run(void *arg)
     return NULL;
 }
 
-struct ingest *ingest_start(const char *database, void (*on_new)(void *arg), void *arg, char *err,
-                            size_t errlen)
+struct ingest *ingest_start(const char *database, struct latency *lat, void (*on_new)(void *arg),
+                            void *arg, char *err, size_t errlen)
 {
     struct ingest *g = calloc(1, sizeof(*g));
     int mu = 0, work = 0, answer = 0;
@@ -134,6 +142,7 @@ struct ingest *ingest_start(const char *database, void (*on_new)(void *arg), voi
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    g->lat = lat;
     g->on_new = on_new;
     g->arg = arg;
     if (!(mu = !pthread_mutex_init(&g->mu, NULL)) || !(work = !pthread_cond_init(&g->work, NULL)) ||

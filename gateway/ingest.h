@@ -25,6 +25,7 @@ struct ingest_item {
     /* Both kinds; the strings belong to the caller and live until done. */
     const char *sid;
     int64_t received_at; /* ms */
+    int64_t arrival_us;  /* latency_now_us() when the webhook arrived, for latency.h */
     /* INGEST_TEXT */
     const char *from, *to, *body;
     int num_media;
@@ -34,6 +35,7 @@ struct ingest_item {
     /* The result, set before done is called: STORE_NEW, STORE_OK (already had it) or STORE_ERROR.
      */
     int rc;
+    int64_t id; /* a new text's inbound row id */
     /* Called on the writer thread once rc is set (ingest_submit only). */
     void (*done)(struct ingest_item *it);
     void *arg;
@@ -46,11 +48,13 @@ struct ingest;
 
 /*
  * Opens its own handle on the database and starts the writer. on_new(arg)
- * runs after each commit that stored something new (the engine's wake-up).
+ * runs after each commit that stored something new (the engine's wake-up);
+ * lat (may be NULL) learns when each new text arrived.
  * Returns NULL with a reason in err.
  */
-struct ingest *ingest_start(const char *database, void (*on_new)(void *arg), void *arg, char *err,
-                            size_t errlen);
+struct latency;
+struct ingest *ingest_start(const char *database, struct latency *lat, void (*on_new)(void *arg),
+                            void *arg, char *err, size_t errlen);
 /* Queues it; it->done(it) follows on the writer thread once it is committed (or failed). */
 void ingest_submit(struct ingest *g, struct ingest_item *it);
 /* Queues it and waits for its result (it->done is ignored): for callers that cannot park. */

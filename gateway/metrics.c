@@ -3,6 +3,7 @@
  * end in _total, durations are in seconds, every line has HELP and TYPE.
  */
 #include "metrics.h"
+#include "latency.h"
 #include "buf.h"
 #include "match.h"
 #include "roster.h"
@@ -84,6 +85,31 @@ static void label(struct buf *b, const char *v)
     }
 }
 
+/* Our own share of a text's time (latency.h), as a summary over the recent samples. */
+static void timing(struct buf *b, struct latency *l)
+{
+    static const char *const stages[LATENCY_STAGES] = {"ready", "issued"};
+    static const double q[] = {0.5, 0.99};
+    double out[2], sum;
+    uint64_t n;
+    int st;
+
+    head(b, "peerline_own_latency_seconds", "summary",
+         "peerline's own time: webhook arrival to its outbox row committed (stage=ready), "
+         "row committed to the provider request sent (stage=issued); recent texts.");
+    for (st = 0; st < LATENCY_STAGES; st++) {
+        n = latency_quantiles(l, (enum latency_stage)st, q, 2, out, &sum);
+        buf_printf(b, "peerline_own_latency_seconds{stage=\"%s\",quantile=\"0.5\"} %.6f\n",
+                   stages[st], out[0] / 1e6);
+        buf_printf(b, "peerline_own_latency_seconds{stage=\"%s\",quantile=\"0.99\"} %.6f\n",
+                   stages[st], out[1] / 1e6);
+        buf_printf(b, "peerline_own_latency_seconds_sum{stage=\"%s\"} %.6f\n", stages[st],
+                   sum / 1e6);
+        buf_printf(b, "peerline_own_latency_seconds_count{stage=\"%s\"} %llu\n", stages[st],
+                   (unsigned long long)n);
+    }
+}
+
 static void process_counters(struct metrics *m, struct buf *b)
 {
     static const char *const in_names[MI_COUNT] = {
@@ -111,6 +137,7 @@ static void process_counters(struct metrics *m, struct buf *b)
                m ? (double)atomic_load(&m->latency_sum_ms) / 1000.0 : 0.0);
     buf_printf(b, "peerline_send_latency_seconds_count %lu\n",
                m ? atomic_load(&m->latency_count) : 0UL);
+    timing(b, m ? m->timing : NULL);
     head(b, "peerline_reloads_total", "counter",
          "Config and roster reloads since this process started, by result.");
     buf_printf(b, "peerline_reloads_total{result=\"ok\"} %lu\n",

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct buf;
+struct latency;
 struct line_status;
 struct store;
 
@@ -38,6 +39,7 @@ struct metrics {
     atomic_ulong latency_count;
     atomic_ullong latency_sum_ms;
     atomic_ulong reloads_ok, reloads_failed;
+    struct latency *timing; /* our own share of a text's time (latency.h); may be NULL */
 };
 
 void metrics_init(struct metrics *m);

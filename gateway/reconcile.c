@@ -16,6 +16,13 @@
 #include <string.h>
 #include <time.h>
 
+/*
+ * A text younger than this is left to its webhook, which may still be on its
+ * way (Twilio waits up to 15 s for our answer): taking it here would only
+ * make a false "recovered" warning. If the webhook was lost, a later look
+ * recovers it.
+ */
+#define RECONCILE_FRESH_MS (15 * 1000)
 /* Bounds on one look: pages per number, and bytes per page. */
 #define RECONCILE_PAGES    50
 #define RECONCILE_PAGE_MAX (4u << 20)
@@ -36,6 +43,8 @@ static int listed(void *arg, const struct twilio_listed *m)
 
     /* Only texts to us from a phone: what a webhook would have brought. */
     if (!m->inbound || !config_is_own_number(lk->cfg, m->to) || parse_e164(m->from, &why))
+        return 0;
+    if (m->sent_at > lk->now - RECONCILE_FRESH_MS)
         return 0;
     rc = store_inbound_add(lk->st, m->sid, m->from, m->to, m->body, m->num_media, lk->now);
     if (rc == STORE_ERROR)

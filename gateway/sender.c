@@ -10,6 +10,7 @@
 #include "sender.h"
 #include "buf.h"
 #include "config.h"
+#include "latency.h"
 #include "log.h"
 #include "metrics.h"
 #include "sms.h"
@@ -35,6 +36,7 @@
 #define RECLAIM_EVERY 10000
 
 struct slot {
+    struct sender *s;
     CURL *easy;
     struct store_out row; /* body owned here */
     struct buf body;      /* request */
@@ -260,6 +262,19 @@ static void clear_slot(struct slot *sl)
     memset(sl, 0, sizeof(*sl));
 }
 
+/* libcurl is about to send the request: the moment latency.h calls "issued". */
+static int issuing(void *arg, char *ip, char *local_ip, int port, int local_port)
+{
+    struct slot *sl = arg;
+
+    (void)ip;
+    (void)local_ip;
+    (void)port;
+    (void)local_port;
+    latency_issued(sl->s->metrics ? sl->s->metrics->timing : NULL, sl->row.id, latency_now_us());
+    return CURL_PREREQFUNC_OK;
+}
+
 static int start_request(struct sender *s, struct slot *sl)
 {
     const struct store_out *o = &sl->row;
@@ -280,6 +295,8 @@ static int start_request(struct sender *s, struct slot *sl)
     curl_easy_setopt(sl->easy, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(sl->easy, CURLOPT_WRITEDATA, sl);
     curl_easy_setopt(sl->easy, CURLOPT_PRIVATE, sl);
+    curl_easy_setopt(sl->easy, CURLOPT_PREREQFUNCTION, issuing);
+    curl_easy_setopt(sl->easy, CURLOPT_PREREQDATA, sl);
     curl_easy_setopt(sl->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(sl->easy, CURLOPT_TIMEOUT_MS, (long)s->cfg->retry.request_timeout);
     curl_easy_setopt(
@@ -330,6 +347,7 @@ static int on_claim(void *arg, const struct store_out *o)
         store_outbox_defer(s->st, o->id, s->now);
         return 0;
     }
+    sl->s = s;
     sl->row = *o;
     sl->row.body = strdup(o->body);
     sl->segments = segments;

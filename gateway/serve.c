@@ -29,6 +29,7 @@
 #include "engine.h"
 #include "http.h"
 #include "log.h"
+#include "latency.h"
 #include "metrics.h"
 #include "retention.h"
 #include "roster.h"
@@ -101,6 +102,15 @@ static void wake_janitor(void *arg)
     struct daemon *d = arg;
 
     janitor_wake(d->janitor);
+}
+
+/* The engine queued texts: the sender starts on them now (set once the sender exists). */
+static void wake_sender(void *arg)
+{
+    struct daemon *d = arg;
+
+    if (d->sender)
+        sender_wake(d->sender);
 }
 
 static void *engine_loop(void *arg)
@@ -417,12 +427,12 @@ static int start(struct daemon *d, char *err, size_t errlen)
     d->engine_st = store_open(d->cfg->database, err, errlen);
     if (!d->engine_st)
         return -1;
+    d->hook.metrics = &d->metrics;
     if (webhook_open(&d->hook, d->cfg, err, errlen))
         return -1;
     d->hook.on_stored = wake_engine;
     d->hook.on_spooled = wake_janitor;
     d->hook.arg = d;
-    d->hook.metrics = &d->metrics;
     if (admin_open(&d->admin, d->cfg, err, errlen))
         return -1;
     d->admin.hold_roster = hold_roster;
@@ -440,6 +450,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
     }
     engine_set_roster(d->engine, d->roster);
     engine_watch_signatures(d->engine, &d->hook.signature_streak, WEBHOOK_SIGNATURE_ALERT);
+    engine_watch_latency(d->engine, d->metrics.timing, wake_sender, d);
     d->sender = sender_new(d->cfg, node, wake_engine, d, &d->metrics, err, errlen);
     if (!d->sender || sender_start(d->sender)) {
         if (d->sender)
@@ -601,6 +612,12 @@ int serve_main(const char *config_path)
     if (watch.fd < 0)
         log_warnx("reload.watch_failed", "err=\"%s\" only=SIGHUP", strerror(errno));
     watch_files(&watch, &d);
+    d.metrics.timing = latency_new();
+    if (!d.metrics.timing) {
+        snprintf(err, sizeof(err), "out of memory");
+        log_errorx("serve.start_failed", "err=\"%s\"", err);
+        goto stop;
+    }
     if (start(&d, err, sizeof(err))) {
         log_errorx("serve.start_failed", "err=\"%s\"", err);
         goto stop;
@@ -624,6 +641,7 @@ int serve_main(const char *config_path)
     rc = main_loop(&d, &sigs, &watch);
 stop:
     stop(&d);
+    latency_free(d.metrics.timing);
     if (watch.fd >= 0)
         close(watch.fd);
     wake_destroy(&d.engine_wake);

@@ -560,6 +560,11 @@ void store_rollback(struct store *s)
     store_exec(s, store_stmt(s, ST_ROLLBACK));
 }
 
+int64_t store_last_id(struct store *s)
+{
+    return sqlite3_last_insert_rowid(s->db);
+}
+
 int store_savepoint(struct store *s)
 {
     return store_exec(s, store_stmt(s, ST_SAVEPOINT));

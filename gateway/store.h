@@ -53,6 +53,8 @@ int store_release(struct store *s);
 int store_rollback_to(struct store *s);
 /* How long a statement waits for another connection's write lock (default 10 s). */
 void store_set_busy_timeout(struct store *s, int ms);
+/* The rowid of this handle's last INSERT (an inbound text's or an outbox row's id). */
+int64_t store_last_id(struct store *s);
 /* 0 when the database answers (for /healthz). */
 int store_ping(struct store *s);
 /* The last SQLite error, for logs (never contains bound values). */

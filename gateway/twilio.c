@@ -212,6 +212,64 @@ done:
     json_decref(root);
 }
 
+/* n decimal digits at *p into *v; advances *p. */
+static int digits(const char **p, int n, int *v)
+{
+    *v = 0;
+    while (n--) {
+        if (**p < '0' || **p > '9')
+            return -1;
+        *v = *v * 10 + (*(*p)++ - '0');
+    }
+    return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int y, int m, int d)
+{
+    int64_t era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int twilio_parse_date(const char *s, int64_t *ms)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    int day, mon, year, hh, mm, ss, zh, zm, sign;
+    const char *p = s, *mp;
+
+    if (!s || strlen(s) < 31 || p[3] != ',' || p[4] != ' ')
+        return -1;
+    p += 5;
+    if (digits(&p, 2, &day) || *p++ != ' ')
+        return -1;
+    for (mp = months; *mp && strncmp(mp, p, 3); mp += 3)
+        ;
+    if (!*mp || p[3] != ' ')
+        return -1;
+    mon = (int)(mp - months) / 3 + 1;
+    p += 4;
+    if (digits(&p, 4, &year) || *p++ != ' ' || digits(&p, 2, &hh) || *p++ != ':' ||
+        digits(&p, 2, &mm) || *p++ != ':' || digits(&p, 2, &ss) || *p++ != ' ')
+        return -1;
+    if (*p != '+' && *p != '-')
+        return -1;
+    sign = *p++ == '-' ? -1 : 1;
+    if (digits(&p, 2, &zh) || digits(&p, 2, &zm) || *p)
+        return -1;
+    if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 || zh > 23 || zm > 59)
+        return -1;
+    *ms = ((days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss) -
+           sign * (zh * 3600 + zm * 60)) *
+          1000;
+    return 0;
+}
+
 int twilio_parse_list(const char *body, size_t len,
                       int (*fn)(void *arg, const struct twilio_listed *m), void *arg, char *next,
                       size_t nextlen, int *skipped)
@@ -245,6 +303,8 @@ int twilio_parse_list(const char *body, size_t len,
             const char *st = json_string_value(json_object_get(m, "status"));
             l.inbound = dir && !strcmp(dir, "inbound") && (!st || !strcmp(st, "received"));
         }
+        if (twilio_parse_date(json_string_value(json_object_get(m, "date_sent")), &l.sent_at))
+            l.sent_at = 0;
         for (; media && *media >= '0' && *media <= '9' && l.num_media < 100; media++)
             l.num_media = l.num_media * 10 + (*media - '0');
         if (!twilio_sid_valid(l.sid) || !l.from || !l.to || strlen(l.from) > 20 ||

@@ -70,7 +70,15 @@ struct twilio_listed {
     const char *sid, *from, *to, *body; /* valid until the parse returns */
     int inbound;                        /* direction "inbound" */
     int num_media;
+    int64_t sent_at; /* date_sent in ms since the epoch; 0 when missing or unreadable */
 };
+
+/*
+ * Twilio's dates (RFC 2822 as Twilio writes them: "Wed, 25 Nov 2026
+ * 03:10:39 +0000") to ms since the epoch. Returns 0, or -1 when s is not
+ * such a date.
+ */
+int twilio_parse_date(const char *s, int64_t *ms);
 
 /*
  * Reads one page of GET .../Messages.json: fn is called for each message

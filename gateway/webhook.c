@@ -6,6 +6,7 @@
 #include "form.h"
 #include "http.h"
 #include "ingest.h"
+#include "latency.h"
 #include "log.h"
 #include "metrics.h"
 #include "parse.h"
@@ -44,7 +45,8 @@ int webhook_open(struct webhook *w, const struct config *cfg, char *err, size_t 
     if (!w->health)
         return -1;
     store_set_busy_timeout(w->health, WEBHOOK_BUSY_MS);
-    w->ingest = ingest_start(cfg->database, wake_engine, w, err, errlen);
+    w->ingest = ingest_start(cfg->database, w->metrics ? w->metrics->timing : NULL, wake_engine, w,
+                             err, errlen);
     return w->ingest ? 0 : -1;
 }
 
@@ -96,6 +98,7 @@ static struct pending *new_pending(struct webhook *w, struct form *f)
     memset(f, 0, sizeof(*f));
     p->it.arg = p;
     p->it.received_at = wake_now_ms();
+    p->it.arrival_us = latency_now_us();
     return p;
 }
 

@@ -238,6 +238,7 @@ static void metrics_are_prometheus_text(void **state)
 
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "anxious"), 200);
     line_must_get(l, m, ALEX, POOL_A, "#take");
+    assert_int_equal(line_idle(l), 0); /* the sends are recorded, not only received */
     assert_int_equal(line_admin(l, "GET", "/metrics", READ, &body), 200);
     /* Every line is a comment or "name{labels} number"; every metric has HELP and TYPE. */
     copy = strdup(body);
@@ -273,6 +274,11 @@ static void metrics_are_prometheus_text(void **state)
     assert_true(sample(body, "peerline_queue_length{topic=\"anxiety\"}") == 1);
     assert_true(sample(body, "peerline_conversations_open{state=\"offered\"}") == 1);
     assert_true(sample(body, "peerline_offers_total") == 1);
+    /* The texter's reply and the peer's offer were timed: arrival -> ready -> issued. */
+    assert_true(sample(body, "peerline_own_latency_seconds_count{stage=\"ready\"}") >= 2);
+    assert_true(sample(body, "peerline_own_latency_seconds_count{stage=\"issued\"}") >= 1);
+    assert_true(sample(body, "peerline_own_latency_seconds{stage=\"ready\",quantile=\"0.99\"}") >
+                0);
     assert_true(sample(body, "peerline_send_latency_seconds_count") >= 1);
     assert_true(sample(body, "peerline_peers_available") >= 1);
     assert_true(sample(body, "peerline_crisis_alerts_total") == 0);

@@ -424,6 +424,7 @@ struct listed_seen {
     int n, inbound;
     char last_sid[64], last_body[64];
     int media;
+    int64_t sent_at;
 };
 
 static int on_listed(void *arg, const struct twilio_listed *m)
@@ -435,6 +436,7 @@ static int on_listed(void *arg, const struct twilio_listed *m)
     snprintf(l->last_sid, sizeof(l->last_sid), "%s", m->sid);
     snprintf(l->last_body, sizeof(l->last_body), "%s", m->body);
     l->media = m->num_media;
+    l->sent_at = m->sent_at;
     return 0;
 }
 
@@ -445,7 +447,7 @@ static void test_parse_list(void **state)
         "{\"messages\": ["
         "{\"sid\": \"SM0123456789abcdef0123456789abcdef\", \"from\": \"+15559870001\","
         " \"to\": \"+15005550006\", \"body\": \"hi\", \"direction\": \"inbound\","
-        " \"num_media\": \"2\"},"
+        " \"num_media\": \"2\", \"date_sent\": \"Wed, 25 Nov 2026 03:10:39 +0000\"},"
         "{\"sid\": \"not-a-sid\", \"from\": \"+15559870001\", \"to\": \"+15005550006\"},"
         "{\"sid\": \"SMfedcba9876543210fedcba9876543210\", \"from\": \"+15005550006\","
         " \"to\": \"+15559870001\", \"body\": null, \"direction\": \"outbound-api\"}],"
@@ -459,6 +461,7 @@ static void test_parse_list(void **state)
     assert_int_equal(
         twilio_parse_list(page, strlen(page), on_listed, &l, next, sizeof(next), &skipped), 0);
     assert_int_equal(l.n, 2);
+    assert_int_equal(l.sent_at, 0); /* the last had no date_sent */
     assert_int_equal(l.inbound, 1);
     assert_int_equal(skipped, 1);
     assert_string_equal(l.last_sid, "SMfedcba9876543210fedcba9876543210");
@@ -469,6 +472,28 @@ static void test_parse_list(void **state)
     assert_string_equal(next, ""); /* never followed off the API */
     assert_int_equal(twilio_parse_list("[]", 2, on_listed, &l, next, sizeof(next), &skipped), -1);
     assert_int_equal(twilio_parse_list("{", 1, on_listed, &l, next, sizeof(next), &skipped), -1);
+}
+
+/* Twilio's RFC 2822 dates, as ListMessage has them; anything else is refused. */
+static void test_parse_date(void **state)
+{
+    int64_t ms = 0;
+
+    (void)state;
+    assert_int_equal(twilio_parse_date("Thu, 01 Jan 1970 00:00:00 +0000", &ms), 0);
+    assert_int_equal(ms, 0);
+    assert_int_equal(twilio_parse_date("Wed, 25 Nov 2026 03:10:39 +0000", &ms), 0);
+    assert_int_equal(ms, 1795576239000LL);
+    assert_int_equal(twilio_parse_date("Tue, 29 Feb 2028 23:59:59 -0130", &ms), 0);
+    assert_int_equal(ms, 1835481599000LL + 5400000LL);
+    assert_int_equal(twilio_parse_date(NULL, &ms), -1);
+    assert_int_equal(twilio_parse_date("", &ms), -1);
+    assert_int_equal(twilio_parse_date("2026-11-25T03:10:39Z", &ms), -1);
+    assert_int_equal(twilio_parse_date("Wed, 25 Now 2026 03:10:39 +0000", &ms), -1);
+    assert_int_equal(twilio_parse_date("Wed, 25 Nov 2026 24:10:39 +0000", &ms), -1);
+    assert_int_equal(twilio_parse_date("Wed, 25 Nov 2026 03:10:39 +0000 ", &ms), -1);
+    assert_int_equal(twilio_parse_date("Wed, 25 Nov 2026 03:10:39 0000", &ms), -1);
+    assert_int_equal(twilio_parse_date("Wed, 2x Nov 2026 03:10:39 +0000", &ms), -1);
 }
 
 int main(void)
@@ -484,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_parse_send_details),
         cmocka_unit_test(test_sid_valid),
         cmocka_unit_test(test_parse_list),
+        cmocka_unit_test(test_parse_date),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
