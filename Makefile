@@ -5,7 +5,7 @@
 #   make asan    the whole test suite under AddressSanitizer + UBSan
 #   make lint    clang-format check and banned-function scan
 #   make analyze cppcheck, with the settings in tests/analyze.sh
-#   make bench   build and run the matcher benchmark (prints timings)
+#   make bench   build and run the benchmarks (prints figures; README "Performance")
 #   make fuzz    libFuzzer on every parser, FUZZ_SECONDS (60) each (clang)
 #   make         just build build/peerline
 #
@@ -63,7 +63,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 E2E_SRC  := $(wildcard tests/e2e/e2e_*.c)
 E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/%)
 HARNESS  := $(BUILD)/obj/tests/e2e/harness.o
-BENCH_BIN := $(BUILD)/bench/bench_match
+BENCH_BIN := $(BUILD)/bench/bench_match $(BUILD)/bench/bench_line $(BUILD)/bench/bench_yardstick
+BENCH_LIB := $(BUILD)/obj/bench/load.o $(BUILD)/obj/bench/bare.o
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(filter-out fuzz/fuzz_util.c,$(wildcard fuzz/fuzz_*.c)))
 FUZZ_SECONDS ?= 60
 
@@ -142,7 +143,7 @@ $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/fuzz/fuzz_%.o $(BUILD)/obj/fuzz/fuzz_util.o $
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/bench/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIB_OBJ)
+$(BUILD)/bench/bench_%: $(BUILD)/obj/bench/bench_%.o $(BENCH_LIB) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -170,8 +171,11 @@ fuzz: fuzz-deps
 fuzz-run: $(FUZZ_BIN)
 	@sh fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_BIN)
 
-bench: $(BENCH_BIN)
-	@$(BENCH_BIN) $(BENCH_ARGS)
+# Every figure of README "Performance", one line each (BENCH_TEXTS per run).
+BENCH_TEXTS ?= 20000
+bench: $(BUILD)/peerline $(BENCH_BIN)
+	@$(BUILD)/bench/bench_match
+	@$(BUILD)/bench/bench_line $(BUILD)/peerline $(BENCH_TEXTS)
 
 run: $(BUILD)/peerline
 	@sh deploy/demo.sh $(BUILD)/peerline
