@@ -50,7 +50,7 @@
 #define POOL_A     "+15005550007"
 #define POOL_B     "+15005550008"
 #define CONNS      32
-#define SLOTS      32
+#define SLOTS      64
 
 struct bench {
     const char *peerline;
@@ -647,6 +647,17 @@ static void memory(struct bench *b)
     stop_gateway(b);
 }
 
+/* No figures named after the text count: all of them; else those named. */
+static int wanted(int argc, char **argv, const char *figure)
+{
+    int i;
+
+    for (i = 3; i < argc; i++)
+        if (!strcmp(argv[i], figure))
+            return 1;
+    return argc <= 3;
+}
+
 int main(int argc, char **argv)
 {
     struct bench b = {0};
@@ -654,7 +665,8 @@ int main(int argc, char **argv)
     size_t n = argc > 2 ? (size_t)strtoul(argv[2], NULL, 10) : 20000;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_line PATH-TO-PEERLINE [texts]\n");
+        fprintf(stderr,
+                "usage: bench_line PATH-TO-PEERLINE [texts [ingest|relay|sender|memory]...]\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
@@ -685,14 +697,18 @@ int main(int argc, char **argv)
     printf("machine: %ld cores; peerline in %s; %zu texts per run\n", sysconf(_SC_NPROCESSORS_ONLN),
            b.dir, n);
     fflush(stdout);
-    ingest(&b, n);
+    if (wanted(argc, argv, "ingest"))
+        ingest(&b, n);
     fflush(stdout);
     reset_db(&b);
-    relay(&b, 50, 1000, 10);
+    if (wanted(argc, argv, "relay"))
+        relay(&b, 50, 1000, 10);
     fflush(stdout);
-    sender(&b, n);
+    if (wanted(argc, argv, "sender"))
+        sender(&b, n);
     fflush(stdout);
-    memory(&b);
+    if (wanted(argc, argv, "memory"))
+        memory(&b);
     bare_stop(b.sink);
     if (!getenv("PEERLINE_KEEP")) {
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b.dir);

@@ -37,7 +37,9 @@
 
 struct slot {
     struct sender *s;
-    CURL *easy;
+    CURL *easy;           /* kept from request to request (curl_easy_reset), freed at stop */
+    int busy;             /* taken: a request is in flight, or about to be */
+    int waiting;          /* set up, started once its claim is committed (launch) */
     struct store_out row; /* body owned here */
     struct buf body;      /* request */
     struct buf resp;      /* response, capped */
@@ -247,19 +249,21 @@ static struct slot *free_slot(struct sender *s)
     int i;
 
     for (i = 0; i < s->nslots; i++)
-        if (!s->slots[i].easy)
+        if (!s->slots[i].busy)
             return &s->slots[i];
     return NULL;
 }
 
+/* The slot is free again; its easy handle stays for the next request. */
 static void clear_slot(struct slot *sl)
 {
-    if (sl->easy)
-        curl_easy_cleanup(sl->easy);
+    CURL *easy = sl->easy;
+
     buf_free(&sl->body);
     buf_free(&sl->resp);
     free(sl->row.body);
     memset(sl, 0, sizeof(*sl));
+    sl->easy = easy;
 }
 
 /* libcurl is about to send the request: the moment latency.h calls "issued". */
@@ -284,7 +288,10 @@ static int start_request(struct sender *s, struct slot *sl)
     sl->resp.max = RESPONSE_CAP;
     if (twilio_send_body(&ts, &sl->body))
         return -1;
-    sl->easy = curl_easy_init();
+    if (sl->easy)
+        curl_easy_reset(sl->easy);
+    else
+        sl->easy = curl_easy_init();
     if (!sl->easy)
         return -1;
     curl_easy_setopt(sl->easy, CURLOPT_URL, s->url);
@@ -304,15 +311,38 @@ static int start_request(struct sender *s, struct slot *sl)
         (long)(s->cfg->retry.request_timeout < 10000 ? s->cfg->retry.request_timeout : 10000));
     curl_easy_setopt(sl->easy, CURLOPT_USERAGENT, "peerline");
     curl_easy_setopt(sl->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (curl_multi_add_handle(s->multi, sl->easy) != CURLM_OK)
-        return -1;
-    metrics_attempt(s->metrics, o->attempts > 1);
+    sl->busy = 1;
+    sl->waiting = 1;
     return 0;
+}
+
+/*
+ * After the round's commit: the claimed requests go out (ok), or, when the
+ * claims were rolled back, are dropped unsent (their rows are pending again).
+ */
+static void launch(struct sender *s, int ok)
+{
+    int i;
+
+    for (i = 0; i < s->nslots; i++) {
+        struct slot *sl = &s->slots[i];
+        if (!sl->waiting)
+            continue;
+        sl->waiting = 0;
+        if (ok && curl_multi_add_handle(s->multi, sl->easy) == CURLM_OK) {
+            metrics_attempt(s->metrics, sl->row.attempts > 1);
+            continue;
+        }
+        if (ok) /* leased but not sent: its lease runs out and it is claimed again */
+            log_warnx("send.not_started", "id=%lld", (long long)sl->row.id);
+        clear_slot(sl);
+    }
 }
 
 struct claim_ctx {
     struct sender *s;
     int started;
+    int seen; /* rows claimed, whatever became of them */
 };
 
 /* Decides what to do with one claimed row: send it, defer it, or finish it unsent. */
@@ -324,6 +354,7 @@ static int on_claim(void *arg, const struct store_out *o)
     struct pace *pc;
     int rc, segments = sms_segments(o->body);
 
+    cc->seen++;
     if (s->now >= o->expires_at) {
         finish(s, o, OUT_EXPIRED, 0, "past its useful life before it could be sent");
         return 0;
@@ -367,19 +398,15 @@ static int busy_slots(const struct sender *s)
     int i, n = 0;
 
     for (i = 0; i < s->nslots; i++)
-        n += s->slots[i].easy != NULL;
+        n += s->slots[i].busy;
     return n;
 }
 
-/*
- * Records every finished transfer, in one transaction (one fsync for the
- * lot). If that commit fails the rows stay leased and are sent again when
- * the lease runs out: at worst a text goes twice, never not at all.
- */
+/* Records every finished transfer (in the round's transaction). */
 static void collect(struct sender *s)
 {
     CURLMsg *m;
-    int left, tx = 0;
+    int left;
 
     while ((m = curl_multi_info_read(s->multi, &left))) {
         struct slot *sl = NULL;
@@ -390,15 +417,9 @@ static void collect(struct sender *s)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
         curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
         s->now = wake_now_ms();
-        if (!tx)
-            tx = store_begin(s->st) ? -1 : 1; /* -1: each result on its own */
         record(s, sl, status, m->data.result);
         curl_multi_remove_handle(s->multi, m->easy_handle);
         clear_slot(sl);
-    }
-    if (tx == 1 && store_commit(s->st)) {
-        store_rollback(s->st);
-        log_warnx("send.unrecorded", "what=group err=\"%s\"", store_errmsg(s->st));
     }
 }
 
@@ -428,32 +449,59 @@ static void *run(void *arg)
     for (;;) {
         int stopping = atomic_load(&s->stopping), running = 0, busy, claim_rc = STORE_OK;
         int64_t due = INT64_MAX, wait_ms;
+        struct claim_ctx cc = {s, 0, 0};
+        int asked = 0, tx, ok = 1;
 
+        curl_multi_perform(s->multi, &running);
         s->now = wake_now_ms();
         s->finals = 0;
+        /*
+         * One transaction a round, so one fsync: the answers that came in
+         * and the next claims. If it fails, the answered rows stay leased
+         * and are sent again when their lease runs out (at worst a text goes
+         * twice, never not at all), and the claimed ones are not started.
+         */
+        tx = !store_begin(s->st);
+        collect(s);
         busy = busy_slots(s);
         if (!stopping && busy < s->nslots) {
-            struct claim_ctx cc = {s, 0};
+            asked = s->nslots - busy;
             /* Lease: the request timeout plus a margin for recording the answer. */
             claim_rc = store_outbox_claim(s->st, s->node_id, s->now,
-                                          s->cfg->retry.request_timeout + LEASE_MARGIN,
-                                          s->nslots - busy, on_claim, &cc);
+                                          s->cfg->retry.request_timeout + LEASE_MARGIN, asked,
+                                          on_claim, &cc);
         }
+        if (tx && store_commit(s->st)) {
+            store_rollback(s->st);
+            log_warnx("send.unrecorded", "what=round err=\"%s\"", store_errmsg(s->st));
+            ok = 0;
+            claim_rc = STORE_ERROR;
+        }
+        launch(s, ok);
         if (stopping && busy_slots(s) == 0)
             break;
-        curl_multi_perform(s->multi, &running);
-        collect(s);
+        curl_multi_perform(s->multi, &running); /* the new requests go out */
         if (s->finals && s->on_final)
             s->on_final(s->arg);
-        if (!stopping && busy_slots(s) < s->nslots && claim_rc == STORE_OK)
-            store_outbox_next_due(s->st, &due);
+        /*
+         * A claim that took all it asked for may have left more ready rows:
+         * claim again at once. Only a short claim means the rest wait for a
+         * time, which is worth a query (it reads every pending row).
+         */
+        if (!stopping && busy_slots(s) < s->nslots && claim_rc == STORE_OK) {
+            if (!asked || cc.seen == asked)
+                due = s->now;
+            else
+                store_outbox_next_due(s->st, &due);
+        }
         s->now = wake_now_ms();
         if (!stopping)
             reclaim(s, 0);
         wait_ms = due == INT64_MAX ? 1000 : due - s->now;
         if (wait_ms > 1000)
             wait_ms = 1000;
-        if (wait_ms < 0)
+        /* Transfers that finished just now wait for the next round to be recorded. */
+        if (wait_ms < 0 || running < busy_slots(s))
             wait_ms = 0;
         curl_multi_poll(s->multi, NULL, 0, (int)wait_ms, NULL);
     }
@@ -485,9 +533,11 @@ void sender_stop(struct sender *s)
         pthread_join(s->thread, NULL);
     }
     for (i = 0; i < MAX_SLOTS; i++) {
-        if (s->slots[i].easy)
+        if (s->slots[i].busy)
             curl_multi_remove_handle(s->multi, s->slots[i].easy);
         clear_slot(&s->slots[i]);
+        if (s->slots[i].easy)
+            curl_easy_cleanup(s->slots[i].easy);
     }
     curl_multi_cleanup(s->multi);
     store_close(s->st);

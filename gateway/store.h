@@ -322,7 +322,8 @@ int store_outbox_reclaim(struct store *s, const char *owner, int64_t now, int *n
 /*
  * Claims up to `max` rows ready at `now` (per recipient thread, oldest first,
  * one at a time), leasing them to owner until now+lease_ms. fn receives each
- * (the body pointer is valid during the call only).
+ * (the body pointer is valid during the call only). In its own transaction,
+ * committed before fn sees a row; or, called inside the caller's, in that.
  */
 int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t lease_ms, int max,
                        int (*fn)(void *arg, const struct store_out *o), void *arg);

@@ -171,13 +171,14 @@ int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t 
     char *bodies[64];
     int leased[64] = {0};
     sqlite3_stmt *p;
-    int rc, n = 0, i, ret = STORE_OK;
+    int rc, n = 0, i, ret = STORE_OK, own;
 
     if (max > 64)
         max = 64;
     if (max <= 0)
         return STORE_OK;
-    if (store_begin(s))
+    own = sqlite3_get_autocommit(s->db); /* else it joins the caller's transaction */
+    if (own && store_begin(s))
         return STORE_ERROR;
     p = store_stmt(s, ST_OUT_CANDIDATES);
     sqlite3_bind_int64(p, 1, now);
@@ -204,9 +205,9 @@ int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t 
         leased[i] = rc == STORE_OK; /* a conflict: another sender took it first */
         rows[i].attempts++;
     }
-    if (ret == STORE_OK && store_commit(s))
+    if (own && ret == STORE_OK && store_commit(s))
         ret = STORE_ERROR;
-    if (ret != STORE_OK)
+    if (own && ret != STORE_OK)
         store_rollback(s);
     for (i = 0; i < n; i++) {
         if (ret == STORE_OK && leased[i] && fn(arg, &rows[i]))
