@@ -540,13 +540,16 @@ static int timer_in_tx(struct engine *e, const struct store_timer *t)
 /*
  * Delivery statuses after *last, grouped like texts (see inbound_group);
  * one that fails stops the group and is retried on the next run. Returns 1
- * when it handled some, 0 when none was waiting, -1 on failure.
+ * when more may be waiting, 0 when none is, -1 on failure.
  */
 static int status_group(struct engine *e, int64_t *last)
 {
     struct store_status st;
     int n = 0, rc = STORE_OK, failed = 0;
 
+    rc = store_status_next(e->st, *last, &st); /* a look first, as for texts */
+    if (rc != STORE_FOUND)
+        return rc == STORE_ERROR ? -1 : 0;
     if (store_begin(e->st))
         return -1;
     while (n < ENGINE_GROUP && (rc = store_status_next(e->st, *last, &st)) == STORE_FOUND) {
@@ -569,7 +572,7 @@ static int status_group(struct engine *e, int64_t *last)
     }
     if (rc == STORE_ERROR || failed)
         return -1;
-    return n > 0;
+    return n == ENGINE_GROUP;
 }
 
 /*
@@ -610,9 +613,8 @@ static int inbound_failed(struct engine *e, const struct store_inbound *in)
  * ENGINE_GROUP texts in one transaction (one fsync), each inside its own
  * savepoint, so a text that fails is undone alone while the texts before it
  * are kept. Every state change commits together with the texts it causes,
- * as before; only the fsync is shared. Returns 1 when it handled some (more
- * may wait), 0 when none was waiting, -1 when the database failed or a text
- * is to be retried.
+ * as before; only the fsync is shared. Returns 1 when more may be waiting,
+ * 0 when none is, -1 when the database failed or a text is to be retried.
  */
 static int inbound_group(struct engine *e)
 {
@@ -620,6 +622,11 @@ static int inbound_group(struct engine *e)
     int n = 0, rc = STORE_OK, failed = 0, queued = e->queued;
     size_t i;
 
+    /* A look first: no write lock is taken (and no other writer held up) for nothing. */
+    rc = store_inbound_next(e->st, &in);
+    store_inbound_clear(&in);
+    if (rc != STORE_FOUND)
+        return rc == STORE_ERROR ? -1 : 0;
     if (store_begin(e->st))
         return -1;
     e->nready = 0;
@@ -671,7 +678,7 @@ static int inbound_group(struct engine *e)
     }
     if (rc == STORE_ERROR)
         return -1;
-    return n > 0 || failed;
+    return n == ENGINE_GROUP || failed; /* a full group: more may be waiting */
 }
 
 int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 
 /*
@@ -88,6 +89,7 @@ static void *run(void *arg)
 {
     struct ingest *g = arg;
 
+    prctl(PR_SET_NAME, "ingest"); /* named in top, perf and gdb */
     for (;;) {
         struct ingest_item *group, *it, *next;
         int n = 0, fresh = 0;

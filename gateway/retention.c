@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,7 @@ static void *janitor_loop(void *arg)
     int64_t next_look = next_purge;     /* reconciliation: likewise */
     int spool_failed;
 
+    prctl(PR_SET_NAME, "janitor");                       /* named in top, perf and gdb */
     (void)reconcile_check_numbers(atomic_load(&j->cfg)); /* once: it logs what is wrong */
 
     while (!atomic_load(&j->stopping)) {

@@ -29,6 +29,7 @@
 #include "engine.h"
 #include "http.h"
 #include "log.h"
+#include "checkpoint.h"
 #include "latency.h"
 #include "metrics.h"
 #include "retention.h"
@@ -48,6 +49,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -72,6 +74,7 @@ struct daemon {
     unsigned char cfg_digest[SHA256_DIGEST_LENGTH]; /* of the config file as last loaded */
     struct webhook hook;
     struct admin admin;
+    struct checkpointer *checkpointer; /* WAL checkpoints, off the commit path */
     struct metrics metrics;
     struct http_server *http;
     struct sender *sender;
@@ -117,11 +120,11 @@ static void *engine_loop(void *arg)
 {
     struct daemon *d = arg;
 
+    prctl(PR_SET_NAME, "engine"); /* named in top, perf and gdb */
     while (!atomic_load(&d->stopping)) {
         int64_t now = wake_now_ms(), due;
         struct roster *fresh;
         int queued = 0;
-
         struct config *cfg;
         struct texts *texts;
 
@@ -427,6 +430,9 @@ static int start(struct daemon *d, char *err, size_t errlen)
     d->engine_st = store_open(d->cfg->database, err, errlen);
     if (!d->engine_st)
         return -1;
+    d->checkpointer = checkpoint_start(d->cfg->database, err, errlen);
+    if (!d->checkpointer)
+        return -1;
     d->hook.metrics = &d->metrics;
     if (webhook_open(&d->hook, d->cfg, err, errlen))
         return -1;
@@ -495,6 +501,8 @@ static void stop(struct daemon *d)
     d->janitor = NULL;
     engine_free(d->engine);
     store_close(d->engine_st);
+    checkpoint_stop(d->checkpointer);
+    d->checkpointer = NULL;
     webhook_close(&d->hook);
     admin_close(&d->admin);
     roster_free(d->roster);

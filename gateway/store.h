@@ -53,6 +53,16 @@ int store_release(struct store *s);
 int store_rollback_to(struct store *s);
 /* How long a statement waits for another connection's write lock (default 10 s). */
 void store_set_busy_timeout(struct store *s, int ms);
+/*
+ * This handle's commits are not fsync'd (synchronous=NORMAL): still atomic
+ * and at once visible to every other handle, and they survive the process
+ * being killed, but a power cut may take back the last of them (the next
+ * fsync'd commit of any handle makes them durable too). Only for writes
+ * whose loss is harmless: the sender's leases and results (see sender.h).
+ */
+int store_set_lazy_sync(struct store *s);
+/* Copies what it can of the write-ahead log into the database (passive: waits for no one). */
+int store_checkpoint(struct store *s);
 /* The rowid of this handle's last INSERT (an inbound text's or an outbox row's id). */
 int64_t store_last_id(struct store *s);
 /* 0 when the database answers (for /healthz). */

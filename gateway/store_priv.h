@@ -148,6 +148,8 @@ struct store {
     sqlite3_stmt *st[ST_COUNT];
     unsigned char hash_key[32]; /* peerline_hash()'s key (see store_use_hash_key) */
     unsigned char db_key[32];   /* the database's own key, from the meta table */
+    int busy_ms;                /* how long a statement waits for another writer (busy_wait) */
+    int64_t busy_since;         /* CLOCK_MONOTONIC us when the current wait began */
 };
 
 extern const char *const store_sql_inbound[ST_COUNT];
