@@ -630,7 +630,9 @@ static int inbound_group(struct engine *e)
     if (store_begin(e->st))
         return -1;
     e->nready = 0;
-    while (n < ENGINE_GROUP && (rc = store_inbound_next(e->st, &in)) == STORE_FOUND) {
+    /* Webhooks waiting to be stored end the group early: they wait one text, not 64. */
+    while (n < ENGINE_GROUP && !(n && store_gate_wanted(e->st)) &&
+           (rc = store_inbound_next(e->st, &in)) == STORE_FOUND) {
         int64_t conv = 0;
         int pending = 0;
         size_t nready = e->nready;
@@ -678,7 +680,7 @@ static int inbound_group(struct engine *e)
     }
     if (rc == STORE_ERROR)
         return -1;
-    return n == ENGINE_GROUP || failed; /* a full group: more may be waiting */
+    return (n && rc == STORE_FOUND) || failed; /* stopped early: more may be waiting */
 }
 
 int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)

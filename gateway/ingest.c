@@ -134,8 +134,8 @@ static void *run(void *arg)
     return NULL;
 }
 
-struct ingest *ingest_start(const char *database, struct latency *lat, void (*on_new)(void *arg),
-                            void *arg, char *err, size_t errlen)
+struct ingest *ingest_start(const char *database, struct store_gate *gate, struct latency *lat,
+                            void (*on_new)(void *arg), void *arg, char *err, size_t errlen)
 {
     struct ingest *g = calloc(1, sizeof(*g));
     int mu = 0, work = 0, answer = 0;
@@ -156,6 +156,8 @@ struct ingest *ingest_start(const char *database, struct latency *lat, void (*on
     if (!g->st)
         goto fail;
     store_set_busy_timeout(g->st, BUSY_MS);
+    if (gate)
+        store_use_gate(g->st, gate, 1);
     if (pthread_create(&g->thread, NULL, run, g)) {
         snprintf(err, errlen, "cannot start the ingest thread");
         goto fail;

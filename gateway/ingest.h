@@ -49,12 +49,14 @@ struct ingest;
 /*
  * Opens its own handle on the database and starts the writer. on_new(arg)
  * runs after each commit that stored something new (the engine's wake-up);
- * lat (may be NULL) learns when each new text arrived.
+ * lat (may be NULL) learns when each new text arrived; with a gate (may be
+ * NULL), this writer has the right of way over the process's others.
  * Returns NULL with a reason in err.
  */
 struct latency;
-struct ingest *ingest_start(const char *database, struct latency *lat, void (*on_new)(void *arg),
-                            void *arg, char *err, size_t errlen);
+struct store_gate;
+struct ingest *ingest_start(const char *database, struct store_gate *gate, struct latency *lat,
+                            void (*on_new)(void *arg), void *arg, char *err, size_t errlen);
 /* Queues it; it->done(it) follows on the writer thread once it is committed (or failed). */
 void ingest_submit(struct ingest *g, struct ingest_item *it);
 /* Queues it and waits for its result (it->done is ignored): for callers that cannot park. */

@@ -518,6 +518,11 @@ static void *run(void *arg)
     return NULL;
 }
 
+void sender_use_gate(struct sender *s, struct store_gate *g)
+{
+    store_use_gate(s->st, g, 0);
+}
+
 int sender_start(struct sender *s)
 {
     if (pthread_create(&s->thread, NULL, run, s))

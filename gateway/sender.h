@@ -27,6 +27,9 @@ struct sender;
 struct sender *sender_new(const struct config *cfg, const char *node_id,
                           void (*on_final)(void *arg), void *arg, struct metrics *metrics,
                           char *err, size_t errlen);
+struct store_gate;
+/* Lets the process's first writer (the webhooks') go before the sender (store.h); before start. */
+void sender_use_gate(struct sender *s, struct store_gate *g);
 int sender_start(struct sender *s);
 /* New rows were queued: look now. Safe from any thread. */
 void sender_wake(struct sender *s);

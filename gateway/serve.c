@@ -75,6 +75,7 @@ struct daemon {
     struct webhook hook;
     struct admin admin;
     struct checkpointer *checkpointer; /* WAL checkpoints, off the commit path */
+    struct store_gate gate;            /* the webhooks' writer goes first (store.h) */
     struct metrics metrics;
     struct http_server *http;
     struct sender *sender;
@@ -434,6 +435,8 @@ static int start(struct daemon *d, char *err, size_t errlen)
     if (!d->checkpointer)
         return -1;
     d->hook.metrics = &d->metrics;
+    d->hook.gate = &d->gate;
+    store_use_gate(d->engine_st, &d->gate, 0);
     if (webhook_open(&d->hook, d->cfg, err, errlen))
         return -1;
     d->hook.on_stored = wake_engine;
@@ -458,6 +461,8 @@ static int start(struct daemon *d, char *err, size_t errlen)
     engine_watch_signatures(d->engine, &d->hook.signature_streak, WEBHOOK_SIGNATURE_ALERT);
     engine_watch_latency(d->engine, d->metrics.timing, wake_sender, d);
     d->sender = sender_new(d->cfg, node, wake_engine, d, &d->metrics, err, errlen);
+    if (d->sender)
+        sender_use_gate(d->sender, &d->gate);
     if (!d->sender || sender_start(d->sender)) {
         if (d->sender)
             snprintf(err, errlen, "cannot start the sender thread");

@@ -498,6 +498,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                  /* serve checkpoints on its own thread (checkpoint.h); this is a backstop */
                  " PRAGMA wal_autocheckpoint=10000;"
+                 /* savepoints' journals in memory, not a temp file per group */
+                 " PRAGMA temp_store=MEMORY;"
                  "PRAGMA secure_delete=ON;",
                  err, errlen))
         goto fail;
@@ -573,21 +575,68 @@ void store_set_busy_timeout(struct store *s, int ms)
     sqlite3_busy_handler(s->db, busy_wait, s);
 }
 
+void store_use_gate(struct store *s, struct store_gate *g, int first)
+{
+    s->gate = g;
+    s->gate_first = first;
+}
+
+int store_gate_wanted(struct store *s)
+{
+    return s->gate && !s->gate_first && atomic_load(&s->gate->first_waiting) > 0;
+}
+
+static void gate_release(struct store *s)
+{
+    if (s->gate_held) {
+        atomic_fetch_sub(&s->gate->first_waiting, 1);
+        s->gate_held = 0;
+    }
+}
+
+/* Before taking the write lock: the first writer announces itself, the others let it pass. */
+static void gate_enter(struct store *s)
+{
+    struct timespec ts = {0, 50 * 1000L};
+    int i;
+
+    if (!s->gate)
+        return;
+    if (s->gate_first) {
+        if (!s->gate_held)
+            atomic_fetch_add(&s->gate->first_waiting, 1);
+        s->gate_held = 1;
+        return;
+    }
+    for (i = 0; i < STORE_GATE_MS * 20 && atomic_load(&s->gate->first_waiting) > 0; i++)
+        nanosleep(&ts, NULL);
+}
+
 int store_begin(struct store *s)
 {
-    return store_exec(s, store_stmt(s, ST_BEGIN));
+    int rc;
+
+    gate_enter(s);
+    rc = store_exec(s, store_stmt(s, ST_BEGIN));
+    if (rc)
+        gate_release(s);
+    return rc;
 }
 
 int store_commit(struct store *s)
 {
-    return store_exec(s, store_stmt(s, ST_COMMIT));
+    int rc = store_exec(s, store_stmt(s, ST_COMMIT));
+
+    if (!rc)
+        gate_release(s);
+    return rc;
 }
 
 void store_rollback(struct store *s)
 {
-    if (sqlite3_get_autocommit(s->db))
-        return;
-    store_exec(s, store_stmt(s, ST_ROLLBACK));
+    if (!sqlite3_get_autocommit(s->db))
+        store_exec(s, store_stmt(s, ST_ROLLBACK));
+    gate_release(s);
 }
 
 int store_checkpoint(struct store *s)

@@ -21,6 +21,7 @@
 #ifndef PEERLINE_STORE_H
 #define PEERLINE_STORE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,22 @@ struct store;
 /* Opens (creating with mode 0600, and migrating) the database at `path`. */
 struct store *store_open(const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
+
+/*
+ * Writers of one process share the database's single write lock. A gate
+ * gives one of them (the webhooks' writer: people are waiting on its
+ * answers) the right of way: while it waits for the lock or holds it, the
+ * others' store_begin() holds back (up to STORE_GATE_MS) instead of
+ * taking the lock again the moment they released it. The caller owns the
+ * gate (zeroed) and keeps it alive as long as the handles.
+ */
+#define STORE_GATE_MS 5
+struct store_gate {
+    atomic_int first_waiting;
+};
+void store_use_gate(struct store *s, struct store_gate *g, int first);
+/* 1 when the first writer is waiting for the lock this handle holds: end the transaction soon. */
+int store_gate_wanted(struct store *s);
 
 int store_begin(struct store *s);
 int store_commit(struct store *s);

@@ -150,6 +150,9 @@ struct store {
     unsigned char db_key[32];   /* the database's own key, from the meta table */
     int busy_ms;                /* how long a statement waits for another writer (busy_wait) */
     int64_t busy_since;         /* CLOCK_MONOTONIC us when the current wait began */
+    struct store_gate *gate;    /* see store_use_gate */
+    int gate_first;             /* this handle has the right of way */
+    int gate_held;              /* ...and counts in gate->first_waiting now */
 };
 
 extern const char *const store_sql_inbound[ST_COUNT];

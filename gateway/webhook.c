@@ -45,8 +45,8 @@ int webhook_open(struct webhook *w, const struct config *cfg, char *err, size_t 
     if (!w->health)
         return -1;
     store_set_busy_timeout(w->health, WEBHOOK_BUSY_MS);
-    w->ingest = ingest_start(cfg->database, w->metrics ? w->metrics->timing : NULL, wake_engine, w,
-                             err, errlen);
+    w->ingest = ingest_start(cfg->database, w->gate, w->metrics ? w->metrics->timing : NULL,
+                             wake_engine, w, err, errlen);
     return w->ingest ? 0 : -1;
 }
 

@@ -21,6 +21,7 @@ struct config;
 struct ingest;
 struct metrics;
 struct store;
+struct store_gate;
 struct http_request;
 struct http_response;
 
@@ -36,6 +37,7 @@ struct webhook {
     void *arg;
     void (*on_spooled)(void *arg);   /* a text went to the spool: replay it when possible */
     struct metrics *metrics;         /* may be NULL */
+    struct store_gate *gate;         /* may be NULL; set before webhook_open (store.h) */
     atomic_ulong signature_failures; /* since start, for the log */
     atomic_ulong signature_streak;   /* in a row: any good signature resets it */
     /* private */

@@ -555,6 +555,61 @@ static void a_newer_schema_is_refused(void **state)
     assert_non_null(strstr(err, "newer than this peerline"));
 }
 
+/*
+ * The webhooks' writer has the right of way: while it holds or waits for
+ * the write lock, another handle is told to end its transaction; a group
+ * commit shares savepoints; a checkpoint runs beside an open reader.
+ */
+static void the_first_writer_goes_first(void **state)
+{
+    struct fixture *f = *state;
+    struct store_gate gate = {0};
+    struct store *first;
+    char err[256];
+    int64_t t;
+
+    first = store_open(f->path, err, sizeof(err));
+    assert_non_null(first);
+    store_use_gate(first, &gate, 1);
+    store_use_gate(f->st, &gate, 0);
+    assert_int_equal(store_gate_wanted(f->st), 0);
+    assert_int_equal(store_begin(first), 0);
+    assert_int_equal(store_gate_wanted(f->st), 1);
+    assert_int_equal(store_gate_wanted(first), 0); /* never told to yield to itself */
+    assert_int_equal(store_inbound_add(first, "SM00000000000000000000000000000001", "+15559870001",
+                                       "+15005550006", "one", 0, 1),
+                     STORE_NEW);
+    assert_int_equal(store_last_id(first), 1);
+    assert_int_equal(store_commit(first), 0);
+    assert_int_equal(store_gate_wanted(f->st), 0);
+    /* A rolled-back transaction leaves the gate open too. */
+    assert_int_equal(store_begin(first), 0);
+    store_rollback(first);
+    assert_int_equal(store_gate_wanted(f->st), 0);
+    /* The other handle still gets its turn: it waits at most STORE_GATE_MS, then goes. */
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(store_savepoint(f->st), 0);
+    assert_int_equal(store_inbound_add(f->st, "SM00000000000000000000000000000002", "+15559870001",
+                                       "+15005550006", "undone", 0, 2),
+                     STORE_NEW);
+    assert_int_equal(store_rollback_to(f->st), 0); /* undone alone... */
+    assert_int_equal(store_savepoint(f->st), 0);
+    assert_int_equal(store_inbound_add(f->st, "SM00000000000000000000000000000003", "+15559870001",
+                                       "+15005550006", "kept", 0, 3),
+                     STORE_NEW);
+    assert_int_equal(store_release(f->st), 0); /* ...the rest of the group kept */
+    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(store_inbound_add(first, "SM00000000000000000000000000000002", "+15559870001",
+                                       "+15005550006", "again", 0, 4),
+                     STORE_NEW);
+    assert_int_equal(store_inbound_add(first, "SM00000000000000000000000000000003", "+15559870001",
+                                       "+15005550006", "dup", 0, 4),
+                     STORE_OK);
+    assert_int_equal(store_checkpoint(first), 0);
+    assert_int_equal(store_timer_next(f->st, &t), 0);
+    store_close(first);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,6 +631,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(failed_relays_are_reported_once, setup, teardown),
         cmocka_unit_test_setup_teardown(status_callback_marks_undelivered_relays, setup, teardown),
         cmocka_unit_test_setup_teardown(optouts_are_per_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_first_writer_goes_first, setup, teardown),
         cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
     };
 
