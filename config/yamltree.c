@@ -237,7 +237,7 @@ struct ynode *ytree_load(const char *path, size_t max_bytes, struct diag *d)
     struct ynode *root = NULL;
     struct stat st;
     char *buf = NULL;
-    size_t got = 0;
+    size_t got = 0, cap = 4096, n;
     FILE *f;
 
     f = fopen(path, "rb");
@@ -249,12 +249,28 @@ struct ynode *ytree_load(const char *path, size_t max_bytes, struct diag *d)
         diag_add(d, path, 0, 0, "file is larger than %zu bytes; refused", max_bytes);
         goto done;
     }
-    buf = malloc(max_bytes + 1);
-    if (!buf) {
-        diag_add(d, path, 0, 0, "out of memory");
-        goto done;
+    /*
+     * Sized by the file (one byte more, to see it grow), not by the limit:
+     * a 4 MiB buffer for a 2 KiB roster would stay in the heap for good.
+     */
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+        cap = (size_t)st.st_size + 1;
+    for (;;) {
+        char *grown;
+        if (cap > max_bytes + 1)
+            cap = max_bytes + 1;
+        grown = realloc(buf, cap);
+        if (!grown) {
+            diag_add(d, path, 0, 0, "out of memory");
+            goto done;
+        }
+        buf = grown;
+        n = fread(buf + got, 1, cap - got, f);
+        got += n;
+        if (got < cap || cap == max_bytes + 1 || ferror(f))
+            break;
+        cap *= 2; /* it grew, or it is not a regular file: read on */
     }
-    got = fread(buf, 1, max_bytes + 1, f);
     if (ferror(f)) {
         diag_add(d, path, 0, 0, "read error: %s", strerror(errno));
         goto done;

@@ -45,6 +45,7 @@
 #include <openssl/sha.h>
 #include <errno.h>
 #include <poll.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -635,6 +636,8 @@ int serve_main(const char *config_path)
         log_errorx("serve.start_failed", "err=\"%s\"", err);
         goto stop;
     }
+    /* Loading the files and the first queries leave freed heap behind: give it back. */
+    malloc_trim(0);
     log_info("serve.started", "listen=%s:%d peers=%zu pool=%zu", d.cfg->listen_host,
              http_port(d.http), d.roster->npeers, d.cfg->provider.npool);
     {

@@ -259,6 +259,12 @@ sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id)
 {
     sqlite3_stmt *p = s->st[id];
 
+    if (!p) { /* first use on this handle; a NULL makes the caller's step fail, and log */
+        if (sqlite3_prepare_v3(s->db, s->sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->st[id],
+                               NULL) != SQLITE_OK)
+            log_warnx("store.prepare_failed", "stmt=%d err=\"%s\"", (int)id, sqlite3_errmsg(s->db));
+        p = s->st[id];
+    }
     sqlite3_reset(p);
     sqlite3_clear_bindings(p);
     return p;
@@ -479,6 +485,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
                                                 store_sql_peer,  store_sql_outbox,  store_sql_timer,
                                                 store_sql_admin, store_sql_purge};
     struct store *s = calloc(1, sizeof(*s));
+    sqlite3_stmt *p;
     size_t i, t;
 
     if (!s) {
@@ -514,14 +521,20 @@ struct store *store_open(const char *path, char *err, size_t errlen)
             snprintf(err, errlen, "internal: statement %zu has no SQL", i);
             goto fail;
         }
-        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
-            SQLITE_OK) {
+        /*
+         * Each statement is checked against the tables now, but kept
+         * prepared only once this handle uses it (store_stmt): a handle
+         * that runs three statements does not hold all of them.
+         */
+        if (sqlite3_prepare_v2(s->db, sql, -1, &p, NULL) != SQLITE_OK) {
             snprintf(err, errlen,
                      "the database's tables do not match this peerline (statement %zu: %s); "
                      "was it made by a development build? Move it aside to start afresh",
                      i, sqlite3_errmsg(s->db));
             goto fail;
         }
+        sqlite3_finalize(p);
+        s->sql[i] = sql;
     }
     return s;
 fail:

@@ -145,7 +145,8 @@ enum store_stmt {
 
 struct store {
     sqlite3 *db;
-    sqlite3_stmt *st[ST_COUNT];
+    sqlite3_stmt *st[ST_COUNT]; /* prepared on first use */
+    const char *sql[ST_COUNT];
     unsigned char hash_key[32]; /* peerline_hash()'s key (see store_use_hash_key) */
     unsigned char db_key[32];   /* the database's own key, from the meta table */
     int busy_ms;                /* how long a statement waits for another writer (busy_wait) */
