@@ -174,7 +174,7 @@ fuzz-run: $(FUZZ_BIN)
 # Every figure of README "Performance", one line each (BENCH_TEXTS per run).
 BENCH_TEXTS ?= 20000
 bench: $(BUILD)/peerline $(BENCH_BIN)
-	@$(BUILD)/bench/bench_match
+	@$(BUILD)/bench/bench_match $(BENCH_ARGS)
 	@$(BUILD)/bench/bench_line $(BUILD)/peerline $(BENCH_TEXTS)
 
 run: $(BUILD)/peerline
