@@ -64,7 +64,7 @@ E2E_SRC  := $(wildcard tests/e2e/e2e_*.c)
 E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/%)
 HARNESS  := $(BUILD)/obj/tests/e2e/harness.o
 BENCH_BIN := $(BUILD)/bench/bench_match $(BUILD)/bench/bench_line $(BUILD)/bench/bench_yardstick
-BENCH_LIB := $(BUILD)/obj/bench/load.o $(BUILD)/obj/bench/bare.o
+BENCH_LIB := $(BUILD)/obj/bench/load.o $(BUILD)/obj/bench/bare.o $(BUILD)/obj/bench/common.o
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(filter-out fuzz/fuzz_util.c,$(wildcard fuzz/fuzz_*.c)))
 FUZZ_SECONDS ?= 60
 

@@ -24,6 +24,7 @@
  * measured prints why and the run goes on.
  */
 #include "bare.h"
+#include "common.h"
 #include "buf.h"
 #include "form.h"
 #include "load.h"
@@ -694,8 +695,11 @@ int main(int argc, char **argv)
         return 1;
     }
     bare_on_message(b.sink, on_message, &b);
-    printf("machine: %ld cores; peerline in %s; %zu texts per run\n", sysconf(_SC_NPROCESSORS_ONLN),
-           b.dir, n);
+    {
+        char extra[160];
+        snprintf(extra, sizeof(extra), "; peerline in %s; %zu texts per figure", b.dir, n);
+        bench_print_machine(extra);
+    }
     fflush(stdout);
     if (wanted(argc, argv, "ingest"))
         ingest(&b, n);

@@ -18,6 +18,7 @@
  * build/bench/bench_match [ntexters] for a different queue length (e.g. 100
  * under valgrind --tool=callgrind). Timing is printed, never asserted.
  */
+#include "common.h"
 #include "diag.h"
 #include "match.h"
 #include "roster.h"
@@ -85,49 +86,6 @@ static uint64_t fnv(uint64_t h, const int *v, size_t n)
         h *= 0x100000001b3ull;
     }
     return h;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of a sorted array. */
-static int64_t pct(const int64_t *sorted, size_t n, double p)
-{
-    size_t k = (size_t)(p * (double)n + 0.999999);
-
-    if (k == 0)
-        k = 1;
-    if (k > n)
-        k = n;
-    return sorted[k - 1];
-}
-
-/* ---- the machine ---- */
-
-static void print_machine(void)
-{
-    char line[512], model[256] = "unknown";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-
-    while (f && fgets(line, sizeof(line), f)) {
-        char *c = strchr(line, ':');
-
-        if (!strncmp(line, "model name", 10) && c) {
-            c++;
-            while (*c == ' ' || *c == '\t')
-                c++;
-            c[strcspn(c, "\n")] = '\0';
-            snprintf(model, sizeof(model), "%s", c);
-            break;
-        }
-    }
-    if (f)
-        fclose(f);
-    printf("machine: %ld CPUs (nproc), %s\n", sysconf(_SC_NPROCESSORS_ONLN), model);
 }
 
 /* ---- the generated roster ---- */
@@ -371,7 +329,7 @@ int main(int argc, char **argv)
         }
         ntexters = (size_t)v;
     }
-    print_machine();
+    bench_print_machine("");
 
     /* A Wednesday, 23:30 UTC: evening in the Americas, small hours in Europe and India. */
     now = (tz_days_from_civil(2026, 5, 13) * 86400 + 23 * 3600 + 30 * 60) * 1000;
@@ -447,7 +405,7 @@ int main(int argc, char **argv)
         match_prep_free(prep);
         prep = NULL;
     }
-    qsort(prep_ns, REPEATS, sizeof(int64_t), cmp_i64);
+    qsort(prep_ns, REPEATS, sizeof(int64_t), bench_cmp_i64);
     printf("match_prepare (%zu peers): median %.3f ms\n", ro->npeers,
            (double)prep_ns[REPEATS / 2] / 1e6);
 
@@ -475,11 +433,12 @@ int main(int argc, char **argv)
             ncand_total += nc;
         }
     }
-    qsort(samples, nsamples, sizeof(int64_t), cmp_i64);
+    qsort(samples, nsamples, sizeof(int64_t), bench_cmp_i64);
     printf("match decision (%zu peers, %zu texters): median %.1f us, p90 %.1f us, p99 %.1f us "
            "(target < 10 us median)\n",
-           ro->npeers, ntexters, (double)pct(samples, nsamples, 0.50) / 1e3,
-           (double)pct(samples, nsamples, 0.90) / 1e3, (double)pct(samples, nsamples, 0.99) / 1e3);
+           ro->npeers, ntexters, (double)bench_pct(samples, nsamples, 0.50) / 1e3,
+           (double)bench_pct(samples, nsamples, 0.90) / 1e3,
+           (double)bench_pct(samples, nsamples, 0.99) / 1e3);
     printf("  match_candidates: %zu calls, %.0f candidates ranked per call on average, "
            "fingerprint %016llx\n",
            nsamples, (double)ncand_total / (double)nsamples, (unsigned long long)cand_fp);
@@ -493,7 +452,7 @@ int main(int argc, char **argv)
         t1 = now_ns();
         full_ns[r] = t1 - t0;
     }
-    qsort(full_ns, REPEATS, sizeof(int64_t), cmp_i64);
+    qsort(full_ns, REPEATS, sizeof(int64_t), bench_cmp_i64);
     printf("full re-match (%zu peers, %zu texters): median %.1f ms (target < 50 ms), %zu offers\n",
            ro->npeers, ntexters, (double)full_ns[REPEATS / 2] / 1e6, npairs);
     for (i = 0; i < npairs; i++) {

@@ -17,6 +17,7 @@
  * (defaults 2, 32, 200000). Timing is printed, never asserted; the run
  * fails only when a request is not answered 2xx or the sink misbehaves.
  */
+#include "common.h"
 #include "bare.h"
 #include "buf.h"
 #include "load.h"
@@ -49,30 +50,6 @@ static uint64_t rng_next(void)
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
-}
-
-static void print_machine(void)
-{
-    char line[512], model[256] = "unknown";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-
-    while (f && fgets(line, sizeof(line), f)) {
-        char *c = strchr(line, ':');
-
-        if (!strncmp(line, "model name", 10) && c) {
-            c++;
-            while (*c == ' ' || *c == '\t')
-                c++;
-            c[strcspn(c, "\n")] = '\0';
-            snprintf(model, sizeof(model), "%s", c);
-            break;
-        }
-    }
-    if (f)
-        fclose(f);
-    printf("machine: %ld CPUs (nproc), %s; libcurl %s, libmicrohttpd %s\n",
-           sysconf(_SC_NPROCESSORS_ONLN), model, curl_version_info(CURLVERSION_NOW)->version,
-           MHD_get_version());
 }
 
 /* ---- the prepared requests ---- */
@@ -265,7 +242,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: curl_global_init failed\n");
         return 1;
     }
-    print_machine();
+    {
+        char versions[128];
+        snprintf(versions, sizeof(versions), "; libcurl %s, libmicrohttpd %s",
+                 curl_version_info(CURLVERSION_NOW)->version, MHD_get_version());
+        bench_print_machine(versions);
+    }
     if (corpus_webhooks(&web, (size_t)nreq) || corpus_sends(&api, (size_t)nreq)) {
         fprintf(stderr, "bench: cannot prepare the requests (out of memory?)\n");
         goto done;

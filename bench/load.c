@@ -10,6 +10,7 @@
  * requests wait. Nothing is allocated per request: the slots, their header
  * lists and the latency array are set up before the first request.
  */
+#include "common.h"
 #include "load.h"
 
 #include <curl/curl.h>
@@ -38,25 +39,6 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
     (void)p;
     (void)arg;
     return size * n;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of a sorted array (n > 0). */
-static int64_t pct(const int64_t *sorted, size_t n, double p)
-{
-    size_t k = (size_t)(p * (double)n + 0.999999);
-
-    if (k == 0)
-        k = 1;
-    if (k > n)
-        k = n;
-    return sorted[k - 1];
 }
 
 /* When request i may start: t0 + i / rate. */
@@ -221,9 +203,9 @@ int load_run(const struct load_opts *o, const struct load_req *reqs, size_t n,
     if (n) {
         r->seconds = (double)(last - first) / 1e6;
         r->per_s = r->seconds > 0 ? (double)r->ok / r->seconds : 0;
-        qsort(lat, n, sizeof(*lat), cmp_i64);
-        r->lat_p50_us = (double)pct(lat, n, 0.50);
-        r->lat_p99_us = (double)pct(lat, n, 0.99);
+        qsort(lat, n, sizeof(*lat), bench_cmp_i64);
+        r->lat_p50_us = (double)bench_pct(lat, n, 0.50);
+        r->lat_p99_us = (double)bench_pct(lat, n, 0.99);
     }
     rc = 0;
 fail:

@@ -9,11 +9,11 @@
 #include "ingest.h"
 #include "latency.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "wake.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <stdlib.h>
@@ -29,6 +29,7 @@
 
 struct ingest {
     struct store *st;
+    struct metrics *metrics;
     struct latency *lat;
     void (*on_new)(void *arg);
     void *arg;
@@ -38,7 +39,6 @@ struct ingest {
     pthread_cond_t answer; /* a waited-for item finished */
     struct ingest_item *head, *tail;
     int stopping;
-    atomic_uint_least64_t groups, items;
 };
 
 static int write_one(struct store *st, struct ingest_item *it)
@@ -68,7 +68,7 @@ static void write_group(struct ingest *g, struct ingest_item *group)
         failed = it->rc == STORE_ERROR;
     }
     if (!failed && !store_commit(g->st)) {
-        atomic_fetch_add(&g->groups, 1);
+        metrics_ingest(g->metrics, 1, 0);
         return;
     }
     store_rollback(g->st);
@@ -81,7 +81,7 @@ static void write_group(struct ingest *g, struct ingest_item *group)
         }
         it->rc = write_one(g->st, it); /* its own implicit transaction */
         if (it->rc != STORE_ERROR)
-            atomic_fetch_add(&g->groups, 1);
+            metrics_ingest(g->metrics, 1, 0);
     }
 }
 
@@ -116,7 +116,7 @@ static void *run(void *arg)
             if (it->rc == STORE_NEW && it->kind == INGEST_TEXT)
                 latency_arrived(g->lat, it->id, it->arrival_us);
         }
-        atomic_fetch_add(&g->items, (uint64_t)n);
+        metrics_ingest(g->metrics, 0, (unsigned long)n);
         if (fresh && g->on_new)
             g->on_new(g->arg);
         for (it = group; it; it = next) {
@@ -134,7 +134,7 @@ static void *run(void *arg)
     return NULL;
 }
 
-struct ingest *ingest_start(const char *database, struct store_gate *gate, struct latency *lat,
+struct ingest *ingest_start(const char *database, struct store_gate *gate, struct metrics *m,
                             void (*on_new)(void *arg), void *arg, char *err, size_t errlen)
 {
     struct ingest *g = calloc(1, sizeof(*g));
@@ -144,7 +144,8 @@ struct ingest *ingest_start(const char *database, struct store_gate *gate, struc
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    g->lat = lat;
+    g->metrics = m;
+    g->lat = m ? m->timing : NULL;
     g->on_new = on_new;
     g->arg = arg;
     if (!(mu = !pthread_mutex_init(&g->mu, NULL)) || !(work = !pthread_cond_init(&g->work, NULL)) ||
@@ -219,10 +220,4 @@ void ingest_stop(struct ingest *g)
     pthread_cond_destroy(&g->work);
     pthread_mutex_destroy(&g->mu);
     free(g);
-}
-
-void ingest_counts(struct ingest *g, uint64_t *groups, uint64_t *items)
-{
-    *groups = atomic_load(&g->groups);
-    *items = atomic_load(&g->items);
 }

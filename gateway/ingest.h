@@ -49,13 +49,14 @@ struct ingest;
 /*
  * Opens its own handle on the database and starts the writer. on_new(arg)
  * runs after each commit that stored something new (the engine's wake-up);
- * lat (may be NULL) learns when each new text arrived; with a gate (may be
- * NULL), this writer has the right of way over the process's others.
+ * m (may be NULL) counts commits and learns when each new text arrived
+ * (its timing, latency.h); with a gate (may be NULL), this writer has the
+ * right of way over the process's others.
  * Returns NULL with a reason in err.
  */
-struct latency;
+struct metrics;
 struct store_gate;
-struct ingest *ingest_start(const char *database, struct store_gate *gate, struct latency *lat,
+struct ingest *ingest_start(const char *database, struct store_gate *gate, struct metrics *m,
                             void (*on_new)(void *arg), void *arg, char *err, size_t errlen);
 /* Queues it; it->done(it) follows on the writer thread once it is committed (or failed). */
 void ingest_submit(struct ingest *g, struct ingest_item *it);
@@ -63,8 +64,5 @@ void ingest_submit(struct ingest *g, struct ingest_item *it);
 int ingest_submit_wait(struct ingest *g, struct ingest_item *it);
 /* Writes what is queued, answers it, stops the writer, frees. */
 void ingest_stop(struct ingest *g);
-
-/* Groups committed and items written since start, for /metrics. */
-void ingest_counts(struct ingest *g, uint64_t *groups, uint64_t *items);
 
 #endif

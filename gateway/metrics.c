@@ -28,6 +28,8 @@ void metrics_init(struct metrics *m)
     atomic_init(&m->latency_count, 0);
     atomic_init(&m->latency_sum_ms, 0);
     atomic_init(&m->reloads_ok, 0);
+    atomic_init(&m->ingest_commits, 0);
+    atomic_init(&m->ingest_items, 0);
     atomic_init(&m->reloads_failed, 0);
 }
 
@@ -65,6 +67,14 @@ void metrics_reload(struct metrics *m, int ok)
 {
     if (m)
         atomic_fetch_add(ok ? &m->reloads_ok : &m->reloads_failed, 1);
+}
+
+void metrics_ingest(struct metrics *m, unsigned long commits, unsigned long items)
+{
+    if (!m)
+        return;
+    atomic_fetch_add(&m->ingest_commits, commits);
+    atomic_fetch_add(&m->ingest_items, items);
 }
 
 static void head(struct buf *b, const char *name, const char *type, const char *help)
@@ -138,6 +148,12 @@ static void process_counters(struct metrics *m, struct buf *b)
     buf_printf(b, "peerline_send_latency_seconds_count %lu\n",
                m ? atomic_load(&m->latency_count) : 0UL);
     timing(b, m ? m->timing : NULL);
+    head(b, "peerline_ingest_commits_total", "counter",
+         "Transactions the webhooks' writer committed (each groups every webhook waiting).");
+    buf_printf(b, "peerline_ingest_commits_total %lu\n", m ? atomic_load(&m->ingest_commits) : 0UL);
+    head(b, "peerline_ingest_webhooks_total", "counter",
+         "Webhooks (texts and statuses) the webhooks' writer wrote, new or not.");
+    buf_printf(b, "peerline_ingest_webhooks_total %lu\n", m ? atomic_load(&m->ingest_items) : 0UL);
     head(b, "peerline_reloads_total", "counter",
          "Config and roster reloads since this process started, by result.");
     buf_printf(b, "peerline_reloads_total{result=\"ok\"} %lu\n",

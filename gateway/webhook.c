@@ -45,8 +45,7 @@ int webhook_open(struct webhook *w, const struct config *cfg, char *err, size_t 
     if (!w->health)
         return -1;
     store_set_busy_timeout(w->health, WEBHOOK_BUSY_MS);
-    w->ingest = ingest_start(cfg->database, w->gate, w->metrics ? w->metrics->timing : NULL,
-                             wake_engine, w, err, errlen);
+    w->ingest = ingest_start(cfg->database, w->gate, w->metrics, wake_engine, w, err, errlen);
     return w->ingest ? 0 : -1;
 }
 
@@ -86,13 +85,21 @@ static void committed(struct ingest_item *it)
     http_resume(p->token);
 }
 
-/* Takes over *f (on success) for a webhook about to be written; NULL when out of memory. */
-static struct pending *new_pending(struct webhook *w, struct form *f)
+/*
+ * Takes over *f (on success) for a webhook about to be written as `kind`;
+ * NULL when out of memory, with the 500 in res and *f still the caller's.
+ */
+static struct pending *new_pending(struct webhook *w, struct form *f, enum ingest_kind kind,
+                                   const char *sid, struct http_response *res)
 {
     struct pending *p = calloc(1, sizeof(*p));
 
-    if (!p)
+    if (!p) {
+        http_text(res, 500, "out of memory");
         return NULL;
+    }
+    p->it.kind = kind;
+    p->it.sid = sid;
     p->w = w;
     p->f = *f;
     memset(f, 0, sizeof(*f));
@@ -248,13 +255,9 @@ static void sms(struct webhook *w, const struct http_request *req, struct http_r
         http_text(res, 400, "NumMedia must be a number from 0 to 100");
         goto bad;
     }
-    p = new_pending(w, &f);
-    if (!p) {
-        http_text(res, 500, "out of memory");
+    p = new_pending(w, &f, INGEST_TEXT, sid, res);
+    if (!p)
         goto bad;
-    }
-    p->it.kind = INGEST_TEXT;
-    p->it.sid = sid;
     p->it.from = from;
     p->it.to = to;
     p->it.body = body ? body : "";
@@ -304,13 +307,9 @@ static void status(struct webhook *w, const struct http_request *req, struct htt
         http_text(res, 400, "ErrorCode must be a number");
         goto done;
     }
-    p = new_pending(w, &f);
-    if (!p) {
-        http_text(res, 500, "out of memory");
+    p = new_pending(w, &f, INGEST_STATUS, sid, res);
+    if (!p)
         goto done;
-    }
-    p->it.kind = INGEST_STATUS;
-    p->it.sid = sid;
     p->it.status = st;
     p->it.error_code = (int)ec;
     if (!submit(w, req, p)) {

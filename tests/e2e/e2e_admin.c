@@ -4,11 +4,13 @@
  * the line's status with a queued texter in it and no phone number or
  * message text anywhere, a peer's detail with a masked number, actions
  * carried out by the engine with the texts they cause and an audit row
- * naming the coordinator, and /metrics in Prometheus text format.
+ * naming the coordinator, /metrics in Prometheus text format, and a burst
+ * of webhooks sharing commits (group commit, counted in /metrics).
  */
 #include "harness.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -311,6 +313,66 @@ static void report_after_a_chat(void **state)
     assert_int_equal(line_cli(l, "report", "--format xml", NULL), 2);
 }
 
+#define BURST_WRITERS 16
+#define BURST_EACH    10
+
+struct burst {
+    struct line *l;
+    char from[16];
+    int ok;
+};
+
+static void *burst_writer(void *arg)
+{
+    struct burst *b = arg;
+    char text[64];
+    int i;
+
+    for (i = 0; i < BURST_EACH; i++) {
+        snprintf(text, sizeof(text), "hello, anyone? (%d)", i);
+        b->ok += line_text(b->l, b->from, LINE_NUMBER, text) == 200;
+    }
+    return NULL;
+}
+
+/*
+ * Sixteen new texters write at once: every webhook is answered 200 only
+ * once stored (all 160 are in the database, each texter hears back), and
+ * the webhooks' writer committed fewer transactions than webhooks: they
+ * waited together and shared fsyncs.
+ */
+static void a_burst_of_webhooks_shares_commits(void **state)
+{
+    struct line *l = *state;
+    struct burst b[BURST_WRITERS];
+    pthread_t th[BURST_WRITERS];
+    double commits, webhooks;
+    char *body = NULL;
+    int i;
+
+    for (i = 0; i < BURST_WRITERS; i++) {
+        b[i].l = l;
+        b[i].ok = 0;
+        snprintf(b[i].from, sizeof(b[i].from), "+1555988%04d", i);
+        assert_int_equal(pthread_create(&th[i], NULL, burst_writer, &b[i]), 0);
+    }
+    for (i = 0; i < BURST_WRITERS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(b[i].ok, BURST_EACH);
+    }
+    assert_int_equal(line_inbound_rows(l), BURST_WRITERS * BURST_EACH);
+    assert_int_equal(line_idle(l), 0);
+    for (i = 0; i < BURST_WRITERS; i++)
+        assert_true(line_count(l, 0, b[i].from, LINE_NUMBER) >= 1);
+    assert_int_equal(line_admin(l, "GET", "/metrics", READ, &body), 200);
+    commits = sample(body, "peerline_ingest_commits_total");
+    webhooks = sample(body, "peerline_ingest_webhooks_total");
+    print_message("ingest: %.0f webhooks in %.0f commits\n", webhooks, commits);
+    assert_true(webhooks >= BURST_WRITERS * BURST_EACH);
+    assert_true(commits >= 1 && commits < webhooks);
+    free(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +382,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(actions_are_carried_out_and_audited, setup_admin,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(metrics_are_prometheus_text, setup_admin, line_teardown),
+        cmocka_unit_test_setup_teardown(a_burst_of_webhooks_shares_commits, setup_admin,
+                                        line_teardown),
         cmocka_unit_test_setup_teardown(report_after_a_chat, setup_admin, line_teardown),
     };
 
