@@ -45,11 +45,7 @@ static uint64_t rng_state = 0x5eed1e55c0ffee11ull;
 
 static uint64_t rng_next(void)
 {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return bench_splitmix64(&rng_state);
 }
 
 /* ---- the prepared requests ---- */

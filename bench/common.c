@@ -29,6 +29,15 @@ void bench_print_machine(const char *extra)
     printf("machine: %ld CPUs (nproc), %s%s\n", sysconf(_SC_NPROCESSORS_ONLN), model, extra);
 }
 
+uint64_t bench_splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
 int bench_cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
