@@ -559,7 +559,10 @@ static int status_group(struct engine *e, int64_t *last)
         }
         if (status_event(e, &st)) {
             failed = 1;
-            store_rollback_to(e->st);
+            if (store_rollback_to(e->st)) {
+                store_rollback(e->st); /* not undone alone: nothing of the group is kept */
+                return -1;
+            }
             break;
         }
         store_release(e->st);
@@ -647,8 +650,14 @@ static int inbound_group(struct engine *e)
             store_inbound_done(e->st, in.id, conv, pending, e->now)) {
             failed = 1; /* `in` is kept for inbound_failed() */
             e->nready = nready;
-            if (store_rollback_to(e->st))
-                rc = STORE_ERROR;
+            if (store_rollback_to(e->st)) {
+                /* Its writes could not be undone alone: nothing of the group is kept. */
+                store_rollback(e->st);
+                store_inbound_clear(&in);
+                e->arrival_us = 0;
+                e->nready = 0;
+                return -1;
+            }
             break;
         }
         store_release(e->st);

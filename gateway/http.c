@@ -33,8 +33,9 @@ struct http_server {
     int can_park;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    unsigned parked; /* under mu: parked and not yet answered */
-    int stopping;    /* under mu: no more parking */
+    unsigned parked;   /* under mu: parked and not yet answered */
+    unsigned resuming; /* under mu: http_resume() calls still inside libmicrohttpd */
+    int stopping;      /* under mu: no more parking */
 };
 
 /* One request (libmicrohttpd's per-request pointer), and a parked request's token. */
@@ -279,7 +280,7 @@ void http_stop(struct http_server *s)
     /* libmicrohttpd must not be stopped with a request suspended: wait for each answer. */
     pthread_mutex_lock(&s->mu);
     s->stopping = 1;
-    while (s->parked)
+    while (s->parked || s->resuming)
         pthread_cond_wait(&s->cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
     MHD_stop_daemon(s->d);
@@ -313,8 +314,22 @@ struct http_ctx *http_park(const struct http_request *req, void *state,
 
 void http_resume(struct http_ctx *ctx)
 {
+    struct http_server *s = ctx->s; /* ctx may be freed once the request is answered */
+
+    /*
+     * libmicrohttpd may answer the request (and http_stop() find nothing
+     * parked) before MHD_resume_connection() has returned: until it has,
+     * the daemon must not be stopped.
+     */
+    pthread_mutex_lock(&s->mu);
+    s->resuming++;
+    pthread_mutex_unlock(&s->mu);
     ctx->resumed = 1; /* published by libmicrohttpd's own lock in the call below */
     MHD_resume_connection(ctx->conn);
+    pthread_mutex_lock(&s->mu);
+    s->resuming--;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
 }
 
 const char *http_header(const struct http_request *r, const char *name)

@@ -11,7 +11,6 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
-#include "wake.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -19,13 +18,20 @@
 #include <stdlib.h>
 
 /*
- * A group's items written one by one stop trying after this long (the rest
- * are answered as failed): well inside the provider's 15 s, so the Fallback
- * URL still gets its turn.
+ * The provider waits 15 s for an answer. A webhook that has waited this long
+ * since it arrived (queued behind a database that is stuck) is answered as
+ * failed without a try, so its 500, or its spooling on the Fallback URL,
+ * still leaves in time: a write started just before the deadline waits at
+ * most BUSY_MS for the lock, 12 s in all.
  */
-#define ONE_BY_ONE_MS 5000
+#define DEADLINE_US (8 * 1000000LL)
 /* How long a write waits for another writer's lock. */
 #define BUSY_MS 4000
+
+static int too_late(const struct ingest_item *it)
+{
+    return it->arrival_us && latency_now_us() - it->arrival_us > DEADLINE_US;
+}
 
 struct ingest {
     struct store *st;
@@ -60,10 +66,23 @@ static int write_one(struct store *st, struct ingest_item *it)
 static void write_group(struct ingest *g, struct ingest_item *group)
 {
     struct ingest_item *it;
-    int failed = store_begin(g->st) != 0;
-    int64_t start;
+    int failed, late = 0, todo = 0;
 
+    for (it = group; it; it = it->next) {
+        it->rc = STORE_ERROR;
+        it->late = too_late(it);
+        late += it->late;
+        todo += !it->late;
+    }
+    if (late)
+        log_warnx("ingest.too_late", "webhooks=%d hint=\"the database did not answer in time\"",
+                  late);
+    if (!todo)
+        return;
+    failed = store_begin(g->st) != 0;
     for (it = group; it && !failed; it = it->next) {
+        if (it->late)
+            continue;
         it->rc = write_one(g->st, it);
         failed = it->rc == STORE_ERROR;
     }
@@ -73,12 +92,10 @@ static void write_group(struct ingest *g, struct ingest_item *group)
     }
     store_rollback(g->st);
     log_warnx("ingest.group_failed", "%s", "retrying=one_by_one");
-    start = wake_now_ms();
     for (it = group; it; it = it->next) {
-        if (wake_now_ms() - start > ONE_BY_ONE_MS) {
-            it->rc = STORE_ERROR;
+        it->rc = STORE_ERROR;
+        if (it->late || too_late(it))
             continue;
-        }
         it->rc = write_one(g->st, it); /* its own implicit transaction */
         if (it->rc != STORE_ERROR)
             metrics_ingest(g->metrics, 1, 0);

@@ -7,7 +7,9 @@
  * it in one transaction, so one fsync, and hands every item of the group its
  * own result. Under a surge many texts share a commit; alone, a text waits
  * for its own commit only. When a group cannot be committed, its items are
- * written again one per transaction, so a bad item fails only itself.
+ * written again one per transaction, so a bad item fails only itself; an
+ * item that has waited too long (8 s: the provider gives up at 15) is
+ * answered as failed without a try, so its answer still leaves in time.
  */
 #ifndef PEERLINE_INGEST_H
 #define PEERLINE_INGEST_H
@@ -42,6 +44,7 @@ struct ingest_item {
     /* private */
     struct ingest_item *next;
     int finished;
+    int late; /* past its deadline: answered as failed, not written */
 };
 
 struct ingest;

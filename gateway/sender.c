@@ -474,7 +474,12 @@ static void *run(void *arg)
         tx = !store_begin(s->st);
         collect(s);
         busy = busy_slots(s);
-        if (!stopping && busy < s->nslots) {
+        /*
+         * No claims if the round's transaction is gone (SQLite rolls back
+         * by itself on some errors, a full disk say): they would commit on
+         * their own and then not be started when the round's commit fails.
+         */
+        if (!stopping && busy < s->nslots && (!tx || store_in_transaction(s->st))) {
             asked = s->nslots - busy;
             /* Lease: the request timeout plus a margin for recording the answer. */
             claim_rc = store_outbox_claim(s->st, s->node_id, s->now,

@@ -259,11 +259,18 @@ sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id)
 {
     sqlite3_stmt *p = s->st[id];
 
-    if (!p) { /* first use on this handle; a NULL makes the caller's step fail, and log */
+    if (!p) { /* first use on this handle */
         if (sqlite3_prepare_v3(s->db, s->sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->st[id],
                                NULL) != SQLITE_OK)
             log_warnx("store.prepare_failed", "stmt=%d err=\"%s\"", (int)id, sqlite3_errmsg(s->db));
         p = s->st[id];
+        /*
+         * NULL: binding to it and stepping it answer SQLITE_MISUSE, so the
+         * caller's step fails as on any error (sqlite3_clear_bindings
+         * would not take it).
+         */
+        if (!p)
+            return NULL;
     }
     sqlite3_reset(p);
     sqlite3_clear_bindings(p);
@@ -623,6 +630,11 @@ static void gate_enter(struct store *s)
     }
     for (i = 0; i < STORE_GATE_MS * 20 && atomic_load(&s->gate->first_waiting) > 0; i++)
         nanosleep(&ts, NULL);
+}
+
+int store_in_transaction(struct store *s)
+{
+    return !sqlite3_get_autocommit(s->db);
 }
 
 int store_begin(struct store *s)

@@ -58,6 +58,8 @@ void store_use_gate(struct store *s, struct store_gate *g, int first);
 int store_gate_wanted(struct store *s);
 
 int store_begin(struct store *s);
+/* 1 inside a transaction (SQLite may have rolled one back by itself after an error). */
+int store_in_transaction(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 /*
@@ -350,7 +352,8 @@ int store_outbox_reclaim(struct store *s, const char *owner, int64_t now, int *n
  * Claims up to `max` rows ready at `now` (per recipient thread, oldest first,
  * one at a time), leasing them to owner until now+lease_ms. fn receives each
  * (the body pointer is valid during the call only). In its own transaction,
- * committed before fn sees a row; or, called inside the caller's, in that.
+ * committed before fn sees a row; or, called inside the caller's, in a
+ * savepoint of it: on failure its own leases are undone and fn sees none.
  */
 int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t lease_ms, int max,
                        int (*fn)(void *arg, const struct store_out *o), void *arg);

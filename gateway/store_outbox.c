@@ -177,8 +177,8 @@ int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t 
         max = 64;
     if (max <= 0)
         return STORE_OK;
-    own = sqlite3_get_autocommit(s->db); /* else it joins the caller's transaction */
-    if (own && store_begin(s))
+    own = sqlite3_get_autocommit(s->db);           /* else it joins the caller's transaction... */
+    if (own ? store_begin(s) : store_savepoint(s)) /* ...and undoes only its own writes */
         return STORE_ERROR;
     p = store_stmt(s, ST_OUT_CANDIDATES);
     sqlite3_bind_int64(p, 1, now);
@@ -205,10 +205,14 @@ int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t 
         leased[i] = rc == STORE_OK; /* a conflict: another sender took it first */
         rows[i].attempts++;
     }
-    if (own && ret == STORE_OK && store_commit(s))
+    if (ret == STORE_OK && (own ? store_commit(s) : store_release(s)))
         ret = STORE_ERROR;
-    if (own && ret != STORE_OK)
-        store_rollback(s);
+    if (ret != STORE_OK) {
+        if (own)
+            store_rollback(s);
+        else if (store_rollback_to(s))
+            store_rollback(s); /* the caller's commit then fails: nothing of it holds */
+    }
     for (i = 0; i < n; i++) {
         if (ret == STORE_OK && leased[i] && fn(arg, &rows[i]))
             ret = STORE_ERROR;

@@ -610,6 +610,32 @@ static void the_first_writer_goes_first(void **state)
     store_close(first);
 }
 
+/*
+ * The sender claims inside its round's transaction: the leases hold only if
+ * the round commits; rolled back, the rows are free for the next claim.
+ */
+static void a_claim_inside_a_round_is_undone_with_it(void **state)
+{
+    struct fixture *f = *state;
+    struct claimed c = {0};
+
+    add_out(f->st, "+15559870001", "+15005550006", OUT_RELAY, "one");
+    add_out(f->st, "+15559870002", "+15005550006", OUT_RELAY, "two");
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(store_in_transaction(f->st), 1);
+    assert_int_equal(store_outbox_claim(f->st, "node", 200, 1000, 8, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(store_in_transaction(f->st), 1); /* joined, not committed */
+    store_rollback(f->st);
+    c.n = 0;
+    assert_int_equal(store_outbox_claim(f->st, "node", 200, 1000, 8, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 2); /* free again, and claimed now on their own */
+    assert_int_equal(store_in_transaction(f->st), 0);
+    c.n = 0;
+    assert_int_equal(store_outbox_claim(f->st, "node", 300, 1000, 8, on_claim, &c), STORE_OK);
+    assert_int_equal(c.n, 0); /* leased */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -632,6 +658,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(status_callback_marks_undelivered_relays, setup, teardown),
         cmocka_unit_test_setup_teardown(optouts_are_per_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(the_first_writer_goes_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_claim_inside_a_round_is_undone_with_it, setup, teardown),
         cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
     };
 
