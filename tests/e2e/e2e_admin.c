@@ -318,7 +318,7 @@ static void report_after_a_chat(void **state)
 
 struct burst {
     struct line *l;
-    char from[16];
+    char from[24];
     int ok;
 };
 
