@@ -366,16 +366,13 @@ int engine_match(struct engine *e, int64_t *next_due)
     int ret = -1;
 
     /* A look first: with no one in line, no write lock is taken for nothing. */
-    if (store_conv_queue_list(e->st, add_texter, &q))
-        goto done;
-    if (!q.n) {
+    switch (store_conv_queue_any(e->st)) {
+    case 0:
         ret = 0;
         goto done;
+    case STORE_ERROR:
+        goto done;
     }
-    free_queue(&q);
-    memset(&q, 0, sizeof(q));
-    q.e = e;
-    q.again_at = INT64_MAX;
     peers = calloc(r->npeers ? r->npeers : 1, sizeof(*peers));
     scratch = calloc(r->npeers ? r->npeers : 1, sizeof(*scratch));
     if (!peers || !scratch)

@@ -237,6 +237,8 @@ int store_conv_queue_counts(struct store *s, int (*fn)(void *arg, const char *to
 /* The waits (ms) of up to max conversations of topic matched since `since`, newest first. */
 int store_conv_recent_waits(struct store *s, const char *topic, int64_t since, int64_t *waits,
                             int max, int *n);
+/* 1 when any texter is waiting (queued), 0 when none, STORE_ERROR. */
+int store_conv_queue_any(struct store *s);
 /* Waiting texters (queued, no open offer), urgent first, then by arrival. */
 int store_conv_queue_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
                           void *arg);

@@ -57,6 +57,7 @@ const char *const store_sql_conv[ST_COUNT] = {
     [ST_CONV_NOTICE] = "UPDATE conversations SET last_notice_at = ?2 WHERE id = ?1",
     [ST_CONV_QUEUE_LIST] = "SELECT " CONV_COLS " FROM conversations WHERE state = 'queued'"
                            " ORDER BY urgent DESC, queued_at, id",
+    [ST_CONV_QUEUE_ANY] = "SELECT EXISTS (SELECT 1 FROM conversations WHERE state = 'queued')",
     /* Ahead of a texter: urgent texters, and those of the same topic who came first. */
     [ST_CONV_QUEUE_POS] = "SELECT COUNT(*) FROM conversations WHERE state IN ('queued','offered')"
                           " AND (urgent > ?1 OR (urgent = ?1 AND topic = ?4 AND (queued_at < ?2"
@@ -426,6 +427,17 @@ int store_conv_queue_list(struct store *s, int (*fn)(void *arg, const struct sto
                           void *arg)
 {
     return store_each_conv(s, store_stmt(s, ST_CONV_QUEUE_LIST), fn, arg);
+}
+
+int store_conv_queue_any(struct store *s)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CONV_QUEUE_ANY);
+    int rc = sqlite3_step(p), any = rc == SQLITE_ROW ? sqlite3_column_int(p, 0) : 0;
+
+    if (rc != SQLITE_ROW)
+        store_fail(s, p, rc);
+    sqlite3_reset(p);
+    return rc == SQLITE_ROW ? any : STORE_ERROR;
 }
 
 int store_conv_open_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),

@@ -123,8 +123,11 @@ static void state_changes_are_compare_and_set(void **state)
     assert_int_equal(store_conv_create(f->st, "+15550000001", "+15550000009", "en", 10, &id), 0);
     /* Not queued yet: it cannot be offered. */
     assert_int_equal(store_conv_offer(f->st, id, "alex", "+15550000007"), STORE_CONFLICT);
+    assert_int_equal(store_conv_queue_any(f->st), 0); /* the engine's look before matching */
     assert_int_equal(store_conv_queue(f->st, id, "anxiety", 20), STORE_OK);
+    assert_int_equal(store_conv_queue_any(f->st), 1);
     assert_int_equal(store_conv_offer(f->st, id, "alex", "+15550000007"), STORE_OK);
+    assert_int_equal(store_conv_queue_any(f->st), 0); /* offered: no longer waiting to be matched */
     assert_int_equal(store_conv_offer(f->st, id, "blair", "+15550000007"), STORE_CONFLICT);
     assert_int_equal(store_conv_activate(f->st, id, 30), STORE_OK);
     assert_int_equal(store_conv_activate(f->st, id, 31), STORE_CONFLICT);
