@@ -9,6 +9,7 @@
 #include "twilio.h"
 #include "buf.h"
 #include "form.h"
+#include "tz.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -224,19 +225,6 @@ static int digits(const char **p, int n, int *v)
     return 0;
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t days_from_civil(int y, int m, int d)
-{
-    int64_t era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int twilio_parse_date(const char *s, int64_t *ms)
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
@@ -264,7 +252,7 @@ int twilio_parse_date(const char *s, int64_t *ms)
         return -1;
     if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 || zh > 23 || zm > 59)
         return -1;
-    *ms = ((days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss) -
+    *ms = ((tz_days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss) -
            sign * (zh * 3600 + zm * 60)) *
           1000;
     return 0;
