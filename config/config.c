@@ -8,6 +8,7 @@
  * `peerline check` can list them all.
  */
 #include "config.h"
+#include "telnyx.h"
 #include "diag.h"
 #include "parse.h"
 #include "yamltree.h"
@@ -830,11 +831,13 @@ static void check_meaning(struct cload *L, const struct ynode *root)
 {
     struct config *c = L->c;
     const struct ynode *pool = ymap_get(ymap_get(root, "provider"), "pool");
-    const struct ynode *kind = ymap_get(ymap_get(root, "provider"), "kind");
     size_t i;
 
-    if (c->provider.kind == PROVIDER_TELNYX)
-        err_at(L, kind, "provider.kind telnyx is not available in this version of peerline");
+    if (c->provider.kind == PROVIDER_TELNYX && c->provider.public_key &&
+        !telnyx_public_key_valid(c->provider.public_key))
+        err_at(L, ymap_get(ymap_get(root, "provider"), "public_key"),
+               "provider.public_key must be the base64 of a 32-byte Ed25519 public key "
+               "(Telnyx portal: Keys & Credentials, Public Key)");
     for (i = 0; c->provider.line_number && pool && pool->kind == YNODE_SEQ && i < pool->nkids; i++)
         if (pool->kids[i]->kind == YNODE_SCALAR &&
             !strcmp(pool->kids[i]->str, c->provider.line_number))

@@ -27,6 +27,13 @@ static int b64_exact(const char *s, unsigned char *out, size_t want)
     return 0;
 }
 
+int telnyx_public_key_valid(const char *s)
+{
+    unsigned char key[32];
+
+    return !b64_exact(s, key, sizeof(key));
+}
+
 /* Unix seconds, digits only, 1 to 12 of them. */
 static int parse_seconds(const char *s, int64_t *v)
 {

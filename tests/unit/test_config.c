@@ -877,7 +877,7 @@ static void test_telnyx_keys_with_twilio(void **state)
         {"telnyx keys with the default kind",
          PROVIDER_OK "  api_key: KEY0123\n",
          {{5, 12, "provider.api_key is not used with provider.kind twilio"}}},
-        {"kind telnyx: refused for now, and twilio keys are not its keys",
+        {"kind telnyx: twilio keys are not its keys, and the public key must be a key",
          "provider:\n"
          "  kind: telnyx\n"
          "  api_key: KEY0123\n"
@@ -885,11 +885,31 @@ static void test_telnyx_keys_with_twilio(void **state)
          "  account_sid: AC0123456789abcdef0123456789abcdef\n"
          "  line_number: \"+15005550006\"\n",
          {{5, 16, "provider.account_sid is not used with provider.kind telnyx"},
-          {2, 9, "provider.kind telnyx is not available in this version of peerline"}}},
+          {4, 15,
+           "provider.public_key must be the base64 of a 32-byte Ed25519 public key "
+           "(Telnyx portal: Keys & Credentials, Public Key)"}}},
     };
 
     (void)state;
     run_bad(cases, NCASES(cases));
+}
+
+static void test_telnyx_config(void **state)
+{
+    struct config *c = load_ok("provider:\n"
+                               "  kind: telnyx\n"
+                               "  api_key: KEY0123\n"
+                               "  public_key: 11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n"
+                               "  messaging_profile_id: 4000eba1-a0c0-4563-9925-b25e842a7cb6\n"
+                               "  line_number: \"+15005550006\"\n");
+
+    (void)state;
+    assert_int_equal(c->provider.kind, PROVIDER_TELNYX);
+    assert_string_equal(c->provider.api_base, "https://api.telnyx.com");
+    assert_string_equal(c->provider.api_key, "KEY0123");
+    assert_string_equal(c->provider.messaging_profile_id, "4000eba1-a0c0-4563-9925-b25e842a7cb6");
+    assert_null(c->provider.account_sid);
+    config_free(c);
 }
 
 static void test_coordinator_tokens(void **state)
@@ -1016,6 +1036,7 @@ int main(void)
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_missing_required_keys),
         cmocka_unit_test(test_telnyx_keys_with_twilio),
+        cmocka_unit_test(test_telnyx_config),
         cmocka_unit_test(test_coordinator_tokens),
         cmocka_unit_test(test_tokens_from_files),
         cmocka_unit_test(test_many_errors_at_once),
