@@ -158,7 +158,7 @@ static int check_sink(const char *url, const struct load_req *q, char sid[TWILIO
 {
     CURL *c = curl_easy_init();
     struct buf b = BUF_INIT(CHECK_MAX);
-    struct twilio_result tr;
+    struct provider_result tr;
     long code = 0;
     int rc = -1;
 
@@ -175,7 +175,7 @@ static int check_sink(const char *url, const struct load_req *q, char sid[TWILIO
         goto done;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     twilio_parse_send(code, b.p, b.len, &tr);
-    if (tr.outcome != TWILIO_SENT) {
+    if (tr.outcome != PROVIDER_SENT) {
         fprintf(stderr, "bench: the sink's answer was refused (HTTP %ld: %s)\n", code,
                 tr.error_text);
         goto done;

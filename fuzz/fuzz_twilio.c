@@ -21,7 +21,7 @@ static int each(void *arg, const struct twilio_listed *m)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct twilio_result r;
+    struct provider_result r;
     char next[256];
     int skipped;
     long status;
@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     twilio_parse_send(status, (const char *)data + 2, size - 2, &r);
     if (!memchr(r.sid, '\0', sizeof(r.sid)) || !memchr(r.error_text, '\0', sizeof(r.error_text)))
         abort();
-    if (r.outcome == TWILIO_SENT && !twilio_sid_valid(r.sid))
+    if (r.outcome == PROVIDER_SENT && !twilio_sid_valid(r.sid))
         abort();
     memset(next, 'x', sizeof(next));
     if (twilio_parse_list((const char *)data + 2, size - 2, each, NULL, next, sizeof(next),

@@ -22,6 +22,7 @@
 #include "latency.h"
 #include "log.h"
 #include "roster.h"
+#include "provider.h"
 #include "store.h"
 #include "schedule.h"
 #include "texts.h"
@@ -294,7 +295,7 @@ static int handle_inbound(struct engine *e, const struct store_inbound *in, int6
 /* ---- provider feedback ---- */
 
 /*
- * The carrier says the recipient of o opted out of o's number (21610): a
+ * The carrier says the recipient of o opted out of o's number (Twilio 21610, Telnyx 40300): a
  * peer's chats on that number go back to the line; a texter's chat ends and
  * its peer is told. Returns 1 when nothing more needs saying to the writer.
  */
@@ -355,7 +356,7 @@ static int relay_failed(struct engine *e, const struct store_out *o)
 
     if (store_outbox_failure_handled(e->st, o->id))
         return -1;
-    if (o->error_code == 21610) {
+    if (o->error_code == provider_for(e->cfg)->opted_out_code) {
         rc = recipient_opted_out(e, o);
         if (rc)
             return rc < 0 ? -1 : 0;

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 
 /*
- * The provider waits 15 s for an answer. A webhook that has waited this long
+ * Twilio waits 15 s for an answer. A webhook that has waited this long
  * since it arrived (queued behind a database that is stuck) is answered as
  * failed without a try, so its 500, or its spooling on the Fallback URL,
  * still leaves in time: a write started just before the deadline waits at
@@ -30,7 +30,8 @@
 
 static int too_late(const struct ingest_item *it)
 {
-    return it->arrival_us && latency_now_us() - it->arrival_us > DEADLINE_US;
+    return it->arrival_us &&
+           latency_now_us() - it->arrival_us > (it->deadline_us ? it->deadline_us : DEADLINE_US);
 }
 
 struct ingest {

@@ -28,6 +28,7 @@ struct ingest_item {
     const char *sid;
     int64_t received_at; /* ms */
     int64_t arrival_us;  /* latency_now_us() when the webhook arrived, for latency.h */
+    int64_t deadline_us; /* answered as failed, unwritten, this long after arrival; 0: 8 s */
     /* INGEST_TEXT */
     const char *from, *to, *body;
     int num_media;

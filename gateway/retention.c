@@ -66,6 +66,12 @@ int retention_redact(const struct config *cfg, struct store *st, int64_t now, in
         rc = store_redaction_next(st, now, sid, &attempts);
         if (rc != STORE_FOUND)
             return rc == STORE_ERROR ? -1 : 0;
+        if (cfg->provider.kind == PROVIDER_TELNYX) {
+            /* Telnyx has no per-message delete: its messaging profile redacts (README). */
+            if (store_redaction_done(st, sid, "left to the profile's redaction", wake_now_ms()))
+                return -1;
+            continue;
+        }
         status = redact_one(cfg, sid);
         if (status == 200 || status == 404) {
             /* 404: nothing of it left at the provider (already deleted): nothing to redact. */

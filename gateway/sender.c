@@ -14,8 +14,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "sms.h"
+#include "provider.h"
 #include "store.h"
-#include "twilio.h"
 #include "wake.h"
 
 #include <curl/curl.h>
@@ -60,9 +60,9 @@ struct sender {
     int started;
     atomic_int stopping;
     char node_id[128];
-    char url[1024];
-    char userpwd[512];
-    char status_cb[1024];
+    const struct provider *prov;
+    struct provider_endpoint ep;
+    struct curl_slist *headers; /* the endpoint's Content-Type and Authorization */
     void (*on_final)(void *arg);
     void *arg;
     struct metrics *metrics;
@@ -85,12 +85,27 @@ static uint64_t next_rand(struct sender *s)
     return s->rng * 2685821657736338717ULL;
 }
 
+/* The headers every send carries; 0, or -1 when out of memory. */
+static int add_headers(struct sender *s)
+{
+    char ct[96];
+    struct curl_slist *h;
+
+    snprintf(ct, sizeof(ct), "Content-Type: %s", s->ep.content_type);
+    h = curl_slist_append(NULL, ct);
+    if (!h)
+        return -1;
+    s->headers = h;
+    if (s->ep.authorization[0] && !curl_slist_append(h, s->ep.authorization))
+        return -1; /* s->headers is freed with s */
+    return 0;
+}
+
 struct sender *sender_new(const struct config *cfg, const char *node_id,
                           void (*on_final)(void *arg), void *arg, struct metrics *metrics,
                           char *err, size_t errlen)
 {
     struct sender *s = calloc(1, sizeof(*s));
-    int n;
 
     if (!s) {
         snprintf(err, errlen, "out of memory");
@@ -103,17 +118,13 @@ struct sender *sender_new(const struct config *cfg, const char *node_id,
     s->nslots = (int)(cfg->retry.concurrency < MAX_SLOTS ? cfg->retry.concurrency : MAX_SLOTS);
     s->rng = (uint64_t)wake_now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
     snprintf(s->node_id, sizeof(s->node_id), "%s", node_id);
-    n = snprintf(s->url, sizeof(s->url), "%s/2010-04-01/Accounts/%s/Messages.json",
-                 cfg->provider.api_base, cfg->provider.account_sid);
-    if (n < 0 || (size_t)n >= sizeof(s->url))
-        goto toolong;
-    n = snprintf(s->userpwd, sizeof(s->userpwd), "%s:%s", cfg->provider.account_sid,
-                 cfg->provider.auth_token);
-    if (n < 0 || (size_t)n >= sizeof(s->userpwd))
-        goto toolong;
-    n = snprintf(s->status_cb, sizeof(s->status_cb), "%s/twilio/status", cfg->public_url);
-    if (n < 0 || (size_t)n >= sizeof(s->status_cb))
-        goto toolong;
+    s->prov = provider_for(cfg);
+    if (s->prov->endpoint(cfg, &s->ep, err, errlen))
+        goto fail;
+    if (add_headers(s)) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     s->st = store_open(cfg->database, err, errlen);
     if (!s->st)
         goto fail;
@@ -132,9 +143,8 @@ struct sender *sender_new(const struct config *cfg, const char *node_id,
     }
     curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)s->nslots);
     return s;
-toolong:
-    snprintf(err, errlen, "provider URL or credentials too long");
 fail:
+    curl_slist_free_all(s->headers);
     store_close(s->st);
     free(s);
     return NULL;
@@ -196,27 +206,30 @@ static void finish(struct sender *s, const struct store_out *o, enum out_state s
 static void record(struct sender *s, struct slot *sl, long http_status, CURLcode cc)
 {
     const struct store_out *o = &sl->row;
-    struct twilio_result r;
+    struct provider_result r;
     char to[LOG_MASK_LEN];
 
-    twilio_parse_send(cc == CURLE_OK ? http_status : 0, sl->resp.p, sl->resp.len, &r);
+    s->prov->parse_send(cc == CURLE_OK ? http_status : 0, sl->resp.p, sl->resp.len, &r);
     switch (r.outcome) {
-    case TWILIO_SENT:
-        recorded(store_outbox_sent(s->st, o->id, r.sid, sl->segments, s->now), "sent", o->id);
+    case PROVIDER_SENT:
+        recorded(store_outbox_sent(s->st, o->id, r.id, sl->segments, s->now), "sent", o->id);
         metrics_sent(s->metrics, s->now - o->created_at);
-        log_info("send.ok", "id=%lld sid=%s to=%s attempts=%d", (long long)o->id, r.sid,
+        log_info("send.ok", "id=%lld sid=%s to=%s attempts=%d", (long long)o->id, r.id,
                  log_mask_phone(o->to, to), o->attempts);
         return;
-    case TWILIO_OPTED_OUT:
-        /* 21610: the carrier has them opted out of this number; remember it. */
-        store_optout_set(s->st, config_optout_scope(s->cfg, o->from), o->to, "provider-21610",
-                         s->now);
-        finish(s, o, OUT_FAILED, r.error_code, "recipient opted out (21610)");
+    case PROVIDER_OPTED_OUT:
+        /* The carrier has them opted out of this number (Twilio 21610, Telnyx 40300). */
+        {
+            char source[32];
+            snprintf(source, sizeof(source), "provider-%d", r.error_code);
+            store_optout_set(s->st, config_optout_scope(s->cfg, o->from), o->to, source, s->now);
+        }
+        finish(s, o, OUT_FAILED, r.error_code, "recipient opted out at the carrier");
         return;
-    case TWILIO_FINAL:
+    case PROVIDER_FINAL:
         finish(s, o, OUT_FAILED, r.error_code, r.error_text);
         return;
-    case TWILIO_RETRY:
+    case PROVIDER_RETRY:
         if (r.error_code == 20003 || r.error_code == 401 || r.error_code == 403)
             log_errorx("send.credentials_rejected",
                        "code=%d hint=\"check provider.account_sid and provider.auth_token\"",
@@ -291,11 +304,10 @@ static int issuing(void *arg, char *ip, char *local_ip, int port, int local_port
 static int start_request(struct sender *s, struct slot *sl)
 {
     const struct store_out *o = &sl->row;
-    struct twilio_send ts = {o->to, o->from, o->body, s->status_cb,
-                             (o->expires_at - s->now + 999) / 1000};
+    struct provider_send ps = {o->to, o->from, o->body, (o->expires_at - s->now + 999) / 1000};
 
     sl->resp.max = RESPONSE_CAP;
-    if (twilio_send_body(&ts, &sl->body))
+    if (s->prov->send_body(s->cfg, &ps, &sl->body))
         return -1;
     if (sl->easy)
         curl_easy_reset(sl->easy);
@@ -303,9 +315,12 @@ static int start_request(struct sender *s, struct slot *sl)
         sl->easy = curl_easy_init();
     if (!sl->easy)
         return -1;
-    curl_easy_setopt(sl->easy, CURLOPT_URL, s->url);
-    curl_easy_setopt(sl->easy, CURLOPT_USERPWD, s->userpwd);
-    curl_easy_setopt(sl->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    curl_easy_setopt(sl->easy, CURLOPT_URL, s->ep.url);
+    if (s->ep.userpwd[0]) {
+        curl_easy_setopt(sl->easy, CURLOPT_USERPWD, s->ep.userpwd);
+        curl_easy_setopt(sl->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    }
+    curl_easy_setopt(sl->easy, CURLOPT_HTTPHEADER, s->headers);
     curl_easy_setopt(sl->easy, CURLOPT_POSTFIELDS, sl->body.p);
     curl_easy_setopt(sl->easy, CURLOPT_POSTFIELDSIZE, (long)sl->body.len);
     curl_easy_setopt(sl->easy, CURLOPT_WRITEFUNCTION, on_data);
@@ -560,6 +575,7 @@ void sender_stop(struct sender *s)
             curl_easy_cleanup(s->slots[i].easy);
     }
     curl_multi_cleanup(s->multi);
+    curl_slist_free_all(s->headers);
     store_close(s->st);
     free(s);
 }

@@ -1,5 +1,7 @@
 /*
- * telnyx.h - Telnyx's webhook signatures (issue 9's first piece).
+ * telnyx.h - the Telnyx wire formats, as pure functions: webhook
+ * signatures, webhook events, and the Messages API's requests and answers.
+ * provider_telnyx (provider.h) is built from them.
  *
  * Telnyx signs every webhook with Ed25519: the telnyx-signature-ed25519
  * header is the base64 of a 64-byte signature over
@@ -13,6 +15,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "provider.h"
 
 #define TELNYX_TOLERANCE_S 300
 
@@ -33,5 +37,33 @@ int telnyx_public_key_valid(const char *s);
 enum telnyx_verdict telnyx_verify(const char *public_key_b64, const char *timestamp,
                                   const char *body, size_t len, const char *signature_b64,
                                   int64_t now_s, const char **why);
+
+/* 1 when id looks like a Telnyx id (a UUID; any 1 to 63 of letters, digits, '-', '_'). */
+int telnyx_id_valid(const char *id);
+
+/*
+ * Reads one webhook body (message.received: a text; message.sent and
+ * message.finalized: a delivery status in Twilio's words; anything else:
+ * ignored). Texts are deduplicated by the event's id (data.id), statuses
+ * belong to the sent message's id (data.payload.id). Free *in with
+ * provider_inbound_free whatever this returns.
+ */
+enum provider_verdict telnyx_parse_event(const char *body, size_t len, struct provider_inbound *in,
+                                         char *why, size_t whylen);
+
+/* One outbound text, as POST {api_base}/v2/messages takes it. */
+struct telnyx_send {
+    const char *to, *from, *body;
+    const char *webhook_url;          /* delivery events go here; may be NULL */
+    const char *messaging_profile_id; /* may be NULL or "" */
+};
+
+/* The JSON body for POST /v2/messages. */
+int telnyx_send_body(const struct telnyx_send *s, struct buf *out);
+
+/* Classifies an answer of POST /v2/messages. http_status 0 = network error. */
+void telnyx_parse_send(long http_status, const char *body, size_t len, struct provider_result *r);
+
+extern const struct provider provider_telnyx;
 
 #endif

@@ -8,7 +8,10 @@
  */
 #include "twilio.h"
 #include "buf.h"
+#include "config.h"
 #include "form.h"
+#include "http.h"
+#include "parse.h"
 #include "tz.h"
 
 #include <jansson.h>
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int cmp_param(const void *a, const void *b)
 {
@@ -160,14 +164,15 @@ int twilio_sid_valid(const char *sid)
     return 1;
 }
 
-static void set_error(struct twilio_result *r, enum twilio_outcome o, int code, const char *text)
+static void set_error(struct provider_result *r, enum provider_outcome o, int code,
+                      const char *text)
 {
     r->outcome = o;
     r->error_code = code;
     snprintf(r->error_text, sizeof(r->error_text), "%s", text ? text : "");
 }
 
-void twilio_parse_send(long http_status, const char *body, size_t len, struct twilio_result *r)
+void twilio_parse_send(long http_status, const char *body, size_t len, struct provider_result *r)
 {
     json_t *root = NULL;
     json_error_t jerr;
@@ -175,7 +180,7 @@ void twilio_parse_send(long http_status, const char *body, size_t len, struct tw
 
     memset(r, 0, sizeof(*r));
     if (http_status == 0) {
-        set_error(r, TWILIO_RETRY, 0, "network error");
+        set_error(r, PROVIDER_RETRY, 0, "network error");
         return;
     }
     if (body && len)
@@ -184,11 +189,11 @@ void twilio_parse_send(long http_status, const char *body, size_t len, struct tw
         const char *sid = json_string_value(json_object_get(root, "sid"));
         if (!twilio_sid_valid(sid)) {
             /* Accepted but unreadable: do not resend blindly into a duplicate. */
-            set_error(r, TWILIO_FINAL, (int)http_status, "accepted without a readable sid");
+            set_error(r, PROVIDER_FINAL, (int)http_status, "accepted without a readable sid");
             goto done;
         }
-        r->outcome = TWILIO_SENT;
-        snprintf(r->sid, sizeof(r->sid), "%s", sid);
+        r->outcome = PROVIDER_SENT;
+        snprintf(r->id, sizeof(r->id), "%s", sid);
         goto done;
     }
     code = (int)json_integer_value(json_object_get(root, "code"));
@@ -203,11 +208,11 @@ void twilio_parse_send(long http_status, const char *body, size_t len, struct tw
          */
         if (http_status == 429 || http_status >= 500 || http_status == 401 || http_status == 403 ||
             code == 20003 || code == 20429 || code == 21611 || code == 30001)
-            set_error(r, TWILIO_RETRY, code ? code : (int)http_status, text);
+            set_error(r, PROVIDER_RETRY, code ? code : (int)http_status, text);
         else if (code == 21610)
-            set_error(r, TWILIO_OPTED_OUT, code, text);
+            set_error(r, PROVIDER_OPTED_OUT, code, text);
         else
-            set_error(r, TWILIO_FINAL, code ? code : (int)http_status, text);
+            set_error(r, PROVIDER_FINAL, code ? code : (int)http_status, text);
     }
 done:
     json_decref(root);
@@ -313,3 +318,181 @@ int twilio_parse_list(const char *body, size_t len,
     json_decref(root);
     return rc;
 }
+
+/* ---- the provider interface (provider.h) ---- */
+
+#define TWIML_EMPTY "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"
+
+static const char *const twilio_paths[] = {"/twilio/sms", "/twilio/spool", "/twilio/status", NULL};
+
+/* Twilio's webhooks are forms: the body read into *f, or PROVIDER_BAD with why. */
+static enum provider_verdict read_form(const struct http_request *req, struct form *f, char *why,
+                                       size_t whylen)
+{
+    const char *ct = http_header(req, "Content-Type");
+    const char *what = "";
+    size_t n = strlen("application/x-www-form-urlencoded"), where = 0;
+
+    if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", n) ||
+        (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
+        snprintf(why, whylen, "expected Content-Type: application/x-www-form-urlencoded");
+        return PROVIDER_BAD;
+    }
+    if (form_parse(req->body, req->body_len, f, &what, &where)) {
+        snprintf(why, whylen, "bad form body at byte %zu: %s", where, what);
+        return PROVIDER_BAD;
+    }
+    return PROVIDER_OK;
+}
+
+static enum provider_verdict tw_verify(const struct config *cfg, const struct http_request *req,
+                                       int64_t now_s, char *why, size_t whylen)
+{
+    struct form f;
+    char url[4096];
+    enum provider_verdict v;
+
+    (void)now_s;
+    v = read_form(req, &f, why, whylen);
+    if (v)
+        return v;
+    if ((size_t)snprintf(url, sizeof(url), "%s%s", cfg->public_url, req->raw_uri) >= sizeof(url) ||
+        !twilio_verify(cfg->provider.auth_token, url, &f, http_header(req, "X-Twilio-Signature"))) {
+        snprintf(why, whylen, "X-Twilio-Signature does not match");
+        v = PROVIDER_FORGED;
+    }
+    form_free(&f);
+    return v;
+}
+
+static enum provider_verdict tw_status(const struct form *f, struct provider_inbound *in, char *why,
+                                       size_t whylen)
+{
+    const char *sid = form_get(f, "MessageSid");
+    const char *st = form_get(f, "MessageStatus");
+    const char *code = form_get(f, "ErrorCode");
+    const char *what;
+    long long ec = 0;
+
+    if (!st)
+        st = form_get(f, "SmsStatus");
+    if (!twilio_sid_valid(sid) || !st || !*st || strlen(st) >= sizeof(in->status)) {
+        snprintf(why, whylen, "missing MessageSid or MessageStatus");
+        return PROVIDER_BAD;
+    }
+    if (code && *code && parse_int(code, 0, 999999, &ec, &what)) {
+        snprintf(why, whylen, "ErrorCode must be a number");
+        return PROVIDER_BAD;
+    }
+    in->kind = PROVIDER_EV_STATUS;
+    snprintf(in->id, sizeof(in->id), "%s", sid);
+    snprintf(in->status, sizeof(in->status), "%s", st);
+    in->error_code = (int)ec;
+    return PROVIDER_OK;
+}
+
+static enum provider_verdict tw_text(const struct form *f, struct provider_inbound *in, char *why,
+                                     size_t whylen)
+{
+    const char *sid = form_get(f, "MessageSid");
+    const char *from = form_get(f, "From"), *to = form_get(f, "To");
+    const char *body = form_get(f, "Body"), *media = form_get(f, "NumMedia");
+    const char *what;
+    long long nmedia = 0;
+
+    if (!twilio_sid_valid(sid)) {
+        snprintf(why, whylen, "missing or malformed MessageSid");
+        return PROVIDER_BAD;
+    }
+    if (!from || parse_e164(from, &what) || !to || parse_e164(to, &what)) {
+        snprintf(why, whylen, "From and To must be E.164 phone numbers");
+        return PROVIDER_BAD;
+    }
+    if (media && parse_int(media, 0, 100, &nmedia, &what)) {
+        snprintf(why, whylen, "NumMedia must be a number from 0 to 100");
+        return PROVIDER_BAD;
+    }
+    in->body = strdup(body ? body : "");
+    if (!in->body) {
+        snprintf(why, whylen, "out of memory");
+        return PROVIDER_BAD;
+    }
+    in->kind = PROVIDER_EV_TEXT;
+    snprintf(in->id, sizeof(in->id), "%s", sid);
+    snprintf(in->from, sizeof(in->from), "%s", from);
+    snprintf(in->to, sizeof(in->to), "%s", to);
+    in->num_media = (int)nmedia;
+    return PROVIDER_OK;
+}
+
+static enum provider_verdict tw_parse(const struct http_request *req, struct provider_inbound *in,
+                                      char *why, size_t whylen)
+{
+    struct form f;
+    enum provider_verdict v;
+
+    memset(in, 0, sizeof(*in));
+    v = read_form(req, &f, why, whylen);
+    if (v)
+        return v;
+    if (!strcmp(req->path, "/twilio/status"))
+        v = tw_status(&f, in, why, whylen);
+    else
+        v = tw_text(&f, in, why, whylen);
+    form_free(&f);
+    return v;
+}
+
+/* A text: empty TwiML, so Twilio sends nothing back itself. A status: nothing at all. */
+static void tw_answer(const struct http_request *req, const struct provider_inbound *in,
+                      struct http_response *res)
+{
+    (void)req;
+    buf_reset(&res->body);
+    if (in->kind == PROVIDER_EV_STATUS) {
+        res->status = 204;
+        res->content_type = "text/plain";
+        return;
+    }
+    res->status = 200;
+    res->content_type = "text/xml";
+    buf_puts(&res->body, TWIML_EMPTY);
+}
+
+static int tw_endpoint(const struct config *cfg, struct provider_endpoint *ep, char *err,
+                       size_t errlen)
+{
+    memset(ep, 0, sizeof(*ep));
+    ep->content_type = "application/x-www-form-urlencoded";
+    if ((size_t)snprintf(ep->url, sizeof(ep->url), "%s/2010-04-01/Accounts/%s/Messages.json",
+                         cfg->provider.api_base, cfg->provider.account_sid) >= sizeof(ep->url) ||
+        (size_t)snprintf(ep->userpwd, sizeof(ep->userpwd), "%s:%s", cfg->provider.account_sid,
+                         cfg->provider.auth_token) >= sizeof(ep->userpwd)) {
+        snprintf(err, errlen, "provider.api_base or the credentials are too long");
+        return -1;
+    }
+    return 0;
+}
+
+static int tw_send_body(const struct config *cfg, const struct provider_send *s, struct buf *out)
+{
+    char cb[1100];
+    struct twilio_send ts = {s->to, s->from, s->body, cb, s->validity_s};
+
+    if ((size_t)snprintf(cb, sizeof(cb), "%s/twilio/status", cfg->public_url) >= sizeof(cb))
+        return -1;
+    return twilio_send_body(&ts, out);
+}
+
+const struct provider provider_twilio = {
+    .name = "twilio",
+    .paths = twilio_paths,
+    .answer_within_ms = 15000,
+    .opted_out_code = 21610,
+    .verify = tw_verify,
+    .parse = tw_parse,
+    .answer = tw_answer,
+    .endpoint = tw_endpoint,
+    .send_body = tw_send_body,
+    .parse_send = twilio_parse_send,
+};

@@ -4,13 +4,16 @@
  * classification of its answers (SPEC section 6).
  *
  * No I/O here: the HTTP edge (serve.c), the sender (sender.c) and the
- * simulator (sim.c) call these with bytes they already have.
+ * simulator (sim.c) call these with bytes they already have. The provider
+ * interface (provider.h) for Twilio, provider_twilio, is built from them.
  */
 #ifndef PEERLINE_TWILIO_H
 #define PEERLINE_TWILIO_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "provider.h"
 
 struct buf;
 struct form;
@@ -45,22 +48,8 @@ struct twilio_send {
 /* The form body for POST .../Messages.json. */
 int twilio_send_body(const struct twilio_send *s, struct buf *out);
 
-enum twilio_outcome {
-    TWILIO_SENT,      /* 201 with a sid */
-    TWILIO_RETRY,     /* later: 429, 20429, 5xx, 21611, 30001, 401/20003, network */
-    TWILIO_FINAL,     /* other 4xx: will never succeed */
-    TWILIO_OPTED_OUT, /* 21610: the recipient opted out at the carrier */
-};
-
-struct twilio_result {
-    enum twilio_outcome outcome;
-    char sid[TWILIO_SID_MAX]; /* TWILIO_SENT */
-    int error_code;           /* Twilio's code, or the HTTP status when there is none */
-    char error_text[160];     /* short, safe to log (never message text) */
-};
-
 /* Classifies an answer of the Messages API. http_status 0 = network error. */
-void twilio_parse_send(long http_status, const char *body, size_t len, struct twilio_result *r);
+void twilio_parse_send(long http_status, const char *body, size_t len, struct provider_result *r);
 
 /* SPEC: SIDs look like two letters then 32 hex digits. */
 int twilio_sid_valid(const char *sid);

@@ -3,24 +3,20 @@
  */
 #include "webhook.h"
 #include "config.h"
-#include "form.h"
 #include "http.h"
 #include "ingest.h"
 #include "latency.h"
 #include "log.h"
 #include "metrics.h"
-#include "parse.h"
+#include "provider.h"
 #include "spool.h"
 #include "store.h"
-#include "twilio.h"
 #include "wake.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define TWIML_EMPTY "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"
 
 /* A webhook waits at most this long for the engine's write lock: well inside Twilio's 15 s. */
 #define WEBHOOK_BUSY_MS 5000
@@ -61,11 +57,11 @@ void webhook_close(struct webhook *w)
     pthread_mutex_destroy(&w->mu);
 }
 
-/* A webhook waiting for its group commit: its parsed form, and what is being written. */
+/* A webhook waiting for its group commit: what it said, and what is being written. */
 struct pending {
     struct webhook *w;
     struct http_ctx *token; /* NULL: the handler waits instead */
-    struct form f;
+    struct provider_inbound in;
     struct ingest_item it;
 };
 
@@ -73,7 +69,7 @@ static void free_pending(void *arg)
 {
     struct pending *p = arg;
 
-    form_free(&p->f);
+    provider_inbound_free(&p->in);
     free(p);
 }
 
@@ -83,30 +79,6 @@ static void committed(struct ingest_item *it)
     struct pending *p = it->arg;
 
     http_resume(p->token);
-}
-
-/*
- * Takes over *f (on success) for a webhook about to be written as `kind`;
- * NULL when out of memory, with the 500 in res and *f still the caller's.
- */
-static struct pending *new_pending(struct webhook *w, struct form *f, enum ingest_kind kind,
-                                   const char *sid, struct http_response *res)
-{
-    struct pending *p = calloc(1, sizeof(*p));
-
-    if (!p) {
-        http_text(res, 500, "out of memory");
-        return NULL;
-    }
-    p->it.kind = kind;
-    p->it.sid = sid;
-    p->w = w;
-    p->f = *f;
-    memset(f, 0, sizeof(*f));
-    p->it.arg = p;
-    p->it.received_at = wake_now_ms();
-    p->it.arrival_us = latency_now_us();
-    return p;
 }
 
 /*
@@ -126,77 +98,64 @@ static int submit(struct webhook *w, const struct http_request *req, struct pend
     return 0;
 }
 
-static int is_form(const struct http_request *req)
+/* A signature that does not match: counted, logged, and after a few in a row, alerted on. */
+static void forged(struct webhook *w, const struct http_request *req, const char *why,
+                   struct http_response *res)
 {
-    const char *ct = http_header(req, "Content-Type");
-    size_t n = strlen("application/x-www-form-urlencoded");
+    unsigned long n = atomic_fetch_add(&w->signature_failures, 1) + 1;
+    unsigned long streak = atomic_fetch_add(&w->signature_streak, 1) + 1;
 
-    return ct && !strncasecmp(ct, "application/x-www-form-urlencoded", n) &&
-           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+    metrics_inbound(w->metrics, MI_BAD_SIGNATURE);
+    /* Every real text fails like this when public_url or a key is wrong: say so loudly. */
+    log_warnx("webhook.bad_signature",
+              "path=%s failures=%lu why=\"%s\" hint=\"check public_url matches the webhook URL "
+              "set at the provider, and the provider's credentials\"",
+              req->path, n, why);
+    http_text(res, 403, "signature does not match");
+    /* A wrong public_url fails every text: in a row, the coordinators hear of it. */
+    if (streak == WEBHOOK_SIGNATURE_ALERT && w->on_stored)
+        w->on_stored(w->arg);
 }
 
 /*
- * The common front of every Twilio webhook: form body parsed into *f and
- * signature verified. Returns 0, or fills res with the refusal.
+ * The common front of every provider webhook: verified, then read into *in.
+ * Returns 0, or fills res with the refusal (*in then holds nothing).
  */
-static int twilio_front(struct webhook *w, const struct http_request *req,
-                        struct http_response *res, struct form *f)
+static int front(struct webhook *w, const struct provider *prov, const struct http_request *req,
+                 struct http_response *res, struct provider_inbound *in)
 {
-    const char *why = "";
-    char url[4096], msg[160];
-    size_t where = 0;
+    char why[200];
+    enum provider_verdict v;
 
-    if (!is_form(req)) {
+    memset(in, 0, sizeof(*in));
+    v = prov->verify(w->cfg, req, wake_now_ms() / 1000, why, sizeof(why));
+    if (v == PROVIDER_FORGED) {
+        forged(w, req, why, res);
+        return -1;
+    }
+    if (v == PROVIDER_OK) {
+        if (atomic_load(&w->signature_streak))
+            atomic_store(&w->signature_streak, 0); /* a good one: not a wrong public_url */
+        v = prov->parse(req, in, why, sizeof(why));
+    }
+    if (v != PROVIDER_OK) {
+        provider_inbound_free(in);
         metrics_inbound(w->metrics, MI_BAD_REQUEST);
-        http_text(res, 400, "expected Content-Type: application/x-www-form-urlencoded");
+        http_text(res, 400, why);
         return -1;
     }
-    if (form_parse(req->body, req->body_len, f, &why, &where)) {
-        metrics_inbound(w->metrics, MI_BAD_REQUEST);
-        snprintf(msg, sizeof(msg), "bad form body at byte %zu: %s", where, why);
-        http_text(res, 400, msg);
-        return -1;
-    }
-    if ((size_t)snprintf(url, sizeof(url), "%s%s", w->cfg->public_url, req->raw_uri) >=
-            sizeof(url) ||
-        !twilio_verify(w->cfg->provider.auth_token, url, f,
-                       http_header(req, "X-Twilio-Signature"))) {
-        unsigned long n = atomic_fetch_add(&w->signature_failures, 1) + 1;
-        unsigned long streak = atomic_fetch_add(&w->signature_streak, 1) + 1;
-        metrics_inbound(w->metrics, MI_BAD_SIGNATURE);
-        /* Every real text fails like this when public_url is wrong: say so loudly. */
-        log_warnx("webhook.bad_signature",
-                  "path=%s failures=%lu hint=\"check public_url matches the webhook URL "
-                  "set at the provider\"",
-                  req->path, n);
-        form_free(f);
-        http_text(res, 403, "signature does not match");
-        /* A wrong public_url fails every text: in a row, the coordinators hear of it. */
-        if (streak == WEBHOOK_SIGNATURE_ALERT && w->on_stored)
-            w->on_stored(w->arg);
-        return -1;
-    }
-    if (atomic_load(&w->signature_streak))
-        atomic_store(&w->signature_streak, 0); /* a good one: not a wrong public_url */
     return 0;
 }
 
-static void twiml_ok(struct http_response *res)
-{
-    res->status = 200;
-    res->content_type = "text/xml";
-    buf_reset(&res->body);
-    buf_puts(&res->body, TWIML_EMPTY);
-}
-
 /*
- * The answer to POST /twilio/sms (or /twilio/spool, the numbers' Fallback
- * URL: Twilio calls it when the first answer was an error) once its text is
- * written: on the fallback, a text the database still cannot take goes to
- * the spool file, durably, before its 200.
+ * The answer to an inbound text once it is written. On Twilio's fallback
+ * (POST /twilio/spool, the numbers' Fallback URL: Twilio calls it when the
+ * first answer was an error), a text the database still cannot take goes
+ * to the spool file, durably, before its 200.
  */
-static void sms_answer(struct webhook *w, const struct http_request *req, struct http_response *res,
-                       const struct pending *p)
+static void text_answer(struct webhook *w, const struct provider *prov,
+                        const struct http_request *req, struct http_response *res,
+                        const struct pending *p)
 {
     const struct ingest_item *it = &p->it;
     char mfrom[LOG_MASK_LEN];
@@ -207,11 +166,11 @@ static void sms_answer(struct webhook *w, const struct http_request *req, struct
         metrics_inbound(w->metrics, MI_SPOOLED);
         if (w->on_spooled)
             w->on_spooled(w->arg);
-        twiml_ok(res);
+        prov->answer(req, &p->in, res);
         return;
     }
     if (it->rc == STORE_ERROR) {
-        /* Twilio will not retry; the README tells operators to set a Fallback URL. */
+        /* The provider retries (Telnyx) or calls the Fallback URL (Twilio: see the README). */
         log_errorx("inbound.store_failed", "sid=%s from=%s", it->sid,
                    log_mask_phone(it->from, mfrom));
         metrics_inbound(w->metrics, MI_STORE_FAILED);
@@ -225,54 +184,12 @@ static void sms_answer(struct webhook *w, const struct http_request *req, struct
         metrics_inbound(w->metrics, MI_DUPLICATE);
         log_info("inbound.duplicate", "sid=%s", it->sid);
     }
-    twiml_ok(res);
+    prov->answer(req, &p->in, res);
 }
 
-/* POST /twilio/sms and /twilio/spool: checked, then written (see sms_answer). */
-static void sms(struct webhook *w, const struct http_request *req, struct http_response *res)
-{
-    struct form f;
-    struct pending *p;
-    const char *sid, *from, *to, *body, *media, *why;
-    long long nmedia = 0;
-
-    if (twilio_front(w, req, res, &f))
-        return;
-    sid = form_get(&f, "MessageSid");
-    from = form_get(&f, "From");
-    to = form_get(&f, "To");
-    body = form_get(&f, "Body");
-    media = form_get(&f, "NumMedia");
-    if (!twilio_sid_valid(sid)) {
-        http_text(res, 400, "missing or malformed MessageSid");
-        goto bad;
-    }
-    if (!from || parse_e164(from, &why) || !to || parse_e164(to, &why)) {
-        http_text(res, 400, "From and To must be E.164 phone numbers");
-        goto bad;
-    }
-    if (media && parse_int(media, 0, 100, &nmedia, &why)) {
-        http_text(res, 400, "NumMedia must be a number from 0 to 100");
-        goto bad;
-    }
-    p = new_pending(w, &f, INGEST_TEXT, sid, res);
-    if (!p)
-        goto bad;
-    p->it.from = from;
-    p->it.to = to;
-    p->it.body = body ? body : "";
-    p->it.num_media = (int)nmedia;
-    if (!submit(w, req, p)) {
-        sms_answer(w, req, res, p);
-        free_pending(p);
-    }
-    return;
-bad:
-    metrics_inbound(w->metrics, MI_BAD_REQUEST);
-    form_free(&f);
-}
-
-static void status_answer(struct webhook *w, struct http_response *res, const struct pending *p)
+static void status_answer(struct webhook *w, const struct provider *prov,
+                          const struct http_request *req, struct http_response *res,
+                          const struct pending *p)
 {
     if (p->it.rc == STORE_ERROR) {
         http_text(res, 500, "could not store the status");
@@ -280,57 +197,72 @@ static void status_answer(struct webhook *w, struct http_response *res, const st
     }
     if (p->it.rc == STORE_NEW)
         metrics_inbound(w->metrics, MI_STATUS);
-    res->status = 204;
-    res->content_type = "text/plain";
+    prov->answer(req, &p->in, res);
 }
 
-/* POST /twilio/status: a delivery status, written like a text. */
-static void status(struct webhook *w, const struct http_request *req, struct http_response *res)
+static void answer(struct webhook *w, const struct provider *prov, const struct http_request *req,
+                   struct http_response *res, const struct pending *p)
 {
-    struct form f;
-    struct pending *p;
-    const char *sid, *st, *code, *why;
-    long long ec = 0;
+    if (p->in.kind == PROVIDER_EV_STATUS)
+        status_answer(w, prov, req, res, p);
+    else
+        text_answer(w, prov, req, res, p);
+}
 
-    if (twilio_front(w, req, res, &f))
+/*
+ * A provider's webhook: checked, then (a text or a delivery status) written
+ * by the group-commit writer and answered once it is.
+ */
+static void inbound(struct webhook *w, const struct provider *prov, const struct http_request *req,
+                    struct http_response *res)
+{
+    struct pending *p = calloc(1, sizeof(*p));
+
+    if (!p) {
+        http_text(res, 500, "out of memory");
         return;
-    sid = form_get(&f, "MessageSid");
-    st = form_get(&f, "MessageStatus");
-    if (!st)
-        st = form_get(&f, "SmsStatus");
-    code = form_get(&f, "ErrorCode");
-    if (!twilio_sid_valid(sid) || !st || !*st || strlen(st) > 20) {
-        http_text(res, 400, "missing MessageSid or MessageStatus");
-        goto done;
     }
-    if (code && *code && parse_int(code, 0, 999999, &ec, &why)) {
-        http_text(res, 400, "ErrorCode must be a number");
-        goto done;
+    if (front(w, prov, req, res, &p->in)) {
+        free(p);
+        return;
     }
-    p = new_pending(w, &f, INGEST_STATUS, sid, res);
-    if (!p)
-        goto done;
-    p->it.status = st;
-    p->it.error_code = (int)ec;
+    if (p->in.kind == PROVIDER_EV_IGNORED) { /* nothing to keep: acknowledged at once */
+        prov->answer(req, &p->in, res);
+        free_pending(p);
+        return;
+    }
+    p->w = w;
+    p->it.arg = p;
+    p->it.received_at = wake_now_ms();
+    p->it.arrival_us = latency_now_us();
+    /* Answered as failed past ~half the provider's patience, so a refusal still reaches it. */
+    p->it.deadline_us = (int64_t)prov->answer_within_ms * 1000 * 8 / 15;
+    p->it.sid = p->in.id;
+    if (p->in.kind == PROVIDER_EV_STATUS) {
+        p->it.kind = INGEST_STATUS;
+        p->it.status = p->in.status;
+        p->it.error_code = p->in.error_code;
+    } else {
+        p->it.kind = INGEST_TEXT;
+        p->it.from = p->in.from;
+        p->it.to = p->in.to;
+        p->it.body = p->in.body;
+        p->it.num_media = p->in.num_media;
+    }
     if (!submit(w, req, p)) {
-        status_answer(w, res, p);
+        answer(w, prov, req, res, p);
         free_pending(p);
     }
-    return;
-done:
-    form_free(&f);
 }
 
 void webhook_http(void *arg, const struct http_request *req, struct http_response *res)
 {
     struct webhook *w = arg;
+    const struct provider *prov = provider_for(w->cfg);
     int rc;
 
     if (req->parked) { /* written: answer it */
-        if (!strcmp(req->path, "/twilio/status"))
-            status_answer(w, res, req->parked);
-        else
-            sms_answer(w, req, res, req->parked);
+        answer(w, prov, req, res, req->parked);
         return;
     }
     if (!strcmp(req->path, "/healthz")) {
@@ -347,18 +279,14 @@ void webhook_http(void *arg, const struct http_request *req, struct http_respons
             http_text(res, 200, "ok");
         return;
     }
-    if (!strcmp(req->path, "/twilio/sms") || !strcmp(req->path, "/twilio/spool") ||
-        !strcmp(req->path, "/twilio/status")) {
+    if (provider_owns_path(prov, req->path)) {
         if (strcmp(req->method, "POST")) {
             http_text(res, 405, "method not allowed");
             res->header_name = "Allow";
             res->header_value = "POST";
             return;
         }
-        if (!strcmp(req->path, "/twilio/status"))
-            status(w, req, res);
-        else
-            sms(w, req, res);
+        inbound(w, prov, req, res);
         return;
     }
     http_text(res, 404, "not found");

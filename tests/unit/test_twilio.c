@@ -290,49 +290,50 @@ static void test_parse_send(void **state)
     static const struct {
         long status;
         const char *body;
-        enum twilio_outcome outcome;
+        enum provider_outcome outcome;
         int code;
     } cases[] = {
         /* accepted */
-        {201, "{\"sid\":\"SM0123456789abcdef0123456789ABCDEF\",\"status\":\"queued\"}", TWILIO_SENT,
-         0},
-        {200, "{\"sid\":\"SM0123456789abcdef0123456789abcdef\"}", TWILIO_SENT, 0},
+        {201, "{\"sid\":\"SM0123456789abcdef0123456789ABCDEF\",\"status\":\"queued\"}",
+         PROVIDER_SENT, 0},
+        {200, "{\"sid\":\"SM0123456789abcdef0123456789abcdef\"}", PROVIDER_SENT, 0},
         /* accepted, but no usable sid: never resend blindly */
-        {201, "{\"status\":\"queued\"}", TWILIO_FINAL, 201},
-        {201, "{\"sid\":\"SM123\"}", TWILIO_FINAL, 201},
-        {201, "{\"sid\":12345}", TWILIO_FINAL, 201},
-        {201, "{\"sid\":\"SM0123456789abcdef0123456789abcdeg\"}", TWILIO_FINAL, 201},
-        {201, "", TWILIO_FINAL, 201},
-        {201, "not json", TWILIO_FINAL, 201},
+        {201, "{\"status\":\"queued\"}", PROVIDER_FINAL, 201},
+        {201, "{\"sid\":\"SM123\"}", PROVIDER_FINAL, 201},
+        {201, "{\"sid\":12345}", PROVIDER_FINAL, 201},
+        {201, "{\"sid\":\"SM0123456789abcdef0123456789abcdeg\"}", PROVIDER_FINAL, 201},
+        {201, "", PROVIDER_FINAL, 201},
+        {201, "not json", PROVIDER_FINAL, 201},
         /* refused for good */
         {400, "{\"code\":21211,\"message\":\"Invalid 'To' Phone Number\",\"status\":400}",
-         TWILIO_FINAL, 21211},
+         PROVIDER_FINAL, 21211},
         /* our credentials, not the message: retried (and logged as an error) */
-        {401, "{\"code\":20003,\"message\":\"Authenticate\",\"status\":401}", TWILIO_RETRY, 20003},
-        {403, "", TWILIO_RETRY, 403},
-        {404, "", TWILIO_FINAL, 404},
-        {400, "{}", TWILIO_FINAL, 400},
+        {401, "{\"code\":20003,\"message\":\"Authenticate\",\"status\":401}", PROVIDER_RETRY,
+         20003},
+        {403, "", PROVIDER_RETRY, 403},
+        {404, "", PROVIDER_FINAL, 404},
+        {400, "{}", PROVIDER_FINAL, 400},
         /* opted out at the carrier */
         {400, "{\"code\":21610,\"message\":\"Attempt to send to unsubscribed recipient\"}",
-         TWILIO_OPTED_OUT, 21610},
+         PROVIDER_OPTED_OUT, 21610},
         /* try again */
-        {429, "", TWILIO_RETRY, 429},
-        {429, "{\"code\":20429,\"message\":\"Too Many Requests\"}", TWILIO_RETRY, 20429},
-        {400, "{\"code\":20429}", TWILIO_RETRY, 20429},
-        {400, "{\"code\":21611}", TWILIO_RETRY, 21611},
-        {400, "{\"code\":30001}", TWILIO_RETRY, 30001},
-        {500, "{\"code\":20500,\"message\":\"Internal Server Error\"}", TWILIO_RETRY, 20500},
-        {500, "<html>Internal Server Error</html>", TWILIO_RETRY, 500},
-        {502, "", TWILIO_RETRY, 502},
-        {503, "Service Unavailable", TWILIO_RETRY, 503},
-        {0, "", TWILIO_RETRY, 0},
-        {0, NULL, TWILIO_RETRY, 0},
+        {429, "", PROVIDER_RETRY, 429},
+        {429, "{\"code\":20429,\"message\":\"Too Many Requests\"}", PROVIDER_RETRY, 20429},
+        {400, "{\"code\":20429}", PROVIDER_RETRY, 20429},
+        {400, "{\"code\":21611}", PROVIDER_RETRY, 21611},
+        {400, "{\"code\":30001}", PROVIDER_RETRY, 30001},
+        {500, "{\"code\":20500,\"message\":\"Internal Server Error\"}", PROVIDER_RETRY, 20500},
+        {500, "<html>Internal Server Error</html>", PROVIDER_RETRY, 500},
+        {502, "", PROVIDER_RETRY, 502},
+        {503, "Service Unavailable", PROVIDER_RETRY, 503},
+        {0, "", PROVIDER_RETRY, 0},
+        {0, NULL, PROVIDER_RETRY, 0},
     };
     size_t i;
 
     (void)state;
     for (i = 0; i < N(cases); i++) {
-        struct twilio_result r;
+        struct provider_result r;
         const char *body = cases[i].body;
 
         memset(&r, 0x5a, sizeof(r));
@@ -342,11 +343,11 @@ static void test_parse_send(void **state)
                      body ? body : "(null)", (int)r.outcome, r.error_code, (int)cases[i].outcome,
                      cases[i].code);
         assert_non_null(memchr(r.error_text, '\0', sizeof(r.error_text)));
-        if (r.outcome == TWILIO_SENT) { /* the body starts {"sid":" then 34 characters */
-            assert_int_equal(strlen(r.sid), 34);
-            assert_memory_equal(r.sid, body + 8, 34);
+        if (r.outcome == PROVIDER_SENT) { /* the body starts {"sid":" then 34 characters */
+            assert_int_equal(strlen(r.id), 34);
+            assert_memory_equal(r.id, body + 8, 34);
         } else {
-            assert_string_equal(r.sid, ""); /* no sid unless sent */
+            assert_string_equal(r.id, ""); /* no sid unless sent */
         }
     }
 }
@@ -360,16 +361,16 @@ static void test_parse_send_details(void **state)
                               "phone number.\",\"more_info\":\"https://www.twilio.com/docs/errors/"
                               "21211\",\"status\":400}";
     char huge[600];
-    struct twilio_result r;
+    struct provider_result r;
 
     (void)state;
     twilio_parse_send(201, ok, strlen(ok), &r);
-    assert_int_equal(r.outcome, TWILIO_SENT);
-    assert_string_equal(r.sid, "SMfedcba9876543210fedcba9876543210");
+    assert_int_equal(r.outcome, PROVIDER_SENT);
+    assert_string_equal(r.id, "SMfedcba9876543210fedcba9876543210");
     assert_int_equal(r.error_code, 0);
 
     twilio_parse_send(400, err, strlen(err), &r);
-    assert_int_equal(r.outcome, TWILIO_FINAL);
+    assert_int_equal(r.outcome, PROVIDER_FINAL);
     assert_int_equal(r.error_code, 21211);
     assert_string_equal(r.error_text,
                         "HTTP 400: The 'To' number +1555 is not a valid phone number.");
@@ -388,7 +389,7 @@ static void test_parse_send_details(void **state)
 
     /* len bounds the body: the sid is outside the first 2 bytes */
     twilio_parse_send(201, ok, 2, &r);
-    assert_int_equal(r.outcome, TWILIO_FINAL);
+    assert_int_equal(r.outcome, PROVIDER_FINAL);
 }
 
 static void test_sid_valid(void **state)
