@@ -155,6 +155,15 @@ static const struct ckey keys[] = {
     {"endings.rating", CT_BOOL, OFF(endings.rating), 0, 0, "true", ANY_PROVIDER, NULL},
     {"endings.rating_window", CT_DURATION, OFF(endings.rating_window), 1000, 7 * DAY_MS, "30m",
      ANY_PROVIDER, NULL},
+    {"voice", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
+    {"voice.ring_timeout", CT_DURATION, OFF(voice.ring_timeout), 10000, 300000, "45s", ANY_PROVIDER,
+     NULL},
+    {"voice.max_ring", CT_INT, OFF(voice.max_ring), 1, 20, "5", ANY_PROVIDER, NULL},
+    {"voice.crisis_number", CT_STR, OFF(voice.crisis_number), 0, 0, "", ANY_PROVIDER, NULL},
+    {"voice.hold_audio", CT_STR, OFF(voice.hold_audio), 0, 0, "", ANY_PROVIDER, NULL},
+    {"voice.speech", CT_BOOL, OFF(voice.speech), 0, 0, "false", ANY_PROVIDER, NULL},
+    {"voice.voicemail_max", CT_DURATION, OFF(voice.voicemail_max), 10000, 600000, "2m",
+     ANY_PROVIDER, NULL},
     {"languages", CT_LANGS, OFF(languages), 0, 0, "en|es", ANY_PROVIDER, NULL},
     {"texts", CT_TEXTS, 0, 0, 0, "", ANY_PROVIDER, NULL},
     {"http", CT_SECTION, 0, 0, 0, "", ANY_PROVIDER, NULL},
@@ -831,6 +840,7 @@ static void check_meaning(struct cload *L, const struct ynode *root)
 {
     struct config *c = L->c;
     const struct ynode *pool = ymap_get(ymap_get(root, "provider"), "pool");
+    const char *why;
     size_t i;
 
     if (c->provider.kind == PROVIDER_TELNYX && c->provider.public_key &&
@@ -842,6 +852,16 @@ static void check_meaning(struct cload *L, const struct ynode *root)
         if (pool->kids[i]->kind == YNODE_SCALAR &&
             !strcmp(pool->kids[i]->str, c->provider.line_number))
             err_at(L, pool->kids[i], "provider.pool must not contain the line number");
+    if (c->voice.crisis_number && *c->voice.crisis_number &&
+        parse_e164(c->voice.crisis_number, &why))
+        err_at(L, ymap_get(ymap_get(root, "voice"), "crisis_number"),
+               "voice.crisis_number: %s (988 itself cannot be dialled through the API; give the "
+               "crisis line's full E.164 number, or leave it empty to tell callers to dial 988)",
+               why);
+    if (c->voice.hold_audio && *c->voice.hold_audio &&
+        strncmp(c->voice.hold_audio, "https://", 8) && strncmp(c->voice.hold_audio, "http://", 7))
+        err_at(L, ymap_get(ymap_get(root, "voice"), "hold_audio"),
+               "voice.hold_audio must be an http(s) URL of an audio file");
     if (c->retry.first_delay > c->retry.max_delay)
         err_at(L, ymap_get(ymap_get(root, "retry"), "first_delay"),
                "retry.first_delay must not exceed retry.max_delay");
@@ -921,6 +941,8 @@ void config_free(struct config *c)
     free(c->spool);
     free(c->roster);
     free(c->log_level);
+    free(c->voice.crisis_number);
+    free(c->voice.hold_audio);
     free(c->provider.account_sid);
     free(c->provider.auth_token);
     free(c->provider.api_key);

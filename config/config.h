@@ -111,6 +111,15 @@ struct config {
         int64_t rating_window; /* ms: a lone 1-5 within this is a rating */
     } endings;
 
+    struct {                   /* calls to the line (Twilio): README "Calls" */
+        int64_t ring_timeout;  /* ms the caller waits while peers are rung, then voicemail */
+        long long max_ring;    /* peers rung at once for one call */
+        char *crisis_number;   /* E.164 the crisis option connects to; "": "dial 988" */
+        char *hold_audio;      /* URL played while the caller waits; "": a calm spoken line */
+        int speech;            /* the menu also takes spoken topic words */
+        int64_t voicemail_max; /* ms: the longest voicemail */
+    } voice;
+
     struct config_list languages; /* offered to texters; the first is the default */
     struct config_text *texts;    /* templates written in the config */
     size_t ntexts;

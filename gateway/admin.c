@@ -177,7 +177,7 @@ static json_t *peer_json(const struct status_peer *sp)
 static json_t *status_json(const struct roster *r, const struct line_status *s)
 {
     json_t *topics = json_array(), *peers = json_array(), *convs = json_array(),
-           *alerts = json_array(), *root;
+           *alerts = json_array(), *calls = json_array(), *root;
     size_t i;
 
     for (i = 0; i < s->ntopics; i++) {
@@ -207,15 +207,24 @@ static json_t *status_json(const struct roster *r, const struct line_status *s)
                                                 a->kind, "at", json_time(a->at), "age_s",
                                                 (json_int_t)((s->now - a->at) / 1000)));
     }
+    for (i = 0; i < s->ncalls; i++) {
+        const struct status_call *c = &s->calls[i];
+        json_array_append_new(calls, json_pack("{s:s, s:s, s:s?, s:b, s:s?, s:I, s:o}", "ref",
+                                               c->ref, "state", c->state, "topic",
+                                               c->topic[0] ? c->topic : NULL, "urgent", c->urgent,
+                                               "peer", c->peer_id[0] ? c->peer_id : NULL, "age_s",
+                                               (json_int_t)((s->now - c->since) / 1000), "since",
+                                               json_time(c->since)));
+    }
     root = json_pack(
         "{s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I}, s:{s:i, s:i, s:i, s:i, s:i}, "
-        "s:o, s:o, s:o, s:o}",
+        "s:o, s:o, s:o, s:o, s:o}",
         "line", r->line_name, "now", json_time(s->now), "today", "contacts",
         (json_int_t)s->today.contacts, "answered", (json_int_t)s->today.answered, "abandoned",
         (json_int_t)s->today.abandoned, "waiting", (json_int_t)s->today.waiting, "crisis_alerts",
         (json_int_t)s->today.crisis_alerts, "now_counts", "in_menu", s->in_menu, "waiting",
         s->waiting, "offered", s->offered, "active", s->active, "peers_ready", s->peers_ready,
-        "topics", topics, "peers", peers, "conversations", convs, "alerts", alerts);
+        "topics", topics, "peers", peers, "conversations", convs, "alerts", alerts, "calls", calls);
     return root;
 }
 

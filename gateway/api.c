@@ -43,7 +43,9 @@ long api_request(const struct config *cfg, const char *url, const char *form, st
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_USERPWD, userpwd); /* curl keeps its own copy */
     OPENSSL_cleanse(userpwd, sizeof(userpwd));
-    if (form)
+    if (form == API_DELETE)
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
+    else if (form)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sk);

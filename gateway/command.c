@@ -72,7 +72,8 @@ int command_parse(const char *body, struct command *out)
                  {"status", CMD_STATUS},
                  {"transfer", CMD_TRANSFER},
                  {"escalate", CMD_ESCALATE},
-                 {"ack", CMD_ACK}};
+                 {"ack", CMD_ACK},
+                 {"callback", CMD_CALLBACK}};
     char word[24];
     size_t i, n = 0;
     const char *p = body, *rest;

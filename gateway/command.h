@@ -36,6 +36,7 @@ enum peer_cmd {
     CMD_TRANSFER, /* #transfer [topic] */
     CMD_ESCALATE, /* #escalate [note] */
     CMD_ACK,      /* #ack REF (coordinators) */
+    CMD_CALLBACK, /* #callback REF: call a missed caller back, their number hidden */
     CMD_UNKNOWN,  /* a #word we do not know: answered with the command list */
 };
 

@@ -745,6 +745,8 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
             break;
     if (rc)
         retry = 1;
+    if (engine_calls(e))
+        retry = 1;
     if (engine_match(e, next_due))
         goto fail;
     if (e->sig_streak) {

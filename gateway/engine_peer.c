@@ -465,6 +465,8 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
         return coordinator_command(e, peer, &cmd, in->to);
     if (is_cmd && availability_command(e, peer, &cmd, in->to, &rc))
         return rc;
+    if (is_cmd && cmd.cmd == CMD_CALLBACK)
+        return engine_call_back(e, peer, cmd.arg, in->to);
     rc = store_conv_by_peer_number(e->st, peer->id, in->to, &c);
     if (rc == STORE_ERROR)
         return -1;
@@ -582,6 +584,8 @@ int engine_staff_on_line(struct engine *e, const struct store_inbound *in)
         return 1; /* not a command: the caller treats it as a texter reaching out */
     if (p && availability_command(e, p, &cmd, in->to, &rc))
         return rc;
+    if ((p || staff) && cmd.cmd == CMD_CALLBACK)
+        return engine_call_back(e, p ? p : staff, cmd.arg, in->to);
     if (staff && (cmd.cmd == CMD_ACK || (cmd.cmd == CMD_TAKE && cmd.arg[0])))
         return coordinator_command(e, staff, &cmd, in->to);
     if (p && (cmd.cmd == CMD_TAKE || cmd.cmd == CMD_PASS || cmd.cmd == CMD_END ||

@@ -183,10 +183,21 @@ int engine_alert(struct engine *e, const struct store_conv *c, const char *kind,
 int engine_fire_alert(struct engine *e, const struct store_conv *c);
 /* A text the engine gave up on: if it held crisis words, every coordinator is told. */
 int engine_crisis_unhandled(struct engine *e, const struct store_inbound *in);
+/* Texts every on-call coordinator (every coordinator when `all`) about conv; *sent counts them. */
+int engine_tell_coordinators(struct engine *e, int64_t conv, enum text_id id,
+                             const struct text_var *v, size_t nv, int all, int *sent);
 /* On-call coordinators hear that `failures` webhooks failed their signature check. */
 int engine_signature_alert(struct engine *e, unsigned long failures);
 /* The on-call coordinators hear that peer opted out of one of the line's numbers. */
 int engine_peer_opt_out_alert(struct engine *e, const struct roster_peer *peer);
+
+/* ---- engine_voice.c: calls ---- */
+
+/* Texts owed about calls (voicemails, missed calls, the crisis option), each in its own txn. */
+int engine_calls(struct engine *e);
+/* #callback REF from a voice peer or a coordinator: the missed caller is called back. */
+int engine_call_back(struct engine *e, const struct roster_peer *who, const char *ref,
+                     const char *to);
 
 /* ---- engine_timer.c ---- */
 

@@ -25,8 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Texts every on-call coordinator (every coordinator when `all`) about conv. */
-static int tell_coordinators(struct engine *e, int64_t conv, enum text_id id,
+int engine_tell_coordinators(struct engine *e, int64_t conv, enum text_id id,
                              const struct text_var *v, size_t nv, int all, int *sent)
 {
     const struct roster *r = e->roster;
@@ -62,7 +61,7 @@ int engine_alert(struct engine *e, const struct store_conv *c, const char *kind,
                                {"peer", by ? by->name : "A peer"},
                                {"topic", c->topic[0] ? engine_topic_label(r, c->topic) : "-"},
                                {"note", note && *note ? note : "(none)"}};
-        if (tell_coordinators(e, c->id, id, v, NVARS(v), 0, &sent))
+        if (engine_tell_coordinators(e, c->id, id, v, NVARS(v), 0, &sent))
             return -1;
     }
     log_info("alert.raised", "conv=%lld kind=%s coordinators=%d", (long long)c->id, kind, sent);
@@ -81,7 +80,7 @@ int engine_fire_alert(struct engine *e, const struct store_conv *c)
     command_ref_format(c->id, ref);
     {
         struct text_var v[] = {{"ref", ref}};
-        if (tell_coordinators(e, c->id, TX_ALERT_UNACKED, v, NVARS(v), 1, &sent))
+        if (engine_tell_coordinators(e, c->id, TX_ALERT_UNACKED, v, NVARS(v), 1, &sent))
             return -1;
     }
     log_warnx("alert.unacknowledged", "conv=%lld coordinators=%d", (long long)c->id, sent);
@@ -93,7 +92,7 @@ int engine_peer_opt_out_alert(struct engine *e, const struct roster_peer *peer)
     struct text_var v[] = {{"peer", peer->name}};
     int sent;
 
-    return tell_coordinators(e, 0, TX_ALERT_PEER_OPTOUT, v, NVARS(v), 0, &sent);
+    return engine_tell_coordinators(e, 0, TX_ALERT_PEER_OPTOUT, v, NVARS(v), 0, &sent);
 }
 
 int engine_signature_alert(struct engine *e, unsigned long failures)
@@ -104,7 +103,7 @@ int engine_signature_alert(struct engine *e, unsigned long failures)
     snprintf(count, sizeof(count), "%lu", failures);
     {
         struct text_var v[] = {{"count", count}};
-        if (tell_coordinators(e, 0, TX_ALERT_SIGNATURES, v, NVARS(v), 0, &sent))
+        if (engine_tell_coordinators(e, 0, TX_ALERT_SIGNATURES, v, NVARS(v), 0, &sent))
             return -1;
     }
     log_errorx("alert.signatures", "failures=%lu coordinators=%d", failures, sent);
@@ -118,7 +117,7 @@ int engine_crisis_unhandled(struct engine *e, const struct store_inbound *in)
     if (!crisis_match(e->crisis, in->body) || roster_peer_by_phone(e->roster, in->from))
         return 0;
     /* No conversation to name and none to acknowledge: every coordinator hears at once. */
-    if (tell_coordinators(e, 0, TX_ALERT_CRISIS_UNHANDLED, NULL, 0, 1, &sent))
+    if (engine_tell_coordinators(e, 0, TX_ALERT_CRISIS_UNHANDLED, NULL, 0, 1, &sent))
         return -1;
     log_errorx("alert.crisis_unhandled", "inbound=%lld coordinators=%d", (long long)in->id, sent);
     return 0;

@@ -217,6 +217,17 @@ static void gauges(const struct line_status *s, struct buf *b)
     buf_printf(b, "peerline_conversations_open{state=\"queued\"} %d\n", s->waiting);
     buf_printf(b, "peerline_conversations_open{state=\"offered\"} %d\n", s->offered);
     buf_printf(b, "peerline_conversations_open{state=\"active\"} %d\n", s->active);
+    {
+        static const char *const states[] = {"menu", "ringing", "connected", "voicemail"};
+        size_t c, k;
+        head(b, "peerline_calls_open", "gauge", "Calls to the line not over yet, by state.");
+        for (k = 0; k < sizeof(states) / sizeof(states[0]); k++) {
+            int n = 0;
+            for (c = 0; c < s->ncalls; c++)
+                n += !strcmp(s->calls[c].state, states[k]);
+            buf_printf(b, "peerline_calls_open{state=\"%s\"} %d\n", states[k], n);
+        }
+    }
     head(b, "peerline_alerts_open", "gauge", "Safety alerts not acknowledged yet.");
     buf_printf(b, "peerline_alerts_open %zu\n", s->nalerts);
 }

@@ -23,7 +23,7 @@ struct vec {
 };
 
 struct group {
-    char group[12]; /* "all", "topic", "language", "hour", "peer" */
+    char group[12]; /* "all", "channel", "topic", "language", "hour", "peer" */
     char key[40];
     int64_t contacts, answered, abandoned, waiting, rated, rating_sum;
     struct vec waits, lengths; /* ms */
@@ -128,7 +128,8 @@ int report_add(struct report *r, const struct store_report_row *row)
     if (count(group_of(r, "all", ""), row) ||
         count(group_of(r, "topic", row->topic[0] ? row->topic : "(none)"), row) ||
         count(group_of(r, "language", row->lang[0] ? row->lang : "en"), row) ||
-        count(group_of(r, "hour", hour), row))
+        count(group_of(r, "hour", hour), row) ||
+        count(group_of(r, "channel", row->channel[0] ? row->channel : "sms"), row))
         return -1;
     if (row->peer_id[0] && row->matched_at && count(group_of(r, "peer", row->peer_id), row))
         return -1;
@@ -164,7 +165,7 @@ static int64_t secs(int64_t ms)
 /* Groups in a fixed order: all, topic, language, hour, peer; keys sorted within. */
 static int cmp_group(const void *a, const void *b)
 {
-    static const char *const order[] = {"all", "topic", "language", "hour", "peer"};
+    static const char *const order[] = {"all", "channel", "topic", "language", "hour", "peer"};
     const struct group *x = a, *y = b;
     int i, ix = 5, iy = 5;
 

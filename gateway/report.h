@@ -5,7 +5,8 @@
  *
  *   peerline report -c FILE [--since YYYY-MM-DD] [--format csv|json]
  *
- * The figures, for every conversation and then by topic, language, hour of
+ * The figures, for every conversation and then by channel (sms, or voice:
+ * calls are filed as conversations once over), topic, language, hour of
  * day (the line's zone; "abandoned" there is the missed contacts by hour)
  * and peer: contacts, answered (reached a peer), abandoned (joined the line
  * and closed without one), still waiting; the median and 90th percentile of

@@ -33,10 +33,10 @@ int retention_purge(const struct config *cfg, struct store *st, int64_t now, str
     if (store_use_hash_key(st, cfg->retention.hash_key) || store_purge(st, before, now, c))
         return -1;
     log_info("retention.purged",
-             "received=%lld sent=%lld conversations=%lld contacts=%lld redactions=%lld "
-             "checkpoint=%s",
+             "received=%lld sent=%lld conversations=%lld contacts=%lld calls=%lld "
+             "redactions=%lld checkpoint=%s",
              (long long)c->inbound, (long long)c->outbox, (long long)c->conversations,
-             (long long)c->contacts, (long long)c->redactions,
+             (long long)c->contacts, (long long)c->calls, (long long)c->redactions,
              c->checkpoint_busy ? "busy" : "done");
     return 0;
 }
@@ -45,7 +45,14 @@ int retention_purge(const struct config *cfg, struct store *st, int64_t now, str
 static long redact_one(const struct config *cfg, const char *sid)
 {
     char url[1024];
+    long st;
 
+    if (!strncmp(sid, "RE", 2)) { /* a voicemail's recording: deleted outright */
+        snprintf(url, sizeof(url), "%s/2010-04-01/Accounts/%s/Recordings/%s.json",
+                 cfg->provider.api_base, cfg->provider.account_sid, sid);
+        st = api_request(cfg, url, API_DELETE, NULL, 0);
+        return st == 204 ? 200 : st;
+    }
     snprintf(url, sizeof(url), "%s/2010-04-01/Accounts/%s/Messages/%s.json", cfg->provider.api_base,
              cfg->provider.account_sid, sid);
     return api_request(cfg, url, "Body=", NULL, 0);

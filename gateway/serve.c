@@ -35,6 +35,8 @@
 #include "retention.h"
 #include "roster.h"
 #include "sender.h"
+#include "voice.h"
+#include "voicer.h"
 #include "store.h"
 #include "texts.h"
 #include "wake.h"
@@ -80,6 +82,8 @@ struct daemon {
     struct metrics metrics;
     struct http_server *http;
     struct sender *sender;
+    struct voice voice;      /* the /twilio/voice webhooks */
+    struct voicer *voicer;   /* the voice outbox and call timing */
     struct janitor *janitor; /* retention, on schedule */
 
     struct store *engine_st;
@@ -172,12 +176,21 @@ static struct roster *hold_roster(void *arg)
     return r;
 }
 
-/* Every request: the coordinators' pages and API, or a provider's webhook. */
+/* A call decided something: its REST calls go out, and the engine may owe texts about it. */
+static void wake_voice(void *arg)
+{
+    struct daemon *d = arg;
+
+    voicer_wake(d->voicer);
+    wake_signal(&d->engine_wake);
+}
+
+/* Every request: the coordinators' pages and API, a call, or a provider's webhook. */
 static void route(void *arg, const struct http_request *req, struct http_response *res)
 {
     struct daemon *d = arg;
 
-    if (!admin_http(&d->admin, req, res))
+    if (!admin_http(&d->admin, req, res) && !voice_http(&d->voice, req, res))
         webhook_http(&d->hook, req, res);
 }
 
@@ -309,6 +322,8 @@ static int reload_config(struct daemon *d, int forced)
     d->texts = nt;
     set_log_level(nc);
     admin_set_config(&d->admin, nc);
+    voice_set_config(&d->voice, nc);
+    voicer_set_config(d->voicer, nc);
     janitor_set_config(d->janitor, nc);
     pthread_mutex_lock(&d->mu);
     d->new_cfg = nc;
@@ -449,6 +464,14 @@ static int start(struct daemon *d, char *err, size_t errlen)
     d->admin.wake_engine = wake_engine;
     d->admin.arg = d;
     d->admin.metrics = &d->metrics;
+    if (voice_open(&d->voice, d->cfg, err, errlen))
+        return -1;
+    d->voice.hold_roster = hold_roster;
+    d->voice.wake = wake_voice;
+    d->voice.arg = d;
+    d->voicer = voicer_start(d->cfg, err, errlen);
+    if (!d->voicer)
+        return -1;
     roster_retain(d->roster);
     d->published = d->roster;
     gethostname(host, sizeof(host) - 1);
@@ -503,6 +526,8 @@ static void stop(struct daemon *d)
     }
     sender_stop(d->sender);
     d->sender = NULL;
+    voicer_stop(d->voicer);
+    d->voicer = NULL;
     janitor_stop(d->janitor);
     d->janitor = NULL;
     engine_free(d->engine);
@@ -511,6 +536,7 @@ static void stop(struct daemon *d)
     d->checkpointer = NULL;
     webhook_close(&d->hook);
     admin_close(&d->admin);
+    voice_close(&d->voice);
     roster_free(d->roster);
     roster_free(d->new_roster);
     roster_free(d->published);

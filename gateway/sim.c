@@ -8,6 +8,7 @@
  * queue, as Twilio does, after the API call has been answered.
  */
 #include "sim.h"
+#include "sim_priv.h"
 #include "buf.h"
 #include "config.h"
 #include "diag.h"
@@ -23,6 +24,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <signal.h>
@@ -35,52 +37,6 @@
 #define SIM_MAX_BODY (64 * 1024)
 
 extern const char sim_page_html[];
-
-struct text {
-    long id;
-    char sid[40];
-    char direction[16]; /* "inbound" (phone -> line) or "outbound-api" */
-    char from[24];
-    char to[24];
-    char *body;
-    char status[16];
-    long gateway_status; /* inbound: what the gateway answered */
-    int64_t at;
-};
-
-struct callback {
-    struct callback *next;
-    char url[512];
-    char sid[40];
-    char status[16];
-    int error_code; /* Twilio's 3xxxx for undelivered/failed, else 0 */
-    char from[24];
-    char to[24];
-};
-
-struct sim {
-    const struct config *cfg;
-    char gateway[512]; /* base URL webhooks go to */
-    pthread_mutex_t mu;
-    struct text *texts;
-    size_t ntexts, cap;
-    long next_id;
-    /* fault switches (POST /sim/fault) */
-    char fault_mode[8]; /* "", "500", "429", "drop" or "down" */
-    long fault_count;   /* API calls left to fail this way ("down": until cleared) */
-    long latency_ms;    /* added before answering every API call */
-    char delivery[16];  /* the final status reported for the next delivery_count sends */
-    long delivery_count;
-    long faults;            /* API calls a switch answered (or dropped) so far */
-    char sms_url[512];      /* what the numbers' SMS URL is set to ("": the gateway's) */
-    char fallback_url[512]; /* the numbers' Fallback URL ("": none), under public_url */
-    char (*optouts)[2][24]; /* carrier-level opt-outs: {phone, our number} */
-    size_t noptouts;
-    struct callback *cb_head, *cb_tail;
-    struct wake cb_wake;
-    int stopping;
-    int callbacks; /* send status callbacks */
-};
 
 /* ---- helpers ---- */
 
@@ -109,16 +65,16 @@ static void rfc2822(int64_t ms, char *out, size_t n)
     strftime(out, n, "%a, %d %b %Y %H:%M:%S +0000", &tm);
 }
 
-static long record(struct sim *s, const char *sid, const char *dir, const char *from,
-                   const char *to, const char *body, const char *status)
+long sim_record(struct sim *s, const char *sid, const char *dir, const char *from, const char *to,
+                const char *body, const char *status)
 {
-    struct text *t;
+    struct sim_text *t;
     long id;
 
     pthread_mutex_lock(&s->mu);
     if (s->ntexts == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
-        struct text *nt = realloc(s->texts, cap * sizeof(*nt));
+        struct sim_text *nt = realloc(s->texts, cap * sizeof(*nt));
         if (!nt) {
             pthread_mutex_unlock(&s->mu);
             return -1;
@@ -140,7 +96,7 @@ static long record(struct sim *s, const char *sid, const char *dir, const char *
     return id;
 }
 
-static void set_gateway_status(struct sim *s, long id, long status)
+void sim_set_gateway_status(struct sim *s, long id, long status)
 {
     size_t i;
 
@@ -151,7 +107,7 @@ static void set_gateway_status(struct sim *s, long id, long status)
     pthread_mutex_unlock(&s->mu);
 }
 
-static void json_reply(struct http_response *res, int status, json_t *j)
+void sim_json_reply(struct http_response *res, int status, json_t *j)
 {
     char *txt = json_dumps(j, JSON_COMPACT);
 
@@ -169,9 +125,9 @@ static void twilio_error(struct http_response *res, int http, int code, const ch
     char more[96];
 
     snprintf(more, sizeof(more), "https://www.twilio.com/docs/errors/%d", code);
-    json_reply(res, http,
-               json_pack("{s:i, s:s, s:s, s:i}", "code", code, "message", msg, "more_info", more,
-                         "status", http));
+    sim_json_reply(res, http,
+                   json_pack("{s:i, s:s, s:s, s:i}", "code", code, "message", msg, "more_info",
+                             more, "status", http));
 }
 
 static int own_number(const struct config *c, const char *n)
@@ -188,6 +144,16 @@ static int carrier_opted_out(const struct sim *s, const char *phone, const char 
         if (!strcmp(s->optouts[i][0], phone) && !strcmp(s->optouts[i][1], number))
             return 1;
     return 0;
+}
+
+int sim_opted_out(struct sim *s, const char *phone, const char *number)
+{
+    int opted;
+
+    pthread_mutex_lock(&s->mu);
+    opted = carrier_opted_out(s, phone, number);
+    pthread_mutex_unlock(&s->mu);
+    return opted;
 }
 
 /* ---- the Messages API ---- */
@@ -208,13 +174,17 @@ static int basic_auth_ok(const struct sim *s, const struct http_request *req)
     return !strcmp(h + 6, enc);
 }
 
-static void enqueue_callback(struct sim *s, const char *url, const char *sid, const char *status,
-                             int error_code, const char *from, const char *to)
+void sim_enqueue_callback(struct sim *s, const char *url, const char *sid, const char *status,
+                          int error_code, const char *from, const char *to, const char *text)
 {
-    struct callback *cb = calloc(1, sizeof(*cb));
+    struct sim_callback *cb = calloc(1, sizeof(*cb));
 
     if (!cb)
         return;
+    if (text && !(cb->text = strdup(text))) {
+        free(cb);
+        return;
+    }
     snprintf(cb->url, sizeof(cb->url), "%s", url);
     snprintf(cb->sid, sizeof(cb->sid), "%s", sid);
     snprintf(cb->status, sizeof(cb->status), "%s", status);
@@ -239,15 +209,11 @@ static void sleep_ms(long ms)
         ;
 }
 
-/*
- * Applies the fault switches to an API call: waits out the added latency,
- * then returns 1 when a switch answers the call instead (res filled with a
- * Twilio error, or marked to drop the connection unanswered).
- */
-static int faulted(struct sim *s, struct http_response *res)
+int sim_fault_take(struct sim *s, struct http_response *res, char mode[8])
 {
-    char mode[8] = "";
     int64_t start = wake_now_ms(), left;
+
+    mode[0] = '\0';
 
     /* Held in short steps, so turning latency down releases calls already waiting. */
     for (;;) {
@@ -260,13 +226,28 @@ static int faulted(struct sim *s, struct http_response *res)
     }
     pthread_mutex_lock(&s->mu);
     if (!strcmp(s->fault_mode, "down") || (s->fault_mode[0] && s->fault_count > 0)) {
-        snprintf(mode, sizeof(mode), "%s", s->fault_mode);
+        snprintf(mode, 8, "%s", s->fault_mode);
         if (strcmp(mode, "down") && --s->fault_count == 0)
             s->fault_mode[0] = '\0';
         s->faults++;
     }
     pthread_mutex_unlock(&s->mu);
     if (!mode[0])
+        return 0;
+    if (strcmp(mode, "429") && strcmp(mode, "500"))
+        res->drop = 1; /* "drop" and "down": the connection closes with no answer */
+    return 1;
+}
+
+/*
+ * The fault switches for a Twilio API call: 1 when a switch answers it
+ * instead (res filled with a Twilio error, or marked to drop).
+ */
+static int faulted(struct sim *s, struct http_response *res)
+{
+    char mode[8];
+
+    if (!sim_fault_take(s, res, mode))
         return 0;
     if (!strcmp(mode, "429"))
         twilio_error(res, 429, 20429, "Too Many Requests");
@@ -277,8 +258,7 @@ static int faulted(struct sim *s, struct http_response *res)
     return 1;
 }
 
-/* The final status of the send being accepted now, per the delivery switch. */
-static void next_delivery(struct sim *s, char out[16], int *error_code)
+void sim_next_delivery(struct sim *s, char out[16])
 {
     pthread_mutex_lock(&s->mu);
     if (s->delivery_count > 0 && strcmp(s->delivery, "delivered")) {
@@ -289,6 +269,12 @@ static void next_delivery(struct sim *s, char out[16], int *error_code)
         snprintf(out, 16, "delivered");
     }
     pthread_mutex_unlock(&s->mu);
+}
+
+/* The final status of a Twilio send, with Twilio's error code for it. */
+static void next_delivery(struct sim *s, char out[16], int *error_code)
+{
+    sim_next_delivery(s, out);
     /* Twilio's codes: 30003 unreachable handset; 30008 unknown error */
     *error_code = !strcmp(out, "undelivered") ? 30003 : !strcmp(out, "failed") ? 30008 : 0;
 }
@@ -371,33 +357,32 @@ static void messages_api(struct sim *s, const struct http_request *req, const ch
         twilio_error(res, 400, 21609, "Invalid StatusCallback url.");
         goto done;
     }
-    pthread_mutex_lock(&s->mu);
-    opted = from && carrier_opted_out(s, to, from);
-    pthread_mutex_unlock(&s->mu);
+    opted = from && sim_opted_out(s, to, from);
     if (opted) {
         twilio_error(res, 400, 21610, "Attempt to send to unsubscribed recipient");
         goto done;
     }
     new_sid("SM", sid);
     next_delivery(s, final, &error_code);
-    record(s, sid, "outbound-api", from ? from : "", to, body ? body : "", final);
+    sim_record(s, sid, "outbound-api", from ? from : "", to, body ? body : "", final);
     rfc2822(t, now, sizeof(now));
     snprintf(uri, sizeof(uri), "/2010-04-01/Accounts/%s/Messages/%s.json", account, sid);
     snprintf(media, sizeof(media), "/2010-04-01/Accounts/%s/Messages/%s/Media.json", account, sid);
     snprintf(segs, sizeof(segs), "%d", sms_segments(body ? body : ""));
-    json_reply(res, 201,
-               json_pack("{s:s, s:s, s:s, s:s, s:n, s:s, s:s, s:n, s:n, s:s, s:n, s:s, s:s, s:n,"
-                         " s:s, s:s, s:s, s:{s:s}, s:s, s:s}",
-                         "account_sid", account, "api_version", "2010-04-01", "body",
-                         body ? body : "", "date_created", now, "date_sent", "date_updated", now,
-                         "direction", "outbound-api", "error_code", "error_message", "from",
-                         from ? from : "", "messaging_service_sid", "num_media", "0",
-                         "num_segments", segs, "price", "price_unit", "USD", "sid", sid, "status",
-                         "queued", "subresource_uris", "media", media, "to", to, "uri", uri));
+    sim_json_reply(
+        res, 201,
+        json_pack("{s:s, s:s, s:s, s:s, s:n, s:s, s:s, s:n, s:n, s:s, s:n, s:s, s:s, s:n,"
+                  " s:s, s:s, s:s, s:{s:s}, s:s, s:s}",
+                  "account_sid", account, "api_version", "2010-04-01", "body", body ? body : "",
+                  "date_created", now, "date_sent", "date_updated", now, "direction",
+                  "outbound-api", "error_code", "error_message", "from", from ? from : "",
+                  "messaging_service_sid", "num_media", "0", "num_segments", segs, "price",
+                  "price_unit", "USD", "sid", sid, "status", "queued", "subresource_uris", "media",
+                  media, "to", to, "uri", uri));
     if (cb && s->callbacks) {
         if (strcmp(final, "failed")) /* a failed text was never sent */
-            enqueue_callback(s, cb, sid, "sent", 0, from ? from : "", to);
-        enqueue_callback(s, cb, sid, final, error_code, from ? from : "", to);
+            sim_enqueue_callback(s, cb, sid, "sent", 0, from ? from : "", to, NULL);
+        sim_enqueue_callback(s, cb, sid, final, error_code, from ? from : "", to, NULL);
     }
 done:
     form_free(&f);
@@ -415,7 +400,7 @@ static int64_t iso_ms(const char *v)
     return ((tz_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + sec * 1000LL;
 }
 
-static json_t *listed_json(const char *account, const struct text *t)
+static json_t *listed_json(const char *account, const struct sim_text *t)
 {
     char date[64], uri[160];
 
@@ -457,7 +442,7 @@ static void list_api(struct sim *s, const struct http_request *req, const char *
     skip = (size_t)(ps * pg);
     pthread_mutex_lock(&s->mu);
     for (i = s->ntexts; i-- > 0;) {
-        const struct text *t = &s->texts[i];
+        const struct sim_text *t = &s->texts[i];
         if ((to && strcmp(t->to, to)) || (from && strcmp(t->from, from)) || t->at < since)
             continue;
         if (skip) {
@@ -483,12 +468,12 @@ static void list_api(struct sim *s, const struct http_request *req, const char *
     }
     pthread_mutex_unlock(&s->mu);
     snprintf(self, sizeof(self), "/2010-04-01/Accounts/%s/Messages.json", account);
-    json_reply(res, 200,
-               json_pack("{s:o, s:I, s:I, s:I, s:I, s:s, s:s, s:s?, s:n}", "messages", arr, "page",
-                         (json_int_t)pg, "page_size", (json_int_t)ps, "start",
-                         (json_int_t)(ps * pg), "end", (json_int_t)(ps * pg + (long long)taken),
-                         "uri", self, "first_page_uri", self, "next_page_uri",
-                         next[0] ? next : NULL, "previous_page_uri"));
+    sim_json_reply(res, 200,
+                   json_pack("{s:o, s:I, s:I, s:I, s:I, s:s, s:s, s:s?, s:n}", "messages", arr,
+                             "page", (json_int_t)pg, "page_size", (json_int_t)ps, "start",
+                             (json_int_t)(ps * pg), "end", (json_int_t)(ps * pg + (long long)taken),
+                             "uri", self, "first_page_uri", self, "next_page_uri",
+                             next[0] ? next : NULL, "previous_page_uri"));
     arr = NULL;
 done:
     json_decref(arr);
@@ -527,10 +512,10 @@ static void numbers_api(struct sim *s, const struct http_request *req, const cha
                                         "sms_fallback_url", fallback, "status", "in-use"));
     }
     snprintf(self, sizeof(self), "/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json", account);
-    json_reply(res, 200,
-               json_pack("{s:o, s:i, s:i, s:s, s:s, s:n, s:n}", "incoming_phone_numbers", arr,
-                         "page", 0, "page_size", 50, "uri", self, "first_page_uri", self,
-                         "next_page_uri", "previous_page_uri"));
+    sim_json_reply(res, 200,
+                   json_pack("{s:o, s:i, s:i, s:s, s:s, s:n, s:n}", "incoming_phone_numbers", arr,
+                             "page", 0, "page_size", 50, "uri", self, "first_page_uri", self,
+                             "next_page_uri", "previous_page_uri"));
     arr = NULL;
 done:
     json_decref(arr);
@@ -554,9 +539,9 @@ static void set_numbers(struct sim *s, const struct http_request *req, struct ht
         (url && strlen(url) >= sizeof(s->sms_url)) ||
         ((fb = form_get(&f, "sms_fallback_url")) &&
          (strlen(fb) >= sizeof(s->fallback_url) || (*fb && strncmp(fb, s->cfg->public_url, n))))) {
-        json_reply(res, 400,
-                   json_pack("{s:s}", "error",
-                             "sms_url=URL and/or sms_fallback_url=URL under public_url"));
+        sim_json_reply(res, 400,
+                       json_pack("{s:s}", "error",
+                                 "sms_url=URL and/or sms_fallback_url=URL under public_url"));
         form_free(&f);
         return;
     }
@@ -566,14 +551,15 @@ static void set_numbers(struct sim *s, const struct http_request *req, struct ht
     if (fb)
         snprintf(s->fallback_url, sizeof(s->fallback_url), "%s", fb);
     pthread_mutex_unlock(&s->mu);
-    json_reply(res, 200,
-               json_pack("{s:s, s:s}", "sms_url", s->sms_url, "sms_fallback_url", s->fallback_url));
+    sim_json_reply(
+        res, 200,
+        json_pack("{s:s, s:s}", "sms_url", s->sms_url, "sms_fallback_url", s->fallback_url));
     form_free(&f);
 }
 
 /* ---- posting signed webhooks to the gateway ---- */
 
-static size_t sink(char *p, size_t size, size_t n, void *arg)
+size_t sim_sink(char *p, size_t size, size_t n, void *arg)
 {
     (void)p;
     (void)arg;
@@ -604,7 +590,7 @@ static long post_signed(struct sim *s, const char *url, const char *sign_url,
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.p ? body.p : "");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sim_sink);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 15L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "TwilioProxy/1.1");
@@ -654,8 +640,8 @@ static void update_message(struct sim *s, const struct http_request *req, const 
         twilio_error(res, 404, 20404, "The requested resource was not found");
         return;
     }
-    json_reply(res, 200,
-               json_pack("{s:s, s:s, s:s}", "sid", msid, "account_sid", account, "body", ""));
+    sim_json_reply(res, 200,
+                   json_pack("{s:s, s:s, s:s}", "sid", msid, "account_sid", account, "body", ""));
 }
 
 static int add_param(struct form *f, const char *k, const char *v)
@@ -671,55 +657,44 @@ static int add_param(struct form *f, const char *k, const char *v)
     return 0;
 }
 
-/* A phone texts one of the line's numbers: deliver it as Twilio would. */
-static void phone_sends(struct sim *s, const struct http_request *req, struct http_response *res)
+/*
+ * Delivers a phone's text to the gateway as Twilio would: a signed form to
+ * the SMS URL, then to the Fallback URL when the gateway fails it. Records
+ * it; *id gets its log id and sid its MessageSid. Returns the gateway's HTTP
+ * status (0: no answer).
+ */
+static long twilio_inbound(struct sim *s, const struct sim_inbound *in, char sid[SIM_ID_LEN],
+                           long *id)
 {
-    struct form in = {0}, out = {0};
-    const char *from, *to, *body, *sid_in, *media, *why;
-    char sid[40], url[600], sign[600], segs[16];
-    size_t where;
-    long id, status;
+    struct form out = {0};
+    char url[600], sign[600], segs[16];
+    long status;
 
-    if (form_parse(req->body, req->body_len, &in, &why, &where)) {
-        json_reply(res, 400, json_pack("{s:s}", "error", why));
-        return;
-    }
-    from = form_get(&in, "From");
-    to = form_get(&in, "To");
-    body = form_get(&in, "Body");
-    sid_in = form_get(&in, "MessageSid");
-    media = form_get(&in, "NumMedia");
-    if (!from || parse_e164(from, &why) || !to || !own_number(s->cfg, to)) {
-        json_reply(
-            res, 400,
-            json_pack("{s:s}", "error", "From must be E.164 and To one of the line's numbers"));
-        goto done;
-    }
-    if (sid_in && *sid_in)
-        snprintf(sid, sizeof(sid), "%s", sid_in);
+    if (in->sid && *in->sid)
+        snprintf(sid, SIM_ID_LEN, "%s", in->sid);
     else
         new_sid("SM", sid);
-    snprintf(segs, sizeof(segs), "%d", sms_segments(body ? body : ""));
+    snprintf(segs, sizeof(segs), "%d", sms_segments(in->body));
     add_param(&out, "ToCountry", "US");
     add_param(&out, "ToState", "");
     add_param(&out, "SmsMessageSid", sid);
-    add_param(&out, "NumMedia", media ? media : "0");
+    add_param(&out, "NumMedia", in->nmedia ? in->nmedia : "0");
     add_param(&out, "ToCity", "");
     add_param(&out, "FromZip", "");
     add_param(&out, "SmsSid", sid);
     add_param(&out, "FromState", "");
     add_param(&out, "SmsStatus", "received");
     add_param(&out, "FromCity", "");
-    add_param(&out, "Body", body ? body : "");
+    add_param(&out, "Body", in->body);
     add_param(&out, "FromCountry", "US");
-    add_param(&out, "To", to);
+    add_param(&out, "To", in->to);
     add_param(&out, "ToZip", "");
     add_param(&out, "NumSegments", segs);
     add_param(&out, "MessageSid", sid);
     add_param(&out, "AccountSid", s->cfg->provider.account_sid);
-    add_param(&out, "From", from);
+    add_param(&out, "From", in->from);
     add_param(&out, "ApiVersion", "2010-04-01");
-    id = record(s, sid, "inbound", from, to, body ? body : "", "received");
+    *id = sim_record(s, sid, "inbound", in->from, in->to, in->body, "received");
     snprintf(url, sizeof(url), "%s/twilio/sms", s->gateway);
     snprintf(sign, sizeof(sign), "%s/twilio/sms", s->cfg->public_url);
     status = post_signed(s, url, sign, &out);
@@ -731,23 +706,83 @@ static void phone_sends(struct sim *s, const struct http_request *req, struct ht
         snprintf(url, sizeof(url), "%s%s", s->gateway, sign + strlen(s->cfg->public_url));
         status = post_signed(s, url, sign, &out);
     }
-    set_gateway_status(s, id, status);
-    json_reply(res, 200,
-               json_pack("{s:s, s:i, s:i}", "sid", sid, "status", (int)status, "id", (int)id));
-done:
-    form_free(&in);
     form_free(&out);
+    return status;
+}
+
+/* POST /sim/sms: a phone texts one of the line's numbers, delivered as the provider would. */
+static void phone_sends(struct sim *s, const struct http_request *req, struct http_response *res)
+{
+    struct form f = {0};
+    struct sim_inbound in;
+    const char *body, *why;
+    char sid[SIM_ID_LEN];
+    size_t where;
+    long id = 0, status;
+
+    if (form_parse(req->body, req->body_len, &f, &why, &where)) {
+        sim_json_reply(res, 400, json_pack("{s:s}", "error", why));
+        return;
+    }
+    body = form_get(&f, "Body");
+    in.from = form_get(&f, "From");
+    in.to = form_get(&f, "To");
+    in.body = body ? body : "";
+    in.sid = form_get(&f, "MessageSid");
+    in.nmedia = form_get(&f, "NumMedia");
+    if (!in.from || parse_e164(in.from, &why) || !in.to || !own_number(s->cfg, in.to)) {
+        sim_json_reply(
+            res, 400,
+            json_pack("{s:s}", "error", "From must be E.164 and To one of the line's numbers"));
+        goto done;
+    }
+    if (s->kind == PROVIDER_TELNYX)
+        status = sim_telnyx_inbound(s, &in, sid, &id);
+    else
+        status = twilio_inbound(s, &in, sid, &id);
+    sim_set_gateway_status(s, id, status);
+    sim_json_reply(res, 200,
+                   json_pack("{s:s, s:i, s:i}", "sid", sid, "status", (int)status, "id", (int)id));
+done:
+    form_free(&f);
 }
 
 /* ---- status callbacks ---- */
+
+/* Posts one delivery report as Twilio's status callback. */
+static void twilio_post_status(struct sim *s, const struct sim_callback *cb)
+{
+    struct form f = {0};
+
+    add_param(&f, "SmsSid", cb->sid);
+    add_param(&f, "SmsStatus", cb->status);
+    add_param(&f, "MessageStatus", cb->status);
+    add_param(&f, "To", cb->to);
+    add_param(&f, "MessageSid", cb->sid);
+    add_param(&f, "AccountSid", s->cfg->provider.account_sid);
+    add_param(&f, "From", cb->from);
+    add_param(&f, "ApiVersion", "2010-04-01");
+    if (cb->error_code) {
+        char code[16];
+        snprintf(code, sizeof(code), "%d", cb->error_code);
+        add_param(&f, "ErrorCode", code);
+    }
+    post_signed(s, cb->url, cb->url, &f);
+    form_free(&f);
+}
+
+static void free_callback(struct sim_callback *cb)
+{
+    free(cb->text);
+    free(cb);
+}
 
 static void *callback_loop(void *arg)
 {
     struct sim *s = arg;
 
     for (;;) {
-        struct callback *cb;
-        struct form f = {0};
+        struct sim_callback *cb;
 
         pthread_mutex_lock(&s->mu);
         cb = s->cb_head;
@@ -763,22 +798,11 @@ static void *callback_loop(void *arg)
             wake_wait(&s->cb_wake, 500);
             continue;
         }
-        add_param(&f, "SmsSid", cb->sid);
-        add_param(&f, "SmsStatus", cb->status);
-        add_param(&f, "MessageStatus", cb->status);
-        add_param(&f, "To", cb->to);
-        add_param(&f, "MessageSid", cb->sid);
-        add_param(&f, "AccountSid", s->cfg->provider.account_sid);
-        add_param(&f, "From", cb->from);
-        add_param(&f, "ApiVersion", "2010-04-01");
-        if (cb->error_code) {
-            char code[16];
-            snprintf(code, sizeof(code), "%d", cb->error_code);
-            add_param(&f, "ErrorCode", code);
-        }
-        post_signed(s, cb->url, cb->url, &f);
-        form_free(&f);
-        free(cb);
+        if (s->kind == PROVIDER_TELNYX)
+            sim_telnyx_post_event(s, cb);
+        else
+            twilio_post_status(s, cb);
+        free_callback(cb);
     }
 }
 
@@ -796,7 +820,7 @@ static void list_messages(struct sim *s, const struct http_request *req, struct 
         after = 0;
     pthread_mutex_lock(&s->mu);
     for (i = 0; i < s->ntexts; i++) {
-        const struct text *t = &s->texts[i];
+        const struct sim_text *t = &s->texts[i];
         if (t->id <= after)
             continue;
         if (phone && strcmp(phone, t->from) && strcmp(phone, t->to))
@@ -808,7 +832,7 @@ static void list_messages(struct sim *s, const struct http_request *req, struct 
                                              (int)t->gateway_status, "at", (json_int_t)t->at));
     }
     pthread_mutex_unlock(&s->mu);
-    json_reply(res, 200, json_pack("{s:o}", "messages", arr));
+    sim_json_reply(res, 200, json_pack("{s:o}", "messages", arr));
 }
 
 /* POST /sim/optout Phone=...&Number=...: the phone opts out of our number at the carrier. */
@@ -819,13 +843,13 @@ static void set_optout(struct sim *s, const struct http_request *req, struct htt
     size_t where;
 
     if (form_parse(req->body, req->body_len, &f, &why, &where)) {
-        json_reply(res, 400, json_pack("{s:s}", "error", why));
+        sim_json_reply(res, 400, json_pack("{s:s}", "error", why));
         return;
     }
     phone = form_get(&f, "Phone");
     number = form_get(&f, "Number");
     if (!phone || parse_e164(phone, &why) || !number || !own_number(s->cfg, number)) {
-        json_reply(res, 400, json_pack("{s:s}", "error", "Phone=E.164&Number=one of ours"));
+        sim_json_reply(res, 400, json_pack("{s:s}", "error", "Phone=E.164&Number=one of ours"));
         goto done;
     }
     pthread_mutex_lock(&s->mu);
@@ -839,7 +863,7 @@ static void set_optout(struct sim *s, const struct http_request *req, struct htt
         }
     }
     pthread_mutex_unlock(&s->mu);
-    json_reply(res, 200, json_pack("{s:s}", "optout", "ok"));
+    sim_json_reply(res, 200, json_pack("{s:s}", "optout", "ok"));
 done:
     form_free(&f);
 }
@@ -879,7 +903,7 @@ static void set_fault(struct sim *s, const struct http_request *req, struct http
     int ok_mode = 0, ok_final = 0;
 
     if (form_parse(req->body, req->body_len, &f, &why, &where)) {
-        json_reply(res, 400, json_pack("{s:s}", "error", why));
+        sim_json_reply(res, 400, json_pack("{s:s}", "error", why));
         return;
     }
     mode = form_get(&f, "mode");
@@ -895,10 +919,10 @@ static void set_fault(struct sim *s, const struct http_request *req, struct http
         (count && parse_int(count, 0, 1000000, &n, &why)) ||
         (latency && parse_int(latency, 0, 30000, &ms, &why)) ||
         (dcount && parse_int(dcount, 0, 1000000, &dn, &why))) {
-        json_reply(res, 400,
-                   json_pack("{s:s}", "error",
-                             "mode=500|429|drop|down|none [count=N], latency_ms=0..30000, "
-                             "delivery=delivered|undelivered|failed [delivery_count=N]"));
+        sim_json_reply(res, 400,
+                       json_pack("{s:s}", "error",
+                                 "mode=500|429|drop|down|none [count=N], latency_ms=0..30000, "
+                                 "delivery=delivered|undelivered|failed [delivery_count=N]"));
         goto done;
     }
     pthread_mutex_lock(&s->mu);
@@ -914,7 +938,7 @@ static void set_fault(struct sim *s, const struct http_request *req, struct http
         s->delivery_count = strcmp(s->delivery, "delivered") ? (long)dn : 0;
     }
     pthread_mutex_unlock(&s->mu);
-    json_reply(res, 200, fault_state(s));
+    sim_json_reply(res, 200, fault_state(s));
 done:
     form_free(&f);
 }
@@ -928,7 +952,7 @@ static void phones(struct sim *s, struct http_response *res)
     size_t i, k;
 
     if (!r) {
-        json_reply(
+        sim_json_reply(
             res, 500,
             json_pack("{s:s}", "error", "the roster does not load: run peerline check -c CONFIG"));
         diag_free(d);
@@ -955,17 +979,17 @@ static void phones(struct sim *s, struct http_response *res)
         json_array_append_new(coords, json_pack("{s:s, s:s, s:s}", "id", r->coordinators[i].id,
                                                 "name", r->coordinators[i].name, "phone",
                                                 r->coordinators[i].phone));
-    json_reply(res, 200,
-               json_pack("{s:s, s:s, s:o, s:o, s:o}", "line_name", r->line_name, "line_number",
-                         s->cfg->provider.line_number, "numbers", numbers, "peers", peers,
-                         "coordinators", coords));
+    sim_json_reply(res, 200,
+                   json_pack("{s:s, s:s, s:o, s:o, s:o}", "line_name", r->line_name, "line_number",
+                             s->cfg->provider.line_number, "numbers", numbers, "peers", peers,
+                             "coordinators", coords));
     roster_free(r);
     diag_free(d);
 }
 
-static void handle(void *arg, const struct http_request *req, struct http_response *res)
+/* Twilio's REST API: 1 when req was a call to it (res answered), else 0. */
+static int twilio_api(struct sim *s, const struct http_request *req, struct http_response *res)
 {
-    struct sim *s = arg;
     const char *prefix = "/2010-04-01/Accounts/";
     int post = !strcmp(req->method, "POST");
 
@@ -977,11 +1001,11 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
             account[slash - rest] = '\0';
             if (!strcmp(slash, "/Messages.json")) {
                 list_api(s, req, account, res);
-                return;
+                return 1;
             }
             if (!strcmp(slash, "/IncomingPhoneNumbers.json")) {
                 numbers_api(s, req, account, res);
-                return;
+                return 1;
             }
         }
     }
@@ -995,7 +1019,7 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
             account[slash - rest] = '\0';
             if (!strcmp(slash, "/Messages.json")) {
                 messages_api(s, req, account, res);
-                return;
+                return 1;
             }
             /* /Messages/{Sid}.json: UpdateMessage (redaction) */
             n = strlen(slash);
@@ -1004,10 +1028,22 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
                 memcpy(msid, slash + 10, n - 15);
                 msid[n - 15] = '\0';
                 update_message(s, req, account, msid, res);
-                return;
+                return 1;
             }
         }
     }
+    return 0;
+}
+
+static void handle(void *arg, const struct http_request *req, struct http_response *res)
+{
+    struct sim *s = arg;
+    int post = !strcmp(req->method, "POST");
+
+    if (sim_voice_handle(s, req, res))
+        return;
+    if (s->kind == PROVIDER_TELNYX ? sim_telnyx_api(s, req, res) : twilio_api(s, req, res))
+        return;
     if (post && !strcmp(req->path, "/sim/sms")) {
         phone_sends(s, req, res);
         return;
@@ -1029,7 +1065,7 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
         return;
     }
     if (!strcmp(req->method, "GET") && !strcmp(req->path, "/sim/fault")) {
-        json_reply(res, 200, fault_state(s));
+        sim_json_reply(res, 200, fault_state(s));
         return;
     }
     if (!strcmp(req->method, "GET") && !strcmp(req->path, "/sim/phones")) {
@@ -1044,7 +1080,41 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
         http_text(res, 200, "ok");
         return;
     }
-    twilio_error(res, 404, 20404, "The requested resource was not found");
+    if (s->kind == PROVIDER_TELNYX)
+        sim_telnyx_error(res, 404, "10005", "Resource not found",
+                         "The requested resource or URL could not be found.");
+    else
+        twilio_error(res, 404, 20404, "The requested resource was not found");
+}
+
+/*
+ * Telnyx signs its webhooks with the account's private key, which only it
+ * holds: the simulator must be given one (the gateway's provider.public_key
+ * must be its public half). 0 to go on, -1 (told on stderr) to refuse.
+ */
+static int signing_key(struct sim *s, const char *path)
+{
+    char err[512];
+
+    if (s->kind != PROVIDER_TELNYX && path) {
+        fprintf(stderr, "peerline sim: --telnyx-signing-key is only used with provider.kind "
+                        "telnyx\n");
+        return -1;
+    }
+    if (s->kind != PROVIDER_TELNYX)
+        return 0;
+    if (!path) {
+        fprintf(stderr, "peerline sim: provider.kind is telnyx, so the simulator signs webhooks "
+                        "as Telnyx does: give it --telnyx-signing-key FILE (FILE holds the base64 "
+                        "of the 32-byte Ed25519 private key whose public half is "
+                        "provider.public_key)\n");
+        return -1;
+    }
+    if (sim_telnyx_load_key(s, path, err, sizeof(err))) {
+        fprintf(stderr, "peerline sim: --telnyx-signing-key %s: %s\n", path, err);
+        return -1;
+    }
+    return 0;
 }
 
 int sim_main(int argc, char **argv)
@@ -1054,7 +1124,7 @@ int sim_main(int argc, char **argv)
     struct config *cfg = NULL;
     struct http_server *http = NULL;
     struct http_opts ho = {0};
-    const char *cfg_path = NULL, *listen = "127.0.0.1:8025", *gateway = NULL, *why;
+    const char *cfg_path = NULL, *listen = "127.0.0.1:8025", *gateway = NULL, *key = NULL, *why;
     char host[256], err[256];
     pthread_t cbt;
     sigset_t sigs;
@@ -1070,11 +1140,13 @@ int sim_main(int argc, char **argv)
             listen = argv[++i];
         else if (!strcmp(argv[i], "--gateway") && i + 1 < argc)
             gateway = argv[++i];
+        else if (!strcmp(argv[i], "--telnyx-signing-key") && i + 1 < argc)
+            key = argv[++i];
         else if (!strcmp(argv[i], "--no-callbacks"))
             s.callbacks = 0;
         else {
             fprintf(stderr, "usage: peerline sim -c FILE [--listen HOST:PORT] [--gateway URL] "
-                            "[--no-callbacks]\n");
+                            "[--no-callbacks] [--telnyx-signing-key FILE]\n");
             diag_free(d);
             return 2;
         }
@@ -1096,6 +1168,9 @@ int sim_main(int argc, char **argv)
         goto out;
     }
     s.cfg = cfg;
+    s.kind = cfg->provider.kind;
+    if (signing_key(&s, key))
+        goto out;
     if (gateway)
         snprintf(s.gateway, sizeof(s.gateway), "%s", gateway);
     else
@@ -1110,6 +1185,8 @@ int sim_main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     pthread_mutex_init(&s.mu, NULL);
     wake_init(&s.cb_wake);
+    if (sim_voice_start(&s))
+        goto stop;
     if (pthread_create(&cbt, NULL, callback_loop, &s) == 0)
         cb_started = 1;
     ho.host = host;
@@ -1127,15 +1204,17 @@ int sim_main(int argc, char **argv)
     while (sigwait(&sigs, &sig))
         ;
     rc = 0;
+    sim_voice_shutdown(&s); /* calls end before the server stops: they may be calling it */
     http_stop(http);
 stop:
+    sim_voice_free(&s);
     s.stopping = 1;
     wake_signal(&s.cb_wake);
     if (cb_started)
         pthread_join(cbt, NULL);
     while (s.cb_head) {
-        struct callback *n = s.cb_head->next;
-        free(s.cb_head);
+        struct sim_callback *n = s.cb_head->next;
+        free_callback(s.cb_head);
         s.cb_head = n;
     }
     for (i = 0; (size_t)i < s.ntexts; i++)
@@ -1146,6 +1225,30 @@ stop:
     pthread_mutex_destroy(&s.mu);
     curl_global_cleanup();
 out:
+    OPENSSL_cleanse(s.signing_key, sizeof(s.signing_key));
     config_free(cfg);
     return rc;
+}
+
+/* ---- for sim_voice.c (see sim_priv.h) ---- */
+
+void sim_twilio_error(struct http_response *res, int http, int code, const char *msg)
+{
+    twilio_error(res, http, code, msg);
+}
+
+int sim_twilio_api_call(struct sim *s, const struct http_request *req, const char *account,
+                        struct form *f, struct http_response *res)
+{
+    return api_call(s, req, account, f, res);
+}
+
+void sim_new_sid(const char *prefix, char out[SIM_ID_LEN])
+{
+    new_sid(prefix, out);
+}
+
+void sim_rfc2822(int64_t ms, char *out, size_t n)
+{
+    rfc2822(ms, out, n);
 }

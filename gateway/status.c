@@ -12,6 +12,8 @@
 #include "engine.h"
 #include "roster.h"
 #include "schedule.h"
+#include "store_voice.h"
+#include "voice.h"
 #include "tz.h"
 
 #include <stdio.h>
@@ -157,6 +159,32 @@ done:
     return rc;
 }
 
+static int add_call(void *arg, const struct store_call *c)
+{
+    static const char *const states[] = {"menu", "ringing", "connected", "voicemail", "ended"};
+    struct build_ctx *b = arg;
+    struct line_status *s = b->s;
+    struct status_call *sc;
+
+    if (s->ncalls == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 8;
+        struct status_call *n = realloc(s->calls, cap * sizeof(*n));
+        if (!n)
+            return b->failed = -1;
+        s->calls = n;
+        b->cap = cap;
+    }
+    sc = &s->calls[s->ncalls++];
+    memset(sc, 0, sizeof(*sc));
+    voice_ref_format(c->id, sc->ref);
+    sc->state = states[c->state];
+    snprintf(sc->topic, sizeof(sc->topic), "%s", c->topic);
+    snprintf(sc->peer_id, sizeof(sc->peer_id), "%s", c->peer_id);
+    sc->urgent = c->urgent;
+    sc->since = c->created_at;
+    return 0;
+}
+
 int status_build(struct store *st, const struct config *cfg, const struct roster *r, int64_t now,
                  struct line_status *s)
 {
@@ -181,6 +209,9 @@ int status_build(struct store *st, const struct config *cfg, const struct roster
     b.cap = 0;
     if (store_alert_open_list(st, add_alert, &b) || b.failed)
         goto fail;
+    b.cap = 0;
+    if (store_call_each_open(st, add_call, &b) || b.failed)
+        goto fail;
     if (build_peers(st, cfg, r, s) || store_counts_since(st, status_midnight(r, now), &s->today))
         goto fail;
     return 0;
@@ -195,5 +226,6 @@ void status_clear(struct line_status *s)
     free(s->peers);
     free(s->convs);
     free(s->alerts);
+    free(s->calls);
     memset(s, 0, sizeof(*s));
 }

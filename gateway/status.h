@@ -51,6 +51,16 @@ struct status_conv {
     int64_t matched_at;
 };
 
+/* A call not over yet (voice.h). */
+struct status_call {
+    char ref[16];      /* "C7F3" */
+    const char *state; /* "menu", "ringing", "connected", "voicemail" */
+    char topic[STORE_ID];
+    char peer_id[STORE_ID];
+    int urgent;
+    int64_t since; /* the call came in */
+};
+
 struct status_alert {
     int64_t conv_id;
     char ref[16];
@@ -70,6 +80,8 @@ struct line_status {
     int in_menu, waiting, offered, active;
     struct status_alert *alerts;
     size_t nalerts;
+    struct status_call *calls;
+    size_t ncalls;
     struct store_counts today; /* since midnight in the line's zone */
 };
 

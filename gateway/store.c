@@ -228,6 +228,60 @@ static const char *const migrations[] = {
 
     /* 2: retention forgets a contact only when no recent conversation is theirs */
     "CREATE INDEX conv_texter ON conversations(texter);",
+
+    /* 3: calls (README "Calls"): the call, each peer's leg, and the REST calls they need */
+    "CREATE TABLE calls ("
+    "  id INTEGER PRIMARY KEY,"
+    "  call_sid TEXT NOT NULL UNIQUE," /* the caller's call at the provider */
+    "  caller TEXT NOT NULL,"
+    "  line_number TEXT NOT NULL,"
+    "  lang TEXT NOT NULL DEFAULT 'en',"
+    "  state TEXT NOT NULL CHECK (state IN ('menu','ringing','connected','voicemail','ended')),"
+    "  topic TEXT,"
+    "  urgent INTEGER NOT NULL DEFAULT 0,"
+    "  menu_tries INTEGER NOT NULL DEFAULT 0,"
+    "  peer_id TEXT," /* who pressed 1 first: peerline's own accept record */
+    "  created_at INTEGER NOT NULL,"
+    "  queued_at INTEGER,"  /* a topic was chosen and peers rung */
+    "  ring_until INTEGER," /* then the caller is offered voicemail */
+    "  answered_at INTEGER,"
+    "  ended_at INTEGER,"
+    "  outcome TEXT,"
+    "  recording_sid TEXT,"
+    "  recording_secs INTEGER,"
+    "  notified INTEGER NOT NULL DEFAULT 1," /* 0: the engine owes texts about it */
+    "  conversation_id INTEGER);"            /* its record among the conversations, once over */
+    "CREATE INDEX calls_ringing ON calls(ring_until) WHERE state = 'ringing';"
+    "CREATE INDEX calls_unnotified ON calls(id) WHERE notified = 0;"
+    "CREATE TABLE call_legs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  call_id INTEGER NOT NULL,"
+    "  peer_id TEXT NOT NULL,"
+    "  peer_phone TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('ring','callback')),"
+    "  state TEXT NOT NULL CHECK (state IN ('pending','ringing','accepted','done')),"
+    "  leg_sid TEXT UNIQUE,"
+    "  created_at INTEGER NOT NULL,"
+    "  ended_at INTEGER,"
+    "  end_status TEXT);"
+    "CREATE UNIQUE INDEX call_one_winner ON call_legs(call_id) WHERE state = 'accepted'"
+    "  AND kind = 'ring';"
+    "CREATE INDEX call_legs_call ON call_legs(call_id);"
+    "CREATE TABLE voice_ops ("
+    "  id INTEGER PRIMARY KEY,"
+    "  call_id INTEGER NOT NULL,"
+    "  leg_id INTEGER,"
+    "  op TEXT NOT NULL CHECK (op IN ('dial','hangup','voicemail')),"
+    "  state TEXT NOT NULL CHECK (state IN ('pending','done','failed')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  not_before INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  lease_until INTEGER,"
+    "  created_at INTEGER NOT NULL,"
+    "  done_at INTEGER,"
+    "  error_code INTEGER);"
+    "CREATE INDEX voice_ops_ready ON voice_ops(not_before, id) WHERE state = 'pending';"
+    "ALTER TABLE conversations ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -488,9 +542,9 @@ int store_use_hash_key(struct store *s, const char *secret)
 
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
-    static const char *const *const tables[] = {store_sql_core,  store_sql_inbound, store_sql_conv,
-                                                store_sql_peer,  store_sql_outbox,  store_sql_timer,
-                                                store_sql_admin, store_sql_purge};
+    static const char *const *const tables[] = {
+        store_sql_core,  store_sql_inbound, store_sql_conv,  store_sql_peer, store_sql_outbox,
+        store_sql_timer, store_sql_admin,   store_sql_purge, store_sql_voice};
     struct store *s = calloc(1, sizeof(*s));
     sqlite3_stmt *p;
     size_t i, t;

@@ -510,6 +510,7 @@ struct store_report_row {
     int closed;
     int64_t created_at, queued_at, matched_at, closed_at; /* 0: never */
     int rating;                                           /* 0: none */
+    char channel[8];                                      /* "sms" or "voice" (a call) */
 };
 
 /* Calls fn for each conversation started at or after since (crisis records left out). */
@@ -522,7 +523,8 @@ struct store_purged {
     int64_t inbound, outbox; /* rows whose text went (and numbers were hashed) */
     int64_t conversations;   /* closed conversations whose texter number was hashed */
     int64_t contacts;        /* numbers forgotten */
-    int64_t redactions;      /* provider ids queued for redaction */
+    int64_t redactions;      /* provider ids queued for redaction (texts and recordings) */
+    int64_t calls;           /* calls whose caller was hashed and recording let go */
     int checkpoint_busy;     /* the WAL could not be truncated now (a reader); next time */
 };
 

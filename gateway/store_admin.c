@@ -41,9 +41,10 @@ const char *const store_sql_admin[ST_COUNT] = {
     [ST_TOTALS_OUT] =
         "SELECT state, COUNT(*), COALESCE(SUM(attempts), 0) FROM outbox GROUP BY state",
     /* Everything a report counts, never a number or a word anyone wrote. */
-    [ST_REPORT_ROWS] = "SELECT topic, lang, peer_id, urgent, state, created_at, queued_at,"
-                       " matched_at, closed_at, rating FROM conversations WHERE created_at >= ?1"
-                       " AND COALESCE(close_reason, '') NOT LIKE 'crisis-%' ORDER BY id",
+    [ST_REPORT_ROWS] =
+        "SELECT topic, lang, peer_id, urgent, state, created_at, queued_at,"
+        " matched_at, closed_at, rating, channel FROM conversations WHERE created_at >= ?1"
+        " AND COALESCE(close_reason, '') NOT LIKE 'crisis-%' ORDER BY id",
     [ST_TOTALS] = "SELECT (SELECT COUNT(*) FROM inbound),"
                   " (SELECT COUNT(*) FROM offers),"
                   " (SELECT COUNT(*) FROM offers WHERE state = 'expired'),"
@@ -285,6 +286,7 @@ int store_report_rows(struct store *s, int64_t since,
         r.matched_at = sqlite3_column_int64(p, 7);
         r.closed_at = sqlite3_column_int64(p, 8);
         r.rating = sqlite3_column_int(p, 9);
+        store_col_text(p, 10, r.channel, sizeof(r.channel));
         if (fn(arg, &r)) {
             sqlite3_reset(p);
             return STORE_ERROR;

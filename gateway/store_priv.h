@@ -137,10 +137,45 @@ enum store_stmt {
     ST_PURGE_CONV,
     ST_PURGE_CONTACTS,
     ST_PURGE_LAST_IDS,
+    ST_PURGE_QUEUE_REC,
+    ST_PURGE_CALLS,
     ST_REDACT_NEXT,
     ST_REDACT_DONE,
     ST_REDACT_RETRY,
     ST_REDACT_COUNT,
+    /* store_voice.c */
+    ST_CALL_OPEN,
+    ST_CALL_BY_SID,
+    ST_CALL_GET,
+    ST_CALL_MENU_TRY,
+    ST_CALL_RING,
+    ST_CALL_RING_OVER,
+    ST_CALL_ACCEPT,
+    ST_CALL_MOVE,
+    ST_CALL_END,
+    ST_CALL_URGENT,
+    ST_CALL_RECORDED,
+    ST_CALL_RING_DUE,
+    ST_CALL_NEXT_RING,
+    ST_CALL_UNNOTIFIED,
+    ST_CALL_NOTIFIED,
+    ST_CALL_FILE,
+    ST_CALL_FILED,
+    ST_CALL_STALE,
+    ST_CALL_OPEN_LIST,
+    ST_LEG_ADD,
+    ST_LEG_GET,
+    ST_LEG_STARTED,
+    ST_LEG_ACCEPT,
+    ST_LEG_END,
+    ST_LEG_LIVE,
+    ST_LEG_PEER_BUSY,
+    ST_VOP_ADD,
+    ST_VOP_NEXT,
+    ST_VOP_LEASE,
+    ST_VOP_DONE,
+    ST_VOP_RETRY,
+    ST_VOP_NEXT_DUE,
     ST_COUNT
 };
 
@@ -164,6 +199,7 @@ extern const char *const store_sql_outbox[ST_COUNT];
 extern const char *const store_sql_timer[ST_COUNT];
 extern const char *const store_sql_admin[ST_COUNT];
 extern const char *const store_sql_purge[ST_COUNT];
+extern const char *const store_sql_voice[ST_COUNT];
 
 /* The columns read_conv() reads, in its order. */
 #define CONV_COLS                                                                                  \

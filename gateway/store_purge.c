@@ -46,7 +46,19 @@ const char *const store_sql_purge[ST_COUNT] = {
                           " (SELECT 1 FROM conversations c WHERE c.texter = contacts.number"
                           " AND (c.state <> 'closed' OR c.closed_at >= ?1))",
     [ST_PURGE_LAST_IDS] = "SELECT (SELECT max(id) FROM inbound), (SELECT max(id) FROM outbox),"
-                          " (SELECT max(id) FROM conversations), (SELECT max(rowid) FROM contacts)",
+                          " (SELECT max(id) FROM conversations), (SELECT max(rowid) FROM contacts),"
+                          " (SELECT max(id) FROM calls)",
+    /* A voicemail's recording is deleted at the provider; the caller's number is hashed. */
+    [ST_PURGE_QUEUE_REC] = "INSERT INTO redactions (sid, created_at)"
+                           " SELECT recording_sid, ?2 FROM calls WHERE id BETWEEN ?3 AND ?4"
+                           " AND created_at < ?1 AND state = 'ended' AND recording_sid IS NOT NULL"
+                           " ON CONFLICT (sid) DO NOTHING",
+    [ST_PURGE_CALLS] = "UPDATE calls SET recording_sid = NULL,"
+                       " caller = CASE WHEN caller LIKE 'h:%' OR caller = 'anonymous' THEN caller"
+                       " ELSE peerline_hash(caller) END"
+                       " WHERE id BETWEEN ?3 AND ?4 AND created_at < ?1 AND state = 'ended'"
+                       " AND (recording_sid IS NOT NULL OR (caller NOT LIKE 'h:%'"
+                       " AND caller <> 'anonymous'))",
     [ST_REDACT_NEXT] = "SELECT sid, attempts FROM redactions WHERE done_at IS NULL"
                        " AND next_at <= ?1 ORDER BY next_at, created_at LIMIT 1",
     [ST_REDACT_DONE] = "UPDATE redactions SET done_at = ?2, outcome = ?3,"
@@ -104,14 +116,14 @@ static int purge_table(struct store *s, enum store_stmt a, int64_t *na, enum sto
 int store_purge(struct store *s, int64_t before, int64_t now, struct store_purged *c)
 {
     sqlite3_stmt *p = store_stmt(s, ST_PURGE_LAST_IDS);
-    int64_t last[4];
+    int64_t last[5];
     int i, rc;
 
     memset(c, 0, sizeof(*c));
     rc = sqlite3_step(p);
     if (rc != SQLITE_ROW)
         return store_fail(s, p, rc);
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 5; i++)
         last[i] = sqlite3_column_int64(p, i); /* NULL (an empty table) reads as 0 */
     sqlite3_reset(p);
     /* A text's provider id is queued for redaction in the same range as its text goes. */
@@ -120,7 +132,9 @@ int store_purge(struct store *s, int64_t before, int64_t now, struct store_purge
         purge_table(s, ST_PURGE_QUEUE_OUT, &c->redactions, ST_PURGE_OUT, &c->outbox, last[1],
                     before, now) ||
         purge_table(s, ST_PURGE_CONV, &c->conversations, ST_COUNT, NULL, last[2], before, now) ||
-        purge_table(s, ST_PURGE_CONTACTS, &c->contacts, ST_COUNT, NULL, last[3], before, now))
+        purge_table(s, ST_PURGE_CONTACTS, &c->contacts, ST_COUNT, NULL, last[3], before, now) ||
+        purge_table(s, ST_PURGE_QUEUE_REC, &c->redactions, ST_PURGE_CALLS, &c->calls, last[4],
+                    before, now))
         return STORE_ERROR;
     /*
      * secure_delete zeroed what the purge freed in the database; the old

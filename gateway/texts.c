@@ -114,6 +114,12 @@ static const char *const names[TX_COUNT] = {
     [TX_STATE_ON] = "state_on",
     [TX_STATE_OFF] = "state_off",
     [TX_STATE_COORDINATOR] = "state_coordinator",
+    [TX_ALERT_VOICEMAIL] = "alert_voicemail",
+    [TX_ALERT_MISSED_CALL] = "alert_missed_call",
+    [TX_ALERT_CRISIS_CALL] = "alert_crisis_call",
+    [TX_MISSED_CALL] = "missed_call",
+    [TX_CALLBACK_STARTED] = "callback_started",
+    [TX_CALLBACK_REFUSED] = "callback_refused",
     [TX_NONE] = "none",
 };
 
@@ -272,8 +278,11 @@ const char *texts_template(const struct texts *t, enum text_id id, const char *l
 int texts_render(const struct texts *t, enum text_id id, const char *lang,
                  const struct text_var *vars, size_t nvars, struct buf *out)
 {
-    const char *s = texts_template(t, id, lang);
+    return texts_fill(texts_template(t, id, lang), vars, nvars, out);
+}
 
+int texts_fill(const char *s, const struct text_var *vars, size_t nvars, struct buf *out)
+{
     while (*s) {
         const char *open = strchr(s, '{'), *close;
         size_t i;

@@ -109,6 +109,12 @@ enum text_id {
     TX_STATE_ON,
     TX_STATE_OFF,
     TX_STATE_COORDINATOR,
+    TX_ALERT_VOICEMAIL,   /* {ref} {topic} {seconds} */
+    TX_ALERT_MISSED_CALL, /* {ref} {topic} */
+    TX_ALERT_CRISIS_CALL, /* {ref} */
+    TX_MISSED_CALL,       /* {line} {crisis_line} {emergency} */
+    TX_CALLBACK_STARTED,  /* {ref} */
+    TX_CALLBACK_REFUSED,  /* {ref} */
     TX_NONE,
     TX_COUNT
 };
@@ -154,6 +160,8 @@ const char *texts_template(const struct texts *t, enum text_id id, const char *l
  */
 int texts_render(const struct texts *t, enum text_id id, const char *lang,
                  const struct text_var *vars, size_t nvars, struct buf *out);
+/* As texts_render, for any template s (the spoken ones of voice_words.h). */
+int texts_fill(const char *s, const struct text_var *vars, size_t nvars, struct buf *out);
 
 /* A template's config name ("welcome"), and back (-1: no such template). */
 const char *texts_name(enum text_id id);

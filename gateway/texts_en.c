@@ -153,5 +153,16 @@ const char *const texts_en[TX_COUNT] = {
     [TX_STATE_ON] = "on",
     [TX_STATE_OFF] = "off",
     [TX_STATE_COORDINATOR] = "a coordinator",
+    [TX_ALERT_VOICEMAIL] = "peerline: voicemail {ref} ({topic}, {seconds}s). To call back, "
+                           "number hidden: text #callback {ref} to the line.",
+    [TX_ALERT_MISSED_CALL] = "peerline: missed call {ref} ({topic}), no message. A voice peer can "
+                             "call back: text #callback {ref} to the line.",
+    [TX_ALERT_CRISIS_CALL] = "peerline alert: caller {ref} chose the crisis option on the phone "
+                             "menu and was given crisis resources.",
+    [TX_MISSED_CALL] = "{line}: sorry we missed your call. Text here any time to talk with a peer. "
+                       "In danger? Call {crisis_line} or {emergency}.",
+    [TX_CALLBACK_STARTED] = "Calling you now for {ref}. Press 1 to be connected; their number "
+                            "stays hidden and they see the line's.",
+    [TX_CALLBACK_REFUSED] = "There is no missed call {ref} that can be called back.",
     [TX_NONE] = "none",
 };

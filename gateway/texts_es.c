@@ -153,5 +153,16 @@ const char *const texts_es[TX_COUNT] = {
     [TX_STATE_ON] = "disponible",
     [TX_STATE_OFF] = "fuera",
     [TX_STATE_COORDINATOR] = "coordinador",
+    [TX_ALERT_VOICEMAIL] = "peerline: buzón de voz {ref} ({topic}, {seconds}s). Para devolver "
+                           "la llamada: #callback {ref}",
+    [TX_ALERT_MISSED_CALL] = "peerline: llamada perdida {ref} ({topic}), sin mensaje. Para "
+                             "devolverla: #callback {ref} a la línea.",
+    [TX_ALERT_CRISIS_CALL] = "peerline alerta: la persona {ref} eligió la opción de crisis del "
+                             "menú telefónico y recibió recursos de crisis.",
+    [TX_MISSED_CALL] = "{line}: perdimos su llamada. Escríbanos aquí cuando quiera. ¿En peligro? "
+                       "Llame al {crisis_line} o al {emergency}.",
+    [TX_CALLBACK_STARTED] = "Le llamamos ahora por {ref}. Oprima 1 para conectar; su número queda "
+                            "oculto.",
+    [TX_CALLBACK_REFUSED] = "No hay una llamada perdida {ref} que se pueda devolver.",
     [TX_NONE] = "nadie",
 };

@@ -1,8 +1,9 @@
 /*
  * e2e_edges.c - the texts that fall between the usual ones: pictures, a
- * carrier opt-out the line only learns of from the provider (21610), HELP as
- * a first text, blocked numbers, a peer who is themselves texting the line
- * when it has no pool, and delivery statuses recorded on their texts.
+ * carrier opt-out the line only learns of from the provider (Twilio's 21610,
+ * Telnyx's 40300), HELP as a first text, blocked numbers, a peer who is
+ * themselves texting the line when it has no pool, and delivery statuses
+ * recorded on their texts.
  */
 #include "harness.h"
 
@@ -64,8 +65,11 @@ static void texter_carrier_optout_ends_the_chat(void **state)
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "hello?"), 200);
     line_must_get(l, m, ALEX, POOL_A, "no longer delivered");
-    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM optouts WHERE source = 'provider-21610'"),
-                     1);
+    assert_int_equal(
+        line_query(l, line_provider_telnyx()
+                          ? "SELECT COUNT(*) FROM optouts WHERE source = 'provider-40300'"
+                          : "SELECT COUNT(*) FROM optouts WHERE source = 'provider-21610'"),
+        1);
 }
 
 static void peer_carrier_optout_puts_the_texter_back_in_line(void **state)

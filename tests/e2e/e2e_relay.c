@@ -149,6 +149,8 @@ static void forged_or_bad_webhooks_change_nothing(void **state)
     long rows = line_inbound_rows(l);
     char *big;
 
+    if (line_provider_telnyx())
+        skip(); /* Twilio's webhook format (e2e_telnyx has Telnyx's) */
     assert_int_equal(
         line_post_raw(l, "/twilio/sms", "application/x-www-form-urlencoded", form, NULL), 403);
     assert_int_equal(line_post_raw(l, "/twilio/sms", "application/x-www-form-urlencoded", form,
@@ -177,6 +179,8 @@ static void stored_text_is_answered_with_empty_twiml(void **state)
     char body[256], ctype[64];
     long rows = line_inbound_rows(l);
 
+    if (line_provider_telnyx())
+        skip(); /* Twilio's signature and TwiML answer */
     /* Signed over the URL with its query, and over a parameter we do not know. */
     assert_int_equal(line_post_signed(l, "/twilio/sms?foo=1&bar=2", form, body, sizeof(body), ctype,
                                       sizeof(ctype)),

@@ -205,6 +205,8 @@ static void a_new_conversation_in_crisis_is_news(void **state)
     alert_ref(l, m, ref1, NULL);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "BYE"), 200);
     line_must_get(l, m, T1, LINE_NUMBER, "left the line");
+    /* Every text the BYE caused is out (an alert about R1 may land after "left the line"). */
+    assert_int_equal(line_idle(l), 0);
     /* Minutes later, a new conversation: its own safety text and its own alert. */
     m = line_mark(l);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "I took an overdose"), 200);

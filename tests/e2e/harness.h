@@ -8,6 +8,12 @@
  * waits for a text the provider received for a phone, from a given number,
  * containing some words. Everything asserted is what a person would see on
  * their phone.
+ *
+ * The provider is Twilio, or Telnyx when the environment has
+ * PEERLINE_E2E_PROVIDER=telnyx (tests/run.sh runs the SMS suite both ways):
+ * the config, the simulator's wire and the webhooks change, and nothing a
+ * test asserts on the phones does. A test about Twilio's own wire format
+ * skips itself under Telnyx (line_provider_telnyx()).
  */
 #ifndef PEERLINE_HARNESS_H
 #define PEERLINE_HARNESS_H
@@ -22,12 +28,15 @@
 #define BLAIR       "+15551230002" /* peer: grief, general; 1 chat */
 #define SAM         "+15551239999" /* coordinator */
 #define TOKEN       "test-auth-token"
+#define API_KEY     "test-api-key" /* Telnyx's bearer key */
 
 struct line {
     char dir[256];
     char config[300];
     char roster[300];
     char gateway_log[300];
+    char signing_key[300]; /* Telnyx: the simulator's --telnyx-signing-key file */
+    char public_key[48];   /* Telnyx: provider.public_key (base64), "" for Twilio */
     int gw_port, sim_port;
     pid_t gw, sim;
     /* What the phones texted (long enough to be telling): never to be found in a log. */
@@ -43,7 +52,13 @@ struct line_opts {
     const char *limits;       /* limits: keys; NULL: relay_gap 0 (relays go at once) */
     const char *retry;        /* more retry: keys, each "  key: value\n" */
     int no_pool;              /* 1: no pool numbers (the line number alone) */
+    int telnyx;               /* 1: Telnyx whatever PEERLINE_E2E_PROVIDER says */
 };
+
+/* 1 when PEERLINE_E2E_PROVIDER=telnyx: lines speak Telnyx. */
+int line_provider_telnyx(void);
+/* 1 when this line's provider is Telnyx. */
+int line_is_telnyx(const struct line *l);
 
 /* Starts simulator and gateway; 0 when both answer /healthz. */
 int line_start(struct line *l, const struct line_opts *o);
@@ -60,7 +75,10 @@ int line_start_gateway(struct line *l);
 
 /* A phone texts `to`. Returns the HTTP status the gateway answered the webhook with. */
 long line_text(struct line *l, const char *from, const char *to, const char *body);
-/* As line_text with a chosen MessageSid (to replay one). */
+/*
+ * As line_text with a chosen MessageSid (to replay one); under Telnyx it is
+ * the webhook's event id (data.id), which a replay repeats.
+ */
 long line_text_sid(struct line *l, const char *from, const char *to, const char *body,
                    const char *sid);
 
@@ -68,7 +86,7 @@ long line_text_sid(struct line *l, const char *from, const char *to, const char 
 long line_text_media(struct line *l, const char *from, const char *to, const char *body,
                      int num_media);
 
-/* The phone opts out of our number at the carrier (sends to it then fail with 21610). */
+/* The phone opts out of our number at the carrier (sends to it then fail: 21610, 40300). */
 int line_carrier_optout(struct line *l, const char *phone, const char *number);
 
 /* The first column of the first row of `sql` run on the gateway's database (-1 on error). */
@@ -112,6 +130,14 @@ int line_fault(struct line *l, const char *mode, int count);
  */
 long line_sim(struct line *l, const char *method, const char *path, const char *form, char **out);
 /*
+ * A call to the simulator's provider API (e.g. POST /v2/messages) with a
+ * JSON body (NULL: none) and "Authorization: Bearer {bearer}" (NULL: no such
+ * header). Returns the HTTP status (0: no answer); the answer's body in
+ * *out when out is not NULL (free it).
+ */
+long line_sim_api(struct line *l, const char *method, const char *path, const char *bearer,
+                  const char *json, char **out);
+/*
  * Runs a browser test from tests/browser with node (argv[0] is the script,
  * NULL-terminated) and fails the test unless it exits 0 within timeout_ms.
  */
@@ -124,7 +150,8 @@ long line_post_raw(struct line *l, const char *path, const char *content_type, c
 /*
  * POSTs a form body to the gateway at path (and query), signed as Twilio
  * signs it for public_url + path. Returns the status; the answer's body and
- * Content-Type are copied into body/ctype (may be NULL).
+ * Content-Type are copied into body/ctype (may be NULL). Twilio only: a test
+ * that calls it skips itself under Telnyx.
  */
 long line_post_signed(struct line *l, const char *path, const char *form, char *body,
                       size_t bodylen, char *ctype, size_t ctypelen);
