@@ -204,7 +204,7 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
     struct http_server *s = calloc(1, sizeof(*s));
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
     char port[8];
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, pool;
     int sync_ok = 0;
     const union MHD_DaemonInfo *info;
     int gai;
@@ -240,14 +240,16 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
         flags |= MHD_USE_IPv6;
     flags |= o->thread_per_conn ? MHD_USE_THREAD_PER_CONNECTION
                                 : MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
+    pool = !o->thread_per_conn && o->threads > 1 ? o->threads : 0;
     s->d = MHD_start_daemon(
         flags, (uint16_t)o->port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
         MHD_OPTION_CONNECTION_LIMIT, o->conn_limit ? o->conn_limit : 512u,
         MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30u,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)64 * 1024, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)(!o->thread_per_conn && o->threads > 1 ? o->threads : 0), MHD_OPTION_END);
+        (size_t)64 * 1024,
+        /* A pool only when asked for one: a size of 0 makes libmicrohttpd print a warning. */
+        pool > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, pool, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use, or not permitted)", o->host,
                  o->port);

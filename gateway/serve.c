@@ -469,7 +469,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
     d->voice.hold_roster = hold_roster;
     d->voice.wake = wake_voice;
     d->voice.arg = d;
-    d->voicer = voicer_start(d->cfg, err, errlen);
+    d->voicer = voicer_start(d->cfg, wake_engine, d, err, errlen);
     if (!d->voicer)
         return -1;
     roster_retain(d->roster);

@@ -1230,7 +1230,7 @@ out:
     return rc;
 }
 
-/* ---- for sim_voice.c (see sim_priv.h) ---- */
+/* ---- for sim_voice*.c (see sim_priv.h) ---- */
 
 void sim_twilio_error(struct http_response *res, int http, int code, const char *msg)
 {

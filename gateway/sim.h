@@ -1,5 +1,8 @@
 /*
- * sim.h - `peerline sim`: a loopback stand-in for Twilio (SPEC section 9).
+ * sim.h - `peerline sim`: a loopback stand-in for the provider (SPEC
+ * section 9): Twilio's Messages API and Voice (sim_voice*.c), or, with
+ * provider.kind telnyx and --telnyx-signing-key FILE, Telnyx's /v2/messages
+ * and Ed25519-signed webhooks (sim_telnyx.c). README lists every endpoint.
  *
  * It serves the Messages API the sender calls (checking what Twilio checks:
  * Basic auth, To, From, Body, ValidityPeriod, StatusCallback), the message
@@ -17,7 +20,8 @@
  *                        [&delivery_count=N]: fault switches (see set_fault)
  *   GET  /sim/fault      the switches' state
  *   POST /sim/optout     Phone, Number: the phone opts out of our number at the
- *                        carrier; sends to it then fail with 21610
+ *                        carrier; sends to it then fail with 21610 (Telnyx: 40300)
+ *   POST /sim/call...    calls: see sim_voice_ctl.c
  *   POST /sim/numbers    sms_url=URL: what IncomingPhoneNumbers reports
  *   GET  /sim/phones     the line's numbers and the roster's phones
  *   GET  /               the simulator page: every phone side by side

@@ -1,6 +1,8 @@
 /*
- * sim_priv.h - shared by the simulator's files only (sim.c, sim_telnyx.c):
- * its state and the helpers both providers' wire code call.
+ * sim_priv.h - shared by the simulator's files only (sim.c, sim_telnyx.c,
+ * and the voice files sim_voice.c, sim_voice_conf.c, sim_voice_ctl.c,
+ * sim_voice_fetch.c, sim_voice_rest.c, sim_voice_run.c): its state and the
+ * helpers both providers' wire code call.
  *
  * sim.c owns what is the same for every provider: the log of texts, the
  * fault switches, carrier opt-outs, the control API under /sim/, the page, the
@@ -9,6 +11,9 @@
  * events). The log records texts in one vocabulary whichever provider runs
  * (direction "inbound" or "outbound-api"; status "received", "delivered",
  * "undelivered" or "failed"), so tests and the page never ask which.
+ * sim_voice*.c speak Twilio Voice: calls, conferences, recordings; to the
+ * rest of the simulator they are the four sim_voice_* hooks below and an
+ * opaque struct sim_voice (their own shared state is in sim_voice_priv.h).
  */
 #ifndef PEERLINE_SIM_PRIV_H
 #define PEERLINE_SIM_PRIV_H
@@ -76,7 +81,7 @@ struct sim {
     int stopping;
     int callbacks;                 /* send status callbacks */
     unsigned char signing_key[32]; /* Telnyx: the Ed25519 private seed webhooks are signed with */
-    struct sim_voice *voice;       /* sim_voice.c: calls, conferences, recordings */
+    struct sim_voice *voice;       /* sim_voice*.c: calls, conferences, recordings */
 };
 
 /* A text from a phone to one of the line's numbers, as POST /sim/sms gave it. */
@@ -141,7 +146,7 @@ long sim_telnyx_inbound(struct sim *s, const struct sim_inbound *in, char sid[SI
 /* Posts one queued delivery report as a Telnyx event. */
 void sim_telnyx_post_event(struct sim *s, const struct sim_callback *cb);
 
-/* ---- sim.c, for sim_voice.c: Twilio's REST edge ---- */
+/* ---- sim.c, for sim_voice*.c: Twilio's REST edge ---- */
 
 /* An error answer shaped like Twilio's: {code, message, more_info, status}. */
 void sim_twilio_error(struct http_response *res, int http, int code, const char *msg);

@@ -282,6 +282,15 @@ static const char *const migrations[] = {
     "  error_code INTEGER);"
     "CREATE INDEX voice_ops_ready ON voice_ops(not_before, id) WHERE state = 'pending';"
     "ALTER TABLE conversations ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';",
+
+    /*
+     * 4: what the voicer and the dashboard ask every second looks at open
+     * calls only, and whether a peer is on a call at their live legs only,
+     * not at every call ever taken
+     */
+    "CREATE INDEX calls_open ON calls(id) WHERE state <> 'ended';"
+    "CREATE INDEX call_legs_peer ON call_legs(peer_id)"
+    "  WHERE state IN ('pending','ringing','accepted');",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -163,6 +163,8 @@ enum store_stmt {
     ST_CALL_FILED,
     ST_CALL_STALE,
     ST_CALL_OPEN_LIST,
+    ST_CALL_UNANSWER,
+    ST_LEG_WINNER,
     ST_LEG_ADD,
     ST_LEG_GET,
     ST_LEG_STARTED,

@@ -52,11 +52,18 @@ const char *const store_sql_voice[ST_COUNT] = {
         " queued_at, answered_at, COALESCE(ended_at, created_at), 'call-' || COALESCE(outcome, ''),"
         " 'voice' FROM calls WHERE id = ?1 AND conversation_id IS NULL",
     [ST_CALL_FILED] = "UPDATE calls SET conversation_id = last_insert_rowid() WHERE id = ?1",
-    [ST_CALL_STALE] = "SELECT " CALL_COLS " FROM calls WHERE (state = 'voicemail'"
-                      " AND COALESCE(ring_until, created_at) < ?1) OR (state = 'menu'"
-                      " AND created_at < ?2) OR (state = 'connected' AND answered_at < ?3)"
-                      " ORDER BY id LIMIT 1",
+    /* state <> 'ended' first: the calls_open index, not every call ever taken. */
+    [ST_CALL_STALE] =
+        "SELECT " CALL_COLS " FROM calls WHERE state <> 'ended' AND ((state = 'voicemail'"
+        " AND COALESCE(ring_until, created_at) < ?1) OR (state = 'menu' AND created_at < ?2)"
+        " OR (state = 'connected' AND (answered_at < ?3 OR EXISTS (SELECT 1 FROM call_legs l"
+        " WHERE l.call_id = calls.id AND l.kind = 'ring' AND l.peer_id = calls.peer_id"
+        " AND l.state = 'done' AND l.ended_at < ?4)))) ORDER BY id LIMIT 1",
     [ST_CALL_OPEN_LIST] = "SELECT " CALL_COLS " FROM calls WHERE state <> 'ended' ORDER BY id",
+    /* The peer who pressed 1 never came: the caller is offered voicemail instead. */
+    [ST_CALL_UNANSWER] = "UPDATE calls SET state = 'voicemail', outcome = 'no-answer',"
+                         " peer_id = NULL, answered_at = NULL, ring_until = ?2"
+                         " WHERE id = ?1 AND state = 'connected'",
     [ST_LEG_ADD] = "INSERT INTO call_legs (call_id, peer_id, peer_phone, kind, state, created_at)"
                    " VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
     [ST_LEG_GET] = "SELECT " LEG_COLS " FROM call_legs WHERE id = ?1",
@@ -67,6 +74,10 @@ const char *const store_sql_voice[ST_COUNT] = {
                       " AND state IN ('pending','ringing')",
     [ST_LEG_END] = "UPDATE call_legs SET state = 'done', end_status = ?2, ended_at = ?3"
                    " WHERE id = ?1 AND state <> 'done'",
+    [ST_LEG_WINNER] = "SELECT l.id, l.call_id, l.peer_id, l.peer_phone, l.kind, l.state,"
+                      " l.leg_sid, l.end_status FROM call_legs l JOIN calls c ON c.id = l.call_id"
+                      " WHERE l.call_id = ?1 AND l.kind = 'ring' AND l.peer_id = c.peer_id"
+                      " ORDER BY l.id DESC LIMIT 1",
     [ST_LEG_LIVE] = "SELECT " LEG_COLS " FROM call_legs WHERE call_id = ?1"
                     " AND state IN ('pending','ringing') ORDER BY id",
     [ST_LEG_PEER_BUSY] = "SELECT EXISTS (SELECT 1 FROM call_legs l JOIN calls c ON c.id = l.call_id"
@@ -304,14 +315,24 @@ int store_call_file(struct store *s, int64_t id)
 }
 
 int store_call_stale(struct store *s, int64_t voicemail_before, int64_t menu_before,
-                     int64_t connected_before, struct store_call *c)
+                     int64_t connected_before, int64_t peer_left_before, struct store_call *c)
 {
     sqlite3_stmt *p = store_stmt(s, ST_CALL_STALE);
 
     sqlite3_bind_int64(p, 1, voicemail_before);
     sqlite3_bind_int64(p, 2, menu_before);
     sqlite3_bind_int64(p, 3, connected_before);
+    sqlite3_bind_int64(p, 4, peer_left_before);
     return one_call(s, p, c);
+}
+
+int store_call_unanswer(struct store *s, int64_t id, int64_t now)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CALL_UNANSWER);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_int64(p, 2, now);
+    return store_exec_cas(s, p);
 }
 
 int store_call_each_open(struct store *s, int (*fn)(void *arg, const struct store_call *c),
@@ -371,6 +392,21 @@ int store_leg_get(struct store *s, int64_t id, struct store_leg *l)
     int rc;
 
     sqlite3_bind_int64(p, 1, id);
+    rc = sqlite3_step(p);
+    if (rc == SQLITE_ROW)
+        read_leg(p, l);
+    else if (rc != SQLITE_DONE)
+        store_fail(s, p, rc);
+    sqlite3_reset(p);
+    return rc == SQLITE_ROW ? STORE_FOUND : rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}
+
+int store_leg_winner(struct store *s, int64_t call_id, struct store_leg *l)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_LEG_WINNER);
+    int rc;
+
+    sqlite3_bind_int64(p, 1, call_id);
     rc = sqlite3_step(p);
     if (rc == SQLITE_ROW)
         read_leg(p, l);

@@ -63,11 +63,19 @@ int store_call_file(struct store *s, int64_t id);
 /*
  * A call whose ending no webhook will tell (the caller hung up at the menu
  * or before leaving a message; both sides' callbacks lost): in voicemail
- * since before voicemail_before, at the menu since menu_before, or
- * connected since connected_before. STORE_FOUND or STORE_OK (none).
+ * since before voicemail_before, at the menu since menu_before, connected
+ * since connected_before, or connected with the peer's leg over since
+ * before peer_left_before (the caller's /done lost). STORE_FOUND or
+ * STORE_OK (none).
  */
 int store_call_stale(struct store *s, int64_t voicemail_before, int64_t menu_before,
-                     int64_t connected_before, struct store_call *c);
+                     int64_t connected_before, int64_t peer_left_before, struct store_call *c);
+/*
+ * connected -> voicemail: the peer who pressed 1 never joined the caller
+ * (their leg dropped first), so the caller, still waiting, is offered a
+ * voicemail as if nobody had answered. STORE_CONFLICT when not connected.
+ */
+int store_call_unanswer(struct store *s, int64_t id, int64_t now);
 /* Calls open now (not ended), for the dashboard: fn for each. */
 int store_call_each_open(struct store *s, int (*fn)(void *arg, const struct store_call *c),
                          void *arg);
@@ -87,6 +95,9 @@ struct store_leg {
 int store_leg_add(struct store *s, int64_t call_id, const char *peer_id, const char *phone,
                   int callback, int64_t now, int64_t *id);
 int store_leg_get(struct store *s, int64_t id, struct store_leg *l);
+/* The ring leg of the peer who pressed 1 first (whatever its state now): STORE_FOUND or STORE_OK.
+ */
+int store_leg_winner(struct store *s, int64_t call_id, struct store_leg *l);
 /* The provider's sid of the leg; pending -> ringing (a leg ended meanwhile stays done). */
 int store_leg_started(struct store *s, int64_t id, const char *sid);
 /* ringing -> accepted (CAS). */

@@ -13,7 +13,7 @@
  * TWIML_READ_MAX_DEPTH levels (Response is level 1), TWIML_READ_MAX_NODES elements,
  * TWIML_READ_MAX_ATTRS attributes per element.
  *
- * Which verbs and attributes mean what is the caller's business (sim_voice.c);
+ * Which verbs and attributes mean what is the caller's business (sim_voice_run.c);
  * this only checks the document is well formed.
  */
 #ifndef PEERLINE_TWIML_READ_H

@@ -35,6 +35,14 @@
 #define MENU_TRIES   3
 /* A peer's leg hears the whisper this long before it counts as not taken. */
 #define WHISPER_WAIT_S 8
+/*
+ * A peer who pressed 1 is in the caller's conference within seconds (their
+ * answer says "connecting" and joins): a caller still on hold this long
+ * after was never joined (the peer's leg dropped between the two).
+ */
+#define JOIN_GRACE_MS 45000
+/* How long sending a waiting caller to voicemail is worth retrying (as voicer.c). */
+#define VOICEMAIL_OP_MS (5 * 60000)
 
 /* One voice webhook being answered. */
 struct vreq {
@@ -199,13 +207,19 @@ static int hang_up_leg(void *arg, const struct store_leg *l)
     return store_vop_add(q->v->st, l->call_id, l->id, VOP_HANGUP, q->now, q->now + 3600 * 1000);
 }
 
-/* Ends the call with outcome (and files it among the conversations); its legs are hung up. */
+/*
+ * Ends the call with outcome (and files it among the conversations); its
+ * legs are hung up. A call over already is left as it is: its ring legs
+ * went when it ended, and a live leg now is a peer's #callback to it.
+ */
 static int finish(struct vreq *q, int64_t call_id, const char *outcome, int notify)
 {
     int rc = store_call_end(q->v->st, call_id, outcome, notify, q->now);
 
     if (rc == STORE_ERROR)
         return -1;
+    if (rc == STORE_CONFLICT)
+        return 0;
     if (store_leg_each_live(q->v->st, call_id, hang_up_leg, q))
         return -1;
     return store_call_file(q->v->st, call_id) == STORE_ERROR ? -1 : 0;
@@ -477,33 +491,104 @@ static void menu_answer(struct vreq *q)
     ring(q, &c, topic);
 }
 
-/* POST /twilio/voice/hold?call=ID: the conference's waitUrl, looped by Twilio. */
+/*
+ * Inside the transaction: the caller of c is still on hold (this is their
+ * waitUrl), so if c is connected, the peer who pressed 1 never joined them:
+ * their leg dropped between the key press and the conference (hung up at
+ * once, or their answer lost to a crash after its commit). The caller is
+ * offered a voicemail as if nobody had answered, and that leg hung up.
+ * *moved says so. 0, or -1 on a database error.
+ */
+static int stranded(struct vreq *q, const struct store_call *c, int *moved)
+{
+    struct store_leg l;
+    int rc, live;
+
+    *moved = 0;
+    if (c->state != CALL_CONNECTED)
+        return 0;
+    rc = store_leg_winner(q->v->st, c->id, &l);
+    if (rc == STORE_ERROR)
+        return -1;
+    live = rc == STORE_FOUND && l.state != LEG_DONE;
+    if (live && q->now - c->answered_at < JOIN_GRACE_MS)
+        return 0; /* on their way in */
+    rc = store_call_unanswer(q->v->st, c->id, q->now);
+    if (rc != STORE_OK)
+        return rc == STORE_ERROR ? -1 : 0;
+    *moved = 1;
+    if (live && store_vop_add(q->v->st, c->id, l.id, VOP_HANGUP, q->now, q->now + 3600 * 1000))
+        return -1;
+    return store_vop_add(q->v->st, c->id, 0, VOP_VOICEMAIL, q->now, q->now + VOICEMAIL_OP_MS);
+}
+
+/*
+ * POST /twilio/voice/hold?call=ID: the conference's waitUrl, asked again
+ * after each round (<Redirect>), so a caller left waiting is noticed here.
+ */
 static void hold(struct vreq *q)
 {
     struct store_call c;
+    char again[1200];
+    int64_t id = query_id(q, "call");
+    int rc = STORE_ERROR, moved = 0;
 
-    begin(q, get_call(q, query_id(q, "call"), &c) == STORE_FOUND ? c.lang : "en");
+    if (!begin_tx(q)) {
+        rc = store_call_get(q->v->st, id, &c);
+        if (end_tx(q, rc != STORE_ERROR && (rc != STORE_FOUND || !stranded(q, &c, &moved))))
+            moved = 0;
+    }
+    if (moved)
+        log_warnx("call.stranded", "call=%lld", (long long)id);
+    begin(q, rc == STORE_FOUND ? c.lang : "en");
     say(q, VW_HOLD, NULL, 0);
     if (q->cfg->voice.hold_audio && *q->cfg->voice.hold_audio)
         twiml_play(&q->t, q->cfg->voice.hold_audio, 1);
     else
         twiml_pause(&q->t, 20);
+    if (rc != STORE_OK) /* a call (or the database busy now): asked again after this round */
+        twiml_redirect(&q->t, url(q, again, sizeof(again), "/twilio/voice/hold", "call", id));
     answer(q);
+}
+
+/*
+ * Inside the transaction: the caller left the conference of call c (read
+ * in it). A connected call is over; so is one still ringing (the caller
+ * hung up while waiting: they hear from us), its legs hung up. The peer who
+ * pressed 1 is hung up too: had the caller gone before they joined, they
+ * would wait alone in the room.
+ */
+static int caller_left(struct vreq *q, const struct store_call *c)
+{
+    struct store_leg l;
+    int rc;
+
+    if (c->state != CALL_CONNECTED && c->state != CALL_RINGING)
+        return 0;
+    if (finish(q, c->id, c->state == CALL_CONNECTED ? "talked" : "abandoned",
+               c->state == CALL_RINGING))
+        return -1;
+    if (c->state != CALL_CONNECTED)
+        return 0;
+    rc = store_leg_winner(q->v->st, c->id, &l);
+    if (rc == STORE_ERROR)
+        return -1;
+    if (rc != STORE_FOUND || l.state == LEG_DONE)
+        return 0;
+    return store_vop_add(q->v->st, c->id, l.id, VOP_HANGUP, q->now, q->now + 3600 * 1000);
 }
 
 /* POST /twilio/voice/done?call=ID: the caller's conference is over. */
 static void done(struct vreq *q)
 {
     struct store_call c;
-    int ok = 1;
+    int ok = !begin_tx(q), rc;
 
-    if (get_call(q, query_id(q, "call"), &c) == STORE_FOUND &&
-        (c.state == CALL_CONNECTED || c.state == CALL_RINGING)) {
-        ok = !begin_tx(q);
-        if (ok)
-            ok = !end_tx(q, !finish(q, c.id, c.state == CALL_CONNECTED ? "talked" : "abandoned",
-                                    c.state == CALL_RINGING));
-        log_info("call.done", "call=%lld", (long long)c.id);
+    if (ok) {
+        rc = store_call_get(q->v->st, query_id(q, "call"), &c);
+        ok = !end_tx(q, rc != STORE_ERROR && (rc != STORE_FOUND || !caller_left(q, &c)));
+        if (ok && rc == STORE_FOUND)
+            log_info("call.done", "call=%lld", (long long)c.id);
     }
     if (!ok) {
         http_text(q->res, 500, "could not store the call");
@@ -534,7 +619,9 @@ static void recorded(struct vreq *q, int none)
     const char *why;
     long long n = 0;
     struct store_call c;
-    int message = !none && twilio_sid_valid(sid) && secs && !parse_int(secs, 1, 86400, &n, &why);
+    /* Any recording Twilio made is kept track of, so retention deletes it, even an empty one. */
+    int kept = !none && twilio_sid_valid(sid);
+    int message = kept && secs && !parse_int(secs, 1, 86400, &n, &why);
     int ok;
 
     if (get_call(q, query_id(q, "call"), &c) != STORE_FOUND) {
@@ -543,7 +630,7 @@ static void recorded(struct vreq *q, int none)
     }
     ok = !begin_tx(q);
     if (ok) {
-        ok = (!message || !store_call_recorded(q->v->st, c.id, sid, (int)n)) &&
+        ok = (!kept || !store_call_recorded(q->v->st, c.id, sid, (int)n)) &&
              !finish(q, c.id, message ? "voicemail" : "no-message", 1);
         ok = !end_tx(q, ok);
     }
@@ -636,6 +723,7 @@ static void whisper(struct vreq *q)
  */
 static int decide(struct vreq *q, const struct store_leg *l, const struct store_call *c, int *won)
 {
+    struct store_leg now;
     int rc;
 
     if (l->callback) {
@@ -643,6 +731,16 @@ static int decide(struct vreq *q, const struct store_leg *l, const struct store_
         *won = rc == STORE_OK && strcmp(c->caller, "anonymous");
         return rc == STORE_ERROR ? -1 : 0;
     }
+    /*
+     * The leg as it is now: one whose end was reported already (the peer
+     * pressed 1 and hung up, and the status overtook the key press) wins
+     * nothing, or the caller would wait for a peer who is gone.
+     */
+    rc = store_leg_get(q->v->st, l->id, &now);
+    if (rc != STORE_FOUND)
+        return rc == STORE_ERROR ? -1 : 0;
+    if (now.state == LEG_DONE)
+        return 0;
     rc = store_call_accept(q->v->st, c->id, l->peer_id, q->now);
     *won = rc == STORE_OK;
     if (rc == STORE_ERROR)
@@ -716,9 +814,15 @@ static void leg_status(struct vreq *q)
         return;
     ok = !begin_tx(q);
     if (ok) {
-        ok = !store_leg_end(q->v->st, l.id, st, q->now);
-        if (ok && l.state == LEG_ACCEPTED && !l.callback && c.state == CALL_CONNECTED)
-            ok = !finish(q, c.id, "talked", 0); /* the peer hung up: the talk is over */
+        /*
+         * Read again in the transaction: an accept or a ring time may have
+         * moved them since. A connected call is not ended here: had the peer
+         * talked, the caller's conference ends with them (/done); had they
+         * never joined, the caller is still on hold, and /hold sees to them.
+         */
+        ok = store_leg_get(q->v->st, l.id, &l) == STORE_FOUND &&
+             store_call_get(q->v->st, l.call_id, &c) == STORE_FOUND &&
+             !store_leg_end(q->v->st, l.id, st, q->now);
         if (ok && c.state == CALL_RINGING) {
             /* Everyone declined or missed it: the caller need not wait out the ring time. */
             ok = !store_leg_each_live(q->v->st, c.id, count_live, &live);

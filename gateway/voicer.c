@@ -25,6 +25,10 @@
 /* Idle, the worker still looks this often (new ops from another process, clock). */
 #define IDLE_MS    1000
 #define ANSWER_CAP (64 * 1024)
+/* The caller's /done may be lost: a call whose peer left this long ago is over. */
+#define PEER_LEFT_MS (2 * 60000)
+/* How long sending a waiting caller to voicemail is worth retrying (they hear hold meanwhile). */
+#define VOICEMAIL_OP_MS (5 * 60000)
 
 struct voicer {
     _Atomic(const struct config *) cfg;
@@ -34,6 +38,9 @@ struct voicer {
     pthread_t thread;
     int started;
     atomic_int stopping;
+    void (*owed)(void *arg); /* a call now owes texts: the engine sends them */
+    void *arg;
+    int owing; /* this round ended a call that owes texts */
 };
 
 /* ---- REST calls ---- */
@@ -152,9 +159,11 @@ static int dial(struct op_ctx *x, const struct store_vop *o)
     int64_t secs;
     int rc;
 
-    if (store_leg_get(x->v->st, o->leg_id, &l) != STORE_FOUND ||
-        store_call_get(x->v->st, o->call_id, &c) != STORE_FOUND)
-        return op_over(x, o, 0, 0);
+    rc = store_leg_get(x->v->st, o->leg_id, &l);
+    if (rc == STORE_FOUND)
+        rc = store_call_get(x->v->st, o->call_id, &c);
+    if (rc != STORE_FOUND) /* a database error: the lease runs out and it is tried again */
+        return rc == STORE_ERROR ? -1 : op_over(x, o, 0, 0);
     if (l.state != LEG_PENDING || (!l.callback && c.state != CALL_RINGING)) {
         if (store_begin(x->v->st))
             return -1;
@@ -205,12 +214,15 @@ static int hangup(struct op_ctx *x, const struct store_vop *o)
     char path[256];
     int rc;
 
-    if (store_leg_get(x->v->st, o->leg_id, &l) != STORE_FOUND)
-        return op_over(x, o, 0, 0);
+    rc = store_leg_get(x->v->st, o->leg_id, &l);
+    if (rc != STORE_FOUND)
+        return rc == STORE_ERROR ? -1 : op_over(x, o, 0, 0);
     if (l.leg_sid[0]) {
         /* completed hangs up a ringing call and one in progress alike (its whisper playing). */
-        if (form_add(&form, "Status", "completed"))
+        if (form_add(&form, "Status", "completed")) {
+            buf_free(&form);
             return -1;
+        }
         snprintf(path, sizeof(path), "Calls/%s.json", l.leg_sid);
         post(x->v, x->cfg, path, &form, &r);
         buf_free(&form);
@@ -234,14 +246,17 @@ static int to_voicemail(struct op_ctx *x, const struct store_vop *o)
     char path[256], next[1200];
     int rc;
 
-    if (store_call_get(x->v->st, o->call_id, &c) != STORE_FOUND)
-        return op_over(x, o, 0, 0);
+    rc = store_call_get(x->v->st, o->call_id, &c);
+    if (rc != STORE_FOUND)
+        return rc == STORE_ERROR ? -1 : op_over(x, o, 0, 0);
     if (c.state != CALL_VOICEMAIL)
         return op_over(x, o, 1, 0);
     snprintf(next, sizeof(next), "%s/twilio/voice/voicemail?call=%lld", x->cfg->public_url,
              (long long)c.id);
-    if (form_add(&form, "Url", next) || form_add(&form, "Method", "POST"))
+    if (form_add(&form, "Url", next) || form_add(&form, "Method", "POST")) {
+        buf_free(&form);
         return -1;
+    }
     snprintf(path, sizeof(path), "Calls/%s.json", c.call_sid);
     post(x->v, x->cfg, path, &form, &r);
     buf_free(&form);
@@ -253,7 +268,10 @@ static int to_voicemail(struct op_ctx *x, const struct store_vop *o)
     if (r.outcome != PROVIDER_SENT) /* 21220: the caller hung up while waiting; they get a text */
         rc = store_call_end(x->v->st, c.id, "abandoned", 1, x->now) != STORE_ERROR &&
              store_call_file(x->v->st, c.id) != STORE_ERROR;
-    return tx(x->v, rc && !store_vop_done(x->v->st, o->id, 1, r.error_code, x->now));
+    rc = tx(x->v, rc && !store_vop_done(x->v->st, o->id, 1, r.error_code, x->now));
+    if (!rc && r.outcome != PROVIDER_SENT)
+        x->v->owing = 1;
+    return rc;
 }
 
 /* ---- time ---- */
@@ -282,8 +300,7 @@ static int ring_timeouts(struct op_ctx *x)
         rc = store_call_move(x->v->st, c.id, CALL_RINGING, CALL_VOICEMAIL, "no-answer", 0,
                              x->now) != STORE_ERROR &&
              !store_leg_each_live(x->v->st, c.id, hang_up_leg, x) &&
-             !store_vop_add(x->v->st, c.id, 0, VOP_VOICEMAIL, x->now,
-                            x->now + x->cfg->voice.ring_timeout);
+             !store_vop_add(x->v->st, c.id, 0, VOP_VOICEMAIL, x->now, x->now + VOICEMAIL_OP_MS);
         if (tx(x->v, rc))
             return -1;
         log_info("call.no_answer", "call=%lld", (long long)c.id);
@@ -301,7 +318,8 @@ static int stale_calls(struct op_ctx *x)
         if (store_begin(x->v->st))
             return -1;
         rc = store_call_stale(x->v->st, x->now - cfg->voice.voicemail_max - 5 * 60000,
-                              x->now - 15 * 60000, x->now - 12 * 3600000LL, &c);
+                              x->now - 15 * 60000, x->now - 12 * 3600000LL, x->now - PEER_LEFT_MS,
+                              &c);
         if (rc != STORE_FOUND) {
             tx(x->v, rc == STORE_OK);
             return rc == STORE_OK ? 0 : -1;
@@ -314,18 +332,18 @@ static int stale_calls(struct op_ctx *x)
              store_call_file(x->v->st, c.id) != STORE_ERROR;
         if (tx(x->v, rc))
             return -1;
+        if (c.state == CALL_VOICEMAIL)
+            x->v->owing = 1;
     }
 }
 
-int voicer_round(struct voicer *v, long long now)
+/* One round's work: ring times, stale calls, then the ops due. 0, or -1 on a database error. */
+static int ops(struct voicer *v, struct op_ctx *x, long long now)
 {
-    struct op_ctx x = {v, atomic_load(&v->cfg), now};
     struct store_vop o;
     int rc, n;
 
-    if (x.cfg->provider.kind != PROVIDER_TWILIO)
-        return 0;
-    if (ring_timeouts(&x) || stale_calls(&x))
+    if (ring_timeouts(x) || stale_calls(x))
         return -1;
     for (n = 0; n < 64 && !atomic_load(&v->stopping); n++) {
         if (store_begin(v->st))
@@ -333,14 +351,29 @@ int voicer_round(struct voicer *v, long long now)
         rc = store_vop_claim(v->st, now, LEASE_MS, &o);
         if (tx(v, rc != STORE_ERROR) || rc != STORE_FOUND)
             return rc == STORE_ERROR ? -1 : 0;
-        x.now = wake_now_ms();
-        rc = o.op == VOP_DIAL     ? dial(&x, &o)
-             : o.op == VOP_HANGUP ? hangup(&x, &o)
-                                  : to_voicemail(&x, &o);
+        x->now = wake_now_ms();
+        rc = o.op == VOP_DIAL     ? dial(x, &o)
+             : o.op == VOP_HANGUP ? hangup(x, &o)
+                                  : to_voicemail(x, &o);
         if (rc)
             log_warnx("call.op_unrecorded", "op=%lld", (long long)o.id);
     }
     return 0;
+}
+
+int voicer_round(struct voicer *v, long long now)
+{
+    struct op_ctx x = {v, atomic_load(&v->cfg), now};
+    int rc;
+
+    if (x.cfg->provider.kind != PROVIDER_TWILIO)
+        return 0;
+    v->owing = 0;
+    rc = ops(v, &x, now);
+    /* Calls this round ended owe texts (the caller, the coordinators): the engine sends them. */
+    if (v->owing && v->owed)
+        v->owed(v->arg);
+    return rc;
 }
 
 static void *loop(void *arg)
@@ -363,7 +396,8 @@ static void *loop(void *arg)
     return NULL;
 }
 
-struct voicer *voicer_start(const struct config *cfg, char *err, size_t errlen)
+struct voicer *voicer_start(const struct config *cfg, void (*owed)(void *arg), void *arg, char *err,
+                            size_t errlen)
 {
     struct voicer *v = calloc(1, sizeof(*v));
 
@@ -372,6 +406,8 @@ struct voicer *voicer_start(const struct config *cfg, char *err, size_t errlen)
         return NULL;
     }
     atomic_store(&v->cfg, cfg);
+    v->owed = owed;
+    v->arg = arg;
     if (wake_init(&v->wake)) {
         snprintf(err, errlen, "cannot initialise the voicer's wake-up");
         free(v);

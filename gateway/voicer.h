@@ -17,8 +17,14 @@
 struct config;
 struct voicer;
 
-/* Starts the thread. NULL with a reason in err. */
-struct voicer *voicer_start(const struct config *cfg, char *err, size_t errlen);
+/*
+ * Starts the thread. owed(arg) is called (on the voicer's thread) after a
+ * round that ended a call owing texts (a caller who hung up while waiting,
+ * a voicemail never left), so the engine sends them now, not at its next
+ * timer. NULL with a reason in err.
+ */
+struct voicer *voicer_start(const struct config *cfg, void (*owed)(void *arg), void *arg, char *err,
+                            size_t errlen);
 /* New ops or calls to look at: look now. Safe from any thread. */
 void voicer_wake(struct voicer *v);
 /* A reloaded config: used from the next round. cfg must outlive v. */

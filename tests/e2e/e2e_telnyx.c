@@ -543,7 +543,7 @@ static void forged_events_alert_the_coordinators(void **state)
 {
     struct line *l = *state;
     unsigned char other[32] = {9, 8, 7};
-    char body[1024], ts[24], sig[89], id[16];
+    char body[1024], ts[24], sig[89], id[32];
     int i;
 
     snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));

@@ -24,6 +24,8 @@
 #define CALLER "+15557770001"
 #define CASEY  "+15551230003" /* covers anxiety, takes no calls */
 #define CRISIS "+18005550199"
+/* What a signed webhook posted by a test says of the call (the handlers go by ?call= or ?leg=). */
+#define SOME_CALL "CallSid=CA0123456789abcdef0123456789abcdef"
 
 #define ALL_DAY                                                                                    \
     "    shifts:\n"                                                                                \
@@ -378,6 +380,17 @@ static void no_answer_leaves_a_voicemail_and_a_peer_calls_back_masked(void **sta
     assert_string_equal(str(c, "from"), LINE_NUMBER);
     snprintf(back, sizeof(back), "%s", str(c, "sid"));
     json_decref(c);
+    /* A late webhook about the call, over long since, does not hang up the call back. */
+    {
+        char path[96];
+        snprintf(path, sizeof(path), "/twilio/voice/nomessage?call=%ld",
+                 line_query(l, "SELECT MAX(id) FROM calls"));
+        assert_int_equal(line_post_signed(l, path, SOME_CALL, NULL, 0, NULL, 0), 200);
+        line_sleep(300);
+        c = call_to(l, ALEX);
+        assert_string_equal(str(c, "status"), "ringing");
+        json_decref(c);
+    }
     act(l, "/sim/call/answer", back, NULL);
     wait_call(l, ALEX, "waiting", "gather");
     act(l, "/sim/call/press", back, "&Digits=1");
@@ -482,6 +495,176 @@ static void without_a_crisis_number_the_caller_is_told_988(void **state)
     assert_true(heard(l, LINE_NUMBER, "9 8 8"));
 }
 
+/* ---- races and losses the simulator cannot stage: the webhooks themselves, signed ---- */
+
+/* Posts form, signed, to path?leg=ID for peer's leg of the newest call; the answer into body. */
+static long post_leg(struct line *l, const char *peer, const char *path, const char *form,
+                     char *body, size_t n)
+{
+    char sql[128], url[128];
+    long leg;
+
+    snprintf(sql, sizeof(sql), "SELECT MAX(id) FROM call_legs WHERE peer_id = '%s'", peer);
+    leg = line_query(l, sql);
+    assert_true(leg > 0);
+    snprintf(url, sizeof(url), "%s?leg=%ld", path, leg);
+    return line_post_signed(l, url, form, body, n, NULL, 0);
+}
+
+/* Waits up to 8 s until the one call to the line is in state. */
+static void wait_state(struct line *l, const char *state)
+{
+    char sql[96];
+    int i;
+
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM calls WHERE state = '%s'", state);
+    for (i = 0; i < 160 && line_query(l, sql) != 1; i++)
+        line_sleep(50);
+    assert_int_equal(line_query(l, sql), 1);
+}
+
+/* Blair pressed 1 and hung up, and the status of her leg came first: she wins nothing. */
+static void a_peer_gone_before_their_key_press_wins_nothing(void **state)
+{
+    struct line *l = *state;
+    char caller[64], alex[64], body[4096];
+
+    snprintf(caller, sizeof(caller), "%s", dial_in(l));
+    act(l, "/sim/call/press", caller, "&Digits=1");
+    snprintf(alex, sizeof(alex), "%s", wait_call(l, ALEX, "status", "ringing"));
+    wait_call(l, BLAIR, "status", "ringing");
+    wait_call(l, LINE_NUMBER, "waiting", "conference");
+    assert_int_equal(
+        post_leg(l, "blair", "/twilio/voice/leg", SOME_CALL "&CallStatus=completed", NULL, 0), 204);
+    assert_int_equal(
+        post_leg(l, "blair", "/twilio/voice/accept", SOME_CALL "&Digits=1", body, sizeof(body)),
+        200);
+    assert_null(strstr(body, "<Conference"));
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM calls WHERE state = 'ringing'"
+                                   " AND peer_id IS NULL"),
+                     1);
+    /* Alex still can take it. */
+    act(l, "/sim/call/answer", alex, NULL);
+    wait_call(l, ALEX, "waiting", "gather");
+    act(l, "/sim/call/press", alex, "&Digits=1");
+    wait_together(l, ALEX, LINE_NUMBER);
+}
+
+/*
+ * Blair pressed 1 (the call is hers) but her leg dropped before she joined
+ * the caller: the caller, still on hold, is offered a voicemail rather
+ * than waiting for nobody.
+ */
+static void a_peer_who_never_joins_leaves_the_caller_a_voicemail(void **state)
+{
+    struct line *l = *state;
+    char caller[64], body[4096], hold[128];
+    long mark = line_mark(l);
+
+    snprintf(caller, sizeof(caller), "%s", dial_in(l));
+    act(l, "/sim/call/press", caller, "&Digits=1");
+    wait_call(l, BLAIR, "status", "ringing");
+    wait_call(l, LINE_NUMBER, "waiting", "conference");
+    assert_int_equal(
+        post_leg(l, "blair", "/twilio/voice/accept", SOME_CALL "&Digits=1", body, sizeof(body)),
+        200);
+    assert_non_null(strstr(body, "<Conference"));
+    wait_hung_up(l, ALEX); /* the other leg goes at once */
+    assert_int_equal(
+        post_leg(l, "blair", "/twilio/voice/leg", SOME_CALL "&CallStatus=completed", NULL, 0), 204);
+    /* Not over: the caller is still waiting. */
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM calls WHERE state = 'connected'"), 1);
+    /* Their hold music asks again: nobody came, so they are asked for a message. */
+    snprintf(hold, sizeof(hold), "/twilio/voice/hold?call=%ld",
+             line_query(l, "SELECT MAX(id) FROM calls"));
+    assert_int_equal(line_post_signed(l, hold, SOME_CALL, body, sizeof(body), NULL, 0), 200);
+    assert_non_null(strstr(body, "<Redirect method=\"POST\">"));
+    wait_call(l, LINE_NUMBER, "waiting", "record");
+    assert_true(heard(l, LINE_NUMBER, "leave a message after the tone"));
+    act(l, "/sim/call/record", caller, "&Seconds=5&Hangup=true");
+    wait_state(l, "ended");
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM calls WHERE peer_id IS NULL"
+                                   " AND answered_at IS NULL"),
+                     1);
+    line_must_get(l, mark, CALLER, LINE_NUMBER, "sorry we missed your call");
+}
+
+/* Twilio made a recording it says is 0 s long: it is still deleted with retention. */
+static void an_empty_recording_is_still_deleted_with_retention(void **state)
+{
+    struct line *l = *state;
+    char caller[64], blair[64], path[96], *out = NULL;
+
+    snprintf(caller, sizeof(caller), "%s", dial_in(l));
+    act(l, "/sim/call/press", caller, "&Digits=2");
+    snprintf(blair, sizeof(blair), "%s", wait_call(l, BLAIR, "status", "ringing"));
+    act(l, "/sim/call/decline", blair, "&Status=no-answer");
+    wait_call(l, LINE_NUMBER, "waiting", "record");
+    snprintf(path, sizeof(path), "/twilio/voice/recorded?call=%ld",
+             line_query(l, "SELECT MAX(id) FROM calls"));
+    assert_int_equal(line_post_signed(l, path,
+                                      SOME_CALL "&RecordingSid=RE0123456789abcdef0123456789abcdef"
+                                                "&RecordingDuration=0",
+                                      NULL, 0, NULL, 0),
+                     200);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM calls WHERE state = 'ended'"
+                                   " AND outcome = 'no-message' AND recording_sid IS NOT NULL"),
+                     1);
+    assert_int_equal(line_exec(l, "UPDATE calls SET created_at = created_at - 3456000000"), 0);
+    assert_int_equal(line_cli(l, "purge", NULL, &out), 0);
+    free(out);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM redactions"
+                                   " WHERE sid = 'RE0123456789abcdef0123456789abcdef'"),
+                     1);
+    act(l, "/sim/call/hangup", caller, NULL);
+}
+
+/* The caller hangs up as Blair presses 1: Blair is not left alone in an empty room. */
+static void a_caller_gone_before_the_peer_joins_frees_the_peer(void **state)
+{
+    struct line *l = *state;
+    char caller[64], blair[64], body[4096];
+
+    snprintf(caller, sizeof(caller), "%s", dial_in(l));
+    act(l, "/sim/call/press", caller, "&Digits=2"); /* grief: Blair alone */
+    snprintf(blair, sizeof(blair), "%s", wait_call(l, BLAIR, "status", "ringing"));
+    wait_call(l, LINE_NUMBER, "waiting", "conference");
+    act(l, "/sim/call/answer", blair, NULL);
+    wait_call(l, BLAIR, "waiting", "gather");
+    /* Her key press is decided; before her phone joins, the caller is gone. */
+    assert_int_equal(
+        post_leg(l, "blair", "/twilio/voice/accept", SOME_CALL "&Digits=1", body, sizeof(body)),
+        200);
+    act(l, "/sim/call/hangup", caller, NULL);
+    wait_state(l, "ended");
+    wait_hung_up(l, BLAIR);
+}
+
+/*
+ * A caller who waited for a voicemail and left none: the voicer closes the
+ * call, and the texts it owes go out at once, not at the engine's next timer.
+ */
+static void a_voicemail_never_left_still_owes_texts_at_once(void **state)
+{
+    struct line *l = *state;
+    char caller[64], blair[64];
+    long mark;
+
+    snprintf(caller, sizeof(caller), "%s", dial_in(l));
+    act(l, "/sim/call/press", caller, "&Digits=2");
+    snprintf(blair, sizeof(blair), "%s", wait_call(l, BLAIR, "status", "ringing"));
+    act(l, "/sim/call/decline", blair, "&Status=no-answer");
+    wait_call(l, LINE_NUMBER, "waiting", "record");
+    assert_int_equal(line_idle(l), 0);
+    line_sleep(300);
+    mark = line_mark(l);
+    /* Long past a voicemail's time, and no webhook will say it ended. */
+    assert_int_equal(line_exec(l, "UPDATE calls SET ring_until = ring_until - 3600000"), 0);
+    wait_state(l, "ended");
+    line_must_get(l, mark, CALLER, LINE_NUMBER, "sorry we missed your call");
+    line_must_get(l, mark, SAM, LINE_NUMBER, "#callback C");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +681,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_crisis_option_connects_with_the_callers_own_number,
                                         setup_crisis, line_teardown),
         cmocka_unit_test_setup_teardown(without_a_crisis_number_the_caller_is_told_988, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_peer_gone_before_their_key_press_wins_nothing, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_peer_who_never_joins_leaves_the_caller_a_voicemail, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_caller_gone_before_the_peer_joins_frees_the_peer, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(an_empty_recording_is_still_deleted_with_retention, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_voicemail_never_left_still_owes_texts_at_once, setup,
                                         line_teardown),
     };
 

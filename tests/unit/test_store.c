@@ -5,6 +5,7 @@
  * changes, outbox claims in thread order with leases, and opt-outs.
  */
 #include "store.h"
+#include "store_voice.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -639,6 +640,56 @@ static void a_claim_inside_a_round_is_undone_with_it(void **state)
     assert_int_equal(c.n, 0); /* leased */
 }
 
+/* Calls: the first 1 wins by the call's compare-and-set; a peer who never joined is undone. */
+static void calls_have_one_winner_and_can_be_undone(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = f->st;
+    struct store_call c;
+    struct store_leg l;
+    int64_t a, b, now = 1000000;
+
+    assert_int_equal(store_call_open(st, "CA0123456789abcdef0123456789abcdef", "+15557770001",
+                                     "+15005550006", "en", now, &c),
+                     STORE_NEW);
+    assert_int_equal(store_call_ring(st, c.id, "grief", now, now + 45000), STORE_OK);
+    assert_int_equal(store_call_ring(st, c.id, "grief", now, now + 45000), STORE_CONFLICT);
+    assert_int_equal(store_leg_add(st, c.id, "alex", "+15551230001", 0, now, &a), STORE_OK);
+    assert_int_equal(store_leg_add(st, c.id, "blair", "+15551230002", 0, now, &b), STORE_OK);
+    assert_int_equal(store_peer_on_call(st, "alex"), 1);
+    assert_int_equal(store_peer_on_call(st, "casey"), 0);
+    assert_int_equal(store_leg_winner(st, c.id, &l), STORE_OK); /* nobody yet */
+    /* Both press 1: the call is Blair's, Alex's press loses. */
+    assert_int_equal(store_call_accept(st, c.id, "blair", now + 1000), STORE_OK);
+    assert_int_equal(store_leg_accept(st, b), STORE_OK);
+    assert_int_equal(store_call_accept(st, c.id, "alex", now + 1001), STORE_CONFLICT);
+    /* Two accepted ring legs on one call: refused by the schema. */
+    assert_int_equal(store_leg_accept(st, a), STORE_ERROR);
+    assert_int_equal(store_leg_end(st, a, "lost", now + 1001), STORE_OK);
+    assert_int_equal(store_peer_on_call(st, "alex"), 0);
+    assert_int_equal(store_leg_winner(st, c.id, &l), STORE_FOUND);
+    assert_int_equal(l.id, b);
+    assert_int_equal(l.state, LEG_ACCEPTED);
+    /* Blair's leg ends: the call is not stale until a while after, then it is. */
+    assert_int_equal(store_leg_end(st, b, "completed", now + 2000), STORE_OK);
+    assert_int_equal(store_call_stale(st, 0, 0, 0, now + 2000, &c), STORE_OK);
+    assert_int_equal(store_call_stale(st, 0, 0, 0, now + 2001, &c), STORE_FOUND);
+    assert_int_equal(c.state, CALL_CONNECTED);
+    /* Or the caller was still on hold: the call goes back to no answer, a voicemail next. */
+    assert_int_equal(store_call_unanswer(st, c.id, now + 3000), STORE_OK);
+    assert_int_equal(store_call_unanswer(st, c.id, now + 3000), STORE_CONFLICT);
+    assert_int_equal(store_call_get(st, c.id, &c), STORE_FOUND);
+    assert_int_equal(c.state, CALL_VOICEMAIL);
+    assert_string_equal(c.peer_id, "");
+    assert_int_equal(c.answered_at, 0);
+    assert_int_equal(c.ring_until, now + 3000);
+    assert_string_equal(c.outcome, "no-answer");
+    assert_int_equal(store_call_end(st, c.id, "voicemail", 1, now + 4000), STORE_OK);
+    assert_int_equal(store_call_end(st, c.id, "no-message", 1, now + 4001), STORE_CONFLICT);
+    assert_int_equal(store_call_stale(st, INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX, &c),
+                     STORE_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -663,6 +714,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_first_writer_goes_first, setup, teardown),
         cmocka_unit_test_setup_teardown(a_claim_inside_a_round_is_undone_with_it, setup, teardown),
         cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(calls_have_one_winner_and_can_be_undone, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,198 @@
+/*
+ * e2e_voice_xml.c - the call flow as the TwiML a real serve answers, posted
+ * as Twilio posts it (signed forms): the menu, a topic choice that parks
+ * the caller in a conference and rings the voice peers, two peers pressing 1
+ * (exactly one joins; the other hears it was taken), a whisper for a call
+ * already taken, a key other than 1, a menu nobody answers, and the voice
+ * webhooks' absence on a Telnyx line.
+ */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define ALL_DAY                                                                                    \
+    "    shifts:\n"                                                                                \
+    "      - {days: [sun, mon, tue, wed, thu, fri, sat], start: \"00:00\", end: \"12:00\"}\n"      \
+    "      - {days: [sun, mon, tue, wed, thu, fri, sat], start: \"12:00\", end: \"00:00\"}\n"
+
+static const char roster[] =
+    "line_name: Test Line\n"
+    "timezone: America/New_York\n"
+    "topics:\n"
+    "  - {id: anxiety, label: Anxiety and stress, keywords: [anxious, panic]}\n"
+    "  - {id: grief, label: Grief and loss, keywords: [grief, died]}\n"
+    "  - {id: general, label: Something else}\n"
+    "peers:\n"
+    "  - id: alex\n    name: Alex\n    phone: \"" ALEX "\"\n    topics: [anxiety, general]\n"
+    "    voice: true\n" ALL_DAY "  - id: blair\n    name: Blair\n    phone: \"" BLAIR "\"\n"
+    "    topics: [anxiety, grief]\n    voice: true\n" ALL_DAY "coordinators:\n"
+    "  - {id: sam, name: Sam, phone: \"" SAM "\", on_call: true}\n";
+
+#define CALL_FORM                                                                                  \
+    "AccountSid=AC0123456789abcdef0123456789abcdef&From=%2B15557770001&To=%2B15005550006"          \
+    "&CallStatus=in-progress&Direction=inbound&CallSid=CA0123456789abcdef0123456789abcdef"
+
+static int setup(void **state)
+{
+    struct line_opts o = {.roster = roster};
+
+    return line_setup(state, &o);
+}
+
+/* POSTs form to path (signed); the TwiML answer into body; fails unless 200 and text/xml. */
+static void twiml(struct line *l, const char *path, const char *form, char *body, size_t n)
+{
+    static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>";
+    char ctype[64];
+    long st = line_post_signed(l, path, form, body, n, ctype, sizeof(ctype));
+
+    if (st != 200 || strcmp(ctype, "text/xml"))
+        fail_msg("POST %s: %ld %s", path, st, ctype);
+    if (strncmp(body, head, strlen(head)) || !strstr(body, "</Response>"))
+        fail_msg("POST %s: not a TwiML document: %s", path, body);
+}
+
+/* The call comes in and chooses digits at the menu; the menu's TwiML answer in body. */
+static void call_and_choose(struct line *l, const char *digits, char *body, size_t n)
+{
+    char form[512];
+
+    twiml(l, "/twilio/voice", CALL_FORM, body, n);
+    snprintf(form, sizeof(form), "%s&Digits=%s", CALL_FORM, digits);
+    twiml(l, "/twilio/voice/menu?call=1", form, body, n);
+}
+
+static void a_topic_parks_the_caller_and_rings_the_voice_peers(void **state)
+{
+    struct line *l = *state;
+    char body[8192];
+
+    call_and_choose(l, "1", body, sizeof(body));
+    assert_non_null(strstr(body, "finding a peer to talk with you about Anxiety and stress"));
+    assert_non_null(strstr(body, "<Dial action=\"http://127.0.0.1:"));
+    assert_non_null(strstr(body, "/twilio/voice/done?call=1\" method=\"POST\"><Conference "
+                                 "startConferenceOnEnter=\"false\" endConferenceOnExit=\"true\" "
+                                 "beep=\"false\" waitUrl=\"http://127.0.0.1:"));
+    assert_non_null(strstr(body, "/twilio/voice/hold?call=1\" waitMethod=\"POST\">peerline-call-1"
+                                 "</Conference></Dial>"));
+    /* Two legs, one per voice peer for anxiety, and a dial for each, in the same commit. */
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM call_legs WHERE call_id = 1"
+                                   " AND peer_id IN ('alex','blair')"),
+                     2);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM voice_ops WHERE op = 'dial'"), 2);
+    /* The hold music's TwiML. */
+    twiml(l, "/twilio/voice/hold?call=1", CALL_FORM, body, sizeof(body));
+    assert_non_null(strstr(body, "Thank you for waiting"));
+}
+
+static void two_peers_press_1_and_exactly_one_joins(void **state)
+{
+    struct line *l = *state;
+    char body[8192], form[512];
+    long first, second;
+
+    call_and_choose(l, "1", body, sizeof(body));
+    first = line_query(l, "SELECT MIN(id) FROM call_legs");
+    second = line_query(l, "SELECT MAX(id) FROM call_legs");
+    /* Both legs are answered: both hear the whisper, with the topic and press 1. */
+    snprintf(form, sizeof(form), "/twilio/voice/whisper?leg=%ld", first);
+    twiml(l, form, CALL_FORM, body, sizeof(body));
+    assert_non_null(strstr(body, "<Gather input=\"dtmf\" numDigits=\"1\""));
+    assert_non_null(strstr(body, "would like to talk about Anxiety and stress"));
+    assert_non_null(strstr(body, "</Gather><Say language=\"en-US\">The call was not taken."));
+    /* The second leg presses 1 first: it joins the caller's conference. */
+    snprintf(form, sizeof(form), "/twilio/voice/accept?leg=%ld", second);
+    twiml(l, form, CALL_FORM "&Digits=1", body, sizeof(body));
+    assert_non_null(strstr(body, "Connecting you now."));
+    assert_non_null(strstr(body, "<Dial><Conference startConferenceOnEnter=\"true\" "
+                                 "endConferenceOnExit=\"true\" beep=\"false\">peerline-call-1"));
+    /* The first presses 1 a moment later: told it was taken, hung up, nothing changed. */
+    snprintf(form, sizeof(form), "/twilio/voice/accept?leg=%ld", first);
+    twiml(l, form, CALL_FORM "&Digits=1", body, sizeof(body));
+    assert_non_null(strstr(body, "Someone else has taken this call"));
+    assert_non_null(strstr(body, "<Hangup/>"));
+    assert_null(strstr(body, "Conference"));
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM calls WHERE state = 'connected'"), 1);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM call_legs WHERE state = 'accepted'"), 1);
+    /* A whisper for a call already taken does not offer it. */
+    snprintf(form, sizeof(form), "/twilio/voice/whisper?leg=%ld", first);
+    twiml(l, form, CALL_FORM, body, sizeof(body));
+    assert_null(strstr(body, "Gather"));
+    assert_non_null(strstr(body, "Someone else has taken this call"));
+}
+
+static void a_key_other_than_1_takes_nothing(void **state)
+{
+    struct line *l = *state;
+    char body[8192], form[512];
+    long leg;
+
+    call_and_choose(l, "2", body, sizeof(body)); /* grief: Blair alone */
+    leg = line_query(l, "SELECT MIN(id) FROM call_legs");
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM call_legs"), 1);
+    snprintf(form, sizeof(form), "/twilio/voice/accept?leg=%ld", leg);
+    twiml(l, form, CALL_FORM "&Digits=2", body, sizeof(body));
+    assert_non_null(strstr(body, "The call was not taken."));
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM calls WHERE state = 'ringing'"), 1);
+}
+
+static void a_menu_nobody_answers_is_asked_again_then_goes_to_general(void **state)
+{
+    struct line *l = *state;
+    char body[8192];
+
+    twiml(l, "/twilio/voice", CALL_FORM, body, sizeof(body));
+    twiml(l, "/twilio/voice/menu?call=1", CALL_FORM, body, sizeof(body));
+    assert_non_null(strstr(body, "Sorry, I didn&apos;t catch that."));
+    assert_non_null(strstr(body, "<Gather"));
+    twiml(l, "/twilio/voice/menu?call=1", CALL_FORM "&Digits=7", body, sizeof(body));
+    assert_non_null(strstr(body, "Sorry, I didn&apos;t catch that."));
+    twiml(l, "/twilio/voice/menu?call=1", CALL_FORM, body, sizeof(body));
+    assert_non_null(strstr(body, "about Something else"));
+    /* Whoever covers general: Alex. */
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM call_legs WHERE peer_id = 'alex'"), 1);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM calls WHERE topic = 'general'"), 1);
+}
+
+static void bad_voice_requests_change_nothing(void **state)
+{
+    struct line *l = *state;
+    char body[1024], ctype[64];
+
+    /* No CallSid. */
+    assert_int_equal(line_post_signed(l, "/twilio/voice", "From=%2B15557770001&To=%2B15005550006",
+                                      body, sizeof(body), ctype, sizeof(ctype)),
+                     400);
+    /* A menu answer for a call that never was. */
+    assert_int_equal(line_post_signed(l, "/twilio/voice/menu?call=99", CALL_FORM "&Digits=1", body,
+                                      sizeof(body), ctype, sizeof(ctype)),
+                     404);
+    assert_int_equal(line_post_signed(l, "/twilio/voice/nowhere", CALL_FORM, body, sizeof(body),
+                                      ctype, sizeof(ctype)),
+                     404);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM calls"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_topic_parks_the_caller_and_rings_the_voice_peers, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(two_peers_press_1_and_exactly_one_joins, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_key_other_than_1_takes_nothing, setup, line_teardown),
+        cmocka_unit_test_setup_teardown(a_menu_nobody_answers_is_asked_again_then_goes_to_general,
+                                        setup, line_teardown),
+        cmocka_unit_test_setup_teardown(bad_voice_requests_change_nothing, setup, line_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
