@@ -152,7 +152,7 @@ test: $(BUILD)/peerline $(UNIT_BIN) $(E2E_BIN) $(BROWSER_LOCK)
 	@sh tests/run.sh $(BUILD)
 
 asan:
-	$(MAKE) BUILD=build/asan SAN=1 test
+	JOBS=2 $(MAKE) BUILD=build/asan SAN=1 test
 
 # clang and libFuzzer's runtime, installed only when missing.
 fuzz-deps: deps

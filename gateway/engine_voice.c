@@ -91,7 +91,8 @@ int engine_call_back(struct engine *e, const struct roster_peer *who, const char
     int staff = who->id[0] == '@';
 
     if (voice_ref_parse(ref, &id) || store_call_get(e->st, id, &c) != STORE_FOUND ||
-        c.state != CALL_ENDED || !is_missed(&c) || !reachable(e, &c) || (!who->voice && !staff)) {
+        c.state != CALL_ENDED || !is_missed(&c) || !reachable(e, &c) || (!who->voice && !staff) ||
+        store_call_callback_live(e->st, c.id) != 0) { /* one callback at a time */
         struct text_var v[] = {{"ref", ref && *ref ? ref : "?"}};
         return engine_say(e, 0, who->phone, to, TX_CALLBACK_REFUSED, v, NVARS(v));
     }

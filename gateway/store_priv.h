@@ -172,6 +172,7 @@ enum store_stmt {
     ST_LEG_END,
     ST_LEG_LIVE,
     ST_LEG_PEER_BUSY,
+    ST_LEG_CALLBACK_LIVE,
     ST_VOP_ADD,
     ST_VOP_NEXT,
     ST_VOP_LEASE,

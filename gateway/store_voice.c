@@ -80,9 +80,13 @@ const char *const store_sql_voice[ST_COUNT] = {
                       " ORDER BY l.id DESC LIMIT 1",
     [ST_LEG_LIVE] = "SELECT " LEG_COLS " FROM call_legs WHERE call_id = ?1"
                     " AND state IN ('pending','ringing') ORDER BY id",
+    /* A ring leg counts while its call is open; a #callback leg while it lasts. */
     [ST_LEG_PEER_BUSY] = "SELECT EXISTS (SELECT 1 FROM call_legs l JOIN calls c ON c.id = l.call_id"
                          " WHERE l.peer_id = ?1 AND l.state IN ('pending','ringing','accepted')"
-                         " AND c.state <> 'ended')",
+                         " AND (c.state <> 'ended' OR l.kind = 'callback'))",
+    [ST_LEG_CALLBACK_LIVE] =
+        "SELECT EXISTS (SELECT 1 FROM call_legs WHERE call_id = ?1"
+        " AND kind = 'callback' AND state IN ('pending','ringing','accepted'))",
     [ST_VOP_ADD] = "INSERT INTO voice_ops (call_id, leg_id, op, state, not_before, expires_at,"
                    " created_at) VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?4)",
     [ST_VOP_NEXT] = "SELECT id, call_id, leg_id, op, attempts, created_at, expires_at"
@@ -465,6 +469,25 @@ int store_leg_each_live(struct store *s, int64_t call_id,
         if (fn(arg, &legs[i]))
             return STORE_ERROR;
     return STORE_OK;
+}
+
+int store_call_callback_live(struct store *s, int64_t call_id)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_LEG_CALLBACK_LIVE);
+    int64_t v;
+
+    sqlite3_bind_int64(p, 1, call_id);
+    if (one_int(s, p, &v))
+        return -1;
+    return v == 1;
+}
+
+int store_call_by_sid(struct store *s, const char *call_sid, struct store_call *c)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_CALL_BY_SID);
+
+    sqlite3_bind_text(p, 1, call_sid, -1, SQLITE_TRANSIENT);
+    return one_call(s, p, c);
 }
 
 int store_peer_on_call(struct store *s, const char *peer_id)

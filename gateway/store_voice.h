@@ -35,6 +35,9 @@ int store_call_open(struct store *s, const char *call_sid, const char *caller, c
                     const char *lang, int64_t now, struct store_call *c);
 /* STORE_FOUND or STORE_OK (no such call). */
 int store_call_get(struct store *s, int64_t id, struct store_call *c);
+int store_call_by_sid(struct store *s, const char *call_sid, struct store_call *c);
+/* 1 when a #callback to the call is being made now, 0 when not, -1 on error. */
+int store_call_callback_live(struct store *s, int64_t call_id);
 int store_call_menu_try(struct store *s, int64_t id);
 /* menu -> ringing for topic, ringing until ring_until. */
 int store_call_ring(struct store *s, int64_t id, const char *topic, int64_t now,

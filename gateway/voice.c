@@ -274,8 +274,11 @@ static void incoming(struct vreq *q)
     rc = store_contact_lang(q->v->st, caller, lang);
     if (rc == STORE_ERROR || !lang[0])
         snprintf(lang, sizeof(lang), "%s", q->cfg->languages.items[0]);
-    rc = store_call_open(q->v->st, sid, caller, to, lang, q->now, &c);
-    if (rc == STORE_NEW && blocked && finish(q, c.id, "blocked", 0))
+    /* A call to a pool number is a call to the line: anything it leads to comes from the line. */
+    rc = store_call_open(q->v->st, sid, caller, q->cfg->provider.line_number, lang, q->now, &c);
+    /* Blocked: closed at once, and not filed (a report counts no blocked contact). */
+    if (rc == STORE_NEW && blocked &&
+        store_call_end(q->v->st, c.id, "blocked", 0, q->now) == STORE_ERROR)
         rc = STORE_ERROR;
     if (end_tx(q, rc != STORE_ERROR))
         goto fail;
@@ -299,7 +302,7 @@ static void voicemail_twiml(struct vreq *q, const struct store_call *c)
     char action[1200], after[1200];
 
     begin(q, c->lang);
-    say(q, VW_VOICEMAIL, NULL, 0);
+    say(q, strcmp(c->caller, "anonymous") ? VW_VOICEMAIL : VW_VOICEMAIL_HIDDEN, NULL, 0);
     twiml_record(&q->t, url(q, action, sizeof(action), "/twilio/voice/recorded", "call", c->id),
                  (int)(q->cfg->voice.voicemail_max / 1000), 5);
     /* No message (silence): Twilio goes on past <Record> without calling its action. */
@@ -599,6 +602,44 @@ static void done(struct vreq *q)
     answer(q);
 }
 
+/*
+ * POST /twilio/voice/status: the line number's own call status callback
+ * ("Call status changes", README). The caller hung up: a call at the menu
+ * or still ringing is over (the legs hung up), and so is a connected one.
+ * A call in voicemail is left to its <Record> action (or /nomessage), which
+ * may still be on its way; the voicer closes it if neither comes.
+ */
+static void call_status(struct vreq *q)
+{
+    static const char *const over[] = {"completed", "busy", "failed", "no-answer", "canceled"};
+    const char *sid = form_get(&q->f, "CallSid"), *st = form_get(&q->f, "CallStatus");
+    struct store_call c;
+    size_t i;
+    int ended = 0, ok, rc;
+
+    if (!twilio_sid_valid(sid) || !st) {
+        http_text(q->res, 400, "missing or malformed CallSid or CallStatus");
+        return;
+    }
+    for (i = 0; i < sizeof(over) / sizeof(over[0]); i++)
+        ended |= !strcmp(st, over[i]);
+    ok = !ended || !begin_tx(q);
+    if (ended && ok) {
+        rc = store_call_by_sid(q->v->st, sid, &c);
+        if (rc == STORE_FOUND && c.state == CALL_MENU)
+            ok = !finish(q, c.id, "hung-up", 0);
+        else if (rc == STORE_FOUND)
+            ok = !caller_left(q, &c);
+        ok = !end_tx(q, ok && rc != STORE_ERROR);
+    }
+    if (!ok) {
+        http_text(q->res, 500, "could not store the status");
+        return;
+    }
+    q->res->status = 204;
+    q->res->content_type = "text/plain";
+}
+
 /* POST /twilio/voice/voicemail?call=ID: no one answered in time (the voicer sent the caller here).
  */
 static void voicemail(struct vreq *q)
@@ -640,7 +681,9 @@ static void recorded(struct vreq *q, int none)
     }
     log_info("call.voicemail", "call=%lld seconds=%lld", (long long)c.id, n);
     begin(q, c.lang);
-    hang_up(q, message ? VW_THANKS_MESSAGE : VW_NO_MESSAGE);
+    hang_up(q, !message                        ? VW_NO_MESSAGE
+               : strcmp(c.caller, "anonymous") ? VW_THANKS_MESSAGE
+                                               : VW_THANKS_HIDDEN);
 }
 
 /* ---- the peers' side ---- */
@@ -853,6 +896,7 @@ static const struct {
     {"/twilio/voice/whisper", whisper},
     {"/twilio/voice/accept", accept},
     {"/twilio/voice/leg", leg_status},
+    {"/twilio/voice/status", call_status},
 };
 
 static void recorded_msg(struct vreq *q)

@@ -26,6 +26,11 @@ static const char *const en[VW_COUNT] = {
     [VW_VOICEMAIL] = "We're sorry, no peer could answer just now. You matter, and we want to hear "
                      "from you. Please leave a message after the tone, and a peer will call you "
                      "back. You can also text this number any time.",
+    [VW_VOICEMAIL_HIDDEN] = "We're sorry, no peer could answer just now. You matter, and we want "
+                            "to hear from you. Your number is hidden, so we can't call you back: "
+                            "leave a message after the tone if you like, and call or text this "
+                            "number any time.",
+    [VW_THANKS_HIDDEN] = "Thank you. Please call or text this number any time. Take care.",
     [VW_NO_MESSAGE] = "We didn't get a message. You can text this number any time to talk with a "
                       "peer. Take care.",
     [VW_THANKS_MESSAGE] = "Thank you. A peer will call you back. Take care.",
@@ -56,6 +61,11 @@ static const char *const es[VW_COUNT] = {
     [VW_VOICEMAIL] = "Lo sentimos, nadie pudo contestar en este momento. Usted importa y queremos "
                      "escucharle. Deje un mensaje después del tono y alguien le devolverá la "
                      "llamada. También puede escribir a este número cuando quiera.",
+    [VW_VOICEMAIL_HIDDEN] = "Lo sentimos, nadie pudo contestar en este momento. Usted importa. Su "
+                            "número está oculto y no podemos devolverle la llamada: deje un "
+                            "mensaje después del tono si quiere, y llame o escriba a este número "
+                            "cuando quiera.",
+    [VW_THANKS_HIDDEN] = "Gracias. Llame o escriba a este número cuando quiera. Cuídese.",
     [VW_NO_MESSAGE] = "No recibimos un mensaje. Puede escribir a este número cuando quiera. "
                       "Cuídese.",
     [VW_THANKS_MESSAGE] = "Gracias. Alguien le devolverá la llamada. Cuídese.",

@@ -19,8 +19,10 @@ enum voice_word {
     VW_TAKEN_ELSEWHERE,
     VW_CONNECTING,
     VW_VOICEMAIL,
+    VW_VOICEMAIL_HIDDEN, /* the caller's number is hidden: no call back is promised */
     VW_NO_MESSAGE,
     VW_THANKS_MESSAGE,
+    VW_THANKS_HIDDEN,
     VW_CRISIS_CONNECT,
     VW_CRISIS_DIAL, /* {emergency} */
     VW_BLOCKED,     /* {emergency} */

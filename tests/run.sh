@@ -9,12 +9,12 @@
 #   sh tests/run.sh [BUILD]        BUILD defaults to "build"
 #   TESTS="test_form e2e_relay" sh tests/run.sh    run only these (in the
 #       provider PEERLINE_E2E_PROVIDER names; "e2e_relay[telnyx]" for Telnyx)
-#   JOBS=1 sh tests/run.sh         one binary at a time (default 2 at once;
+#   JOBS=1 sh tests/run.sh         one binary at a time (default 3 at once;
 #       results are printed in order either way)
 #   TIMES=1 sh tests/run.sh        each binary's wall-clock seconds too
 
 BUILD=${1:-build}
-JOBS=${JOBS:-2}
+JOBS=${JOBS:-3}
 PEERLINE_BIN=$(cd "$(dirname "$BUILD/peerline")" && pwd)/peerline
 CMOCKA_MESSAGE_OUTPUT=TAP
 export PEERLINE_BIN CMOCKA_MESSAGE_OUTPUT

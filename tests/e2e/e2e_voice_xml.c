@@ -34,11 +34,13 @@ static const char roster[] =
     "  - id: alex\n    name: Alex\n    phone: \"" ALEX "\"\n    topics: [anxiety, general]\n"
     "    voice: true\n" ALL_DAY "  - id: blair\n    name: Blair\n    phone: \"" BLAIR "\"\n"
     "    topics: [anxiety, grief]\n    voice: true\n" ALL_DAY "coordinators:\n"
-    "  - {id: sam, name: Sam, phone: \"" SAM "\", on_call: true}\n";
+    "  - {id: sam, name: Sam, phone: \"" SAM "\", on_call: true}\n"
+    "blocked: [\"+15559990000\"]\n";
 
-#define CALL_FORM                                                                                  \
+#define CALL_PARAMS                                                                                \
     "AccountSid=AC0123456789abcdef0123456789abcdef&From=%2B15557770001&To=%2B15005550006"          \
-    "&CallStatus=in-progress&Direction=inbound&CallSid=CA0123456789abcdef0123456789abcdef"
+    "&Direction=inbound&CallSid=CA0123456789abcdef0123456789abcdef"
+#define CALL_FORM CALL_PARAMS "&CallStatus=in-progress"
 
 static int setup(void **state)
 {
@@ -181,6 +183,90 @@ static void bad_voice_requests_change_nothing(void **state)
     assert_int_equal(line_query(l, "SELECT COUNT(*) FROM calls"), 0);
 }
 
+static void a_caller_who_hangs_up_while_ringing_stops_the_ringing_and_hears_from_us(void **state)
+{
+    struct line *l = *state;
+    char body[8192], ctype[64];
+    long mark = line_mark(l);
+
+    call_and_choose(l, "1", body, sizeof(body));
+    /* The line number's call status callback: the caller is gone. */
+    assert_int_equal(line_post_signed(l, "/twilio/voice/status",
+                                      CALL_PARAMS "&CallStatus=completed", body, sizeof(body),
+                                      ctype, sizeof(ctype)),
+                     204);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM calls WHERE state = 'ended'"
+                                   " AND outcome = 'abandoned'"),
+                     1);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM voice_ops WHERE op = 'hangup'"), 2);
+    line_must_get(l, mark, "+15557770001", LINE_NUMBER, "sorry we missed your call");
+    /* A status that is not an end changes nothing; a second end is harmless. */
+    assert_int_equal(line_post_signed(l, "/twilio/voice/status",
+                                      CALL_PARAMS "&CallStatus=completed", body, sizeof(body),
+                                      ctype, sizeof(ctype)),
+                     204);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM conversations WHERE channel = 'voice'"),
+                     1);
+}
+
+static void a_hidden_number_is_not_promised_a_call_back(void **state)
+{
+    struct line *l = *state;
+    char body[8192];
+
+    twiml(l, "/twilio/voice",
+          "CallSid=CA0123456789abcdef0123456789abcdef&From=anonymous"
+          "&To=%2B15005550006&CallStatus=ringing",
+          body, sizeof(body));
+    twiml(l, "/twilio/voice/voicemail?call=1", CALL_FORM, body, sizeof(body));
+    assert_non_null(strstr(body, "Your number is hidden, so we can&apos;t call you back"));
+    assert_null(strstr(body, "will call you back"));
+}
+
+static void calls_to_a_pool_number_are_the_lines_and_blocked_calls_are_not_contacts(void **state)
+{
+    struct line *l = *state;
+    char body[8192];
+
+    twiml(l, "/twilio/voice",
+          "CallSid=CA0123456789abcdef0123456789abcdef&From=%2B15557770001"
+          "&To=%2B15005550007&CallStatus=ringing",
+          body, sizeof(body));
+    assert_int_equal(
+        line_query(l, "SELECT COUNT(*) FROM calls WHERE line_number = '" LINE_NUMBER "'"), 1);
+    twiml(l, "/twilio/voice",
+          "CallSid=CA0123456789abcdef0123456789abcdee&From=%2B15559990000"
+          "&To=%2B15005550006&CallStatus=ringing",
+          body, sizeof(body));
+    assert_non_null(strstr(body, "can&apos;t take your call"));
+    assert_non_null(strstr(body, "<Hangup/>"));
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM calls WHERE outcome = 'blocked'"), 1);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM conversations"), 0);
+}
+
+static void one_callback_at_a_time(void **state)
+{
+    struct line *l = *state;
+    char body[8192], ctype[64];
+    long mark = line_mark(l);
+
+    /* A missed call: the caller hung up while Blair's phone rang. */
+    call_and_choose(l, "2", body, sizeof(body));
+    assert_int_equal(line_post_signed(l, "/twilio/voice/status",
+                                      CALL_PARAMS "&CallStatus=completed", body, sizeof(body),
+                                      ctype, sizeof(ctype)),
+                     204);
+    for (int i = 0;
+         i < 100 && line_query(l, "SELECT COUNT(*) FROM calls WHERE state = 'ended'") != 1; i++)
+        line_sleep(50);
+    assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "#callback C1"), 200);
+    line_must_get(l, mark, ALEX, LINE_NUMBER, "Calling you now for C1");
+    mark = line_mark(l);
+    assert_int_equal(line_text(l, BLAIR, LINE_NUMBER, "#callback C1"), 200);
+    line_must_get(l, mark, BLAIR, LINE_NUMBER, "There is no missed call C1");
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM call_legs WHERE kind = 'callback'"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +278,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_menu_nobody_answers_is_asked_again_then_goes_to_general,
                                         setup, line_teardown),
         cmocka_unit_test_setup_teardown(bad_voice_requests_change_nothing, setup, line_teardown),
+        cmocka_unit_test_setup_teardown(
+            a_caller_who_hangs_up_while_ringing_stops_the_ringing_and_hears_from_us, setup,
+            line_teardown),
+        cmocka_unit_test_setup_teardown(a_hidden_number_is_not_promised_a_call_back, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(
+            calls_to_a_pool_number_are_the_lines_and_blocked_calls_are_not_contacts, setup,
+            line_teardown),
+        cmocka_unit_test_setup_teardown(one_callback_at_a_time, setup, line_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
