@@ -180,7 +180,7 @@ static int check_sink(const char *url, const struct load_req *q, char sid[TWILIO
                 tr.error_text);
         goto done;
     }
-    snprintf(sid, TWILIO_SID_MAX, "%s", tr.sid);
+    snprintf(sid, TWILIO_SID_MAX, "%s", tr.id);
     rc = 0;
 done:
     buf_free(&b);

@@ -390,12 +390,13 @@ int store_leg_add(struct store *s, int64_t call_id, const char *peer_id, const c
     return STORE_OK;
 }
 
-int store_leg_get(struct store *s, int64_t id, struct store_leg *l)
+/* The one leg statement id finds for key: STORE_FOUND, STORE_OK (none) or STORE_ERROR. */
+static int one_leg(struct store *s, enum store_stmt id, int64_t key, struct store_leg *l)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_LEG_GET);
+    sqlite3_stmt *p = store_stmt(s, id);
     int rc;
 
-    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_int64(p, 1, key);
     rc = sqlite3_step(p);
     if (rc == SQLITE_ROW)
         read_leg(p, l);
@@ -405,19 +406,14 @@ int store_leg_get(struct store *s, int64_t id, struct store_leg *l)
     return rc == SQLITE_ROW ? STORE_FOUND : rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }
 
+int store_leg_get(struct store *s, int64_t id, struct store_leg *l)
+{
+    return one_leg(s, ST_LEG_GET, id, l);
+}
+
 int store_leg_winner(struct store *s, int64_t call_id, struct store_leg *l)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_LEG_WINNER);
-    int rc;
-
-    sqlite3_bind_int64(p, 1, call_id);
-    rc = sqlite3_step(p);
-    if (rc == SQLITE_ROW)
-        read_leg(p, l);
-    else if (rc != SQLITE_DONE)
-        store_fail(s, p, rc);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? STORE_FOUND : rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+    return one_leg(s, ST_LEG_WINNER, call_id, l);
 }
 
 int store_leg_started(struct store *s, int64_t id, const char *sid)

@@ -206,12 +206,30 @@ static int dial(struct op_ctx *x, const struct store_vop *o)
                                           x->now));
 }
 
+/*
+ * POST .../Calls/{sid}.json with key=value (and Method=method when given):
+ * hangs a call up or sends it to a new URL. -1 when the form cannot be made.
+ */
+static int update_call(struct op_ctx *x, const char *sid, const char *key, const char *value,
+                       const char *method, struct provider_result *r)
+{
+    struct buf form = BUF_INIT(0);
+    char path[256];
+
+    if (form_add(&form, key, value) || (method && form_add(&form, "Method", method))) {
+        buf_free(&form);
+        return -1;
+    }
+    snprintf(path, sizeof(path), "Calls/%s.json", sid);
+    post(x->v, x->cfg, path, &form, r);
+    buf_free(&form);
+    return 0;
+}
+
 static int hangup(struct op_ctx *x, const struct store_vop *o)
 {
     struct store_leg l;
     struct provider_result r;
-    struct buf form = BUF_INIT(0);
-    char path[256];
     int rc;
 
     rc = store_leg_get(x->v->st, o->leg_id, &l);
@@ -219,13 +237,8 @@ static int hangup(struct op_ctx *x, const struct store_vop *o)
         return rc == STORE_ERROR ? -1 : op_over(x, o, 0, 0);
     if (l.leg_sid[0]) {
         /* completed hangs up a ringing call and one in progress alike (its whisper playing). */
-        if (form_add(&form, "Status", "completed")) {
-            buf_free(&form);
+        if (update_call(x, l.leg_sid, "Status", "completed", NULL, &r))
             return -1;
-        }
-        snprintf(path, sizeof(path), "Calls/%s.json", l.leg_sid);
-        post(x->v, x->cfg, path, &form, &r);
-        buf_free(&form);
         if (r.outcome == PROVIDER_RETRY)
             return op_later(x, o, r.error_code);
     }
@@ -242,8 +255,7 @@ static int to_voicemail(struct op_ctx *x, const struct store_vop *o)
 {
     struct store_call c;
     struct provider_result r;
-    struct buf form = BUF_INIT(0);
-    char path[256], next[1200];
+    char next[1200];
     int rc;
 
     rc = store_call_get(x->v->st, o->call_id, &c);
@@ -253,13 +265,8 @@ static int to_voicemail(struct op_ctx *x, const struct store_vop *o)
         return op_over(x, o, 1, 0);
     snprintf(next, sizeof(next), "%s/twilio/voice/voicemail?call=%lld", x->cfg->public_url,
              (long long)c.id);
-    if (form_add(&form, "Url", next) || form_add(&form, "Method", "POST")) {
-        buf_free(&form);
+    if (update_call(x, c.call_sid, "Url", next, "POST", &r))
         return -1;
-    }
-    snprintf(path, sizeof(path), "Calls/%s.json", c.call_sid);
-    post(x->v, x->cfg, path, &form, &r);
-    buf_free(&form);
     if (r.outcome == PROVIDER_RETRY)
         return op_later(x, o, r.error_code);
     if (store_begin(x->v->st))

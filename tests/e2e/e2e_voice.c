@@ -9,6 +9,7 @@
  * Asserted on what each phone heard and which numbers each side saw.
  */
 #include "harness.h"
+#include "voice_line.h"
 
 #include <jansson.h>
 #include <setjmp.h>
@@ -27,25 +28,9 @@
 /* What a signed webhook posted by a test says of the call (the handlers go by ?call= or ?leg=). */
 #define SOME_CALL "CallSid=CA0123456789abcdef0123456789abcdef"
 
-#define ALL_DAY                                                                                    \
-    "    shifts:\n"                                                                                \
-    "      - {days: [sun, mon, tue, wed, thu, fri, sat], start: \"00:00\", end: \"12:00\"}\n"      \
-    "      - {days: [sun, mon, tue, wed, thu, fri, sat], start: \"12:00\", end: \"00:00\"}\n"
-
 static const char roster[] =
-    "line_name: Test Line\n"
-    "timezone: America/New_York\n"
-    "topics:\n"
-    "  - {id: anxiety, label: Anxiety and stress, keywords: [anxious, panic]}\n"
-    "  - {id: grief, label: Grief and loss, keywords: [grief, died]}\n"
-    "  - {id: general, label: Something else}\n"
-    "peers:\n"
-    "  - id: alex\n    name: Alex\n    phone: \"" ALEX "\"\n    topics: [anxiety, general]\n"
-    "    voice: true\n" ALL_DAY "  - id: blair\n    name: Blair\n    phone: \"" BLAIR
-    "\"\n    topics: [anxiety, grief]\n"
-    "    voice: true\n" ALL_DAY "  - id: casey\n    name: Casey\n    phone: \"" CASEY
-    "\"\n    topics: [anxiety]\n" ALL_DAY "coordinators:\n"
-    "  - {id: sam, name: Sam, phone: \"" SAM "\", on_call: true}\n";
+    VOICE_PEERS "  - id: casey\n    name: Casey\n    phone: \"" CASEY
+                "\"\n    topics: [anxiety]\n" VOICE_ALL_DAY VOICE_COORDINATORS;
 
 #define READ "read-token-0123456789"
 

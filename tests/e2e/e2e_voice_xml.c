@@ -7,6 +7,7 @@
  * webhooks' absence on a Telnyx line.
  */
 #include "harness.h"
+#include "voice_line.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,24 +19,7 @@
 
 #include <cmocka.h>
 
-#define ALL_DAY                                                                                    \
-    "    shifts:\n"                                                                                \
-    "      - {days: [sun, mon, tue, wed, thu, fri, sat], start: \"00:00\", end: \"12:00\"}\n"      \
-    "      - {days: [sun, mon, tue, wed, thu, fri, sat], start: \"12:00\", end: \"00:00\"}\n"
-
-static const char roster[] =
-    "line_name: Test Line\n"
-    "timezone: America/New_York\n"
-    "topics:\n"
-    "  - {id: anxiety, label: Anxiety and stress, keywords: [anxious, panic]}\n"
-    "  - {id: grief, label: Grief and loss, keywords: [grief, died]}\n"
-    "  - {id: general, label: Something else}\n"
-    "peers:\n"
-    "  - id: alex\n    name: Alex\n    phone: \"" ALEX "\"\n    topics: [anxiety, general]\n"
-    "    voice: true\n" ALL_DAY "  - id: blair\n    name: Blair\n    phone: \"" BLAIR "\"\n"
-    "    topics: [anxiety, grief]\n    voice: true\n" ALL_DAY "coordinators:\n"
-    "  - {id: sam, name: Sam, phone: \"" SAM "\", on_call: true}\n"
-    "blocked: [\"+15559990000\"]\n";
+static const char roster[] = VOICE_PEERS VOICE_COORDINATORS "blocked: [\"+15559990000\"]\n";
 
 #define CALL_PARAMS                                                                                \
     "AccountSid=AC0123456789abcdef0123456789abcdef&From=%2B15557770001&To=%2B15005550006"          \
