@@ -31,9 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     status = (long)((data[0] << 8 | data[1]) % 600);
     memset(&r, 0xAA, sizeof(r));
     twilio_parse_send(status, (const char *)data + 2, size - 2, &r);
-    if (!memchr(r.sid, '\0', sizeof(r.sid)) || !memchr(r.error_text, '\0', sizeof(r.error_text)))
+    if (!memchr(r.id, '\0', sizeof(r.id)) || !memchr(r.error_text, '\0', sizeof(r.error_text)))
         abort();
-    if (r.outcome == PROVIDER_SENT && !twilio_sid_valid(r.sid))
+    if (r.outcome == PROVIDER_SENT && !twilio_sid_valid(r.id))
         abort();
     memset(next, 'x', sizeof(next));
     if (twilio_parse_list((const char *)data + 2, size - 2, each, NULL, next, sizeof(next),
