@@ -447,6 +447,7 @@ int store_leg_each_live(struct store *s, int64_t call_id,
                         int (*fn)(void *arg, const struct store_leg *l), void *arg)
 {
     sqlite3_stmt *p = store_stmt(s, ST_LEG_LIVE);
+    /* Enough: voice.max_ring is at most 20 ring legs, and one callback runs at a time. */
     struct store_leg legs[32];
     size_t n = 0, i;
     int rc;

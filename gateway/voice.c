@@ -481,9 +481,14 @@ static void menu_answer(struct vreq *q)
         return;
     }
     if (topic == -2) {
+        int rc;
         pthread_mutex_lock(&q->v->mu);
-        store_call_menu_try(q->v->st, c.id);
+        rc = store_call_menu_try(q->v->st, c.id);
         pthread_mutex_unlock(&q->v->mu);
+        if (rc) { /* uncounted, the menu could go round for ever */
+            http_text(q->res, 500, "could not store the call");
+            return;
+        }
         if (c.menu_tries + 1 < MENU_TRIES) {
             menu(q, &c, 1);
             return;
