@@ -71,9 +71,13 @@ int engine_calls(struct engine *e)
     int rc, n;
 
     for (n = 0; n < 32; n++) {
+        /* Looked for first: the engine runs often, and an idle run takes no write lock. */
+        rc = store_call_unnotified(e->st, &c);
+        if (rc != STORE_FOUND)
+            return rc == STORE_OK ? 0 : -1;
         if (store_begin(e->st))
             return -1;
-        rc = store_call_unnotified(e->st, &c);
+        rc = store_call_unnotified(e->st, &c); /* again, in the transaction */
         if (rc == STORE_FOUND && !notify(e, &c) && !store_commit(e->st))
             continue;
         store_rollback(e->st);

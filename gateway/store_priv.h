@@ -171,6 +171,7 @@ enum store_stmt {
     ST_LEG_ACCEPT,
     ST_LEG_END,
     ST_LEG_LIVE,
+    ST_LEG_HANG_UP_ALL,
     ST_LEG_PEER_BUSY,
     ST_LEG_CALLBACK_LIVE,
     ST_VOP_ADD,

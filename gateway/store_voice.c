@@ -78,8 +78,14 @@ const char *const store_sql_voice[ST_COUNT] = {
                       " l.leg_sid, l.end_status FROM call_legs l JOIN calls c ON c.id = l.call_id"
                       " WHERE l.call_id = ?1 AND l.kind = 'ring' AND l.peer_id = c.peer_id"
                       " ORDER BY l.id DESC LIMIT 1",
-    [ST_LEG_LIVE] = "SELECT " LEG_COLS " FROM call_legs WHERE call_id = ?1"
-                    " AND state IN ('pending','ringing') ORDER BY id",
+    [ST_LEG_LIVE] = "SELECT COUNT(*) FROM call_legs WHERE call_id = ?1"
+                    " AND state IN ('pending','ringing')",
+    /* Ring legs only: a #callback leg belongs to a call already over, and lives on. */
+    [ST_LEG_HANG_UP_ALL] = "INSERT INTO voice_ops (call_id, leg_id, op, state, not_before,"
+                           " expires_at, created_at) SELECT call_id, id, 'hangup', 'pending', ?2,"
+                           " ?3, ?2 FROM call_legs WHERE call_id = ?1"
+                           " AND state IN ('pending','ringing') AND kind = 'ring'"
+                           " ORDER BY id",
     /* A ring leg counts while its call is open; a #callback leg while it lasts. */
     [ST_LEG_PEER_BUSY] = "SELECT EXISTS (SELECT 1 FROM call_legs l JOIN calls c ON c.id = l.call_id"
                          " WHERE l.peer_id = ?1 AND l.state IN ('pending','ringing','accepted')"
@@ -443,29 +449,22 @@ int store_leg_end(struct store *s, int64_t id, const char *status, int64_t now)
     return store_exec(s, p);
 }
 
-int store_leg_each_live(struct store *s, int64_t call_id,
-                        int (*fn)(void *arg, const struct store_leg *l), void *arg)
+int store_leg_live_count(struct store *s, int64_t call_id, int64_t *n)
 {
     sqlite3_stmt *p = store_stmt(s, ST_LEG_LIVE);
-    /* Enough: voice.max_ring is at most 20 ring legs, and one callback runs at a time. */
-    struct store_leg legs[32];
-    size_t n = 0, i;
-    int rc;
 
-    /* Read first, then call: fn may write to the same table. */
     sqlite3_bind_int64(p, 1, call_id);
-    while (n < sizeof(legs) / sizeof(legs[0]) && (rc = sqlite3_step(p)) == SQLITE_ROW)
-        read_leg(p, &legs[n++]);
-    if (n < sizeof(legs) / sizeof(legs[0]) && rc != SQLITE_DONE) {
-        store_fail(s, p, rc);
-        sqlite3_reset(p);
-        return STORE_ERROR;
-    }
-    sqlite3_reset(p);
-    for (i = 0; i < n; i++)
-        if (fn(arg, &legs[i]))
-            return STORE_ERROR;
-    return STORE_OK;
+    return one_int(s, p, n);
+}
+
+int store_leg_hang_up_live(struct store *s, int64_t call_id, int64_t now, int64_t expires_at)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_LEG_HANG_UP_ALL);
+
+    sqlite3_bind_int64(p, 1, call_id);
+    sqlite3_bind_int64(p, 2, now);
+    sqlite3_bind_int64(p, 3, expires_at);
+    return store_exec(s, p);
 }
 
 int store_call_callback_live(struct store *s, int64_t call_id)

@@ -107,9 +107,13 @@ int store_leg_started(struct store *s, int64_t id, const char *sid);
 int store_leg_accept(struct store *s, int64_t id);
 /* The leg is over (any state but done) with status. */
 int store_leg_end(struct store *s, int64_t id, const char *status, int64_t now);
-/* fn for each leg of the call still pending or ringing. */
-int store_leg_each_live(struct store *s, int64_t call_id,
-                        int (*fn)(void *arg, const struct store_leg *l), void *arg);
+/* How many legs of the call are still pending or ringing, into *n. */
+int store_leg_live_count(struct store *s, int64_t call_id, int64_t *n);
+/*
+ * A hang-up (voice_ops) for every ring leg of the call still pending or
+ * ringing, due now, given up at expires_at (a #callback leg is left be).
+ */
+int store_leg_hang_up_live(struct store *s, int64_t call_id, int64_t now, int64_t expires_at);
 /* 1 when the peer is on a call now or being rung for one, 0 when not, -1 on error. */
 int store_peer_on_call(struct store *s, const char *peer_id);
 

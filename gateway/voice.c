@@ -199,12 +199,10 @@ static int64_t query_id(const struct vreq *q, const char *name)
     return (int64_t)v;
 }
 
-/* Hangs up every leg of the call still ringing (or about to). */
-static int hang_up_leg(void *arg, const struct store_leg *l)
+/* Hangs up every ring leg of the call still ringing (or about to). */
+static int hang_up_legs(struct vreq *q, int64_t call_id)
 {
-    struct vreq *q = arg;
-
-    return store_vop_add(q->v->st, l->call_id, l->id, VOP_HANGUP, q->now, q->now + 3600 * 1000);
+    return store_leg_hang_up_live(q->v->st, call_id, q->now, q->now + 3600 * 1000);
 }
 
 /*
@@ -220,7 +218,7 @@ static int finish(struct vreq *q, int64_t call_id, const char *outcome, int noti
         return -1;
     if (rc == STORE_CONFLICT)
         return 0;
-    if (store_leg_each_live(q->v->st, call_id, hang_up_leg, q))
+    if (hang_up_legs(q, call_id))
         return -1;
     return store_call_file(q->v->st, call_id) == STORE_ERROR ? -1 : 0;
 }
@@ -797,7 +795,7 @@ static int decide(struct vreq *q, const struct store_leg *l, const struct store_
         return store_leg_end(q->v->st, l->id, "lost", q->now);
     if (store_leg_accept(q->v->st, l->id) == STORE_ERROR)
         return -1;
-    return store_leg_each_live(q->v->st, c->id, hang_up_leg, q);
+    return hang_up_legs(q, c->id);
 }
 
 /* POST /twilio/voice/accept?leg=ID: the whisper's answer. The first 1 wins. */
@@ -839,20 +837,14 @@ static void accept(struct vreq *q)
     answer(q);
 }
 
-static int count_live(void *arg, const struct store_leg *l)
-{
-    (void)l;
-    ++*(int *)arg;
-    return 0;
-}
-
 /* POST /twilio/voice/leg?leg=ID: a peer's leg ended (StatusCallback). */
 static void leg_status(struct vreq *q)
 {
     const char *st = form_get(&q->f, "CallStatus");
     struct store_leg l;
     struct store_call c;
-    int ok, live = 0;
+    int64_t live = 0;
+    int ok;
 
     if (!st || !*st || strlen(st) > 20) {
         http_text(q->res, 400, "missing CallStatus");
@@ -873,7 +865,7 @@ static void leg_status(struct vreq *q)
              !store_leg_end(q->v->st, l.id, st, q->now);
         if (ok && c.state == CALL_RINGING) {
             /* Everyone declined or missed it: the caller need not wait out the ring time. */
-            ok = !store_leg_each_live(q->v->st, c.id, count_live, &live);
+            ok = !store_leg_live_count(q->v->st, c.id, &live);
             if (ok && !live)
                 ok = !store_call_ring_over(q->v->st, c.id, q->now);
         }

@@ -131,20 +131,13 @@ static int op_later(struct op_ctx *x, const struct store_vop *o, int code)
     return tx(x->v, !store_vop_retry(x->v->st, o->id, at, code));
 }
 
-static int count_live(void *arg, const struct store_leg *l)
-{
-    (void)l;
-    ++*(int *)arg;
-    return 0;
-}
-
 /* Leg l will not ring (refused, or no longer needed): when it was the last, the ring time ends. */
 static int leg_gone(struct op_ctx *x, const struct store_leg *l, const char *status)
 {
-    int live = 0;
+    int64_t live = 0;
 
     if (store_leg_end(x->v->st, l->id, status, x->now) ||
-        store_leg_each_live(x->v->st, l->call_id, count_live, &live))
+        store_leg_live_count(x->v->st, l->call_id, &live))
         return -1;
     return live ? 0 : store_call_ring_over(x->v->st, l->call_id, x->now);
 }
@@ -283,76 +276,79 @@ static int to_voicemail(struct op_ctx *x, const struct store_vop *o)
 
 /* ---- time ---- */
 
-static int hang_up_leg(void *arg, const struct store_leg *l)
-{
-    struct op_ctx *x = arg;
-
-    return store_vop_add(x->v->st, l->call_id, l->id, VOP_HANGUP, x->now, x->now + 3600 * 1000);
-}
-
-/* Ring times that ran out: the legs are hung up and the caller goes to voicemail. */
+/*
+ * Ring times that ran out: the legs are hung up and the caller goes to
+ * voicemail. Looked for before the write lock is taken, so an idle round
+ * takes none; the move is a compare-and-set, so a peer who pressed 1 in
+ * between keeps the call.
+ */
 static int ring_timeouts(struct op_ctx *x)
 {
     struct store_call c;
     int rc;
 
-    for (;;) {
+    while ((rc = store_call_ring_due(x->v->st, x->now, &c)) == STORE_FOUND) {
         if (store_begin(x->v->st))
             return -1;
-        rc = store_call_ring_due(x->v->st, x->now, &c);
-        if (rc != STORE_FOUND) {
-            tx(x->v, rc == STORE_OK);
-            return rc == STORE_OK ? 0 : -1;
-        }
-        rc = store_call_move(x->v->st, c.id, CALL_RINGING, CALL_VOICEMAIL, "no-answer", 0,
-                             x->now) != STORE_ERROR &&
-             !store_leg_each_live(x->v->st, c.id, hang_up_leg, x) &&
-             !store_vop_add(x->v->st, c.id, 0, VOP_VOICEMAIL, x->now, x->now + VOICEMAIL_OP_MS);
-        if (tx(x->v, rc))
+        rc = store_call_move(x->v->st, c.id, CALL_RINGING, CALL_VOICEMAIL, "no-answer", 0, x->now);
+        if (rc == STORE_OK)
+            rc = store_leg_hang_up_live(x->v->st, c.id, x->now, x->now + 3600 * 1000) ||
+                 store_vop_add(x->v->st, c.id, 0, VOP_VOICEMAIL, x->now, x->now + VOICEMAIL_OP_MS);
+        if (tx(x->v, rc != STORE_ERROR))
             return -1;
-        log_info("call.no_answer", "call=%lld", (long long)c.id);
+        if (rc == STORE_OK)
+            log_info("call.no_answer", "call=%lld", (long long)c.id);
     }
+    return rc == STORE_ERROR ? -1 : 0;
 }
 
-/* Calls no webhook will end: closed (a caller who waited for a voicemail gets a text). */
+/*
+ * Calls no webhook will end: closed (a caller who waited for a voicemail gets
+ * a text). Looked for first, then ended by compare-and-set from the state
+ * seen, so a call that moved on meanwhile is left to its new state.
+ */
 static int stale_calls(struct op_ctx *x)
 {
     const struct config *cfg = x->cfg;
     struct store_call c;
     int rc;
 
-    for (;;) {
+    while ((rc = store_call_stale(x->v->st, x->now - cfg->voice.voicemail_max - 5 * 60000,
+                                  x->now - 15 * 60000, x->now - 12 * 3600000LL,
+                                  x->now - PEER_LEFT_MS, &c)) == STORE_FOUND) {
+        int owes = c.state == CALL_VOICEMAIL;
         if (store_begin(x->v->st))
             return -1;
-        rc = store_call_stale(x->v->st, x->now - cfg->voice.voicemail_max - 5 * 60000,
-                              x->now - 15 * 60000, x->now - 12 * 3600000LL, x->now - PEER_LEFT_MS,
-                              &c);
-        if (rc != STORE_FOUND) {
-            tx(x->v, rc == STORE_OK);
-            return rc == STORE_OK ? 0 : -1;
-        }
-        rc = store_call_end(x->v->st, c.id,
-                            c.state == CALL_VOICEMAIL ? "no-message"
-                            : c.state == CALL_MENU    ? "hung-up"
-                                                      : "talked",
-                            c.state == CALL_VOICEMAIL, x->now) != STORE_ERROR &&
-             store_call_file(x->v->st, c.id) != STORE_ERROR;
-        if (tx(x->v, rc))
+        rc = store_call_move(x->v->st, c.id, c.state, CALL_ENDED,
+                             owes                   ? "no-message"
+                             : c.state == CALL_MENU ? "hung-up"
+                                                    : "talked",
+                             owes, x->now);
+        if (rc == STORE_OK && store_call_file(x->v->st, c.id) == STORE_ERROR)
+            rc = STORE_ERROR;
+        if (tx(x->v, rc != STORE_ERROR))
             return -1;
-        if (c.state == CALL_VOICEMAIL)
+        if (rc == STORE_OK && owes)
             x->v->owing = 1;
     }
+    return rc == STORE_ERROR ? -1 : 0;
 }
 
 /* One round's work: ring times, stale calls, then the ops due. 0, or -1 on a database error. */
 static int ops(struct voicer *v, struct op_ctx *x, long long now)
 {
     struct store_vop o;
+    int64_t due;
     int rc, n;
 
     if (ring_timeouts(x) || stale_calls(x))
         return -1;
     for (n = 0; n < 64 && !atomic_load(&v->stopping); n++) {
+        /* Nothing due: no write lock taken (the webhooks' writer has the right of way). */
+        if (store_vop_next_due(v->st, &due))
+            return -1;
+        if (due > now)
+            return 0;
         if (store_begin(v->st))
             return -1;
         rc = store_vop_claim(v->st, now, LEASE_MS, &o);
