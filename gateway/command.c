@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -164,6 +165,22 @@ int command_ref_parse(const char *ref, int64_t *id)
         return -1;
     *id = (int64_t)v;
     return 0;
+}
+
+void command_call_ref_format(int64_t id, char out[COMMAND_REF_MAX])
+{
+    command_ref_format(id, out);
+    out[0] = 'C'; /* "R..." are chats */
+}
+
+int command_call_ref_parse(const char *ref, int64_t *id)
+{
+    char r[COMMAND_REF_MAX];
+
+    if (!ref || (ref[0] != 'C' && ref[0] != 'c') || strlen(ref) >= sizeof(r))
+        return -1;
+    snprintf(r, sizeof(r), "R%s", ref + 1);
+    return command_ref_parse(r, id);
 }
 
 int command_menu_choice(const char *body, size_t ntopics)

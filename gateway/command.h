@@ -56,6 +56,10 @@ int command_parse_bare(const char *body, struct command *out);
 void command_ref_format(int64_t id, char out[COMMAND_REF_MAX]);
 /* Parses a reference (any case; I and L read as 1, O as 0). 0 on success. */
 int command_ref_parse(const char *ref, int64_t *id);
+/* Call references: "C" and the same base32 of a call's id (calls have their own letter). */
+void command_call_ref_format(int64_t id, char out[COMMAND_REF_MAX]);
+/* 0 and *id when ref is a call reference. */
+int command_call_ref_parse(const char *ref, int64_t *id);
 
 /* A bare menu number 1..ntopics ("2", " 2. ") -> topic index, else -1. */
 int command_menu_choice(const char *body, size_t ntopics);

@@ -48,18 +48,6 @@ static void format_until(struct engine *e, const struct roster_peer *p, int64_t 
 
 /* ---- availability ---- */
 
-int engine_set_off(struct engine *e, const struct roster_peer *p, int64_t *until)
-{
-    int64_t s, end, u = INT64_MAX;
-
-    /* Off for the rest of this shift, or if off shift now, for the next one. */
-    if (schedule_shift_at(p, e->now, &s, &end))
-        u = end;
-    if (until)
-        *until = u;
-    return store_peer_set_manual(e->st, p->id, PEER_MANUAL_OFF, u);
-}
-
 int engine_peer_set_on(struct engine *e, const struct roster_peer *p, const char *arg,
                        const char *to)
 {

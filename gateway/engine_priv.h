@@ -4,6 +4,11 @@
  * function here runs inside the caller's transaction and only reads and
  * writes the store: nothing here does network I/O or reads the clock (the
  * run's time is e->now).
+ *
+ * The parts are layered, each calling only those declared above it here:
+ * out (texts) < match < conv (the lifecycle) < safety < voice < timer <
+ * peer < texter < admin, and engine.c, the dispatcher, on top. The lint
+ * check (tests/cycles.sh) fails if a call ever goes the other way.
  */
 #ifndef PEERLINE_ENGINE_PRIV_H
 #define PEERLINE_ENGINE_PRIV_H
@@ -97,50 +102,6 @@ size_t engine_conv_numbers(const struct config *c, const char *const **list);
 const char *engine_topic_label(const struct roster *r, const char *topic_id);
 void engine_format_minutes(int64_t ms, const char *lang, char *out, size_t n);
 
-/* ---- engine.c: the conversation lifecycle ---- */
-
-/* Closes c whatever its open state (withdrawing an offer, freeing the number, timers). */
-int engine_close_conv(struct engine *e, const struct store_conv *c, const char *reason);
-/* Puts c in line for topic t and tells the texter their place. */
-int engine_queue(struct engine *e, const struct store_conv *c, int t);
-/* After a chat ends: the rating question, if the line asks it (endings.rating). */
-int engine_ask_rating(struct engine *e, const struct store_conv *c);
-
-/* ---- engine_texter.c ---- */
-
-int engine_texter(struct engine *e, const struct store_inbound *in, int64_t *conv, int *pending);
-int engine_stranger_on_pool(struct engine *e, const struct store_inbound *in);
-
-/* ---- engine_peer.c ---- */
-
-int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
-                          const struct roster_peer *peer);
-int engine_staff_on_line(struct engine *e, const struct store_inbound *in);
-/*
- * The peer (or a coordinator's stand-in) opted out of `number`: their chats on
- * every number the opt-out covers go back to the line, they are set off and
- * the on-call coordinators told. An opt-out covering none of the chat numbers
- * (the line number, with a pool and per-number scope) is only recorded.
- */
-int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const char *number);
-
-/*
- * #on [duration] (default 2h, at most 24h) and #off, confirmed to the peer
- * from `to`; also the admin API's peer on/off. A bad duration is answered
- * with the command list.
- */
-int engine_peer_set_on(struct engine *e, const struct roster_peer *p, const char *arg,
-                       const char *to);
-int engine_peer_set_off(struct engine *e, const struct roster_peer *p, const char *to);
-/* The texter closed by the line: the peer (if any) told, the chat closed. */
-int engine_close_by_line(struct engine *e, const struct store_conv *c, const char *reason);
-
-/* ---- engine_admin.c: coordinators' actions from the admin API ---- */
-
-/* Carries out a pending action; *st and result say what came of it. */
-int engine_action(struct engine *e, const struct store_audit *a, enum audit_state *st, char *result,
-                  size_t n);
-
 /* ---- engine_match.c ---- */
 
 struct match_peer;
@@ -160,6 +121,25 @@ int engine_peer_states(struct engine *e, struct match_peer *mp, int64_t *next_ch
  */
 int engine_coverage(struct engine *e, const struct store_conv *c, int64_t *next_start);
 
+/* ---- engine_conv.c: the conversation lifecycle ---- */
+
+/* Closes c whatever its open state (withdrawing an offer, freeing the number, timers). */
+int engine_close_conv(struct engine *e, const struct store_conv *c, const char *reason);
+/* Puts c in line for topic t and tells the texter their place. */
+int engine_queue(struct engine *e, const struct store_conv *c, int t);
+/* After a chat ends: the rating question, if the line asks it (endings.rating). */
+int engine_ask_rating(struct engine *e, const struct store_conv *c);
+/* The texter closed by the line: the peer (if any) told, the chat closed. */
+int engine_close_by_line(struct engine *e, const struct store_conv *c, const char *reason);
+/*
+ * Tells a waiting texter their place: first (when they join the line) or as
+ * an update (merged with an unsent one). With an honest wait when recent
+ * waits allow, or that no one is on shift and when the next shift starts.
+ * *next (if given) is when the next update is worth sending.
+ */
+int engine_tell_place(struct engine *e, const struct store_conv *c, int first, int64_t *next);
+/* The chat went back to the line: its chat clocks stop, queue updates start. */
+int engine_requeued(struct engine *e, int64_t conv_id);
 /* Sets the peer off for the rest of this shift, or the next if off shift now (*until). */
 int engine_set_off(struct engine *e, const struct roster_peer *p, int64_t *until);
 
@@ -204,14 +184,38 @@ int engine_call_back(struct engine *e, const struct roster_peer *who, const char
 int engine_expire_offer(struct engine *e, const struct store_offer *o);
 /* Fires one claimed timer. */
 int engine_fire(struct engine *e, const struct store_timer *t);
+
+/* ---- engine_peer.c ---- */
+
+int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
+                          const struct roster_peer *peer);
+int engine_staff_on_line(struct engine *e, const struct store_inbound *in);
 /*
- * Tells a waiting texter their place: first (when they join the line) or as
- * an update (merged with an unsent one). With an honest wait when recent
- * waits allow, or that no one is on shift and when the next shift starts.
- * *next (if given) is when the next update is worth sending.
+ * The peer (or a coordinator's stand-in) opted out of `number`: their chats on
+ * every number the opt-out covers go back to the line, they are set off and
+ * the on-call coordinators told. An opt-out covering none of the chat numbers
+ * (the line number, with a pool and per-number scope) is only recorded.
  */
-int engine_tell_place(struct engine *e, const struct store_conv *c, int first, int64_t *next);
-/* The chat went back to the line: its chat clocks stop, queue updates start. */
-int engine_requeued(struct engine *e, int64_t conv_id);
+int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const char *number);
+
+/*
+ * #on [duration] (default 2h, at most 24h) and #off, confirmed to the peer
+ * from `to`; also the admin API's peer on/off. A bad duration is answered
+ * with the command list.
+ */
+int engine_peer_set_on(struct engine *e, const struct roster_peer *p, const char *arg,
+                       const char *to);
+int engine_peer_set_off(struct engine *e, const struct roster_peer *p, const char *to);
+
+/* ---- engine_texter.c ---- */
+
+int engine_texter(struct engine *e, const struct store_inbound *in, int64_t *conv, int *pending);
+int engine_stranger_on_pool(struct engine *e, const struct store_inbound *in);
+
+/* ---- engine_admin.c: coordinators' actions from the admin API ---- */
+
+/* Carries out a pending action; *st and result say what came of it. */
+int engine_action(struct engine *e, const struct store_audit *a, enum audit_state *st, char *result,
+                  size_t n);
 
 #endif

@@ -14,7 +14,7 @@
 #include "parse.h"
 #include "roster.h"
 #include "store_voice.h"
-#include "voice.h"
+#include "command.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -36,11 +36,11 @@ static int reachable(struct engine *e, const struct store_call *c)
 /* The texts call c owes, in the open transaction. */
 static int notify(struct engine *e, const struct store_call *c)
 {
-    char ref[VOICE_REF_MAX], secs[16];
+    char ref[COMMAND_REF_MAX], secs[16];
     const char *topic = c->topic[0] ? engine_topic_label(e->roster, c->topic) : "-";
     int sent = 0;
 
-    voice_ref_format(c->id, ref);
+    command_call_ref_format(c->id, ref);
     snprintf(secs, sizeof(secs), "%d", c->recording_secs);
     if (!strcmp(c->outcome, "voicemail")) {
         struct text_var v[] = {{"ref", ref}, {"topic", topic}, {"seconds", secs}};
@@ -91,16 +91,16 @@ int engine_call_back(struct engine *e, const struct roster_peer *who, const char
 {
     struct store_call c;
     int64_t id, leg;
-    char fmt[VOICE_REF_MAX];
+    char fmt[COMMAND_REF_MAX];
     int staff = who->id[0] == '@';
 
-    if (voice_ref_parse(ref, &id) || store_call_get(e->st, id, &c) != STORE_FOUND ||
+    if (command_call_ref_parse(ref, &id) || store_call_get(e->st, id, &c) != STORE_FOUND ||
         c.state != CALL_ENDED || !is_missed(&c) || !reachable(e, &c) || (!who->voice && !staff) ||
         store_call_callback_live(e->st, c.id) != 0) { /* one callback at a time */
         struct text_var v[] = {{"ref", ref && *ref ? ref : "?"}};
         return engine_say(e, 0, who->phone, to, TX_CALLBACK_REFUSED, v, NVARS(v));
     }
-    voice_ref_format(c.id, fmt);
+    command_call_ref_format(c.id, fmt);
     if (store_leg_add(e->st, c.id, who->id, who->phone, 1, e->now, &leg) ||
         store_vop_add(e->st, c.id, leg, VOP_DIAL, e->now, e->now + 5 * 60000))
         return -1;

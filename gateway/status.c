@@ -176,7 +176,7 @@ static int add_call(void *arg, const struct store_call *c)
     }
     sc = &s->calls[s->ncalls++];
     memset(sc, 0, sizeof(*sc));
-    voice_ref_format(c->id, sc->ref);
+    command_call_ref_format(c->id, sc->ref);
     sc->state = states[c->state];
     snprintf(sc->topic, sizeof(sc->topic), "%s", c->topic);
     snprintf(sc->peer_id, sizeof(sc->peer_id), "%s", c->peer_id);

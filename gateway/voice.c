@@ -62,22 +62,6 @@ static const char *pu(const struct vreq *q)
     return q->cfg->public_url;
 }
 
-void voice_ref_format(int64_t id, char out[VOICE_REF_MAX])
-{
-    command_ref_format(id, out);
-    out[0] = 'C'; /* "R..." are chats; calls have their own letter */
-}
-
-int voice_ref_parse(const char *ref, int64_t *id)
-{
-    char r[VOICE_REF_MAX];
-
-    if (!ref || (ref[0] != 'C' && ref[0] != 'c') || strlen(ref) >= sizeof(r))
-        return -1;
-    snprintf(r, sizeof(r), "R%s", ref + 1);
-    return command_ref_parse(r, id);
-}
-
 void voice_room(int64_t call_id, char out[32])
 {
     snprintf(out, 32, "peerline-call-%lld", (long long)call_id);
@@ -727,7 +711,7 @@ static void whisper(struct vreq *q)
     struct store_leg l;
     struct store_call c;
     struct twiml_gather g = {0};
-    char action[1200], wait[48], ref[VOICE_REF_MAX];
+    char action[1200], wait[48], ref[COMMAND_REF_MAX];
     const struct roster_topic *tp;
     int i;
 
@@ -745,7 +729,7 @@ static void whisper(struct vreq *q)
     for (i = 0; i < 2; i++) { /* said twice: the first words are often lost to "hello?" */
         if (l.callback) {
             struct text_var v[] = {{"line", q->r->line_name}, {"ref", ref}};
-            voice_ref_format(c.id, ref);
+            command_call_ref_format(c.id, ref);
             say(q, VW_WHISPER_CALLBACK, v, 2);
         } else {
             int ti = roster_topic_index(q->r, c.topic);

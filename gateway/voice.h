@@ -52,12 +52,6 @@ void voice_set_config(struct voice *v, const struct config *cfg);
 /* 1 when the request was for /twilio/voice or below it (res filled), else 0. */
 int voice_http(struct voice *v, const struct http_request *req, struct http_response *res);
 
-/* Call references: "C" and Crockford base32 of the call's id. */
-#define VOICE_REF_MAX 16
-void voice_ref_format(int64_t id, char out[VOICE_REF_MAX]);
-/* 0 and *id when ref is a call reference. */
-int voice_ref_parse(const char *ref, int64_t *id);
-
 /* The conference a call's caller waits in. */
 void voice_room(int64_t call_id, char out[32]);
 
