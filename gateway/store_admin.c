@@ -101,8 +101,9 @@ int store_counts_since(struct store *s, int64_t since, struct store_counts *c)
 
 static const char *const audit_states[] = {"pending", "done", "refused"};
 
-static void read_audit(sqlite3_stmt *p, struct store_audit *a)
+static int read_audit(sqlite3_stmt *p, void *out)
 {
+    struct store_audit *a = out;
     char st[16];
     int i;
 
@@ -119,6 +120,7 @@ static void read_audit(sqlite3_stmt *p, struct store_audit *a)
             a->state = (enum audit_state)i;
     store_col_text(p, 7, a->result, sizeof(a->result));
     a->done_at = sqlite3_column_int64(p, 8);
+    return 0;
 }
 
 int store_audit_add(struct store *s, const char *coordinator, const char *action,
@@ -137,22 +139,9 @@ int store_audit_add(struct store *s, const char *coordinator, const char *action
     return STORE_OK;
 }
 
-static int one_audit(struct store *s, sqlite3_stmt *p, struct store_audit *a)
-{
-    int rc = sqlite3_step(p);
-
-    if (rc == SQLITE_ROW) {
-        read_audit(p, a);
-        sqlite3_reset(p);
-        return STORE_FOUND;
-    }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
-}
-
 int store_audit_next(struct store *s, struct store_audit *a)
 {
-    return one_audit(s, store_stmt(s, ST_AUDIT_NEXT), a);
+    return store_one(s, store_stmt(s, ST_AUDIT_NEXT), read_audit, a, sizeof(*a));
 }
 
 int store_audit_get(struct store *s, int64_t id, struct store_audit *a)
@@ -160,7 +149,7 @@ int store_audit_get(struct store *s, int64_t id, struct store_audit *a)
     sqlite3_stmt *p = store_stmt(s, ST_AUDIT_GET);
 
     sqlite3_bind_int64(p, 1, id);
-    return one_audit(s, p, a);
+    return store_one(s, p, read_audit, a, sizeof(*a));
 }
 
 int store_audit_done(struct store *s, int64_t id, enum audit_state st, const char *result,

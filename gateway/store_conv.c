@@ -117,8 +117,9 @@ static enum conv_state state_from(const char *s)
     return CONV_CLOSED;
 }
 
-void store_read_conv(sqlite3_stmt *p, struct store_conv *c)
+int store_read_conv(sqlite3_stmt *p, void *out)
 {
+    struct store_conv *c = out;
     char st[16];
 
     memset(c, 0, sizeof(*c));
@@ -140,22 +141,7 @@ void store_read_conv(sqlite3_stmt *p, struct store_conv *c)
     c->last_texter_at = sqlite3_column_int64(p, 14);
     c->last_peer_at = sqlite3_column_int64(p, 15);
     c->last_notice_at = sqlite3_column_int64(p, 16);
-}
-
-/* Runs a statement expected to return at most one conversation. */
-static int one_conv(struct store *s, sqlite3_stmt *p, struct store_conv *c)
-{
-    int rc = sqlite3_step(p);
-
-    if (rc == SQLITE_ROW) {
-        store_read_conv(p, c);
-        sqlite3_reset(p);
-        return STORE_FOUND;
-    }
-    sqlite3_reset(p);
-    if (rc == SQLITE_DONE)
-        return STORE_OK;
-    return store_fail(s, p, rc);
+    return 0;
 }
 
 int store_each_conv(struct store *s, sqlite3_stmt *p,
@@ -216,29 +202,28 @@ int store_contact_last_peer(struct store *s, const char *number, char peer_id[ST
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
+static int read_contact(sqlite3_stmt *p, void *out)
+{
+    struct store_contact *c = out;
+
+    c->first_seen = sqlite3_column_int64(p, 0);
+    store_col_text(p, 1, c->lang, sizeof(c->lang));
+    c->last_safety_at = sqlite3_column_int64(p, 2);
+    c->last_alert_at = sqlite3_column_int64(p, 3);
+    c->flood_start = sqlite3_column_int64(p, 4);
+    c->flood_count = sqlite3_column_int(p, 5);
+    c->flood_told = sqlite3_column_int(p, 6);
+    c->safety_conv = sqlite3_column_int64(p, 7);
+    c->alert_conv = sqlite3_column_int64(p, 8);
+    return 0;
+}
+
 int store_contact_get(struct store *s, const char *number, struct store_contact *c)
 {
     sqlite3_stmt *p = store_stmt(s, ST_CONTACT_GET);
-    int rc;
 
-    memset(c, 0, sizeof(*c));
     sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(p);
-    if (rc == SQLITE_ROW) {
-        c->first_seen = sqlite3_column_int64(p, 0);
-        store_col_text(p, 1, c->lang, sizeof(c->lang));
-        c->last_safety_at = sqlite3_column_int64(p, 2);
-        c->last_alert_at = sqlite3_column_int64(p, 3);
-        c->flood_start = sqlite3_column_int64(p, 4);
-        c->flood_count = sqlite3_column_int(p, 5);
-        c->flood_told = sqlite3_column_int(p, 6);
-        c->safety_conv = sqlite3_column_int64(p, 7);
-        c->alert_conv = sqlite3_column_int64(p, 8);
-        sqlite3_reset(p);
-        return STORE_FOUND;
-    }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    return store_one(s, p, read_contact, c, sizeof(*c));
 }
 
 static int contact_mark(struct store *s, enum store_stmt st, const char *number, int64_t now,
@@ -328,7 +313,7 @@ int store_conv_get(struct store *s, int64_t id, struct store_conv *c)
     sqlite3_stmt *p = store_stmt(s, ST_CONV_GET);
 
     sqlite3_bind_int64(p, 1, id);
-    return one_conv(s, p, c);
+    return store_one(s, p, store_read_conv, c, sizeof(*c));
 }
 
 int store_conv_open_by_texter(struct store *s, const char *texter, struct store_conv *c)
@@ -336,7 +321,7 @@ int store_conv_open_by_texter(struct store *s, const char *texter, struct store_
     sqlite3_stmt *p = store_stmt(s, ST_CONV_BY_TEXTER);
 
     sqlite3_bind_text(p, 1, texter, -1, SQLITE_TRANSIENT);
-    return one_conv(s, p, c);
+    return store_one(s, p, store_read_conv, c, sizeof(*c));
 }
 
 int store_conv_by_peer_number(struct store *s, const char *peer_id, const char *number,
@@ -346,7 +331,7 @@ int store_conv_by_peer_number(struct store *s, const char *peer_id, const char *
 
     sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
-    return one_conv(s, p, c);
+    return store_one(s, p, store_read_conv, c, sizeof(*c));
 }
 
 int store_conv_queue(struct store *s, int64_t id, const char *topic, int64_t now)
@@ -487,7 +472,7 @@ int store_conv_last_word(struct store *s, const char *peer_id, const char *numbe
     sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(p, 3, now);
-    return one_conv(s, p, c);
+    return store_one(s, p, store_read_conv, c, sizeof(*c));
 }
 
 int store_conv_rating_asked(struct store *s, int64_t id, int64_t now)
@@ -560,23 +545,17 @@ int store_conv_queue_position(struct store *s, const struct store_conv *c, int *
 
 /* ---- offers ---- */
 
-static int one_offer(struct store *s, sqlite3_stmt *p, struct store_offer *o)
+static int read_offer(sqlite3_stmt *p, void *out)
 {
-    int rc = sqlite3_step(p);
+    struct store_offer *o = out;
 
-    memset(o, 0, sizeof(*o));
-    if (rc == SQLITE_ROW) {
-        o->id = sqlite3_column_int64(p, 0);
-        o->conv_id = sqlite3_column_int64(p, 1);
-        store_col_text(p, 2, o->peer_id, sizeof(o->peer_id));
-        store_col_text(p, 3, o->number, sizeof(o->number));
-        o->created_at = sqlite3_column_int64(p, 4);
-        o->expires_at = sqlite3_column_int64(p, 5);
-        sqlite3_reset(p);
-        return STORE_FOUND;
-    }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    o->id = sqlite3_column_int64(p, 0);
+    o->conv_id = sqlite3_column_int64(p, 1);
+    store_col_text(p, 2, o->peer_id, sizeof(o->peer_id));
+    store_col_text(p, 3, o->number, sizeof(o->number));
+    o->created_at = sqlite3_column_int64(p, 4);
+    o->expires_at = sqlite3_column_int64(p, 5);
+    return 0;
 }
 
 int store_offer_create(struct store *s, int64_t conv_id, const char *peer_id, const char *number,
@@ -597,7 +576,7 @@ int store_offer_open_for_conv(struct store *s, int64_t conv_id, struct store_off
     sqlite3_stmt *p = store_stmt(s, ST_OFFER_OPEN_FOR_CONV);
 
     sqlite3_bind_int64(p, 1, conv_id);
-    return one_offer(s, p, o);
+    return store_one(s, p, read_offer, o, sizeof(*o));
 }
 
 int store_offer_decide(struct store *s, int64_t offer_id, enum offer_state state, int64_t now)

@@ -51,36 +51,24 @@ int store_inbound_add(struct store *s, const char *sid, const char *from, const 
     return sqlite3_changes(s->db) == 1 ? STORE_NEW : STORE_OK;
 }
 
-static int read_inbound(struct store *s, sqlite3_stmt *p, struct store_inbound *in)
+static int read_inbound(sqlite3_stmt *p, void *out)
 {
-    const unsigned char *body;
-    int rc = sqlite3_step(p);
+    struct store_inbound *in = out;
+    const unsigned char *body = sqlite3_column_text(p, 4);
 
-    memset(in, 0, sizeof(*in));
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(p);
-        return STORE_OK;
-    }
-    if (rc != SQLITE_ROW) {
-        store_fail(s, p, rc);
-        sqlite3_reset(p);
-        return STORE_ERROR;
-    }
     in->id = sqlite3_column_int64(p, 0);
     store_col_text(p, 1, in->sid, sizeof(in->sid));
     store_col_text(p, 2, in->from, sizeof(in->from));
     store_col_text(p, 3, in->to, sizeof(in->to));
-    body = sqlite3_column_text(p, 4);
     in->body = strdup(body ? (const char *)body : "");
     in->num_media = sqlite3_column_int(p, 5);
     in->received_at = sqlite3_column_int64(p, 6);
-    sqlite3_reset(p);
-    return in->body ? STORE_FOUND : STORE_ERROR;
+    return in->body ? 0 : -1;
 }
 
 int store_inbound_next(struct store *s, struct store_inbound *in)
 {
-    return read_inbound(s, store_stmt(s, ST_IN_NEXT), in);
+    return store_one(s, store_stmt(s, ST_IN_NEXT), read_inbound, in, sizeof(*in));
 }
 
 int store_inbound_get(struct store *s, int64_t id, struct store_inbound *in)
@@ -88,7 +76,7 @@ int store_inbound_get(struct store *s, int64_t id, struct store_inbound *in)
     sqlite3_stmt *p = store_stmt(s, ST_IN_GET);
 
     sqlite3_bind_int64(p, 1, id);
-    return read_inbound(s, p, in);
+    return store_one(s, p, read_inbound, in, sizeof(*in));
 }
 
 void store_inbound_clear(struct store_inbound *in)

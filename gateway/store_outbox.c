@@ -90,8 +90,9 @@ static enum out_state out_state_from(const char *s)
 }
 
 /* Reads one row; the body is borrowed from the statement (valid until the next step). */
-static void read_out(sqlite3_stmt *p, struct store_out *o)
+static int read_out(sqlite3_stmt *p, void *out)
 {
+    struct store_out *o = out;
     char st[16];
 
     memset(o, 0, sizeof(*o));
@@ -109,6 +110,7 @@ static void read_out(sqlite3_stmt *p, struct store_out *o)
     o->error_code = sqlite3_column_int(p, 11);
     store_col_text(p, 12, st, sizeof(st));
     o->state = out_state_from(st);
+    return 0;
 }
 
 void store_out_clear(struct store_out *o)
@@ -279,25 +281,19 @@ int store_outbox_next_due(struct store *s, int64_t *at)
     return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
 }
 
-/* One row with a copied body (caller frees with store_out_clear). */
-static int one_out(struct store *s, sqlite3_stmt *p, struct store_out *o)
+/* Reads one row with a copied body (the caller frees it with store_out_clear). */
+static int read_out_copy(sqlite3_stmt *p, void *out)
 {
-    int rc = sqlite3_step(p);
+    struct store_out *o = out;
 
-    memset(o, 0, sizeof(*o));
-    if (rc == SQLITE_ROW) {
-        read_out(p, o);
-        o->body = strdup(o->body ? o->body : "");
-        sqlite3_reset(p);
-        return o->body ? STORE_FOUND : STORE_ERROR;
-    }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    read_out(p, o);
+    o->body = strdup(o->body ? o->body : "");
+    return o->body ? 0 : -1;
 }
 
 int store_outbox_failed_relay(struct store *s, struct store_out *o)
 {
-    return one_out(s, store_stmt(s, ST_OUT_FAILED_RELAY), o);
+    return store_one(s, store_stmt(s, ST_OUT_FAILED_RELAY), read_out_copy, o, sizeof(*o));
 }
 
 int store_outbox_failure_handled(struct store *s, int64_t id)
@@ -321,7 +317,7 @@ int store_outbox_status(struct store *s, const char *sid, const char *status, in
         return STORE_ERROR;
     p = store_stmt(s, ST_OUT_BY_SID);
     sqlite3_bind_text(p, 1, sid, -1, SQLITE_TRANSIENT);
-    return one_out(s, p, o);
+    return store_one(s, p, read_out_copy, o, sizeof(*o));
 }
 
 int store_outbox_replace_notice(struct store *s, const char *to, const char *from, const char *body,

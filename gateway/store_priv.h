@@ -196,6 +196,7 @@ struct store {
     int gate_held;              /* ...and counts in gate->first_waiting now */
 };
 
+extern const char *const store_sql_core[ST_COUNT]; /* store_db.c */
 extern const char *const store_sql_inbound[ST_COUNT];
 extern const char *const store_sql_conv[ST_COUNT];
 extern const char *const store_sql_peer[ST_COUNT];
@@ -210,10 +211,13 @@ extern const char *const store_sql_voice[ST_COUNT];
     "id, texter, line_number, state, topic, lang, urgent, peer_id, peer_number, transferred_by,"   \
     " created_at, queued_at, matched_at, closed_at, last_texter_at, last_peer_at, last_notice_at"
 
-/* Reads a row of CONV_COLS; calls fn for each row of p. */
-void store_read_conv(sqlite3_stmt *p, struct store_conv *c);
+/* Reads a row of CONV_COLS into out (a struct store_conv); 0. */
+int store_read_conv(sqlite3_stmt *p, void *out);
+/* Calls fn for each row of p (CONV_COLS). */
 int store_each_conv(struct store *s, sqlite3_stmt *p,
                     int (*fn)(void *arg, const struct store_conv *c), void *arg);
+
+/* ---- store_db.c ---- */
 
 /* The statement, reset and with bindings cleared, ready to bind. */
 sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id);
@@ -223,6 +227,14 @@ int store_bind_text(sqlite3_stmt *p, int idx, const char *v);
 int store_exec(struct store *s, sqlite3_stmt *p);
 /* As store_exec, but STORE_CONFLICT when no row changed (compare-and-set). */
 int store_exec_cas(struct store *s, sqlite3_stmt *p);
+/*
+ * Steps p (bound) for at most one row, with *out (size bytes) zeroed first:
+ * STORE_FOUND when read(p, out) copied the row, STORE_OK when there was
+ * none, STORE_ERROR (logged) when the step failed or read did (nonzero: out
+ * of memory). p is reset either way. Every read_* row reader has read's type.
+ */
+int store_one(struct store *s, sqlite3_stmt *p, int (*read)(sqlite3_stmt *p, void *out), void *out,
+              size_t size);
 /* Copies column text into dst (size n), "" for NULL. */
 void store_col_text(sqlite3_stmt *p, int col, char *dst, size_t n);
 /* Logs a failed step (statement name only, never values). */

@@ -120,8 +120,10 @@ static int name_index(const char *const *names, size_t n, const char *s)
 
 #define INDEX_OF(names, s) name_index(names, sizeof(names) / sizeof(names[0]), s)
 
-static void read_call(sqlite3_stmt *p, struct store_call *c)
+static int read_call(sqlite3_stmt *p, void *out)
 {
+    struct store_call *c = out;
+
     memset(c, 0, sizeof(*c));
     c->id = sqlite3_column_int64(p, 0);
     store_col_text(p, 1, c->call_sid, sizeof(c->call_sid));
@@ -142,22 +144,13 @@ static void read_call(sqlite3_stmt *p, struct store_call *c)
     store_col_text(p, 16, c->recording_sid, sizeof(c->recording_sid));
     c->recording_secs = sqlite3_column_int(p, 17);
     c->notified = sqlite3_column_int(p, 18);
+    return 0;
 }
 
 /* One call row of p (already bound) into *c: STORE_FOUND, STORE_OK (none) or STORE_ERROR. */
 static int one_call(struct store *s, sqlite3_stmt *p, struct store_call *c)
 {
-    int rc = sqlite3_step(p);
-
-    if (rc == SQLITE_ROW) {
-        read_call(p, c);
-        sqlite3_reset(p);
-        return STORE_FOUND;
-    }
-    if (rc != SQLITE_DONE)
-        store_fail(s, p, rc);
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+    return store_one(s, p, read_call, c, sizeof(*c));
 }
 
 /* A single number of p (already bound) into *v; INT64_MAX for NULL. */
@@ -365,8 +358,9 @@ int store_call_each_open(struct store *s, int (*fn)(void *arg, const struct stor
     return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }
 
-static void read_leg(sqlite3_stmt *p, struct store_leg *l)
+static int read_leg(sqlite3_stmt *p, void *out)
 {
+    struct store_leg *l = out;
     const unsigned char *kind = sqlite3_column_text(p, 4);
 
     memset(l, 0, sizeof(*l));
@@ -378,6 +372,7 @@ static void read_leg(sqlite3_stmt *p, struct store_leg *l)
     l->state = (enum leg_state)INDEX_OF(leg_states, (const char *)sqlite3_column_text(p, 5));
     store_col_text(p, 6, l->leg_sid, sizeof(l->leg_sid));
     store_col_text(p, 7, l->end_status, sizeof(l->end_status));
+    return 0;
 }
 
 int store_leg_add(struct store *s, int64_t call_id, const char *peer_id, const char *phone,
@@ -400,16 +395,9 @@ int store_leg_add(struct store *s, int64_t call_id, const char *peer_id, const c
 static int one_leg(struct store *s, enum store_stmt id, int64_t key, struct store_leg *l)
 {
     sqlite3_stmt *p = store_stmt(s, id);
-    int rc;
 
     sqlite3_bind_int64(p, 1, key);
-    rc = sqlite3_step(p);
-    if (rc == SQLITE_ROW)
-        read_leg(p, l);
-    else if (rc != SQLITE_DONE)
-        store_fail(s, p, rc);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? STORE_FOUND : rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+    return store_one(s, p, read_leg, l, sizeof(*l));
 }
 
 int store_leg_get(struct store *s, int64_t id, struct store_leg *l)
