@@ -4,9 +4,10 @@
  * sim_voice_fetch.c, sim_voice_rest.c, sim_voice_run.c): its state and the
  * helpers both providers' wire code call.
  *
- * sim.c owns what is the same for every provider: the log of texts, the
- * fault switches, carrier opt-outs, the control API under /sim/, the page, the
- * status callback thread; and it speaks Twilio. sim_telnyx.c speaks Telnyx:
+ * sim_core.c owns what is the same for every provider: the log of texts,
+ * the fault switches, carrier opt-outs, the queue of delivery reports. sim.c
+ * is the top: options, routing, the control API under /sim/, the page, the
+ * status callback thread. sim_twilio.c speaks Twilio's messaging, sim_telnyx.c Telnyx:
  * POST /v2/messages, and Ed25519-signed webhooks (inbound texts, delivery
  * events). The log records texts in one vocabulary whichever provider runs
  * (direction "inbound" or "outbound-api"; status "received", "delivered",
@@ -91,6 +92,8 @@ struct sim_inbound {
     const char *nmedia; /* pictures attached, as a decimal string; NULL: none */
 };
 
+/* ---- sim_core.c ---- */
+
 /* Appends a text to the log; returns its id (-1 when out of memory). */
 long sim_record(struct sim *s, const char *sid, const char *dir, const char *from, const char *to,
                 const char *body, const char *status);
@@ -101,6 +104,8 @@ void sim_json_reply(struct http_response *res, int status, struct json_t *j);
 
 /* 1 when phone has opted out of our number at the carrier. Takes s->mu. */
 int sim_opted_out(struct sim *s, const char *phone, const char *number);
+/* The same, for a caller that holds s->mu. */
+int sim_opted_out_locked(const struct sim *s, const char *phone, const char *number);
 
 /*
  * Applies the fault switches to an API call: waits out the added latency,
@@ -122,6 +127,33 @@ void sim_enqueue_callback(struct sim *s, const char *url, const char *sid, const
 
 /* libcurl's write callback that throws the answer away. */
 size_t sim_sink(char *p, size_t size, size_t n, void *arg);
+/* A new sid: the two-letter prefix and 32 hex digits. */
+void sim_new_sid(const char *prefix, char out[SIM_ID_LEN]);
+/* A date as Twilio's API writes them ("Wed, 25 Nov 2026 03:10:39 +0000"). */
+void sim_rfc2822(int64_t ms, char *out, size_t n);
+
+/* ---- sim_twilio.c: Twilio's messaging, and the REST edge sim_voice*.c share ---- */
+
+/* An error answer shaped like Twilio's: {code, message, more_info, status}. */
+void sim_twilio_error(struct http_response *res, int http, int code, const char *msg);
+/*
+ * What every Twilio API call goes through first: the account in the path,
+ * Basic auth, a form body, the fault switches. 0 to go on (the body parsed
+ * into f; the caller frees it), or 1 with res already answered.
+ */
+int sim_twilio_api_call(struct sim *s, const struct http_request *req, const char *account,
+                        struct form *f, struct http_response *res);
+/* Handles a Twilio API request; 1 when it was one (res answered), else 0. */
+int sim_twilio_api(struct sim *s, const struct http_request *req, struct http_response *res);
+/*
+ * Delivers a phone's text to the gateway as Twilio's SMS webhook (and to the
+ * Fallback URL when the gateway fails it). Records it; *id gets its log id
+ * and sid its message sid. Returns the gateway's HTTP status (0: no answer).
+ */
+long sim_twilio_inbound(struct sim *s, const struct sim_inbound *in, char sid[SIM_ID_LEN],
+                        long *id);
+/* Posts one queued delivery report as Twilio's status callback. */
+void sim_twilio_post_status(struct sim *s, const struct sim_callback *cb);
 
 /* ---- sim_telnyx.c ---- */
 
@@ -145,22 +177,6 @@ long sim_telnyx_inbound(struct sim *s, const struct sim_inbound *in, char sid[SI
                         long *id);
 /* Posts one queued delivery report as a Telnyx event. */
 void sim_telnyx_post_event(struct sim *s, const struct sim_callback *cb);
-
-/* ---- sim.c, for sim_voice*.c: Twilio's REST edge ---- */
-
-/* An error answer shaped like Twilio's: {code, message, more_info, status}. */
-void sim_twilio_error(struct http_response *res, int http, int code, const char *msg);
-/*
- * What every Twilio API call goes through first: the account in the path,
- * Basic auth, a form body, the fault switches. 0 to go on (the body parsed
- * into f; the caller frees it), or 1 with res already answered.
- */
-int sim_twilio_api_call(struct sim *s, const struct http_request *req, const char *account,
-                        struct form *f, struct http_response *res);
-/* A new sid: the two-letter prefix and 32 hex digits. */
-void sim_new_sid(const char *prefix, char out[SIM_ID_LEN]);
-/* A date as Twilio's API writes them ("Wed, 25 Nov 2026 03:10:39 +0000"). */
-void sim_rfc2822(int64_t ms, char *out, size_t n);
 
 /* ---- sim_voice.c: Twilio Voice (calls, TwiML, conferences, recordings) ---- */
 

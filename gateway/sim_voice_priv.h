@@ -4,8 +4,9 @@
  * each part calls on the others. sim.c sees none of it: to the rest of the
  * simulator struct sim_voice is opaque (sim_priv.h declares its hooks).
  *
- *   sim_voice.c        the registry: calls and recordings kept, a call's
- *                      life (new, ended, settled), the simulator's hooks
+ *   sim_voice.c        the simulator's hooks, routing to the two APIs
+ *   sim_voice_calls.c  the registry: calls and recordings kept, a call's
+ *                      life (new, ended, settled)
  *   sim_voice_conf.c   conferences: who is in which, started or not
  *   sim_voice_run.c    a call's thread: ringing, documents, verbs, and the
  *                      waits for a person (Gather, Record, Dial, Conference)
@@ -127,7 +128,7 @@ struct sim_voice {
     int stopping;
 };
 
-/* ---- sim_voice.c: small helpers ---- */
+/* ---- sim_voice_calls.c: small helpers ---- */
 
 /* snprintf's "%s" into dst (n bytes); NULL copies as "". */
 void sv_copy(char *dst, size_t n, const char *src);
@@ -137,8 +138,11 @@ int sv_valid_url(const char *u);
 int sv_norm_method(const char *m, char out[8]);
 /* A JSON string, or null for NULL or "". */
 struct json_t *sv_str_or_null(const char *s);
+/* A condition variable that waits on CLOCK_MONOTONIC, and a deadline ms from now on it. */
+void sv_cond_init(pthread_cond_t *cv);
+struct timespec sv_deadline(int64_t ms);
 
-/* ---- sim_voice.c: calls (v->mu held) ---- */
+/* ---- sim_voice_calls.c: calls (v->mu held) ---- */
 
 struct sv_call *sv_find_call(const struct sim_voice *v, const char *sid);
 int sv_is_over(const struct sv_call *c);
@@ -163,8 +167,10 @@ void sv_end_leg(struct sim_voice *v, struct sv_call *leg, const char *status);
 void sv_end_call(struct sim_voice *v, struct sv_call *c, const char *status);
 /* Waits up to SV_SETTLE_MS until c's thread is parked or done. */
 void sv_settle(struct sim_voice *v, struct sv_call *c);
+/* Frees every call (at the end, with no call's thread left). */
+void sv_free_calls(struct sim_voice *v);
 
-/* ---- sim_voice.c: recordings ---- */
+/* ---- sim_voice_calls.c: recordings ---- */
 
 /* A new recording of seconds by c; its sid into sid. Takes v->mu. */
 void sv_rec_add(struct sim_voice *v, struct sv_call *c, int seconds, char sid[SIM_ID_LEN]);
