@@ -8,7 +8,6 @@
  * `peerline check` can list them all.
  */
 #include "config.h"
-#include "telnyx.h"
 #include "diag.h"
 #include "parse.h"
 #include "yamltree.h"
@@ -840,11 +839,12 @@ static void check_meaning(struct cload *L, const struct ynode *root)
 {
     struct config *c = L->c;
     const struct ynode *pool = ymap_get(ymap_get(root, "provider"), "pool");
+    unsigned char key[PARSE_ED25519_KEY_LEN];
     const char *why;
     size_t i;
 
     if (c->provider.kind == PROVIDER_TELNYX && c->provider.public_key &&
-        !telnyx_public_key_valid(c->provider.public_key))
+        parse_ed25519_key(c->provider.public_key, key, &why))
         err_at(L, ymap_get(ymap_get(root, "provider"), "public_key"),
                "provider.public_key must be the base64 of a 32-byte Ed25519 public key "
                "(Telnyx portal: Keys & Credentials, Public Key)");

@@ -7,6 +7,7 @@
 #include "tz.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -317,4 +318,41 @@ int parse_env_expand(const char *in, char *(*getenv_fn)(const char *), char **ou
 fail:
     free(buf);
     return -1;
+}
+
+int parse_base64(const char *s, unsigned char *out, size_t want, const char **why)
+{
+    unsigned char tmp[96];
+    size_t n = s ? strlen(s) : 0, pad;
+    int got;
+
+    if (!n) {
+        *why = "empty base64";
+        return -1;
+    }
+    if (n % 4) {
+        *why = "base64 must be padded with = to a multiple of 4 characters";
+        return -1;
+    }
+    if (n > sizeof(tmp) / 3 * 4) {
+        *why = "base64 is too long";
+        return -1;
+    }
+    pad = (s[n - 1] == '=') + (n > 1 && s[n - 2] == '=');
+    got = EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)n);
+    if (got < 0) {
+        *why = "not base64 (letters, digits, + and /, then = padding)";
+        return -1;
+    }
+    if ((size_t)got - pad != want) {
+        *why = "base64 of the wrong number of bytes";
+        return -1;
+    }
+    memcpy(out, tmp, want);
+    return 0;
+}
+
+int parse_ed25519_key(const char *s, unsigned char key[PARSE_ED25519_KEY_LEN], const char **why)
+{
+    return parse_base64(s, key, PARSE_ED25519_KEY_LEN, why);
 }

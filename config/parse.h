@@ -1,7 +1,8 @@
 /*
  * parse.h - bounded parsers for the small values config, roster, commands and
  * webhooks carry: durations, phone numbers, clock times, dates, week days,
- * integers, booleans, listen addresses and ${VAR} references.
+ * integers, booleans, listen addresses, ${VAR} references, base64 and
+ * Ed25519 public keys.
  *
  * All are pure: no I/O, no allocation except parse_env_expand(). Each returns
  * 0 on success, or -1 and sets *why to a static, human sentence fragment that
@@ -46,6 +47,23 @@ int parse_bool(const char *s, int *out, const char **why);
  */
 int parse_listen(const char *s, char *host, size_t hostlen, int *port, int allow_zero,
                  const char **why);
+
+/* Bytes in an Ed25519 public key. */
+#define PARSE_ED25519_KEY_LEN 32
+
+/*
+ * Strict base64 (RFC 4648, padded with '=', at most 128 characters) of
+ * exactly `want` bytes (at most 96) -> out. Nothing is written to out on
+ * failure.
+ */
+int parse_base64(const char *s, unsigned char *out, size_t want, const char **why);
+
+/*
+ * The base64 of an Ed25519 public key (32 bytes: Telnyx's webhook signing
+ * key, provider.public_key) -> key. That is all libcrypto asks of one:
+ * EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, ...) checks only the length.
+ */
+int parse_ed25519_key(const char *s, unsigned char key[PARSE_ED25519_KEY_LEN], const char **why);
 
 /*
  * Replaces every ${NAME} in `in` with the environment's value, using

@@ -1,6 +1,7 @@
 /*
  * test_parse.c - config/parse.c: durations, E.164 numbers, HH:MM, dates, week days, integers,
- * booleans, listen addresses and ${VAR} expansion (with a fake environment). Each refusal is
+ * booleans, listen addresses, ${VAR} expansion (with a fake environment), base64 and Ed25519
+ * public keys. Each refusal is
  * checked by its *why sentence, so a value refused for the wrong reason fails.
  */
 #include <stdarg.h>
@@ -605,6 +606,98 @@ static void test_env_expand_bad(void **state)
     }
 }
 
+/* ---- parse_base64, parse_ed25519_key ---- */
+
+static void test_base64(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t want;
+        const char *why; /* NULL: accepted */
+    } cases[] = {
+        {"aGVsbG8=", 5, NULL},
+        {"aGVsbA==", 4, NULL},
+        {"aGVs", 3, NULL},
+        {"aGVsbG8=", 4, "wrong number of bytes"},
+        {"aGVsbG8=", 6, "wrong number of bytes"},
+        {"aGVsbG8", 5, "padded"},
+        {"", 0, "empty"},
+        {"aGV$bG8=", 5, "not base64"},
+        {"aGV\nbG8=", 5, "not base64"},
+        {"aGVs bG8", 5, "not base64"},
+    };
+    unsigned char out[96], big[97];
+    char longer[133];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < N(cases); i++) {
+        const char *why = NULL;
+        int rc;
+
+        memset(out, 0xa5, sizeof(out));
+        rc = parse_base64(cases[i].s, out, cases[i].want, &why);
+        if (!cases[i].why) {
+            if (rc)
+                fail_msg("\"%s\" refused: %s", cases[i].s, why);
+            continue;
+        }
+        if (rc != -1)
+            fail_msg("\"%s\" accepted as %zu bytes", cases[i].s, cases[i].want);
+        why_has(cases[i].s, why, cases[i].why);
+        assert_int_equal(out[0], 0xa5); /* nothing written */
+    }
+    assert_int_equal(parse_base64("aGVsbG8=", out, 5, &(const char *){NULL}), 0);
+    assert_memory_equal(out, "hello", 5);
+    {
+        const char *why = NULL;
+
+        assert_int_equal(parse_base64(NULL, out, 5, &why), -1);
+        why_has("NULL", why, "empty");
+    }
+    /* 128 characters (96 bytes) is the most; 132 is refused before decoding */
+    memset(longer, 'A', 128);
+    longer[128] = '\0';
+    assert_int_equal(parse_base64(longer, big, 96, &(const char *){NULL}), 0);
+    memset(longer, 'A', 132);
+    longer[132] = '\0';
+    {
+        const char *why = NULL;
+
+        assert_int_equal(parse_base64(longer, big, 99, &why), -1);
+        why_has("132 characters", why, "too long");
+    }
+}
+
+static void test_ed25519_key(void **state)
+{
+    /* base64 of 32 bytes 0x00..0x1f */
+    static const char good[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    static const char *bad[] = {
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==",     /* 31 bytes */
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g",     /* 33 bytes */
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",      /* unpadded */
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",   /* a trailing newline */
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=AAAA", /* 35 bytes */
+        "not a key",
+        "",
+    };
+    unsigned char key[PARSE_ED25519_KEY_LEN];
+    const char *why = NULL;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(parse_ed25519_key(good, key, &why), 0);
+    for (i = 0; i < sizeof(key); i++)
+        assert_int_equal(key[i], i);
+    for (i = 0; i < N(bad); i++) {
+        why = NULL;
+        if (parse_ed25519_key(bad[i], key, &why) != -1)
+            fail_msg("\"%s\" accepted as an Ed25519 key", bad[i]);
+        assert_non_null(why);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -622,6 +715,8 @@ int main(void)
         cmocka_unit_test(test_env_expand),
         cmocka_unit_test(test_env_expand_missing),
         cmocka_unit_test(test_env_expand_bad),
+        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_ed25519_key),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
