@@ -13,7 +13,6 @@
 #include "yamltree.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,27 +176,10 @@ static const struct ckey keys[] = {
 
 struct cload {
     struct config *c;
-    struct diag *d;
-    const char *file;
+    struct diag_file file;
     char *(*getenv_fn)(const char *);
     int seen[NKEYS];
-    int errors;
 };
-
-static void err_at(struct cload *L, const struct ynode *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void err_at(struct cload *L, const struct ynode *n, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    diag_add(L->d, L->file, n ? n->line : 0, n ? n->col : 0, "%s", msg);
-    L->errors++;
-}
 
 char *config_resolve_path(const char *dir, const char *rel)
 {
@@ -236,14 +218,14 @@ static char *scalar(struct cload *L, const struct ynode *n, const char *name)
     const char *why;
 
     if (n->kind != YNODE_SCALAR) {
-        err_at(L, n, "%s must be a single value", name);
+        diag_at(&L->file, n, "%s must be a single value", name);
         return NULL;
     }
     if (parse_env_expand(n->str, L->getenv_fn, &out, missing, sizeof(missing), &why)) {
         if (*missing)
-            err_at(L, n, "%s: environment variable %s is not set", name, missing);
+            diag_at(&L->file, n, "%s: environment variable %s is not set", name, missing);
         else
-            err_at(L, n, "%s: %s", name, why);
+            diag_at(&L->file, n, "%s: %s", name, why);
         return NULL;
     }
     return out;
@@ -254,12 +236,12 @@ static int set_url(struct cload *L, const struct ynode *n, const char *name, cha
     size_t len = strlen(v);
 
     if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {
-        err_at(L, n, "%s must start with http:// or https://", name);
+        diag_at(&L->file, n, "%s must start with http:// or https://", name);
         free(v);
         return -1;
     }
     if (strchr(v, '?') || strchr(v, '#') || strchr(v, ' ')) {
-        err_at(L, n, "%s must be a plain base URL (no spaces, query or fragment)", name);
+        diag_at(&L->file, n, "%s must be a plain base URL (no spaces, query or fragment)", name);
         free(v);
         return -1;
     }
@@ -315,7 +297,8 @@ static char *token_value(struct cload *L, const struct ynode *v, const char *nam
     path = config_resolve_path(L->c->dir, tok + 5);
     f = path ? fopen(path, "r") : NULL;
     if (!f) {
-        err_at(L, v, "%s: cannot read %s: %s", name, path ? path : tok + 5, strerror(errno));
+        diag_at(&L->file, v, "%s: cannot read %s: %s", name, path ? path : tok + 5,
+                strerror(errno));
         free(path);
         free(tok);
         return NULL;
@@ -329,12 +312,12 @@ static char *token_value(struct cload *L, const struct ynode *v, const char *nam
     free(tok);
     tok = strdup(buf);
     if (!tok) {
-        err_at(L, v, "%s: out of memory", name);
+        diag_at(&L->file, v, "%s: out of memory", name);
         return NULL;
     }
 check:
     if (tok && *tok && strlen(tok) < (size_t)min) {
-        err_at(L, v, "%s is too short (at least %lld characters)", name, min);
+        diag_at(&L->file, v, "%s is too short (at least %lld characters)", name, min);
         free(tok);
         return NULL;
     }
@@ -348,12 +331,12 @@ static void set_tokens(struct cload *L, const struct ynode *n, const char *name)
 
     if (n->kind != YNODE_MAP) {
         if (!ynode_is_null(n))
-            err_at(L, n, "%s must be a mapping (coordinator id: token)", name);
+            diag_at(&L->file, n, "%s must be a mapping (coordinator id: token)", name);
         return;
     }
     c->admin.coordinator_tokens = calloc(YMAP_PAIRS(n) + 1, sizeof(struct config_token));
     if (!c->admin.coordinator_tokens) {
-        err_at(L, n, "%s: out of memory", name);
+        diag_at(&L->file, n, "%s: out of memory", name);
         return;
     }
     for (i = 0; i < YMAP_PAIRS(n); i++) {
@@ -367,14 +350,14 @@ static void set_tokens(struct cload *L, const struct ynode *n, const char *name)
         if (!tok)
             continue;
         if (!*tok) {
-            err_at(L, v, "%s is empty", what);
+            diag_at(&L->file, v, "%s is empty", what);
             free(tok);
             continue;
         }
         for (j = 0; j < c->admin.ntokens; j++) {
             if (!strcmp(c->admin.coordinator_tokens[j].token, tok)) {
-                err_at(L, v, "token for coordinator %s is the same as %s's", k->str,
-                       c->admin.coordinator_tokens[j].id);
+                diag_at(&L->file, v, "token for coordinator %s is the same as %s's", k->str,
+                        c->admin.coordinator_tokens[j].id);
                 break;
             }
         }
@@ -415,11 +398,11 @@ static void set_list(struct cload *L, const struct ckey *k, const struct ynode *
     size_t i, j;
 
     if (n->kind != YNODE_SEQ) {
-        err_at(L, n, "%s must be a list, e.g. [a, b]", k->name);
+        diag_at(&L->file, n, "%s must be a list, e.g. [a, b]", k->name);
         return;
     }
     if (n->nkids == 0) {
-        err_at(L, n, "%s must not be empty", k->name);
+        diag_at(&L->file, n, "%s must not be empty", k->name);
         return;
     }
     for (i = 0; i < n->nkids; i++) {
@@ -428,21 +411,21 @@ static void set_list(struct cload *L, const struct ckey *k, const struct ynode *
         if (!v)
             continue;
         if (!*v || (k->type == CT_LANGS && !valid_lang(v))) {
-            err_at(L, n->kids[i], "%s: \"%s\" is not %s", k->name, v,
-                   k->type == CT_LANGS ? "a language code such as en or es" : "a word or phrase");
+            diag_at(&L->file, n->kids[i], "%s: \"%s\" is not %s", k->name, v,
+                    k->type == CT_LANGS ? "a language code such as en or es" : "a word or phrase");
             free(v);
             continue;
         }
         for (j = 0; j < l->n && strcmp(l->items[j], v); j++)
             ;
         if (j < l->n) {
-            err_at(L, n->kids[i], "%s: \"%s\" is listed twice", k->name, v);
+            diag_at(&L->file, n->kids[i], "%s: \"%s\" is listed twice", k->name, v);
             free(v);
             continue;
         }
         if (add_item(l, v)) {
             free(v);
-            err_at(L, n, "%s: out of memory", k->name);
+            diag_at(&L->file, n, "%s: out of memory", k->name);
             return;
         }
     }
@@ -461,7 +444,7 @@ static void default_list(struct cload *L, const struct ckey *k)
 
         if (!v || add_item(l, v)) {
             free(v);
-            err_at(L, NULL, "%s: out of memory", k->name);
+            diag_at(&L->file, NULL, "%s: out of memory", k->name);
             return;
         }
         memcpy(v, p, len);
@@ -479,7 +462,7 @@ static void set_texts(struct cload *L, const struct ynode *n)
     if (ynode_is_null(n))
         return;
     if (n->kind != YNODE_MAP) {
-        err_at(L, n, "texts must be a mapping: LANGUAGE: {TEMPLATE: text}");
+        diag_at(&L->file, n, "texts must be a mapping: LANGUAGE: {TEMPLATE: text}");
         return;
     }
     for (i = 0; i < YMAP_PAIRS(n); i++)
@@ -487,18 +470,18 @@ static void set_texts(struct cload *L, const struct ynode *n)
             total += YMAP_PAIRS(YMAP_VAL(n, i));
     c->texts = calloc(total + 1, sizeof(*c->texts));
     if (!c->texts) {
-        err_at(L, n, "texts: out of memory");
+        diag_at(&L->file, n, "texts: out of memory");
         return;
     }
     for (i = 0; i < YMAP_PAIRS(n); i++) {
         const struct ynode *lk = YMAP_KEY(n, i), *lv = YMAP_VAL(n, i);
 
         if (!valid_lang(lk->str)) {
-            err_at(L, lk, "texts: \"%s\" is not a language code such as en or es", lk->str);
+            diag_at(&L->file, lk, "texts: \"%s\" is not a language code such as en or es", lk->str);
             continue;
         }
         if (lv->kind != YNODE_MAP) {
-            err_at(L, lv, "texts.%s must be a mapping of template names to texts", lk->str);
+            diag_at(&L->file, lv, "texts.%s must be a mapping of template names to texts", lk->str);
             continue;
         }
         for (j = 0; j < YMAP_PAIRS(lv); j++) {
@@ -507,7 +490,7 @@ static void set_texts(struct cload *L, const struct ynode *n)
             char *text;
 
             if (tv->kind != YNODE_SCALAR) {
-                err_at(L, tv, "texts.%s.%s must be a text", lk->str, tk->str);
+                diag_at(&L->file, tv, "texts.%s.%s must be a text", lk->str, tk->str);
                 continue;
             }
             text = strdup(tv->str); /* no ${VAR} here: a template may say "$5" */
@@ -517,7 +500,7 @@ static void set_texts(struct cload *L, const struct ynode *n)
                 free(text);
                 free(t->lang);
                 free(t->name);
-                err_at(L, tv, "texts: out of memory");
+                diag_at(&L->file, tv, "texts: out of memory");
                 return;
             }
             t->text = text;
@@ -536,12 +519,12 @@ static void set_phones(struct cload *L, const struct ynode *n, const char *name)
     if (ynode_is_null(n))
         return;
     if (n->kind != YNODE_SEQ) {
-        err_at(L, n, "%s must be a list of E.164 numbers", name);
+        diag_at(&L->file, n, "%s must be a list of E.164 numbers", name);
         return;
     }
     c->provider.pool = calloc(n->nkids + 1, sizeof(char *));
     if (!c->provider.pool) {
-        err_at(L, n, "%s: out of memory", name);
+        diag_at(&L->file, n, "%s: out of memory", name);
         return;
     }
     for (i = 0; i < n->nkids; i++) {
@@ -551,13 +534,13 @@ static void set_phones(struct cload *L, const struct ynode *n, const char *name)
         if (!v)
             continue;
         if (parse_e164(v, &why)) {
-            err_at(L, n->kids[i], "%s: %s", name, why);
+            diag_at(&L->file, n->kids[i], "%s: %s", name, why);
             free(v);
             continue;
         }
         for (j = 0; j < c->provider.npool; j++) {
             if (!strcmp(c->provider.pool[j], v)) {
-                err_at(L, n->kids[i], "%s: a number is listed twice", name);
+                diag_at(&L->file, n->kids[i], "%s: a number is listed twice", name);
                 break;
             }
         }
@@ -592,7 +575,7 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
     if (k->type == CT_SECRET) { /* provider credentials: inline, ${VAR} or file:PATH */
         v = token_value(L, n, k->name, 0);
         if (v && !*v) {
-            err_at(L, n, "%s is empty", k->name);
+            diag_at(&L->file, n, "%s is empty", k->name);
             free(v);
             return;
         }
@@ -620,8 +603,8 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
         return;
     case CT_SID:
         if (strlen(v) != 34 || strncmp(v, "AC", 2) || !is_hex(v + 2, 32)) {
-            err_at(L, n, "%s must be AC followed by 32 hex digits, as in the Twilio console",
-                   k->name);
+            diag_at(&L->file, n,
+                    "%s must be AC followed by 32 hex digits, as in the Twilio console", k->name);
             break;
         }
         free(*(char **)(base + k->off));
@@ -629,14 +612,14 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
         return;
     case CT_LISTEN:
         if (parse_listen(v, c->listen_host, sizeof(c->listen_host), &c->listen_port, 1, &why))
-            err_at(L, n, "%s: %s", k->name, why);
+            diag_at(&L->file, n, "%s: %s", k->name, why);
         break;
     case CT_URL:
         set_url(L, n, k->name, v, (char **)(base + k->off));
         return;
     case CT_PATH:
         if (!*v) {
-            err_at(L, n, "%s is empty", k->name);
+            diag_at(&L->file, n, "%s is empty", k->name);
             break;
         }
         free(*(char **)(base + k->off));
@@ -644,7 +627,7 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
         break;
     case CT_PHONE:
         if (parse_e164(v, &why)) {
-            err_at(L, n, "%s: %s", k->name, why);
+            diag_at(&L->file, n, "%s: %s", k->name, why);
             break;
         }
         free(*(char **)(base + k->off));
@@ -653,14 +636,14 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
     case CT_DURATION: {
         int64_t ms;
         if (parse_duration(v, &ms, &why)) {
-            err_at(L, n, "%s: %s", k->name, why);
+            diag_at(&L->file, n, "%s: %s", k->name, why);
             break;
         }
         if (ms < k->min || ms > k->max) {
             char lo[32], hi[32];
-            err_at(L, n, "%s must be between %s and %s", k->name,
-                   format_duration(k->min, lo, sizeof(lo)),
-                   format_duration(k->max, hi, sizeof(hi)));
+            diag_at(&L->file, n, "%s must be between %s and %s", k->name,
+                    format_duration(k->min, lo, sizeof(lo)),
+                    format_duration(k->max, hi, sizeof(hi)));
             break;
         }
         *(int64_t *)(base + k->off) = ms;
@@ -671,7 +654,7 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
         if (parse_int(v, k->min, k->max, &x, &why)) {
             char lim[96];
             snprintf(lim, sizeof(lim), "a whole number from %lld to %lld", k->min, k->max);
-            err_at(L, n, "%s must be %s", k->name, lim);
+            diag_at(&L->file, n, "%s must be %s", k->name, lim);
             break;
         }
         *(long long *)(base + k->off) = x;
@@ -683,11 +666,11 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
         else if (!strcmp(v, "telnyx"))
             c->provider.kind = PROVIDER_TELNYX;
         else
-            err_at(L, n, "%s must be twilio or telnyx, not \"%s\"", k->name, v);
+            diag_at(&L->file, n, "%s must be twilio or telnyx, not \"%s\"", k->name, v);
         break;
     case CT_LEVEL:
         if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error")) {
-            err_at(L, n, "%s must be debug, info, warn or error", k->name);
+            diag_at(&L->file, n, "%s must be debug, info, warn or error", k->name);
             break;
         }
         free(*(char **)(base + k->off));
@@ -696,7 +679,7 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
     case CT_BOOL: {
         int b;
         if (parse_bool(v, &b, &why)) {
-            err_at(L, n, "%s must be true or false", k->name);
+            diag_at(&L->file, n, "%s must be true or false", k->name);
             break;
         }
         *(int *)(base + k->off) = b;
@@ -720,7 +703,7 @@ static void set_value(struct cload *L, const struct ckey *k, const struct ynode 
             snprintf(list, sizeof(list), "%s", k->choices);
             for (p = list; (p = strchr(p, '|'));)
                 *(char *)p = '/';
-            err_at(L, n, "%s must be one of %s", k->name, list);
+            diag_at(&L->file, n, "%s must be one of %s", k->name, list);
             break;
         }
         *(int *)(base + k->off) = idx;
@@ -752,14 +735,14 @@ static void walk(struct cload *L, const struct ynode *map, const char *prefix)
         /* "timers.offer_timeout: 5m" at the top is not the nested key: it is unknown. */
         k = strchr(kn->str, '.') ? NULL : find_key(name);
         if (!k) {
-            err_at(L, kn, "unknown key \"%s\"", name);
+            diag_at(&L->file, kn, "unknown key \"%s\"", name);
             continue;
         }
         L->seen[k - keys] = 1;
         if (k->type == CT_SECTION) {
             if (vn->kind != YNODE_MAP) {
                 if (!ynode_is_null(vn))
-                    err_at(L, vn, "%s must be a mapping", name);
+                    diag_at(&L->file, vn, "%s must be a mapping", name);
                 continue;
             }
             walk(L, vn, name);
@@ -783,8 +766,8 @@ static void check_provider_keys(struct cload *L, const struct ynode *root)
             continue;
         n = ymap_get(prov, k->name + strlen("provider."));
         if (n)
-            err_at(L, n, "%s is not used with provider.kind %s", k->name,
-                   L->c->provider.kind == PROVIDER_TWILIO ? "twilio" : "telnyx");
+            diag_at(&L->file, n, "%s is not used with provider.kind %s", k->name,
+                    L->c->provider.kind == PROVIDER_TWILIO ? "twilio" : "telnyx");
     }
 }
 
@@ -810,7 +793,7 @@ static void apply_defaults(struct cload *L)
                 if (c->spool)
                     snprintf(c->spool, n, "%s.spool", c->database);
                 else
-                    err_at(L, NULL, "out of memory");
+                    diag_at(&L->file, NULL, "out of memory");
                 continue;
             }
             if (!strcmp(k->name, "provider.api_base")) {
@@ -820,7 +803,7 @@ static void apply_defaults(struct cload *L)
                 set_value(L, k, &fake);
                 continue;
             }
-            err_at(L, NULL, "missing required key %s", k->name);
+            diag_at(&L->file, NULL, "missing required key %s", k->name);
             continue;
         }
         if (k->type == CT_TOKENS || k->type == CT_PHONES || k->type == CT_TEXTS)
@@ -845,26 +828,26 @@ static void check_meaning(struct cload *L, const struct ynode *root)
 
     if (c->provider.kind == PROVIDER_TELNYX && c->provider.public_key &&
         parse_ed25519_key(c->provider.public_key, key, &why))
-        err_at(L, ymap_get(ymap_get(root, "provider"), "public_key"),
-               "provider.public_key must be the base64 of a 32-byte Ed25519 public key "
-               "(Telnyx portal: Keys & Credentials, Public Key)");
+        diag_at(&L->file, ymap_get(ymap_get(root, "provider"), "public_key"),
+                "provider.public_key must be the base64 of a 32-byte Ed25519 public key "
+                "(Telnyx portal: Keys & Credentials, Public Key)");
     for (i = 0; c->provider.line_number && pool && pool->kind == YNODE_SEQ && i < pool->nkids; i++)
         if (pool->kids[i]->kind == YNODE_SCALAR &&
             !strcmp(pool->kids[i]->str, c->provider.line_number))
-            err_at(L, pool->kids[i], "provider.pool must not contain the line number");
+            diag_at(&L->file, pool->kids[i], "provider.pool must not contain the line number");
     if (c->voice.crisis_number && *c->voice.crisis_number &&
         parse_e164(c->voice.crisis_number, &why))
-        err_at(L, ymap_get(ymap_get(root, "voice"), "crisis_number"),
-               "voice.crisis_number: %s (988 itself cannot be dialled through the API; give the "
-               "crisis line's full E.164 number, or leave it empty to tell callers to dial 988)",
-               why);
+        diag_at(&L->file, ymap_get(ymap_get(root, "voice"), "crisis_number"),
+                "voice.crisis_number: %s (988 itself cannot be dialled through the API; give the "
+                "crisis line's full E.164 number, or leave it empty to tell callers to dial 988)",
+                why);
     if (c->voice.hold_audio && *c->voice.hold_audio &&
         strncmp(c->voice.hold_audio, "https://", 8) && strncmp(c->voice.hold_audio, "http://", 7))
-        err_at(L, ymap_get(ymap_get(root, "voice"), "hold_audio"),
-               "voice.hold_audio must be an http(s) URL of an audio file");
+        diag_at(&L->file, ymap_get(ymap_get(root, "voice"), "hold_audio"),
+                "voice.hold_audio must be an http(s) URL of an audio file");
     if (c->retry.first_delay > c->retry.max_delay)
-        err_at(L, ymap_get(ymap_get(root, "retry"), "first_delay"),
-               "retry.first_delay must not exceed retry.max_delay");
+        diag_at(&L->file, ymap_get(ymap_get(root, "retry"), "first_delay"),
+                "retry.first_delay must not exceed retry.max_delay");
 }
 
 static char *dir_of(const char *path)
@@ -886,7 +869,7 @@ static char *dir_of(const char *path)
 
 struct config *config_load(const char *path, char *(*getenv_fn)(const char *), struct diag *d)
 {
-    struct cload L = {.d = d, .file = path, .getenv_fn = getenv_fn ? getenv_fn : getenv};
+    struct cload L = {.file = {.d = d, .name = path}, .getenv_fn = getenv_fn ? getenv_fn : getenv};
     struct ynode *root = NULL;
     size_t before = diag_count(d);
 
@@ -909,7 +892,7 @@ struct config *config_load(const char *path, char *(*getenv_fn)(const char *), s
     check_provider_keys(&L, root);
     apply_defaults(&L);
     check_meaning(&L, root);
-    if (L.errors || diag_count(d) > before)
+    if (L.file.errors || diag_count(d) > before)
         goto fail;
     ytree_free(root);
     return L.c;

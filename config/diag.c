@@ -2,6 +2,7 @@
  * diag.c - see diag.h. A growable array of formatted strings.
  */
 #include "diag.h"
+#include "yamltree.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -66,6 +67,18 @@ void diag_add(struct diag *d, const char *file, int line, int col, const char *f
     return;
 fail:
     d->lost++;
+}
+
+void diag_at(struct diag_file *f, const struct ynode *n, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    diag_add(f->d, f->name, n ? n->line : 0, n ? n->col : 0, "%s", msg);
+    f->errors++;
 }
 
 size_t diag_count(const struct diag *d)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 struct diag;
+struct ynode;
 
 struct diag *diag_new(void);
 void diag_free(struct diag *d);
@@ -22,6 +23,21 @@ void diag_free(struct diag *d);
  */
 void diag_add(struct diag *d, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* A loader's report on one file: where problems go, the file's name, how many it found. */
+struct diag_file {
+    struct diag *d;
+    const char *name;
+    int errors;
+};
+
+/*
+ * Records one problem in f->name at node n's line and column (the whole
+ * file when n is NULL) and counts it in f->errors. The message is cut to
+ * 511 bytes. The one way config.c and roster.c report what they find.
+ */
+void diag_at(struct diag_file *f, const struct ynode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 size_t diag_count(const struct diag *d);
 /* The i-th problem, formatted. Valid until the next diag_add or diag_free. */

@@ -14,7 +14,6 @@
 #include "yamltree.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,28 +21,11 @@
 
 struct rload {
     struct roster *r;
-    struct diag *d;
-    const char *file;
+    struct diag_file file;
     const char *zoneinfo;
-    int errors;
     /* The YAML node each loaded entry came from, for positions in check_whole(). */
     const struct ynode **peer_nodes, **coord_nodes, **blocked_nodes;
 };
-
-static void rerr(struct rload *L, const struct ynode *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void rerr(struct rload *L, const struct ynode *n, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    diag_add(L->d, L->file, n ? n->line : 0, n ? n->col : 0, "%s", msg);
-    L->errors++;
-}
 
 /* Checks that every key of `map` is in the NULL-terminated `allowed`. */
 static void only_keys(struct rload *L, const struct ynode *map, const char *what,
@@ -57,7 +39,7 @@ static void only_keys(struct rload *L, const struct ynode *map, const char *what
             if (!strcmp(allowed[j], k->str))
                 break;
         if (!allowed[j])
-            rerr(L, k, "unknown key \"%s\" in %s", k->str, what);
+            diag_at(&L->file, k, "unknown key \"%s\" in %s", k->str, what);
     }
 }
 
@@ -68,11 +50,11 @@ static const char *need_str(struct rload *L, const struct ynode *map, const char
     const struct ynode *n = ymap_get(map, key);
 
     if (!n || ynode_is_null(n)) {
-        rerr(L, n ? n : map, "%s: missing %s", what, key);
+        diag_at(&L->file, n ? n : map, "%s: missing %s", what, key);
         return NULL;
     }
     if (n->kind != YNODE_SCALAR || n->len == 0) {
-        rerr(L, n, "%s: %s must be a single value", what, key);
+        diag_at(&L->file, n, "%s: %s must be a single value", what, key);
         return NULL;
     }
     return n->str;
@@ -86,7 +68,7 @@ static const struct ynode *opt_seq(struct rload *L, const struct ynode *map, con
     if (!n || ynode_is_null(n))
         return NULL;
     if (n->kind != YNODE_SEQ) {
-        rerr(L, n, "%s: %s must be a list, e.g. [a, b]", what, key);
+        diag_at(&L->file, n, "%s: %s must be a list, e.g. [a, b]", what, key);
         return NULL;
     }
     return n;
@@ -101,7 +83,7 @@ static int opt_bool(struct rload *L, const struct ynode *map, const char *key, i
     if (!n)
         return def;
     if (n->kind != YNODE_SCALAR || parse_bool(n->str, &v, &why)) {
-        rerr(L, n, "%s must be true or false", key);
+        diag_at(&L->file, n, "%s must be true or false", key);
         return def;
     }
     return v;
@@ -142,13 +124,13 @@ static const struct tz *zone(struct rload *L, const struct ynode *n)
             return r->zones[i];
     z = tz_load(n->str, L->zoneinfo, err, sizeof(err));
     if (!z) {
-        rerr(L, n, "%s (use an IANA name such as America/New_York)", err);
+        diag_at(&L->file, n, "%s (use an IANA name such as America/New_York)", err);
         return NULL;
     }
     zs = realloc(r->zones, (r->nzones + 1) * sizeof(*zs));
     if (!zs) {
         tz_free(z);
-        rerr(L, n, "out of memory");
+        diag_at(&L->file, n, "out of memory");
         return NULL;
     }
     zs[r->nzones++] = z;
@@ -162,12 +144,12 @@ static int lang_intern(struct rload *L, const struct ynode *n)
     size_t i, len = n->len;
 
     if (n->kind != YNODE_SCALAR || len < 2 || len > 3) {
-        rerr(L, n, "language must be a 2- or 3-letter code such as en or es");
+        diag_at(&L->file, n, "language must be a 2- or 3-letter code such as en or es");
         return -1;
     }
     for (i = 0; i < len; i++) {
         if (!islower((unsigned char)n->str[i])) {
-            rerr(L, n, "language must be a lower-case code such as en or es");
+            diag_at(&L->file, n, "language must be a lower-case code such as en or es");
             return -1;
         }
     }
@@ -175,12 +157,12 @@ static int lang_intern(struct rload *L, const struct ynode *n)
         if (!strcmp(r->langs[i], n->str))
             return (int)i;
     if (r->nlangs == ROSTER_LANG_MAX) {
-        rerr(L, n, "too many languages (at most %d)", ROSTER_LANG_MAX);
+        diag_at(&L->file, n, "too many languages (at most %d)", ROSTER_LANG_MAX);
         return -1;
     }
     r->langs[r->nlangs] = strdup(n->str);
     if (!r->langs[r->nlangs]) {
-        rerr(L, n, "out of memory");
+        diag_at(&L->file, n, "out of memory");
         return -1;
     }
     return (int)r->nlangs++;
@@ -194,7 +176,7 @@ static void load_topics(struct rload *L, const struct ynode *seq)
 
     r->topics = calloc(seq->nkids + 1, sizeof(*r->topics));
     if (!r->topics) {
-        rerr(L, seq, "out of memory");
+        diag_at(&L->file, seq, "out of memory");
         return;
     }
     for (i = 0; i < seq->nkids; i++) {
@@ -203,7 +185,7 @@ static void load_topics(struct rload *L, const struct ynode *seq)
         const char *id, *label;
 
         if (t->kind != YNODE_MAP) {
-            rerr(L, t, "each topic must be a mapping with id, label and keywords");
+            diag_at(&L->file, t, "each topic must be a mapping with id, label and keywords");
             continue;
         }
         only_keys(L, t, "topic", allowed);
@@ -211,12 +193,12 @@ static void load_topics(struct rload *L, const struct ynode *seq)
         if (!id)
             continue;
         if (!valid_id(id)) {
-            rerr(L, ymap_get(t, "id"), "topic id \"%s\" must be lower-case letters, digits, _ or -",
-                 id);
+            diag_at(&L->file, ymap_get(t, "id"),
+                    "topic id \"%s\" must be lower-case letters, digits, _ or -", id);
             continue;
         }
         if (roster_topic_index(r, id) >= 0) {
-            rerr(L, ymap_get(t, "id"), "duplicate topic id \"%s\"", id);
+            diag_at(&L->file, ymap_get(t, "id"), "duplicate topic id \"%s\"", id);
             continue;
         }
         label = ymap_get(t, "label") ? need_str(L, t, "label", "topic") : id;
@@ -231,11 +213,12 @@ static void load_topics(struct rload *L, const struct ynode *seq)
                 const char *why;
 
                 if (k->kind != YNODE_SCALAR || k->len == 0) {
-                    rerr(L, k, "a keyword must be a word");
+                    diag_at(&L->file, k, "a keyword must be a word");
                     continue;
                 }
                 if (!parse_int(k->str, 0, 1000000, &dummy, &why)) {
-                    rerr(L, k, "keyword \"%s\" is a number; numbers are menu choices", k->str);
+                    diag_at(&L->file, k, "keyword \"%s\" is a number; numbers are menu choices",
+                            k->str);
                     continue;
                 }
                 rt->keywords[rt->nkeywords++] = lower_dup(k->str);
@@ -277,11 +260,11 @@ static void check_keywords(struct rload *L, const struct ynode *seq)
                         continue;
                     dup = 1;
                     if (a == b)
-                        rerr(L, k, "keyword \"%s\" is listed twice in topic %s", k->str,
-                             topic_node_id(seq->kids[b]));
+                        diag_at(&L->file, k, "keyword \"%s\" is listed twice in topic %s", k->str,
+                                topic_node_id(seq->kids[b]));
                     else
-                        rerr(L, k, "keyword \"%s\" is already used by topic %s", k->str,
-                             topic_node_id(seq->kids[a]));
+                        diag_at(&L->file, k, "keyword \"%s\" is already used by topic %s", k->str,
+                                topic_node_id(seq->kids[a]));
                 }
             }
         }
@@ -295,7 +278,7 @@ static void load_shifts(struct rload *L, const struct ynode *seq, struct roster_
 
     p->shifts = calloc(seq->nkids + 1, sizeof(*p->shifts));
     if (!p->shifts) {
-        rerr(L, seq, "out of memory");
+        diag_at(&L->file, seq, "out of memory");
         return;
     }
     for (i = 0; i < seq->nkids; i++) {
@@ -305,21 +288,22 @@ static void load_shifts(struct rload *L, const struct ynode *seq, struct roster_
         int ok = 1;
 
         if (s->kind != YNODE_MAP) {
-            rerr(L, s, "each shift must be a mapping with days, start and end");
+            diag_at(&L->file, s, "each shift must be a mapping with days, start and end");
             continue;
         }
         only_keys(L, s, "shift", allowed);
         days = ymap_get(s, "days");
         if (!days || days->kind != YNODE_SEQ || days->nkids == 0) {
-            rerr(L, days ? days : s, "shift: days must be a list such as [mon, wed, fri]");
+            diag_at(&L->file, days ? days : s,
+                    "shift: days must be a list such as [mon, wed, fri]");
             ok = 0;
         }
         for (j = 0; days && days->kind == YNODE_SEQ && j < days->nkids; j++) {
             int wd;
             if (days->kids[j]->kind != YNODE_SCALAR ||
                 parse_weekday(days->kids[j]->str, &wd, &why)) {
-                rerr(L, days->kids[j], "%s",
-                     "day must be one of mon, tue, wed, thu, fri, sat, sun");
+                diag_at(&L->file, days->kids[j], "%s",
+                        "day must be one of mon, tue, wed, thu, fri, sat, sun");
                 ok = 0;
                 continue;
             }
@@ -327,18 +311,18 @@ static void load_shifts(struct rload *L, const struct ynode *seq, struct roster_
         }
         n = ymap_get(s, "start");
         if (!n || n->kind != YNODE_SCALAR || parse_hhmm(n->str, &sh.start, &why)) {
-            rerr(L, n ? n : s, "shift start: %s",
-                 n ? "time must be HH:MM in 24-hour form, e.g. \"18:00\"" : "missing");
+            diag_at(&L->file, n ? n : s, "shift start: %s",
+                    n ? "time must be HH:MM in 24-hour form, e.g. \"18:00\"" : "missing");
             ok = 0;
         }
         n = ymap_get(s, "end");
         if (!n || n->kind != YNODE_SCALAR || parse_hhmm(n->str, &sh.end, &why)) {
-            rerr(L, n ? n : s, "shift end: %s",
-                 n ? "time must be HH:MM in 24-hour form, e.g. \"23:30\"" : "missing");
+            diag_at(&L->file, n ? n : s, "shift end: %s",
+                    n ? "time must be HH:MM in 24-hour form, e.g. \"23:30\"" : "missing");
             ok = 0;
         }
         if (ok && sh.start == sh.end) {
-            rerr(L, n, "shift end equals its start; a shift needs a length");
+            diag_at(&L->file, n, "shift end equals its start; a shift needs a length");
             ok = 0;
         }
         if (ok)
@@ -359,39 +343,41 @@ static void load_peer(struct rload *L, const struct ynode *m, struct roster_peer
     only_keys(L, m, "peer", allowed);
     if ((s = need_str(L, m, "id", "peer"))) {
         if (!valid_id(s))
-            rerr(L, ymap_get(m, "id"), "peer id \"%s\" must be lower-case letters, digits, _ or -",
-                 s);
+            diag_at(&L->file, ymap_get(m, "id"),
+                    "peer id \"%s\" must be lower-case letters, digits, _ or -", s);
         p->id = strdup(s);
     }
     if ((s = need_str(L, m, "name", "peer"))) {
         if (strlen(s) > 24 || strpbrk(s, "0123456789+@"))
-            rerr(L, ymap_get(m, "name"),
-                 "peer name must be a first name (texters see it): no digits, at most 24 letters");
+            diag_at(
+                &L->file, ymap_get(m, "name"),
+                "peer name must be a first name (texters see it): no digits, at most 24 letters");
         p->name = strdup(s);
     }
     if ((s = need_str(L, m, "phone", "peer"))) {
         if (parse_e164(s, &why))
-            rerr(L, ymap_get(m, "phone"), "peer phone: %s", why);
+            diag_at(&L->file, ymap_get(m, "phone"), "peer phone: %s", why);
         p->phone = strdup(s);
     }
     seq = opt_seq(L, m, "topics", "peer");
     if (!seq || seq->nkids == 0) {
-        rerr(L, ymap_get(m, "topics") ? ymap_get(m, "topics") : m,
-             "peer %s has no topics; list at least one topic id", p->id ? p->id : "?");
+        diag_at(&L->file, ymap_get(m, "topics") ? ymap_get(m, "topics") : m,
+                "peer %s has no topics; list at least one topic id", p->id ? p->id : "?");
     } else {
         p->topics = calloc(seq->nkids, sizeof(int));
         for (i = 0; p->topics && i < seq->nkids; i++) {
             const struct ynode *t = seq->kids[i];
             int ti = t->kind == YNODE_SCALAR ? roster_topic_index(r, t->str) : -1;
             if (ti < 0) {
-                rerr(L, t, "unknown topic \"%s\"", t->kind == YNODE_SCALAR ? t->str : "?");
+                diag_at(&L->file, t, "unknown topic \"%s\"",
+                        t->kind == YNODE_SCALAR ? t->str : "?");
                 continue;
             }
             for (j = 0; j < p->ntopics; j++)
                 if (p->topics[j] == ti)
                     break;
             if (j < p->ntopics) {
-                rerr(L, t, "topic \"%s\" is listed twice", t->str);
+                diag_at(&L->file, t, "topic \"%s\" is listed twice", t->str);
                 continue;
             }
             p->topics[p->ntopics++] = ti;
@@ -399,7 +385,7 @@ static void load_peer(struct rload *L, const struct ynode *m, struct roster_peer
     }
     seq = opt_seq(L, m, "languages", "peer");
     if (seq && seq->nkids == 0)
-        rerr(L, seq, "peer languages must not be empty (default is [en])");
+        diag_at(&L->file, seq, "peer languages must not be empty (default is [en])");
     for (i = 0; seq && i < seq->nkids; i++) {
         int li = lang_intern(L, seq->kids[i]);
         if (li >= 0)
@@ -411,14 +397,14 @@ static void load_peer(struct rload *L, const struct ynode *m, struct roster_peer
     if ((n = ymap_get(m, "max_conversations"))) {
         long long v;
         if (n->kind != YNODE_SCALAR || parse_int(n->str, 1, 20, &v, &why))
-            rerr(L, n, "max_conversations must be a whole number from 1 to 20");
+            diag_at(&L->file, n, "max_conversations must be a whole number from 1 to 20");
         else
             p->max_conversations = (int)v;
     }
     p->tz = r->tz;
     if ((n = ymap_get(m, "timezone"))) {
         if (n->kind != YNODE_SCALAR)
-            rerr(L, n, "timezone must be an IANA name such as America/Chicago");
+            diag_at(&L->file, n, "timezone must be an IANA name such as America/Chicago");
         else
             p->tz = zone(L, n);
     }
@@ -427,7 +413,8 @@ static void load_peer(struct rload *L, const struct ynode *m, struct roster_peer
     p->trained_until = INT64_MAX;
     if ((n = ymap_get(m, "trained_until"))) {
         if (n->kind != YNODE_SCALAR || parse_date(n->str, &p->trained_until, &why))
-            rerr(L, n, "trained_until: %s", n->kind == YNODE_SCALAR ? why : "must be a date");
+            diag_at(&L->file, n, "trained_until: %s",
+                    n->kind == YNODE_SCALAR ? why : "must be a date");
     }
     p->crisis_trained = opt_bool(L, m, "crisis_trained", 0);
     p->voice = opt_bool(L, m, "voice", 0);
@@ -441,15 +428,15 @@ static void load_coordinator(struct rload *L, const struct ynode *m, struct rost
     only_keys(L, m, "coordinator", allowed);
     if ((s = need_str(L, m, "id", "coordinator"))) {
         if (!valid_id(s))
-            rerr(L, ymap_get(m, "id"),
-                 "coordinator id \"%s\" must be lower-case letters, digits, _ or -", s);
+            diag_at(&L->file, ymap_get(m, "id"),
+                    "coordinator id \"%s\" must be lower-case letters, digits, _ or -", s);
         c->id = strdup(s);
     }
     if ((s = need_str(L, m, "name", "coordinator")))
         c->name = strdup(s);
     if ((s = need_str(L, m, "phone", "coordinator"))) {
         if (parse_e164(s, &why))
-            rerr(L, ymap_get(m, "phone"), "coordinator phone: %s", why);
+            diag_at(&L->file, ymap_get(m, "phone"), "coordinator phone: %s", why);
         c->phone = strdup(s);
     }
     c->on_call = opt_bool(L, m, "on_call", 0);
@@ -542,18 +529,18 @@ static void check_whole(struct rload *L, const struct ynode *root)
     int on_call = 0;
 
     if (!by_id || !by_phone || peer_twins(r, by_id, by_phone)) {
-        rerr(L, NULL, "out of memory");
+        diag_at(&L->file, NULL, "out of memory");
         goto done;
     }
     for (i = 0; i < r->npeers; i++) {
         const struct roster_peer *p = &r->peers[i];
 
         if (by_id[i] != NO_TWIN)
-            rerr(L, ymap_get(L->peer_nodes[i], "id"), "duplicate peer id \"%s\"", p->id);
+            diag_at(&L->file, ymap_get(L->peer_nodes[i], "id"), "duplicate peer id \"%s\"", p->id);
         if (by_phone[i] != NO_TWIN)
-            rerr(L, ymap_get(L->peer_nodes[i], "phone"),
-                 "duplicate phone: peers %s and %s have the same number",
-                 or_q(r->peers[by_phone[i]].id), or_q(p->id));
+            diag_at(&L->file, ymap_get(L->peer_nodes[i], "phone"),
+                    "duplicate phone: peers %s and %s have the same number",
+                    or_q(r->peers[by_phone[i]].id), or_q(p->id));
     }
     for (i = 0; i < r->ncoordinators; i++) {
         const struct roster_coordinator *c = &r->coordinators[i], *q;
@@ -562,32 +549,32 @@ static void check_whole(struct rload *L, const struct ynode *root)
         for (j = 0; j < i; j++) {
             q = &r->coordinators[j];
             if (c->id && q->id && !strcmp(c->id, q->id))
-                rerr(L, ymap_get(L->coord_nodes[i], "id"), "duplicate coordinator id \"%s\"",
-                     c->id);
+                diag_at(&L->file, ymap_get(L->coord_nodes[i], "id"),
+                        "duplicate coordinator id \"%s\"", c->id);
             if (c->phone && q->phone && !strcmp(c->phone, q->phone))
-                rerr(L, ymap_get(L->coord_nodes[i], "phone"),
-                     "duplicate phone: coordinators %s and %s have the same number", or_q(q->id),
-                     or_q(c->id));
+                diag_at(&L->file, ymap_get(L->coord_nodes[i], "phone"),
+                        "duplicate phone: coordinators %s and %s have the same number", or_q(q->id),
+                        or_q(c->id));
         }
     }
     /* One phone is one role: a coordinator who also takes chats uses another number. */
     for (i = 0; i < r->ncoordinators; i++)
         for (j = 0; r->coordinators[i].phone && j < r->npeers; j++)
             if (r->peers[j].phone && !strcmp(r->peers[j].phone, r->coordinators[i].phone))
-                rerr(L, ymap_get(L->coord_nodes[i], "phone"),
-                     "duplicate phone: coordinator %s and peer %s have the same number",
-                     or_q(r->coordinators[i].id), or_q(r->peers[j].id));
+                diag_at(&L->file, ymap_get(L->coord_nodes[i], "phone"),
+                        "duplicate phone: coordinator %s and peer %s have the same number",
+                        or_q(r->coordinators[i].id), or_q(r->peers[j].id));
     if (!on_call)
-        rerr(L, coords ? coords : root,
-             "no coordinator is on_call: at least one must receive safety alerts");
+        diag_at(&L->file, coords ? coords : root,
+                "no coordinator is on_call: at least one must receive safety alerts");
     for (i = 0; i < r->nblocked; i++) {
         for (j = 0; j < r->npeers; j++)
             if (r->peers[j].phone && !strcmp(r->peers[j].phone, r->blocked[i]))
-                rerr(L, L->blocked_nodes[i], "blocked number belongs to peer %s",
-                     or_q(r->peers[j].id));
+                diag_at(&L->file, L->blocked_nodes[i], "blocked number belongs to peer %s",
+                        or_q(r->peers[j].id));
         for (j = 0; j < i; j++)
             if (!strcmp(r->blocked[i], r->blocked[j]))
-                rerr(L, L->blocked_nodes[i], "a blocked number is listed twice");
+                diag_at(&L->file, L->blocked_nodes[i], "a blocked number is listed twice");
     }
 done:
     free(by_id);
@@ -601,7 +588,7 @@ static void build_staff(struct rload *L)
 
     r->staff = calloc(r->ncoordinators + 1, sizeof(*r->staff));
     if (!r->staff) {
-        rerr(L, NULL, "out of memory");
+        diag_at(&L->file, NULL, "out of memory");
         return;
     }
     for (i = 0; i < r->ncoordinators; i++) {
@@ -615,7 +602,7 @@ static void build_staff(struct rload *L)
             free(p->id);
             free(p->name);
             free(p->phone);
-            rerr(L, NULL, "out of memory");
+            diag_at(&L->file, NULL, "out of memory");
             return;
         }
         snprintf(p->id, len, "@%s", r->coordinators[i].id);
@@ -637,7 +624,7 @@ static void build_indexes(struct rload *L)
     r->coords_by_phone = calloc(r->ncoordinators + 1, sizeof(*r->coords_by_phone));
     r->blocked_sorted = calloc(r->nblocked + 1, sizeof(char *));
     if (!r->peers_by_phone || !r->coords_by_phone || !r->blocked_sorted) {
-        rerr(L, NULL, "out of memory");
+        diag_at(&L->file, NULL, "out of memory");
         return;
     }
     for (i = 0; i < r->npeers; i++)
@@ -665,16 +652,16 @@ static void load_root(struct rload *L, const struct ynode *root)
         r->line_name = strdup(s);
     n = ymap_get(root, "timezone");
     if (!n || n->kind != YNODE_SCALAR)
-        rerr(L, n ? n : root,
-             "roster: timezone is required (the line's IANA zone, e.g. "
-             "America/New_York)");
+        diag_at(&L->file, n ? n : root,
+                "roster: timezone is required (the line's IANA zone, e.g. "
+                "America/New_York)");
     else
         r->tz = zone(L, n);
     r->langs[0] = strdup("en");
     r->nlangs = 1;
     seq = opt_seq(L, root, "topics", "roster");
     if (!seq || seq->nkids == 0)
-        rerr(L, seq ? seq : root, "roster: at least one topic is required");
+        diag_at(&L->file, seq ? seq : root, "roster: at least one topic is required");
     else {
         load_topics(L, seq);
         check_keywords(L, seq);
@@ -684,7 +671,8 @@ static void load_root(struct rload *L, const struct ynode *root)
         L->peer_nodes = calloc(seq->nkids + 1, sizeof(*L->peer_nodes));
         for (i = 0; r->peers && L->peer_nodes && i < seq->nkids; i++) {
             if (seq->kids[i]->kind != YNODE_MAP) {
-                rerr(L, seq->kids[i], "each peer must be a mapping (id, name, phone, ...)");
+                diag_at(&L->file, seq->kids[i],
+                        "each peer must be a mapping (id, name, phone, ...)");
                 continue;
             }
             L->peer_nodes[r->npeers] = seq->kids[i];
@@ -697,7 +685,8 @@ static void load_root(struct rload *L, const struct ynode *root)
         L->coord_nodes = calloc(seq->nkids + 1, sizeof(*L->coord_nodes));
         for (i = 0; r->coordinators && L->coord_nodes && i < seq->nkids; i++) {
             if (seq->kids[i]->kind != YNODE_MAP) {
-                rerr(L, seq->kids[i], "each coordinator must be a mapping (id, name, phone)");
+                diag_at(&L->file, seq->kids[i],
+                        "each coordinator must be a mapping (id, name, phone)");
                 continue;
             }
             L->coord_nodes[r->ncoordinators] = seq->kids[i];
@@ -710,8 +699,8 @@ static void load_root(struct rload *L, const struct ynode *root)
         for (i = 0; r->blocked && L->blocked_nodes && i < seq->nkids; i++) {
             n = seq->kids[i];
             if (n->kind != YNODE_SCALAR || parse_e164(n->str, &why)) {
-                rerr(L, n, "blocked: %s",
-                     n->kind == YNODE_SCALAR ? why : "must be a list of E.164 numbers");
+                diag_at(&L->file, n, "blocked: %s",
+                        n->kind == YNODE_SCALAR ? why : "must be a list of E.164 numbers");
                 continue;
             }
             L->blocked_nodes[r->nblocked] = n;
@@ -729,7 +718,7 @@ static void free_nodes(struct rload *L)
 
 struct roster *roster_load(const char *path, const char *zoneinfo, struct diag *d)
 {
-    struct rload L = {.d = d, .file = path, .zoneinfo = zoneinfo};
+    struct rload L = {.file = {.d = d, .name = path}, .zoneinfo = zoneinfo};
     struct ynode *root = NULL;
     size_t before = diag_count(d);
 
@@ -751,11 +740,11 @@ struct roster *roster_load(const char *path, const char *zoneinfo, struct diag *
     }
     load_root(&L, root);
     check_whole(&L, root);
-    if (!L.errors)
+    if (!L.file.errors)
         build_indexes(&L);
-    if (!L.errors)
+    if (!L.file.errors)
         build_staff(&L);
-    if (L.errors || diag_count(d) > before)
+    if (L.file.errors || diag_count(d) > before)
         goto fail;
     free_nodes(&L);
     ytree_free(root);
