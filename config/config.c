@@ -880,14 +880,10 @@ struct config *config_load(const char *path, char *(*getenv_fn)(const char *), s
     L.c->dir = dir_of(path);
     if (!L.c->path || !L.c->dir)
         goto fail;
-    root = ytree_load(path, CONFIG_MAX_BYTES, d);
-    if (diag_count(d) > before)
+    root = ytree_load_map(path, CONFIG_MAX_BYTES, d,
+                          "the config must be a mapping of keys (see README: Configuration)");
+    if (!root)
         goto fail;
-    if (!root || root->kind != YNODE_MAP) {
-        diag_add(d, path, root ? root->line : 0, root ? root->col : 0,
-                 "the config must be a mapping of keys (see README: Configuration)");
-        goto fail;
-    }
     walk(&L, root, "");
     check_provider_keys(&L, root);
     apply_defaults(&L);

@@ -730,14 +730,10 @@ struct roster *roster_load(const char *path, const char *zoneinfo, struct diag *
         goto fail;
     }
     L.r->general = -1;
-    root = ytree_load(path, ROSTER_MAX_BYTES, d);
-    if (diag_count(d) > before)
+    root = ytree_load_map(path, ROSTER_MAX_BYTES, d,
+                          "the roster must be a mapping (line_name, timezone, topics, peers, ...)");
+    if (!root)
         goto fail;
-    if (!root || root->kind != YNODE_MAP) {
-        diag_add(d, path, root ? root->line : 0, root ? root->col : 0,
-                 "the roster must be a mapping (line_name, timezone, topics, peers, ...)");
-        goto fail;
-    }
     load_root(&L, root);
     check_whole(&L, root);
     if (!L.file.errors)

@@ -286,6 +286,24 @@ done:
     return root;
 }
 
+struct ynode *ytree_load_map(const char *path, size_t max_bytes, struct diag *d,
+                             const char *not_map)
+{
+    size_t before = diag_count(d);
+    struct ynode *root = ytree_load(path, max_bytes, d);
+
+    if (diag_count(d) > before)
+        goto fail;
+    if (!root || root->kind != YNODE_MAP) {
+        diag_add(d, path, root ? root->line : 0, root ? root->col : 0, "%s", not_map);
+        goto fail;
+    }
+    return root;
+fail:
+    ytree_free(root);
+    return NULL;
+}
+
 const struct ynode *ymap_get(const struct ynode *map, const char *key)
 {
     size_t i;

@@ -38,6 +38,14 @@ struct ynode *ytree_parse(const char *buf, size_t len, const char *file, struct 
 /* Reads and parses `path`; files over max_bytes are refused unread. */
 struct ynode *ytree_load(const char *path, size_t max_bytes, struct diag *d);
 
+/*
+ * ytree_load(), for a file whose top must be a mapping of keys (config and
+ * roster alike): when it is anything else, or empty, `not_map` is recorded
+ * (at the top's position) and NULL returned, as on any other problem.
+ */
+struct ynode *ytree_load_map(const char *path, size_t max_bytes, struct diag *d,
+                             const char *not_map);
+
 void ytree_free(struct ynode *n);
 
 /* Number of key/value pairs of a mapping. */
