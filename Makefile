@@ -3,10 +3,12 @@
 #   make run     install missing build deps, build, start the demo line + simulator
 #   make test    install missing build deps, build, run every test
 #   make asan    the whole test suite under AddressSanitizer + UBSan
-#   make lint    clang-format check and banned-function scan
+#   make lint    clang-format check, banned-function scan, and the layers
+#                (no call up a layer, no circle between files: tests/layers.sh)
 #   make analyze cppcheck, with the settings in tests/analyze.sh
 #   make bench   build and run the benchmarks (prints figures; README "Performance")
 #   make fuzz    libFuzzer on every parser, FUZZ_SECONDS (60) each (clang)
+#   make install the binary, man page, systemd unit and examples (PREFIX, DESTDIR)
 #   make         just build build/peerline
 #
 # Build dependencies are Debian packages; `deps` installs whatever is missing
@@ -46,17 +48,39 @@ endif
 # Deferred (=) so they are read after `deps` has installed pkg-config files.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs libmicrohttpd libcurl sqlite3 yaml-0.1 libcrypto jansson 2>/dev/null)
-INCLUDES   := -Iconfig -Imatcher -Igateway
-ALL_CFLAGS  = $(CSTD) $(WARN) $(OPT) $(INCLUDES) $(PKG_CFLAGS) $(CFLAGS)
+# The layers, bottom up (README "Development" has the map). Each entry is
+# "folder:what it may include", and a folder's files compile with exactly
+# those include folders (their own headers are always seen), so a header
+# from a higher layer does not compile. tests/layers.sh checks the objects'
+# symbols against the same table: no call up a layer, no circle between
+# files. tests/analyze.sh runs cppcheck with the same lists.
+LAYERS := config:config \
+          matcher:matcher,config \
+          gateway/base:gateway/base \
+          gateway/wire:gateway/wire,gateway/base,config \
+          gateway/store:gateway/store,gateway/base \
+          gateway/engine:gateway/engine,gateway/store,gateway/wire,gateway/base,matcher,config \
+          gateway/voice:gateway/voice,gateway/engine,gateway/store,gateway/wire,gateway/base,matcher,config \
+          gateway/serve:gateway/serve,gateway/voice,gateway/engine,gateway/store,gateway/wire,gateway/base,matcher,config \
+          gateway/sim:gateway/sim,gateway/wire,gateway/base,config \
+          gateway/cli:gateway/cli,gateway/serve,gateway/sim,gateway/voice,gateway/engine,gateway/store,gateway/wire,gateway/base,matcher,config
+export LAYERS
+comma    := ,
+# The include folders of the folder $(1); tests, fuzz targets and benchmarks see every layer.
+layer_dirs = $(subst $(comma), ,$(patsubst $(1):%,%,$(filter $(1):%,$(LAYERS))))
+ALL_DIRS   := $(foreach l,$(LAYERS),$(firstword $(subst :, ,$(l))))
+include_of = $(addprefix -I,$(or $(call layer_dirs,$(1)),$(ALL_DIRS)))
+ALL_CFLAGS  = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(LDSAN) $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lpthread -lm
 
-LIB_SRC  := $(wildcard config/*.c matcher/*.c) $(filter-out gateway/main.c,$(wildcard gateway/*.c))
+LIB_SRC  := $(filter-out gateway/cli/main.c,$(wildcard $(addsuffix /*.c,$(ALL_DIRS))))
 # Pages served by the gateway are plain HTML files, compiled in as C strings.
-PAGES    := gateway/admin_page.html gateway/sim_page.html
-PAGE_OBJ := $(PAGES:gateway/%.html=$(BUILD)/obj/gen/%.o)
+PAGES    := gateway/serve/admin_page.html gateway/sim/sim_page.html
+PAGE_OBJ := $(patsubst %.html,$(BUILD)/obj/gen/%.o,$(notdir $(PAGES)))
+vpath %.html $(sort $(dir $(PAGES)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(PAGE_OBJ)
-MAIN_OBJ := $(BUILD)/obj/gateway/main.o
+MAIN_OBJ := $(BUILD)/obj/gateway/cli/main.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -69,7 +93,7 @@ FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(filter-out fuzz/fuzz_util.c,$(
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps browser-deps test asan run lint format clean bench bench-build fuzz fuzz-deps fuzz-run \
-        analyze
+        analyze install uninstall
 .SECONDARY:
 
 all: $(BUILD)/peerline
@@ -108,10 +132,10 @@ $(BROWSER_LOCK): tests/browser/package.json tests/browser/package-lock.json
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(call include_of,$(patsubst %/,%,$(dir $<))) -MMD -MP -c $< -o $@
 
 # admin_page.html -> const char admin_page_html[]: each line a C string literal.
-$(BUILD)/gen/%.c: gateway/%.html
+$(BUILD)/gen/%.c: %.html
 	@mkdir -p $(dir $@)
 	$(call say,GEN,$@)
 	$(Q){ echo '/* generated from $< by make; edit that file instead */'; \
@@ -179,11 +203,43 @@ bench: bench-build
 	@$(BUILD)/bench/bench_match $(BENCH_ARGS)
 	@$(BUILD)/bench/bench_line $(BUILD)/peerline $(BENCH_TEXTS)
 
+# `make install`: what a package of peerline holds, under PREFIX (and
+# DESTDIR, for packagers): the binary, peerline(1), the systemd unit (its
+# ExecStart pointed at BINDIR), and the example config, roster and proxy
+# configs. Nothing is written to /etc or /var: README "Deploying" says what to
+# copy there.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/peerline
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL ?= install
+
+install: $(BUILD)/peerline
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 0755 $(BUILD)/peerline $(DESTDIR)$(BINDIR)/peerline
+	$(INSTALL) -m 0644 deploy/peerline.1 $(DESTDIR)$(MANDIR)/man1/peerline.1
+	sed 's|/usr/local/bin/peerline|$(BINDIR)/peerline|g' deploy/peerline.service \
+	    >$(DESTDIR)$(UNITDIR)/peerline.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/peerline.service
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(INSTALL) -m 0644 deploy/peerline.example.yaml $(DESTDIR)$(DOCDIR)/examples/peerline.yaml
+	$(INSTALL) -m 0644 deploy/roster.yaml deploy/nginx.conf deploy/Caddyfile \
+	    $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/peerline $(DESTDIR)$(MANDIR)/man1/peerline.1 \
+	    $(DESTDIR)$(UNITDIR)/peerline.service
+	rm -rf $(DESTDIR)$(DOCDIR)
+
 run: $(BUILD)/peerline
 	@sh deploy/demo.sh $(BUILD)/peerline
 
-lint:
-	@sh tests/lint.sh
+# Style and banned calls (tests/lint.sh), then the layers in the built objects
+# (tests/layers.sh): no call up a layer, no circle between files.
+lint: $(BUILD)/peerline
+	@status=0; sh tests/lint.sh || status=1; sh tests/layers.sh $(BUILD) || status=1; exit $$status
 
 analyze:
 	@command -v cppcheck >/dev/null 2>&1 || { \

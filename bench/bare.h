@@ -2,7 +2,7 @@
  * bare.h - the benchmarks' yardstick: a bare libmicrohttpd server, started
  * in-process, that reads each POST body whole and answers a fixed response.
  *
- * It is set up as the gateway's server is (gateway/http.c: internal polling
+ * It is set up as the gateway's server is (gateway/base/http.c: internal polling
  * thread, MHD_USE_AUTO, a thread pool, a connection limit, 64 KiB per
  * connection) and does nothing else: no signature, no storage. What it
  * measures is the ceiling any libmicrohttpd endpoint can reach on the

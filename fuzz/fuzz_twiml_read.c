@@ -1,5 +1,5 @@
 /*
- * fuzz_twiml_read.c - the simulator's TwiML reader (gateway/twiml_read.c)
+ * fuzz_twiml_read.c - the simulator's TwiML reader (gateway/sim/twiml_read.c)
  * on arbitrary bytes. It may not crash or leak; a refusal must say where
  * ("line N: ..."); a document it accepts must be a <Response> tree within
  * the depth and size bounds, every string in it a C string.

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every test binary in BUILD/tests (unit tests first, then end-to-end,
 # then the SMS end-to-end suite a second time with the simulator and the
-# gateway speaking Telnyx, shown as "e2e_relay[telnyx]"), each under a
+# gateway speaking Telnyx, shown as "e2e_relay[telnyx]", then `make install`
+# into a throwaway tree, tests/install.sh), each under a
 # timeout, and ends with one line: "N passed, M failed". A binary that
 # crashes or times out counts as one failure on top of its own. Tests that
 # skip themselves (a Twilio-only test under Telnyx) count as neither.
@@ -37,6 +38,7 @@ if [ -n "$TESTS" ]; then
     for t in $TESTS; do
         case "$t" in
         *"[telnyx]") echo "$t $BUILD/tests/${t%\[telnyx\]} telnyx" ;;
+        install) echo "install tests/install.sh twilio" ;;
         *) echo "$t $BUILD/tests/$t $default_provider" ;;
         esac
     done >"$logdir/list"
@@ -48,6 +50,7 @@ else
         for n in $SMS_SUITE; do
             [ -x "$BUILD/tests/$n" ] && echo "$n[telnyx] $BUILD/tests/$n telnyx"
         done
+        echo "install tests/install.sh twilio"
     } >"$logdir/list"
 fi
 total=$(wc -l <"$logdir/list")

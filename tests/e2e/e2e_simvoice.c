@@ -1,5 +1,5 @@
 /*
- * e2e_simvoice.c - the simulator as Twilio Voice (gateway/sim_voice.c),
+ * e2e_simvoice.c - the simulator as Twilio Voice (gateway/sim/sim_voice.c),
  * driven through a real `peerline sim`: its REST API refuses what Twilio
  * refuses, with Twilio's codes (21201, 21213, 21211, 21212, 21210, 21205,
  * 21200, 20003, 20404, 21220); a created call rings until the control API
@@ -13,7 +13,7 @@
  * simulator with calls parked everywhere, at once and cleanly.
  *
  * The documents are served by a small HTTP server in this process
- * (gateway/http.h), which also checks every request's X-Twilio-Signature
+ * (gateway/base/http.h), which also checks every request's X-Twilio-Signature
  * with twilio_verify() and keeps its parameters.
  */
 #include "harness.h"

@@ -10,7 +10,7 @@
  * forged, stale or tampered with, storing nothing, and alerts the on-call
  * coordinator when they pile up.
  *
- * Events are caught by a small HTTP server in this process (gateway/http.h),
+ * Events are caught by a small HTTP server in this process (gateway/base/http.h),
  * and checked with the gateway's telnyx_verify().
  */
 #include "harness.h"

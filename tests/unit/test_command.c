@@ -1,5 +1,5 @@
 /*
- * test_command.c - gateway/command.c: carrier keywords (whole message, trimmed,
+ * test_command.c - gateway/engine/command.c: carrier keywords (whole message, trimmed,
  * case-insensitive, trailing . or ! forgiven), peers' # commands, bare menu numbers, and topic
  * keywords found in free text, on a roster built by hand.
  */

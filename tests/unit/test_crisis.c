@@ -1,5 +1,5 @@
 /*
- * test_crisis.c - gateway/crisis.c: the tripwire's normal form (case,
+ * test_crisis.c - gateway/engine/crisis.c: the tripwire's normal form (case,
  * accents, punctuation, other scripts, invalid UTF-8) and whole-word
  * matching, with the false positives it must not trip on.
  */

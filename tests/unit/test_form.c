@@ -1,5 +1,5 @@
 /*
- * test_form.c - gateway/form.c: parsing x-www-form-urlencoded webhook bodies (order and
+ * test_form.c - gateway/base/form.c: parsing x-www-form-urlencoded webhook bodies (order and
  * duplicates kept, '+' and %XX decoded, UTF-8 checked, refusals with the byte offset of the
  * problem), form_get, and form_add's percent-encoding round-tripped through form_parse.
  */

@@ -1,5 +1,5 @@
 /*
- * test_report.c - gateway/report.c over a seeded SQLite file: six
+ * test_report.c - gateway/cli/report.c over a seeded SQLite file: six
  * conversations (and a crisis record that must not count) whose figures
  * were worked out by hand, read through the store exactly as `peerline
  * report` reads them, in CSV and JSON, with and without --since. Also the

@@ -1,5 +1,5 @@
 /*
- * test_sms.c - gateway/sms.c: GSM 03.38 detection (basic and extension tables), segment counts
+ * test_sms.c - gateway/wire/sms.c: GSM 03.38 detection (basic and extension tables), segment counts
  * at the GSM-7 and UCS-2 boundaries, character counts, and splitting long texts at spaces
  * without ever cutting a UTF-8 character.
  */

@@ -1,5 +1,5 @@
 /*
- * test_texts.c - gateway/texts.c: the texts a texter and a peer read.
+ * test_texts.c - gateway/engine/texts.c: the texts a texter and a peer read.
  * Every template exists in English and Spanish with the same placeholders;
  * English is plain GSM-7 ASCII; rendering fills placeholders; and the
  * segment budget of SPEC 5.5 holds with the longest names a roster allows.

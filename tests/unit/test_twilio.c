@@ -1,6 +1,6 @@
 /*
- * test_twilio.c - gateway/twilio.c: the X-Twilio-Signature (checked against Twilio's documented
- * worked example and HMAC-SHA1 values computed independently with Python's hmac module),
+ * test_twilio.c - gateway/wire/twilio.c: the X-Twilio-Signature (checked against Twilio's
+ * documented worked example and HMAC-SHA1 values computed independently with Python's hmac module),
  * verification including the default-port URL variants, the Messages API request body, the
  * classification of Messages API answers, and SID syntax.
  */

@@ -1,5 +1,5 @@
 /*
- * test_twiml_read.c - gateway/twiml_read.c: the TwiML documents the gateway
+ * test_twiml_read.c - gateway/sim/twiml_read.c: the TwiML documents the gateway
  * emits read into a tree (attributes, text, the five entities, nesting), and
  * everything else refused with the line it is on: other XML (comments,
  * DOCTYPE, CDATA, processing instructions, character references,

@@ -27,9 +27,6 @@ enum telnyx_verdict {
     TELNYX_FORGED     /* well formed, but not signed by that key over this body */
 };
 
-/* 1 when s is the base64 of 32 bytes (an Ed25519 public key), as provider.public_key must be. */
-int telnyx_public_key_valid(const char *s);
-
 /*
  * Checks one webhook. now_s is Unix seconds. On anything but TELNYX_OK,
  * *why says what was wrong (a static string).

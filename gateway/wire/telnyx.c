@@ -14,33 +14,6 @@
 #include <string.h>
 #include <strings.h>
 
-/*
- * Strict base64 (RFC 4648, padded) of exactly `want` bytes into out.
- * Returns 0, or -1 when s is not that.
- */
-static int b64_exact(const char *s, unsigned char *out, size_t want)
-{
-    unsigned char tmp[96];
-    size_t n = s ? strlen(s) : 0, pad = 0;
-    int got;
-
-    if (!n || n % 4 || n > sizeof(tmp) / 3 * 4)
-        return -1;
-    pad = (s[n - 1] == '=') + (n > 1 && s[n - 2] == '=');
-    got = EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)n);
-    if (got < 0 || (size_t)got - pad != want)
-        return -1;
-    memcpy(out, tmp, want);
-    return 0;
-}
-
-int telnyx_public_key_valid(const char *s)
-{
-    unsigned char key[32];
-
-    return !b64_exact(s, key, sizeof(key));
-}
-
 /* Unix seconds, digits only, 1 to 12 of them. */
 static int parse_seconds(const char *s, int64_t *v)
 {
@@ -69,7 +42,7 @@ enum telnyx_verdict telnyx_verify(const char *public_key_b64, const char *timest
     int64_t ts;
     enum telnyx_verdict v = TELNYX_MALFORMED;
 
-    if (b64_exact(public_key_b64, key, sizeof(key))) {
+    if (parse_ed25519_key(public_key_b64, key, why)) {
         *why = "provider.public_key is not the base64 of an Ed25519 public key";
         return v;
     }
@@ -77,7 +50,7 @@ enum telnyx_verdict telnyx_verify(const char *public_key_b64, const char *timest
         *why = "missing or malformed telnyx-timestamp";
         return v;
     }
-    if (b64_exact(signature_b64, sig, sizeof(sig))) {
+    if (parse_base64(signature_b64, sig, sizeof(sig), why)) {
         *why = "missing or malformed telnyx-signature-ed25519";
         return v;
     }
