@@ -2,10 +2,10 @@
  * config.c - loads peerline.yaml through one table of keys (see config.h).
  *
  * The walk is generic: for every key in the file find its row (dotted name),
- * parse the value by the row's type into the struct at the row's offset, and
- * remember it was seen. Rows not seen get their default; rows without a
- * default are required. Problems are collected, never fatal, so
- * `peerline check` can list them all.
+ * parse the value with its type's parser (parsers[], one small function a
+ * type) into the struct at the row's offset, and remember it was seen. Rows
+ * not seen get their default; rows without a default are required. Problems
+ * are collected, never fatal, so `peerline check` can list them all.
  */
 #include "config.h"
 #include "diag.h"
@@ -41,6 +41,7 @@ enum ctype {
     CT_LIST,     /* struct config_list of words; the default is "a|b|c" */
     CT_LANGS,    /* CT_LIST of 2-3 letter language codes */
     CT_TEXTS,    /* texts: LANG: NAME: text */
+    CT_NTYPES
 };
 
 #define ANY_PROVIDER (-1)
@@ -231,27 +232,6 @@ static char *scalar(struct cload *L, const struct ynode *n, const char *name)
     return out;
 }
 
-static int set_url(struct cload *L, const struct ynode *n, const char *name, char *v, char **dst)
-{
-    size_t len = strlen(v);
-
-    if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {
-        diag_at(&L->file, n, "%s must start with http:// or https://", name);
-        free(v);
-        return -1;
-    }
-    if (strchr(v, '?') || strchr(v, '#') || strchr(v, ' ')) {
-        diag_at(&L->file, n, "%s must be a plain base URL (no spaces, query or fragment)", name);
-        free(v);
-        return -1;
-    }
-    while (len > 8 && v[len - 1] == '/')
-        v[--len] = '\0';
-    free(*dst);
-    *dst = v;
-    return 0;
-}
-
 /* A limit written as people write durations: the largest unit that divides it. */
 static const char *format_duration(long long ms, char *out, size_t n)
 {
@@ -324,28 +304,53 @@ check:
     return tok;
 }
 
-static void set_tokens(struct cload *L, const struct ynode *n, const char *name)
+/*
+ * ---- One parser per value type; parsers[] below picks it by the row's type ----
+ *
+ * Each gets the row, the value's node and, for the types written as a single
+ * value, its text with ${VAR} resolved: val, the parser's to keep or free
+ * (NULL for the other types, which read the node as they need).
+ */
+
+/* Where the row's value goes in struct config. */
+static void *field(struct cload *L, const struct ckey *k)
+{
+    return (char *)L->c + k->off;
+}
+
+/* The row's string becomes s; the one it replaces is freed. */
+static void keep(struct cload *L, const struct ckey *k, char *s)
+{
+    char **dst = field(L, k);
+
+    free(*dst);
+    *dst = s;
+}
+
+/* Coordinators' bearer tokens: a mapping of coordinator id to token. */
+static void set_tokens(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
 {
     struct config *c = L->c;
     size_t i;
 
+    (void)val;
     if (n->kind != YNODE_MAP) {
         if (!ynode_is_null(n))
-            diag_at(&L->file, n, "%s must be a mapping (coordinator id: token)", name);
+            diag_at(&L->file, n, "%s must be a mapping (coordinator id: token)", k->name);
         return;
     }
     c->admin.coordinator_tokens = calloc(YMAP_PAIRS(n) + 1, sizeof(struct config_token));
     if (!c->admin.coordinator_tokens) {
-        diag_at(&L->file, n, "%s: out of memory", name);
+        diag_at(&L->file, n, "%s: out of memory", k->name);
         return;
     }
     for (i = 0; i < YMAP_PAIRS(n); i++) {
-        const struct ynode *k = YMAP_KEY(n, i), *v = YMAP_VAL(n, i);
+        const struct ynode *id = YMAP_KEY(n, i), *v = YMAP_VAL(n, i);
         char what[160];
         char *tok;
         size_t j;
 
-        snprintf(what, sizeof(what), "token for coordinator %s", k->str);
+        snprintf(what, sizeof(what), "token for coordinator %s", id->str);
         tok = token_value(L, v, what, TOKEN_MIN);
         if (!tok)
             continue;
@@ -356,12 +361,12 @@ static void set_tokens(struct cload *L, const struct ynode *n, const char *name)
         }
         for (j = 0; j < c->admin.ntokens; j++) {
             if (!strcmp(c->admin.coordinator_tokens[j].token, tok)) {
-                diag_at(&L->file, v, "token for coordinator %s is the same as %s's", k->str,
+                diag_at(&L->file, v, "token for coordinator %s is the same as %s's", id->str,
                         c->admin.coordinator_tokens[j].id);
                 break;
             }
         }
-        c->admin.coordinator_tokens[c->admin.ntokens].id = strdup(k->str);
+        c->admin.coordinator_tokens[c->admin.ntokens].id = strdup(id->str);
         c->admin.coordinator_tokens[c->admin.ntokens].token = tok;
         c->admin.ntokens++;
     }
@@ -391,12 +396,13 @@ static int valid_lang(const char *s)
     return 1;
 }
 
-/* A list of words, or of language codes. */
-static void set_list(struct cload *L, const struct ckey *k, const struct ynode *n)
+/* A list of words (CT_LIST), or of language codes (CT_LANGS). */
+static void set_list(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
 {
-    struct config_list *l = (struct config_list *)((char *)L->c + k->off);
+    struct config_list *l = field(L, k);
     size_t i, j;
 
+    (void)val;
     if (n->kind != YNODE_SEQ) {
         diag_at(&L->file, n, "%s must be a list, e.g. [a, b]", k->name);
         return;
@@ -434,7 +440,7 @@ static void set_list(struct cload *L, const struct ckey *k, const struct ynode *
 /* A default list written "a|b|c". */
 static void default_list(struct cload *L, const struct ckey *k)
 {
-    struct config_list *l = (struct config_list *)((char *)L->c + k->off);
+    struct config_list *l = field(L, k);
     const char *p = k->def;
 
     while (*p) {
@@ -454,11 +460,13 @@ static void default_list(struct cload *L, const struct ckey *k)
 }
 
 /* texts: LANG: NAME: "text" - kept as written; gateway/texts.c checks names and placeholders. */
-static void set_texts(struct cload *L, const struct ynode *n)
+static void set_texts(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
 {
     struct config *c = L->c;
     size_t i, j, total = 0;
 
+    (void)k;
+    (void)val;
     if (ynode_is_null(n))
         return;
     if (n->kind != YNODE_MAP) {
@@ -511,36 +519,38 @@ static void set_texts(struct cload *L, const struct ynode *n)
     }
 }
 
-static void set_phones(struct cload *L, const struct ynode *n, const char *name)
+/* The pool: a list of E.164 numbers. */
+static void set_phones(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
 {
     struct config *c = L->c;
     size_t i, j;
 
+    (void)val;
     if (ynode_is_null(n))
         return;
     if (n->kind != YNODE_SEQ) {
-        diag_at(&L->file, n, "%s must be a list of E.164 numbers", name);
+        diag_at(&L->file, n, "%s must be a list of E.164 numbers", k->name);
         return;
     }
     c->provider.pool = calloc(n->nkids + 1, sizeof(char *));
     if (!c->provider.pool) {
-        diag_at(&L->file, n, "%s: out of memory", name);
+        diag_at(&L->file, n, "%s: out of memory", k->name);
         return;
     }
     for (i = 0; i < n->nkids; i++) {
         const char *why;
-        char *v = scalar(L, n->kids[i], name);
+        char *v = scalar(L, n->kids[i], k->name);
 
         if (!v)
             continue;
         if (parse_e164(v, &why)) {
-            diag_at(&L->file, n->kids[i], "%s: %s", name, why);
+            diag_at(&L->file, n->kids[i], "%s: %s", k->name, why);
             free(v);
             continue;
         }
         for (j = 0; j < c->provider.npool; j++) {
             if (!strcmp(c->provider.pool[j], v)) {
-                diag_at(&L->file, n->kids[i], "%s: a number is listed twice", name);
+                diag_at(&L->file, n->kids[i], "%s: a number is listed twice", k->name);
                 break;
             }
         }
@@ -548,178 +558,235 @@ static void set_phones(struct cload *L, const struct ynode *n, const char *name)
     }
 }
 
-/* Parses one value per its row. Takes the scalar text where the type has one. */
-static void set_value(struct cload *L, const struct ckey *k, const struct ynode *n)
+static void walk(struct cload *L, const struct ynode *map, const char *prefix);
+
+/* A nested mapping: its keys are walked under this one's name. */
+static void set_section(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    (void)val;
+    if (n->kind == YNODE_MAP)
+        walk(L, n, k->name);
+    else if (!ynode_is_null(n))
+        diag_at(&L->file, n, "%s must be a mapping", k->name);
+}
+
+static void set_str(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    (void)n;
+    keep(L, k, val);
+}
+
+/* Provider credentials: inline, ${VAR} or file:PATH, and never empty. */
+static void set_secret(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    char *tok = token_value(L, n, k->name, 0);
+
+    (void)val;
+    if (tok && !*tok) {
+        diag_at(&L->file, n, "%s is empty", k->name);
+        free(tok);
+        return;
+    }
+    if (tok)
+        keep(L, k, tok);
+}
+
+static void set_listen(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
 {
     struct config *c = L->c;
-    char *base = (char *)c;
     const char *why;
-    char *v;
 
-    if (k->type == CT_TOKENS) {
-        set_tokens(L, n, k->name);
+    if (parse_listen(val, c->listen_host, sizeof(c->listen_host), &c->listen_port, 1, &why))
+        diag_at(&L->file, n, "%s: %s", k->name, why);
+    free(val);
+}
+
+static void set_url(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    size_t len = strlen(val);
+
+    if (strncmp(val, "http://", 7) && strncmp(val, "https://", 8)) {
+        diag_at(&L->file, n, "%s must start with http:// or https://", k->name);
+        free(val);
         return;
     }
-    if (k->type == CT_PHONES) {
-        set_phones(L, n, k->name);
+    if (strchr(val, '?') || strchr(val, '#') || strchr(val, ' ')) {
+        diag_at(&L->file, n, "%s must be a plain base URL (no spaces, query or fragment)", k->name);
+        free(val);
         return;
     }
-    if (k->type == CT_LIST || k->type == CT_LANGS) {
-        set_list(L, k, n);
+    while (len > 8 && val[len - 1] == '/')
+        val[--len] = '\0';
+    keep(L, k, val);
+}
+
+static void set_path(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    if (!*val)
+        diag_at(&L->file, n, "%s is empty", k->name);
+    else
+        keep(L, k, config_resolve_path(L->c->dir, val));
+    free(val);
+}
+
+static void set_phone(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    const char *why;
+
+    if (parse_e164(val, &why)) {
+        diag_at(&L->file, n, "%s: %s", k->name, why);
+        free(val);
         return;
     }
-    if (k->type == CT_TEXTS) {
-        set_texts(L, n);
+    keep(L, k, val);
+}
+
+static void set_duration(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    char lo[32], hi[32];
+    const char *why;
+    int64_t ms;
+
+    if (parse_duration(val, &ms, &why))
+        diag_at(&L->file, n, "%s: %s", k->name, why);
+    else if (ms < k->min || ms > k->max)
+        diag_at(&L->file, n, "%s must be between %s and %s", k->name,
+                format_duration(k->min, lo, sizeof(lo)), format_duration(k->max, hi, sizeof(hi)));
+    else
+        *(int64_t *)field(L, k) = ms;
+    free(val);
+}
+
+static void set_int(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    const char *why;
+    long long x;
+
+    if (parse_int(val, k->min, k->max, &x, &why))
+        diag_at(&L->file, n, "%s must be a whole number from %lld to %lld", k->name, k->min,
+                k->max);
+    else
+        *(long long *)field(L, k) = x;
+    free(val);
+}
+
+static void set_kind(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    if (!strcmp(val, "twilio"))
+        L->c->provider.kind = PROVIDER_TWILIO;
+    else if (!strcmp(val, "telnyx"))
+        L->c->provider.kind = PROVIDER_TELNYX;
+    else
+        diag_at(&L->file, n, "%s must be twilio or telnyx, not \"%s\"", k->name, val);
+    free(val);
+}
+
+static void set_level(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    if (strcmp(val, "debug") && strcmp(val, "info") && strcmp(val, "warn") &&
+        strcmp(val, "error")) {
+        diag_at(&L->file, n, "%s must be debug, info, warn or error", k->name);
+        free(val);
         return;
     }
-    if (k->type == CT_SECRET) { /* provider credentials: inline, ${VAR} or file:PATH */
-        v = token_value(L, n, k->name, 0);
-        if (v && !*v) {
-            diag_at(&L->file, n, "%s is empty", k->name);
-            free(v);
+    keep(L, k, val);
+}
+
+/* A secret that may be left empty (none), else at least k->min characters. */
+static void set_token(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    char *tok = token_value(L, n, k->name, k->min);
+
+    (void)val;
+    if (tok)
+        keep(L, k, tok);
+}
+
+static void set_sid(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    if (strlen(val) != 34 || strncmp(val, "AC", 2) || !is_hex(val + 2, 32)) {
+        diag_at(&L->file, n, "%s must be AC followed by 32 hex digits, as in the Twilio console",
+                k->name);
+        free(val);
+        return;
+    }
+    keep(L, k, val);
+}
+
+static void set_bool(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    const char *why;
+    int b;
+
+    if (parse_bool(val, &b, &why))
+        diag_at(&L->file, n, "%s must be true or false", k->name);
+    else
+        *(int *)field(L, k) = b;
+    free(val);
+}
+
+/* The index of the value in the row's choices, "a|b". */
+static void set_choice(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    const char *p = k->choices;
+    int idx = 0;
+    size_t vl = strlen(val);
+
+    while (p) {
+        const char *bar = strchr(p, '|');
+        size_t l = bar ? (size_t)(bar - p) : strlen(p);
+        if (l == vl && !strncmp(p, val, l))
+            break;
+        p = bar ? bar + 1 : NULL;
+        idx++;
+    }
+    if (!p) {
+        char list[64];
+        snprintf(list, sizeof(list), "%s", k->choices);
+        for (p = list; (p = strchr(p, '|'));)
+            *(char *)p = '/';
+        diag_at(&L->file, n, "%s must be one of %s", k->name, list);
+    } else {
+        *(int *)field(L, k) = idx;
+    }
+    free(val);
+}
+
+typedef void parser_fn(struct cload *L, const struct ckey *k, const struct ynode *n, char *val);
+
+/* What a parser is given: the value's node only, or its text as well. */
+enum takes { TAKES_NODE, TAKES_TEXT };
+
+/* The parser of each value type (the rows' types, enum ctype). */
+static const struct {
+    parser_fn *set;
+    enum takes takes;
+} parsers[] = {
+    [CT_SECTION] = {set_section, TAKES_NODE},   [CT_STR] = {set_str, TAKES_TEXT},
+    [CT_SECRET] = {set_secret, TAKES_NODE},     [CT_LISTEN] = {set_listen, TAKES_TEXT},
+    [CT_URL] = {set_url, TAKES_TEXT},           [CT_PATH] = {set_path, TAKES_TEXT},
+    [CT_PHONE] = {set_phone, TAKES_TEXT},       [CT_PHONES] = {set_phones, TAKES_NODE},
+    [CT_DURATION] = {set_duration, TAKES_TEXT}, [CT_INT] = {set_int, TAKES_TEXT},
+    [CT_KIND] = {set_kind, TAKES_TEXT},         [CT_LEVEL] = {set_level, TAKES_TEXT},
+    [CT_TOKENS] = {set_tokens, TAKES_NODE},     [CT_TOKEN] = {set_token, TAKES_NODE},
+    [CT_SID] = {set_sid, TAKES_TEXT},           [CT_BOOL] = {set_bool, TAKES_TEXT},
+    [CT_CHOICE] = {set_choice, TAKES_TEXT},     [CT_LIST] = {set_list, TAKES_NODE},
+    [CT_LANGS] = {set_list, TAKES_NODE},        [CT_TEXTS] = {set_texts, TAKES_NODE},
+};
+
+_Static_assert(sizeof(parsers) / sizeof(parsers[0]) == CT_NTYPES, "a parser for every ctype");
+
+/* Parses one value by its row's type. */
+static void set_value(struct cload *L, const struct ckey *k, const struct ynode *n)
+{
+    char *val = NULL;
+
+    if (parsers[k->type].takes == TAKES_TEXT) {
+        val = scalar(L, n, k->name);
+        if (!val)
             return;
-        }
-        if (v) {
-            free(*(char **)(base + k->off));
-            *(char **)(base + k->off) = v;
-        }
-        return;
     }
-    if (k->type == CT_TOKEN) {
-        v = token_value(L, n, k->name, k->min);
-        if (v) {
-            free(*(char **)(base + k->off));
-            *(char **)(base + k->off) = v;
-        }
-        return;
-    }
-    v = scalar(L, n, k->name);
-    if (!v)
-        return;
-    switch (k->type) {
-    case CT_STR:
-        free(*(char **)(base + k->off));
-        *(char **)(base + k->off) = v;
-        return;
-    case CT_SID:
-        if (strlen(v) != 34 || strncmp(v, "AC", 2) || !is_hex(v + 2, 32)) {
-            diag_at(&L->file, n,
-                    "%s must be AC followed by 32 hex digits, as in the Twilio console", k->name);
-            break;
-        }
-        free(*(char **)(base + k->off));
-        *(char **)(base + k->off) = v;
-        return;
-    case CT_LISTEN:
-        if (parse_listen(v, c->listen_host, sizeof(c->listen_host), &c->listen_port, 1, &why))
-            diag_at(&L->file, n, "%s: %s", k->name, why);
-        break;
-    case CT_URL:
-        set_url(L, n, k->name, v, (char **)(base + k->off));
-        return;
-    case CT_PATH:
-        if (!*v) {
-            diag_at(&L->file, n, "%s is empty", k->name);
-            break;
-        }
-        free(*(char **)(base + k->off));
-        *(char **)(base + k->off) = config_resolve_path(c->dir, v);
-        break;
-    case CT_PHONE:
-        if (parse_e164(v, &why)) {
-            diag_at(&L->file, n, "%s: %s", k->name, why);
-            break;
-        }
-        free(*(char **)(base + k->off));
-        *(char **)(base + k->off) = v;
-        return;
-    case CT_DURATION: {
-        int64_t ms;
-        if (parse_duration(v, &ms, &why)) {
-            diag_at(&L->file, n, "%s: %s", k->name, why);
-            break;
-        }
-        if (ms < k->min || ms > k->max) {
-            char lo[32], hi[32];
-            diag_at(&L->file, n, "%s must be between %s and %s", k->name,
-                    format_duration(k->min, lo, sizeof(lo)),
-                    format_duration(k->max, hi, sizeof(hi)));
-            break;
-        }
-        *(int64_t *)(base + k->off) = ms;
-        break;
-    }
-    case CT_INT: {
-        long long x;
-        if (parse_int(v, k->min, k->max, &x, &why)) {
-            char lim[96];
-            snprintf(lim, sizeof(lim), "a whole number from %lld to %lld", k->min, k->max);
-            diag_at(&L->file, n, "%s must be %s", k->name, lim);
-            break;
-        }
-        *(long long *)(base + k->off) = x;
-        break;
-    }
-    case CT_KIND:
-        if (!strcmp(v, "twilio"))
-            c->provider.kind = PROVIDER_TWILIO;
-        else if (!strcmp(v, "telnyx"))
-            c->provider.kind = PROVIDER_TELNYX;
-        else
-            diag_at(&L->file, n, "%s must be twilio or telnyx, not \"%s\"", k->name, v);
-        break;
-    case CT_LEVEL:
-        if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error")) {
-            diag_at(&L->file, n, "%s must be debug, info, warn or error", k->name);
-            break;
-        }
-        free(*(char **)(base + k->off));
-        *(char **)(base + k->off) = v;
-        return;
-    case CT_BOOL: {
-        int b;
-        if (parse_bool(v, &b, &why)) {
-            diag_at(&L->file, n, "%s must be true or false", k->name);
-            break;
-        }
-        *(int *)(base + k->off) = b;
-        break;
-    }
-    case CT_CHOICE: {
-        const char *p = k->choices;
-        int idx = 0;
-        size_t vl = strlen(v);
-
-        while (p) {
-            const char *bar = strchr(p, '|');
-            size_t l = bar ? (size_t)(bar - p) : strlen(p);
-            if (l == vl && !strncmp(p, v, l))
-                break;
-            p = bar ? bar + 1 : NULL;
-            idx++;
-        }
-        if (!p) {
-            char list[64];
-            snprintf(list, sizeof(list), "%s", k->choices);
-            for (p = list; (p = strchr(p, '|'));)
-                *(char *)p = '/';
-            diag_at(&L->file, n, "%s must be one of %s", k->name, list);
-            break;
-        }
-        *(int *)(base + k->off) = idx;
-        break;
-    }
-    case CT_SECTION:
-    case CT_SECRET:
-    case CT_TOKENS:
-    case CT_TOKEN:
-    case CT_PHONES:
-    case CT_LIST:
-    case CT_LANGS:
-    case CT_TEXTS:
-        break;
-    }
-    free(v);
+    parsers[k->type].set(L, k, n, val);
 }
 
 static void walk(struct cload *L, const struct ynode *map, const char *prefix)
@@ -739,15 +806,6 @@ static void walk(struct cload *L, const struct ynode *map, const char *prefix)
             continue;
         }
         L->seen[k - keys] = 1;
-        if (k->type == CT_SECTION) {
-            if (vn->kind != YNODE_MAP) {
-                if (!ynode_is_null(vn))
-                    diag_at(&L->file, vn, "%s must be a mapping", name);
-                continue;
-            }
-            walk(L, vn, name);
-            continue;
-        }
         set_value(L, k, vn);
     }
 }
