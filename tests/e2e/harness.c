@@ -27,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,20 +76,128 @@ void line_sleep(int ms)
     nanosleep(&ts, NULL);
 }
 
-static int free_port(void)
+/*
+ * Ports. Binding port 0 and closing the socket (what this harness once did)
+ * hands out a port of the kernel's ephemeral range that nothing holds until
+ * the server binds it: meanwhile that call, in another test binary or in
+ * this one for the other server, can hand out the same port again, and the
+ * first server up answers for both. A line whose gateway lost its port so
+ * was served by another test's gateway or simulator (a 404 for its texts).
+ *
+ * So each port is claimed, for the rest of this process's life, with a
+ * lock file held by flock (given up only when the process ends, however it
+ * ends), below the ephemeral range (no port 0, no client's connect() ever
+ * picks one there), and checked free by bind before each line uses it. A
+ * line gives its ports back to this process when it stops; its gateway,
+ * restarted, gets the same port again; no other process takes it meanwhile.
+ */
+#define PORT_DIR "/tmp/peerline-e2e-ports"
+
+static struct {
+    int port;
+    int used; /* by a line now */
+} claimed[16];
+static size_t nclaimed;
+static pthread_mutex_t port_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The ports to claim from: below the ephemeral range (above it if that starts too low). */
+static void port_window(int *lo, int *hi)
+{
+    int low = 32768, high = 60999;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+
+    if (f) {
+        if (fscanf(f, "%d %d", &low, &high) != 2)
+            low = 32768, high = 60999;
+        fclose(f);
+    }
+    if (low > 2048) {
+        *lo = low - 4096 < 1024 ? 1024 : low - 4096;
+        *hi = low - 1;
+    } else {
+        *lo = high + 1;
+        *hi = 65535;
+    }
+}
+
+/* 1 when a server (which binds with SO_REUSEADDR, as libmicrohttpd does) could bind port. */
+static int bindable(int port)
 {
     struct sockaddr_in a = {0};
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, ok;
 
+    if (fd < 0)
+        return 0;
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
+    a.sin_port = htons((uint16_t)port);
+    ok = !setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) &&
+         !bind(fd, (struct sockaddr *)&a, sizeof(a));
+    close(fd);
+    return ok;
+}
+
+/* Claims a port no other process has claimed, for good: 0, or -1 when none is left. */
+static int claim_port(int *port)
+{
+    char path[64];
+    int lo, hi, p, fd;
+
+    if (nclaimed == sizeof(claimed) / sizeof(claimed[0]))
+        return -1;
+    port_window(&lo, &hi);
+    if (mkdir(PORT_DIR, 01777) == 0)
+        chmod(PORT_DIR, 01777); /* every user's tests claim here */
+    for (p = lo; p <= hi; p++) {
+        snprintf(path, sizeof(path), PORT_DIR "/%d", p);
+        /* Not O_CREAT first: /tmp may refuse it on a file another user made. */
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            continue;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0 && bindable(p)) {
+            /* Held by fd, never closed: the kernel lets go when this process ends. */
+            claimed[nclaimed].port = p;
+            claimed[nclaimed++].used = 1;
+            *port = p;
+            return 0;
+        }
         close(fd);
+    }
+    return -1;
+}
+
+/* A port for a line: one this process claimed and no line uses, else a new claim. */
+static int take_port(void)
+{
+    size_t i;
+    int port = -1;
+
+    pthread_mutex_lock(&port_mu);
+    for (i = 0; i < nclaimed && port < 0; i++) {
+        /* Free by bind (a claim keeps harnesses off it, not every other program). */
+        if (!claimed[i].used && bindable(claimed[i].port)) {
+            claimed[i].used = 1;
+            port = claimed[i].port;
+        }
+    }
+    if (port < 0 && claim_port(&port))
+        fprintf(stderr, "line: no port left to claim under " PORT_DIR "\n");
+    pthread_mutex_unlock(&port_mu);
     return port;
+}
+
+/* A stopped line's port, for this process's next line (still claimed). */
+static void give_back_port(int port)
+{
+    size_t i;
+
+    pthread_mutex_lock(&port_mu);
+    for (i = 0; i < nclaimed; i++)
+        if (claimed[i].port == port)
+            claimed[i].used = 0;
+    pthread_mutex_unlock(&port_mu);
 }
 
 static int write_file(const char *path, const char *text)
@@ -327,10 +437,10 @@ int line_start(struct line *l, const struct line_opts *o)
     snprintf(l->roster, sizeof(l->roster), "%s/roster.yaml", l->dir);
     snprintf(l->gateway_log, sizeof(l->gateway_log), "%s/gateway.log", l->dir);
     snprintf(sim_log, sizeof(sim_log), "%s/sim.log", l->dir);
-    l->gw_port = free_port();
-    l->sim_port = free_port();
-    if (provider_keys(l, o, creds, sizeof(creds)))
-        return -1;
+    l->gw_port = take_port();
+    l->sim_port = take_port();
+    if (l->gw_port < 0 || l->sim_port < 0 || provider_keys(l, o, creds, sizeof(creds)))
+        goto fail;
     snprintf(cfg, sizeof(cfg),
              "listen: 127.0.0.1:%d\n"
              "public_url: http://127.0.0.1:%d\n"
@@ -355,25 +465,27 @@ int line_start(struct line *l, const struct line_opts *o)
              o->limits ? o->limits : "  relay_gap: 0s\n", o->retry ? o->retry : "",
              o->extra_config ? o->extra_config : "");
     if (write_file(l->config, cfg))
-        return -1;
+        goto fail;
     if (o->roster) {
         if (write_file(l->roster, o->roster))
-            return -1;
+            goto fail;
     } else {
         char roster[4096];
         snprintf(roster, sizeof(roster), "%s%s", default_roster,
                  o->roster_extra ? o->roster_extra : "");
         if (write_file(l->roster, roster))
-            return -1;
+            goto fail;
     }
     start_sim(l);
     if (l->sim <= 0 || wait_healthy(l->sim_port, l->sim, 10000) || line_start_gateway(l)) {
         dump(sim_log);
         dump(l->gateway_log);
-        (void)line_stop(l);
-        return -1;
+        goto fail;
     }
     return 0;
+fail:
+    (void)line_stop(l); /* and its ports back */
+    return -1;
 }
 
 static void stop_pid(pid_t pid)
@@ -452,6 +564,9 @@ int line_stop(struct line *l)
     stop_pid(l->gw);
     stop_pid(l->sim);
     l->gw = l->sim = 0;
+    give_back_port(l->gw_port);
+    give_back_port(l->sim_port);
+    l->gw_port = l->sim_port = 0;
     snprintf(sim_log, sizeof(sim_log), "%s/sim.log", l->dir);
     rc = log_is_clean(l->gateway_log) | log_is_clean(sim_log) | log_has_no_text(l, l->gateway_log);
     for (i = 0; i < l->nsaid; i++)

@@ -1,7 +1,8 @@
 /*
  * harness.h - end-to-end tests drive real processes: a `peerline serve`
- * and a `peerline sim` on free loopback ports, with a generated config and
- * roster in a fresh temporary directory and a real SQLite file.
+ * and a `peerline sim` on loopback ports no other test process can take
+ * (claimed under /tmp/peerline-e2e-ports: see harness.c), with a generated
+ * config and roster in a fresh temporary directory and a real SQLite file.
  *
  * Tests act as the phones: line_text() makes a phone text one of the line's
  * numbers (the simulator delivers it as a signed webhook), and line_expect()
@@ -70,7 +71,7 @@ int line_start(struct line *l, const struct line_opts *o);
 int line_stop(struct line *l);
 /* kill -9 the gateway (and reap it). */
 void line_kill_gateway(struct line *l);
-/* Starts the gateway again on the same port and database. */
+/* Starts the gateway again on the same port (still this line's) and database. */
 int line_start_gateway(struct line *l);
 
 /* A phone texts `to`. Returns the HTTP status the gateway answered the webhook with. */
