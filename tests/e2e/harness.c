@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -99,6 +100,7 @@ static struct {
 } claimed[16];
 static size_t nclaimed;
 static pthread_mutex_t port_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t start_thread; /* the thread that started the line: the test's own */
 
 /* The ports to claim from: below the ephemeral range (above it if that starts too low). */
 static void port_window(int *lo, int *hi)
@@ -200,6 +202,122 @@ static void give_back_port(int port)
     pthread_mutex_unlock(&port_mu);
 }
 
+/*
+ * Whose server answers on a port, from /proc (Linux): a 200 from /healthz
+ * says that some server is up there, not that it is this line's.
+ */
+
+/* The inode of the socket listening on TCP port (IPv4 or IPv6), or 0 when none is. */
+static unsigned long listener(int port)
+{
+    static const char *const tables[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+    char row[512];
+    unsigned long inode = 0, ino;
+    unsigned lport, state;
+    size_t i;
+
+    for (i = 0; i < 2 && !inode; i++) {
+        FILE *f = fopen(tables[i], "r");
+        if (!f)
+            continue;
+        while (!inode && fgets(row, sizeof(row), f)) {
+            /* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+            if (sscanf(row, " %*s %*[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*s %*s %lu", &lport, &state,
+                       &ino) == 3 &&
+                lport == (unsigned)port && state == 0x0A) /* TCP_LISTEN */
+                inode = ino;
+        }
+        fclose(f);
+    }
+    return inode;
+}
+
+/* 1 when process pid has the socket inode open. */
+static int holds(pid_t pid, unsigned long inode)
+{
+    char dir[64], path[320], link[64], want[40];
+    struct dirent *e;
+    DIR *d;
+    int found = 0;
+    ssize_t n;
+
+    snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+    snprintf(want, sizeof(want), "socket:[%lu]", inode);
+    if (pid <= 0 || !(d = opendir(dir)))
+        return 0;
+    while (!found && (e = readdir(d))) {
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        n = readlink(path, link, sizeof(link) - 1);
+        if (n > 0) {
+            link[n] = '\0';
+            found = !strcmp(link, want);
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* The process holding the socket inode (0: none this process may look into). */
+static pid_t holder(unsigned long inode)
+{
+    struct dirent *e;
+    DIR *d = opendir("/proc");
+    pid_t pid = 0;
+
+    while (d && !pid && (e = readdir(d))) {
+        char *end;
+        long p = strtol(e->d_name, &end, 10);
+        if (*end == '\0' && p > 0 && holds((pid_t)p, inode))
+            pid = (pid_t)p;
+    }
+    if (d)
+        closedir(d);
+    return pid;
+}
+
+/* "pid N (its command line)" into out, to name a stranger. */
+static void describe(pid_t pid, char *out, size_t n)
+{
+    char path[64], cmd[200] = "";
+    size_t len = 0, i;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+    if ((f = fopen(path, "r"))) {
+        len = fread(cmd, 1, sizeof(cmd) - 1, f);
+        fclose(f);
+    }
+    for (i = 0; i + 1 < len; i++)
+        if (cmd[i] == '\0')
+            cmd[i] = ' ';
+    cmd[len] = '\0';
+    if (pid > 0)
+        snprintf(out, n, "pid %d (%s)", (int)pid, cmd);
+    else
+        snprintf(out, n, "a process this test cannot see");
+}
+
+/*
+ * 0 when the server listening on port is process pid (the line's `what`);
+ * otherwise -1, with who serves the port instead in why.
+ */
+static int served_by(int port, pid_t pid, const char *what, char *why, size_t n)
+{
+    unsigned long inode = listener(port);
+    char who[256];
+
+    if (inode && holds(pid, inode))
+        return 0;
+    if (!inode) {
+        snprintf(why, n, "nothing listens on port %d, the %s's (pid %d)", port, what, (int)pid);
+        return -1;
+    }
+    describe(holder(inode), who, sizeof(who));
+    snprintf(why, n, "port %d, the %s's, is served by %s, not by this line's %s (pid %d)", port,
+             what, who, what, (int)pid);
+    return -1;
+}
+
 static int write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -297,9 +415,10 @@ static long http(const char *method, const char *url, const char *content_type, 
     return status;
 }
 
-static int wait_healthy(int port, pid_t pid, int timeout_ms)
+/* 0 once the process pid answers /healthz on port as the line's `what`, or -1 (told why). */
+static int wait_healthy(int port, pid_t pid, const char *what, int timeout_ms)
 {
-    char url[64];
+    char url[64], why[512];
     int waited;
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/healthz", port);
@@ -307,6 +426,10 @@ static int wait_healthy(int port, pid_t pid, int timeout_ms)
         struct buf b = BUF_INIT(0);
         long st = http("GET", url, NULL, NULL, NULL, &b);
         buf_free(&b);
+        if (st == 200 && served_by(port, pid, what, why, sizeof(why))) {
+            fprintf(stderr, "line: the %s's /healthz answered, but %s\n", what, why);
+            return -1;
+        }
         if (st == 200)
             return 0;
         if (waitpid(pid, NULL, WNOHANG) == pid)
@@ -418,7 +541,7 @@ int line_start_gateway(struct line *l)
     char *argv[] = {"peerline", "serve", "-c", l->config, NULL};
 
     l->gw = spawn(l->gateway_log, argv);
-    return l->gw > 0 ? wait_healthy(l->gw_port, l->gw, 10000) : -1;
+    return l->gw > 0 ? wait_healthy(l->gw_port, l->gw, "gateway", 10000) : -1;
 }
 
 int line_start(struct line *l, const struct line_opts *o)
@@ -437,6 +560,7 @@ int line_start(struct line *l, const struct line_opts *o)
     snprintf(l->roster, sizeof(l->roster), "%s/roster.yaml", l->dir);
     snprintf(l->gateway_log, sizeof(l->gateway_log), "%s/gateway.log", l->dir);
     snprintf(sim_log, sizeof(sim_log), "%s/sim.log", l->dir);
+    start_thread = pthread_self();
     l->gw_port = take_port();
     l->sim_port = take_port();
     if (l->gw_port < 0 || l->sim_port < 0 || provider_keys(l, o, creds, sizeof(creds)))
@@ -477,7 +601,8 @@ int line_start(struct line *l, const struct line_opts *o)
             goto fail;
     }
     start_sim(l);
-    if (l->sim <= 0 || wait_healthy(l->sim_port, l->sim, 10000) || line_start_gateway(l)) {
+    if (l->sim <= 0 || wait_healthy(l->sim_port, l->sim, "simulator", 10000) ||
+        line_start_gateway(l)) {
         dump(sim_log);
         dump(l->gateway_log);
         goto fail;
@@ -593,6 +718,61 @@ void line_kill_gateway(struct line *l)
 
 static pthread_mutex_t said_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* 1 when pid is this process or one of its children (a gateway, a simulator). */
+static int ours(pid_t pid)
+{
+    char path[64], row[512], *p;
+    int ppid = 0;
+    size_t n = 0;
+    FILE *f;
+
+    if (pid <= 0)
+        return 0;
+    if (pid == getpid())
+        return 1;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if ((f = fopen(path, "r"))) {
+        n = fread(row, 1, sizeof(row) - 1, f);
+        fclose(f);
+    }
+    row[n] = '\0';
+    /* "pid (command) state ppid ...": the command may hold anything but its last ')' */
+    p = strrchr(row, ')');
+    return p && sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == (int)getpid();
+}
+
+/*
+ * After an answer other than 200 to a text: fails the test, with who
+ * answered, when a process that is neither this one nor its child serves
+ * the line's gateway or simulator port (another test's server answered for
+ * this line). Nothing there (a gateway being restarted) is not a stranger.
+ * A thread other than the test's own (some tests text from several) can
+ * only tell: cmocka fails a test from its own thread.
+ */
+static void stranger(struct line *l, long status)
+{
+    const int port[2] = {l->gw_port, l->sim_port};
+    const char *const what[2] = {"gateway", "simulator"};
+    char who[256], why[512];
+    unsigned long inode;
+    pid_t pid;
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        if (!(inode = listener(port[i])) || ours(pid = holder(inode)))
+            continue;
+        describe(pid, who, sizeof(who));
+        snprintf(why, sizeof(why),
+                 "a text was answered %ld by a server that is not this line's: port %d, the "
+                 "%s's, is served by %s",
+                 status, port[i], what[i], who);
+        if (pthread_equal(pthread_self(), start_thread))
+            fail_msg("%s", why);
+        fprintf(stderr, "line_text: %s\n", why);
+        return;
+    }
+}
+
 static long text(struct line *l, const char *from, const char *to, const char *body,
                  const char *sid, int num_media)
 {
@@ -624,6 +804,8 @@ static long text(struct line *l, const char *from, const char *to, const char *b
     }
     buf_free(&req);
     buf_free(&out);
+    if (status != 200)
+        stranger(l, status);
     return status;
 }
 

@@ -61,7 +61,11 @@ int line_provider_telnyx(void);
 /* 1 when this line's provider is Telnyx. */
 int line_is_telnyx(const struct line *l);
 
-/* Starts simulator and gateway; 0 when both answer /healthz. */
+/*
+ * Starts simulator and gateway; 0 when both answer /healthz and the
+ * processes listening on the line's ports are this line's own (told on
+ * stderr when another process answered instead).
+ */
 int line_start(struct line *l, const struct line_opts *o);
 /*
  * SIGTERM both, wait, remove the directory. Returns -1 when either log holds
@@ -71,10 +75,14 @@ int line_start(struct line *l, const struct line_opts *o);
 int line_stop(struct line *l);
 /* kill -9 the gateway (and reap it). */
 void line_kill_gateway(struct line *l);
-/* Starts the gateway again on the same port (still this line's) and database. */
+/* Starts the gateway again on the same port (still this line's) and database; 0 as line_start. */
 int line_start_gateway(struct line *l);
 
-/* A phone texts `to`. Returns the HTTP status the gateway answered the webhook with. */
+/*
+ * A phone texts `to`. Returns the HTTP status the gateway answered the
+ * webhook with. An answer other than 200 from a server that is not this
+ * test's (another process on the line's port) fails the test saying so.
+ */
 long line_text(struct line *l, const char *from, const char *to, const char *body);
 /*
  * As line_text with a chosen MessageSid (to replay one); under Telnyx it is
