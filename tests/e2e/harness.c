@@ -1309,20 +1309,12 @@ long line_inbound_rows(struct line *l)
 int line_setup(void **state, const struct line_opts *o)
 {
     static struct line l;
-    int attempt;
 
-    /*
-     * A free port found by binding port 0 can be taken by another process
-     * (a client's ephemeral port) before the line binds it: try fresh ports.
-     */
-    for (attempt = 0; attempt < 3; attempt++) {
-        if (!line_start(&l, o)) {
-            *state = &l;
-            return 0;
-        }
-        fprintf(stderr, "line_setup: start failed (attempt %d), trying other ports\n", attempt + 1);
-    }
-    return -1;
+    /* Once: the line's ports are claimed, so a failed start is not bad luck (see take_port). */
+    if (line_start(&l, o))
+        return -1;
+    *state = &l;
+    return 0;
 }
 
 int line_setup_default(void **state)
