@@ -427,6 +427,42 @@ static int64_t count(struct fixture *f, const char *q)
  * boundaries, with the provider error text that may quote a number; what is
  * still to be sent, and what is recent, stays.
  */
+/* One-row reads: found with the row, or none with a zeroed struct; a failed step is an error. */
+static void one_row_reads_say_found_none_or_error(void **state)
+{
+    struct fixture *f = *state;
+    struct store_inbound in;
+    struct store_conv c;
+    struct store_contact ct;
+
+    memset(&in, 0x5a, sizeof(in));
+    assert_int_equal(store_inbound_get(f->st, 42, &in), STORE_OK);
+    assert_null(in.body); /* nothing to free, nothing left from before */
+    assert_int_equal(in.id, 0);
+    memset(&c, 0x5a, sizeof(c));
+    assert_int_equal(store_conv_get(f->st, 42, &c), STORE_OK);
+    assert_int_equal(c.id, 0);
+    assert_string_equal(c.texter, "");
+    memset(&ct, 0x5a, sizeof(ct));
+    assert_int_equal(store_contact_get(f->st, "+15550000001", &ct), STORE_OK);
+    assert_string_equal(ct.lang, "");
+
+    assert_int_equal(store_inbound_add(f->st, "SM1", "+15550000001", "+15550000009", "hi", 0, 1),
+                     STORE_NEW);
+    assert_int_equal(store_inbound_next(f->st, &in), STORE_FOUND);
+    {
+        struct store_inbound again;
+        assert_int_equal(store_inbound_get(f->st, in.id, &again), STORE_FOUND);
+        assert_string_equal(again.body, "hi");
+        assert_string_equal(again.from, "+15550000001");
+        store_inbound_clear(&again);
+    }
+    store_inbound_clear(&in);
+
+    sql(f, "DROP TABLE contacts");
+    assert_int_equal(store_contact_get(f->st, "+15550000001", &ct), STORE_ERROR);
+}
+
 static void purge_covers_every_range(void **state)
 {
     struct fixture *f = *state;
@@ -703,6 +739,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(safety_texts_never_wait_behind_a_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(held_relays_take_what_follows, setup, teardown),
         cmocka_unit_test_setup_teardown(welcome_rating_and_last_word, setup, teardown),
+        cmocka_unit_test_setup_teardown(one_row_reads_say_found_none_or_error, setup, teardown),
         cmocka_unit_test_setup_teardown(purge_covers_every_range, setup, teardown),
         cmocka_unit_test_setup_teardown(purge_hashes_with_the_configured_key, setup, teardown),
         cmocka_unit_test_setup_teardown(own_live_leases_survive_the_periodic_reclaim, setup,
