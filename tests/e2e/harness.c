@@ -755,11 +755,17 @@ static void stranger(struct line *l, long status)
     const char *const what[2] = {"gateway", "simulator"};
     char who[256], why[512];
     unsigned long inode;
-    pid_t pid;
-    int i;
+    pid_t pid = 0;
+    int i, look;
 
     for (i = 0; i < 2; i++) {
-        if (!(inode = listener(port[i])) || ours(pid = holder(inode)))
+        /* Looked at thrice: a gateway being killed may list its socket after closing it. */
+        for (look = 0; look < 3; look++) {
+            if (!(inode = listener(port[i])) || ours(pid = holder(inode)))
+                break;
+            line_sleep(50);
+        }
+        if (look < 3)
             continue;
         describe(pid, who, sizeof(who));
         snprintf(why, sizeof(why),
