@@ -69,7 +69,10 @@ comma    := ,
 # The include folders of the folder $(1); tests, fuzz targets and benchmarks see every layer.
 layer_dirs = $(subst $(comma), ,$(patsubst $(1):%,%,$(filter $(1):%,$(LAYERS))))
 ALL_DIRS   := $(foreach l,$(LAYERS),$(firstword $(subst :, ,$(l))))
-include_of = $(addprefix -I,$(or $(call layer_dirs,$(1)),$(ALL_DIRS)))
+# -iquote: the project's headers (always included with "") come before any -I
+# from pkg-config or CFLAGS, so a system header of the same name (form.h, log.h)
+# can never stand in for one of ours.
+include_of = $(addprefix -iquote ,$(or $(call layer_dirs,$(1)),$(ALL_DIRS)))
 ALL_CFLAGS  = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(LDSAN) $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lpthread -lm
@@ -132,7 +135,7 @@ $(BROWSER_LOCK): tests/browser/package.json tests/browser/package-lock.json
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(ALL_CFLAGS) $(call include_of,$(patsubst %/,%,$(dir $<))) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(call include_of,$(patsubst %/,%,$(dir $<))) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 # admin_page.html -> const char admin_page_html[]: each line a C string literal.
 $(BUILD)/gen/%.c: %.html
@@ -230,8 +233,9 @@ install: $(BUILD)/peerline
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/peerline $(DESTDIR)$(MANDIR)/man1/peerline.1 \
-	    $(DESTDIR)$(UNITDIR)/peerline.service
-	rm -rf $(DESTDIR)$(DOCDIR)
+	    $(DESTDIR)$(UNITDIR)/peerline.service $(DESTDIR)$(DOCDIR)/README.md \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/examples/,peerline.yaml roster.yaml nginx.conf Caddyfile)
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 run: $(BUILD)/peerline
 	@sh deploy/demo.sh $(BUILD)/peerline

@@ -459,7 +459,8 @@ static void default_list(struct cload *L, const struct ckey *k)
     }
 }
 
-/* texts: LANG: NAME: "text" - kept as written; gateway/texts.c checks names and placeholders. */
+/* texts: LANG: NAME: "text" - kept as written; gateway/engine/texts.c checks names and
+ * placeholders. */
 static void set_texts(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
 {
     struct config *c = L->c;

@@ -17,8 +17,9 @@
 BUILD=${1:-build}
 JOBS=${JOBS:-3}
 PEERLINE_BIN=$(cd "$(dirname "$BUILD/peerline")" && pwd)/peerline
+PEERLINE_BUILD=$BUILD
 CMOCKA_MESSAGE_OUTPUT=TAP
-export PEERLINE_BIN CMOCKA_MESSAGE_OUTPUT
+export PEERLINE_BIN PEERLINE_BUILD CMOCKA_MESSAGE_OUTPUT
 
 # The end-to-end binaries about conversations over SMS: run under both providers.
 # (Not: e2e_hostile, e2e_disk - Twilio's wire, the spool and reconciliation;

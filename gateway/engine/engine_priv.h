@@ -8,7 +8,7 @@
  * The parts are layered, each calling only those declared above it here:
  * out (texts) < match < conv (the lifecycle) < safety < voice < timer <
  * peer < texter < admin, and engine.c, the dispatcher, on top. The lint
- * check (tests/cycles.sh) fails if a call ever goes the other way.
+ * check (tests/layers.sh) fails if a call ever goes the other way.
  */
 #ifndef PEERLINE_ENGINE_PRIV_H
 #define PEERLINE_ENGINE_PRIV_H

@@ -1,8 +1,7 @@
 /*
- * sim_priv.h - shared by the simulator's files only (sim.c, sim_telnyx.c,
- * and the voice files sim_voice.c, sim_voice_conf.c, sim_voice_ctl.c,
- * sim_voice_fetch.c, sim_voice_rest.c, sim_voice_run.c): its state and the
- * helpers both providers' wire code call.
+ * sim_priv.h - shared by the simulator's files only (sim.c, sim_core.c,
+ * sim_twilio.c, sim_telnyx.c, and the voice files sim_voice*.c): its state
+ * and the helpers both providers' wire code call.
  *
  * sim_core.c owns what is the same for every provider: the log of texts,
  * the fault switches, carrier opt-outs, the queue of delivery reports. sim.c

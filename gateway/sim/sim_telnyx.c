@@ -17,7 +17,7 @@
  * and telnyx-signature-ed25519, the base64 of an Ed25519 signature over
  * "{timestamp}|{raw body}" with the key given by --telnyx-signing-key.
  *
- * The log, the switches and the control API are sim.c's: a text is recorded
+ * The log and the switches are sim_core.c's, the control API sim.c's: a text is recorded
  * in the same vocabulary as in Twilio mode (its sid is Telnyx's message id).
  * A final status maps to Telnyx's as: delivered -> "delivered";
  * undelivered -> "delivery_failed" (40008, after message.sent); failed ->

@@ -10,7 +10,7 @@
  *   GET    .../Recordings/{Sid}.json     FetchRecording
  *   DELETE .../Recordings/{Sid}.json     DeleteRecording (404 after)
  *
- * Each goes through sim.c's Twilio edge first (account, Basic auth, form
+ * Each goes through sim_twilio.c's REST edge first (account, Basic auth, form
  * body, fault switches). Parameters are checked in Twilio's order and
  * refused with Twilio's codes and messages; answers are shaped like
  * Twilio's resources (api.v2010.account.call, .recording). These calls

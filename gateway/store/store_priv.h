@@ -13,7 +13,7 @@
 #include <sqlite3.h>
 
 enum store_stmt {
-    /* store.c */
+    /* store_db.c */
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
