@@ -126,9 +126,9 @@ const char *const texts_en[TX_COUNT] = {
         "peerline alert {ref}: the texter ended an urgent {topic} chat. Reply #ack {ref}.",
     [TX_ALERT_PEER_OPTOUT] = "peerline alert: peer {peer} opted out of one of the line's numbers "
                              "and is set off. Their chats went back to the line.",
-    [TX_ALERT_SIGNATURES] = "peerline alert: {count} texts to the line were refused because their "
-                            "signature did not match. Texts may be lost: check public_url and the "
-                            "auth token.",
+    [TX_ALERT_SIGNATURES] = "peerline alert: {count} texts or calls to the line were refused "
+                            "because their signature did not match. They may be lost: check "
+                            "public_url and the auth token.",
     [TX_ALERT_CRISIS_UNHANDLED] = "peerline alert: a text with crisis words could not be handled; "
                                   "its writer got the crisis numbers. Check the server log now "
                                   "(engine.gave_up).",
