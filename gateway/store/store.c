@@ -298,8 +298,8 @@ static const char *const migrations[] = {
      * it came from one of the line's own numbers); NULL for every other
      * text. Counted for /metrics through the index, never by a table scan.
      */
-    "ALTER TABLE inbound ADD COLUMN ignored TEXT;"
-    "CREATE INDEX inbound_ignored ON inbound(ignored) WHERE ignored IS NOT NULL;",
+    ("ALTER TABLE inbound ADD COLUMN ignored TEXT;"
+     "CREATE INDEX inbound_ignored ON inbound(ignored) WHERE ignored IS NOT NULL;"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
