@@ -164,5 +164,9 @@ const char *const texts_en[TX_COUNT] = {
     [TX_CALLBACK_STARTED] = "Calling you now for {ref}. Press 1 to be connected; their number "
                             "stays hidden and they see the line's.",
     [TX_CALLBACK_REFUSED] = "There is no missed call {ref} that can be called back.",
+    [TX_RELAY_SHORTENED] = "A message from them was too long to pass on whole: you got its first "
+                           "{max} characters. You can ask them to send the rest in shorter texts.",
+    [TX_REPLY_SHORTENED] = "Your message was too long: only its first {max} characters reached "
+                           "the texter. Please send the rest in shorter texts.",
     [TX_NONE] = "none",
 };

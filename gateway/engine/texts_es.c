@@ -164,5 +164,9 @@ const char *const texts_es[TX_COUNT] = {
     [TX_CALLBACK_STARTED] = "Le llamamos ahora por {ref}. Oprima 1 para conectar; su número queda "
                             "oculto.",
     [TX_CALLBACK_REFUSED] = "No hay una llamada perdida {ref} que se pueda devolver.",
+    [TX_RELAY_SHORTENED] = "Un mensaje suyo era muy largo: recibiste sus primeros {max} "
+                           "caracteres. Puedes pedirle que envíe el resto en mensajes más cortos.",
+    [TX_REPLY_SHORTENED] = "Tu mensaje era muy largo: solo sus primeros {max} caracteres llegaron "
+                           "a la persona. Envía el resto en mensajes más cortos.",
     [TX_NONE] = "nadie",
 };
