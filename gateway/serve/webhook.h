@@ -8,7 +8,8 @@
  * parked while the group-commit writer (ingest.h) stores it, and only then
  * answered 200: the engine does the rest from the database. A wrong or
  * missing signature is 403 and changes nothing, a malformed request is 400
- * (both counted and alerted on as on every signed endpoint: hookwatch.h);
+ * (both counted, and forged ones in a row alerted on, as on every signed
+ * endpoint: hookwatch.h);
  * a text that could not be stored is 500 (never a 200).
  */
 #ifndef PEERLINE_WEBHOOK_H
