@@ -54,3 +54,16 @@ int utf8_valid(const char *s, size_t len)
     }
     return 1;
 }
+
+size_t utf8_prefix(const char *s, size_t len, size_t max_chars)
+{
+    size_t i = 0, n = 0;
+
+    while (i < len && n < max_chars) {
+        uint32_t cp;
+        size_t k = utf8_next(s + i, len - i, &cp);
+        i += k ? k : 1;
+        n++;
+    }
+    return i;
+}

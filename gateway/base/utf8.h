@@ -18,4 +18,12 @@ size_t utf8_next(const char *s, size_t len, uint32_t *cp);
 /* 1 when all of s[0..len) is valid UTF-8 without NUL bytes. */
 int utf8_valid(const char *s, size_t len);
 
+/*
+ * The byte length of the first max_chars characters (code points) of
+ * s[0..len), all of it when it has no more: a cut there never splits a
+ * character of valid UTF-8. A byte that does not decode counts as one
+ * character, as sms_chars() counts it.
+ */
+size_t utf8_prefix(const char *s, size_t len, size_t max_chars);
+
 #endif

@@ -164,6 +164,18 @@ static int handle_inbound(struct engine *e, const struct store_inbound *in, int6
 
     *conv = 0;
     *pending = 0;
+    if (config_is_own_number(cfg, in->from)) {
+        /*
+         * The line never texts itself: this is a loop at the provider or a
+         * forgery by someone holding its credentials. Kept like every signed
+         * text and counted (/metrics), but never answered, relayed or
+         * crisis-checked into an alert: the line must not talk to itself.
+         */
+        char mfrom[LOG_MASK_LEN], mto[LOG_MASK_LEN];
+        log_warnx("inbound.own_number", "id=%lld from=%s to=%s", (long long)in->id,
+                  log_mask_phone(in->from, mfrom), log_mask_phone(in->to, mto));
+        return store_inbound_ignore(e->st, in->id, STORE_IGNORED_OWN_NUMBER) == STORE_OK ? 0 : -1;
+    }
     if (!in->num_media && blank(in->body)) {
         log_info("inbound.empty", "id=%lld", (long long)in->id);
         return 0;

@@ -1,16 +1,19 @@
 /*
  * engine_out.c - how the engine speaks: every text goes through
- * engine_send()/engine_say(), which only add outbox rows (split when long);
- * the sender thread does the network. Also the small roster and config
- * lookups the texts need.
+ * engine_send()/engine_say(), which only add outbox rows (split when long;
+ * a relay carries at most RELAY_MAX_CHARS characters of what one person
+ * wrote: engine_relay); the sender thread does the network. Also the small
+ * roster and config lookups the texts need.
  */
 #include "engine_priv.h"
 #include "buf.h"
 #include "config.h"
+#include "log.h"
 #include "roster.h"
 #include "store.h"
 #include "sms.h"
 #include "texts.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +83,33 @@ int engine_send(struct engine *e, int64_t conv, const char *to, const char *from
     return engine_send_full(e, conv, to, from, kind, body, origin, 0, 0);
 }
 
+size_t engine_relay_len(const char *body, int *cut)
+{
+    size_t len = strlen(body), n = utf8_prefix(body, len, RELAY_MAX_CHARS);
+
+    *cut = n < len;
+    return n;
+}
+
+int engine_relay(struct engine *e, int64_t conv, const char *to, const char *from, const char *body,
+                 int64_t origin, int *cut)
+{
+    size_t n = engine_relay_len(body, cut);
+    char *part;
+    int rc;
+
+    if (!*cut)
+        return engine_send(e, conv, to, from, OUT_RELAY, body, origin);
+    part = strndup(body, n);
+    if (!part)
+        return -1;
+    log_info("relay.shortened", "conv=%lld inbound=%lld chars=%zu", (long long)conv,
+             (long long)origin, sms_chars(body));
+    rc = engine_send(e, conv, to, from, OUT_RELAY, part, origin);
+    free(part);
+    return rc;
+}
+
 const char *engine_lang_of(struct engine *e, const char *number)
 {
     const struct roster *r = e->roster;
@@ -137,6 +167,16 @@ int engine_say(struct engine *e, int64_t conv, const char *to, const char *from,
                const struct text_var *vars, size_t nvars)
 {
     return engine_say_full(e, conv, to, from, id, vars, nvars, OUT_SYSTEM, 0, 0);
+}
+
+int engine_say_shortened(struct engine *e, int64_t conv, const char *peer, const char *number,
+                         enum text_id id)
+{
+    char max[16];
+    struct text_var v[] = {{"max", max}};
+
+    snprintf(max, sizeof(max), "%d", RELAY_MAX_CHARS);
+    return engine_say(e, conv, peer, number, id, v, NVARS(v));
 }
 
 int engine_say_menu(struct engine *e, const struct store_conv *c, enum text_id id)

@@ -191,24 +191,30 @@ static int availability_command(struct engine *e, const struct roster_peer *p,
 struct relay_ctx {
     struct buf b;
     int64_t last_id;
+    int cut; /* one of them was longer than a relay carries */
 };
 
+/* Each text waiting for the peer, as much of it as a relay carries (engine_relay_len). */
 static int collect_pending(void *arg, int64_t id, const char *body)
 {
     struct relay_ctx *rc = arg;
+    int cut;
+    size_t n;
 
     if (!*body)
         return 0;
     if (rc->b.len && buf_puts(&rc->b, "\n"))
         return -1;
     rc->last_id = id;
-    return buf_puts(&rc->b, body);
+    n = engine_relay_len(body, &cut);
+    rc->cut |= cut;
+    return buf_append(&rc->b, body, n);
 }
 
 /* Makes c active with peer: introductions, then what the texter wrote so far. */
 static int start_chat(struct engine *e, const struct roster_peer *peer, const struct store_conv *c)
 {
-    struct relay_ctx rc = {BUF_INIT(0), 0};
+    struct relay_ctx rc = {BUF_INIT(0), 0, 0};
     int ret = -1;
 
     if (store_conv_activate(e->st, c->id, e->now))
@@ -224,6 +230,8 @@ static int start_chat(struct engine *e, const struct roster_peer *peer, const st
         goto fail;
     if (rc.b.len &&
         engine_send(e, c->id, peer->phone, c->peer_number, OUT_RELAY, rc.b.p, rc.last_id))
+        goto fail;
+    if (rc.cut && engine_say_shortened(e, c->id, peer->phone, c->peer_number, TX_RELAY_SHORTENED))
         goto fail;
     if (store_contact_set_last_peer(e->st, c->texter, peer->id, e->now) ||
         store_peer_number_used(e->st, peer->id, c->peer_number, e->now))
@@ -379,6 +387,8 @@ int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const 
 static int peer_writes(struct engine *e, const struct roster_peer *peer, const struct store_conv *c,
                        const struct store_inbound *in)
 {
+    int cut;
+
     /*
      * When the webhook stored it, not when this run handled it: the texts the
      * peer has not answered are those received after (see repend_unanswered).
@@ -393,7 +403,10 @@ static int peer_writes(struct engine *e, const struct roster_peer *peer, const s
         if (!in->body[0])
             return engine_say(e, c->id, c->texter, c->line_number, TX_PICTURE_NOT_PASSED, NULL, 0);
     }
-    return engine_send(e, c->id, c->texter, c->line_number, OUT_RELAY, in->body, in->id);
+    if (engine_relay(e, c->id, c->texter, c->line_number, in->body, in->id, &cut))
+        return -1;
+    /* The peer wrote it, and can send the rest: they are told, not the texter. */
+    return cut ? engine_say_shortened(e, c->id, peer->phone, in->to, TX_REPLY_SHORTENED) : 0;
 }
 
 /*
@@ -405,14 +418,15 @@ static int closed_number(struct engine *e, const struct roster_peer *peer,
                          const struct store_inbound *in, int is_cmd)
 {
     struct store_conv c;
-    int rc = is_cmd ? STORE_OK : store_conv_last_word(e->st, peer->id, in->to, e->now, &c);
+    int rc = is_cmd ? STORE_OK : store_conv_last_word(e->st, peer->id, in->to, e->now, &c), cut;
 
     if (rc == STORE_ERROR)
         return -1;
     if (rc != STORE_FOUND)
         return engine_say(e, 0, peer->phone, in->to, TX_CLOSED_NUMBER, NULL, 0);
     if (store_conv_set_last_word(e->st, c.id, 0) ||
-        engine_send(e, c.id, c.texter, c.line_number, OUT_RELAY, in->body, in->id))
+        engine_relay(e, c.id, c.texter, c.line_number, in->body, in->id, &cut) ||
+        (cut && engine_say_shortened(e, c.id, peer->phone, in->to, TX_REPLY_SHORTENED)))
         return -1;
     log_info("conversation.last_word", "conv=%lld peer=%s", (long long)c.id, peer->id);
     return engine_say(e, c.id, peer->phone, in->to, TX_LAST_WORD_SENT, NULL, 0);

@@ -40,6 +40,12 @@ struct roster_peer;
 #define STATUS_WAIT (10 * 60 * 1000)
 /* How long a claimed timer is ours before another engine may fire it. */
 #define TIMER_LEASE (60 * 1000)
+/*
+ * The most of one inbound text a relay carries: Twilio's own limit for a
+ * body (SMS_MAX_CHARS), so a text no carrier could deliver whole costs the
+ * reader one text, not dozens. The rest stays in the database.
+ */
+#define RELAY_MAX_CHARS 1600
 
 struct engine {
     const struct config *cfg;
@@ -82,12 +88,27 @@ int engine_send_full(struct engine *e, int64_t conv, const char *to, const char 
                      int after_optout);
 int engine_send(struct engine *e, int64_t conv, const char *to, const char *from,
                 enum out_kind kind, const char *body, int64_t origin);
+/*
+ * How many bytes of body a relay carries: at most RELAY_MAX_CHARS
+ * characters, cut between two; *cut set to 1 when that is not all of it.
+ */
+size_t engine_relay_len(const char *body, int *cut);
+/*
+ * Queues what one person wrote (inbound `origin`) for the other: OUT_RELAY,
+ * at most RELAY_MAX_CHARS characters of it. *cut is 1 when it was shortened:
+ * the caller tells the peer (engine_say_shortened).
+ */
+int engine_relay(struct engine *e, int64_t conv, const char *to, const char *from, const char *body,
+                 int64_t origin, int *cut);
 /* Renders a system text and queues it. */
 int engine_say_full(struct engine *e, int64_t conv, const char *to, const char *from,
                     enum text_id id, const struct text_var *vars, size_t nvars, enum out_kind kind,
                     int64_t expires_at, int after_optout);
 int engine_say(struct engine *e, int64_t conv, const char *to, const char *from, enum text_id id,
                const struct text_var *vars, size_t nvars);
+/* A peer hears that a relay was shortened (TX_RELAY_SHORTENED or TX_REPLY_SHORTENED). */
+int engine_say_shortened(struct engine *e, int64_t conv, const char *peer, const char *number,
+                         enum text_id id);
 /* The menu (TX_MENU or TX_MENU_AGAIN) in the texter's language, offering the others. */
 int engine_say_menu(struct engine *e, const struct store_conv *c, enum text_id id);
 /* Renders with the values every text may use (line, line_number, crisis_line, emergency). */

@@ -411,6 +411,7 @@ static int texter(struct engine *e, struct texter_in *t)
         return texter_waiting(e, t, &c);
     case CONV_ACTIVE: {
         const struct roster_peer *p = roster_peer_by_id(e->roster, c.peer_id);
+        int cut;
         if (!p) {
             /* The peer left the roster mid-chat: keep the text for whoever comes next. */
             t->pending = 1;
@@ -424,7 +425,9 @@ static int texter(struct engine *e, struct texter_in *t)
             return -1;
         if (!in->body[0] && in->num_media > 0)
             return engine_say(e, c.id, p->phone, c.peer_number, TX_PICTURE_NOT_PASSED, NULL, 0);
-        return engine_send(e, c.id, p->phone, c.peer_number, OUT_RELAY, in->body, in->id);
+        if (engine_relay(e, c.id, p->phone, c.peer_number, in->body, in->id, &cut))
+            return -1;
+        return cut ? engine_say_shortened(e, c.id, p->phone, c.peer_number, TX_RELAY_SHORTENED) : 0;
     }
     case CONV_CLOSED:
         break;

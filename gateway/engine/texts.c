@@ -120,6 +120,8 @@ static const char *const names[TX_COUNT] = {
     [TX_MISSED_CALL] = "missed_call",
     [TX_CALLBACK_STARTED] = "callback_started",
     [TX_CALLBACK_REFUSED] = "callback_refused",
+    [TX_RELAY_SHORTENED] = "relay_shortened",
+    [TX_REPLY_SHORTENED] = "reply_shortened",
     [TX_NONE] = "none",
 };
 
@@ -352,6 +354,7 @@ void texts_check(const struct texts *t, const struct config *cfg, const struct r
                 {"minutes", "59"},
                 {"crisis_line", cfg->crisis.crisis_line},
                 {"emergency", cfg->crisis.emergency},
+                {"max", "1600"},
             };
             struct buf b = BUF_INIT(0);
             const char *text;

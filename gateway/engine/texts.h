@@ -115,6 +115,8 @@ enum text_id {
     TX_MISSED_CALL,       /* {line} {crisis_line} {emergency} */
     TX_CALLBACK_STARTED,  /* {ref} */
     TX_CALLBACK_REFUSED,  /* {ref} */
+    TX_RELAY_SHORTENED,   /* {max}: to the peer, the texter's text was cut */
+    TX_REPLY_SHORTENED,   /* {max}: to the peer, their own text was cut */
     TX_NONE,
     TX_COUNT
 };

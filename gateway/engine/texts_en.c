@@ -126,9 +126,9 @@ const char *const texts_en[TX_COUNT] = {
         "peerline alert {ref}: the texter ended an urgent {topic} chat. Reply #ack {ref}.",
     [TX_ALERT_PEER_OPTOUT] = "peerline alert: peer {peer} opted out of one of the line's numbers "
                              "and is set off. Their chats went back to the line.",
-    [TX_ALERT_SIGNATURES] = "peerline alert: {count} texts to the line were refused because their "
-                            "signature did not match. Texts may be lost: check public_url and the "
-                            "auth token.",
+    [TX_ALERT_SIGNATURES] = "peerline alert: {count} texts or calls to the line were refused "
+                            "because their signature did not match. They may be lost: check "
+                            "public_url and the auth token.",
     [TX_ALERT_CRISIS_UNHANDLED] = "peerline alert: a text with crisis words could not be handled; "
                                   "its writer got the crisis numbers. Check the server log now "
                                   "(engine.gave_up).",
@@ -164,5 +164,9 @@ const char *const texts_en[TX_COUNT] = {
     [TX_CALLBACK_STARTED] = "Calling you now for {ref}. Press 1 to be connected; their number "
                             "stays hidden and they see the line's.",
     [TX_CALLBACK_REFUSED] = "There is no missed call {ref} that can be called back.",
+    [TX_RELAY_SHORTENED] = "A message from them was too long to pass on whole: you got its first "
+                           "{max} characters. You can ask them to send the rest in shorter texts.",
+    [TX_REPLY_SHORTENED] = "Your message was too long: only its first {max} characters reached "
+                           "the texter. Please send the rest in shorter texts.",
     [TX_NONE] = "none",
 };

@@ -127,8 +127,8 @@ const char *const texts_es[TX_COUNT] = {
                             "Responde #ack {ref}.",
     [TX_ALERT_PEER_OPTOUT] = "peerline alerta: el par {peer} se dio de baja de un número de la "
                              "línea y quedó fuera. Sus chats volvieron a la fila.",
-    [TX_ALERT_SIGNATURES] = "peerline alerta: {count} mensajes a la línea rechazados por firma "
-                            "inválida. Revisen public_url y el token.",
+    [TX_ALERT_SIGNATURES] = "peerline alerta: {count} mensajes o llamadas a la línea rechazados "
+                            "por firma inválida. Revisen public_url y el token.",
     [TX_ALERT_CRISIS_UNHANDLED] = "peerline alerta: falló un mensaje con palabras de crisis; la "
                                   "persona recibió los números de crisis. Revisa el log ya.",
     [TX_LINE_CLOSED_TEXTER] = "Este chat se cerró. Gracias por escribir. Escríbenos cuando "
@@ -164,5 +164,9 @@ const char *const texts_es[TX_COUNT] = {
     [TX_CALLBACK_STARTED] = "Le llamamos ahora por {ref}. Oprima 1 para conectar; su número queda "
                             "oculto.",
     [TX_CALLBACK_REFUSED] = "No hay una llamada perdida {ref} que se pueda devolver.",
+    [TX_RELAY_SHORTENED] = "Un mensaje suyo era muy largo: recibiste sus primeros {max} "
+                           "caracteres. Puedes pedirle que envíe el resto en mensajes más cortos.",
+    [TX_REPLY_SHORTENED] = "Tu mensaje era muy largo: solo sus primeros {max} caracteres llegaron "
+                           "a la persona. Envía el resto en mensajes más cortos.",
     [TX_NONE] = "nadie",
 };

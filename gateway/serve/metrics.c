@@ -170,6 +170,10 @@ static void database_totals(const struct store_totals *t, struct buf *b)
 
     head(b, "peerline_inbound_total", "counter", "Texts received and stored.");
     buf_printf(b, "peerline_inbound_total %lld\n", (long long)t->inbound);
+    head(b, "peerline_inbound_ignored_total", "counter",
+         "Texts stored but not acted on, by reason (own_number: from one of the line's numbers).");
+    buf_printf(b, "peerline_inbound_ignored_total{reason=\"own_number\"} %lld\n",
+               (long long)t->ignored_own);
     /* Finished texts only ever grow: a counter. Those on their way come and go: a gauge. */
     head(b, "peerline_outbound_total", "counter", "Texts the line finished sending, by outcome.");
     for (i = 2; i < 6; i++)

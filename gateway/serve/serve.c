@@ -27,6 +27,7 @@
 #include "crosscheck.h"
 #include "diag.h"
 #include "engine.h"
+#include "hookwatch.h"
 #include "http.h"
 #include "log.h"
 #include "checkpoint.h"
@@ -76,6 +77,7 @@ struct daemon {
     size_t ngens;
     unsigned char cfg_digest[SHA256_DIGEST_LENGTH]; /* of the config file as last loaded */
     struct webhook hook;
+    struct hookwatch watch; /* refused webhooks, texts' and calls' alike (hookwatch.h) */
     struct admin admin;
     struct checkpointer *checkpointer; /* WAL checkpoints, off the commit path */
     struct store_gate gate;            /* the webhooks' writer goes first (store.h) */
@@ -450,6 +452,11 @@ static int start(struct daemon *d, char *err, size_t errlen)
     d->checkpointer = checkpoint_start(d->cfg->database, err, errlen);
     if (!d->checkpointer)
         return -1;
+    d->watch.forged_total = &d->metrics.inbound[MI_BAD_SIGNATURE];
+    d->watch.bad_total = &d->metrics.inbound[MI_BAD_REQUEST];
+    d->watch.on_streak = wake_engine;
+    d->watch.arg = d;
+    d->hook.watch = &d->watch;
     d->hook.metrics = &d->metrics;
     d->hook.gate = &d->gate;
     store_use_gate(d->engine_st, &d->gate, 0);
@@ -469,6 +476,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
     d->voice.hold_roster = hold_roster;
     d->voice.wake = wake_voice;
     d->voice.arg = d;
+    d->voice.watch = &d->watch;
     d->voicer = voicer_start(d->cfg, wake_engine, d, err, errlen);
     if (!d->voicer)
         return -1;
@@ -482,7 +490,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
         return -1;
     }
     engine_set_roster(d->engine, d->roster);
-    engine_watch_signatures(d->engine, &d->hook.signature_streak, WEBHOOK_SIGNATURE_ALERT);
+    engine_watch_signatures(d->engine, &d->watch.streak, HOOKWATCH_ALERT);
     engine_watch_latency(d->engine, d->metrics.timing, wake_sender, d);
     d->sender = sender_new(d->cfg, node, wake_engine, d, &d->metrics, err, errlen);
     if (d->sender)
@@ -598,6 +606,7 @@ int serve_main(const char *config_path)
 
     memset(&d, 0, sizeof(d));
     metrics_init(&d.metrics);
+    hookwatch_init(&d.watch);
     if (!dg)
         return 1;
     (void)file_digest(config_path, d.cfg_digest); /* before the load: a change now is seen */

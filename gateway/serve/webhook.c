@@ -3,6 +3,7 @@
  */
 #include "webhook.h"
 #include "config.h"
+#include "hookwatch.h"
 #include "http.h"
 #include "ingest.h"
 #include "latency.h"
@@ -98,25 +99,6 @@ static int submit(struct webhook *w, const struct http_request *req, struct pend
     return 0;
 }
 
-/* A signature that does not match: counted, logged, and after a few in a row, alerted on. */
-static void forged(struct webhook *w, const struct http_request *req, const char *why,
-                   struct http_response *res)
-{
-    unsigned long n = atomic_fetch_add(&w->signature_failures, 1) + 1;
-    unsigned long streak = atomic_fetch_add(&w->signature_streak, 1) + 1;
-
-    metrics_inbound(w->metrics, MI_BAD_SIGNATURE);
-    /* Every real text fails like this when public_url or a key is wrong: say so loudly. */
-    log_warnx("webhook.bad_signature",
-              "path=%s failures=%lu why=\"%s\" hint=\"check public_url matches the webhook URL "
-              "set at the provider, and the provider's credentials\"",
-              req->path, n, why);
-    http_text(res, 403, "signature does not match");
-    /* A wrong public_url fails every text: in a row, the coordinators hear of it. */
-    if (streak == WEBHOOK_SIGNATURE_ALERT && w->on_stored)
-        w->on_stored(w->arg);
-}
-
 /*
  * The common front of every provider webhook: verified, then read into *in.
  * Returns 0, or fills res with the refusal (*in then holds nothing).
@@ -130,18 +112,16 @@ static int front(struct webhook *w, const struct provider *prov, const struct ht
     memset(in, 0, sizeof(*in));
     v = prov->verify(w->cfg, req, wake_now_ms() / 1000, why, sizeof(why));
     if (v == PROVIDER_FORGED) {
-        forged(w, req, why, res);
+        hookwatch_forged(w->watch, req, why, res);
         return -1;
     }
     if (v == PROVIDER_OK) {
-        if (atomic_load(&w->signature_streak))
-            atomic_store(&w->signature_streak, 0); /* a good one: not a wrong public_url */
+        hookwatch_good(w->watch);
         v = prov->parse(req, in, why, sizeof(why));
     }
     if (v != PROVIDER_OK) {
         provider_inbound_free(in);
-        metrics_inbound(w->metrics, MI_BAD_REQUEST);
-        http_text(res, 400, why);
+        hookwatch_bad(w->watch, why, res);
         return -1;
     }
     return 0;

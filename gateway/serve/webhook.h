@@ -7,7 +7,9 @@
  * public_url + the raw request URI + every parameter) on the HTTP thread,
  * parked while the group-commit writer (ingest.h) stores it, and only then
  * answered 200: the engine does the rest from the database. A wrong or
- * missing signature is 403 and changes nothing; a malformed request is 400;
+ * missing signature is 403 and changes nothing, a malformed request is 400
+ * (both counted, and forged ones in a row alerted on, as on every signed
+ * endpoint: hookwatch.h);
  * a text that could not be stored is 500 (never a 200).
  */
 #ifndef PEERLINE_WEBHOOK_H
@@ -18,15 +20,13 @@
 #include <stddef.h>
 
 struct config;
+struct hookwatch;
 struct ingest;
 struct metrics;
 struct store;
 struct store_gate;
 struct http_request;
 struct http_response;
-
-/* Signature failures in a row (no good one between) that alert the coordinators. */
-#define WEBHOOK_SIGNATURE_ALERT 3
 
 /* HTTP threads: they parse and verify; a webhook waiting for its commit holds none. */
 #define WEBHOOK_THREADS 2
@@ -35,11 +35,10 @@ struct webhook {
     const struct config *cfg;
     void (*on_stored)(void *arg); /* new input for the engine */
     void *arg;
-    void (*on_spooled)(void *arg);   /* a text went to the spool: replay it when possible */
-    struct metrics *metrics;         /* may be NULL */
-    struct store_gate *gate;         /* may be NULL; set before webhook_open (store.h) */
-    atomic_ulong signature_failures; /* since start, for the log */
-    atomic_ulong signature_streak;   /* in a row: any good signature resets it */
+    void (*on_spooled)(void *arg); /* a text went to the spool: replay it when possible */
+    struct metrics *metrics;       /* may be NULL */
+    struct store_gate *gate;       /* may be NULL; set before webhook_open (store.h) */
+    struct hookwatch *watch;       /* refusals counted and alerted on (hookwatch.h); may be NULL */
     /* private */
     struct ingest *ingest; /* the group-commit writer */
     pthread_mutex_t mu;    /* guards health */

@@ -121,6 +121,12 @@ int store_inbound_repend_unanswered(struct store *s, int64_t conv_id, const char
  * on it (it stays in the database for an operator to look at).
  */
 int store_inbound_failed(struct store *s, int64_t id, int64_t now);
+/*
+ * Marks a text kept but deliberately not acted on, and why (a fixed word:
+ * STORE_IGNORED_OWN_NUMBER), for /metrics; store_inbound_done still closes it.
+ */
+#define STORE_IGNORED_OWN_NUMBER "own_number" /* from one of the line's own numbers */
+int store_inbound_ignore(struct store *s, int64_t id, const char *why);
 /* Sender and body of an inbound text (body malloc'd, caller frees). */
 int store_inbound_get(struct store *s, int64_t id, struct store_inbound *in);
 
@@ -497,6 +503,7 @@ struct store_totals {
     int64_t offers, offers_expired;
     int64_t alerts, crisis_alerts;
     int64_t conversations;
+    int64_t ignored_own; /* texts from the line's own numbers (store_inbound_ignore) */
 };
 
 int store_totals(struct store *s, struct store_totals *t);

@@ -51,7 +51,8 @@ const char *const store_sql_admin[ST_COUNT] = {
                   " (SELECT COUNT(*) FROM alerts),"
                   " (SELECT COUNT(*) FROM alerts WHERE kind = 'crisis'),"
                   " (SELECT COUNT(*) FROM conversations"
-                  "  WHERE COALESCE(close_reason, '') NOT LIKE 'crisis-%')",
+                  "  WHERE COALESCE(close_reason, '') NOT LIKE 'crisis-%'),"
+                  " (SELECT COUNT(*) FROM inbound WHERE ignored = '" STORE_IGNORED_OWN_NUMBER "')",
 };
 
 int store_conv_live_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
@@ -246,6 +247,7 @@ int store_totals(struct store *s, struct store_totals *t)
         t->alerts = sqlite3_column_int64(p, 3);
         t->crisis_alerts = sqlite3_column_int64(p, 4);
         t->conversations = sqlite3_column_int64(p, 5);
+        t->ignored_own = sqlite3_column_int64(p, 6);
     }
     sqlite3_reset(p);
     return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);

@@ -29,6 +29,7 @@ const char *const store_sql_inbound[ST_COUNT] = {
                                 " AND from_number = ?2 AND received_at > ?3",
     [ST_IN_FAILED] = "UPDATE inbound SET processed_at = ?2, failed = 1, pending_relay = 0"
                      " WHERE id = ?1",
+    [ST_IN_IGNORE] = "UPDATE inbound SET ignored = ?2, pending_relay = 0 WHERE id = ?1",
     [ST_STATUS_NEXT] = "SELECT id, provider_sid, status, error_code, received_at"
                        " FROM status_events WHERE processed_at IS NULL AND id > ?1"
                        " ORDER BY id LIMIT 1",
@@ -114,6 +115,15 @@ int store_inbound_failed(struct store *s, int64_t id, int64_t now)
 
     sqlite3_bind_int64(p, 1, id);
     sqlite3_bind_int64(p, 2, now);
+    return store_exec_cas(s, p);
+}
+
+int store_inbound_ignore(struct store *s, int64_t id, const char *why)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_IN_IGNORE);
+
+    sqlite3_bind_int64(p, 1, id);
+    sqlite3_bind_text(p, 2, why, -1, SQLITE_STATIC);
     return store_exec_cas(s, p);
 }
 

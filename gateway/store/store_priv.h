@@ -29,6 +29,7 @@ enum store_stmt {
     ST_IN_PENDING_CLEAR,
     ST_IN_GET,
     ST_IN_FAILED,
+    ST_IN_IGNORE,
     ST_STATUS_ADD,
     ST_STATUS_NEXT,
     ST_STATUS_DONE,

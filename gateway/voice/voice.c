@@ -12,6 +12,7 @@
 #include "crisis.h"
 #include "engine.h"
 #include "form.h"
+#include "hookwatch.h"
 #include "http.h"
 #include "log.h"
 #include "match.h"
@@ -927,19 +928,20 @@ int voice_http(struct voice *v, const struct http_request *req, struct http_resp
         return 1;
     }
     q.now = wake_now_ms();
+    /* Counted and alerted on as every signed endpoint is (hookwatch.h). */
     switch (provider_twilio.verify(q.cfg, req, q.now / 1000, why, sizeof(why))) {
     case PROVIDER_OK:
+        hookwatch_good(v->watch);
         break;
     case PROVIDER_FORGED:
-        log_warnx("webhook.bad_signature", "path=%s why=\"%s\"", req->path, why);
-        http_text(res, 403, "signature does not match");
+        hookwatch_forged(v->watch, req, why, res);
         return 1;
     default:
-        http_text(res, 400, why);
+        hookwatch_bad(v->watch, why, res);
         return 1;
     }
     if (form_parse(req->body, req->body_len, &q.f, &what, &where)) {
-        http_text(res, 400, "bad form body");
+        hookwatch_bad(v->watch, "bad form body", res);
         return 1;
     }
     q.r = v->hold_roster(v->arg);

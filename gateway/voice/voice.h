@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 struct config;
+struct hookwatch;
 struct http_request;
 struct http_response;
 struct roster;
@@ -38,6 +39,7 @@ struct voice {
     struct roster *(*hold_roster)(void *arg); /* release with roster_free */
     void (*wake)(void *arg);                  /* new voice_ops, or texts owed: wake the workers */
     void *arg;
+    struct hookwatch *watch; /* refusals counted and alerted on (hookwatch.h); may be NULL */
     /* private */
     struct store *st;
     pthread_mutex_t mu;

@@ -2,8 +2,8 @@
  * e2e_edges.c - the texts that fall between the usual ones: pictures, a
  * carrier opt-out the line only learns of from the provider (Twilio's 21610,
  * Telnyx's 40300), HELP as a first text, blocked numbers, a peer who is
- * themselves texting the line when it has no pool, and delivery statuses
- * recorded on their texts.
+ * themselves texting the line when it has no pool, texts "from" the line's
+ * own numbers, and delivery statuses recorded on their texts.
  */
 #include "harness.h"
 
@@ -140,6 +140,65 @@ static void peer_texting_the_line_is_not_offered_on_it(void **state)
     assert_int_equal(line_count(l, m, T1, NULL), 0);
 }
 
+#define READ "read-token-0123456789"
+
+static int setup_metrics(void **state)
+{
+    static const struct line_opts o = {.extra_config = "admin:\n  token: " READ "\n"};
+
+    return line_setup(state, &o);
+}
+
+/*
+ * A text "from" one of the line's own numbers (a loop at the provider, or a
+ * forgery by someone holding the credentials) is acknowledged and kept, but
+ * the line never talks to itself: no welcome, no relay, no safety text, no
+ * alert, nothing to anyone, only a count in /metrics. Even in a chat's
+ * thread, with crisis words or a peer's command.
+ */
+static void texts_from_our_own_numbers_are_ignored(void **state)
+{
+    static const struct {
+        const char *from, *to, *body;
+    } own[] = {
+        {LINE_NUMBER, LINE_NUMBER, "hello, is anyone there"},
+        {POOL_A, LINE_NUMBER, "so anxious today"},
+        {LINE_NUMBER, POOL_A, "I want to kill myself"},
+        {POOL_B, POOL_A, "#take"},
+        {POOL_B, POOL_B, "HELP"},
+    };
+    struct line *l = *state;
+    size_t i, n = sizeof(own) / sizeof(own[0]);
+    long m, rows;
+
+    line_connect(l, T1, "anxious", ALEX, POOL_A, "Alex");
+    m = line_mark(l);
+    rows = line_inbound_rows(l);
+    for (i = 0; i < n; i++)
+        assert_int_equal(line_text(l, own[i].from, own[i].to, own[i].body), 200);
+    /* Texts are handled in arrival order: once this one is relayed, those before it were. */
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "are you still there"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "are you still there");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_count(l, m, NULL, NULL), 1); /* that relay, and nothing else */
+    assert_int_equal(line_count(l, 0, LINE_NUMBER, NULL) + line_count(l, 0, POOL_A, NULL) +
+                         line_count(l, 0, POOL_B, NULL),
+                     0);
+    assert_int_equal(line_count(l, 0, SAM, NULL), 0);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM outbox WHERE to_number IN ('" LINE_NUMBER
+                                   "', '" POOL_A "', '" POOL_B "')"),
+                     0);
+    assert_int_equal(line_query(l,
+                                "SELECT COUNT(*) FROM conversations WHERE texter IN ('" LINE_NUMBER
+                                "', '" POOL_A "', '" POOL_B "')"),
+                     0);
+    /* Stored like every signed text (retention applies), and counted. */
+    assert_int_equal(line_inbound_rows(l), rows + (long)n + 1);
+    assert_true(line_metric(l, READ, "peerline_inbound_ignored_total{reason=\"own_number\"}") ==
+                (double)n);
+    assert_true(line_metric(l, READ, "peerline_inbound_total") == (double)(rows + (long)n + 1));
+}
+
 static void delivery_statuses_are_recorded(void **state)
 {
     struct line *l = *state;
@@ -172,6 +231,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(blocked_number_gets_only_help, setup_blocked,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(peer_texting_the_line_is_not_offered_on_it, setup_no_pool,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(texts_from_our_own_numbers_are_ignored, setup_metrics,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(delivery_statuses_are_recorded, line_setup_default,
                                         line_teardown),

@@ -204,12 +204,60 @@ static void forged_webhooks_alert_the_coordinators(void **state)
         skip(); /* Twilio's signature (e2e_telnyx has Telnyx's) */
     for (i = 0; i < 3; i++)
         assert_int_equal(post_form(l, "/twilio/sms", form), 403);
-    line_must_get(l, 0, SAM, LINE_NUMBER, "3 texts to the line were refused");
+    line_must_get(l, 0, SAM, LINE_NUMBER, "3 texts or calls to the line were refused");
     for (i = 0; i < 3; i++)
         assert_int_equal(post_form(l, "/twilio/sms", form), 403);
     line_sleep(1500);
     assert_int_equal(line_count(l, 0, SAM, NULL), 1);
     assert_int_equal(line_count(l, 0, ALEX, NULL), 0); /* peers are not the ones to fix it */
+    still_fine(l);
+}
+
+#define READ           "read-token-0123456789"
+#define BAD_SIGNATURES "peerline_webhooks_total{outcome=\"bad_signature\"}"
+
+static int setup_metrics(void **state)
+{
+    static const struct line_opts o = {.extra_config = "admin:\n  token: " READ "\n"};
+
+    return line_setup(state, &o);
+}
+
+/*
+ * Every signed endpoint is one door: a forged call webhook (any of the voice
+ * paths), status callback or Fallback URL post is counted in /metrics like a
+ * forged text, and three in a row alert the on-call coordinator, as a wrong
+ * public_url fails calls as surely as texts.
+ */
+static void forged_calls_and_callbacks_are_counted_and_alerted(void **state)
+{
+    static const char *const paths[] = {
+        "/twilio/voice",          "/twilio/voice/status",    "/twilio/voice/menu?call=1",
+        "/twilio/voice/hold",     "/twilio/voice/done",      "/twilio/voice/voicemail",
+        "/twilio/voice/recorded", "/twilio/voice/nomessage", "/twilio/voice/whisper?leg=1",
+        "/twilio/voice/accept",   "/twilio/voice/leg",       "/twilio/status",
+        "/twilio/spool"};
+    struct line *l = *state;
+    const char *call = "CallSid=CA0123456789abcdef0123456789abcdef&From=%2B15559870001"
+                       "&To=%2B15005550006&CallStatus=ringing&Digits=1";
+    size_t i, n = sizeof(paths) / sizeof(paths[0]);
+
+    if (line_provider_telnyx())
+        skip(); /* Twilio's signature and voice (e2e_telnyx has Telnyx's) */
+    assert_true(line_metric(l, READ, BAD_SIGNATURES) == 0);
+    /* Calls alone: three in a row are enough. */
+    for (i = 0; i < 3; i++)
+        assert_int_equal(post_form(l, paths[i], call), 403);
+    assert_true(line_metric(l, READ, BAD_SIGNATURES) == 3); /* counted before the 403 */
+    line_must_get(l, 0, SAM, LINE_NUMBER, "3 texts or calls to the line were refused");
+    for (; i < n; i++)
+        if (post_form(l, paths[i], call) != 403)
+            fail_msg("a forged POST %s was not refused with 403", paths[i]);
+    assert_true(line_metric(l, READ, BAD_SIGNATURES) == (double)n);
+    line_sleep(1500);
+    assert_int_equal(line_count(l, 0, SAM, NULL), 1); /* at most hourly */
+    assert_int_equal(line_count(l, 0, ALEX, NULL), 0);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM calls"), 0);
     still_fine(l);
 }
 
@@ -266,6 +314,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(wrong_methods_and_paths, line_setup_default, line_teardown),
         cmocka_unit_test_setup_teardown(forged_webhooks_alert_the_coordinators, line_setup_default,
                                         line_teardown),
+        cmocka_unit_test_setup_teardown(forged_calls_and_callbacks_are_counted_and_alerted,
+                                        setup_metrics, line_teardown),
         cmocka_unit_test_setup_teardown(slow_and_idle_clients_are_dropped, setup_short_timeout,
                                         line_teardown),
     };

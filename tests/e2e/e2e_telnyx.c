@@ -168,9 +168,11 @@ static const char *to_status(json_t *ev)
 
 /* ---- the API ---- */
 
+#define READ "read-token-0123456789" /* admin.token: /metrics */
+
 static int setup_telnyx(void **state)
 {
-    static const struct line_opts o = {.telnyx = 1};
+    static const struct line_opts o = {.telnyx = 1, .extra_config = "admin:\n  token: " READ "\n"};
 
     return line_setup(state, &o);
 }
@@ -553,9 +555,11 @@ static void forged_events_alert_the_coordinators(void **state)
         sign(other, ts, body, sig);
         assert_int_equal(post_event(l, "application/json", ts, sig, body), 403);
     }
-    line_must_get(l, 0, SAM, LINE_NUMBER, "3 texts to the line were refused");
+    line_must_get(l, 0, SAM, LINE_NUMBER, "3 texts or calls to the line were refused");
     assert_int_equal(line_count(l, 0, ALEX, NULL), 0);
     assert_int_equal(line_inbound_rows(l), 0);
+    /* Counted as every signed endpoint counts them. */
+    assert_true(line_metric(l, READ, "peerline_webhooks_total{outcome=\"bad_signature\"}") == 3);
 }
 
 /* ---- starting ---- */

@@ -3,9 +3,11 @@
  * Spanish texter matched only to a Spanish-speaking peer, with every system
  * text in Spanish; a burst of fragments and a flood reaching the peer merged,
  * without losing a word; pictures; emoji and other scripts; a 2,000-character
- * reply split on word boundaries; empty texts.
+ * relay split on word boundaries; a 60,000-character text shortened to what
+ * one text holds; empty texts.
  */
 #include "harness.h"
+#include "sms.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -206,49 +208,193 @@ static long gsm_segments(size_t n)
     return n <= 160 ? 1 : (long)((n + 152) / 153);
 }
 
-static void a_long_reply_is_split_on_word_boundaries(void **state)
+/* n characters of numbered words ("word0 word1 ..."), GSM-7 (free it). */
+static char *short_words(size_t n, int first)
+{
+    char *s = malloc(n + 32);
+    size_t len = 0;
+
+    assert_non_null(s);
+    while (len < n)
+        len += (size_t)snprintf(s + len, n + 32 - len, "%sword%d", len ? " " : "", first++);
+    s[n] = '\0';
+    return s;
+}
+
+/*
+ * A relay over 1,600 characters (what a texter wrote while waiting: a
+ * thousand characters twice) goes as two texts, split on a word boundary.
+ */
+static void a_long_relay_is_split_on_word_boundaries(void **state)
 {
     struct line *l = *state;
-    char *reply = malloc(2100), *all, *p;
-    size_t n = 0, len1, len2;
-    long m, first, second;
+    char *t1 = short_words(1000, 0), *t2 = short_words(1000, 500), *p1, *p2, sql[200];
+    char *whole = malloc(2100);
+    size_t len1, len2, n;
+    long m = line_mark(l), first, second;
+
+    assert_non_null(whole);
+    n = (size_t)snprintf(whole, 2100, "I'm anxious\n%s\n%s", t1, t2);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I'm anxious"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "#take");
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, t1), 200);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, t2), 200);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#take"), 200);
+    first = line_find(l, m, ALEX, POOL_A, "I'm anxious", WAIT);
+    assert_true(first > 0);
+    second = line_find(l, first, ALEX, POOL_A, NULL, WAIT);
+    assert_true(second > 0);
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_count(l, first - 1, ALEX, NULL), 2);
+    p1 = line_expect(l, first - 1, ALEX, POOL_A, NULL, 0);
+    p2 = line_expect(l, second - 1, ALEX, POOL_A, NULL, 0);
+    assert_non_null(p1);
+    assert_non_null(p2);
+    len1 = strlen(p1);
+    len2 = strlen(p2);
+    assert_true(len1 <= 1600 && len2 <= 1600);
+    /* Cut at a space or a newline: the two parts, joined by it, are the texts word for word. */
+    assert_int_equal(len1 + 1 + len2, n);
+    assert_memory_equal(p1, whole, len1);
+    assert_true(whole[len1] == ' ' || whole[len1] == '\n');
+    assert_memory_equal(p2, whole + len1 + 1, len2);
+    /* Segments are counted per part for cost reporting. */
+    snprintf(sql, sizeof(sql),
+             "SELECT SUM(segments) FROM outbox WHERE to_number = '%s' AND kind = 1", ALEX);
+    assert_int_equal(line_query(l, sql), gsm_segments(len1) + gsm_segments(len2));
+    free(p1);
+    free(p2);
+    free(t1);
+    free(t2);
+    free(whole);
+}
+
+/*
+ * A text of exactly n characters: numbered words of 99 letters ("word0aaa...
+ * word1aaa..."), few spaces, so that 60,000 of them fit a form under 64 KiB.
+ */
+static char *long_words(size_t n)
+{
+    char *s = malloc(n + 1);
+    size_t len = 0;
     int w = 0;
 
-    assert_non_null(reply);
-    while (n < 2000) {
-        n += (size_t)snprintf(reply + n, 2100 - n, "%sword%d", n ? " " : "", w++);
+    assert_non_null(s);
+    while (len < n) {
+        size_t start = len;
+        len += (size_t)snprintf(s + len, n + 1 - len, "%sword%d", len ? " " : "", w++);
+        while (len < n && len - start < 100)
+            s[len++] = 'a';
     }
+    s[n] = '\0';
+    return s;
+}
+
+/* n times the UTF-8 character ch (n * strlen(ch) bytes). */
+static char *repeated(const char *ch, size_t n)
+{
+    size_t k = strlen(ch), i;
+    char *s = malloc(n * k + 1);
+
+    assert_non_null(s);
+    for (i = 0; i < n; i++)
+        memcpy(s + i * k, ch, k);
+    s[n * k] = '\0';
+    return s;
+}
+
+/* The one relay to `to` since m: its body (free it); fails unless there is exactly one. */
+static char *the_relay(struct line *l, long m, const char *to, const char *starts)
+{
+    long id = line_find(l, m, to, NULL, starts, WAIT);
+    char *body;
+
+    assert_true(id > 0);
+    body = line_expect(l, id - 1, to, NULL, starts, 0);
+    assert_non_null(body);
+    assert_int_equal(line_find(l, id, to, NULL, starts, 0), 0);
+    return body;
+}
+
+/*
+ * One inbound text costs at most what one text may hold (1,600 characters,
+ * Twilio's limit for a body): a signed 60,000-character text reaches the peer
+ * as its first 1,600 characters (11 segments, not 416) and one short note
+ * that it was shortened; the whole text stays in the database, and the
+ * crisis tripwire reads all of it. A peer's own huge text reaches the texter
+ * the same way, cut between two characters, and the peer is the one told.
+ */
+static void a_huge_text_is_shortened_not_fanned_out(void **state)
+{
+    struct line *l = *state;
+    char *big = long_words(60000), *mine = repeated("\xc3\xa9", 9000), *got; /* é */
+    long m;
+
     line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
     m = line_mark(l);
-    assert_int_equal(line_text(l, ALEX, POOL_A, reply), 200);
-    first = line_find(l, m, T1, LINE_NUMBER, "word0 word1", WAIT);
-    assert_true(first > 0);
-    second = line_find(l, first, T1, LINE_NUMBER, NULL, WAIT);
-    assert_true(second > 0);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, big), 200);
+    line_must_get(l, m, ALEX, POOL_A, "was too long to pass on whole");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_count(l, m, ALEX, NULL), 2); /* the first part, and the note */
+    got = the_relay(l, m, ALEX, "word0aaa");
+    assert_int_equal(strlen(got), 1600);
+    assert_memory_equal(got, big, 1600);
+    assert_true(sms_segments(got) <= (1600 + 152) / 153);
+    free(got);
+    assert_int_equal(line_count(l, m, T1, NULL), 0); /* the texter is not scolded */
+    assert_int_equal(line_query(l, "SELECT MAX(length(body)) FROM inbound"), 60000);
+    /* Crisis words past the cut are still read: safety text, alert. */
+    memcpy(big + 50000, " want to die ", 13);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, big), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "988");
+    line_must_get(l, m, SAM, LINE_NUMBER, "crisis words");
+    /* The peer's own: the texter reads the first 1,600 characters; the peer hears why. */
+    assert_int_equal(line_idle(l), 0);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, mine), 200);
+    line_must_get(l, m, ALEX, POOL_A, "Your message was too long");
+    assert_int_equal(line_idle(l), 0);
+    got = the_relay(l, m, T1, "\xc3\xa9\xc3\xa9\xc3\xa9");
+    assert_int_equal(strlen(got), 3200); /* 1,600 characters of two bytes: none cut in half */
+    assert_memory_equal(got, mine, 3200);
+    assert_true(sms_segments(got) <= (1600 + 66) / 67);
+    free(got);
+    assert_int_equal(line_count(l, m, T1, NULL), 1);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM outbox WHERE length(body) > 1600"), 0);
+    free(big);
+    free(mine);
+}
+
+/*
+ * What a texter writes while waiting is kept for the peer, each text at most
+ * 1,600 characters of it; the peer reads it after #take, with the note.
+ */
+static void a_huge_text_while_waiting_is_shortened_too(void **state)
+{
+    struct line *l = *state;
+    char *big = long_words(60000), *all;
+    long m = line_mark(l);
+
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I'm anxious"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "#take");
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, big), 200);
     line_sleep(300);
-    assert_int_equal(line_count(l, m, T1, NULL), 2);
-    all = line_all_to(l, T1); /* every text to T1, one per line: the last two are the parts */
-    p = strstr(all, "word0 word1");
-    assert_non_null(p);
-    len1 = strcspn(p, "\n");
-    len2 = strlen(p + len1 + 1);
-    if (len2 && p[len1 + 1 + len2 - 1] == '\n')
-        len2--;
-    assert_true(len1 <= 1600 && len2 <= 1600);
-    /* Cut at a space: the two parts, joined by it, are the reply word for word. */
-    assert_int_equal(len1 + 1 + len2, n);
-    assert_memory_equal(p, reply, len1);
-    assert_int_equal(reply[len1], ' ');
-    assert_memory_equal(p + len1 + 1, reply + len1 + 1, len2);
-    /* Segments are counted per part for cost reporting. */
-    {
-        char sql[200];
-        snprintf(sql, sizeof(sql),
-                 "SELECT SUM(segments) FROM outbox WHERE to_number = '%s' AND kind = 1", T1);
-        assert_int_equal(line_query(l, sql), gsm_segments(len1) + gsm_segments(len2));
-    }
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#take"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "was too long to pass on whole");
+    assert_int_equal(line_idle(l), 0);
+    /* Introduction, what they wrote (13 + 1,600 characters: two texts), the note. */
+    assert_true(line_count(l, m, ALEX, NULL) <= 4);
+    all = line_all_to(l, ALEX);
+    assert_non_null(strstr(all, "I'm anxious"));
+    assert_non_null(strstr(all, "word15a"));
+    assert_null(strstr(all, "word16a")); /* past the first 1,600 characters */
     free(all);
-    free(reply);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM outbox WHERE length(body) > 1600"), 0);
+    assert_int_equal(line_query(l, "SELECT MAX(length(body)) FROM inbound"), 60000);
+    free(big);
 }
 
 static void empty_texts_are_ignored(void **state)
@@ -285,9 +431,14 @@ int main(void)
                                         line_teardown),
         cmocka_unit_test_setup_teardown(emoji_and_other_scripts_arrive_intact, line_setup_default,
                                         line_teardown),
-        cmocka_unit_test_setup_teardown(a_long_reply_is_split_on_word_boundaries,
+        cmocka_unit_test_setup_teardown(a_long_relay_is_split_on_word_boundaries,
                                         line_setup_default, line_teardown),
         cmocka_unit_test_setup_teardown(empty_texts_are_ignored, line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(a_huge_text_is_shortened_not_fanned_out, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_huge_text_while_waiting_is_shortened_too,
+                                        line_setup_default, line_teardown),
+
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

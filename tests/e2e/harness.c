@@ -1171,6 +1171,25 @@ long line_admin(struct line *l, const char *method, const char *path, const char
     return status;
 }
 
+double line_metric(struct line *l, const char *token, const char *series)
+{
+    char *body = NULL, *p;
+    size_t n = strlen(series);
+    double v = -1;
+
+    if (line_admin(l, "GET", "/metrics", token, &body) != 200) {
+        free(body);
+        return -1;
+    }
+    for (p = body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (!strncmp(p, series, n) && p[n] == ' ') {
+            v = strtod(p + n + 1, NULL);
+            break;
+        }
+    free(body);
+    return v;
+}
+
 long line_post_signed(struct line *l, const char *path, const char *form, char *body,
                       size_t bodylen, char *ctype, size_t ctypelen)
 {

@@ -171,6 +171,12 @@ long line_post_signed(struct line *l, const char *path, const char *form, char *
  */
 long line_admin(struct line *l, const char *method, const char *path, const char *token,
                 char **body);
+/*
+ * One sample of GET /metrics, read with the bearer token: the value of the
+ * series named exactly (e.g. "peerline_webhooks_total{outcome=\"stored\"}"),
+ * or -1 when /metrics does not answer 200 or has no such series.
+ */
+double line_metric(struct line *l, const char *token, const char *series);
 
 /*
  * Runs `peerline COMMAND -c CONFIG ARGS` against this line; *out (if given)

@@ -1,7 +1,8 @@
 /*
  * test_sms.c - gateway/wire/sms.c: GSM 03.38 detection (basic and extension tables), segment counts
- * at the GSM-7 and UCS-2 boundaries, character counts, and splitting long texts at spaces
- * without ever cutting a UTF-8 character.
+ * at the GSM-7 and UCS-2 boundaries, character counts, splitting long texts at spaces
+ * without ever cutting a UTF-8 character, and the first N characters of a text (what a
+ * relay carries: utf8_prefix in gateway/base/utf8.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -369,6 +370,53 @@ static void test_split_utf8(void **state)
     parts_free(&ps);
 }
 
+/* ---- the first characters of a text (utf8_prefix: what a relay carries) ---- */
+
+static void test_prefix(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t max, bytes;
+    } cases[] = {
+        {"", 5, 0},
+        {"abc", 0, 0},
+        {"abc", 2, 2},
+        {"abc", 3, 3},
+        {"abc", 10, 3},
+        {"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 3, 6},        /* two bytes each */
+        {"a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z", 1, 1},  /* a, e acute, euro, emoji, z */
+        {"a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z", 2, 3},  /* never half the e acute */
+        {"a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z", 3, 6},  /* ...nor the euro sign */
+        {"a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z", 4, 10}, /* ...nor the emoji */
+        {"a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z", 5, 11},
+        {"\xff\xfe"
+         "ab",
+         1, 1}, /* a byte that is not UTF-8 counts as one, as sms_chars says */
+        {"a\xc3", 2, 2},
+    };
+    const char *mixed = "a\xc3\xa9 \xe2\x82\xac\xf0\x9f\x98\x80z \xd0\x9c\xe4\xbd\xa0";
+    char *big = repeat("a", 60000), *cut;
+    size_t i, n;
+
+    (void)state;
+    for (i = 0; i < N(cases); i++) {
+        n = utf8_prefix(cases[i].s, strlen(cases[i].s), cases[i].max);
+        if (n != cases[i].bytes)
+            fail_msg("case %zu: %zu bytes, want %zu", i, n, cases[i].bytes);
+    }
+    assert_int_equal(utf8_prefix(big, 60000, 1600), 1600);
+    /* Every cut of a valid text is valid, holds that many characters, and starts it. */
+    for (i = 0; i <= sms_chars(mixed) + 1; i++) {
+        n = utf8_prefix(mixed, strlen(mixed), i);
+        assert_true(utf8_valid(mixed, n));
+        cut = strndup(mixed, n);
+        assert_non_null(cut);
+        assert_int_equal(sms_chars(cut), i < sms_chars(mixed) ? i : sms_chars(mixed));
+        free(cut);
+    }
+    free(big);
+}
+
 static void test_split_callback_stops(void **state)
 {
     struct parts ps = {{0}, 0, 2};
@@ -401,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_split_long_word),
         cmocka_unit_test(test_split_utf8),
         cmocka_unit_test(test_split_callback_stops),
+        cmocka_unit_test(test_prefix),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
