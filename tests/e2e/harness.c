@@ -190,6 +190,11 @@ static int take_port(void)
     return port;
 }
 
+int line_free_port(void)
+{
+    return take_port();
+}
+
 /* A stopped line's port, for this process's next line (still claimed). */
 static void give_back_port(int port)
 {
