@@ -42,7 +42,12 @@ extern const char admin_page_html[];
 
 int admin_open(struct admin *a, const struct config *cfg, char *err, size_t errlen)
 {
+    char why[200];
+
     atomic_init(&a->cfg, cfg);
+    /* A page the policy cannot describe is still served (with nothing inline allowed to run). */
+    if (page_init(&a->page, admin_page_html, why, sizeof(why)))
+        log_warnx("admin.page_problem", "page=admin_page.html msg=\"%s\"", why);
     if (pthread_mutex_init(&a->mu, NULL)) {
         snprintf(err, errlen, "cannot initialise a mutex");
         return -1;
@@ -524,7 +529,7 @@ int admin_http(struct admin *a, const struct http_request *req, struct http_resp
             http_text(res, 405, "method not allowed");
             return 1;
         }
-        http_page(res, admin_page_html);
+        page_serve(&a->page, res);
         return 1;
     }
     if (!strncmp(req->path, "/admin/api/", 11)) {

@@ -15,6 +15,8 @@
 #ifndef PEERLINE_ADMIN_H
 #define PEERLINE_ADMIN_H
 
+#include "page.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -34,6 +36,7 @@ struct admin {
     void *arg;
     struct metrics *metrics; /* counters for /metrics (may be NULL) */
     /* private */
+    struct page page; /* the dashboard, with its script's and style's hashes */
     struct store *st;
     pthread_mutex_t mu;
     int opened;

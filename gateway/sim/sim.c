@@ -21,6 +21,7 @@
 #include "form.h"
 #include "http.h"
 #include "log.h"
+#include "page.h"
 #include "parse.h"
 #include "roster.h"
 
@@ -36,6 +37,7 @@
 #define SIM_MAX_BODY (64 * 1024)
 
 extern const char sim_page_html[];
+static struct page sim_page; /* set once in sim_main, before the server starts */
 
 /* ---- control API ---- */
 
@@ -365,7 +367,7 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
         return;
     }
     if (!strcmp(req->method, "GET") && !strcmp(req->path, "/")) {
-        http_page(res, sim_page_html);
+        page_serve(&sim_page, res);
         return;
     }
     if (!strcmp(req->method, "GET") && !strcmp(req->path, "/healthz")) {
@@ -471,6 +473,8 @@ int sim_main(int argc, char **argv)
                 listen, why);
         goto out;
     }
+    if (page_init(&sim_page, sim_page_html, err, sizeof(err)))
+        log_warnx("sim.page_problem", "page=sim_page.html msg=\"%s\"", err);
     s.cfg = cfg;
     s.kind = cfg->provider.kind;
     if (signing_key(&s, key))

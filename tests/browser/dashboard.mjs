@@ -7,8 +7,12 @@
 // It checks what a coordinator would see: without the right token the page
 // shows nothing of the line; with it, the line's name, and a texter who
 // texts the line appears waiting within seconds, by reference, never by
-// number. Exits 0 when all holds, 1 (saying what failed) otherwise.
+// number. And that the page works under a Content-Security-Policy with no
+// 'unsafe-inline' (its own script allowed by hash: everything above is that
+// script at work) that stops a script or handler injected into it.
+// Exits 0 when all holds, 1 (saying what failed) otherwise.
 import { chromium } from "playwright-core";
+import { injectionRuns, policyProblems, watchViolations } from "./csp.mjs";
 
 const [gateway, sim, token, texter, lineNumber] = process.argv.slice(2);
 const executablePath = process.env.PEERLINE_CHROMIUM || "/usr/bin/chromium";
@@ -31,7 +35,11 @@ const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] }
 try {
   const page = await browser.newPage({ viewport: { width: 390, height: 844 } }); // a phone
   page.setDefaultTimeout(10000);
-  await page.goto(gateway + "/admin");
+  const violations = watchViolations(page);
+  page.on("pageerror", (e) => fail("the page's script failed: " + e.message));
+  const answer = await page.goto(gateway + "/admin");
+  const csp = answer.headers()["content-security-policy"];
+  for (const p of policyProblems(csp)) fail("the policy: " + p);
 
   // A wrong token: refused, and the board stays hidden.
   await page.fill("#token", "not-the-token-0123456789");
@@ -64,6 +72,13 @@ try {
   // Signing out hides the line again.
   await page.click("#signout");
   if (await page.isVisible("#board")) fail("the board stayed after signing out");
+
+  // The page did all that under its policy without a single violation, and
+  // the policy stops what an injection would add.
+  if (violations.length) fail("the policy blocked part of the page: " + violations[0]);
+  const ran = await injectionRuns(page);
+  if (ran.script) fail("an injected inline script ran (policy: " + csp + ")");
+  if (ran.handler) fail("an injected onclick ran (policy: " + csp + ")");
 } catch (e) {
   fail(e.message);
 } finally {
