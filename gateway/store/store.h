@@ -86,6 +86,11 @@ int store_checkpoint(struct store *s);
 int64_t store_last_id(struct store *s);
 /* 0 when the database answers (for /healthz). */
 int store_ping(struct store *s);
+/*
+ * SQLite's data_version for this handle: it changes when another handle (or
+ * process) has committed since this one last asked. 0, or -1.
+ */
+int store_data_version(struct store *s, int64_t *version);
 /* The last SQLite error, for logs (never contains bound values). */
 const char *store_errmsg(struct store *s);
 

@@ -21,6 +21,7 @@ enum store_stmt {
     ST_RELEASE,
     ST_ROLLBACK_TO,
     ST_PING,
+    ST_DATA_VERSION,
     /* store_inbound.c */
     ST_IN_ADD,
     ST_IN_NEXT,

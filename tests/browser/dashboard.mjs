@@ -53,6 +53,11 @@ try {
   await page.waitForSelector("#board", { state: "visible" });
   const line = await page.textContent("#line");
   if (line !== "Test Line") fail("the line's name is '" + line + "'");
+  // Both peers on one page, with no pager to get in the way.
+  await page.waitForFunction(() => document.querySelectorAll("#peers tbody tr").length === 2);
+  const range = await page.textContent("#peers-range");
+  if (range !== "Peers 1-2 of 2, by id.") fail("the peers are introduced as '" + range + "'");
+  if (await page.isVisible("#peers-pager")) fail("a pager shows for two peers");
 
   // A texter reaches out; within seconds they are on the board, waiting.
   await text(texter, lineNumber, "I'm anxious and can't sleep");

@@ -195,6 +195,23 @@ int line_free_port(void)
     return take_port();
 }
 
+char *line_big_roster(int npeers)
+{
+    const char *coords = strstr(default_roster, "coordinators:\n");
+    struct buf b = BUF_INIT(0);
+    int i;
+
+    buf_append(&b, default_roster, (size_t)(coords - default_roster));
+    for (i = 0; i < npeers; i++)
+        buf_printf(&b, "  - {id: p%05d, name: Pat, phone: \"+1444%07d\", topics: [general]}\n", i,
+                   i);
+    if (buf_puts(&b, coords)) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_take(&b);
+}
+
 /* A stopped line's port, for this process's next line (still claimed). */
 static void give_back_port(int port)
 {
