@@ -306,7 +306,7 @@ static void healthz_and_texts_answer_while_pollers_hammer_status(void **state)
     line_sleep(300); /* the pollers are at it */
     healthz_series(l, busy, 20);
     for (i = 0; i < 6; i++) { /* texts arrive meanwhile: each webhook answered as stored */
-        char from[16];
+        char from[32];
         struct timespec t0, t1;
         snprintf(from, sizeof(from), "+1555987%04d", 10 + i);
         clock_gettime(CLOCK_MONOTONIC, &t0);
