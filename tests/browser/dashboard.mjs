@@ -41,10 +41,13 @@ try {
   const csp = answer.headers()["content-security-policy"];
   for (const p of policyProblems(csp)) fail("the policy: " + p);
 
-  // A wrong token: refused, and the board stays hidden.
+  // A wrong token: refused, and the board stays hidden. Only the page's own
+  // script can say so (the form has no action): that it does is the proof
+  // the policy let it run.
   await page.fill("#token", "not-the-token-0123456789");
   await page.press("#token", "Enter");
-  await page.waitForFunction(() => /not accepted/.test(document.querySelector("#error").textContent));
+  await page.waitForFunction(() => /not accepted/.test(document.querySelector("#error").textContent))
+    .catch(() => { throw new Error("the page's script did not run (policy: " + csp + ")"); });
   if (await page.isVisible("#board")) fail("the board showed with a wrong token");
 
   // The right one (typed, then Enter: the keyboard alone is enough).

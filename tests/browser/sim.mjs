@@ -65,7 +65,10 @@ try {
   const answer = await page.goto(sim + "/");
   const csp = answer.headers()["content-security-policy"];
   for (const p of policyProblems(csp)) fail("the policy: " + p);
-  await page.waitForSelector(phone(texter));
+  // The phones are drawn by the page's own script: that they appear is the
+  // proof the policy let it run.
+  await page.waitForSelector(phone(texter))
+    .catch(() => { throw new Error("the page's script did not run (policy: " + csp + ")"); });
   await page.waitForSelector(phone(peer));
 
   // The texter reaches out and picks the first topic from the menu.
