@@ -16,14 +16,10 @@
 #include <time.h>
 
 const char *const store_sql_core[ST_COUNT] = {
-    [ST_BEGIN] = "BEGIN IMMEDIATE",
-    [ST_COMMIT] = "COMMIT",
-    [ST_ROLLBACK] = "ROLLBACK",
-    [ST_SAVEPOINT] = "SAVEPOINT item",
-    [ST_RELEASE] = "RELEASE item",
-    [ST_ROLLBACK_TO] = "ROLLBACK TO item",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",        [ST_SAVEPOINT] = "SAVEPOINT item",
+    [ST_RELEASE] = "RELEASE item",     [ST_ROLLBACK_TO] = "ROLLBACK TO item",
     [ST_PING] = "PRAGMA user_version", /* reads the file's header: the disk answers */
-    [ST_DATA_VERSION] = "PRAGMA data_version",
 };
 
 const char *store_errmsg(struct store *s)
@@ -246,17 +242,6 @@ int store_rollback_to(struct store *s)
     if (store_exec(s, store_stmt(s, ST_ROLLBACK_TO)))
         return -1;
     return store_release(s);
-}
-
-int store_data_version(struct store *s, int64_t *version)
-{
-    sqlite3_stmt *p = store_stmt(s, ST_DATA_VERSION);
-    int rc = sqlite3_step(p);
-
-    if (rc == SQLITE_ROW)
-        *version = sqlite3_column_int64(p, 0);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int store_ping(struct store *s)

@@ -21,7 +21,6 @@ enum store_stmt {
     ST_RELEASE,
     ST_ROLLBACK_TO,
     ST_PING,
-    ST_DATA_VERSION,
     /* store_inbound.c */
     ST_IN_ADD,
     ST_IN_NEXT,
@@ -130,6 +129,7 @@ enum store_stmt {
     ST_TOTALS_OUT,
     ST_TOTALS,
     ST_REPORT_ROWS,
+    ST_DATA_VERSION,
     /* store_purge.c */
     ST_PURGE_QUEUE_IN,
     ST_PURGE_QUEUE_OUT,

@@ -6,7 +6,8 @@
  * order, 1,000 at most, walked with after=) with every count complete, in a
  * few kilobytes rather than megabytes. Eight pollers hammering it while
  * texts arrive leave /healthz and the webhooks answering (the timings are
- * printed, before and after being measured in the same run). And an admin
+ * printed: without pollers, then with them). Pollers share one snapshot of
+ * the line, yet a change is in the very next answer. And an admin
  * request that cannot finish (here: two actions waiting for a database
  * write lock this test holds) does not hold the threads that answer
  * /healthz: the admin API runs on threads of its own.
@@ -331,6 +332,32 @@ static void healthz_and_texts_answer_while_pollers_hammer_status(void **state)
     assert_true(answers >= POLLERS);
 }
 
+/* ---- shared, never stale ---- */
+
+/*
+ * Pollers share one snapshot, but a change is in the very next answer: a
+ * texter who reached the line a moment after the last status is in it.
+ */
+static void status_follows_the_line_at_once(void **state)
+{
+    struct line *l = *state;
+    json_t *s = status_json(l, "", NULL);
+    long m = line_mark(l);
+
+    assert_int_equal(num(s, "conversations_total"), 0);
+    json_decref(s);
+    s = status_json(l, "", NULL); /* the snapshot is now kept, and fresh */
+    json_decref(s);
+    assert_int_equal(line_text(l, "+15559870001", LINE_NUMBER, "hi"), 200);
+    line_must_get(l, m, "+15559870001", LINE_NUMBER, "Reply with a number");
+    s = status_json(l, "", NULL);
+    assert_int_equal(num(s, "conversations_total"), 1);
+    assert_string_equal(str(json_array_get(json_object_get(s, "conversations"), 0), "state"),
+                        "menu");
+    assert_int_equal(num(json_object_get(s, "now_counts"), "in_menu"), 1);
+    json_decref(s);
+}
+
 /* ---- the admin API's own threads ---- */
 
 struct act {
@@ -402,6 +429,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(status_is_paged_with_every_count, setup_big, line_teardown),
         cmocka_unit_test_setup_teardown(healthz_and_texts_answer_while_pollers_hammer_status,
                                         setup_big, line_teardown),
+        cmocka_unit_test_setup_teardown(status_follows_the_line_at_once, setup_small,
+                                        line_teardown),
         cmocka_unit_test_setup_teardown(healthz_answers_while_admin_requests_wait, setup_small,
                                         line_teardown),
     };
