@@ -123,7 +123,7 @@ static int fresh(const struct admin_snapshot *sn, const struct config *cfg, cons
         return 0;
     if (hold > ADMIN_STATUS_FRESH_MS)
         hold = ADMIN_STATUS_FRESH_MS;
-    return sn->built_ms >= queued_ms ||
+    return sn->built_ms > queued_ms ||
            (sn->data_version == version && age < ADMIN_STATUS_FRESH_MS) ||
            (sn->took_ms >= ADMIN_STATUS_SLOW_MS && age < hold);
 }
