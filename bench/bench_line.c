@@ -640,7 +640,7 @@ static void memory(struct bench *b)
     if (write_roster(b, 10000, 2) || seed_history(b, 100000) || start_gateway(b))
         return;
     sleep_ms(1500);
-    get(b->port, "/admin/api/status", NULL); /* the dashboard's view of every peer, once */
+    get(b->port, "/admin/api/status", NULL); /* the dashboard's view (a page of peers), once */
     big = rss_kb(b->pid);
     printf("memory: idle RSS %.1f MB with the demo-sized roster; %.1f MB with 10,000 peers and "
            "100,000 stored conversations\n",

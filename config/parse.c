@@ -6,6 +6,7 @@
 #include "parse.h"
 #include "tz.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -255,6 +256,23 @@ int parse_listen(const char *s, char *host, size_t hostlen, int *port, int allow
     return 0;
 bad:
     *why = "address must be HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080";
+    return -1;
+}
+
+int parse_loopback(const char *host, const char **why)
+{
+    unsigned char a[16];
+
+    if (host && !strcasecmp(host, "localhost"))
+        return 0;
+    if (host && inet_pton(AF_INET, host, a) == 1 && a[0] == 127)
+        return 0;
+    if (host && inet_pton(AF_INET6, host, a) == 1) {
+        static const unsigned char one[16] = {[15] = 1}, mapped[12] = {[10] = 0xff, [11] = 0xff};
+        if (!memcmp(a, one, sizeof(one)) || (!memcmp(a, mapped, sizeof(mapped)) && a[12] == 127))
+            return 0;
+    }
+    *why = "not a loopback address (127.0.0.0/8, ::1 or localhost)";
     return -1;
 }
 

@@ -1,8 +1,8 @@
 /*
  * parse.h - bounded parsers for the small values config, roster, commands and
  * webhooks carry: durations, phone numbers, clock times, dates, week days,
- * integers, booleans, listen addresses, ${VAR} references, base64 and
- * Ed25519 public keys.
+ * integers, booleans, listen addresses (and whether one is loopback), ${VAR}
+ * references, base64 and Ed25519 public keys.
  *
  * All are pure: no I/O, no allocation except parse_env_expand(). Each returns
  * 0 on success, or -1 and sets *why to a static, human sentence fragment that
@@ -47,6 +47,15 @@ int parse_bool(const char *s, int *out, const char **why);
  */
 int parse_listen(const char *s, char *host, size_t hostlen, int *port, int allow_zero,
                  const char **why);
+
+/*
+ * 0 when host (as parse_listen gives it, without brackets) can only be this
+ * machine's loopback: a numeric IPv4 address in 127.0.0.0/8, the IPv6 ::1
+ * (or ::ffff:127.x.y.z), or the name "localhost" (any case). -1 with *why
+ * for anything else: a wildcard (0.0.0.0, ::), another address, any other
+ * name (it could resolve anywhere), or an unusual spelling ("127.1").
+ */
+int parse_loopback(const char *host, const char **why);
 
 /* Bytes in an Ed25519 public key. */
 #define PARSE_ED25519_KEY_LEN 32

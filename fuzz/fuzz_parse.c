@@ -1,18 +1,55 @@
 /*
  * fuzz_parse.c - the value parsers of config and roster files: durations,
  * phone numbers, times, dates, weekdays, integers, booleans, listen
- * addresses and ${VAR} expansion. The first byte picks the parser. Every
- * refusal must say why; every success must give a value in range.
+ * addresses (and whether one is loopback, checked against libcurl's reading
+ * of it; the same bytes as a URL the simulator may be asked to fetch) and
+ * ${VAR} expansion. The first byte picks the parser. Every refusal must say
+ * why; every success must give a value in range.
  */
 #include "fuzz.h"
 #include "parse.h"
+#include "sim_reach.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static char *fake_env(const char *name)
 {
     return strcmp(name, "SET") ? NULL : (char *)"value";
+}
+
+/*
+ * Whether `peerline sim --listen` takes the host as loopback, and whether
+ * libcurl, reading it back from a URL, agrees: every host the listen check
+ * calls loopback must be loopback where a request to it would go.
+ */
+static void listen_loopback(const char *host, int port)
+{
+    const char *why = NULL;
+    char url[300];
+
+    if (parse_loopback(host, &why)) {
+        if (!why)
+            abort();
+        return;
+    }
+    snprintf(url, sizeof(url), "http://%s%s%s:%d/", strchr(host, ':') ? "[" : "", host,
+             strchr(host, ':') ? "]" : "", port);
+    if (!sim_reach_loopback(url))
+        abort();
+}
+
+/* A URL: allowed only under public_url or at a loopback host, and a refusal says why. */
+static void reach(const char *url)
+{
+    const char *why = NULL;
+    int ok = sim_reach_allowed("http://127.0.0.1:8080", url, &why);
+
+    if (!ok && !why)
+        abort();
+    if (ok && strncmp(url, "http://127.0.0.1:8080", 21) && !sim_reach_loopback(url))
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -64,6 +101,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rc = parse_listen(s, host, sizeof(host), &port, 0, &why);
         if (!rc && (port < 1 || port > 65535))
             abort();
+        if (!rc)
+            listen_loopback(host, port);
+        /* The same bytes as a URL the simulator was asked to fetch. */
+        reach(s);
         break;
     default:
         rc = parse_env_expand(s, fake_env, &out, missing, sizeof(missing), &why);

@@ -130,17 +130,6 @@ void http_text(struct http_response *res, int status, const char *text)
     buf_puts(&res->body, "\n");
 }
 
-void http_page(struct http_response *res, const char *html)
-{
-    res->status = 200;
-    res->content_type = "text/html; charset=utf-8";
-    buf_reset(&res->body);
-    buf_puts(&res->body, html);
-    res->header_name = "Content-Security-Policy";
-    res->header_value = "default-src 'self'; script-src 'unsafe-inline'; style-src "
-                        "'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'";
-}
-
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,

@@ -86,12 +86,7 @@ struct http_ctx *http_park(const struct http_request *req, void *state,
 /* Wakes a parked request, exactly once. */
 void http_resume(struct http_ctx *token);
 
-/* Convenience: a plain-text response. */
+/* Convenience: a plain-text response. (An HTML page: page.h.) */
 void http_text(struct http_response *res, int status, const char *text);
-/*
- * A self-contained HTML page (inline script and style, nothing from
- * elsewhere), with a Content-Security-Policy that allows exactly that.
- */
-void http_page(struct http_response *res, const char *html);
 
 #endif

@@ -2,7 +2,7 @@
  * admin.c - see admin.h.
  *
  *   GET  /admin                                  the dashboard page (no token)
- *   GET  /admin/api/status                       the line at a glance
+ *   GET  /admin/api/status[?limit=N&after=ID]    the line at a glance (admin_status.h)
  *   GET  /admin/api/peers/ID                     one peer
  *   GET  /admin/api/audit                        the latest coordinator actions
  *   POST /admin/api/peers/ID/on[?for=90m]        coordinator token only
@@ -11,8 +11,16 @@
  *   POST /admin/api/conversations/REF/block
  *   POST /admin/api/conversations/REF/unblock
  *   GET  /metrics                                Prometheus text (metrics.c)
+ *
+ * On libmicrohttpd's threads (which also answer webhooks and /healthz) only
+ * what is cheap: the page, the token check, the request's shape. Everything
+ * that reads the database or waits for the engine is a job: the request is
+ * parked, a thread of the admin's own pool (admin_pool.h) runs it, and the
+ * request is woken with its answer.
  */
 #include "admin.h"
+#include "admin_pool.h"
+#include "admin_status.h"
 #include "command.h"
 #include "config.h"
 #include "http.h"
@@ -42,14 +50,26 @@ extern const char admin_page_html[];
 
 int admin_open(struct admin *a, const struct config *cfg, char *err, size_t errlen)
 {
+    char why[200];
+
     atomic_init(&a->cfg, cfg);
+    /* A page the policy cannot describe is still served (with nothing inline allowed to run). */
+    if (page_init(&a->page, admin_page_html, why, sizeof(why)))
+        log_warnx("admin.page_problem", "page=admin_page.html msg=\"%s\"", why);
     if (pthread_mutex_init(&a->mu, NULL)) {
         snprintf(err, errlen, "cannot initialise a mutex");
         return -1;
     }
     a->opened = 1;
+    if (admin_status_init(&a->status)) {
+        snprintf(err, errlen, "cannot initialise a mutex");
+        return -1;
+    }
     a->st = store_open(cfg->database, err, errlen);
-    return a->st ? 0 : -1;
+    if (!a->st)
+        return -1;
+    a->pool = admin_pool_start(err, errlen);
+    return a->pool ? 0 : -1;
 }
 
 void admin_set_config(struct admin *a, const struct config *cfg)
@@ -61,6 +81,9 @@ void admin_close(struct admin *a)
 {
     if (!a->opened)
         return;
+    admin_pool_stop(a->pool); /* after http_stop(): every parked request has been answered */
+    a->pool = NULL;
+    admin_status_free(&a->status);
     store_close(a->st);
     a->st = NULL;
     pthread_mutex_destroy(&a->mu);
@@ -136,144 +159,62 @@ static void send_error(struct http_response *res, int status, const char *msg)
     send_json(res, status, json_pack("{s:s}", "error", msg));
 }
 
-/* "2026-11-24T22:05:00Z" */
-static void iso_time(int64_t ms, char out[32])
+/* ---- a request, as a job for the admin's pool ---- */
+
+enum admin_kind { AK_METRICS, AK_GET, AK_POST };
+
+/* What a job needs of its request, copied on the way in: the request itself stays parked. */
+struct admin_req {
+    struct admin_job job; /* the pool's; first */
+    struct admin *a;
+    struct http_ctx *token;
+    enum admin_kind kind;
+    char who[STORE_ID]; /* a coordinator's id, for actions */
+    char path[160];
+    char after[STORE_ID];     /* status: the page starts after this peer id ("": the first) */
+    size_t limit;             /* status: peers on the page */
+    char dur[32];             /* an action's ?for= ("" when none) */
+    struct http_response res; /* the answer, made on a pool thread */
+};
+
+/*
+ * GET /admin/api/status: the shared snapshot, a page of peers. limit and
+ * after were checked on the way in (parse_status_query).
+ */
+static void get_status(struct admin *a, struct roster *r, const struct admin_req *q,
+                       struct http_response *res)
 {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
+    const struct admin_snapshot *sn =
+        admin_status_get(&a->status, a->st, &a->mu, atomic_load(&a->cfg), r, q->job.queued_ms);
 
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static json_t *json_time(int64_t ms)
-{
-    char s[32];
-
-    if (!ms || ms == INT64_MAX)
-        return json_null();
-    iso_time(ms, s);
-    return json_string(s);
-}
-
-static const char *manual_name(enum match_manual m)
-{
-    return m == MATCH_MANUAL_ON ? "on" : m == MATCH_MANUAL_OFF ? "off" : NULL;
-}
-
-static json_t *peer_json(const struct status_peer *sp)
-{
-    const char *manual = manual_name(sp->manual);
-
-    return json_pack("{s:s, s:s, s:b, s:s, s:b, s:o, s:o, s:i, s:i, s:i, s:b}", "id", sp->p->id,
-                     "name", sp->p->name, "ready", sp->ready == MATCH_OK, "state",
-                     sp->ready == MATCH_OK ? "ready" : match_reason_text(sp->ready), "on_shift",
-                     sp->on_shift, "manual", manual ? json_string(manual) : json_null(),
-                     "manual_until", json_time(sp->manual_until), "open", sp->open, "capacity",
-                     sp->capacity, "missed_offers", sp->missed_offers, "crisis_trained",
-                     sp->p->crisis_trained != 0);
-}
-
-static json_t *status_json(const struct roster *r, const struct line_status *s)
-{
-    json_t *topics = json_array(), *peers = json_array(), *convs = json_array(),
-           *alerts = json_array(), *calls = json_array(), *root;
-    size_t i;
-
-    for (i = 0; i < s->ntopics; i++) {
-        const struct status_topic *t = &s->topics[i];
-        json_array_append_new(topics,
-                              json_pack("{s:s, s:s, s:i, s:i, s:I, s:i}", "id", t->id, "label",
-                                        t->label, "waiting", t->waiting, "urgent", t->urgent,
-                                        "longest_wait_s", (json_int_t)(t->longest_wait_ms / 1000),
-                                        "peers_ready", t->peers_ready));
-    }
-    for (i = 0; i < s->npeers; i++)
-        json_array_append_new(peers, peer_json(&s->peers[i]));
-    for (i = 0; i < s->nconvs; i++) {
-        const struct status_conv *c = &s->convs[i];
-        json_array_append_new(
-            convs,
-            json_pack("{s:s, s:s, s:s?, s:s, s:b, s:s?, s:I, s:o}", "ref", c->ref, "state",
-                      store_conv_state_name(c->state), "topic", c->topic[0] ? c->topic : NULL,
-                      "lang", c->lang, "urgent", c->urgent, "peer",
-                      c->peer_id[0] ? c->peer_id : NULL, "waited_s",
-                      (json_int_t)(((c->matched_at ? c->matched_at : s->now) - c->since) / 1000),
-                      "since", json_time(c->since)));
-    }
-    for (i = 0; i < s->nalerts; i++) {
-        const struct status_alert *a = &s->alerts[i];
-        json_array_append_new(alerts, json_pack("{s:s, s:s, s:o, s:I}", "ref", a->ref, "kind",
-                                                a->kind, "at", json_time(a->at), "age_s",
-                                                (json_int_t)((s->now - a->at) / 1000)));
-    }
-    for (i = 0; i < s->ncalls; i++) {
-        const struct status_call *c = &s->calls[i];
-        json_array_append_new(calls, json_pack("{s:s, s:s, s:s?, s:b, s:s?, s:I, s:o}", "ref",
-                                               c->ref, "state", c->state, "topic",
-                                               c->topic[0] ? c->topic : NULL, "urgent", c->urgent,
-                                               "peer", c->peer_id[0] ? c->peer_id : NULL, "age_s",
-                                               (json_int_t)((s->now - c->since) / 1000), "since",
-                                               json_time(c->since)));
-    }
-    root = json_pack(
-        "{s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I}, s:{s:i, s:i, s:i, s:i, s:i}, "
-        "s:o, s:o, s:o, s:o, s:o}",
-        "line", r->line_name, "now", json_time(s->now), "today", "contacts",
-        (json_int_t)s->today.contacts, "answered", (json_int_t)s->today.answered, "abandoned",
-        (json_int_t)s->today.abandoned, "waiting", (json_int_t)s->today.waiting, "crisis_alerts",
-        (json_int_t)s->today.crisis_alerts, "now_counts", "in_menu", s->in_menu, "waiting",
-        s->waiting, "offered", s->offered, "active", s->active, "peers_ready", s->peers_ready,
-        "topics", topics, "peers", peers, "conversations", convs, "alerts", alerts, "calls", calls);
-    return root;
-}
-
-/* The line's status now, read on this module's own database handle. */
-static int read_status(struct admin *a, const struct roster *r, struct line_status *s)
-{
-    int rc;
-
-    pthread_mutex_lock(&a->mu);
-    rc = status_build(a->st, atomic_load(&a->cfg), r, wake_now_ms(), s);
-    pthread_mutex_unlock(&a->mu);
-    return rc;
-}
-
-static void get_status(struct admin *a, const struct roster *r, struct http_response *res)
-{
-    struct line_status s;
-    int rc;
-
-    rc = read_status(a, r, &s);
-    if (rc) {
+    if (!sn) {
         send_error(res, 503, "the database is not answering");
         return;
     }
-    send_json(res, 200, status_json(r, &s));
-    status_clear(&s);
+    send_json(res, 200, admin_status_json(sn, q->limit, q->after[0] ? q->after : NULL));
+    admin_status_release(&a->status);
 }
 
-static void get_peer(struct admin *a, const struct roster *r, const char *id,
+static void get_peer(struct admin *a, struct roster *r, const char *id, int64_t queued_ms,
                      struct http_response *res)
 {
     const struct roster_peer *p = roster_peer_by_id(r, id);
     int i = roster_peer_index(r, p);
-    struct line_status s;
+    const struct admin_snapshot *sn;
     json_t *j, *topics, *langs, *chats;
     char masked[LOG_MASK_LEN];
     size_t k;
-    int rc;
 
     if (i < 0) {
         send_error(res, 404, "no such peer on the roster");
         return;
     }
-    rc = read_status(a, r, &s);
-    if (rc) {
+    sn = admin_status_get(&a->status, a->st, &a->mu, atomic_load(&a->cfg), r, queued_ms);
+    if (!sn) {
         send_error(res, 503, "the database is not answering");
         return;
     }
-    j = peer_json(&s.peers[i]);
+    j = admin_status_peer_json(&sn->s.peers[i]);
     topics = json_array();
     langs = json_array();
     chats = json_array();
@@ -282,17 +223,17 @@ static void get_peer(struct admin *a, const struct roster *r, const char *id,
     for (k = 0; k < r->nlangs; k++)
         if (p->langs & (1ull << k))
             json_array_append_new(langs, json_string(r->langs[k]));
-    for (k = 0; k < s.nconvs; k++)
-        if (!strcmp(s.convs[k].peer_id, p->id))
-            json_array_append_new(chats, json_pack("{s:s, s:s}", "ref", s.convs[k].ref, "state",
-                                                   store_conv_state_name(s.convs[k].state)));
+    for (k = 0; k < sn->s.nconvs; k++)
+        if (!strcmp(sn->s.convs[k].peer_id, p->id))
+            json_array_append_new(chats, json_pack("{s:s, s:s}", "ref", sn->s.convs[k].ref, "state",
+                                                   store_conv_state_name(sn->s.convs[k].state)));
+    admin_status_release(&a->status);
     json_object_set_new(j, "phone", json_string(log_mask_phone(p->phone, masked)));
     json_object_set_new(j, "timezone", json_string(tz_name(p->tz)));
     json_object_set_new(j, "max_conversations", json_integer(p->max_conversations));
     json_object_set_new(j, "topics", topics);
     json_object_set_new(j, "languages", langs);
     json_object_set_new(j, "conversations", chats);
-    status_clear(&s);
     send_json(res, 200, j);
 }
 
@@ -304,10 +245,10 @@ static const char *audit_state_name(enum audit_state st)
 static json_t *audit_json(const struct store_audit *a)
 {
     return json_pack("{s:I, s:o, s:s, s:s, s:s, s:s?, s:s, s:s?, s:o}", "id", (json_int_t)a->id,
-                     "at", json_time(a->created_at), "coordinator", a->coordinator, "action",
-                     a->action, "target", a->target, "arg", a->arg[0] ? a->arg : NULL, "state",
-                     audit_state_name(a->state), "result", a->result[0] ? a->result : NULL,
-                     "done_at", json_time(a->done_at));
+                     "at", admin_status_time(a->created_at), "coordinator", a->coordinator,
+                     "action", a->action, "target", a->target, "arg", a->arg[0] ? a->arg : NULL,
+                     "state", audit_state_name(a->state), "result", a->result[0] ? a->result : NULL,
+                     "done_at", admin_status_time(a->done_at));
 }
 
 static int add_audit(void *arg, const struct store_audit *a)
@@ -391,14 +332,14 @@ static const char *segment(const char *path, const char *prefix, char *out, size
     return path + k;
 }
 
-static void post_action(struct admin *a, const struct roster *r, const struct http_request *req,
-                        const char *who, struct http_response *res)
+static void post_action(struct admin *a, const struct roster *r, const struct admin_req *q,
+                        struct http_response *res)
 {
     char id[STORE_ID], action[24];
-    const char *rest, *why, *dur;
+    const char *rest, *why, *dur = q->dur[0] ? q->dur : NULL, *who = q->who;
     int64_t ms, conv;
 
-    if ((rest = segment(req->path, "/admin/api/peers/", id, sizeof(id)))) {
+    if ((rest = segment(q->path, "/admin/api/peers/", id, sizeof(id)))) {
         if (strcmp(rest, "/on") && strcmp(rest, "/off")) {
             send_error(res, 404, "no such action: use on or off");
             return;
@@ -407,7 +348,6 @@ static void post_action(struct admin *a, const struct roster *r, const struct ht
             send_error(res, 404, "no such peer on the roster");
             return;
         }
-        dur = http_query(req, "for");
         if (!strcmp(rest, "/on") && dur &&
             (parse_duration(dur, &ms, &why) || ms <= 0 || ms > 24LL * 3600 * 1000)) {
             send_error(res, 400, "for: a duration from 1m to 24h, e.g. 90m");
@@ -417,7 +357,7 @@ static void post_action(struct admin *a, const struct roster *r, const struct ht
         act(a, who, action, id, !strcmp(rest, "/on") && dur ? dur : NULL, res);
         return;
     }
-    if ((rest = segment(req->path, "/admin/api/conversations/", id, sizeof(id)))) {
+    if ((rest = segment(q->path, "/admin/api/conversations/", id, sizeof(id)))) {
         if (strcmp(rest, "/close") && strcmp(rest, "/block") && strcmp(rest, "/unblock")) {
             send_error(res, 404, "no such action: use close, block or unblock");
             return;
@@ -432,91 +372,179 @@ static void post_action(struct admin *a, const struct roster *r, const struct ht
     send_error(res, 404, "not found");
 }
 
-/* ---- routing ---- */
+/* ---- on a pool thread ---- */
 
-static void api(struct admin *a, const struct http_request *req, struct http_response *res)
+static void metrics_page(struct admin *a, struct roster *r, int64_t queued_ms,
+                         struct http_response *res)
 {
-    const char *who = NULL;
-    enum role role = authorize(a, req, &who);
-    int get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST");
-    struct roster *r;
+    const struct admin_snapshot *sn =
+        admin_status_get(&a->status, a->st, &a->mu, atomic_load(&a->cfg), r, queued_ms);
+    int rc;
+
+    if (!sn) {
+        http_text(res, 503, "the database is not answering");
+        return;
+    }
+    res->status = 200;
+    res->content_type = "text/plain; version=0.0.4";
+    buf_reset(&res->body);
+    pthread_mutex_lock(&a->mu);
+    rc = metrics_render(a->metrics, a->st, &sn->s, &res->body);
+    pthread_mutex_unlock(&a->mu);
+    admin_status_release(&a->status);
+    if (rc) /* never a partial scrape that looks whole */
+        http_text(res, 503, "the database is not answering");
+}
+
+static void run(struct admin_job *j)
+{
+    struct admin_req *q = (struct admin_req *)j;
+    struct admin *a = q->a;
+    struct roster *r = a->hold_roster(a->arg);
     char id[STORE_ID];
     const char *rest;
 
-    if (role == ROLE_NONE) {
-        send_error(res, 401, "a valid bearer token is required");
-        res->header_name = "WWW-Authenticate";
-        res->header_value = "Bearer realm=\"peerline\"";
-        return;
-    }
-    if (!get && !post) {
-        send_error(res, 405, "method not allowed");
-        return;
-    }
-    if (post && role != ROLE_COORDINATOR) {
-        send_error(res, 403, "actions need a coordinator's own token");
-        return;
-    }
-    r = a->hold_roster(a->arg);
     if (!r) {
-        send_error(res, 503, "no roster loaded");
+        if (q->kind == AK_METRICS)
+            http_text(&q->res, 503, "no roster loaded");
+        else
+            send_error(&q->res, 503, "no roster loaded");
         return;
     }
-    if (post)
-        post_action(a, r, req, who, res);
-    else if (!strcmp(req->path, "/admin/api/status"))
-        get_status(a, r, res);
-    else if (!strcmp(req->path, "/admin/api/audit"))
-        get_audit(a, res);
-    else if ((rest = segment(req->path, "/admin/api/peers/", id, sizeof(id))) && !*rest)
-        get_peer(a, r, id, res);
+    if (q->kind == AK_METRICS)
+        metrics_page(a, r, j->queued_ms, &q->res);
+    else if (q->kind == AK_POST)
+        post_action(a, r, q, &q->res);
+    else if (!strcmp(q->path, "/admin/api/status"))
+        get_status(a, r, q, &q->res);
+    else if (!strcmp(q->path, "/admin/api/audit"))
+        get_audit(a, &q->res);
+    else if ((rest = segment(q->path, "/admin/api/peers/", id, sizeof(id))) && !*rest)
+        get_peer(a, r, id, j->queued_ms, &q->res);
     else
-        send_error(res, 404, "not found");
+        send_error(&q->res, 404, "not found");
     roster_free(r);
 }
 
-static void metrics_page(struct admin *a, const struct http_request *req, struct http_response *res)
+/* The answer is made: the parked request carries on (admin_http() hands it over). */
+static void done(struct admin_job *j)
 {
-    const char *who;
-    struct line_status s;
-    struct roster *r;
-    int rc;
+    http_resume(((struct admin_req *)j)->token);
+}
 
-    if (authorize(a, req, &who) == ROLE_NONE) {
+static void free_req(void *arg)
+{
+    struct admin_req *q = arg;
+
+    buf_free(&q->res.body);
+    free(q);
+}
+
+/* ---- on libmicrohttpd's threads ---- */
+
+static void unauthorized(struct http_response *res, int json)
+{
+    if (json)
+        send_error(res, 401, "a valid bearer token is required");
+    else
         http_text(res, 401, "a valid bearer token is required");
-        res->header_name = "WWW-Authenticate";
-        res->header_value = "Bearer realm=\"peerline\"";
+    res->header_name = "WWW-Authenticate";
+    res->header_value = "Bearer realm=\"peerline\"";
+}
+
+/* ?limit=N&after=ID of a status request into q. 0, or -1 with res answered (400). */
+static int status_query(const struct http_request *req, struct admin_req *q,
+                        struct http_response *res)
+{
+    const char *limit = http_query(req, "limit"), *after = http_query(req, "after"), *why;
+    long long n = ADMIN_PEERS_DEFAULT;
+
+    if (limit && parse_int(limit, 0, ADMIN_PEERS_MAX, &n, &why)) {
+        send_error(res, 400, "limit: peers on a page, 0 to 1000 (100 when not given)");
+        return -1;
+    }
+    if (after && strlen(after) >= sizeof(q->after)) {
+        send_error(res, 400, "after: a peer id (the page's last, from peers_page.next)");
+        return -1;
+    }
+    q->limit = (size_t)n;
+    snprintf(q->after, sizeof(q->after), "%s", after ? after : "");
+    return 0;
+}
+
+/*
+ * Checks who asks and what, then parks the request and queues it for the
+ * pool. Answers at once (res) what needs no database: 401, 403, 404, 405,
+ * 400, and 503 when the pool is full or the server stopping.
+ */
+static void submit(struct admin *a, const struct http_request *req, enum admin_kind kind,
+                   struct http_response *res)
+{
+    int json = kind != AK_METRICS;
+    const char *who = NULL, *dur = http_query(req, "for");
+    enum role role = authorize(a, req, &who);
+    struct admin_req *q;
+
+    if (role == ROLE_NONE) {
+        unauthorized(res, json);
         return;
     }
-    r = a->hold_roster(a->arg);
-    if (!r) {
-        http_text(res, 503, "no roster loaded");
+    if (kind == AK_POST && role != ROLE_COORDINATOR) {
+        send_error(res, 403, "actions need a coordinator's own token");
         return;
     }
-    rc = read_status(a, r, &s);
-    if (rc) {
-        http_text(res, 503, "the database is not answering");
-    } else {
-        res->status = 200;
-        res->content_type = "text/plain; version=0.0.4";
-        buf_reset(&res->body);
-        pthread_mutex_lock(&a->mu);
-        rc = metrics_render(a->metrics, a->st, &s, &res->body);
-        pthread_mutex_unlock(&a->mu);
-        status_clear(&s);
-        if (rc) /* never a partial scrape that looks whole */
-            http_text(res, 503, "the database is not answering");
+    q = calloc(1, sizeof(*q));
+    if (!q) {
+        http_text(res, 503, "out of memory");
+        return;
     }
-    roster_free(r);
+    q->a = a;
+    q->kind = kind;
+    q->res.status = 500;
+    q->res.body = (struct buf)BUF_INIT(0);
+    snprintf(q->who, sizeof(q->who), "%s", who ? who : "");
+    if (strlen(req->path) >= sizeof(q->path) || (dur && strlen(dur) >= sizeof(q->dur))) {
+        free_req(q);
+        send_error(res, 404, "not found");
+        return;
+    }
+    snprintf(q->path, sizeof(q->path), "%s", req->path);
+    snprintf(q->dur, sizeof(q->dur), "%s", dur ? dur : "");
+    if (kind == AK_GET && !strcmp(q->path, "/admin/api/status") && status_query(req, q, res)) {
+        free_req(q);
+        return;
+    }
+    q->job.run = run;
+    q->job.done = done;
+    q->token = http_park(req, q, free_req);
+    if (!q->token) {
+        free_req(q);
+        http_text(res, 503, "the server is stopping");
+        return;
+    }
+    if (admin_pool_submit(a->pool, &q->job)) {
+        send_error(&q->res, 503, "the admin API is busy: try again in a moment");
+        q->res.header_name = "Retry-After";
+        q->res.header_value = "1";
+        http_resume(q->token);
+    }
 }
 
 int admin_http(struct admin *a, const struct http_request *req, struct http_response *res)
 {
-    if (!strcmp(req->path, "/metrics")) {
+    int metrics = !strcmp(req->path, "/metrics"), api = !strncmp(req->path, "/admin/api/", 11);
+
+    if ((metrics || api) && req->parked) { /* answered by the pool: hand the answer over */
+        struct admin_req *q = req->parked;
+        *res = q->res;
+        q->res.body = (struct buf)BUF_INIT(0);
+        return 1;
+    }
+    if (metrics) {
         if (strcmp(req->method, "GET"))
             http_text(res, 405, "method not allowed");
         else
-            metrics_page(a, req, res);
+            submit(a, req, AK_METRICS, res);
         return 1;
     }
     if (!strcmp(req->path, "/admin") || !strcmp(req->path, "/admin/")) {
@@ -524,11 +552,19 @@ int admin_http(struct admin *a, const struct http_request *req, struct http_resp
             http_text(res, 405, "method not allowed");
             return 1;
         }
-        http_page(res, admin_page_html);
+        page_serve(&a->page, res);
         return 1;
     }
-    if (!strncmp(req->path, "/admin/api/", 11)) {
-        api(a, req, res);
+    if (api) {
+        if (strcmp(req->method, "GET") && strcmp(req->method, "POST")) {
+            const char *who;
+            if (authorize(a, req, &who) == ROLE_NONE)
+                unauthorized(res, 1);
+            else
+                send_error(res, 405, "method not allowed");
+            return 1;
+        }
+        submit(a, req, strcmp(req->method, "POST") ? AK_GET : AK_POST, res);
         return 1;
     }
     return 0;

@@ -10,15 +10,22 @@
  * Reads go through the admin's own database handle. Actions are written to
  * the audit table and carried out by the engine thread (it owns every state
  * change and the texts they cause); the request waits up to a few seconds
- * for the outcome.
+ * for the outcome. Everything but the page and the token check runs on the
+ * admin's own threads (admin_pool.h), never on those that answer webhooks
+ * and /healthz; the line's status is one snapshot pollers share, answered a
+ * page of peers at a time (admin_status.h).
  */
 #ifndef PEERLINE_ADMIN_H
 #define PEERLINE_ADMIN_H
+
+#include "admin_status.h"
+#include "page.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 
+struct admin_pool;
 struct config;
 struct http_request;
 struct http_response;
@@ -34,8 +41,11 @@ struct admin {
     void *arg;
     struct metrics *metrics; /* counters for /metrics (may be NULL) */
     /* private */
+    struct page page; /* the dashboard, with its script's and style's hashes */
     struct store *st;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu;         /* st's */
+    struct admin_pool *pool;    /* the threads every request but the page runs on */
+    struct admin_status status; /* the line's status, shared by pollers */
     int opened;
 };
 

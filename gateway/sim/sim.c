@@ -10,6 +10,10 @@
  * that waits on the gateway never blocks the gateway's own calls to the
  * Messages API. Status callbacks are posted by a separate thread from a
  * queue, as Twilio does, after the API call has been answered.
+ *
+ * The control API has no authentication, so the simulator listens only on
+ * a loopback address unless --unsafe-listen-anywhere says otherwise, and it
+ * sends requests only to the gateway or loopback (sim_reach.h).
  */
 #include "sim.h"
 #include "sim_priv.h"
@@ -17,6 +21,7 @@
 #include "form.h"
 #include "http.h"
 #include "log.h"
+#include "page.h"
 #include "parse.h"
 #include "roster.h"
 
@@ -32,6 +37,7 @@
 #define SIM_MAX_BODY (64 * 1024)
 
 extern const char sim_page_html[];
+static struct page sim_page; /* set once in sim_main, before the server starts */
 
 /* ---- control API ---- */
 
@@ -361,7 +367,7 @@ static void handle(void *arg, const struct http_request *req, struct http_respon
         return;
     }
     if (!strcmp(req->method, "GET") && !strcmp(req->path, "/")) {
-        http_page(res, sim_page_html);
+        page_serve(&sim_page, res);
         return;
     }
     if (!strcmp(req->method, "GET") && !strcmp(req->path, "/healthz")) {
@@ -416,7 +422,7 @@ int sim_main(int argc, char **argv)
     char host[256], err[256];
     pthread_t cbt;
     sigset_t sigs;
-    int i, port, sig, rc = 1, cb_started = 0;
+    int i, port, sig, rc = 1, cb_started = 0, anywhere = 0;
 
     memset(&s, 0, sizeof(s));
     s.callbacks = 1;
@@ -432,9 +438,12 @@ int sim_main(int argc, char **argv)
             key = argv[++i];
         else if (!strcmp(argv[i], "--no-callbacks"))
             s.callbacks = 0;
+        else if (!strcmp(argv[i], "--unsafe-listen-anywhere"))
+            anywhere = 1;
         else {
             fprintf(stderr, "usage: peerline sim -c FILE [--listen HOST:PORT] [--gateway URL] "
-                            "[--no-callbacks] [--telnyx-signing-key FILE]\n");
+                            "[--no-callbacks] [--telnyx-signing-key FILE] "
+                            "[--unsafe-listen-anywhere]\n");
             diag_free(d);
             return 2;
         }
@@ -455,6 +464,17 @@ int sim_main(int argc, char **argv)
         fprintf(stderr, "peerline sim: --listen: %s\n", why);
         goto out;
     }
+    if (!anywhere && parse_loopback(host, &why)) {
+        fprintf(stderr,
+                "peerline sim: --listen %s: %s. The simulator's control API has no "
+                "authentication: anyone who can reach it texts the line as any phone, with "
+                "webhooks signed by the line's auth token. Listen on 127.0.0.1 (the default), or "
+                "give --unsafe-listen-anywhere to listen there anyway, on a network you trust.\n",
+                listen, why);
+        goto out;
+    }
+    if (page_init(&sim_page, sim_page_html, err, sizeof(err)))
+        log_warnx("sim.page_problem", "page=sim_page.html msg=\"%s\"", err);
     s.cfg = cfg;
     s.kind = cfg->provider.kind;
     if (signing_key(&s, key))
@@ -489,6 +509,11 @@ int sim_main(int argc, char **argv)
         goto stop;
     }
     log_info("sim.started", "listen=%s:%d gateway=%s", host, http_port(http), s.gateway);
+    if (anywhere && parse_loopback(host, &why))
+        log_warnx("sim.listen_anywhere",
+                  "listen=%s:%d msg=\"--unsafe-listen-anywhere: anyone who reaches this address "
+                  "can text the line as any phone, unauthenticated\"",
+                  host, http_port(http));
     while (sigwait(&sigs, &sig))
         ;
     rc = 0;

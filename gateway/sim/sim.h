@@ -9,7 +9,8 @@
  * list reconciliation reads, and the numbers' webhook URLs; records every
  * text, answers status callbacks, delivers texts from pretend phones to the
  * gateway as correctly signed webhooks, and can be told to fail. Its control
- * API is what the tests and the demo drive:
+ * API is what the tests and the demo drive (unauthenticated: so it listens on
+ * loopback only, unless --unsafe-listen-anywhere):
  *
  *   POST /sim/sms        From, To, Body [, MessageSid, NumMedia]: a phone texts
  *                        the line; answers {"sid", "status"} (the gateway's

@@ -28,6 +28,7 @@
 #include "http.h"
 #include "log.h"
 #include "parse.h"
+#include "sim_reach.h"
 #include "sms.h"
 
 #include <curl/curl.h>
@@ -650,7 +651,7 @@ static json_t *event_errors(int code)
 void sim_telnyx_post_event(struct sim *s, const struct sim_callback *cb)
 {
     char event_id[SIM_ID_LEN];
-    const char *type = strcmp(cb->status, "sent") ? "message.finalized" : "message.sent";
+    const char *type = strcmp(cb->status, "sent") ? "message.finalized" : "message.sent", *why = "";
     json_t *payload;
     char *body;
 
@@ -658,7 +659,9 @@ void sim_telnyx_post_event(struct sim *s, const struct sim_callback *cb)
     payload = message_json(s, cb->sid, "outbound", cb->from, cb->to, cb->text ? cb->text : "",
                            event_status(cb->status), cb->url, event_errors(cb->error_code));
     body = event_text(event_id, type, payload, 1, cb->url);
-    if (body)
+    if (body && sim_reach_allowed(s->cfg->public_url, cb->url, &why))
         post_event(s, cb->url, body);
+    else if (body)
+        log_warnx("sim.request_refused", "what=event why=\"%s\"", why);
     free(body);
 }

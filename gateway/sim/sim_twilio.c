@@ -10,7 +10,9 @@
 #include "sim_priv.h"
 #include "form.h"
 #include "http.h"
+#include "log.h"
 #include "parse.h"
+#include "sim_reach.h"
 #include "sms.h"
 #include "twilio.h"
 #include "tz.h"
@@ -468,6 +470,7 @@ long sim_twilio_inbound(struct sim *s, const struct sim_inbound *in, char sid[SI
 void sim_twilio_post_status(struct sim *s, const struct sim_callback *cb)
 {
     struct form f = {0};
+    const char *why;
 
     add_param(&f, "SmsSid", cb->sid);
     add_param(&f, "SmsStatus", cb->status);
@@ -482,7 +485,10 @@ void sim_twilio_post_status(struct sim *s, const struct sim_callback *cb)
         snprintf(code, sizeof(code), "%d", cb->error_code);
         add_param(&f, "ErrorCode", code);
     }
-    post_signed(s, cb->url, cb->url, &f);
+    if (sim_reach_allowed(s->cfg->public_url, cb->url, &why))
+        post_signed(s, cb->url, cb->url, &f);
+    else
+        log_warnx("sim.request_refused", "what=status_callback why=\"%s\"", why);
     form_free(&f);
 }
 

@@ -6,7 +6,8 @@
  *
  *   POST /sim/call            From, To [, Url]: a phone calls one of the line's
  *                             numbers (Url: the number's voice URL, by default
- *                             {public_url}/twilio/voice)
+ *                             {public_url}/twilio/voice; under public_url or
+ *                             on a loopback host, sim_reach.h)
  *   POST /sim/call/press      Call, Digits (""= the Gather times out) or Speech
  *   POST /sim/call/answer     Call: a person answers a ringing call
  *   POST /sim/call/voicemail  Call: a machine answers (Gathers time out, Records
@@ -26,6 +27,7 @@
 #include "http.h"
 #include "log.h"
 #include "parse.h"
+#include "sim_reach.h"
 #include "sim_voice_priv.h"
 #include "wake.h"
 
@@ -161,6 +163,10 @@ static void ctl_place(struct sim_voice *v, const struct form *f, struct http_res
     if (!from || parse_e164(from, &why) || !to || !config_is_own_number(cfg, to) ||
         (url && !sv_valid_url(url))) {
         ctl_error(res, 400, "From=E.164&To=one of the line's numbers [&Url=absolute URL]");
+        return;
+    }
+    if (url && !sim_reach_allowed(cfg->public_url, url, &why)) {
+        ctl_error(res, 400, why); /* "Url=...: " would echo what the caller sent */
         return;
     }
     snprintf(dflt, sizeof(dflt), "%s/twilio/voice", cfg->public_url);

@@ -5,7 +5,8 @@
  *
  * Each is signed with X-Twilio-Signature (HMAC-SHA1 with the auth token over
  * public_url + path + query and, for a POST, every parameter sorted), sent
- * to the gateway's own address when the URL is under public_url, with
+ * to the gateway's own address when the URL is under public_url (and only
+ * there or to a loopback address: sim_reach.h), with
  * Twilio's 15 s timeout and its User-Agent. A request in flight is
  * abandoned when the simulator stops. The answer is capped by the buffer
  * the caller gives (TWIML_READ_MAX_DOC for documents).
@@ -15,6 +16,8 @@
 #include "buf.h"
 #include "config.h"
 #include "form.h"
+#include "log.h"
+#include "sim_reach.h"
 #include "sim_voice_priv.h"
 #include "twilio.h"
 
@@ -105,8 +108,13 @@ long sv_request(struct sim_voice *v, const char *method, const char *url, const 
     long status = 0;
     CURL *c = NULL;
     CURLcode rc;
+    const char *why;
     size_t i;
 
+    if (!sim_reach_allowed(v->s->cfg->public_url, url, &why)) {
+        log_warnx("sim.request_refused", "what=call why=\"%s\"", why);
+        return SV_REFUSED;
+    }
     for (i = 0; i < params->n; i++)
         if (form_add(&body, params->params[i].key, params->params[i].value))
             goto done;

@@ -196,9 +196,11 @@ int sv_stopping(struct sim_voice *v);
  * One request as Twilio makes it: signed with X-Twilio-Signature over the
  * URL (with the query a GET adds) and, for a POST, every parameter. Returns
  * the HTTP status, 0 when nothing answered, -1 when the answer was larger
- * than out can take. out (may be NULL) gets the body, ctype its type.
- * Call without v->mu.
+ * than out can take, SV_REFUSED when url is neither under public_url nor on
+ * a loopback host (sim_reach.h: nothing is sent). out (may be NULL) gets the
+ * body, ctype its type. Call without v->mu.
  */
+#define SV_REFUSED (-2)
 long sv_request(struct sim_voice *v, const char *method, const char *url, const struct form *params,
                 struct buf *out, char *ctype, size_t ctypelen);
 /* Adds the parameters Twilio sends with every request about call c to f. */

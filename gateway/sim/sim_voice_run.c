@@ -218,7 +218,12 @@ static int fetch(struct run *x, const char *status, struct buf *body)
         sv_add_param(&f, x->next.extra.params[i].key, x->next.extra.params[i].value);
     st = sv_request(x->v, x->next.method, x->next.url, &f, body, ctype, sizeof(ctype));
     form_free(&f);
-    if (st == -1)
+    if (st == SV_REFUSED)
+        call_error(x, 11205,
+                   "%s %s: not sent: the simulator calls only public_url and loopback "
+                   "addresses",
+                   x->next.method, x->next.url);
+    else if (st == -1)
         call_error(x, 12100, "%s %s: document larger than %d bytes", x->next.method, x->next.url,
                    TWIML_READ_MAX_DOC);
     else if (st == 0)

@@ -462,6 +462,12 @@ struct store_counts {
 
 /* Counts of conversations (and crisis alerts) started at or after `since`. */
 int store_counts_since(struct store *s, int64_t since, struct store_counts *c);
+/*
+ * SQLite's data_version for this handle: it changes when another handle (or
+ * process) has committed since this one last asked (is the status it built
+ * still the line's?). 0, or -1.
+ */
+int store_data_version(struct store *s, int64_t *version);
 
 enum audit_state { AUDIT_PENDING, AUDIT_DONE, AUDIT_REFUSED };
 

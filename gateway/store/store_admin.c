@@ -11,6 +11,8 @@
 #define AUDIT_COLS "id, created_at, coordinator, action, target, arg, state, result, done_at"
 
 const char *const store_sql_admin[ST_COUNT] = {
+    /* Changes when another handle has committed since this one last asked. */
+    [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_CONV_LIVE] = "SELECT " CONV_COLS " FROM conversations WHERE state <> 'closed'"
                      " ORDER BY urgent DESC, COALESCE(queued_at, created_at), id",
     [ST_ALERT_OPEN_LIST] = "SELECT conversation_id, kind, created_at FROM alerts"
@@ -77,6 +79,17 @@ int store_alert_open_list(struct store *s,
     }
     sqlite3_reset(p);
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_data_version(struct store *s, int64_t *version)
+{
+    sqlite3_stmt *p = store_stmt(s, ST_DATA_VERSION);
+    int rc = sqlite3_step(p);
+
+    if (rc == SQLITE_ROW)
+        *version = sqlite3_column_int64(p, 0);
+    sqlite3_reset(p);
+    return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int store_counts_since(struct store *s, int64_t since, struct store_counts *c)

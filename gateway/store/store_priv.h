@@ -130,6 +130,7 @@ enum store_stmt {
     ST_TOTALS_OUT,
     ST_TOTALS,
     ST_REPORT_ROWS,
+    ST_DATA_VERSION,
     /* store_purge.c */
     ST_PURGE_QUEUE_IN,
     ST_PURGE_QUEUE_OUT,

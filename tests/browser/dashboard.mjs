@@ -7,8 +7,12 @@
 // It checks what a coordinator would see: without the right token the page
 // shows nothing of the line; with it, the line's name, and a texter who
 // texts the line appears waiting within seconds, by reference, never by
-// number. Exits 0 when all holds, 1 (saying what failed) otherwise.
+// number. And that the page works under a Content-Security-Policy with no
+// 'unsafe-inline' (its own script allowed by hash: everything above is that
+// script at work) that stops a script or handler injected into it.
+// Exits 0 when all holds, 1 (saying what failed) otherwise.
 import { chromium } from "playwright-core";
+import { injectionRuns, policyProblems, watchViolations } from "./csp.mjs";
 
 const [gateway, sim, token, texter, lineNumber] = process.argv.slice(2);
 const executablePath = process.env.PEERLINE_CHROMIUM || "/usr/bin/chromium";
@@ -31,12 +35,19 @@ const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] }
 try {
   const page = await browser.newPage({ viewport: { width: 390, height: 844 } }); // a phone
   page.setDefaultTimeout(10000);
-  await page.goto(gateway + "/admin");
+  const violations = watchViolations(page);
+  page.on("pageerror", (e) => fail("the page's script failed: " + e.message));
+  const answer = await page.goto(gateway + "/admin");
+  const csp = answer.headers()["content-security-policy"];
+  for (const p of policyProblems(csp)) fail("the policy: " + p);
 
-  // A wrong token: refused, and the board stays hidden.
+  // A wrong token: refused, and the board stays hidden. Only the page's own
+  // script can say so (the form has no action): that it does is the proof
+  // the policy let it run.
   await page.fill("#token", "not-the-token-0123456789");
   await page.press("#token", "Enter");
-  await page.waitForFunction(() => /not accepted/.test(document.querySelector("#error").textContent));
+  await page.waitForFunction(() => /not accepted/.test(document.querySelector("#error").textContent))
+    .catch(() => { throw new Error("the page's script did not run (policy: " + csp + ")"); });
   if (await page.isVisible("#board")) fail("the board showed with a wrong token");
 
   // The right one (typed, then Enter: the keyboard alone is enough).
@@ -45,6 +56,11 @@ try {
   await page.waitForSelector("#board", { state: "visible" });
   const line = await page.textContent("#line");
   if (line !== "Test Line") fail("the line's name is '" + line + "'");
+  // Both peers on one page, with no pager to get in the way.
+  await page.waitForFunction(() => document.querySelectorAll("#peers tbody tr").length === 2);
+  const range = await page.textContent("#peers-range");
+  if (range !== "Peers 1-2 of 2, by id.") fail("the peers are introduced as '" + range + "'");
+  if (await page.isVisible("#peers-pager")) fail("a pager shows for two peers");
 
   // A texter reaches out; within seconds they are on the board, waiting.
   await text(texter, lineNumber, "I'm anxious and can't sleep");
@@ -64,6 +80,13 @@ try {
   // Signing out hides the line again.
   await page.click("#signout");
   if (await page.isVisible("#board")) fail("the board stayed after signing out");
+
+  // The page did all that under its policy without a single violation, and
+  // the policy stops what an injection would add.
+  if (violations.length) fail("the policy blocked part of the page: " + violations[0]);
+  const ran = await injectionRuns(page);
+  if (ran.script) fail("an injected inline script ran (policy: " + csp + ")");
+  if (ran.handler) fail("an injected onclick ran (policy: " + csp + ")");
 } catch (e) {
   fail(e.message);
 } finally {

@@ -11,8 +11,12 @@
 // see the closing texts. Neither phone ever shows the other's number.
 // Exits 0 when all holds, 1 (saying what failed) otherwise. With a sixth
 // argument, saves a screenshot of the page mid-conversation there (how the
-// README's picture is made).
+// README's picture is made). All of it is the page's own script at work,
+// under a Content-Security-Policy with no 'unsafe-inline' (the script and
+// style allowed by hash), which also stops a script or handler injected into
+// the page.
 import { chromium } from "playwright-core";
+import { injectionRuns, policyProblems, watchViolations } from "./csp.mjs";
 
 const [sim, texter, lineNumber, peer, peerName, screenshot] = process.argv.slice(2);
 const executablePath = process.env.PEERLINE_CHROMIUM || "/usr/bin/chromium";
@@ -56,8 +60,15 @@ const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] }
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.setDefaultTimeout(10000);
-  await page.goto(sim + "/");
-  await page.waitForSelector(phone(texter));
+  const violations = watchViolations(page);
+  page.on("pageerror", (e) => fail("the page's script failed: " + e.message));
+  const answer = await page.goto(sim + "/");
+  const csp = answer.headers()["content-security-policy"];
+  for (const p of policyProblems(csp)) fail("the policy: " + p);
+  // The phones are drawn by the page's own script: that they appear is the
+  // proof the policy let it run.
+  await page.waitForSelector(phone(texter))
+    .catch(() => { throw new Error("the page's script did not run (policy: " + csp + ")"); });
   await page.waitForSelector(phone(peer));
 
   // The texter reaches out and picks the first topic from the menu.
@@ -97,6 +108,13 @@ try {
   if (after !== before + 1) fail("'Add a texter' made " + (after - before) + " phones");
   const focused = await page.evaluate(() => document.activeElement && document.activeElement.tagName);
   if (focused !== "INPUT") fail("the new texter's box is not focused");
+
+  // All of that under the policy without a violation; and the policy stops
+  // what an injection would add.
+  if (violations.length) fail("the policy blocked part of the page: " + violations[0]);
+  const ran = await injectionRuns(page);
+  if (ran.script) fail("an injected inline script ran (policy: " + csp + ")");
+  if (ran.handler) fail("an injected onclick ran (policy: " + csp + ")");
 } catch (e) {
   fail(e.message);
 } finally {

@@ -207,6 +207,19 @@ long line_inbound_rows(struct line *l);
 void line_sleep(int ms);
 
 /*
+ * A loopback port claimed for this process (as a line's are), for a server
+ * a test starts itself; -1 when none is left.
+ */
+int line_free_port(void);
+
+/*
+ * The default roster (Alex, Blair, Sam) with npeers more peers, p00000 ...,
+ * each "Pat" covering general, never on shift (malloc'd; NULL when out of
+ * memory). 50,000 of them stay under the 4 MiB a roster may be.
+ */
+char *line_big_roster(int npeers);
+
+/*
  * cmocka glue (every e2e test is a cmocka program). line_setup() starts a
  * line with the given options into *state; line_teardown() stops it and fails
  * the test when line_stop() found something in the logs.

@@ -465,6 +465,60 @@ static void test_listen_host_buffer(void **state)
     assert_int_equal(port, -1);
 }
 
+/* ---- parse_loopback ---- */
+
+static void test_loopback(void **state)
+{
+    static const char *const loopback[] = {
+        "127.0.0.1",       "127.0.0.2",        "127.255.255.254", "::1",
+        "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1", "localhost",       "LocalHost",
+    };
+    static const char *const other[] = {
+        "0.0.0.0",
+        "::",
+        "0",
+        "",
+        "10.0.0.1",
+        "192.0.2.1",
+        "128.0.0.1",
+        "126.255.255.255",
+        "::2",
+        "::ffff:10.0.0.1",
+        "::127.0.0.1",
+        "fe80::1",
+        "127.1",
+        "2130706433",
+        "0x7f.0.0.1",
+        "127.0.0.1 ",
+        " 127.0.0.1",
+        "127.0.0.1.",
+        "localhost.",
+        "localhost:80",
+        "foo.localhost",
+        "localhostx",
+        "example.org",
+        "[::1]",
+    };
+    const char *why;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < N(loopback); i++) {
+        why = NULL;
+        if (parse_loopback(loopback[i], &why))
+            fail_msg("\"%s\" is loopback, refused: %s", loopback[i], why);
+    }
+    for (i = 0; i < N(other); i++) {
+        why = NULL;
+        if (parse_loopback(other[i], &why) != -1)
+            fail_msg("\"%s\" taken for loopback", other[i]);
+        why_has(other[i], why, "not a loopback address (127.0.0.0/8, ::1 or localhost)");
+    }
+    why = NULL;
+    assert_int_equal(parse_loopback(NULL, &why), -1);
+    why_has("(null)", why, "loopback");
+}
+
 /* ---- parse_env_expand ---- */
 
 static char long_value[301];
@@ -712,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_listen_good),
         cmocka_unit_test(test_listen_bad),
         cmocka_unit_test(test_listen_host_buffer),
+        cmocka_unit_test(test_loopback),
         cmocka_unit_test(test_env_expand),
         cmocka_unit_test(test_env_expand_missing),
         cmocka_unit_test(test_env_expand_bad),
