@@ -58,6 +58,12 @@ static void chat(struct line *l)
     line_must_get(l, m, T1, LINE_NUMBER, "how was this chat?");
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "5"), 200);
     line_must_get(l, m, T1, LINE_NUMBER, "Thank you for telling us");
+    /*
+     * A phone has a text a moment before the sender records that it went; a
+     * text still pending or sending keeps its body (retention never takes
+     * what is in flight). Aged before then, it would rightly be kept.
+     */
+    assert_int_equal(line_idle(l), 0);
 }
 
 static void purged(struct line *l)
