@@ -12,6 +12,18 @@
  * again, which calls the handler again with the parked state. The server
  * counts parked requests so that http_stop() never stops the daemon with one
  * still suspended (libmicrohttpd forbids it).
+ *
+ * Parking takes two calls. libmicrohttpd (0.9.75) keeps a suspended
+ * connection's poll state as it was when it was suspended: suspended in the
+ * call that completes the request, the connection is still "reading", so
+ * once resumed it is read before the handler is called again, and a client
+ * that half-closed after its request (shutdown(SHUT_WR): a read of 0 bytes)
+ * is taken for gone: the connection is closed and the stored webhook never
+ * answered. So the call that parks returns without suspending; the request
+ * then counts as complete and waiting for the application (nothing is read
+ * in that state), libmicrohttpd calls the access handler again at once, and
+ * only that call suspends. A resume that comes before it (the commit was
+ * quick) is kept and answered by that call instead.
  */
 #include "http.h"
 #include "log.h"
@@ -33,9 +45,17 @@ struct http_server {
     int can_park;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    unsigned parked;   /* under mu: parked and not yet answered */
-    unsigned resuming; /* under mu: http_resume() calls still inside libmicrohttpd */
-    int stopping;      /* under mu: no more parking */
+    unsigned parked; /* under mu: parked and not yet answered */
+    int stopping;    /* under mu: no more parking */
+};
+
+/* Where a parked request is (see the top of this file). */
+enum park {
+    PARK_NONE,      /* not parked */
+    PARK_PENDING,   /* parked by the handler, not yet suspended */
+    PARK_SUSPENDED, /* suspended: libmicrohttpd waits for http_resume() */
+    PARK_RESUMED,   /* http_resume() came: the next call answers it */
+    PARK_ORPHANED,  /* the connection ended before it was suspended: http_resume() frees it */
 };
 
 /* One request (libmicrohttpd's per-request pointer), and a parked request's token. */
@@ -45,9 +65,9 @@ struct http_ctx {
     char *raw_uri;
     struct buf body;
     int too_big;
-    int parking; /* the handler parked it in this call */
-    int parked;  /* counted in s->parked */
-    int resumed; /* set by http_resume() before libmicrohttpd resumes it */
+    int parking;    /* the handler parked it in this call */
+    int parked;     /* counted in s->parked (the daemon's thread's copy of park != NONE) */
+    enum park park; /* under s->mu */
     void *state;
     void (*free_state)(void *state);
 };
@@ -80,23 +100,38 @@ static void unpark(struct http_ctx *ctx)
     pthread_mutex_unlock(&s->mu);
 }
 
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                      enum MHD_RequestTerminationCode toe)
+static void ctx_free(struct http_ctx *ctx)
 {
-    struct http_ctx *ctx = *con_cls;
-
-    (void)cls;
-    (void)c;
-    (void)toe;
-    if (!ctx)
-        return;
-    unpark(ctx);
     if (ctx->free_state)
         ctx->free_state(ctx->state);
     free(ctx->raw_uri);
     buf_free(&ctx->body);
     free(ctx);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    struct http_ctx *ctx = *con_cls;
+    struct http_server *s = cls;
+    int orphaned = 0;
+
+    (void)c;
+    (void)toe;
+    if (!ctx)
+        return;
     *con_cls = NULL;
+    /* Parked but not yet suspended: whoever holds the token still calls http_resume(). */
+    pthread_mutex_lock(&s->mu);
+    if (ctx->park == PARK_PENDING) {
+        ctx->park = PARK_ORPHANED;
+        orphaned = 1;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (orphaned)
+        return;
+    unpark(ctx);
+    ctx_free(ctx);
 }
 
 static enum MHD_Result queue(struct MHD_Connection *c, struct http_response *res)
@@ -183,12 +218,24 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
     req.body_len = ctx->body.len;
     req.conn = c;
     req.ctx = ctx;
-    req.parked = ctx->resumed ? ctx->state : NULL;
+    req.parked = NULL;
+    if (ctx->parked) {
+        /* Called again for a parked request: suspend it now, or answer it. */
+        pthread_mutex_lock(&s->mu);
+        if (ctx->park == PARK_PENDING) {
+            ctx->park = PARK_SUSPENDED;
+            MHD_suspend_connection(c);
+            pthread_mutex_unlock(&s->mu);
+            return MHD_YES; /* called again after http_resume() */
+        }
+        pthread_mutex_unlock(&s->mu);
+        req.parked = ctx->state; /* PARK_RESUMED */
+    }
     s->fn(s->arg, &req, &res);
     if (ctx->parking) {
         ctx->parking = 0;
         buf_free(&res.body);
-        return MHD_YES; /* suspended: called again after http_resume() */
+        return MHD_YES; /* no answer yet: libmicrohttpd calls again at once (see the top) */
     }
     unpark(ctx);
     if (res.drop) {
@@ -282,7 +329,7 @@ void http_stop(struct http_server *s)
     /* libmicrohttpd must not be stopped with a request suspended: wait for each answer. */
     pthread_mutex_lock(&s->mu);
     s->stopping = 1;
-    while (s->parked || s->resuming)
+    while (s->parked)
         pthread_cond_wait(&s->cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
     MHD_stop_daemon(s->d);
@@ -297,7 +344,7 @@ struct http_ctx *http_park(const struct http_request *req, void *state,
     struct http_ctx *ctx = req->ctx;
     struct http_server *s = ctx->s;
 
-    if (!s->can_park || ctx->resumed)
+    if (!s->can_park || ctx->park != PARK_NONE)
         return NULL;
     pthread_mutex_lock(&s->mu);
     if (s->stopping) {
@@ -305,12 +352,12 @@ struct http_ctx *http_park(const struct http_request *req, void *state,
         return NULL;
     }
     s->parked++;
+    ctx->park = PARK_PENDING;
     pthread_mutex_unlock(&s->mu);
     ctx->parked = 1;
     ctx->parking = 1;
     ctx->state = state;
     ctx->free_state = free_state;
-    MHD_suspend_connection(ctx->conn);
     return ctx;
 }
 
@@ -319,17 +366,28 @@ void http_resume(struct http_ctx *ctx)
     struct http_server *s = ctx->s; /* ctx may be freed once the request is answered */
 
     /*
-     * libmicrohttpd may answer the request (and http_stop() find nothing
-     * parked) before MHD_resume_connection() has returned: until it has,
-     * the daemon must not be stopped.
+     * Under s->mu: the daemon's thread suspends under it too, so a resume
+     * never meets a connection half suspended; and while this holds it the
+     * request is not freed, nor the daemon stopped (libmicrohttpd may answer
+     * the request before MHD_resume_connection() has returned).
      */
     pthread_mutex_lock(&s->mu);
-    s->resuming++;
-    pthread_mutex_unlock(&s->mu);
-    ctx->resumed = 1; /* published by libmicrohttpd's own lock in the call below */
-    MHD_resume_connection(ctx->conn);
-    pthread_mutex_lock(&s->mu);
-    s->resuming--;
+    switch (ctx->park) {
+    case PARK_PENDING: /* not suspended yet: the next call answers it */
+        ctx->park = PARK_RESUMED;
+        break;
+    case PARK_SUSPENDED:
+        ctx->park = PARK_RESUMED;
+        MHD_resume_connection(ctx->conn);
+        break;
+    case PARK_ORPHANED: /* the connection is gone: the request ends here */
+        pthread_mutex_unlock(&s->mu);
+        unpark(ctx);
+        ctx_free(ctx);
+        return;
+    default:
+        break;
+    }
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
 }

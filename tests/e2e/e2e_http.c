@@ -1,0 +1,206 @@
+/*
+ * e2e_http.c - the gateway's HTTP server as a client on a raw socket sees
+ * it: signed webhooks from clients that half-close once their request is
+ * sent, each answered 200 once stored.
+ */
+#include "form.h"
+#include "harness.h"
+#include "twilio.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int connect_to(int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Sends len bytes (as far as the server takes them). */
+static void send_all(int fd, const char *p, size_t len)
+{
+    while (len) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return;
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+/*
+ * Reads what the server sends until it closes the connection or timeout_ms
+ * passes; the start of it in out (NUL-terminated). 1 when it closed.
+ */
+static int read_until_closed(int fd, char *out, size_t outlen, int timeout_ms)
+{
+    char scratch[256];
+    size_t got = 0;
+    int waited = 0;
+
+    out[0] = '\0';
+    while (waited < timeout_ms) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int room = got + 1 < outlen;
+        ssize_t n;
+        if (poll(&p, 1, 100) == 0) {
+            waited += 100;
+            continue;
+        }
+        n = recv(fd, room ? out + got : scratch, room ? outlen - got - 1 : sizeof(scratch), 0);
+        if (n <= 0)
+            return 1;
+        if (room) {
+            got += (size_t)n;
+            out[got] = '\0';
+        }
+    }
+    return 0;
+}
+
+/* The status of an answer that starts out (0: none). */
+static int status_of(const char *out)
+{
+    return strncmp(out, "HTTP/1.", 7) ? 0 : (int)strtol(out + 9, NULL, 10);
+}
+
+/*
+ * A signed Twilio SMS webhook as raw bytes (malloc'd), with a MessageSid of
+ * its own: from the texter number `from`, "hc N".
+ */
+static char *signed_webhook(struct line *l, const char *from, int n, size_t *len)
+{
+    char form_body[512], url[128], sig[TWILIO_SIG_LEN], *req;
+    const char *why;
+    struct form f;
+    size_t where;
+    int k;
+
+    snprintf(form_body, sizeof(form_body),
+             "From=%%2B%s&To=%%2B15005550006&Body=hc+%d&NumMedia=0"
+             "&MessageSid=SM%032x&AccountSid=AC0123456789abcdef0123456789abcdef",
+             from + 1, n, (unsigned)n);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/twilio/sms", l->gw_port);
+    if (form_parse(form_body, strlen(form_body), &f, &why, &where))
+        return NULL;
+    k = twilio_signature(TOKEN, url, &f, sig);
+    form_free(&f);
+    if (k)
+        return NULL;
+    req = malloc(2048);
+    if (!req)
+        return NULL;
+    k = snprintf(req, 2048,
+                 "POST /twilio/sms HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                 "Content-Type: application/x-www-form-urlencoded\r\n"
+                 "X-Twilio-Signature: %s\r\nContent-Length: %zu\r\n\r\n%s",
+                 l->gw_port, sig, strlen(form_body), form_body);
+    *len = (size_t)k;
+    return req;
+}
+
+#define HALF_CLIENTS 16 /* at once */
+#define HALF_EACH    25 /* webhooks each, one after the other */
+
+struct half {
+    struct line *l;
+    int first; /* this client's first webhook number */
+    int ok;    /* answered 200 */
+    int none;  /* answered nothing before the server closed */
+};
+
+/* One client: a webhook, shutdown(SHUT_WR), read the answer; HALF_EACH times. */
+static void *half_client(void *arg)
+{
+    struct half *h = arg;
+    char from[16], out[512];
+    int i;
+
+    for (i = 0; i < HALF_EACH; i++) {
+        int n = h->first + i, fd;
+        size_t len;
+        char *req;
+
+        snprintf(from, sizeof(from), "+1555987%04d", n % 40);
+        req = signed_webhook(h->l, from, n, &len);
+        fd = connect_to(h->l->gw_port);
+        if (!req || fd < 0) {
+            free(req);
+            if (fd >= 0)
+                close(fd);
+            h->none++;
+            continue;
+        }
+        send_all(fd, req, len);
+        shutdown(fd, SHUT_WR); /* the request is complete; nothing more will come */
+        read_until_closed(fd, out, sizeof(out), 15000);
+        close(fd);
+        free(req);
+        if (status_of(out) == 200)
+            h->ok++;
+        else if (!out[0])
+            h->none++;
+    }
+    return NULL;
+}
+
+/*
+ * Clients that send a whole signed webhook and then half-close their side
+ * (shutdown(SHUT_WR)), many at once: every webhook is stored and every one
+ * gets its 200 on the socket that can still take it.
+ */
+static void half_closed_webhooks_are_all_answered(void **state)
+{
+    struct line *l = *state;
+    struct half h[HALF_CLIENTS];
+    pthread_t t[HALF_CLIENTS];
+    int i, ok = 0, none = 0;
+
+    if (line_provider_telnyx())
+        skip(); /* Twilio's signed form webhooks */
+    for (i = 0; i < HALF_CLIENTS; i++) {
+        h[i] = (struct half){.l = l, .first = i * HALF_EACH};
+        assert_int_equal(pthread_create(&t[i], NULL, half_client, &h[i]), 0);
+    }
+    for (i = 0; i < HALF_CLIENTS; i++) {
+        pthread_join(t[i], NULL);
+        ok += h[i].ok;
+        none += h[i].none;
+    }
+    if (ok != HALF_CLIENTS * HALF_EACH)
+        fail_msg("%d of %d half-closed webhooks answered 200 (%d got no answer)", ok,
+                 HALF_CLIENTS * HALF_EACH, none);
+    assert_int_equal(line_inbound_rows(l), HALF_CLIENTS * HALF_EACH);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(half_closed_webhooks_are_all_answered, line_setup_default,
+                                        line_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
