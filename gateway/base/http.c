@@ -26,6 +26,7 @@
  * quick) is kept and answered by that call instead.
  */
 #include "http.h"
+#include "http_frame.h"
 #include "log.h"
 
 #include <microhttpd.h>
@@ -150,6 +151,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct http_response *res
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
     if (res->header_name && res->header_value)
         MHD_add_response_header(r, res->header_name, res->header_value);
+    if (res->close)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     MHD_add_response_header(r, "Cache-Control", "no-store");
     ret = MHD_queue_response(c, (unsigned)res->status, r);
     MHD_destroy_response(r);
@@ -176,6 +179,37 @@ void http_page(struct http_response *res, const char *html)
                         "'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'";
 }
 
+static enum MHD_Result frame_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    (void)kind;
+    http_frame_header(cls, key, value);
+    return MHD_YES;
+}
+
+/*
+ * A request whose headers do not say unambiguously where its body ends:
+ * answered 400 and the connection closed, so nothing behind it on the
+ * connection is read as a request. 1 when res holds that answer. (Not
+ * libmicrohttpd's MHD_OPTION_STRICT_FOR_CLIENT: in 0.9.75 it adds only the
+ * Host rule, and answers it with its header block sent twice.)
+ */
+static int framing_refused(struct MHD_Connection *c, const char *version, const char *target,
+                           struct http_response *res)
+{
+    struct http_frame f;
+    char msg[200];
+
+    http_frame_init(&f, version, target);
+    MHD_get_connection_values(c, MHD_HEADER_KIND, frame_header, &f);
+    if (!http_frame_done(&f))
+        return 0;
+    snprintf(msg, sizeof(msg), "bad request framing: %s", f.why);
+    http_text(res, 400, msg);
+    res->close = 1;
+    return 1;
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
@@ -187,7 +221,6 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
     struct http_request req;
     const char *cl;
 
-    (void)version;
     if (!ctx)
         return MHD_NO; /* out of memory in uri_logger */
     if (*upload_data_size) {
@@ -197,7 +230,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
         return MHD_YES;
     }
     if (!ctx->body.p && !ctx->too_big) {
-        /* First call: headers only. Refuse an announced oversize body unread. */
+        /* First call: headers only. Refuse bad framing and an announced oversize body unread. */
+        if (framing_refused(c, version, ctx->raw_uri, &res))
+            return queue(c, &res);
         cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > s->max_body) {
             http_text(&res, 413, "request body too large");
@@ -295,6 +330,7 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
         MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30u,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)64 * 1024,
+
         /* A pool only when asked for one: a size of 0 makes libmicrohttpd print a warning. */
         pool > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, pool, MHD_OPTION_END);
     if (!s->d) {

@@ -4,8 +4,10 @@
  *
  * It owns what every endpoint needs and none should repeat: the raw request
  * URI (signatures cover the query exactly as sent), a hard cap on bodies
- * (413 before the body is read when Content-Length says so), connection
- * limits and idle timeouts against slow clients, and bounded header memory.
+ * (413 before the body is read when Content-Length says so), requests whose
+ * framing is ambiguous refused before their body (400, and the connection
+ * closed: http_frame.h), connection limits and idle timeouts against slow
+ * clients, and bounded header memory.
  * Handlers run on libmicrohttpd's threads; one that must wait for another
  * thread (the webhooks wait for their group commit) parks the request
  * instead of blocking (libmicrohttpd's suspend/resume).
@@ -36,7 +38,8 @@ struct http_response {
     struct buf body;
     const char *header_name; /* one optional extra header (static strings) */
     const char *header_value;
-    int drop; /* 1: close the connection without answering (the simulator's outages) */
+    int drop;  /* 1: close the connection without answering (the simulator's outages) */
+    int close; /* 1: close the connection once answered (Connection: close) */
 };
 
 typedef void (*http_handler_fn)(void *arg, const struct http_request *req,

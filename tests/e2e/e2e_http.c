@@ -1,7 +1,9 @@
 /*
  * e2e_http.c - the gateway's HTTP server as a client on a raw socket sees
  * it: signed webhooks from clients that half-close once their request is
- * sent, each answered 200 once stored.
+ * sent, each answered 200 once stored; requests whose framing is ambiguous
+ * (request smuggling behind a proxy) refused with 400 and the connection
+ * closed, so a request pipelined behind them is never answered.
  */
 #include "form.h"
 #include "harness.h"
@@ -195,10 +197,107 @@ static void half_closed_webhooks_are_all_answered(void **state)
     assert_int_equal(line_inbound_rows(l), HALF_CLIENTS * HALF_EACH);
 }
 
+#define HEALTHZ "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+/*
+ * Sends req with a plain GET /healthz pipelined behind it, on one
+ * connection. The answer (its start) in out; 1 when the server closed.
+ */
+static int pipelined(struct line *l, const char *req, char *out, size_t outlen)
+{
+    char both[2048];
+    int n = snprintf(both, sizeof(both), "%s" HEALTHZ, req), fd = connect_to(l->gw_port), closed;
+
+    assert_true(fd >= 0);
+    send_all(fd, both, (size_t)n);
+    closed = read_until_closed(fd, out, outlen, 3000);
+    close(fd);
+    return closed;
+}
+
+/*
+ * The request is answered 400, the one behind it not at all, and the
+ * connection closed; 0 when so, else 1 with what went otherwise printed.
+ */
+static int refused_and_closed(struct line *l, const char *what, const char *req)
+{
+    char out[4096];
+    int closed = pipelined(l, req, out, sizeof(out)), bad = 0;
+
+    if (status_of(out) != 400) {
+        print_message("%s: answered %d, not 400\n", what, status_of(out));
+        bad = 1;
+    }
+    if (strstr(out, "HTTP/1.1 200")) {
+        print_message("%s: the request pipelined behind it was answered too\n", what);
+        bad = 1;
+    }
+    if (!closed) {
+        print_message("%s: the connection was kept open\n", what);
+        bad = 1;
+    }
+    return bad;
+}
+
+#define POST "POST /twilio/sms HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+#define FORM "Content-Type: application/x-www-form-urlencoded\r\n"
+
+/*
+ * Each way a proxy and the gateway could disagree on where a request ends,
+ * with a second request behind it: refused, and nothing after it read.
+ */
+static void ambiguous_framing_is_refused_and_closed(void **state)
+{
+    struct line *l = *state;
+    char out[4096];
+    int bad = 0;
+
+    /* The control: two plain requests on one connection are both answered. */
+    assert_int_equal(pipelined(l, HEALTHZ, out, sizeof(out)), 0);
+    assert_non_null(strstr(strstr(out, "HTTP/1.1 200") + 1, "HTTP/1.1 200"));
+
+    bad += refused_and_closed(l, "two different Content-Lengths",
+                              POST FORM "Content-Length: 5\r\nContent-Length: 45\r\n\r\nBody=");
+    bad += refused_and_closed(l, "the same Content-Length twice",
+                              POST FORM "Content-Length: 5\r\nContent-Length: 5\r\n\r\nBody=");
+    bad += refused_and_closed(l, "Content-Length and Transfer-Encoding",
+                              POST FORM "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                        "5\r\nBody=\r\n0\r\n\r\n");
+    bad += refused_and_closed(l, "Transfer-Encoding and Content-Length",
+                              POST FORM "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n"
+                                        "5\r\nBody=\r\n0\r\n\r\n");
+    bad +=
+        refused_and_closed(l, "\"Transfer-Encoding :\" (a space before the colon)",
+                           POST FORM "Transfer-Encoding : chunked\r\n\r\n5\r\nBody=\r\n0\r\n\r\n");
+    bad += refused_and_closed(l, "Transfer-Encoding twice",
+                              POST FORM
+                              "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "5\r\nBody=\r\n0\r\n\r\n");
+    bad += refused_and_closed(l, "a Transfer-Encoding other than chunked",
+                              POST FORM
+                              "Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nBody=\r\n0\r\n\r\n");
+    bad +=
+        refused_and_closed(l, "\"chunked \" (to libmicrohttpd, a body until the close)",
+                           POST FORM "Transfer-Encoding: chunked \r\n\r\n5\r\nBody=\r\n0\r\n\r\n");
+    bad += refused_and_closed(
+        l, "Transfer-Encoding in HTTP/1.0",
+        "POST /twilio/sms HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n" FORM
+        "Transfer-Encoding: chunked\r\n\r\n5\r\nBody=\r\n0\r\n\r\n");
+    bad += refused_and_closed(l, "no Host", "GET /healthz HTTP/1.1\r\n\r\n");
+    bad += refused_and_closed(
+        l, "two Hosts", "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: example.org\r\n\r\n");
+    bad += refused_and_closed(l, "a space in the request target",
+                              "GET /healthz /admin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    assert_int_equal(bad, 0);
+    assert_int_equal(line_inbound_rows(l), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(half_closed_webhooks_are_all_answered, line_setup_default,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(ambiguous_framing_is_refused_and_closed, line_setup_default,
                                         line_teardown),
     };
 
