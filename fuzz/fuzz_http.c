@@ -1,13 +1,22 @@
 /*
- * fuzz_http.c - the HTTP server's own parsing of what a client sends: the
- * request framing check (gateway/base/http_frame.c) over a request line
- * and header fields as libmicrohttpd hands them over. The input's first
- * line is "VERSION TARGET", each further line a field, split at its first
- * ':'. Neither may crash; a request accepted must frame one way only, and a
- * refusal says what and where.
+ * fuzz_http.c - what the HTTP server itself reads of a client's bytes (the
+ * first byte picks; even: the whole input is a request, odd: the rest is a
+ * message of libmicrohttpd's):
+ *
+ * - the request framing check (gateway/base/http_frame.c) over a request
+ *   line and header fields as libmicrohttpd hands them over: the first line
+ *   is "VERSION TARGET", each further line a field, split at its first ':'.
+ *   A request accepted must frame one way only; a refusal says what and
+ *   where.
+ * - libmicrohttpd's messages, which may quote a request, cleaned for the
+ *   log (gateway/base/http_log.c): one bounded line, no quote or control
+ *   byte, no number left unmasked.
+ *
+ * Neither may crash or leak.
  */
 #include "fuzz.h"
 #include "http_frame.h"
+#include "http_log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -67,13 +76,35 @@ static void framing(char *in)
     }
 }
 
+static void message(const char *in)
+{
+    char out[HTTP_LOG_MSG_MAX + 4];
+    const char *p;
+
+    http_log_clean(in, out, sizeof(out));
+    if (strlen(out) > HTTP_LOG_MSG_MAX + 3)
+        abort();
+    for (p = out; *p; p++) {
+        if ((unsigned char)*p < ' ' || *p == 0x7f || *p == '"' || *p == '\\')
+            abort(); /* would break the logfmt line */
+        if (strspn(p, "0123456789") >= 7)
+            abort(); /* a number left whole */
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *in = fuzz_cstr(data, size);
+    char *in;
 
-    if (!in)
-        return 0;
-    framing(in);
+    if (size && (data[0] & 1)) {
+        in = fuzz_cstr(data + 1, size - 1);
+        if (in)
+            message(in);
+    } else {
+        in = fuzz_cstr(data, size);
+        if (in)
+            framing(in);
+    }
     free(in);
     return 0;
 }

@@ -27,6 +27,7 @@
  */
 #include "http.h"
 #include "http_frame.h"
+#include "http_log.h"
 #include "log.h"
 
 #include <microhttpd.h>
@@ -46,8 +47,9 @@ struct http_server {
     int can_park;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    unsigned parked; /* under mu: parked and not yet answered */
-    int stopping;    /* under mu: no more parking */
+    unsigned parked;     /* under mu: parked and not yet answered */
+    int stopping;        /* under mu: no more parking */
+    struct http_log log; /* libmicrohttpd's own messages */
 };
 
 /* Where a parked request is (see the top of this file). */
@@ -153,7 +155,10 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct http_response *res
         MHD_add_response_header(r, res->header_name, res->header_value);
     if (res->close)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    /* On every answer, pages, API, errors and /healthz alike: here, so none can miss them. */
     MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     ret = MHD_queue_response(c, (unsigned)res->status, r);
     MHD_destroy_response(r);
     return ret;
@@ -287,7 +292,7 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
     char port[8];
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, pool;
-    int sync_ok = 0;
+    int mu = 0, cv = 0, lg = 0;
     const union MHD_DaemonInfo *info;
     int gai;
 
@@ -298,18 +303,11 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
     s->fn = fn;
     s->arg = arg;
     s->max_body = o->max_body;
-    if (pthread_mutex_init(&s->mu, NULL)) {
+    if (!(mu = !pthread_mutex_init(&s->mu, NULL)) || !(cv = !pthread_cond_init(&s->cv, NULL)) ||
+        !(lg = !http_log_init(&s->log))) {
         snprintf(err, errlen, "cannot initialise a mutex");
-        free(s);
-        return NULL;
+        goto fail;
     }
-    if (pthread_cond_init(&s->cv, NULL)) {
-        snprintf(err, errlen, "cannot initialise a condition variable");
-        pthread_mutex_destroy(&s->mu);
-        free(s);
-        return NULL;
-    }
-    sync_ok = 1;
     /* Suspending is not available with a thread per connection (nor needed there). */
     s->can_park = !o->thread_per_conn;
     snprintf(port, sizeof(port), "%d", o->port);
@@ -324,13 +322,14 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
                                 : MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
     pool = !o->thread_per_conn && o->threads > 1 ? o->threads : 0;
     s->d = MHD_start_daemon(
-        flags, (uint16_t)o->port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        flags, (uint16_t)o->port, NULL, NULL, access_handler, s,
+        /* First, so that nothing libmicrohttpd says reaches stderr as bare text. */
+        MHD_OPTION_EXTERNAL_LOGGER, http_log_mhd, &s->log, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
         MHD_OPTION_CONNECTION_LIMIT, o->conn_limit ? o->conn_limit : 512u,
         MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30u,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)64 * 1024,
-
         /* A pool only when asked for one: a size of 0 makes libmicrohttpd print a warning. */
         pool > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, pool, MHD_OPTION_END);
     if (!s->d) {
@@ -345,10 +344,12 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
 fail:
     if (ai)
         freeaddrinfo(ai);
-    if (sync_ok) {
+    if (lg)
+        http_log_destroy(&s->log);
+    if (cv)
         pthread_cond_destroy(&s->cv);
+    if (mu)
         pthread_mutex_destroy(&s->mu);
-    }
     free(s);
     return NULL;
 }
@@ -369,6 +370,7 @@ void http_stop(struct http_server *s)
         pthread_cond_wait(&s->cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
     MHD_stop_daemon(s->d);
+    http_log_destroy(&s->log);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     free(s);

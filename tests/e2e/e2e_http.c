@@ -3,7 +3,9 @@
  * it: signed webhooks from clients that half-close once their request is
  * sent, each answered 200 once stored; requests whose framing is ambiguous
  * (request smuggling behind a proxy) refused with 400 and the connection
- * closed, so a request pipelined behind them is never answered.
+ * closed, so a request pipelined behind them is never answered; the
+ * headers every answer carries; libmicrohttpd's own messages in the log as
+ * logfmt lines, a flood of them limited.
  */
 #include "form.h"
 #include "harness.h"
@@ -292,6 +294,126 @@ static void ambiguous_framing_is_refused_and_closed(void **state)
     assert_int_equal(line_inbound_rows(l), 0);
 }
 
+#define READ_TOKEN "read-token-0123456789"
+
+static int setup_admin(void **state)
+{
+    static const struct line_opts o = {.extra_config = "admin:\n  token: " READ_TOKEN "\n"};
+
+    return line_setup(state, &o);
+}
+
+/* One request on its own connection: the answer's status, and its head (headers) in head. */
+static int answer_head(struct line *l, const char *req, char *head, size_t headlen)
+{
+    char out[65536], *end;
+    int fd = connect_to(l->gw_port);
+
+    assert_true(fd >= 0);
+    send_all(fd, req, strlen(req));
+    read_until_closed(fd, out, sizeof(out), 5000);
+    close(fd);
+    end = strstr(out, "\r\n\r\n");
+    if (end)
+        *end = '\0';
+    snprintf(head, headlen, "%.*s", (int)(headlen - 1), out);
+    return status_of(out);
+}
+
+/* The head holds both headers that tell a browser not to guess types nor leak the URL. */
+static int guarded(const char *what, const char *head)
+{
+    int ok = strstr(head, "\r\nX-Content-Type-Options: nosniff") &&
+             strstr(head, "\r\nReferrer-Policy: no-referrer");
+
+    if (!ok)
+        print_message("%s: no nosniff or no Referrer-Policy in:\n%s\n", what, head);
+    return ok;
+}
+
+/* A page, an API answer, errors (ours and a refusal) and /healthz all carry the headers. */
+static void every_answer_carries_the_security_headers(void **state)
+{
+    struct line *l = *state;
+    char head[8192];
+    int bad = 0;
+
+#define CLOSE "Host: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    assert_int_equal(answer_head(l, "GET /admin HTTP/1.1\r\n" CLOSE, head, sizeof(head)), 200);
+    bad += !guarded("the dashboard page", head);
+    assert_int_equal(
+        answer_head(
+            l, "GET /admin/api/status HTTP/1.1\r\nAuthorization: Bearer " READ_TOKEN "\r\n" CLOSE,
+            head, sizeof(head)),
+        200);
+    bad += !guarded("the admin API", head);
+    assert_int_equal(answer_head(l, "GET /admin/api/status HTTP/1.1\r\n" CLOSE, head, sizeof(head)),
+                     401);
+    bad += !guarded("a 401", head);
+    assert_int_equal(answer_head(l, "GET /nowhere HTTP/1.1\r\n" CLOSE, head, sizeof(head)), 404);
+    bad += !guarded("a 404", head);
+    assert_int_equal(
+        answer_head(l, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", head, sizeof(head)),
+        400);
+    bad += !guarded("a framing refusal", head);
+    assert_int_equal(answer_head(l, "GET /healthz HTTP/1.1\r\n" CLOSE, head, sizeof(head)), 200);
+    bad += !guarded("/healthz", head);
+#undef CLOSE
+    assert_int_equal(bad, 0);
+}
+
+/*
+ * libmicrohttpd's own messages (here: a Content-Length it cannot read, two
+ * messages each) reach the gateway's log as logfmt lines, and a flood of
+ * them is cut to a few, the rest counted once the window turns.
+ */
+static void the_servers_own_messages_are_logfmt_and_limited(void **state)
+{
+    struct line *l = *state;
+    const char *bad_cl = "POST /twilio/sms HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         "Content-Length: 1%2B15551230001\r\n\r\n";
+    char out[1024], *log, *p, *next;
+    int i, server = 0, suppressed = 0, bare = 0;
+
+    for (i = 0; i < 60; i++) {
+        int fd = connect_to(l->gw_port);
+        assert_true(fd >= 0);
+        send_all(fd, bad_cl, strlen(bad_cl));
+        read_until_closed(fd, out, sizeof(out), 5000);
+        close(fd);
+        assert_int_equal(status_of(out), 400);
+    }
+    /* The next window: one more message lets the count of the ones held back out. */
+    line_sleep(10500);
+    {
+        int fd = connect_to(l->gw_port);
+        assert_true(fd >= 0);
+        send_all(fd, bad_cl, strlen(bad_cl));
+        read_until_closed(fd, out, sizeof(out), 5000);
+        close(fd);
+    }
+    assert_true(line_log_wait(l, "event=http.server_suppressed count=", 5000));
+    log = line_read_file(l->gateway_log);
+    assert_non_null(log);
+    for (p = log; p && *p; p = next) {
+        next = strchr(p, '\n');
+        if (next)
+            *next++ = '\0';
+        if (strncmp(p, "time=", 5)) {
+            print_message("not a logfmt line: %s\n", p);
+            bare++;
+        }
+        server += strstr(p, " event=http.server msg=\"") != NULL;
+        suppressed += strstr(p, " event=http.server_suppressed count=") != NULL;
+    }
+    free(log);
+    assert_int_equal(bare, 0);
+    /* 122 messages: at most 10 in each of the two windows, and one count of the rest. */
+    if (server < 1 || server > 20)
+        fail_msg("%d http.server lines for 122 messages (want 1 to 20)", server);
+    assert_int_equal(suppressed, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +421,10 @@ int main(void)
                                         line_teardown),
         cmocka_unit_test_setup_teardown(ambiguous_framing_is_refused_and_closed, line_setup_default,
                                         line_teardown),
+        cmocka_unit_test_setup_teardown(every_answer_carries_the_security_headers, setup_admin,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(the_servers_own_messages_are_logfmt_and_limited,
+                                        line_setup_default, line_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
