@@ -26,6 +26,7 @@
  * quick) is kept and answered by that call instead.
  */
 #include "http.h"
+#include "http_conns.h"
 #include "http_frame.h"
 #include "http_log.h"
 #include "log.h"
@@ -47,9 +48,10 @@ struct http_server {
     int can_park;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    unsigned parked;     /* under mu: parked and not yet answered */
-    int stopping;        /* under mu: no more parking */
-    struct http_log log; /* libmicrohttpd's own messages */
+    unsigned parked;          /* under mu: parked and not yet answered */
+    int stopping;             /* under mu: no more parking */
+    struct http_log log;      /* libmicrohttpd's own messages */
+    struct http_conns *conns; /* who is connected, doing what: limits and deadlines */
 };
 
 /* Where a parked request is (see the top of this file). */
@@ -65,6 +67,7 @@ enum park {
 struct http_ctx {
     struct http_server *s;
     struct MHD_Connection *conn;
+    struct http_conn *guard; /* its connection in s->conns */
     char *raw_uri;
     struct buf body;
     int too_big;
@@ -75,15 +78,51 @@ struct http_ctx {
     void (*free_state)(void *state);
 };
 
+/* The accept policy: limits, and room made at the limit (http_conns.h). */
+static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct http_server *s = cls;
+
+    return http_conns_admit(s->conns, addr, addrlen) ? MHD_YES : MHD_NO;
+}
+
+static void connection_event(void *cls, struct MHD_Connection *c, void **socket_context,
+                             enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *s = cls;
+    const union MHD_ConnectionInfo *fd, *addr;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        addr = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        *socket_context =
+            fd ? http_conns_open(s->conns, fd->connect_fd, addr ? addr->client_addr : NULL) : NULL;
+    } else {
+        http_conns_close(s->conns, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
+static struct http_conn *guard_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *i =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return i ? i->socket_context : NULL;
+}
+
 static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
 {
     struct http_server *s = cls;
     struct http_ctx *ctx = calloc(1, sizeof(*ctx));
 
+    /* The request line is in: its headers have header_ms. */
+    http_conns_phase(s->conns, guard_of(c), HTTP_HEADERS);
     if (!ctx)
         return NULL;
     ctx->s = s;
     ctx->conn = c;
+    ctx->guard = guard_of(c);
     ctx->raw_uri = strdup(uri ? uri : "/");
     ctx->body.max = s->max_body;
     return ctx;
@@ -124,6 +163,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!ctx)
         return;
     *con_cls = NULL;
+    http_conns_phase(s->conns, ctx->guard, HTTP_WAITING); /* until the next request line */
     /* Parked but not yet suspended: whoever holds the token still calls http_resume(). */
     pthread_mutex_lock(&s->mu);
     if (ctx->park == PARK_PENDING) {
@@ -236,17 +276,22 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
     }
     if (!ctx->body.p && !ctx->too_big) {
         /* First call: headers only. Refuse bad framing and an announced oversize body unread. */
-        if (framing_refused(c, version, ctx->raw_uri, &res))
+        if (framing_refused(c, version, ctx->raw_uri, &res)) {
+            http_conns_phase(s->conns, ctx->guard, HTTP_HANDLING);
             return queue(c, &res);
+        }
         cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > s->max_body) {
+            http_conns_phase(s->conns, ctx->guard, HTTP_HANDLING);
             http_text(&res, 413, "request body too large");
             return queue(c, &res);
         }
         if (buf_append(&ctx->body, "", 0)) /* mark the first call as seen */
             return MHD_NO;
+        http_conns_phase(s->conns, ctx->guard, HTTP_BODY); /* the body has body_ms */
         return MHD_YES;
     }
+    http_conns_phase(s->conns, ctx->guard, HTTP_HANDLING);
     if (ctx->too_big) {
         http_text(&res, 413, "request body too large");
         return queue(c, &res);
@@ -293,6 +338,8 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
     char port[8];
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, pool;
     int mu = 0, cv = 0, lg = 0;
+    struct http_conns_opts copts = {0};
+    unsigned limit;
     const union MHD_DaemonInfo *info;
     int gai;
 
@@ -321,15 +368,30 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
     flags |= o->thread_per_conn ? MHD_USE_THREAD_PER_CONNECTION
                                 : MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
     pool = !o->thread_per_conn && o->threads > 1 ? o->threads : 0;
+    limit = o->conn_limit ? o->conn_limit : 512u;
+    copts.limit = limit;
+    copts.per_addr = o->per_ip_limit;
+    copts.idle_ms = o->idle_ms;
+    copts.header_ms = o->header_ms;
+    copts.body_ms = o->body_ms;
+    s->conns = http_conns_new(&copts);
+    if (!s->conns) {
+        snprintf(err, errlen, "cannot start the connection guard");
+        goto fail;
+    }
     s->d = MHD_start_daemon(
-        flags, (uint16_t)o->port, NULL, NULL, access_handler, s,
+        flags, (uint16_t)o->port, admit, s, access_handler, s,
         /* First, so that nothing libmicrohttpd says reaches stderr as bare text. */
         MHD_OPTION_EXTERNAL_LOGGER, http_log_mhd, &s->log, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-        MHD_OPTION_CONNECTION_LIMIT, o->conn_limit ? o->conn_limit : 512u,
-        MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30u,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)64 * 1024,
+        MHD_OPTION_NOTIFY_CONNECTION, connection_event, s,
+        /*
+         * The limit is ours (admit): libmicrohttpd's, split between its
+         * threads, leaves room for connections closed to make room that it
+         * has not cleaned up yet.
+         */
+        MHD_OPTION_CONNECTION_LIMIT, limit + limit / 4 + 16, MHD_OPTION_CONNECTION_TIMEOUT,
+        o->timeout_s ? o->timeout_s : 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
         /* A pool only when asked for one: a size of 0 makes libmicrohttpd print a warning. */
         pool > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, pool, MHD_OPTION_END);
     if (!s->d) {
@@ -344,6 +406,7 @@ struct http_server *http_start(const struct http_opts *o, http_handler_fn fn, vo
 fail:
     if (ai)
         freeaddrinfo(ai);
+    http_conns_free(s->conns);
     if (lg)
         http_log_destroy(&s->log);
     if (cv)
@@ -370,6 +433,7 @@ void http_stop(struct http_server *s)
         pthread_cond_wait(&s->cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
     MHD_stop_daemon(s->d);
+    http_conns_free(s->conns);
     http_log_destroy(&s->log);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);

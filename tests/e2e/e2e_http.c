@@ -5,7 +5,11 @@
  * (request smuggling behind a proxy) refused with 400 and the connection
  * closed, so a request pipelined behind them is never answered; the
  * headers every answer carries; libmicrohttpd's own messages in the log as
- * logfmt lines, a flood of them limited.
+ * logfmt lines, a flood of them limited; a crowd of idle connections from
+ * one address that leaves room for /healthz and /metrics; a limit per
+ * address; deadlines that cut clients trickling headers or a body, and
+ * idle keep-alive connections. Every connection goes to 127.0.0.1, and
+ * every crowd is bounded (a hundred or so sockets).
  */
 #include "form.h"
 #include "harness.h"
@@ -26,6 +30,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int connect_to(int port)
@@ -414,6 +419,204 @@ static void the_servers_own_messages_are_logfmt_and_limited(void **state)
     assert_int_equal(suppressed, 1);
 }
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define CROWD_LIMIT 48
+
+static int setup_crowd(void **state)
+{
+    static const struct line_opts o = {.extra_config = "admin:\n  token: " READ_TOKEN "\n"
+                                                       "http:\n  connection_limit: 48\n"
+                                                       "  idle_timeout: 60s\n"};
+
+    return line_setup(state, &o);
+}
+
+/* Connections from the crowd still open (the server has not closed them). */
+static int still_open(const int *fds, int n)
+{
+    int i, open = 0;
+
+    for (i = 0; i < n; i++) {
+        struct pollfd p = {.fd = fds[i], .events = POLLIN};
+        char c;
+        if (fds[i] < 0)
+            continue;
+        if (poll(&p, 1, 0) == 0 || recv(fds[i], &c, 1, MSG_DONTWAIT) > 0)
+            open++;
+    }
+    return open;
+}
+
+/*
+ * Twice the connection limit of idle connections from one address (some
+ * new and silent, some kept alive after an answer) no longer shut the door:
+ * /healthz and /metrics on a new connection are answered at once, and the
+ * crowd holds no more than the limit.
+ */
+static void a_crowd_of_idle_connections_leaves_room(void **state)
+{
+    struct line *l = *state;
+    int fds[2 * CROWD_LIMIT], i, st;
+    char out[1024], head[2048];
+    long long t0, took;
+
+    for (i = 0; i < 2 * CROWD_LIMIT; i++) {
+        fds[i] = connect_to(l->gw_port);
+        assert_true(fds[i] >= 0);
+        if (i % 4 == 0) { /* kept alive after an answer, then idle */
+            const char *get = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+            ssize_t n;
+            send_all(fds[i], get, strlen(get));
+            n = recv(fds[i], out, sizeof(out) - 1, 0);
+            out[n > 0 ? n : 0] = '\0';
+        }
+    }
+    t0 = now_ms();
+    st = answer_head(l, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                     head, sizeof(head));
+    took = now_ms() - t0;
+    print_message("/healthz with %d idle connections held: %d in %lld ms\n", 2 * CROWD_LIMIT, st,
+                  took);
+    assert_int_equal(st, 200);
+    assert_true(took < 3000);
+    assert_int_equal(answer_head(l,
+                                 "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
+                                 "Bearer " READ_TOKEN "\r\nConnection: close\r\n\r\n",
+                                 head, sizeof(head)),
+                     200);
+    /* The crowd keeps at most the limit (less the two just answered, gone or going). */
+    st = still_open(fds, 2 * CROWD_LIMIT);
+    print_message("%d of the crowd still open (limit %d)\n", st, CROWD_LIMIT);
+    assert_true(st <= CROWD_LIMIT);
+    for (i = 0; i < 2 * CROWD_LIMIT; i++)
+        close(fds[i]);
+}
+
+static int setup_per_address(void **state)
+{
+    static const struct line_opts o = {.extra_config = "http:\n  connection_limit: 48\n"
+                                                       "  per_ip_limit: 8\n"
+                                                       "  idle_timeout: 60s\n"};
+
+    return line_setup(state, &o);
+}
+
+/*
+ * One address holds at most http.per_ip_limit connections: past it, a new
+ * one is closed unanswered (the line's own clients, the simulator and the
+ * harness, are on 127.0.0.1 too, so some of the 8 may be theirs). Once
+ * they go, the address gets in again.
+ */
+static void one_address_holds_at_most_its_limit(void **state)
+{
+    struct line *l = *state;
+    int fds[12], i, refused = 0;
+    char out[256];
+
+    for (i = 0; i < 12; i++) {
+        fds[i] = connect_to(l->gw_port);
+        assert_true(fds[i] >= 0);
+        line_sleep(20); /* accepted, or refused, one after the other */
+    }
+    line_sleep(300);
+    for (i = 0; i < 12; i++) {
+        struct pollfd p = {.fd = fds[i], .events = POLLIN};
+        char c;
+        if (poll(&p, 1, 0) == 1 && recv(fds[i], &c, 1, MSG_DONTWAIT) <= 0)
+            refused++; /* closed by the server without a byte */
+    }
+    print_message("%d of 12 connections from one address refused (limit 8)\n", refused);
+    assert_true(refused >= 4);
+    for (i = 0; i < 12; i++)
+        close(fds[i]);
+    line_sleep(300);
+    assert_int_equal(
+        answer_head(l, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", out, sizeof(out)), 200);
+}
+
+static int setup_deadlines(void **state)
+{
+    static const struct line_opts o = {.extra_config = "http:\n  idle_timeout: 1s\n"
+                                                       "  header_timeout: 1s\n"
+                                                       "  body_timeout: 1s\n"};
+
+    return line_setup(state, &o);
+}
+
+/*
+ * Sends head, then trickle one byte every 200 ms, for up to 8 s or until
+ * the server closes the connection; the milliseconds it held on (-1: it
+ * never closed).
+ */
+static long long trickle(struct line *l, const char *head, const char *drip)
+{
+    int fd = connect_to(l->gw_port);
+    long long t0 = now_ms();
+    const char *p = drip;
+
+    assert_true(fd >= 0);
+    send_all(fd, head, strlen(head));
+    while (now_ms() - t0 < 8000) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        char buf[512];
+        if (poll(&pf, 1, 200) > 0 && recv(fd, buf, sizeof(buf), 0) <= 0) {
+            close(fd);
+            return now_ms() - t0;
+        }
+        if (!*p)
+            p = drip;
+        if (send(fd, p++, 1, MSG_NOSIGNAL) < 0) {
+            close(fd);
+            return now_ms() - t0;
+        }
+    }
+    close(fd);
+    return -1;
+}
+
+/*
+ * Slowloris, three ways: headers a byte at a time, a body a byte at a
+ * time, and a kept-alive connection that says nothing more. Each is cut
+ * at its deadline though it never stops sending (libmicrohttpd's own
+ * timeout restarts at every byte); nothing is stored.
+ */
+static void slow_clients_meet_their_deadlines(void **state)
+{
+    struct line *l = *state;
+    long long held;
+    char out[1024];
+    int fd, closed, bad = 0;
+
+    held = trickle(l, "POST /twilio/sms HTTP/1.1\r\nHost: 127.0.0.1\r\n", "X-Slow: aaaaaaaa\r\n");
+    print_message("headers trickled: %s after %lld ms\n", held < 0 ? "still open" : "cut",
+                  held < 0 ? 8000 : held);
+    bad += held < 0;
+    held = trickle(
+        l, "POST /twilio/sms HTTP/1.1\r\nHost: 127.0.0.1\r\n" FORM "Content-Length: 1000\r\n\r\n",
+        "Body=aaaa&");
+    print_message("body trickled: %s after %lld ms\n", held < 0 ? "still open" : "cut",
+                  held < 0 ? 8000 : held);
+    bad += held < 0;
+    /* Kept alive after an answer, then silent: closed after http.idle_timeout. */
+    fd = connect_to(l->gw_port);
+    assert_true(fd >= 0);
+    send_all(fd, HEALTHZ, strlen(HEALTHZ));
+    closed = read_until_closed(fd, out, sizeof(out), 6000);
+    close(fd);
+    assert_int_equal(status_of(out), 200);
+    print_message("kept alive and silent: %s within 6 s\n", closed ? "closed" : "still open");
+    bad += !closed;
+    assert_int_equal(bad, 0);
+    assert_int_equal(line_inbound_rows(l), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -425,6 +628,12 @@ int main(void)
                                         line_teardown),
         cmocka_unit_test_setup_teardown(the_servers_own_messages_are_logfmt_and_limited,
                                         line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(a_crowd_of_idle_connections_leaves_room, setup_crowd,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(one_address_holds_at_most_its_limit, setup_per_address,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(slow_clients_meet_their_deadlines, setup_deadlines,
+                                        line_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
