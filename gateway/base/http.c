@@ -115,14 +115,15 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
 {
     struct http_server *s = cls;
     struct http_ctx *ctx = calloc(1, sizeof(*ctx));
+    struct http_conn *guard = guard_of(c);
 
     /* The request line is in: its headers have header_ms. */
-    http_conns_phase(s->conns, guard_of(c), HTTP_HEADERS);
+    http_conns_phase(s->conns, guard, HTTP_HEADERS);
     if (!ctx)
         return NULL;
     ctx->s = s;
     ctx->conn = c;
-    ctx->guard = guard_of(c);
+    ctx->guard = guard;
     ctx->raw_uri = strdup(uri ? uri : "/");
     ctx->body.max = s->max_body;
     return ctx;
