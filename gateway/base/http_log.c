@@ -3,10 +3,19 @@
  */
 #include "http_log.h"
 #include "log.h"
-#include "wake.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+/* Windows are measured on the monotonic clock: setting the wall clock opens none. */
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 int http_log_init(struct http_log *l)
 {
@@ -69,7 +78,7 @@ void http_log_mhd(void *cls, const char *fmt, va_list ap)
     struct http_log *l = cls;
     char raw[1024], clean[HTTP_LOG_MSG_MAX + 4];
     unsigned long dropped = 0;
-    int64_t now = wake_now_ms();
+    int64_t now = mono_ms();
     int pass;
 
     pthread_mutex_lock(&l->mu);

@@ -28,7 +28,7 @@
 
 struct http_log {
     pthread_mutex_t mu;
-    int64_t window_start; /* ms (wake_now_ms) */
+    int64_t window_start; /* ms, monotonic */
     unsigned in_window;   /* lines logged in this window */
     unsigned long suppressed;
 };
