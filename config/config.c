@@ -170,7 +170,13 @@ static const struct ckey keys[] = {
      NULL},
     {"http.connection_timeout", CT_DURATION, OFF(http.connection_timeout), 1000, 600000, "30s",
      ANY_PROVIDER, NULL},
-    {"http.per_ip_limit", CT_INT, OFF(http.per_ip_limit), 0, 100000, "0", ANY_PROVIDER, NULL},
+    {"http.per_ip_limit", CT_INT, OFF(http.per_ip_limit), 0, 100000, NULL, ANY_PROVIDER, NULL},
+    {"http.idle_timeout", CT_DURATION, OFF(http.idle_timeout), 1000, 600000, "5s", ANY_PROVIDER,
+     NULL},
+    {"http.header_timeout", CT_DURATION, OFF(http.header_timeout), 1000, 600000, "10s",
+     ANY_PROVIDER, NULL},
+    {"http.body_timeout", CT_DURATION, OFF(http.body_timeout), 1000, 600000, "10s", ANY_PROVIDER,
+     NULL},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -830,6 +836,14 @@ static void check_provider_keys(struct cload *L, const struct ynode *root)
     }
 }
 
+/* A listen address only this machine can reach: clients come through a proxy here. */
+static int loopback_host(const char *h)
+{
+    const char *why;
+
+    return parse_loopback(h, &why) == 0;
+}
+
 static void apply_defaults(struct cload *L)
 {
     struct config *c = L->c;
@@ -853,6 +867,12 @@ static void apply_defaults(struct cload *L)
                     snprintf(c->spool, n, "%s.spool", c->database);
                 else
                     diag_at(&L->file, NULL, "out of memory");
+                continue;
+            }
+            if (!strcmp(k->name, "http.per_ip_limit")) {
+                /* Behind a proxy every client is 127.0.0.1: off; else an eighth of the limit. */
+                c->http.per_ip_limit =
+                    loopback_host(c->listen_host) ? 0 : (c->http.connection_limit + 7) / 8;
                 continue;
             }
             if (!strcmp(k->name, "provider.api_base")) {
@@ -904,6 +924,9 @@ static void check_meaning(struct cload *L, const struct ynode *root)
         strncmp(c->voice.hold_audio, "https://", 8) && strncmp(c->voice.hold_audio, "http://", 7))
         diag_at(&L->file, ymap_get(ymap_get(root, "voice"), "hold_audio"),
                 "voice.hold_audio must be an http(s) URL of an audio file");
+    if (c->http.per_ip_limit > c->http.connection_limit)
+        diag_at(&L->file, ymap_get(ymap_get(root, "http"), "per_ip_limit"),
+                "http.per_ip_limit must not exceed http.connection_limit");
     if (c->retry.first_delay > c->retry.max_delay)
         diag_at(&L->file, ymap_get(ymap_get(root, "retry"), "first_delay"),
                 "retry.first_delay must not exceed retry.max_delay");

@@ -136,6 +136,9 @@ struct config {
         long long connection_limit; /* simultaneous HTTP connections */
         int64_t connection_timeout; /* ms idle before a connection is dropped */
         long long per_ip_limit;     /* connections per client address; 0: no limit */
+        int64_t idle_timeout;       /* ms: a connection with no request under way */
+        int64_t header_timeout;     /* ms: a request's headers after its request line */
+        int64_t body_timeout;       /* ms: a request's body after its headers */
     } http;
 };
 

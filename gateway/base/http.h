@@ -4,8 +4,10 @@
  *
  * It owns what every endpoint needs and none should repeat: the raw request
  * URI (signatures cover the query exactly as sent), a hard cap on bodies
- * (413 before the body is read when Content-Length says so), connection
- * limits and idle timeouts against slow clients, and bounded header memory.
+ * (413 before the body is read when Content-Length says so), requests whose
+ * framing is ambiguous refused before their body (400, and the connection
+ * closed: http_frame.h), connection limits and deadlines against crowds and
+ * slow clients (http_conns.h), and bounded header memory.
  * Handlers run on libmicrohttpd's threads; one that must wait for another
  * thread (the webhooks wait for their group commit) parks the request
  * instead of blocking (libmicrohttpd's suspend/resume).
@@ -36,7 +38,8 @@ struct http_response {
     struct buf body;
     const char *header_name; /* one optional extra header (static strings) */
     const char *header_value;
-    int drop; /* 1: close the connection without answering (the simulator's outages) */
+    int drop;  /* 1: close the connection without answering (the simulator's outages) */
+    int close; /* 1: close the connection once answered (Connection: close) */
 };
 
 typedef void (*http_handler_fn)(void *arg, const struct http_request *req,
@@ -46,12 +49,16 @@ struct http_opts {
     const char *host;      /* numeric address or name */
     int port;              /* 0: any free port (see http_port) */
     size_t max_body;       /* bytes; larger bodies get 413 */
-    unsigned conn_limit;   /* simultaneous connections */
-    unsigned timeout_s;    /* idle connection timeout */
+    unsigned conn_limit;   /* simultaneous connections (at the limit, the longest idle
+                              makes room: http_conns.h); 0: 512 */
+    unsigned timeout_s;    /* libmicrohttpd's inactivity timeout (a stalled answer) */
     int thread_per_conn;   /* 1: one thread per connection (handlers may block) */
     unsigned threads;      /* >1: a pool of this many polling threads */
-    unsigned per_ip_limit; /* connections per client address; 0: none (behind a proxy
-                              every client is 127.0.0.1) */
+    unsigned per_ip_limit; /* connections per client address (IPv6: /64); 0: none (behind a
+                              proxy every client is 127.0.0.1) */
+    unsigned idle_ms;      /* deadlines (http_conns.h); 0: none: no request under way, */
+    unsigned header_ms;    /* headers after the request line, */
+    unsigned body_ms;      /* body after the headers */
 };
 
 struct http_server;

@@ -513,6 +513,9 @@ static int start(struct daemon *d, char *err, size_t errlen)
     ho.conn_limit = (unsigned)d->cfg->http.connection_limit;
     ho.timeout_s = (unsigned)((d->cfg->http.connection_timeout + 999) / 1000);
     ho.per_ip_limit = (unsigned)d->cfg->http.per_ip_limit;
+    ho.idle_ms = (unsigned)d->cfg->http.idle_timeout;
+    ho.header_ms = (unsigned)d->cfg->http.header_timeout;
+    ho.body_ms = (unsigned)d->cfg->http.body_timeout;
     ho.threads = WEBHOOK_THREADS;
     d->http = http_start(&ho, route, d, err, errlen);
     if (!d->http)

@@ -228,6 +228,45 @@ static void test_minimal_config_gets_defaults(void **state)
     config_free(c);
 }
 
+/*
+ * The HTTP guards' keys: deadlines, and a per-address limit that is off
+ * behind a proxy on this machine (listen on loopback: every client is the
+ * proxy) and an eighth of the connection limit otherwise, never above it.
+ */
+static void test_http_guards(void **state)
+{
+    static const struct bad_case cases[] = {
+        {"per-address limit over the whole limit",
+         PROVIDER_OK "http:\n  connection_limit: 10\n  per_ip_limit: 11\n",
+         {{7, 17, "http.per_ip_limit must not exceed http.connection_limit"}}},
+    };
+    struct config *c = load_ok(PROVIDER_OK);
+
+    (void)state;
+    assert_int_equal(c->http.per_ip_limit, 0); /* 127.0.0.1: behind a proxy */
+    assert_int_equal(c->http.idle_timeout, 5000);
+    assert_int_equal(c->http.header_timeout, 10000);
+    assert_int_equal(c->http.body_timeout, 10000);
+    config_free(c);
+    c = load_ok("listen: \"[::1]:8080\"\n" PROVIDER_OK);
+    assert_int_equal(c->http.per_ip_limit, 0);
+    config_free(c);
+    c = load_ok("listen: 0.0.0.0:8080\n" PROVIDER_OK);
+    assert_int_equal(c->http.per_ip_limit, 64); /* clients come straight in */
+    config_free(c);
+    c = load_ok("listen: 0.0.0.0:8080\n" PROVIDER_OK "http:\n  connection_limit: 100\n");
+    assert_int_equal(c->http.per_ip_limit, 13);
+    config_free(c);
+    c = load_ok("listen: 0.0.0.0:8080\n" PROVIDER_OK "http:\n  per_ip_limit: 0\n"
+                "  idle_timeout: 2s\n  header_timeout: 3s\n  body_timeout: 4s\n");
+    assert_int_equal(c->http.per_ip_limit, 0); /* set: kept */
+    assert_int_equal(c->http.idle_timeout, 2000);
+    assert_int_equal(c->http.header_timeout, 3000);
+    assert_int_equal(c->http.body_timeout, 4000);
+    config_free(c);
+    run_bad(cases, NCASES(cases));
+}
+
 /* Empty sections are allowed and leave every default in place. */
 static void test_empty_sections(void **state)
 {
@@ -1012,6 +1051,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_config),
         cmocka_unit_test(test_minimal_config_gets_defaults),
+        cmocka_unit_test(test_http_guards),
         cmocka_unit_test(test_empty_sections),
         cmocka_unit_test(test_relative_config_path),
         cmocka_unit_test(test_own_numbers),
