@@ -10,6 +10,7 @@
 #include "config.h"
 #include "diag.h"
 #include "parse.h"
+#include "twins.h"
 #include "yamltree.h"
 
 #include <errno.h>
@@ -333,11 +334,31 @@ static void keep(struct cload *L, const struct ckey *k, char *s)
     *dst = s;
 }
 
+/*
+ * The twins (twins.h) of n values, each written at nodes[i]: every repeat is
+ * found by sorting, never by comparing each value with every earlier one.
+ * NULL, said, when memory ran out.
+ */
+static size_t *value_twins(struct cload *L, const struct ckey *k, const char *const *values,
+                           size_t n, const struct ynode *at)
+{
+    size_t *twin = calloc(n + 1, sizeof(*twin));
+
+    if (!twin || twins_find(values, n, 0, twin)) {
+        diag_at(&L->file, at, "%s: out of memory", k->name);
+        free(twin);
+        return NULL;
+    }
+    return twin;
+}
+
 /* Coordinators' bearer tokens: a mapping of coordinator id to token. */
 static void set_tokens(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
 {
     struct config *c = L->c;
-    size_t i;
+    const struct ynode **at;
+    const char **values;
+    size_t i, *twin;
 
     (void)val;
     if (n->kind != YNODE_MAP) {
@@ -346,15 +367,16 @@ static void set_tokens(struct cload *L, const struct ckey *k, const struct ynode
         return;
     }
     c->admin.coordinator_tokens = calloc(YMAP_PAIRS(n) + 1, sizeof(struct config_token));
-    if (!c->admin.coordinator_tokens) {
+    at = calloc(YMAP_PAIRS(n) + 1, sizeof(*at));
+    values = calloc(YMAP_PAIRS(n) + 1, sizeof(*values));
+    if (!c->admin.coordinator_tokens || !at || !values) {
         diag_at(&L->file, n, "%s: out of memory", k->name);
-        return;
+        goto done;
     }
     for (i = 0; i < YMAP_PAIRS(n); i++) {
         const struct ynode *id = YMAP_KEY(n, i), *v = YMAP_VAL(n, i);
         char what[160];
         char *tok;
-        size_t j;
 
         snprintf(what, sizeof(what), "token for coordinator %s", id->str);
         tok = token_value(L, v, what, TOKEN_MIN);
@@ -365,17 +387,21 @@ static void set_tokens(struct cload *L, const struct ckey *k, const struct ynode
             free(tok);
             continue;
         }
-        for (j = 0; j < c->admin.ntokens; j++) {
-            if (!strcmp(c->admin.coordinator_tokens[j].token, tok)) {
-                diag_at(&L->file, v, "token for coordinator %s is the same as %s's", id->str,
-                        c->admin.coordinator_tokens[j].id);
-                break;
-            }
-        }
+        at[c->admin.ntokens] = v;
+        values[c->admin.ntokens] = tok;
         c->admin.coordinator_tokens[c->admin.ntokens].id = strdup(id->str);
         c->admin.coordinator_tokens[c->admin.ntokens].token = tok;
         c->admin.ntokens++;
     }
+    twin = value_twins(L, k, values, c->admin.ntokens, n);
+    for (i = 0; twin && i < c->admin.ntokens; i++)
+        if (twin[i] != TWINS_NONE)
+            diag_at(&L->file, at[i], "token for coordinator %s is the same as %s's",
+                    c->admin.coordinator_tokens[i].id, c->admin.coordinator_tokens[twin[i]].id);
+    free(twin);
+done:
+    free(at);
+    free(values);
 }
 
 static int add_item(struct config_list *l, char *v)
@@ -402,11 +428,12 @@ static int valid_lang(const char *s)
     return 1;
 }
 
-/* A list of words (CT_LIST), or of language codes (CT_LANGS). */
+/* A list of words (CT_LIST), or of language codes (CT_LANGS); a repeat is said and dropped. */
 static void set_list(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
 {
     struct config_list *l = field(L, k);
-    size_t i, j;
+    const struct ynode **at;
+    size_t i, kept, *twin;
 
     (void)val;
     if (n->kind != YNODE_SEQ) {
@@ -415,6 +442,11 @@ static void set_list(struct cload *L, const struct ckey *k, const struct ynode *
     }
     if (n->nkids == 0) {
         diag_at(&L->file, n, "%s must not be empty", k->name);
+        return;
+    }
+    at = calloc(n->nkids + 1, sizeof(*at));
+    if (!at) {
+        diag_at(&L->file, n, "%s: out of memory", k->name);
         return;
     }
     for (i = 0; i < n->nkids; i++) {
@@ -428,19 +460,28 @@ static void set_list(struct cload *L, const struct ckey *k, const struct ynode *
             free(v);
             continue;
         }
-        for (j = 0; j < l->n && strcmp(l->items[j], v); j++)
-            ;
-        if (j < l->n) {
-            diag_at(&L->file, n->kids[i], "%s: \"%s\" is listed twice", k->name, v);
-            free(v);
-            continue;
-        }
+        at[l->n] = n->kids[i];
         if (add_item(l, v)) {
             free(v);
             diag_at(&L->file, n, "%s: out of memory", k->name);
-            return;
+            break;
         }
     }
+    twin = value_twins(L, k, (const char *const *)l->items, l->n, n);
+    for (i = kept = 0; twin && i < l->n; i++) {
+        if (twin[i] != TWINS_NONE) {
+            diag_at(&L->file, at[i], "%s: \"%s\" is listed twice", k->name, l->items[i]);
+            free(l->items[i]);
+            continue;
+        }
+        l->items[kept++] = l->items[i];
+    }
+    if (twin && l->items) { /* NULL: every value was refused */
+        l->n = kept;
+        l->items[kept] = NULL;
+    }
+    free(twin);
+    free(at);
 }
 
 /* A default list written "a|b|c". */
@@ -530,7 +571,8 @@ static void set_texts(struct cload *L, const struct ckey *k, const struct ynode 
 static void set_phones(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
 {
     struct config *c = L->c;
-    size_t i, j;
+    const struct ynode **at;
+    size_t i, *twin;
 
     (void)val;
     if (ynode_is_null(n))
@@ -540,8 +582,10 @@ static void set_phones(struct cload *L, const struct ckey *k, const struct ynode
         return;
     }
     c->provider.pool = calloc(n->nkids + 1, sizeof(char *));
-    if (!c->provider.pool) {
+    at = calloc(n->nkids + 1, sizeof(*at));
+    if (!c->provider.pool || !at) {
         diag_at(&L->file, n, "%s: out of memory", k->name);
+        free(at);
         return;
     }
     for (i = 0; i < n->nkids; i++) {
@@ -555,14 +599,15 @@ static void set_phones(struct cload *L, const struct ckey *k, const struct ynode
             free(v);
             continue;
         }
-        for (j = 0; j < c->provider.npool; j++) {
-            if (!strcmp(c->provider.pool[j], v)) {
-                diag_at(&L->file, n->kids[i], "%s: a number is listed twice", k->name);
-                break;
-            }
-        }
+        at[c->provider.npool] = n->kids[i];
         c->provider.pool[c->provider.npool++] = v;
     }
+    twin = value_twins(L, k, (const char *const *)c->provider.pool, c->provider.npool, n);
+    for (i = 0; twin && i < c->provider.npool; i++)
+        if (twin[i] != TWINS_NONE)
+            diag_at(&L->file, at[i], "%s: a number is listed twice", k->name);
+    free(twin);
+    free(at);
 }
 
 static void walk(struct cload *L, const struct ynode *map, const char *prefix);

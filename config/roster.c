@@ -10,6 +10,7 @@
 #include "roster.h"
 #include "diag.h"
 #include "parse.h"
+#include "twins.h"
 #include "tz.h"
 #include "yamltree.h"
 
@@ -25,6 +26,8 @@ struct rload {
     const char *zoneinfo;
     /* The YAML node each loaded entry came from, for positions in check_whole(). */
     const struct ynode **peer_nodes, **coord_nodes, **blocked_nodes;
+    /* Per topic, the last peer (1-based) that listed it: a repeat in one peer's list. */
+    size_t *topic_seen;
 };
 
 /* Checks that every key of `map` is in the NULL-terminated `allowed`. */
@@ -168,16 +171,64 @@ static int lang_intern(struct rload *L, const struct ynode *n)
     return (int)r->nlangs++;
 }
 
+/* A topic's id as need_str() would take it, or NULL. */
+static const char *topic_id_of(const struct ynode *t)
+{
+    const struct ynode *id = t->kind == YNODE_MAP ? ymap_get(t, "id") : NULL;
+
+    if (!id || ynode_is_null(id) || id->kind != YNODE_SCALAR || id->len == 0)
+        return NULL;
+    return id->str;
+}
+
+static int cmp_topic_id(const void *a, const void *b)
+{
+    const struct roster_topic *x = *(const struct roster_topic *const *)a;
+    const struct roster_topic *y = *(const struct roster_topic *const *)b;
+
+    return strcmp(x->id, y->id);
+}
+
+/* The topics sorted by id, for roster_topic_index()'s binary search. */
+static void index_topics(struct rload *L)
+{
+    struct roster *r = L->r;
+    size_t i;
+
+    r->topics_by_id = calloc(r->ntopics + 1, sizeof(*r->topics_by_id));
+    if (!r->topics_by_id) {
+        diag_at(&L->file, NULL, "out of memory");
+        return;
+    }
+    for (i = 0; i < r->ntopics; i++) {
+        if (!r->topics[i].id) { /* out of memory, said already: no index */
+            free(r->topics_by_id);
+            r->topics_by_id = NULL;
+            return;
+        }
+        r->topics_by_id[i] = &r->topics[i];
+    }
+    qsort(r->topics_by_id, r->ntopics, sizeof(*r->topics_by_id), cmp_topic_id);
+}
+
 static void load_topics(struct rload *L, const struct ynode *seq)
 {
     static const char *const allowed[] = {"id", "label", "keywords", NULL};
     struct roster *r = L->r;
+    const char **ids = calloc(seq->nkids + 1, sizeof(*ids));
+    size_t *twin = calloc(seq->nkids + 1, sizeof(*twin));
     size_t i, j;
 
     r->topics = calloc(seq->nkids + 1, sizeof(*r->topics));
-    if (!r->topics) {
+    if (!r->topics || !ids || !twin) {
         diag_at(&L->file, seq, "out of memory");
-        return;
+        goto done;
+    }
+    for (i = 0; i < seq->nkids; i++)
+        ids[i] = topic_id_of(seq->kids[i]);
+    if (twins_find(ids, seq->nkids, 0, twin)) {
+        diag_at(&L->file, seq, "out of memory");
+        goto done;
     }
     for (i = 0; i < seq->nkids; i++) {
         const struct ynode *t = seq->kids[i], *kw;
@@ -197,7 +248,8 @@ static void load_topics(struct rload *L, const struct ynode *seq)
                     "topic id \"%s\" must be lower-case letters, digits, _ or -", id);
             continue;
         }
-        if (roster_topic_index(r, id) >= 0) {
+        /* The same id earlier is valid too, so it was taken (or its own twin was). */
+        if (twin[i] != TWINS_NONE) {
             diag_at(&L->file, ymap_get(t, "id"), "duplicate topic id \"%s\"", id);
             continue;
         }
@@ -226,7 +278,11 @@ static void load_topics(struct rload *L, const struct ynode *seq)
         }
         r->ntopics++;
     }
+    index_topics(L);
     r->general = roster_topic_index(r, "general");
+done:
+    free(ids);
+    free(twin);
 }
 
 /* The topic id written in a topic's mapping, or "?". */
@@ -240,35 +296,53 @@ static const char *topic_node_id(const struct ynode *t)
 /* A keyword picks one topic: report each repeat at the repeated keyword. */
 static void check_keywords(struct rload *L, const struct ynode *seq)
 {
-    size_t a, b, i, j;
+    const struct ynode **node;
+    const char **word;
+    size_t *owner, *twin, b, j, n = 0, total = 0;
 
+    for (b = 0; b < seq->nkids; b++) {
+        const struct ynode *kb = ymap_get(seq->kids[b], "keywords");
+        if (kb && kb->kind == YNODE_SEQ)
+            total += kb->nkids;
+    }
+    node = calloc(total + 1, sizeof(*node));
+    word = calloc(total + 1, sizeof(*word));
+    owner = calloc(total + 1, sizeof(*owner));
+    twin = calloc(total + 1, sizeof(*twin));
+    if (!node || !word || !owner || !twin) {
+        diag_at(&L->file, seq, "out of memory");
+        goto done;
+    }
     for (b = 0; b < seq->nkids; b++) {
         const struct ynode *kb = ymap_get(seq->kids[b], "keywords");
 
         for (j = 0; kb && kb->kind == YNODE_SEQ && j < kb->nkids; j++) {
-            const struct ynode *k = kb->kids[j];
-            int dup = 0;
-
-            if (k->kind != YNODE_SCALAR)
+            if (kb->kids[j]->kind != YNODE_SCALAR)
                 continue;
-            for (a = 0; a <= b && !dup; a++) {
-                const struct ynode *ka = ymap_get(seq->kids[a], "keywords");
-                size_t end = a == b ? j : (ka && ka->kind == YNODE_SEQ ? ka->nkids : 0);
-
-                for (i = 0; i < end && !dup; i++) {
-                    if (ka->kids[i]->kind != YNODE_SCALAR || strcasecmp(ka->kids[i]->str, k->str))
-                        continue;
-                    dup = 1;
-                    if (a == b)
-                        diag_at(&L->file, k, "keyword \"%s\" is listed twice in topic %s", k->str,
-                                topic_node_id(seq->kids[b]));
-                    else
-                        diag_at(&L->file, k, "keyword \"%s\" is already used by topic %s", k->str,
-                                topic_node_id(seq->kids[a]));
-                }
-            }
+            node[n] = kb->kids[j];
+            word[n] = kb->kids[j]->str;
+            owner[n++] = b;
         }
     }
+    if (twins_find(word, n, 1, twin)) {
+        diag_at(&L->file, seq, "out of memory");
+        goto done;
+    }
+    for (j = 0; j < n; j++) {
+        if (twin[j] == TWINS_NONE)
+            continue;
+        if (owner[twin[j]] == owner[j])
+            diag_at(&L->file, node[j], "keyword \"%s\" is listed twice in topic %s", word[j],
+                    topic_node_id(seq->kids[owner[j]]));
+        else
+            diag_at(&L->file, node[j], "keyword \"%s\" is already used by topic %s", word[j],
+                    topic_node_id(seq->kids[owner[twin[j]]]));
+    }
+done:
+    free(node);
+    free(word);
+    free(owner);
+    free(twin);
 }
 
 static void load_shifts(struct rload *L, const struct ynode *seq, struct roster_peer *p)
@@ -338,7 +412,7 @@ static void load_peer(struct rload *L, const struct ynode *m, struct roster_peer
     struct roster *r = L->r;
     const struct ynode *n, *seq;
     const char *s, *why;
-    size_t i, j;
+    size_t i;
 
     only_keys(L, m, "peer", allowed);
     if ((s = need_str(L, m, "id", "peer"))) {
@@ -365,7 +439,9 @@ static void load_peer(struct rload *L, const struct ynode *m, struct roster_peer
                 "peer %s has no topics; list at least one topic id", p->id ? p->id : "?");
     } else {
         p->topics = calloc(seq->nkids, sizeof(int));
-        for (i = 0; p->topics && i < seq->nkids; i++) {
+        if (!p->topics || !L->topic_seen)
+            diag_at(&L->file, seq, "out of memory");
+        for (i = 0; p->topics && L->topic_seen && i < seq->nkids; i++) {
             const struct ynode *t = seq->kids[i];
             int ti = t->kind == YNODE_SCALAR ? roster_topic_index(r, t->str) : -1;
             if (ti < 0) {
@@ -373,13 +449,11 @@ static void load_peer(struct rload *L, const struct ynode *m, struct roster_peer
                         t->kind == YNODE_SCALAR ? t->str : "?");
                 continue;
             }
-            for (j = 0; j < p->ntopics; j++)
-                if (p->topics[j] == ti)
-                    break;
-            if (j < p->ntopics) {
+            if (L->topic_seen[ti] == r->npeers) {
                 diag_at(&L->file, t, "topic \"%s\" is listed twice", t->str);
                 continue;
             }
+            L->topic_seen[ti] = r->npeers;
             p->topics[p->ntopics++] = ti;
         }
     }
@@ -466,119 +540,188 @@ static const char *or_q(const char *s)
     return s ? s : "?";
 }
 
-/* Meaning across entries: duplicates and the on-call rule, at each entry's position. */
-struct keyed {
-    const char *key;
-    size_t index;
+/*
+ * Who shares a number, found by sorting (twins.h) the peers' phones followed
+ * by n more (coordinators' or blocked numbers, `more`): first[i], the first
+ * entry with entry i's number (i itself when none before); next[i] for a
+ * peer, the next peer with its number (TWINS_NONE after the last). So every
+ * peer with an entry's number is first[i], next[first[i]], ... while below
+ * r->npeers. 0, or -1 out of memory (said).
+ */
+struct phone_groups {
+    size_t *first, *next;
 };
 
-static int cmp_keyed(const void *a, const void *b)
+static int phone_groups(struct rload *L, const char *const *more, size_t n, struct phone_groups *g)
 {
-    const struct keyed *x = a, *y = b;
-    int c = strcmp(x->key, y->key);
+    struct roster *r = L->r;
+    size_t all = r->npeers + n, i;
+    const char **keys = calloc(all + 1, sizeof(*keys));
+    size_t *tail = calloc(all + 1, sizeof(*tail));
 
-    return c ? c : (x->index > y->index) - (x->index < y->index);
+    g->first = calloc(all + 1, sizeof(*g->first));
+    g->next = calloc(all + 1, sizeof(*g->next));
+    if (!keys || !tail || !g->first || !g->next)
+        goto fail;
+    for (i = 0; i < r->npeers; i++)
+        keys[i] = r->peers[i].phone;
+    for (i = 0; i < n; i++)
+        keys[r->npeers + i] = more[i];
+    if (twins_find(keys, all, 0, g->first))
+        goto fail;
+    for (i = 0; i < all; i++) {
+        if (g->first[i] == TWINS_NONE)
+            g->first[i] = i;
+        tail[i] = TWINS_NONE;
+    }
+    for (i = 0; i < r->npeers; i++) {
+        size_t head = g->first[i];
+        g->next[i] = TWINS_NONE;
+        if (tail[head] != TWINS_NONE)
+            g->next[tail[head]] = i;
+        tail[head] = i;
+    }
+    free(keys);
+    free(tail);
+    return 0;
+fail:
+    diag_at(&L->file, NULL, "out of memory");
+    free(keys);
+    free(tail);
+    free(g->first);
+    free(g->next);
+    g->first = g->next = NULL;
+    return -1;
 }
 
-#define NO_TWIN ((size_t)-1)
+static void phone_groups_free(struct phone_groups *g)
+{
+    free(g->first);
+    free(g->next);
+}
+
+/* Twins of a field of each peer (ids) or coordinator (ids, phones). NULL out of memory (said). */
+static size_t *field_twins(struct rload *L, const char **keys, size_t n)
+{
+    size_t *twin = calloc(n + 1, sizeof(*twin));
+
+    if (!keys || !twin || twins_find(keys, n, 0, twin)) {
+        diag_at(&L->file, NULL, "out of memory");
+        free(twin);
+        twin = NULL;
+    }
+    free(keys);
+    return twin;
+}
+
+static void check_peers(struct rload *L)
+{
+    struct roster *r = L->r;
+    const char **ids = calloc(r->npeers + 1, sizeof(*ids));
+    struct phone_groups g;
+    size_t *by_id, i;
+    int grouped = !phone_groups(L, NULL, 0, &g);
+
+    for (i = 0; ids && i < r->npeers; i++)
+        ids[i] = r->peers[i].id;
+    by_id = field_twins(L, ids, r->npeers);
+    for (i = 0; by_id && grouped && i < r->npeers; i++) {
+        const struct roster_peer *p = &r->peers[i];
+
+        if (by_id[i] != TWINS_NONE)
+            diag_at(&L->file, ymap_get(L->peer_nodes[i], "id"), "duplicate peer id \"%s\"", p->id);
+        if (g.first[i] != i)
+            diag_at(&L->file, ymap_get(L->peer_nodes[i], "phone"),
+                    "duplicate phone: peers %s and %s have the same number",
+                    or_q(r->peers[g.first[i]].id), or_q(p->id));
+    }
+    free(by_id);
+    if (grouped)
+        phone_groups_free(&g);
+}
+
+static void check_coordinators(struct rload *L)
+{
+    struct roster *r = L->r;
+    size_t n = r->ncoordinators, i, j;
+    const char **ids = calloc(n + 1, sizeof(*ids)), **phones = calloc(n + 1, sizeof(*phones));
+    struct phone_groups g;
+    size_t *by_id, *by_phone;
+    int grouped;
+
+    for (i = 0; ids && phones && i < n; i++) {
+        ids[i] = r->coordinators[i].id;
+        phones[i] = r->coordinators[i].phone;
+    }
+    grouped = phones && !phone_groups(L, phones, n, &g);
+    by_id = field_twins(L, ids, n);
+    by_phone = field_twins(L, phones, n); /* frees phones */
+    for (i = 0; by_id && by_phone && grouped && i < n; i++) {
+        const struct roster_coordinator *c = &r->coordinators[i];
+
+        if (by_id[i] != TWINS_NONE)
+            diag_at(&L->file, ymap_get(L->coord_nodes[i], "id"), "duplicate coordinator id \"%s\"",
+                    c->id);
+        if (by_phone[i] != TWINS_NONE)
+            diag_at(&L->file, ymap_get(L->coord_nodes[i], "phone"),
+                    "duplicate phone: coordinators %s and %s have the same number",
+                    or_q(r->coordinators[by_phone[i]].id), or_q(c->id));
+    }
+    /* One phone is one role: a coordinator who also takes chats uses another number. */
+    for (i = 0; by_id && by_phone && grouped && i < n; i++)
+        for (j = g.first[r->npeers + i]; j < r->npeers; j = g.next[j])
+            diag_at(&L->file, ymap_get(L->coord_nodes[i], "phone"),
+                    "duplicate phone: coordinator %s and peer %s have the same number",
+                    or_q(r->coordinators[i].id), or_q(r->peers[j].id));
+    free(by_id);
+    free(by_phone);
+    if (grouped)
+        phone_groups_free(&g);
+}
+
+static void check_blocked(struct rload *L)
+{
+    struct roster *r = L->r;
+    const char **copy = calloc(r->nblocked + 1, sizeof(*copy));
+    struct phone_groups g;
+    int grouped = !phone_groups(L, (const char *const *)r->blocked, r->nblocked, &g);
+    size_t *twice, i, j;
+
+    for (i = 0; copy && i < r->nblocked; i++)
+        copy[i] = r->blocked[i];
+    twice = field_twins(L, copy, r->nblocked);
+    for (i = 0; grouped && twice && i < r->nblocked; i++) {
+        for (j = g.first[r->npeers + i]; j < r->npeers; j = g.next[j])
+            diag_at(&L->file, L->blocked_nodes[i], "blocked number belongs to peer %s",
+                    or_q(r->peers[j].id));
+        if (twice[i] != TWINS_NONE)
+            diag_at(&L->file, L->blocked_nodes[i], "a blocked number is listed twice");
+    }
+    if (grouped)
+        phone_groups_free(&g);
+    free(twice);
+}
 
 /*
- * For each peer, the first earlier peer with the same id (by_id) and the
- * same phone (by_phone), or NO_TWIN. Sorting makes this n log n: rosters of
+ * Meaning across entries: duplicates and the on-call rule, at each entry's
+ * position. Every repeat is found by sorting (twins.h), so rosters of
  * thousands of peers are checked in milliseconds, not minutes.
  */
-static int peer_twins(const struct roster *r, size_t *by_id, size_t *by_phone)
-{
-    struct keyed *k = malloc((r->npeers + 1) * sizeof(*k));
-    size_t i, n, pass;
-
-    if (!k)
-        return -1;
-    for (pass = 0; pass < 2; pass++) {
-        size_t *twin = pass ? by_phone : by_id;
-
-        for (i = 0, n = 0; i < r->npeers; i++) {
-            const char *key = pass ? r->peers[i].phone : r->peers[i].id;
-            twin[i] = NO_TWIN;
-            if (key) {
-                k[n].key = key;
-                k[n++].index = i;
-            }
-        }
-        qsort(k, n, sizeof(*k), cmp_keyed);
-        for (i = 1; i < n; i++) {
-            size_t first = i;
-            while (first > 0 && !strcmp(k[first - 1].key, k[i].key))
-                first--;
-            if (first < i)
-                twin[k[i].index] = k[first].index;
-        }
-    }
-    free(k);
-    return 0;
-}
-
-/* Meaning across entries: duplicates and the on-call rule, at each entry's position. */
 static void check_whole(struct rload *L, const struct ynode *root)
 {
     struct roster *r = L->r;
     const struct ynode *coords = ymap_get(root, "coordinators");
-    size_t *by_id = calloc(r->npeers + 1, sizeof(size_t));
-    size_t *by_phone = calloc(r->npeers + 1, sizeof(size_t));
-    size_t i, j;
+    size_t i;
     int on_call = 0;
 
-    if (!by_id || !by_phone || peer_twins(r, by_id, by_phone)) {
-        diag_at(&L->file, NULL, "out of memory");
-        goto done;
-    }
-    for (i = 0; i < r->npeers; i++) {
-        const struct roster_peer *p = &r->peers[i];
-
-        if (by_id[i] != NO_TWIN)
-            diag_at(&L->file, ymap_get(L->peer_nodes[i], "id"), "duplicate peer id \"%s\"", p->id);
-        if (by_phone[i] != NO_TWIN)
-            diag_at(&L->file, ymap_get(L->peer_nodes[i], "phone"),
-                    "duplicate phone: peers %s and %s have the same number",
-                    or_q(r->peers[by_phone[i]].id), or_q(p->id));
-    }
-    for (i = 0; i < r->ncoordinators; i++) {
-        const struct roster_coordinator *c = &r->coordinators[i], *q;
-
-        on_call |= c->on_call;
-        for (j = 0; j < i; j++) {
-            q = &r->coordinators[j];
-            if (c->id && q->id && !strcmp(c->id, q->id))
-                diag_at(&L->file, ymap_get(L->coord_nodes[i], "id"),
-                        "duplicate coordinator id \"%s\"", c->id);
-            if (c->phone && q->phone && !strcmp(c->phone, q->phone))
-                diag_at(&L->file, ymap_get(L->coord_nodes[i], "phone"),
-                        "duplicate phone: coordinators %s and %s have the same number", or_q(q->id),
-                        or_q(c->id));
-        }
-    }
-    /* One phone is one role: a coordinator who also takes chats uses another number. */
+    check_peers(L);
+    check_coordinators(L);
     for (i = 0; i < r->ncoordinators; i++)
-        for (j = 0; r->coordinators[i].phone && j < r->npeers; j++)
-            if (r->peers[j].phone && !strcmp(r->peers[j].phone, r->coordinators[i].phone))
-                diag_at(&L->file, ymap_get(L->coord_nodes[i], "phone"),
-                        "duplicate phone: coordinator %s and peer %s have the same number",
-                        or_q(r->coordinators[i].id), or_q(r->peers[j].id));
+        on_call |= r->coordinators[i].on_call;
     if (!on_call)
         diag_at(&L->file, coords ? coords : root,
                 "no coordinator is on_call: at least one must receive safety alerts");
-    for (i = 0; i < r->nblocked; i++) {
-        for (j = 0; j < r->npeers; j++)
-            if (r->peers[j].phone && !strcmp(r->peers[j].phone, r->blocked[i]))
-                diag_at(&L->file, L->blocked_nodes[i], "blocked number belongs to peer %s",
-                        or_q(r->peers[j].id));
-        for (j = 0; j < i; j++)
-            if (!strcmp(r->blocked[i], r->blocked[j]))
-                diag_at(&L->file, L->blocked_nodes[i], "a blocked number is listed twice");
-    }
-done:
-    free(by_id);
-    free(by_phone);
+    check_blocked(L);
 }
 
 static void build_staff(struct rload *L)
@@ -667,6 +810,7 @@ static void load_root(struct rload *L, const struct ynode *root)
         check_keywords(L, seq);
     }
     if ((seq = opt_seq(L, root, "peers", "roster"))) {
+        L->topic_seen = calloc(r->ntopics + 1, sizeof(*L->topic_seen));
         r->peers = calloc(seq->nkids + 1, sizeof(*r->peers));
         L->peer_nodes = calloc(seq->nkids + 1, sizeof(*L->peer_nodes));
         for (i = 0; r->peers && L->peer_nodes && i < seq->nkids; i++) {
@@ -711,6 +855,7 @@ static void load_root(struct rload *L, const struct ynode *root)
 
 static void free_nodes(struct rload *L)
 {
+    free(L->topic_seen);
     free(L->peer_nodes);
     free(L->coord_nodes);
     free(L->blocked_nodes);
@@ -772,6 +917,7 @@ void roster_free(struct roster *r)
         free(r->topics[i].keywords);
     }
     free(r->topics);
+    free(r->topics_by_id);
     for (i = 0; i < r->npeers; i++) {
         free(r->peers[i].id);
         free(r->peers[i].name);
@@ -926,8 +1072,20 @@ int roster_peer_index(const struct roster *r, const struct roster_peer *p)
 
 int roster_topic_index(const struct roster *r, const char *id)
 {
-    size_t i;
+    size_t i, lo = 0, hi = r->ntopics;
 
+    while (r->topics_by_id && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(id, r->topics_by_id[mid]->id);
+        if (!c)
+            return (int)(r->topics_by_id[mid] - r->topics);
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (r->topics_by_id)
+        return -1;
     for (i = 0; i < r->ntopics; i++)
         if (r->topics[i].id && !strcmp(r->topics[i].id, id))
             return (int)i;

@@ -85,10 +85,11 @@ struct roster {
     struct roster_peer *retired;
     size_t nretired;
 
-    /* private: holders (roster_retain), zone cache and phone indexes */
+    /* private: holders (roster_retain), zone cache, topic and phone indexes */
     atomic_int refs;
     struct tz **zones;
     size_t nzones;
+    const struct roster_topic **topics_by_id; /* NULL in a roster built by hand */
     const struct roster_peer **peers_by_phone;
     const struct roster_coordinator **coords_by_phone;
     char **blocked_sorted;
