@@ -12,6 +12,7 @@ struct diag {
     char **msgs;
     size_t n, cap;
     size_t lost; /* problems that could not be stored for lack of memory */
+    const atomic_int *cancel;
 };
 
 struct diag *diag_new(void)
@@ -84,6 +85,16 @@ void diag_at(struct diag_file *f, const struct ynode *n, const char *fmt, ...)
 size_t diag_count(const struct diag *d)
 {
     return d->n + d->lost;
+}
+
+void diag_set_cancel(struct diag *d, const atomic_int *flag)
+{
+    d->cancel = flag;
+}
+
+int diag_cancelled(const struct diag *d)
+{
+    return d && d->cancel && atomic_load(d->cancel);
 }
 
 const char *diag_get(const struct diag *d, size_t i)

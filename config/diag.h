@@ -7,6 +7,7 @@
 #ifndef PEERLINE_DIAG_H
 #define PEERLINE_DIAG_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -40,6 +41,14 @@ void diag_at(struct diag_file *f, const struct ynode *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 size_t diag_count(const struct diag *d);
+
+/*
+ * A loader working on another thread can be told to give up: once *flag is
+ * nonzero, diag_cancelled() says so and the YAML reader stops at its next
+ * element (a SIGTERM does not wait for a 4 MiB roster). NULL: never.
+ */
+void diag_set_cancel(struct diag *d, const atomic_int *flag);
+int diag_cancelled(const struct diag *d);
 /* The i-th problem, formatted. Valid until the next diag_add or diag_free. */
 const char *diag_get(const struct diag *d, size_t i);
 void diag_print(const struct diag *d, FILE *out);

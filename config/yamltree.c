@@ -46,6 +46,11 @@ static void yfail(struct ybuild *b, const yaml_mark_t *m, const char *msg)
 /* Fetches the next event; on a syntax error records it and returns -1. */
 static int next_event(struct ybuild *b, yaml_event_t *ev)
 {
+    if (diag_cancelled(b->d)) {
+        diag_add(b->d, b->file, 0, 0, "not read to the end: the server is stopping");
+        b->failed = 1;
+        return -1;
+    }
     if (yaml_parser_parse(&b->parser, ev))
         return 0;
     if (b->parser.problem) {

@@ -276,6 +276,20 @@ static void a_config_of_100000_phrases_loads_in_n_log_n(void **state)
     free(t.p);
 }
 
+/* A loader told to stop (a server's SIGTERM) stops reading, and says so. */
+static void a_cancelled_load_stops(void **state)
+{
+    atomic_int stop = 1;
+    struct diag *d = diag_new();
+
+    (void)state;
+    diag_set_cancel(d, &stop);
+    assert_null(ytree_parse("a: 1\n", 5, "f.yaml", d));
+    assert_int_equal(diag_count(d), 1);
+    assert_string_equal(diag_get(d, 0), "f.yaml: not read to the end: the server is stopping");
+    diag_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +299,7 @@ int main(void)
         cmocka_unit_test(a_large_roster_loads_in_n_log_n),
         cmocka_unit_test(a_roster_of_one_phone_is_reported_in_n_log_n),
         cmocka_unit_test(a_config_of_100000_phrases_loads_in_n_log_n),
+        cmocka_unit_test(a_cancelled_load_stops),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
