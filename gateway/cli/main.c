@@ -10,14 +10,13 @@
  *   peerline version           versions of peerline and its libraries
  */
 #include "config.h"
-#include "crosscheck.h"
 #include "diag.h"
+#include "linecheck.h"
 #include "report.h"
 #include "retention.h"
 #include "roster.h"
 #include "serve.h"
 #include "sim.h"
-#include "texts.h"
 #include "who.h"
 
 #include <curl/curl.h>
@@ -64,35 +63,23 @@ static int only_config(int argc, char **argv)
     return argc == 4 && config_arg(argc, argv);
 }
 
+/* Every check `serve` makes at start and on each reload (linecheck.h), and nothing else. */
 static int cmd_check(const char *path)
 {
     struct diag *d = diag_new();
-    struct config *c;
-    struct roster *r = NULL;
-    struct texts *t = NULL;
+    struct line_files f;
     int rc = 1;
 
     if (!d)
         return 1;
-    c = config_load(path, NULL, d);
-    if (c) {
-        r = roster_load(c->roster, NULL, d);
-        if (r)
-            crosscheck_files(c, r, d);
-        t = texts_new(c, d);
-        if (t && r)
-            texts_check(t, c, r, d);
-    }
-    if (diag_count(d)) {
+    if (linecheck_load(path, &f, d) || diag_count(d)) {
         diag_print(d, stdout);
     } else {
         printf("%s: ok (%zu topics, %zu peers, %zu coordinators, %zu pool numbers)\n", path,
-               r->ntopics, r->npeers, r->ncoordinators, c->provider.npool);
+               f.roster->ntopics, f.roster->npeers, f.roster->ncoordinators, f.cfg->provider.npool);
         rc = 0;
     }
-    texts_free(t);
-    roster_free(r);
-    config_free(c);
+    linecheck_free(&f);
     diag_free(d);
     return rc;
 }
