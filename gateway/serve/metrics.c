@@ -28,6 +28,7 @@ void metrics_init(struct metrics *m)
     atomic_init(&m->latency_count, 0);
     atomic_init(&m->latency_sum_ms, 0);
     atomic_init(&m->reloads_ok, 0);
+    atomic_init(&m->config_generations, 0);
     atomic_init(&m->ingest_commits, 0);
     atomic_init(&m->ingest_items, 0);
     atomic_init(&m->reloads_failed, 0);
@@ -67,6 +68,12 @@ void metrics_reload(struct metrics *m, int ok)
 {
     if (m)
         atomic_fetch_add(ok ? &m->reloads_ok : &m->reloads_failed, 1);
+}
+
+void metrics_config_generations(struct metrics *m, unsigned long n)
+{
+    if (m)
+        atomic_store(&m->config_generations, n);
 }
 
 void metrics_ingest(struct metrics *m, unsigned long commits, unsigned long items)
@@ -160,6 +167,11 @@ static void process_counters(struct metrics *m, struct buf *b)
                m ? atomic_load(&m->reloads_ok) : 0UL);
     buf_printf(b, "peerline_reloads_total{result=\"failed\"} %lu\n",
                m ? atomic_load(&m->reloads_failed) : 0UL);
+    head(b, "peerline_config_generations", "gauge",
+         "Configs in memory: the one in use, the first (its restart-only settings), and old "
+         "ones a thread may still be reading.");
+    buf_printf(b, "peerline_config_generations %lu\n",
+               m ? atomic_load(&m->config_generations) : 0UL);
 }
 
 static void database_totals(const struct store_totals *t, struct buf *b)

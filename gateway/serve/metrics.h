@@ -39,6 +39,7 @@ struct metrics {
     atomic_ulong latency_count;
     atomic_ullong latency_sum_ms;
     atomic_ulong reloads_ok, reloads_failed;
+    atomic_ulong config_generations; /* configs in memory: in use, or still read (generation.h) */
     atomic_ulong ingest_commits, ingest_items; /* webhooks written, and the commits they took */
     struct latency *timing; /* our own share of a text's time (latency.h); may be NULL */
 };
@@ -50,6 +51,8 @@ void metrics_inbound(struct metrics *m, enum metrics_inbound what);
 void metrics_sent(struct metrics *m, int64_t latency_ms);
 void metrics_attempt(struct metrics *m, int retry);
 void metrics_reload(struct metrics *m, int ok);
+/* How many configs are in memory now. */
+void metrics_config_generations(struct metrics *m, unsigned long n);
 /* The ingest writer committed `items` webhooks in `commits` transactions. */
 void metrics_ingest(struct metrics *m, unsigned long commits, unsigned long items);
 

@@ -7,14 +7,15 @@
  * thread, which waits for signals and for the config and roster files to
  * change. Each thread that touches SQLite has its own connection.
  *
- * Reload (SIGHUP, or an edit of either file seen by inotify): a new roster
- * is handed to the engine thread, which swaps it between runs; a new config
- * (timers, texts, crisis, limits, endings, retention, admin tokens, log
- * level) likewise, and to the admin API and the janitor at once. A file with
- * problems is refused, each problem logged, and the running one kept; a
- * config that changes a setting only a restart can apply (config_restart_keys)
- * is not applied at all, and each such setting is logged. Every config ever
- * loaded is kept until exit: threads that read one never see it freed.
+ * Reload (SIGHUP, or an edit of either file seen by inotify): the files are
+ * read and judged on the reload thread (reload.c), never here, so signals
+ * are answered meanwhile and a SIGTERM stops a slow reload at once. What it
+ * takes is put in use here: a new roster is handed to the engine thread,
+ * which swaps it between runs; a new config (timers, texts, crisis, limits,
+ * endings, retention, admin tokens, log level) likewise, and to the admin
+ * API, the voice webhooks, the voicer and the janitor at once, keeping the
+ * settings only a restart can apply (each logged). Every config ever loaded
+ * is kept until exit: threads that read one never see it freed.
  *
  * Shutdown (SIGTERM/SIGINT): stop accepting and finish requests in flight
  * (so every 200 given is stored), let the engine finish its run, let the
@@ -24,15 +25,17 @@
 #include "serve.h"
 #include "admin.h"
 #include "config.h"
-#include "crosscheck.h"
 #include "diag.h"
 #include "engine.h"
 #include "hookwatch.h"
 #include "http.h"
 #include "log.h"
 #include "checkpoint.h"
+#include "generation.h"
 #include "latency.h"
+#include "linecheck.h"
 #include "metrics.h"
+#include "reload.h"
 #include "retention.h"
 #include "roster.h"
 #include "sender.h"
@@ -44,8 +47,6 @@
 #include "webhook.h"
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <errno.h>
 #include <poll.h>
 #include <malloc.h>
@@ -64,18 +65,16 @@
 /* Editors write a file in several steps: reload once it has been quiet this long. */
 #define RELOAD_QUIET_MS 300
 
-struct generation {
-    struct config *cfg;
-    struct texts *texts;
-};
-
 struct daemon {
     const char *config_path;
-    struct config *cfg;      /* the config in use (main thread) */
-    struct texts *texts;     /* its templates */
-    struct generation *gens; /* every config loaded, freed at exit */
-    size_t ngens;
-    unsigned char cfg_digest[SHA256_DIGEST_LENGTH]; /* of the config file as last loaded */
+    struct config *cfg;        /* the config in use (main thread) */
+    struct texts *texts;       /* its templates */
+    struct generations gens;   /* every config still in memory (generation.h) */
+    struct roster *latest;     /* main thread: the roster last put in use (held) */
+    struct reloader *reloader; /* the reload thread (reload.h) */
+    struct reload_ask pending; /* asked while a reload ran: started when it is done */
+    int have_pending;
+    unsigned char cfg_digest[RELOAD_DIGEST_LEN]; /* of the config file as last put in use */
     struct webhook hook;
     struct hookwatch watch; /* refused webhooks, texts' and calls' alike (hookwatch.h) */
     struct admin admin;
@@ -208,177 +207,103 @@ static void set_log_level(const struct config *c)
         log_set_level(LOG_INFO);
 }
 
-/* Each problem as msg="FILE:LINE:COL: message" (double quotes inside made single). */
-static void log_problems(const char *event, struct diag *dg)
+/* The count of configs in memory, for /metrics. */
+static void count_configs(struct daemon *d)
 {
-    char msg[1024], *q;
+    metrics_config_generations(&d->metrics, atomic_load(&d->gens.live));
+}
+
+/* A reload's config goes in use: every reader is pointed at it, then it is published. */
+static void use_config(struct daemon *d, struct reload_result *res)
+{
     size_t i;
 
-    for (i = 0; i < diag_count(dg); i++) {
-        snprintf(msg, sizeof(msg), "%s", diag_get(dg, i));
-        for (q = msg; (q = strchr(q, '"')); q++)
-            *q = '\'';
-        log_warnx(event, "msg=\"%s\"", msg);
-    }
-}
-
-/* SHA-256 of the file at path into out; -1 when it cannot be read. */
-static int file_digest(const char *path, unsigned char out[SHA256_DIGEST_LENGTH])
-{
-    unsigned char buf[8192];
-    EVP_MD_CTX *h = EVP_MD_CTX_new();
-    FILE *f = h ? fopen(path, "rb") : NULL;
-    size_t n;
-    int rc = -1;
-
-    if (!f || !EVP_DigestInit_ex(h, EVP_sha256(), NULL))
-        goto done;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        if (!EVP_DigestUpdate(h, buf, n))
-            goto done;
-    if (!ferror(f) && EVP_DigestFinal_ex(h, out, NULL))
-        rc = 0;
-done:
-    if (f)
-        fclose(f);
-    EVP_MD_CTX_free(h);
-    return rc;
-}
-
-/*
- * Keeps cfg and its texts until exit (threads may still hold the old ones).
- * Only real changes add one: a watcher's event for an unchanged file does not.
- * 0, or -1 out of memory.
- */
-static int keep(struct daemon *d, struct config *cfg, struct texts *texts)
-{
-    struct generation *g = realloc(d->gens, (d->ngens + 1) * sizeof(*g));
-
-    if (!g)
-        return -1;
-    d->gens = g;
-    g[d->ngens].cfg = cfg;
-    g[d->ngens].texts = texts;
-    d->ngens++;
-    return 0;
-}
-
-/*
- * Loads the config file again and, when it is good, puts it in use (keys that
- * need a restart keep their running values). A file the watcher reports but
- * whose bytes did not change is skipped; SIGHUP (forced) always reloads, for
- * token files it cannot watch.
- */
-static int reload_config(struct daemon *d, int forced)
-{
-    struct diag *dg;
-    struct config *nc = NULL;
-    struct texts *nt = NULL;
-    const char *keys[32];
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    size_t nk, i;
-    int have_digest = !file_digest(d->config_path, digest);
-
-    if (!forced && have_digest && !memcmp(digest, d->cfg_digest, sizeof(digest))) {
-        log_info("config.unchanged", "path=%s", d->config_path);
-        return 0;
-    }
-    dg = diag_new();
-    if (!dg)
-        return -1;
-    nc = config_load(d->config_path, NULL, dg);
-    if (nc && !diag_count(dg))
-        nt = texts_new(nc, dg);
-    if (nt && !diag_count(dg)) {
-        /*
-         * Checked against the roster on disk (reloaded next): a coordinator
-         * renamed in both files at once passes; a token for no one does not.
-         */
-        struct diag *rd = diag_new();
-        struct roster *r = rd ? roster_load(nc->roster, NULL, rd) : NULL;
-        if (r)
-            crosscheck_files(nc, r, dg);
-        roster_free(r);
-        diag_free(rd);
-    }
-    if (!nc || !nt || diag_count(dg)) {
-        log_warnx("config.reload_failed", "problems=%zu kept=running", diag_count(dg));
-        log_problems("config.problem", dg);
-        goto refuse;
-    }
-    /* Settings that need a restart keep their running values; the rest apply now. */
-    nk = config_restart_keys(d->cfg, nc, keys, sizeof(keys) / sizeof(keys[0]));
-    if (nk) {
-        for (i = 0; i < nk; i++)
-            log_warnx("config.restart_needed", "key=%s", keys[i]);
+    if (res->nrestart) {
+        for (i = 0; i < res->nrestart; i++)
+            log_warnx("config.restart_needed", "key=%s", res->restart_keys[i]);
         log_warnx("config.reload_deferred",
-                  "changes=%zu kept=running hint=\"restart peerline to apply these\"", nk);
-        if (config_keep_restart_keys(nc, d->cfg))
-            goto refuse;
+                  "changes=%zu kept=running hint=\"restart peerline to apply these\"",
+                  res->nrestart);
     }
-    if (keep(d, nc, nt))
-        goto refuse;
-    if (have_digest)
-        memcpy(d->cfg_digest, digest, sizeof(digest));
-    d->cfg = nc;
-    d->texts = nt;
-    set_log_level(nc);
-    admin_set_config(&d->admin, nc);
-    voice_set_config(&d->voice, nc);
-    voicer_set_config(d->voicer, nc);
-    janitor_set_config(d->janitor, nc);
+    set_log_level(res->cfg);
+    admin_set_config(&d->admin, res->cfg);
+    voice_set_config(&d->voice, res->cfg);
+    voicer_set_config(d->voicer, res->cfg);
+    janitor_set_config(d->janitor, res->cfg);
     pthread_mutex_lock(&d->mu);
-    d->new_cfg = nc;
-    d->new_texts = nt;
+    d->new_cfg = res->cfg;
+    d->new_texts = res->texts;
     pthread_mutex_unlock(&d->mu);
+    if (generations_publish(&d->gens, res->cfg, res->texts)) {
+        /* No room to remember it: keep it in use and never free it (it is small). */
+        log_warnx("config.generation_kept", "%s", "err=\"out of memory\"");
+    }
+    count_configs(d);
+    if (res->have_digest)
+        memcpy(d->cfg_digest, res->digest, sizeof(d->cfg_digest));
+    d->cfg = res->cfg;
+    d->texts = res->texts;
+    res->cfg = NULL;
+    res->texts = NULL;
     wake_signal(&d->engine_wake);
     log_info("config.reloaded", "path=%s", d->config_path);
-    diag_free(dg);
-    return 0;
-refuse:
-    texts_free(nt);
-    config_free(nc);
-    diag_free(dg);
-    return -1;
 }
 
-/* Loads the roster again (with the config in use); a good one goes to the engine thread. */
-static int reload_roster(struct daemon *d)
+/* A reload's roster goes to the engine thread (and is the one the next reload judges against). */
+static void use_roster(struct daemon *d, struct reload_result *res)
 {
-    struct diag *dg = diag_new();
-    struct roster *r;
+    struct roster *r = res->roster;
 
-    if (!dg)
-        return -1;
-    r = roster_load(d->cfg->roster, NULL, dg);
-    if (r)
-        crosscheck_files(d->cfg, r, dg);
-    if (!r || diag_count(dg)) {
-        roster_free(r);
-        log_warnx("roster.reload_failed", "problems=%zu kept=running", diag_count(dg));
-        log_problems("roster.problem", dg);
-        diag_free(dg);
-        return -1;
-    }
-    diag_free(dg);
+    res->roster = NULL;
+    roster_free(d->latest);
+    d->latest = r;
+    roster_retain(r);
     pthread_mutex_lock(&d->mu);
     roster_free(d->new_roster);
     d->new_roster = r;
     pthread_mutex_unlock(&d->mu);
     wake_signal(&d->engine_wake);
     log_info("roster.reloaded", "peers=%zu topics=%zu", r->npeers, r->ntopics);
-    return 0;
 }
 
-static void reload(struct daemon *d, int config, int roster, int forced)
+/* Starts a reload on its thread, or, while one runs, remembers to start another after it. */
+static void ask_reload(struct daemon *d, int config, int roster, int forced)
 {
-    int bad = 0;
+    struct reload_ask ask = {config, roster, forced};
+    struct reload_base base = {d->config_path, d->cfg, d->texts, d->latest, {0}};
 
-    if (config)
-        bad |= reload_config(d, forced);
-    if (roster || config) /* a new config may name another roster, or change what is valid */
-        bad |= reload_roster(d);
-    metrics_reload(&d->metrics, !bad);
+    if (reloader_busy(d->reloader)) {
+        d->pending.config |= config;
+        d->pending.roster |= roster;
+        d->pending.forced |= forced;
+        d->have_pending = 1;
+        return;
+    }
+    memcpy(base.digest, d->cfg_digest, sizeof(base.digest));
+    if (reloader_start(d->reloader, &ask, &base)) {
+        log_warnx("reload.failed", "%s", "err=\"cannot start the reload thread\" kept=running");
+        metrics_reload(&d->metrics, 0);
+    }
+}
+
+/* The reload thread is done: what it took goes in use, and the next one asked for starts. */
+static void reload_done(struct daemon *d)
+{
+    struct reload_result res;
+
+    reloader_finish(d->reloader, &res);
+    if (res.cfg)
+        use_config(d, &res);
+    if (res.roster)
+        use_roster(d, &res);
+    if (res.ran)
+        metrics_reload(&d->metrics, !res.refused);
+    reload_result_free(&res);
+    if (d->have_pending) {
+        d->have_pending = 0;
+        ask_reload(d, d->pending.config, d->pending.roster, d->pending.forced);
+        memset(&d->pending, 0, sizeof(d->pending));
+    }
 }
 
 /* ---- watching the two files ---- */
@@ -482,6 +407,8 @@ static int start(struct daemon *d, char *err, size_t errlen)
         return -1;
     roster_retain(d->roster);
     d->published = d->roster;
+    roster_retain(d->roster);
+    d->latest = d->roster;
     gethostname(host, sizeof(host) - 1);
     snprintf(node, sizeof(node), "%s:%d", host, d->cfg->listen_port);
     d->engine = engine_new(d->cfg, d->engine_st, node, d->texts);
@@ -525,6 +452,8 @@ static int start(struct daemon *d, char *err, size_t errlen)
 
 static void stop(struct daemon *d)
 {
+    reloader_stop(d->reloader); /* a reload in progress stops at once; what it read is dropped */
+    d->reloader = NULL;
     if (d->http) {
         http_stop(d->http); /* waits for requests in flight: every 200 is stored */
         d->http = NULL;
@@ -551,11 +480,13 @@ static void stop(struct daemon *d)
     roster_free(d->roster);
     roster_free(d->new_roster);
     roster_free(d->published);
+    roster_free(d->latest);
 }
 
 /*
- * Waits for signals (SIGHUP reloads both files; SIGTERM/SIGINT stop) and
- * for the files to change. Returns 0 when asked to stop.
+ * Waits for signals (SIGHUP reloads both files; SIGTERM/SIGINT stop), for
+ * the files to change and for the reload thread to be done. Nothing here
+ * waits on a reload. Returns 0 when asked to stop.
  */
 static int main_loop(struct daemon *d, const sigset_t *sigs, const struct watch *wp)
 {
@@ -567,11 +498,12 @@ static int main_loop(struct daemon *d, const sigset_t *sigs, const struct watch 
         return 1;
     }
     for (;;) {
-        struct pollfd p[2] = {{sfd, POLLIN, 0}, {w.fd, POLLIN, 0}};
+        struct pollfd p[3] = {
+            {sfd, POLLIN, 0}, {reloader_fd(d->reloader), POLLIN, 0}, {w.fd, POLLIN, 0}};
         int64_t now = wake_now_ms();
         int timeout = w.debounce_due ? (int)(w.due_at > now ? w.due_at - now : 0) : -1;
 
-        if (poll(p, w.fd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
+        if (poll(p, w.fd >= 0 ? 3 : 2, timeout) < 0 && errno != EINTR)
             break;
         if (p[0].revents & POLLIN) {
             struct signalfd_siginfo si;
@@ -580,69 +512,75 @@ static int main_loop(struct daemon *d, const sigset_t *sigs, const struct watch 
                     log_info("serve.stopping", "signal=%u", si.ssi_signo);
                     break;
                 }
-                reload(d, 1, 1, 1);
-                watch_files(&w, d);
+                ask_reload(d, 1, 1, 1);
             }
         }
-        if (w.fd >= 0 && (p[1].revents & POLLIN))
+        if (p[1].revents & POLLIN) {
+            reload_done(d);
+            watch_files(&w, d); /* the config may name another roster */
+        }
+        if (w.fd >= 0 && (p[2].revents & POLLIN))
             watch_read(&w, d);
         if (w.debounce_due && wake_now_ms() >= w.due_at) {
             log_info("reload.file_changed", "config=%d roster=%d", w.config, w.roster);
-            reload(d, w.config, w.roster, 0);
+            ask_reload(d, w.config, w.roster, 0);
             w.debounce_due = w.config = w.roster = 0;
-            watch_files(&w, d);
         }
     }
     close(sfd);
     return 0;
 }
 
-int serve_main(const char *config_path)
+/* What the line starts on: every check `peerline check` makes (linecheck.h), all fatal. */
+static int load(struct daemon *d, const char *config_path)
 {
-    struct daemon d;
     struct diag *dg = diag_new();
-    struct watch watch = {.fd = -1};
-    sigset_t sigs;
-    char err[512];
-    int rc = 1;
+    struct line_files f;
     size_t i;
 
-    memset(&d, 0, sizeof(d));
-    metrics_init(&d.metrics);
-    hookwatch_init(&d.watch);
     if (!dg)
-        return 1;
-    (void)file_digest(config_path, d.cfg_digest); /* before the load: a change now is seen */
-    d.cfg = config_load(config_path, NULL, dg);
-    if (d.cfg)
-        d.roster = roster_load(d.cfg->roster, NULL, dg);
-    if (d.roster)
-        crosscheck_files(d.cfg, d.roster, dg);
-    if (d.roster && !diag_count(dg))
-        d.texts = texts_new(d.cfg, dg);
-    if (!d.cfg || !d.roster || !d.texts || diag_count(dg)) {
+        return -1;
+    (void)reload_digest(config_path, d->cfg_digest); /* before the load: a change now is seen */
+    if (linecheck_load(config_path, &f, dg) || diag_count(dg)) {
         for (i = 0; i < diag_count(dg); i++)
             fprintf(stderr, "%s\n", diag_get(dg, i));
         fprintf(stderr, "peerline: not starting: fix the problems above (peerline check -c %s)\n",
                 config_path);
+        linecheck_free(&f);
         diag_free(dg);
-        texts_free(d.texts);
-        config_free(d.cfg);
-        roster_free(d.roster);
-        return 1;
+        return -1;
     }
-    /* Over-long texts cost money but do not stop the line: check reports them as errors. */
-    texts_check(d.texts, d.cfg, d.roster, dg);
-    log_problems("texts.over_budget", dg);
     diag_free(dg);
+    d->cfg = f.cfg;
+    d->texts = f.texts;
+    d->roster = f.roster;
+    return 0;
+}
+
+int serve_main(const char *config_path)
+{
+    struct daemon d;
+    struct watch watch = {.fd = -1};
+    sigset_t sigs;
+    char err[512];
+    int rc = 1;
+
+    memset(&d, 0, sizeof(d));
+    metrics_init(&d.metrics);
+    hookwatch_init(&d.watch);
+    if (load(&d, config_path))
+        return 1;
     set_log_level(d.cfg);
     d.config_path = config_path;
-    if (keep(&d, d.cfg, d.texts)) {
+    d.reloader = reloader_new();
+    if (!d.reloader || generations_init(&d.gens, d.cfg, d.texts)) {
+        reloader_stop(d.reloader);
         texts_free(d.texts);
         config_free(d.cfg);
         roster_free(d.roster);
         return 1;
     }
+    metrics_config_generations(&d.metrics, 1);
 
     /* Signals are taken by this thread alone: block them before any thread starts. */
     sigemptyset(&sigs);
@@ -702,11 +640,8 @@ stop:
     pthread_mutex_destroy(&d.mu);
 out:
     curl_global_cleanup();
-    for (i = 0; i < d.ngens; i++) {
-        texts_free(d.gens[i].texts);
-        config_free(d.gens[i].cfg);
-    }
-    free(d.gens);
+    reloader_stop(d.reloader); /* when start-up failed before stop() */
+    generations_free(&d.gens);
     if (!rc)
         log_info("serve.stopped", "%s", "");
     return rc;

@@ -11,6 +11,7 @@
 
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -206,6 +207,105 @@ static void sighup_reloads(void **state)
     line_must_get(l, m, CASEY, POOL_A, "New chat");
 }
 
+/* The roster with a 5,000-character line_name (malloc'd): every welcome would be five full texts.
+ */
+static char *long_name_roster(void)
+{
+    static const char rest[] = "timezone: America/New_York\n"
+                               "topics:\n"
+                               "  - {id: anxiety, label: Anxiety and stress, keywords: [anxious, "
+                               "panic]}\n"
+                               "  - {id: grief, label: Grief and loss, keywords: [grief, died]}\n"
+                               "  - {id: general, label: Something else}\n"
+                               "peers:\n" ALEX_PEER BLAIR_PEER COORDS;
+    size_t i, n = strlen("line_name: ") + 5000 + 1 + sizeof(rest);
+    char *r = malloc(n), *p;
+
+    assert_non_null(r);
+    p = r + snprintf(r, n, "line_name: ");
+    for (i = 0; i < 5000; i++)
+        *p++ = "Test Line "[i % 10];
+    snprintf(p, n - (size_t)(p - r), "\n%s", rest);
+    return r;
+}
+
+/*
+ * What `peerline check` refuses, a reload keeps out (the running roster
+ * stays, the log says why) and `serve` will not start on: one judgement on
+ * all three paths. Here the texts check: a 5,000-character line_name.
+ */
+static void what_check_refuses_a_reload_keeps_out(void **state)
+{
+    struct line *l = *state;
+    char *roster = long_name_roster(), *out = NULL, *welcome, *all;
+    long m;
+
+    assert_int_equal(line_rewrite(l->roster, roster), 0);
+    kill(l->gw, SIGHUP);
+    assert_true(line_log_wait(l, "event=roster.reload_failed", 5000));
+    assert_true(line_log_wait(l, "texts.en.welcome is ", 100));
+    /* A new texter gets the short welcome of the roster that runs. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "hello"), 200);
+    welcome = line_expect(l, m, T1, LINE_NUMBER, "Test Line:", 5000);
+    assert_non_null(welcome);
+    assert_true(strlen(welcome) <= 160);
+    free(welcome);
+    assert_int_equal(line_idle(l), 0);
+    all = line_all_to(l, T1);
+    assert_null(strstr(all, "Test Line Test Line"));
+    free(all);
+    /* `peerline check` refuses it, saying why. */
+    assert_int_equal(line_cli(l, "check", NULL, &out), 1);
+    assert_non_null(strstr(out, "texts.en.welcome is "));
+    free(out);
+    /* And `serve` will not start on it. */
+    line_kill_gateway(l);
+    assert_int_not_equal(line_start_gateway(l), 0);
+    l->gw = 0;
+    assert_true(line_log_wait(l, "peerline: not starting", 100));
+    /* Put right, it starts. */
+    assert_int_equal(line_rewrite(l->roster, alex_and_blair), 0);
+    assert_int_equal(line_start_gateway(l), 0);
+    free(roster);
+}
+
+/*
+ * A roster of 200,000 keys (3.4 MB, under the 4 MiB cap) is being read when
+ * SIGTERM comes: the server stops at once (the reload runs on its own thread
+ * and gives up), as it would without the reload, and exits 0.
+ */
+static void sigterm_stops_a_slow_reload_at_once(void **state)
+{
+    struct line *l = *state;
+    size_t cap = 4u << 20, len, i;
+    char *huge = malloc(cap), *log;
+    /* Valgrind's leak check at exit takes a while of its own. */
+    int st = 0, waited, bound = getenv("PEERLINE_VALGRIND") ? 60000 : 10000;
+
+    assert_non_null(huge);
+    len = (size_t)snprintf(huge, cap, "%sextra:\n", alex_and_blair);
+    for (i = 0; i < 200000; i++)
+        len += (size_t)snprintf(huge + len, cap - len, "  key%zu: %zu\n", i, i);
+    assert_true(len < cap);
+    assert_int_equal(line_rewrite(l->roster, huge), 0);
+    free(huge);
+    assert_true(line_log_wait(l, "event=reload.file_changed", 5000));
+    kill(l->gw, SIGTERM);
+    for (waited = 0; waited < bound && waitpid(l->gw, &st, WNOHANG) != l->gw; waited += 10)
+        line_sleep(10);
+    if (waited >= bound)
+        fail_msg("the gateway did not stop within %d s of SIGTERM during a reload", bound / 1000);
+    l->gw = 0;
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_true(line_log_wait(l, "event=serve.stopped", 100));
+    log = line_read_file(l->gateway_log);
+    print_message("# stopped %d ms after SIGTERM; the reload %s\n", waited,
+                  log && strstr(log, "event=reload.cancelled") ? "was cancelled" : "had finished");
+    free(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +320,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(config_edits_apply_live_or_ask_for_a_restart, setup_reload,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(sighup_reloads, setup_reload, line_teardown),
+        cmocka_unit_test_setup_teardown(what_check_refuses_a_reload_keeps_out, setup_reload,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(sigterm_stops_a_slow_reload_at_once, setup_reload,
+                                        line_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
