@@ -33,6 +33,24 @@ int generations_init(struct generations *g, struct config *cfg, struct texts *te
     return 0;
 }
 
+struct generation *generation_hold(struct generations *g)
+{
+    struct generation *x;
+
+    pthread_mutex_lock(&g->mu);
+    x = g->current;
+    x->holds++;
+    pthread_mutex_unlock(&g->mu);
+    return x;
+}
+
+void generation_release(struct generations *g, struct generation *x)
+{
+    pthread_mutex_lock(&g->mu);
+    x->holds--;
+    pthread_mutex_unlock(&g->mu);
+}
+
 int generations_publish(struct generations *g, struct config *cfg, struct texts *texts)
 {
     struct generation *x = calloc(1, sizeof(*x)), *old;
@@ -51,6 +69,30 @@ int generations_publish(struct generations *g, struct config *cfg, struct texts 
         g->retired = old;
     }
     return 0;
+}
+
+size_t generations_reclaim(struct generations *g,
+                           int (*reading)(void *arg, const struct config *cfg), void *arg)
+{
+    struct generation **p = &g->retired;
+    size_t left = 0;
+
+    while (*p) {
+        struct generation *x = *p;
+        unsigned long holds;
+
+        pthread_mutex_lock(&g->mu);
+        holds = x->holds;
+        pthread_mutex_unlock(&g->mu);
+        if (holds || reading(arg, x->cfg)) {
+            p = &x->next;
+            left++;
+            continue;
+        }
+        *p = x->next;
+        drop(g, x);
+    }
+    return left;
 }
 
 void generations_free(struct generations *g)

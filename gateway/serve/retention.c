@@ -120,7 +120,8 @@ int retention_redact(const struct config *cfg, struct store *st, int64_t now, in
 /* ---- the janitor: the running server's schedule ---- */
 
 struct janitor {
-    _Atomic(const struct config *) cfg; /* the config in use (janitor_set_config) */
+    _Atomic(const struct config *) cfg;     /* the config in use (janitor_set_config) */
+    _Atomic(const struct config *) reading; /* the config this or the last round read */
     struct store *st;
     void (*found)(void *arg); /* reconciliation stored texts: wake the engine */
     void *arg;
@@ -135,6 +136,29 @@ struct janitor {
 /* A spool that could not be replayed (the database still failing) is tried this often. */
 #define SPOOL_RETRY (5LL * 1000)
 
+/*
+ * The config in use, published as the one this round reads before it is
+ * used: checked again after, so a config switched meanwhile (and perhaps
+ * about to be freed) is never read (janitor_config_read).
+ */
+static const struct config *take_config(struct janitor *j)
+{
+    const struct config *c = atomic_load(&j->cfg), *again;
+
+    for (;;) {
+        atomic_store(&j->reading, c);
+        again = atomic_load(&j->cfg);
+        if (again == c)
+            return c;
+        c = again;
+    }
+}
+
+const struct config *janitor_config_read(struct janitor *j)
+{
+    return atomic_load(&j->reading);
+}
+
 static void *janitor_loop(void *arg)
 {
     struct janitor *j = arg;
@@ -142,11 +166,11 @@ static void *janitor_loop(void *arg)
     int64_t next_look = next_purge;     /* reconciliation: likewise */
     int spool_failed;
 
-    prctl(PR_SET_NAME, "janitor");                       /* named in top, perf and gdb */
-    (void)reconcile_check_numbers(atomic_load(&j->cfg)); /* once: it logs what is wrong */
+    prctl(PR_SET_NAME, "janitor");                 /* named in top, perf and gdb */
+    (void)reconcile_check_numbers(take_config(j)); /* once: it logs what is wrong */
 
     while (!atomic_load(&j->stopping)) {
-        const struct config *cfg = atomic_load(&j->cfg);
+        const struct config *cfg = take_config(j);
         int64_t now = wake_now_ms(), until;
         struct store_purged c;
         int ok, bad;
@@ -200,6 +224,7 @@ struct janitor *janitor_start(const struct config *cfg, void (*found)(void *arg)
     j->found = found;
     j->arg = arg;
     atomic_init(&j->cfg, cfg);
+    atomic_init(&j->reading, cfg);
     atomic_init(&j->stopping, 0);
     if (wake_init(&j->wake)) {
         snprintf(err, errlen, "cannot initialise the janitor");

@@ -43,6 +43,11 @@ struct janitor *janitor_start(const struct config *cfg, void (*found)(void *arg)
                               char *err, size_t errlen);
 /* A reloaded config (retention settings): used from its next round. cfg must outlive j. */
 void janitor_set_config(struct janitor *j, const struct config *cfg);
+/*
+ * The config the janitor's current (or last) round reads: an older one it no
+ * longer reads once this is another (the server then may free it).
+ */
+const struct config *janitor_config_read(struct janitor *j);
 void janitor_stop(struct janitor *j);
 /* Something to do now (a text was spooled): the janitor looks at once. */
 void janitor_wake(struct janitor *j);

@@ -14,8 +14,8 @@
  * which swaps it between runs; a new config (timers, texts, crisis, limits,
  * endings, retention, admin tokens, log level) likewise, and to the admin
  * API, the voice webhooks, the voicer and the janitor at once, keeping the
- * settings only a restart can apply (each logged). Every config ever loaded
- * is kept until exit: threads that read one never see it freed.
+ * settings only a restart can apply (each logged). An old config is freed
+ * once no thread can still read it (generation.h).
  *
  * Shutdown (SIGTERM/SIGINT): stop accepting and finish requests in flight
  * (so every 200 given is stored), let the engine finish its run, let the
@@ -64,6 +64,8 @@
 #define MAX_BODY (64 * 1024)
 /* Editors write a file in several steps: reload once it has been quiet this long. */
 #define RELOAD_QUIET_MS 300
+/* An old config some thread still read: looked at again this often until it is freed. */
+#define RECLAIM_MS 1000
 
 struct daemon {
     const char *config_path;
@@ -94,6 +96,7 @@ struct daemon {
     struct roster *published;  /* under mu: the one in use, for readers on other threads */
     struct config *new_cfg;    /* handed over under mu, with new_texts */
     struct texts *new_texts;
+    const struct config *engine_cfg; /* under mu: the config the engine thread reads */
     pthread_mutex_t mu;
     struct wake engine_wake;
     pthread_t engine_thread;
@@ -142,9 +145,12 @@ static void *engine_loop(void *arg)
         texts = d->new_texts;
         d->new_cfg = NULL;
         d->new_texts = NULL;
-        pthread_mutex_unlock(&d->mu);
+        /* Under mu: the main thread frees an old config only when the engine is past it. */
         if (cfg && engine_set_config(d->engine, cfg, texts))
             log_warnx("config.engine_kept_old", "%s", "err=\"out of memory\"");
+        else if (cfg)
+            d->engine_cfg = cfg;
+        pthread_mutex_unlock(&d->mu);
         if (fresh) {
             roster_free(d->roster);
             d->roster = fresh;
@@ -190,9 +196,12 @@ static void wake_voice(void *arg)
 static void route(void *arg, const struct http_request *req, struct http_response *res)
 {
     struct daemon *d = arg;
+    /* Whatever config the handlers read, the one current now stays in memory until done. */
+    struct generation *g = generation_hold(&d->gens);
 
     if (!admin_http(&d->admin, req, res) && !voice_http(&d->voice, req, res))
         webhook_http(&d->hook, req, res);
+    generation_release(&d->gens, g);
 }
 
 static void set_log_level(const struct config *c)
@@ -207,10 +216,25 @@ static void set_log_level(const struct config *c)
         log_set_level(LOG_INFO);
 }
 
-/* The count of configs in memory, for /metrics. */
-static void count_configs(struct daemon *d)
+/* 1 while a thread other than this one may read cfg (generations_reclaim). */
+static int reading(void *arg, const struct config *cfg)
 {
+    struct daemon *d = arg;
+    int engine;
+
+    pthread_mutex_lock(&d->mu);
+    engine = d->engine_cfg == cfg || d->new_cfg == cfg;
+    pthread_mutex_unlock(&d->mu);
+    return engine || voicer_config_read(d->voicer) == cfg || janitor_config_read(d->janitor) == cfg;
+}
+
+/* Frees the old configs no thread reads any more; 1 when some must wait. */
+static int reclaim(struct daemon *d)
+{
+    size_t left = generations_reclaim(&d->gens, reading, d);
+
     metrics_config_generations(&d->metrics, atomic_load(&d->gens.live));
+    return left > 0;
 }
 
 /* A reload's config goes in use: every reader is pointed at it, then it is published. */
@@ -238,7 +262,6 @@ static void use_config(struct daemon *d, struct reload_result *res)
         /* No room to remember it: keep it in use and never free it (it is small). */
         log_warnx("config.generation_kept", "%s", "err=\"out of memory\"");
     }
-    count_configs(d);
     if (res->have_digest)
         memcpy(d->cfg_digest, res->digest, sizeof(d->cfg_digest));
     d->cfg = res->cfg;
@@ -299,6 +322,7 @@ static void reload_done(struct daemon *d)
     if (res.ran)
         metrics_reload(&d->metrics, !res.refused);
     reload_result_free(&res);
+    (void)reclaim(d);
     if (d->have_pending) {
         d->have_pending = 0;
         ask_reload(d, d->pending.config, d->pending.roster, d->pending.forced);
@@ -409,6 +433,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
     d->published = d->roster;
     roster_retain(d->roster);
     d->latest = d->roster;
+    d->engine_cfg = d->cfg;
     gethostname(host, sizeof(host) - 1);
     snprintf(node, sizeof(node), "%s:%d", host, d->cfg->listen_port);
     d->engine = engine_new(d->cfg, d->engine_st, node, d->texts);
@@ -491,7 +516,7 @@ static void stop(struct daemon *d)
 static int main_loop(struct daemon *d, const sigset_t *sigs, const struct watch *wp)
 {
     struct watch w = *wp;
-    int sfd = signalfd(-1, sigs, SFD_CLOEXEC);
+    int sfd = signalfd(-1, sigs, SFD_CLOEXEC), waiting_old = 0;
 
     if (sfd < 0) {
         log_errorx("serve.signals", "err=\"%s\"", strerror(errno));
@@ -503,6 +528,8 @@ static int main_loop(struct daemon *d, const sigset_t *sigs, const struct watch 
         int64_t now = wake_now_ms();
         int timeout = w.debounce_due ? (int)(w.due_at > now ? w.due_at - now : 0) : -1;
 
+        if (waiting_old && (timeout < 0 || timeout > RECLAIM_MS))
+            timeout = RECLAIM_MS;
         if (poll(p, w.fd >= 0 ? 3 : 2, timeout) < 0 && errno != EINTR)
             break;
         if (p[0].revents & POLLIN) {
@@ -526,6 +553,7 @@ static int main_loop(struct daemon *d, const sigset_t *sigs, const struct watch 
             ask_reload(d, w.config, w.roster, 0);
             w.debounce_due = w.config = w.roster = 0;
         }
+        waiting_old = reclaim(d);
     }
     close(sfd);
     return 0;

@@ -32,6 +32,7 @@
 
 struct voicer {
     _Atomic(const struct config *) cfg;
+    _Atomic(const struct config *) reading; /* the config this or the last round read */
     struct store *st;
     CURL *easy;
     struct wake wake;
@@ -364,9 +365,32 @@ static int ops(struct voicer *v, struct op_ctx *x, long long now)
     return 0;
 }
 
+/*
+ * The config in use, published as the one this round reads before it is
+ * used: checked again after, so a config switched meanwhile (and perhaps
+ * about to be freed) is never read (voicer_config_read).
+ */
+static const struct config *take_config(struct voicer *v)
+{
+    const struct config *c = atomic_load(&v->cfg), *again;
+
+    for (;;) {
+        atomic_store(&v->reading, c);
+        again = atomic_load(&v->cfg);
+        if (again == c)
+            return c;
+        c = again;
+    }
+}
+
+const struct config *voicer_config_read(struct voicer *v)
+{
+    return atomic_load(&v->reading);
+}
+
 int voicer_round(struct voicer *v, long long now)
 {
-    struct op_ctx x = {v, atomic_load(&v->cfg), now};
+    struct op_ctx x = {v, take_config(v), now};
     int rc;
 
     if (x.cfg->provider.kind != PROVIDER_TWILIO)
@@ -409,6 +433,7 @@ struct voicer *voicer_start(const struct config *cfg, void (*owed)(void *arg), v
         return NULL;
     }
     atomic_store(&v->cfg, cfg);
+    atomic_store(&v->reading, cfg);
     v->owed = owed;
     v->arg = arg;
     if (wake_init(&v->wake)) {

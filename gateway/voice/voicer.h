@@ -29,6 +29,11 @@ struct voicer *voicer_start(const struct config *cfg, void (*owed)(void *arg), v
 void voicer_wake(struct voicer *v);
 /* A reloaded config: used from the next round. cfg must outlive v. */
 void voicer_set_config(struct voicer *v, const struct config *cfg);
+/*
+ * The config the voicer's current (or last) round reads: an older one it no
+ * longer reads once this is another (the server then may free it).
+ */
+const struct config *voicer_config_read(struct voicer *v);
 /* Finishes the op in hand, stops, frees. */
 void voicer_stop(struct voicer *v);
 

@@ -270,6 +270,70 @@ static void what_check_refuses_a_reload_keeps_out(void **state)
     free(roster);
 }
 
+#define METRICS_TOKEN "reload-test-metrics-token"
+
+static int setup_metrics(void **state)
+{
+    static const struct line_opts o = {.roster = alex_and_blair,
+                                       .extra_config = "admin:\n  token: " METRICS_TOKEN "\n"};
+
+    return line_setup(state, &o);
+}
+
+/* The value of the /metrics line "NAME VALUE", or -1. */
+static long metric(struct line *l, const char *name)
+{
+    char *body = NULL, needle[128];
+    const char *p;
+    long v = -1;
+
+    snprintf(needle, sizeof(needle), "\n%s ", name);
+    if (line_admin(l, "GET", "/metrics", METRICS_TOKEN, &body) == 200 && body &&
+        (p = strstr(body, needle)))
+        v = strtol(p + strlen(needle), NULL, 10);
+    free(body);
+    return v;
+}
+
+/* Waits (up to 20 s) for a metric to reach at least (or, down, at most) want. */
+static long metric_wait(struct line *l, const char *name, long want, int down)
+{
+    long v = metric(l, name);
+    int waited;
+
+    for (waited = 0; waited < 20000 && (down ? v > want : v < want); waited += 10) {
+        line_sleep(10);
+        v = metric(l, name);
+    }
+    return v;
+}
+
+/*
+ * 200 SIGHUPs with the config unchanged: each one reads it again (a token
+ * file may have changed), and each old config is freed once no thread reads
+ * it, so the configs in memory stay two (the first, whose restart-only
+ * settings run until exit, and the one in use), not 201.
+ */
+static void sighups_keep_no_config_for_good(void **state)
+{
+    struct line *l = *state;
+    long gens, m;
+    int i;
+
+    assert_int_equal(metric(l, "peerline_config_generations"), 1);
+    for (i = 1; i <= 200; i++) {
+        kill(l->gw, SIGHUP);
+        assert_int_equal(metric_wait(l, "peerline_reloads_total{result=\"ok\"}", i, 0), i);
+    }
+    gens = metric_wait(l, "peerline_config_generations", 2, 1);
+    print_message("# configs in memory after 200 SIGHUPs: %ld\n", gens);
+    assert_int_equal(gens, 2);
+    /* And the line works on the last one. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "hello"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "Test Line:");
+}
+
 /*
  * A roster of 200,000 keys (3.4 MB, under the 4 MiB cap) is being read when
  * SIGTERM comes: the server stops at once (the reload runs on its own thread
@@ -321,6 +385,8 @@ int main(void)
                                         line_teardown),
         cmocka_unit_test_setup_teardown(sighup_reloads, setup_reload, line_teardown),
         cmocka_unit_test_setup_teardown(what_check_refuses_a_reload_keeps_out, setup_reload,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(sighups_keep_no_config_for_good, setup_metrics,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(sigterm_stops_a_slow_reload_at_once, setup_reload,
                                         line_teardown),
