@@ -400,6 +400,8 @@ static void run(struct admin_job *j)
 {
     struct admin_req *q = (struct admin_req *)j;
     struct admin *a = q->a;
+    /* Before a->cfg is read: the config it finds stays in memory until the answer is made. */
+    void *held = a->hold_config ? a->hold_config(a->arg) : NULL;
     struct roster *r = a->hold_roster(a->arg);
     char id[STORE_ID];
     const char *rest;
@@ -409,7 +411,7 @@ static void run(struct admin_job *j)
             http_text(&q->res, 503, "no roster loaded");
         else
             send_error(&q->res, 503, "no roster loaded");
-        return;
+        goto done;
     }
     if (q->kind == AK_METRICS)
         metrics_page(a, r, j->queued_ms, &q->res);
@@ -424,6 +426,9 @@ static void run(struct admin_job *j)
     else
         send_error(&q->res, 404, "not found");
     roster_free(r);
+done:
+    if (a->release_config)
+        a->release_config(a->arg, held);
 }
 
 /* The answer is made: the parked request carries on (admin_http() hands it over). */

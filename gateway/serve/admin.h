@@ -37,6 +37,13 @@ struct admin {
     _Atomic(const struct config *) cfg; /* the config in use (admin_set_config) */
     /* The roster in use, held for the caller (release with roster_free). */
     struct roster *(*hold_roster)(void *arg);
+    /*
+     * The config in use, kept in memory while a pool thread answers (a
+     * reload may replace it meanwhile: generation.h): hold_config's value
+     * goes back to release_config. Both NULL: configs are never freed.
+     */
+    void *(*hold_config)(void *arg);
+    void (*release_config)(void *arg, void *held);
     void (*wake_engine)(void *arg); /* a new action is waiting */
     void *arg;
     struct metrics *metrics; /* counters for /metrics (may be NULL) */

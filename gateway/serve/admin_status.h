@@ -38,7 +38,7 @@
 struct admin_snapshot {
     struct line_status s;
     struct roster *r;         /* held: s points into it */
-    const struct config *cfg; /* the config it was built with (kept until exit) */
+    const struct config *cfg; /* the config it was built with (compared, never read) */
     size_t *by_id;            /* s.peers indexes in id order */
     size_t *by_need;          /* s.convs indexes, most pressing first */
     int64_t built_ms;         /* monotonic: when the build began */

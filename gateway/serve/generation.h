@@ -4,13 +4,14 @@
  *
  * A reload puts a new config in use and retires the old one, which threads
  * may still be reading: an HTTP request that began before the switch (each
- * request holds the generation current when it began: generation_hold), the
- * engine until it takes the new one, the voicer and the janitor until their
- * next round. generations_reclaim() frees each retired generation no request
- * holds and no thread reads (the caller says which config each thread reads),
- * so a SIGHUP a day does not keep a config a day for good. The first
- * generation is pinned: the sender and the webhooks keep its restart-only
- * settings until exit.
+ * request, and each admin answer made on the admin's own threads, holds the
+ * generation current when it began: generation_hold), the engine until it
+ * takes the new one, the voicer and the janitor until their next round.
+ * generations_reclaim() frees each retired generation no request holds and
+ * no thread reads (the caller says which config each thread reads), so a
+ * SIGHUP a day does not keep a config a day for good. The first generation
+ * is pinned: the sender and the webhooks keep its restart-only settings
+ * until exit.
  *
  * The order that makes it safe: point every reader at the new config first,
  * then generations_publish(); a request that holds the new generation can

@@ -183,6 +183,21 @@ static struct roster *hold_roster(void *arg)
     return r;
 }
 
+/* The config generation in use, held for an admin pool thread (admin.h). */
+static void *hold_config(void *arg)
+{
+    struct daemon *d = arg;
+
+    return generation_hold(&d->gens);
+}
+
+static void release_config(void *arg, void *held)
+{
+    struct daemon *d = arg;
+
+    generation_release(&d->gens, held);
+}
+
 /* A call decided something: its REST calls go out, and the engine may owe texts about it. */
 static void wake_voice(void *arg)
 {
@@ -417,6 +432,8 @@ static int start(struct daemon *d, char *err, size_t errlen)
     if (admin_open(&d->admin, d->cfg, err, errlen))
         return -1;
     d->admin.hold_roster = hold_roster;
+    d->admin.hold_config = hold_config;
+    d->admin.release_config = release_config;
     d->admin.wake_engine = wake_engine;
     d->admin.arg = d;
     d->admin.metrics = &d->metrics;
