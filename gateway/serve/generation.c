@@ -5,6 +5,7 @@
 #include "config.h"
 #include "texts.h"
 
+#include <limits.h>
 #include <stdlib.h>
 
 static void drop(struct generations *g, struct generation *x)
@@ -29,6 +30,7 @@ int generations_init(struct generations *g, struct config *cfg, struct texts *te
     x->texts = texts;
     g->current = g->first = x;
     g->retired = NULL;
+    g->last_seq = 0;
     atomic_init(&g->live, 1);
     return 0;
 }
@@ -59,6 +61,7 @@ int generations_publish(struct generations *g, struct config *cfg, struct texts 
         return -1;
     x->cfg = cfg;
     x->texts = texts;
+    x->seq = ++g->last_seq;
     atomic_fetch_add(&g->live, 1);
     pthread_mutex_lock(&g->mu);
     old = g->current;
@@ -71,20 +74,41 @@ int generations_publish(struct generations *g, struct config *cfg, struct texts 
     return 0;
 }
 
+/* The seq of the oldest generation a request holds, or ULONG_MAX. Caller holds mu. */
+static unsigned long oldest_held(const struct generations *g)
+{
+    const struct generation *x;
+    unsigned long oldest = ULONG_MAX;
+
+    if (g->first->holds)
+        oldest = g->first->seq;
+    if (g->current->holds && g->current->seq < oldest)
+        oldest = g->current->seq;
+    for (x = g->retired; x; x = x->next)
+        if (x->holds && x->seq < oldest)
+            oldest = x->seq;
+    return oldest;
+}
+
 size_t generations_reclaim(struct generations *g,
                            int (*reading)(void *arg, const struct config *cfg), void *arg)
 {
     struct generation **p = &g->retired;
+    unsigned long oldest;
     size_t left = 0;
 
+    /*
+     * A request that began under generation n reads configs n, n+1, ...:
+     * a retired x is safe only when every holder began after it. A request
+     * that begins now holds the current one, newer than any retired.
+     */
+    pthread_mutex_lock(&g->mu);
+    oldest = oldest_held(g);
+    pthread_mutex_unlock(&g->mu);
     while (*p) {
         struct generation *x = *p;
-        unsigned long holds;
 
-        pthread_mutex_lock(&g->mu);
-        holds = x->holds;
-        pthread_mutex_unlock(&g->mu);
-        if (holds || reading(arg, x->cfg)) {
+        if (oldest <= x->seq || reading(arg, x->cfg)) {
             p = &x->next;
             left++;
             continue;

@@ -7,9 +7,12 @@
  * request, and each admin answer made on the admin's own threads, holds the
  * generation current when it began: generation_hold), the engine until it
  * takes the new one, the voicer and the janitor until their next round.
- * generations_reclaim() frees each retired generation no request holds and
- * no thread reads (the caller says which config each thread reads), so a
- * SIGHUP a day does not keep a config a day for good. The first generation
+ * A request reads the config its module points at, which may be one
+ * published after the request began; so a retired generation is freed only
+ * once no request that began at or before it still runs (the generations
+ * are numbered in order) and no thread reads it (the caller says which
+ * config each thread reads): generations_reclaim(). A SIGHUP a day then
+ * does not keep a config a day for good. The first generation
  * is pinned: the sender and the webhooks keep its restart-only settings
  * until exit.
  *
@@ -29,6 +32,7 @@ struct texts;
 struct generation {
     struct config *cfg;
     struct texts *texts;
+    unsigned long seq;       /* 0 for the first, then one more per publish */
     unsigned long holds;     /* under mu: requests that began while it was current */
     struct generation *next; /* in the retired list */
 };
@@ -38,6 +42,7 @@ struct generations {
     struct generation *current; /* under mu */
     struct generation *first;   /* pinned until exit */
     struct generation *retired; /* main thread only: waiting to be freed */
+    unsigned long last_seq;     /* main thread only: the newest generation's seq */
     atomic_ulong live;          /* generations in memory (/metrics) */
 };
 
@@ -56,7 +61,8 @@ void generation_release(struct generations *g, struct generation *x);
 int generations_publish(struct generations *g, struct config *cfg, struct texts *texts);
 
 /*
- * Frees each retired generation that no request holds and for which
+ * Frees each retired generation that no request which began at or before
+ * it holds (a held older one keeps every newer retired one), and for which
  * reading(arg, cfg) says no thread reads it. Main thread. Returns how many
  * stay retired (try again later).
  */

@@ -129,10 +129,40 @@ static void a_held_or_read_config_is_kept_then_freed(void **state)
     generations_free(&g);
 }
 
+/*
+ * A request reads the config its module points at, which may be one
+ * published after the request began: a request that began under c0 may be
+ * reading c1 when c2 replaces it, so c1 stays until that request is done.
+ */
+static void a_request_keeps_every_config_published_since_it_began(void **state)
+{
+    struct generations g;
+    struct generation *held;
+    struct config *c0, *c1, *c2;
+    struct texts *t0, *t1, *t2;
+
+    (void)state;
+    load(&c0, &t0);
+    assert_int_equal(generations_init(&g, c0, t0), 0);
+    held = generation_hold(&g); /* began under c0 */
+    load(&c1, &t1);
+    assert_int_equal(generations_publish(&g, c1, t1), 0); /* the request now reads c1 */
+    load(&c2, &t2);
+    assert_int_equal(generations_publish(&g, c2, t2), 0); /* c1 retired */
+    assert_int_equal(generations_reclaim(&g, nobody, NULL), 1);
+    assert_int_equal(atomic_load(&g.live), 3);
+    assert_int_equal(c1->provider.npool, 0); /* still readable */
+    generation_release(&g, held);
+    assert_int_equal(generations_reclaim(&g, nobody, NULL), 0);
+    assert_int_equal(atomic_load(&g.live), 2); /* c0 and c2 */
+    generations_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_held_or_read_config_is_kept_then_freed),
+        cmocka_unit_test(a_request_keeps_every_config_published_since_it_began),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
