@@ -43,7 +43,9 @@ int sim_reach_allowed(const char *public_url, const char *url, const char **why)
 {
     size_t k = public_url ? strlen(public_url) : 0;
 
-    if (url && k && !strncmp(url, public_url, k) && (url[k] == '/' || url[k] == '?' || !url[k]))
+    /* Under public_url: the whole of it, then a path, a query or nothing (it may end in '/'). */
+    if (url && k && !strncmp(url, public_url, k) &&
+        (public_url[k - 1] == '/' || url[k] == '/' || url[k] == '?' || !url[k]))
         return 1;
     if (url && sim_reach_loopback(url))
         return 1;

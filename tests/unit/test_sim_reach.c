@@ -71,6 +71,8 @@ static void test_allowed(void **state)
         {"https://line.example.org", "https://line.example.org?x=1", 1},
         {"https://line.example.org", "https://line.example.org", 1},
         {"https://line.example.org/peer", "https://line.example.org/peer/twilio/sms", 1},
+        {"https://line.example.org/", "https://line.example.org/twilio/status", 1},
+        {"https://line.example.org/", "https://line.example.org.evil.example/x", 0},
         {"https://line.example.org", "http://127.0.0.1:8080/hold.xml", 1},
         {"https://line.example.org", "https://line.example.org.evil.example/x", 0},
         {"https://line.example.org", "https://line.example.org@evil.example/x", 0},
