@@ -27,70 +27,16 @@
 
 #define IDLE 1000 /* idle connections opened at once (twice the gateway's limit) */
 
-static int connect_to(int port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* Sends len bytes (as far as the server takes them). */
-static void send_all(int fd, const char *p, size_t len)
-{
-    while (len) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n <= 0)
-            return;
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-/* Reads until the server closes or timeout_ms passes; 1 when it closed. */
-static int read_until_closed(int fd, char *out, size_t outlen, int timeout_ms)
-{
-    char scratch[256];
-    size_t got = 0;
-    int waited = 0;
-
-    out[0] = '\0';
-    while (waited < timeout_ms) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int room = got + 1 < outlen;
-        ssize_t n;
-        if (poll(&p, 1, 100) == 0) {
-            waited += 100;
-            continue;
-        }
-        /* Keeps the start of the answer; the rest is read and dropped. */
-        n = recv(fd, room ? out + got : scratch, room ? outlen - got - 1 : sizeof(scratch), 0);
-        if (n <= 0)
-            return 1;
-        if (room) {
-            got += (size_t)n;
-            out[got] = '\0';
-        }
-    }
-    return 0;
-}
-
 /* One raw request; returns the status the server answered (0: none). */
 static int exchange(struct line *l, const char *req, size_t len)
 {
     char out[4096];
-    int fd = connect_to(l->gw_port), status = 0;
+    int fd = line_raw_connect(l->gw_port), status = 0;
 
     assert_true(fd >= 0);
-    send_all(fd, req, len);
+    line_raw_send(fd, req, len);
     shutdown(fd, SHUT_WR);
-    read_until_closed(fd, out, sizeof(out), 5000);
+    line_raw_read(fd, out, sizeof(out), 5000);
     close(fd);
     if (!strncmp(out, "HTTP/1.", 7))
         status = (int)strtol(out + 9, NULL, 10);
@@ -114,12 +60,12 @@ static int post_form(struct line *l, const char *path, const char *body)
 static void still_fine(struct line *l)
 {
     char out[512];
-    int fd = connect_to(l->gw_port);
+    int fd = line_raw_connect(l->gw_port);
     const char *get = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
 
     assert_true(fd >= 0);
-    send_all(fd, get, strlen(get));
-    read_until_closed(fd, out, sizeof(out), 5000);
+    line_raw_send(fd, get, strlen(get));
+    line_raw_read(fd, out, sizeof(out), 5000);
     close(fd);
     assert_non_null(strstr(out, "200"));
     assert_int_equal(line_inbound_rows(l), 0);
@@ -285,19 +231,19 @@ static void slow_and_idle_clients_are_dropped(void **state)
     }
 
     /* Slowloris: half a header, then nothing. The server hangs up. */
-    fds[0] = connect_to(l->gw_port);
+    fds[0] = line_raw_connect(l->gw_port);
     assert_true(fds[0] >= 0);
-    send_all(fds[0], part, strlen(part));
-    assert_true(read_until_closed(fds[0], out, sizeof(out), 8000));
+    line_raw_send(fds[0], part, strlen(part));
+    assert_true(line_raw_read(fds[0], out, sizeof(out), 8000));
     close(fds[0]);
     /*
      * A crowd that connects and says nothing: past the connection limit turned
      * away, the rest dropped when idle, and the door stays open.
      */
     for (i = 0; i < n; i++)
-        fds[i] = connect_to(l->gw_port);
+        fds[i] = line_raw_connect(l->gw_port);
     for (i = 0; i < n; i++) {
-        if (fds[i] < 0 || read_until_closed(fds[i], out, sizeof(out), 8000))
+        if (fds[i] < 0 || line_raw_read(fds[i], out, sizeof(out), 8000))
             closed++;
         if (fds[i] >= 0)
             close(fds[i]);

@@ -33,62 +33,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int connect_to(int port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* Sends len bytes (as far as the server takes them). */
-static void send_all(int fd, const char *p, size_t len)
-{
-    while (len) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n <= 0)
-            return;
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-/*
- * Reads what the server sends until it closes the connection or timeout_ms
- * passes; the start of it in out (NUL-terminated). 1 when it closed.
- */
-static int read_until_closed(int fd, char *out, size_t outlen, int timeout_ms)
-{
-    char scratch[256];
-    size_t got = 0;
-    int waited = 0;
-
-    out[0] = '\0';
-    while (waited < timeout_ms) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int room = got + 1 < outlen;
-        ssize_t n;
-        if (poll(&p, 1, 100) == 0) {
-            waited += 100;
-            continue;
-        }
-        n = recv(fd, room ? out + got : scratch, room ? outlen - got - 1 : sizeof(scratch), 0);
-        if (n <= 0)
-            return 1;
-        if (room) {
-            got += (size_t)n;
-            out[got] = '\0';
-        }
-    }
-    return 0;
-}
-
 /* The status of an answer that starts out (0: none). */
 static int status_of(const char *out)
 {
@@ -154,7 +98,7 @@ static void *half_client(void *arg)
 
         snprintf(from, sizeof(from), "+1555987%04d", n % 40);
         req = signed_webhook(h->l, from, n, &len);
-        fd = connect_to(h->l->gw_port);
+        fd = line_raw_connect(h->l->gw_port);
         if (!req || fd < 0) {
             free(req);
             if (fd >= 0)
@@ -162,9 +106,9 @@ static void *half_client(void *arg)
             h->none++;
             continue;
         }
-        send_all(fd, req, len);
+        line_raw_send(fd, req, len);
         shutdown(fd, SHUT_WR); /* the request is complete; nothing more will come */
-        read_until_closed(fd, out, sizeof(out), 15000);
+        line_raw_read(fd, out, sizeof(out), 15000);
         close(fd);
         free(req);
         if (status_of(out) == 200)
@@ -213,11 +157,12 @@ static void half_closed_webhooks_are_all_answered(void **state)
 static int pipelined(struct line *l, const char *req, char *out, size_t outlen)
 {
     char both[2048];
-    int n = snprintf(both, sizeof(both), "%s" HEALTHZ, req), fd = connect_to(l->gw_port), closed;
+    int n = snprintf(both, sizeof(both), "%s" HEALTHZ, req), fd = line_raw_connect(l->gw_port),
+        closed;
 
     assert_true(fd >= 0);
-    send_all(fd, both, (size_t)n);
-    closed = read_until_closed(fd, out, outlen, 3000);
+    line_raw_send(fd, both, (size_t)n);
+    closed = line_raw_read(fd, out, outlen, 3000);
     close(fd);
     return closed;
 }
@@ -312,11 +257,11 @@ static int setup_admin(void **state)
 static int answer_head(struct line *l, const char *req, char *head, size_t headlen)
 {
     char out[65536], *end;
-    int fd = connect_to(l->gw_port);
+    int fd = line_raw_connect(l->gw_port);
 
     assert_true(fd >= 0);
-    send_all(fd, req, strlen(req));
-    read_until_closed(fd, out, sizeof(out), 5000);
+    line_raw_send(fd, req, strlen(req));
+    line_raw_read(fd, out, sizeof(out), 5000);
     close(fd);
     end = strstr(out, "\r\n\r\n");
     if (end)
@@ -381,20 +326,20 @@ static void the_servers_own_messages_are_logfmt_and_limited(void **state)
     int i, server = 0, suppressed = 0, bare = 0;
 
     for (i = 0; i < 60; i++) {
-        int fd = connect_to(l->gw_port);
+        int fd = line_raw_connect(l->gw_port);
         assert_true(fd >= 0);
-        send_all(fd, bad_cl, strlen(bad_cl));
-        read_until_closed(fd, out, sizeof(out), 5000);
+        line_raw_send(fd, bad_cl, strlen(bad_cl));
+        line_raw_read(fd, out, sizeof(out), 5000);
         close(fd);
         assert_int_equal(status_of(out), 400);
     }
     /* The next window: one more message lets the count of the ones held back out. */
     line_sleep(10500);
     {
-        int fd = connect_to(l->gw_port);
+        int fd = line_raw_connect(l->gw_port);
         assert_true(fd >= 0);
-        send_all(fd, bad_cl, strlen(bad_cl));
-        read_until_closed(fd, out, sizeof(out), 5000);
+        line_raw_send(fd, bad_cl, strlen(bad_cl));
+        line_raw_read(fd, out, sizeof(out), 5000);
         close(fd);
     }
     assert_true(line_log_wait(l, "event=http.server_suppressed count=", 5000));
@@ -468,12 +413,12 @@ static void a_crowd_of_idle_connections_leaves_room(void **state)
     long long t0, took;
 
     for (i = 0; i < 2 * CROWD_LIMIT; i++) {
-        fds[i] = connect_to(l->gw_port);
+        fds[i] = line_raw_connect(l->gw_port);
         assert_true(fds[i] >= 0);
         if (i % 4 == 0) { /* kept alive after an answer, then idle */
             const char *get = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
             ssize_t n;
-            send_all(fds[i], get, strlen(get));
+            line_raw_send(fds[i], get, strlen(get));
             n = recv(fds[i], out, sizeof(out) - 1, 0);
             out[n > 0 ? n : 0] = '\0';
         }
@@ -521,7 +466,7 @@ static void one_address_holds_at_most_its_limit(void **state)
     char out[256];
 
     for (i = 0; i < 12; i++) {
-        fds[i] = connect_to(l->gw_port);
+        fds[i] = line_raw_connect(l->gw_port);
         assert_true(fds[i] >= 0);
         line_sleep(20); /* accepted, or refused, one after the other */
     }
@@ -557,12 +502,12 @@ static int setup_deadlines(void **state)
  */
 static long long trickle(struct line *l, const char *head, const char *drip)
 {
-    int fd = connect_to(l->gw_port);
+    int fd = line_raw_connect(l->gw_port);
     long long t0 = now_ms();
     const char *p = drip;
 
     assert_true(fd >= 0);
-    send_all(fd, head, strlen(head));
+    line_raw_send(fd, head, strlen(head));
     while (now_ms() - t0 < 8000) {
         struct pollfd pf = {.fd = fd, .events = POLLIN};
         char buf[512];
@@ -605,10 +550,10 @@ static void slow_clients_meet_their_deadlines(void **state)
                   held < 0 ? 8000 : held);
     bad += held < 0;
     /* Kept alive after an answer, then silent: closed after http.idle_timeout. */
-    fd = connect_to(l->gw_port);
+    fd = line_raw_connect(l->gw_port);
     assert_true(fd >= 0);
-    send_all(fd, HEALTHZ, strlen(HEALTHZ));
-    closed = read_until_closed(fd, out, sizeof(out), 6000);
+    line_raw_send(fd, HEALTHZ, strlen(HEALTHZ));
+    closed = line_raw_read(fd, out, sizeof(out), 6000);
     close(fd);
     assert_int_equal(status_of(out), 200);
     print_message("kept alive and silent: %s within 6 s\n", closed ? "closed" : "still open");

@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -1417,4 +1418,60 @@ void line_connect(struct line *l, const char *texter, const char *first, const c
     line_must_get(l, m, texter, LINE_NUMBER, intro);
     /* And the peer's side (their "connected" and the texts so far) is out too. */
     assert_int_equal(line_idle(l), 0);
+}
+
+/* ---- raw sockets, for tests of the HTTP server itself ---- */
+
+int line_raw_connect(int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+/* Sends len bytes (as far as the server takes them). */
+void line_raw_send(int fd, const char *p, size_t len)
+{
+    while (len) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return;
+        p += n;
+        len -= (size_t)n;
+    }
+}
+/*
+ * Reads what the server sends until it closes the connection or timeout_ms
+ * passes; the start of it in out (NUL-terminated). 1 when it closed.
+ */
+int line_raw_read(int fd, char *out, size_t outlen, int timeout_ms)
+{
+    char scratch[256];
+    size_t got = 0;
+    int waited = 0;
+
+    out[0] = '\0';
+    while (waited < timeout_ms) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int room = got + 1 < outlen;
+        ssize_t n;
+        if (poll(&p, 1, 100) == 0) {
+            waited += 100;
+            continue;
+        }
+        n = recv(fd, room ? out + got : scratch, room ? outlen - got - 1 : sizeof(scratch), 0);
+        if (n <= 0)
+            return 1;
+        if (room) {
+            got += (size_t)n;
+            out[got] = '\0';
+        }
+    }
+    return 0;
 }

@@ -241,4 +241,14 @@ void line_must_get(struct line *l, long since, const char *to, const char *from,
 void line_connect(struct line *l, const char *texter, const char *first, const char *peer,
                   const char *number, const char *name);
 
+/*
+ * Raw sockets, for tests of the HTTP server itself: a connection to
+ * 127.0.0.1:port (-1 on failure), sending all of p (as far as the server
+ * takes it), and reading until the server closes or timeout_ms passes (the
+ * start of what came in out, NUL-terminated; 1 when it closed).
+ */
+int line_raw_connect(int port);
+void line_raw_send(int fd, const char *p, size_t len);
+int line_raw_read(int fd, char *out, size_t outlen, int timeout_ms);
+
 #endif
