@@ -42,12 +42,12 @@ static int add_part(void *arg, const char *part)
     return 0;
 }
 
-/* engine_send_full, with a time before which it may not go (0: at once). */
-static int send_after(struct engine *e, int64_t conv, const char *to, const char *from,
-                      enum out_kind kind, const char *body, int64_t origin, int64_t expires_at,
-                      int after_optout, int64_t not_before)
+/* Queues body (split when long) from -> to. expires_at 0: the usual useful life. */
+int engine_send_full(struct engine *e, int64_t conv, const char *to, const char *from,
+                     enum out_kind kind, const char *body, int64_t origin, int64_t expires_at,
+                     int after_optout)
 {
-    struct store_out o = {.not_before = not_before};
+    struct store_out o = {0};
     struct part_ctx pc = {e, &o, 0};
 
     if (!body || !*body)
@@ -75,14 +75,6 @@ static int send_after(struct engine *e, int64_t conv, const char *to, const char
     if (sms_split(body, SMS_MAX_CHARS, add_part, &pc) || pc.rc)
         return -1;
     return 0;
-}
-
-/* Queues body (split when long) from -> to. expires_at 0: the usual useful life. */
-int engine_send_full(struct engine *e, int64_t conv, const char *to, const char *from,
-                     enum out_kind kind, const char *body, int64_t origin, int64_t expires_at,
-                     int after_optout)
-{
-    return send_after(e, conv, to, from, kind, body, origin, expires_at, after_optout, 0);
 }
 
 int engine_send(struct engine *e, int64_t conv, const char *to, const char *from,
@@ -182,16 +174,9 @@ int engine_say_shortened(struct engine *e, int64_t conv, const char *peer, const
 {
     char max[16];
     struct text_var v[] = {{"max", max}};
-    struct buf b = BUF_INIT(0);
-    int rc = -1;
 
     snprintf(max, sizeof(max), "%d", RELAY_MAX_CHARS);
-    /* Not before the cut relay it speaks of, which waits relay_gap (engine_send_full). */
-    if (!engine_render(e, id, engine_lang_of(e, peer), v, NVARS(v), &b))
-        rc = send_after(e, conv, peer, number, OUT_SYSTEM, b.p, 0, 0, 0,
-                        e->cfg->limits.relay_gap > 0 ? e->now + e->cfg->limits.relay_gap : 0);
-    buf_free(&b);
-    return rc;
+    return engine_say(e, conv, peer, number, id, v, NVARS(v));
 }
 
 int engine_say_menu(struct engine *e, const struct store_conv *c, enum text_id id)

@@ -368,6 +368,27 @@ static void a_huge_text_is_shortened_not_fanned_out(void **state)
 }
 
 /*
+ * On a line that holds relays for relay_gap, the note that a text was cut
+ * still comes after it: the peer reads the first 1,600 characters, then the
+ * note, never a note about a text that has not come. (Texts to one phone
+ * from one number leave in order, so the note waits behind its relay.)
+ */
+static void the_cut_note_follows_its_relay(void **state)
+{
+    struct line *l = *state;
+    char *big = long_words(3000);
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, big), 200);
+    line_must_get(l, m, ALEX, POOL_A, "was too long to pass on whole");
+    /* When the note is there, the part it speaks of is there already. */
+    assert_int_equal(line_count(l, m, ALEX, POOL_A), 2);
+    free(big);
+}
+
+/*
  * What a texter writes while waiting is kept for the peer, each text at most
  * 1,600 characters of it; the peer reads it after #take, with the note.
  */
@@ -438,6 +459,7 @@ int main(void)
                                         line_teardown),
         cmocka_unit_test_setup_teardown(a_huge_text_while_waiting_is_shortened_too,
                                         line_setup_default, line_teardown),
+        cmocka_unit_test_setup_teardown(the_cut_note_follows_its_relay, setup_gap, line_teardown),
 
     };
 
