@@ -117,7 +117,8 @@ static enum conv_state state_from(const char *s)
     return CONV_CLOSED;
 }
 
-int store_read_conv(sqlite3_stmt *p, void *out)
+/* Reads a row of CONV_COLS into out (a struct store_conv); 0. */
+static int read_conv(sqlite3_stmt *p, void *out)
 {
     struct store_conv *c = out;
     char st[16];
@@ -151,7 +152,7 @@ int store_each_conv(struct store *s, sqlite3_stmt *p,
     int rc;
 
     while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-        store_read_conv(p, &c);
+        read_conv(p, &c);
         if (fn(arg, &c)) {
             sqlite3_reset(p);
             return STORE_ERROR;
@@ -313,7 +314,7 @@ int store_conv_get(struct store *s, int64_t id, struct store_conv *c)
     sqlite3_stmt *p = store_stmt(s, ST_CONV_GET);
 
     sqlite3_bind_int64(p, 1, id);
-    return store_one(s, p, store_read_conv, c, sizeof(*c));
+    return store_one(s, p, read_conv, c, sizeof(*c));
 }
 
 int store_conv_open_by_texter(struct store *s, const char *texter, struct store_conv *c)
@@ -321,7 +322,7 @@ int store_conv_open_by_texter(struct store *s, const char *texter, struct store_
     sqlite3_stmt *p = store_stmt(s, ST_CONV_BY_TEXTER);
 
     sqlite3_bind_text(p, 1, texter, -1, SQLITE_TRANSIENT);
-    return store_one(s, p, store_read_conv, c, sizeof(*c));
+    return store_one(s, p, read_conv, c, sizeof(*c));
 }
 
 int store_conv_by_peer_number(struct store *s, const char *peer_id, const char *number,
@@ -331,7 +332,7 @@ int store_conv_by_peer_number(struct store *s, const char *peer_id, const char *
 
     sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
-    return store_one(s, p, store_read_conv, c, sizeof(*c));
+    return store_one(s, p, read_conv, c, sizeof(*c));
 }
 
 int store_conv_queue(struct store *s, int64_t id, const char *topic, int64_t now)
@@ -472,7 +473,7 @@ int store_conv_last_word(struct store *s, const char *peer_id, const char *numbe
     sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(p, 3, now);
-    return store_one(s, p, store_read_conv, c, sizeof(*c));
+    return store_one(s, p, read_conv, c, sizeof(*c));
 }
 
 int store_conv_rating_asked(struct store *s, int64_t id, int64_t now)

@@ -213,8 +213,6 @@ extern const char *const store_sql_voice[ST_COUNT];
     "id, texter, line_number, state, topic, lang, urgent, peer_id, peer_number, transferred_by,"   \
     " created_at, queued_at, matched_at, closed_at, last_texter_at, last_peer_at, last_notice_at"
 
-/* Reads a row of CONV_COLS into out (a struct store_conv); 0. */
-int store_read_conv(sqlite3_stmt *p, void *out);
 /* Calls fn for each row of p (CONV_COLS). */
 int store_each_conv(struct store *s, sqlite3_stmt *p,
                     int (*fn)(void *arg, const struct store_conv *c), void *arg);
