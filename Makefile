@@ -16,8 +16,8 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS     := libmicrohttpd libcurl sqlite3 yaml-0.1 libcrypto jansson cmocka
-DEBS     := pkg-config libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libyaml-dev \
+PKGS     := libmicrohttpd libcurl sqlite3 libpq yaml-0.1 libcrypto jansson cmocka
+DEBS     := pkg-config libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev libyaml-dev \
             libssl-dev libjansson-dev libcmocka-dev tzdata curl ca-certificates
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -47,7 +47,7 @@ endif
 
 # Deferred (=) so they are read after `deps` has installed pkg-config files.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs libmicrohttpd libcurl sqlite3 yaml-0.1 libcrypto jansson 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs libmicrohttpd libcurl sqlite3 libpq yaml-0.1 libcrypto jansson 2>/dev/null)
 # The layers, bottom up (README "Development" has the map). Each entry is
 # "folder:what it may include", and a folder's files compile with exactly
 # those include folders (their own headers are always seen), so a header
@@ -58,12 +58,13 @@ LAYERS := config:config \
           matcher:matcher,config \
           gateway/base:gateway/base \
           gateway/wire:gateway/wire,gateway/base,config \
-          gateway/store:gateway/store,gateway/base \
+          gateway/db:gateway/db,gateway/base \
+          gateway/store:gateway/store,gateway/db,gateway/base \
           gateway/engine:gateway/engine,gateway/store,gateway/wire,gateway/base,matcher,config \
           gateway/voice:gateway/voice,gateway/engine,gateway/store,gateway/wire,gateway/base,matcher,config \
           gateway/serve:gateway/serve,gateway/voice,gateway/engine,gateway/store,gateway/wire,gateway/base,matcher,config \
           gateway/sim:gateway/sim,gateway/wire,gateway/base,config \
-          gateway/cli:gateway/cli,gateway/serve,gateway/sim,gateway/voice,gateway/engine,gateway/store,gateway/wire,gateway/base,matcher,config
+          gateway/cli:gateway/cli,gateway/serve,gateway/sim,gateway/voice,gateway/engine,gateway/store,gateway/db,gateway/wire,gateway/base,matcher,config
 export LAYERS
 comma    := ,
 # The include folders of the folder $(1); tests, fuzz targets and benchmarks see every layer.
@@ -95,7 +96,7 @@ BENCH_LIB := $(BUILD)/obj/bench/load.o $(BUILD)/obj/bench/bare.o $(BUILD)/obj/be
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(filter-out fuzz/fuzz_util.c,$(wildcard fuzz/fuzz_*.c)))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps browser-deps test asan run lint format clean bench bench-build fuzz fuzz-deps fuzz-run \
+.PHONY: all deps browser-deps pg-deps test asan run lint format clean bench bench-build fuzz fuzz-deps fuzz-run \
         analyze install uninstall
 .SECONDARY:
 
@@ -175,8 +176,20 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/bench/bench_%.o $(BENCH_LIB) $(LIB_OBJ)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-test: $(BUILD)/peerline $(UNIT_BIN) $(E2E_BIN) $(BROWSER_LOCK)
-	@sh tests/run.sh $(BUILD)
+# The PostgreSQL server the tests start throwaway clusters of (tests/pg.h):
+# Debian's, installed only when missing. `make run` needs none (SQLite).
+PG_BINDIR = $(shell ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+
+pg-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	    echo "peerline: installing the PostgreSQL server for the tests: postgresql"; \
+	    SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends postgresql; \
+	fi
+
+test: $(BUILD)/peerline $(UNIT_BIN) $(E2E_BIN) $(BROWSER_LOCK) pg-deps
+	@PEERLINE_PG_BINDIR="$(PG_BINDIR)" sh tests/run.sh $(BUILD)
 
 asan:
 	JOBS=2 $(MAKE) BUILD=build/asan SAN=1 test
