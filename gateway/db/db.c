@@ -37,6 +37,11 @@ int db_exec(struct db *db, const char *sql)
     return db->drv->exec(db, sql);
 }
 
+int db_exec_schema(struct db *db, const char *ddl)
+{
+    return db->drv->exec_schema(db, ddl);
+}
+
 struct db_stmt *db_prepare(struct db *db, const char *sql)
 {
     return db->drv->prepare(db, sql);
@@ -48,54 +53,60 @@ void db_finalize(struct db_stmt *p)
         p->drv->finalize(p);
 }
 
+/*
+ * A statement that failed to prepare is NULL: binding and stepping it fail
+ * like any error, so callers need no check of their own between the two.
+ */
 void db_reset(struct db_stmt *p)
 {
-    p->drv->reset(p);
+    if (p)
+        p->drv->reset(p);
 }
 
 int db_bind_int64(struct db_stmt *p, int idx, int64_t v)
 {
-    return p->drv->bind_int64(p, idx, v);
+    return !p ? DB_ERROR : p->drv->bind_int64(p, idx, v);
 }
 
 int db_bind_text(struct db_stmt *p, int idx, const char *v)
 {
-    return p->drv->bind_text(p, idx, v);
+    return !p ? DB_ERROR : p->drv->bind_text(p, idx, v);
 }
 
 int db_bind_null(struct db_stmt *p, int idx)
 {
-    return p->drv->bind_null(p, idx);
+    return !p ? DB_ERROR : p->drv->bind_null(p, idx);
 }
 
 int db_bind_blob(struct db_stmt *p, int idx, const void *v, size_t n)
 {
-    return p->drv->bind_blob(p, idx, v, n);
+    return !p ? DB_ERROR : p->drv->bind_blob(p, idx, v, n);
 }
 
 int db_step(struct db_stmt *p)
 {
-    return p->drv->step(p);
+    return !p ? DB_ERROR : p->drv->step(p);
 }
 
 int db_col_null(struct db_stmt *p, int col)
 {
-    return p->drv->col_null(p, col);
+    return !p ? 1 : p->drv->col_null(p, col);
 }
 
 int64_t db_col_int64(struct db_stmt *p, int col)
 {
-    return p->drv->col_int64(p, col);
+    return !p ? 0 : p->drv->col_int64(p, col);
 }
 
 const char *db_col_text(struct db_stmt *p, int col)
 {
-    return p->drv->col_text(p, col);
+    return !p ? NULL : p->drv->col_text(p, col);
 }
 
 const void *db_col_blob(struct db_stmt *p, int col, size_t *n)
 {
-    return p->drv->col_blob(p, col, n);
+    *n = 0;
+    return !p ? NULL : p->drv->col_blob(p, col, n);
 }
 
 const char *db_stmt_sql(const struct db_stmt *p)
@@ -139,9 +150,9 @@ void db_busy_timeout(struct db *db, int ms)
         db->drv->busy_timeout(db, ms);
 }
 
-int db_checkpoint(struct db *db)
+int db_checkpoint(struct db *db, int truncate)
 {
-    return db->drv->checkpoint ? db->drv->checkpoint(db) : DB_OK;
+    return db->drv->checkpoint ? db->drv->checkpoint(db, truncate) : DB_OK;
 }
 
 int db_lazy_sync(struct db *db)
@@ -156,7 +167,7 @@ int db_hash_key(struct db *db, const unsigned char key[32])
 
 int64_t db_data_version(struct db *db)
 {
-    return db->drv->data_version ? db->drv->data_version(db) : 0;
+    return db->drv->data_version ? db->drv->data_version(db) : -1;
 }
 
 void db_fence(struct db *db, int64_t key)

@@ -76,6 +76,12 @@ enum db_kind db_kind(const struct db *db);
 
 /* Runs a script of statements with no parameters: DB_OK or an error code. */
 int db_exec(struct db *db, const char *sql);
+/*
+ * Runs DDL written in SQLite's words. PostgreSQL's driver first translates
+ * the column types: INTEGER PRIMARY KEY is a BIGINT identity, every other
+ * INTEGER a BIGINT, BLOB a BYTEA. Nothing else differs in peerline's schema.
+ */
+int db_exec_schema(struct db *db, const char *ddl);
 
 /* Prepares one statement: NULL on failure (db_errmsg says why). */
 struct db_stmt *db_prepare(struct db *db, const char *sql);
@@ -112,8 +118,13 @@ int db_in_tx(struct db *db);
 
 /* SQLite: how long a statement waits for another connection's write lock. */
 void db_busy_timeout(struct db *db, int ms);
-/* SQLite: copies what it can of the WAL into the database file (passive). */
-int db_checkpoint(struct db *db);
+/*
+ * SQLite: copies what it can of the WAL into the database file without
+ * waiting for anyone (passive); truncate: waits for readers, then empties
+ * the WAL file (what retention needs: purged text leaves the WAL too).
+ * DB_RETRY when a reader kept it from finishing.
+ */
+int db_checkpoint(struct db *db, int truncate);
 /*
  * This handle's commits need not wait for the disk: SQLite's
  * synchronous=NORMAL, PostgreSQL's synchronous_commit=off.
@@ -125,7 +136,7 @@ int db_lazy_sync(struct db *db);
  * connection; PostgreSQL: the schema's function, keyed by this session.
  */
 int db_hash_key(struct db *db, const unsigned char key[32]);
-/* A number that changes whenever any connection commits a change (0 when unknown). */
+/* A number that changes whenever another connection commits a change (-1 when unknown). */
 int64_t db_data_version(struct db *db);
 
 /*

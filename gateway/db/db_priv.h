@@ -14,6 +14,7 @@ struct db_driver {
     struct db *(*open)(const char *spec, char *err, size_t errlen);
     void (*close)(struct db *db);
     int (*exec)(struct db *db, const char *sql);
+    int (*exec_schema)(struct db *db, const char *ddl);
     struct db_stmt *(*prepare)(struct db *db, const char *sql);
     void (*finalize)(struct db_stmt *p);
     void (*reset)(struct db_stmt *p);
@@ -35,7 +36,7 @@ struct db_driver {
     int (*in_tx)(struct db *db);
     /* Optional (NULL: a no-op answering DB_OK, or 0). */
     void (*busy_timeout)(struct db *db, int ms);
-    int (*checkpoint)(struct db *db);
+    int (*checkpoint)(struct db *db, int truncate);
     int (*lazy_sync)(struct db *db);
     int (*hash_key)(struct db *db, const unsigned char key[32]);
     int64_t (*data_version)(struct db *db);

@@ -58,6 +58,15 @@ void engine_free(struct engine *e)
     free(e);
 }
 
+void engine_took_over(struct engine *e)
+{
+    e->started = 0;
+    e->failing_id = 0;
+    e->failures = 0;
+    e->failing_timer = 0;
+    e->timer_failures = 0;
+}
+
 int engine_peers_now(const struct config *cfg, struct store *st, const struct roster *r,
                      int64_t now, struct match_peer *mp)
 {
@@ -677,7 +686,7 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     }
     if (rc)
         retry = 1;
-    if (!e->started && store_timer_reclaim(e->st, e->node) == STORE_OK)
+    if (!e->started && store_timer_reclaim(e->st) == STORE_OK)
         e->started = 1;
     while ((rc = store_timer_claim(e->st, e->node, now, TIMER_LEASE, &tm)) == STORE_FOUND)
         if ((rc = timer_in_tx(e, &tm)))

@@ -40,6 +40,12 @@ void engine_free(struct engine *e);
 void engine_set_roster(struct engine *e, struct roster *r);
 /* A reloaded config and its templates (kept alive by the caller), from the next run. */
 int engine_set_config(struct engine *e, const struct config *cfg, const struct texts *texts);
+/*
+ * This engine leads again after another instance's engine may have (its
+ * store's lock was taken anew: store_lead): the next run starts as on a
+ * fresh start, taking back the timer leases the other engine left.
+ */
+void engine_took_over(struct engine *e);
 
 /*
  * Handles everything due at `now` (ms). Sets *next_due to the next time it

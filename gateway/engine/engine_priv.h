@@ -65,7 +65,7 @@ struct engine {
     int64_t failing_id; /* the inbound text that failed last, and how often */
     int failures;
     int status_waiting;    /* a status event is waiting for its text's provider id */
-    int started;           /* this node's old timer leases have been released */
+    int started;           /* timer leases left by an earlier engine have been released */
     int64_t failing_timer; /* the timer that failed last, and how often */
     int timer_failures;
     struct latency *lat; /* may be NULL */

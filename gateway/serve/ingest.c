@@ -80,7 +80,7 @@ static void write_group(struct ingest *g, struct ingest_item *group)
                   late);
     if (!todo)
         return;
-    failed = store_begin(g->st) != 0;
+    failed = store_begin_shared(g->st) != 0; /* inserts by provider id: safe side by side */
     for (it = group; it && !failed; it = it->next) {
         if (it->late)
             continue;

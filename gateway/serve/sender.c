@@ -486,7 +486,7 @@ static void *run(void *arg)
          * and are sent again when their lease runs out (at worst a text goes
          * twice, never not at all), and the claimed ones are not started.
          */
-        tx = !store_begin(s->st);
+        tx = !store_begin_shared(s->st); /* row locks only: other instances' senders go on */
         collect(s);
         busy = busy_slots(s);
         /*

@@ -28,6 +28,7 @@
 #include "diag.h"
 #include "engine.h"
 #include "hookwatch.h"
+#include "nodes.h"
 #include "http.h"
 #include "log.h"
 #include "checkpoint.h"
@@ -66,6 +67,12 @@
 #define RELOAD_QUIET_MS 300
 /* An old config some thread still read: looked at again this often until it is freed. */
 #define RECLAIM_MS 1000
+/*
+ * A following instance tries for the engine's lock this often (woken
+ * early only to stop): the leader's death is noticed within this, plus
+ * however long PostgreSQL takes to see its connection gone.
+ */
+#define FOLLOW_POLL_MS 1000
 
 struct daemon {
     const char *config_path;
@@ -101,13 +108,43 @@ struct daemon {
     struct wake engine_wake;
     pthread_t engine_thread;
     atomic_int stopping;
+    atomic_int leading;   /* the engine thread holds the line's engine lock (store_lead) */
+    struct nodes *nodes;  /* wake-ups from and to other instances */
+    char node[200];       /* this instance's name: host:port */
 };
 
+/* Another instance (or this one) told of work: this instance's workers look. */
+static void signal_engine(void *arg)
+{
+    struct daemon *d = arg;
+
+    wake_signal(&d->engine_wake);
+}
+
+static void signal_sender(void *arg)
+{
+    struct daemon *d = arg;
+
+    if (d->sender)
+        sender_wake(d->sender);
+}
+
+static void signal_voicer(void *arg)
+{
+    struct daemon *d = arg;
+
+    if (d->voicer)
+        voicer_wake(d->voicer);
+}
+
+/* Inputs were stored: the engine looks, wherever it leads (nodes.h). */
 static void wake_engine(void *arg)
 {
     struct daemon *d = arg;
 
     wake_signal(&d->engine_wake);
+    if (!atomic_load(&d->leading))
+        nodes_tell(d->nodes, NODES_ENGINE);
 }
 
 static void wake_janitor(void *arg)
@@ -134,7 +171,7 @@ static void *engine_loop(void *arg)
     while (!atomic_load(&d->stopping)) {
         int64_t now = wake_now_ms(), due;
         struct roster *fresh;
-        int queued = 0;
+        int queued = 0, took, leading;
         struct config *cfg;
         struct texts *texts;
 
@@ -161,9 +198,24 @@ static void *engine_loop(void *arg)
             d->published = fresh;
             pthread_mutex_unlock(&d->mu);
         }
+        /* One engine per line: on PostgreSQL, the instance holding the lock (store.h). */
+        leading = store_lead(d->engine_st, &took);
+        if (leading != atomic_load(&d->leading))
+            log_info(leading ? "engine.leading" : "engine.following", "node=\"%s\"", d->node);
+        atomic_store(&d->leading, leading);
+        if (!leading) {
+            int64_t until = wake_now_ms() + FOLLOW_POLL_MS, left;
+            while (!atomic_load(&d->stopping) && (left = until - wake_now_ms()) > 0)
+                wake_wait(&d->engine_wake, left);
+            continue;
+        }
+        if (took)
+            engine_took_over(d->engine);
         engine_run(d->engine, now, &due, &queued);
-        if (queued)
+        if (queued) {
             sender_wake(d->sender);
+            nodes_tell(d->nodes, NODES_SENDER);
+        }
         now = wake_now_ms();
         wake_wait(&d->engine_wake, due == INT64_MAX ? -1 : (due > now ? due - now : 0));
     }
@@ -204,7 +256,8 @@ static void wake_voice(void *arg)
     struct daemon *d = arg;
 
     voicer_wake(d->voicer);
-    wake_signal(&d->engine_wake);
+    wake_engine(d);
+    nodes_tell(d->nodes, NODES_VOICER);
 }
 
 /* Every request: the coordinators' pages and API, a call, or a provider's webhook. */
@@ -408,14 +461,18 @@ static void watch_read(struct watch *w, const struct daemon *d)
 static int start(struct daemon *d, char *err, size_t errlen)
 {
     struct http_opts ho = {0};
-    char node[200], host[128] = "localhost";
+    struct nodes_wakers nw = {signal_engine, signal_sender, signal_voicer, NULL};
+    char host[128] = "localhost";
 
     d->engine_st = store_open(d->cfg->database, err, errlen);
     if (!d->engine_st)
         return -1;
-    d->checkpointer = checkpoint_start(d->cfg->database, err, errlen);
-    if (!d->checkpointer)
-        return -1;
+    /* SQLite's write-ahead log; PostgreSQL checkpoints by itself. */
+    if (!store_is_postgres(d->cfg->database)) {
+        d->checkpointer = checkpoint_start(d->cfg->database, err, errlen);
+        if (!d->checkpointer)
+            return -1;
+    }
     d->watch.forged_total = &d->metrics.inbound[MI_BAD_SIGNATURE];
     d->watch.bad_total = &d->metrics.inbound[MI_BAD_REQUEST];
     d->watch.on_streak = wake_engine;
@@ -452,8 +509,8 @@ static int start(struct daemon *d, char *err, size_t errlen)
     d->latest = d->roster;
     d->engine_cfg = d->cfg;
     gethostname(host, sizeof(host) - 1);
-    snprintf(node, sizeof(node), "%s:%d", host, d->cfg->listen_port);
-    d->engine = engine_new(d->cfg, d->engine_st, node, d->texts);
+    snprintf(d->node, sizeof(d->node), "%s:%d", host, d->cfg->listen_port);
+    d->engine = engine_new(d->cfg, d->engine_st, d->node, d->texts);
     if (!d->engine) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -461,7 +518,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
     engine_set_roster(d->engine, d->roster);
     engine_watch_signatures(d->engine, &d->watch.streak, HOOKWATCH_ALERT);
     engine_watch_latency(d->engine, d->metrics.timing, wake_sender, d);
-    d->sender = sender_new(d->cfg, node, wake_engine, d, &d->metrics, err, errlen);
+    d->sender = sender_new(d->cfg, d->node, wake_engine, d, &d->metrics, err, errlen);
     if (d->sender)
         sender_use_gate(d->sender, &d->gate);
     if (!d->sender || sender_start(d->sender)) {
@@ -471,6 +528,10 @@ static int start(struct daemon *d, char *err, size_t errlen)
     }
     d->janitor = janitor_start(d->cfg, wake_engine, d, err, errlen);
     if (!d->janitor)
+        return -1;
+    nw.arg = d;
+    d->nodes = nodes_start(d->cfg->database, &nw, err, errlen);
+    if (!d->nodes)
         return -1;
     if (pthread_create(&d->engine_thread, NULL, engine_loop, d)) {
         snprintf(err, errlen, "cannot start the engine thread");
@@ -500,6 +561,8 @@ static void stop(struct daemon *d)
         http_stop(d->http); /* waits for requests in flight: every 200 is stored */
         d->http = NULL;
     }
+    nodes_stop(d->nodes); /* wakes no worker from here on */
+    d->nodes = NULL;
     if (d->engine_thread) {
         atomic_store(&d->stopping, 1);
         wake_signal(&d->engine_wake);

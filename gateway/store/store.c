@@ -3,19 +3,20 @@
  * keyed hash, and checking every table file's SQL against the schema. The
  * statement and transaction helpers are store_db.c's.
  *
- * The database is created with mode 0600 (SQLite gives its -wal and -shm
- * files the same mode), put in WAL mode with synchronous=FULL so a commit is
- * on disk before a webhook is answered, and secure_delete so purged text is
- * overwritten. The schema version lives in PRAGMA user_version; a database
- * newer than this binary is refused rather than guessed at.
+ * The schema is written once, in SQLite's words; the PostgreSQL driver
+ * translates its column types (db_exec_schema). A SQLite database is
+ * created with mode 0600 (SQLite gives its -wal and -shm files the same
+ * mode), put in WAL mode with synchronous=FULL so a commit is on disk
+ * before a webhook is answered, and secure_delete so purged text is
+ * overwritten. The schema version lives in PRAGMA user_version (SQLite) or
+ * the peerline_schema table (PostgreSQL); a database newer than this binary
+ * is refused rather than guessed at.
  */
 #include "store_priv.h"
 #include "log.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/sha.h>
 #include <openssl/rand.h>
 #include <fcntl.h>
@@ -304,61 +305,101 @@ static const char *const migrations[] = {
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
-{
-    char *msg = NULL;
+/*
+ * PostgreSQL's peerline_hash(): HMAC-SHA256 from the built-in sha256(),
+ * keyed by the session's own settings (db_hash_key sets them), so the key
+ * is never written into the database's catalog.
+ */
+static const char pg_hash_function[] =
+    "CREATE OR REPLACE FUNCTION peerline_hash(t text) RETURNS text LANGUAGE sql STABLE AS $$"
+    " SELECT CASE WHEN t IS NULL THEN NULL ELSE 'h:' || left(encode(sha256("
+    "decode(current_setting('peerline.hash_opad'), 'hex') || sha256("
+    "decode(current_setting('peerline.hash_ipad'), 'hex') || convert_to(t, 'UTF8'))),"
+    " 'hex'), 32) END $$";
 
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
-        sqlite3_free(msg);
-        return -1;
+static int fail_db(struct store *s, const char *what, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s", what, db_errmsg(s->db));
+    return -1;
+}
+
+/* The schema's version: SQLite's user_version, or PostgreSQL's peerline_schema table. */
+static int schema_version(struct store *s, int *v)
+{
+    const char *sql = db_kind(s->db) == DB_SQLITE
+                          ? "PRAGMA user_version"
+                          : "SELECT COALESCE(MAX(version), 0) FROM peerline_schema";
+    struct db_stmt *p = db_prepare(s->db, sql);
+    int rc = db_step(p);
+
+    *v = rc == DB_ROW ? (int)db_col_int64(p, 0) : -1;
+    db_finalize(p);
+    return rc == DB_ROW ? 0 : -1;
+}
+
+static int set_schema_version(struct store *s, int v)
+{
+    char sql[96];
+
+    if (db_kind(s->db) == DB_SQLITE)
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+    else
+        snprintf(sql, sizeof(sql), "DELETE FROM peerline_schema; INSERT INTO peerline_schema"
+                                   " VALUES (%d)", v);
+    return db_exec(s->db, sql);
+}
+
+/*
+ * Brings the schema up to date in one serialised transaction: several
+ * instances starting together migrate once (the others wait for the lock,
+ * then read the new version and find nothing to do).
+ */
+static int migrate(struct store *s, char *err, size_t errlen)
+{
+    int v, from;
+
+    if (db_begin(s->db, DB_BEGIN_SERIAL))
+        return fail_db(s, "cannot lock the schema", err, errlen);
+    if (db_kind(s->db) == DB_PG &&
+        db_exec(s->db, "CREATE TABLE IF NOT EXISTS peerline_schema (version BIGINT NOT NULL)")) {
+        fail_db(s, "cannot create the schema table", err, errlen);
+        goto fail;
     }
-    return 0;
-}
-
-static int user_version(sqlite3 *db, int *v)
-{
-    sqlite3_stmt *p;
-    int rc;
-
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &p, NULL) != SQLITE_OK)
-        return -1;
-    rc = sqlite3_step(p);
-    *v = rc == SQLITE_ROW ? sqlite3_column_int(p, 0) : -1;
-    sqlite3_finalize(p);
-    return rc == SQLITE_ROW ? 0 : -1;
-}
-
-static int migrate(sqlite3 *db, char *err, size_t errlen)
-{
-    char sql[64];
-    int v;
-
-    if (user_version(db, &v)) {
-        snprintf(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(db));
-        return -1;
+    if (schema_version(s, &v)) {
+        fail_db(s, "cannot read schema version", err, errlen);
+        goto fail;
     }
     if (v > SCHEMA_VERSION) {
         snprintf(err, errlen,
                  "database schema version %d is newer than this peerline understands (%d); "
                  "run the newer peerline",
                  v, SCHEMA_VERSION);
-        return -1;
+        goto fail;
     }
-    while (v < SCHEMA_VERSION) {
-        if (exec_sql(db, "BEGIN IMMEDIATE", err, errlen))
-            return -1;
-        if (exec_sql(db, migrations[v], err, errlen))
+    from = v;
+    for (; v < SCHEMA_VERSION; v++)
+        if (db_exec_schema(s->db, migrations[v])) {
+            snprintf(err, errlen, "cannot migrate the schema to version %d: %s", v + 1,
+                     db_errmsg(s->db));
             goto fail;
-        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-        if (exec_sql(db, sql, err, errlen) || exec_sql(db, "COMMIT", err, errlen))
-            goto fail;
-        log_info("store.migrated", "version=%d", v + 1);
-        v++;
+        }
+    if (from == 0 && db_kind(s->db) == DB_PG && db_exec(s->db, pg_hash_function)) {
+        fail_db(s, "cannot create peerline_hash()", err, errlen);
+        goto fail;
     }
+    if (from != v && set_schema_version(s, v)) {
+        fail_db(s, "cannot record the schema version", err, errlen);
+        goto fail;
+    }
+    if (db_commit(s->db)) {
+        fail_db(s, "cannot commit the schema", err, errlen);
+        goto fail;
+    }
+    if (from != v)
+        log_info("store.migrated", "version=%d", v);
     return 0;
 fail:
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    db_rollback(s->db);
     return -1;
 }
 
@@ -390,93 +431,67 @@ static int prepare_file(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/*
- * peerline_hash(number): "h:" and 32 hex digits of HMAC-SHA256(key, number),
- * the same for the same number, so aggregates can still tell repeat contacts
- * apart, but not reversible without the key. NULL stays NULL.
- */
-static void sql_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    const struct store *s = sqlite3_user_data(ctx);
-    const unsigned char *in = sqlite3_value_text(argv[0]);
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int n = 0, i;
-    char out[2 + 32 + 1];
+static const char hash_key_sql[] = "SELECT value FROM meta WHERE name = 'hash_key'";
 
-    (void)argc;
-    if (!in) {
-        sqlite3_result_null(ctx);
-        return;
-    }
-    if (!HMAC(EVP_sha256(), s->hash_key, (int)sizeof(s->hash_key), in,
-              (size_t)sqlite3_value_bytes(argv[0]), mac, &n) ||
-        n < 16) {
-        sqlite3_result_error(ctx, "peerline_hash: HMAC failed", -1);
-        return;
-    }
-    out[0] = 'h';
-    out[1] = ':';
-    for (i = 0; i < 16; i++)
-        snprintf(out + 2 + 2 * i, 3, "%02x", mac[i]);
-    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
-}
-
-/* The database's hash key (made once, at random), and peerline_hash() with it. */
+/* The database's hash key (made once, at random: whoever is first wins), and peerline_hash(). */
 static int hash_key(struct store *s, char *err, size_t errlen)
 {
-    unsigned char fresh[sizeof(s->hash_key)];
-    sqlite3_stmt *p = NULL;
+    unsigned char fresh[sizeof(s->db_key)];
+    struct db_stmt *p = db_prepare(s->db, hash_key_sql);
+    const void *v;
+    size_t n = 0;
     int rc = -1;
 
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE name = 'hash_key'", -1, &p, NULL) !=
-        SQLITE_OK)
-        goto done;
-    if (sqlite3_step(p) != SQLITE_ROW) { /* the first open: make one (whoever is first wins) */
-        sqlite3_finalize(p);
+    if (db_step(p) != DB_ROW) { /* the first open: make one */
+        db_finalize(p);
         p = NULL;
         if (RAND_bytes(fresh, sizeof(fresh)) != 1) {
             snprintf(err, errlen, "no randomness for the hash key");
             return -1;
         }
-        if (sqlite3_prepare_v2(s->db,
-                               "INSERT INTO meta (name, value) VALUES ('hash_key', ?1)"
-                               " ON CONFLICT (name) DO NOTHING",
-                               -1, &p, NULL) != SQLITE_OK)
+        p = db_prepare(s->db, "INSERT INTO meta (name, value) VALUES ('hash_key', ?1)"
+                              " ON CONFLICT (name) DO NOTHING");
+        db_bind_blob(p, 1, fresh, sizeof(fresh));
+        if (db_step(p) != DB_DONE)
             goto done;
-        sqlite3_bind_blob(p, 1, fresh, sizeof(fresh), SQLITE_STATIC);
-        if (sqlite3_step(p) != SQLITE_DONE)
-            goto done;
-        sqlite3_finalize(p);
-        if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE name = 'hash_key'", -1, &p,
-                               NULL) != SQLITE_OK ||
-            sqlite3_step(p) != SQLITE_ROW)
+        db_finalize(p);
+        p = db_prepare(s->db, hash_key_sql);
+        if (db_step(p) != DB_ROW)
             goto done;
     }
-    if (sqlite3_column_bytes(p, 0) != (int)sizeof(s->hash_key))
+    v = db_col_blob(p, 0, &n);
+    if (!v || n != sizeof(s->db_key))
         goto done;
-    memcpy(s->db_key, sqlite3_column_blob(p, 0), sizeof(s->db_key));
-    memcpy(s->hash_key, s->db_key, sizeof(s->hash_key));
-    if (sqlite3_create_function_v2(s->db, "peerline_hash", 1,
-                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, s,
-                                   sql_hash, NULL, NULL, NULL) != SQLITE_OK)
+    memcpy(s->db_key, v, sizeof(s->db_key));
+    if (db_hash_key(s->db, s->db_key))
         goto done;
     rc = 0;
 done:
     if (rc)
-        snprintf(err, errlen, "cannot set up the hash key: %s", sqlite3_errmsg(s->db));
-    sqlite3_finalize(p);
+        snprintf(err, errlen, "cannot set up the hash key: %s", db_errmsg(s->db));
+    db_finalize(p);
     OPENSSL_cleanse(fresh, sizeof(fresh));
     return rc;
 }
 
 int store_use_hash_key(struct store *s, const char *secret)
 {
-    if (!secret || !*secret) {
-        memcpy(s->hash_key, s->db_key, sizeof(s->hash_key));
-        return 0;
-    }
+    unsigned char key[32];
+    int rc;
+
+    if (!secret || !*secret)
+        return db_hash_key(s->db, s->db_key) ? -1 : 0;
     /* Any length of secret in, a 256-bit key out. */
-    return SHA256((const unsigned char *)secret, strlen(secret), s->hash_key) ? 0 : -1;
+    if (!SHA256((const unsigned char *)secret, strlen(secret), key))
+        return -1;
+    rc = db_hash_key(s->db, key) ? -1 : 0;
+    OPENSSL_cleanse(key, sizeof(key));
+    return rc;
+}
+
+int store_is_postgres(const char *database)
+{
+    return db_is_uri(database);
 }
 
 struct store *store_open(const char *path, char *err, size_t errlen)
@@ -485,35 +500,33 @@ struct store *store_open(const char *path, char *err, size_t errlen)
         store_sql_core,  store_sql_inbound, store_sql_conv,  store_sql_peer, store_sql_outbox,
         store_sql_timer, store_sql_admin,   store_sql_purge, store_sql_voice};
     struct store *s = calloc(1, sizeof(*s));
-    sqlite3_stmt *p;
+    struct db_stmt *p;
     size_t i, t;
 
     if (!s) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (prepare_file(path, err, errlen))
+    if (!db_is_uri(path) && prepare_file(path, err, errlen))
         goto fail;
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
-        snprintf(err, errlen, "cannot open database %s: %s", path,
-                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    s->db = db_open(path, err, errlen);
+    if (!s->db)
+        goto fail;
+    if (db_kind(s->db) == DB_SQLITE &&
+        db_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                       /* serve checkpoints on its own thread (checkpoint.h); this is a backstop */
+                       " PRAGMA wal_autocheckpoint=10000;"
+                       /* savepoints' journals in memory, not a temp file per group */
+                       " PRAGMA temp_store=MEMORY;"
+                       "PRAGMA secure_delete=ON;")) {
+        fail_db(s, "cannot set up the database", err, errlen);
         goto fail;
     }
-    store_set_busy_timeout(s, 10000);
-    if (exec_sql(s->db,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                 /* serve checkpoints on its own thread (checkpoint.h); this is a backstop */
-                 " PRAGMA wal_autocheckpoint=10000;"
-                 /* savepoints' journals in memory, not a temp file per group */
-                 " PRAGMA temp_store=MEMORY;"
-                 "PRAGMA secure_delete=ON;",
-                 err, errlen))
-        goto fail;
-    if (migrate(s->db, err, errlen) || hash_key(s, err, errlen))
+    if (migrate(s, err, errlen) || hash_key(s, err, errlen))
         goto fail;
     for (i = 0; i < ST_COUNT; i++) {
-        const char *sql = NULL;
+        /* A statement PostgreSQL needs in its own words (store_dialect.c), else the one SQL. */
+        const char *sql = db_kind(s->db) == DB_PG ? store_sql_pg[i] : NULL;
 
         for (t = 0; t < sizeof(tables) / sizeof(tables[0]) && !sql; t++)
             sql = tables[t][i];
@@ -526,14 +539,15 @@ struct store *store_open(const char *path, char *err, size_t errlen)
          * prepared only once this handle uses it (store_stmt): a handle
          * that runs three statements does not hold all of them.
          */
-        if (sqlite3_prepare_v2(s->db, sql, -1, &p, NULL) != SQLITE_OK) {
+        p = db_prepare(s->db, sql);
+        if (!p) {
             snprintf(err, errlen,
                      "the database's tables do not match this peerline (statement %zu: %s); "
                      "was it made by a development build? Move it aside to start afresh",
-                     i, sqlite3_errmsg(s->db));
+                     i, db_errmsg(s->db));
             goto fail;
         }
-        sqlite3_finalize(p);
+        db_finalize(p);
         s->sql[i] = sql;
     }
     return s;
@@ -549,9 +563,8 @@ void store_close(struct store *s)
     if (!s)
         return;
     for (i = 0; i < ST_COUNT; i++)
-        sqlite3_finalize(s->st[i]);
-    sqlite3_close(s->db);
-    OPENSSL_cleanse(s->hash_key, sizeof(s->hash_key));
+        db_finalize(s->st[i]);
+    db_close(s->db);
     OPENSSL_cleanse(s->db_key, sizeof(s->db_key));
     free(s);
 }

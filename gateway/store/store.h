@@ -37,9 +37,38 @@
 
 struct store;
 
-/* Opens (creating with mode 0600, and migrating) the database at `path`. */
+/*
+ * Opens and migrates the database `path` names: a SQLite file (created with
+ * mode 0600) or a PostgreSQL URI (postgresql://...).
+ */
 struct store *store_open(const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
+/* 1 when `database` names a PostgreSQL database (several instances may share it). */
+int store_is_postgres(const char *database);
+
+/*
+ * Leading (PostgreSQL): the engine's handle runs only while it holds the
+ * line's engine lock, a session advisory lock on this very connection, so
+ * an instance that lost it (its connection cut, its database restarted)
+ * cannot commit anything more. 1 when this handle holds it now (taking it
+ * if it is free), with *took set when it was taken since the last call
+ * (another instance may have led meanwhile); 0 when another instance
+ * holds it or the database cannot be reached. SQLite: always 1, *took
+ * set on the first call.
+ */
+int store_lead(struct store *s, int *took);
+
+/*
+ * Wake-ups between instances (PostgreSQL's LISTEN/NOTIFY; no-ops on
+ * SQLite). store_notify() signals channel (sent at once: call it after the
+ * commit it tells of); store_listen() subscribes this handle;
+ * store_wait() waits up to ms for a signal: 1 with the channel's name
+ * ("" after a reconnect: signals may have been missed, look anyway), 0
+ * when none came, -1 when the database cannot be reached.
+ */
+int store_notify(struct store *s, const char *channel);
+int store_listen(struct store *s, const char *channel);
+int store_wait(struct store *s, int ms, char *channel, size_t n);
 
 /*
  * Writers of one process share the database's single write lock. A gate
@@ -57,7 +86,18 @@ void store_use_gate(struct store *s, struct store_gate *g, int first);
 /* 1 when the first writer is waiting for the lock this handle holds: end the transaction soon. */
 int store_gate_wanted(struct store *s);
 
+/*
+ * A transaction, serialised with every other store_begin() on the database
+ * (on PostgreSQL across instances too, by an advisory lock): the writers
+ * that read, decide and write (the engine, calls, coordinators, retention).
+ */
 int store_begin(struct store *s);
+/*
+ * A transaction that takes only row locks on PostgreSQL (on SQLite, the
+ * same as store_begin): for writers whose every statement is safe beside
+ * others' (the webhooks' inserts, the sender's claims).
+ */
+int store_begin_shared(struct store *s);
 /* 1 inside a transaction (SQLite may have rolled one back by itself after an error). */
 int store_in_transaction(struct store *s);
 int store_commit(struct store *s);
@@ -430,8 +470,12 @@ int store_timer_claim(struct store *s, const char *owner, int64_t now, int64_t l
                       struct store_timer *t);
 /* A claimed timer fired: removed (unless it was set again meanwhile). */
 int store_timer_done(struct store *s, int64_t id, const char *owner);
-/* At start: leases this node held when it died are released at once. */
-int store_timer_reclaim(struct store *s, const char *owner);
+/*
+ * When an engine starts leading: every timer lease is released at once.
+ * Only the leading engine claims timers, so any lease left is one a dead
+ * or cut-off engine held (waiting for it to lapse would fire timers late).
+ */
+int store_timer_reclaim(struct store *s);
 /* When the next timer is due (or its lease runs out), or INT64_MAX. */
 int store_timer_next(struct store *s, int64_t *at);
 
@@ -463,9 +507,9 @@ struct store_counts {
 /* Counts of conversations (and crisis alerts) started at or after `since`. */
 int store_counts_since(struct store *s, int64_t since, struct store_counts *c);
 /*
- * SQLite's data_version for this handle: it changes when another handle (or
- * process) has committed since this one last asked (is the status it built
- * still the line's?). 0, or -1.
+ * A number that changes when another handle (or process, or instance) has
+ * committed since this one last asked (is the status it built still the
+ * line's?). 0, or -1.
  */
 int store_data_version(struct store *s, int64_t *version);
 

@@ -12,7 +12,6 @@
 
 const char *const store_sql_admin[ST_COUNT] = {
     /* Changes when another handle has committed since this one last asked. */
-    [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_CONV_LIVE] = "SELECT " CONV_COLS " FROM conversations WHERE state <> 'closed'"
                      " ORDER BY urgent DESC, COALESCE(queued_at, created_at), id",
     [ST_ALERT_OPEN_LIST] = "SELECT conversation_id, kind, created_at FROM alerts"
@@ -21,15 +20,15 @@ const char *const store_sql_admin[ST_COUNT] = {
      * Contacts since a moment: conversations, less the closed records kept
      * only to name a crisis alert about a number that opted out or is blocked.
      */
-    [ST_COUNTS] = "SELECT COUNT(*), COALESCE(SUM(matched_at IS NOT NULL), 0),"
-                  " COALESCE(SUM(state = 'closed' AND matched_at IS NULL"
-                  " AND queued_at IS NOT NULL), 0),"
-                  " COALESCE(SUM(state IN ('queued','offered')), 0),"
+    [ST_COUNTS] = "SELECT COUNT(*), COUNT(matched_at),"
+                  " COALESCE(SUM(CASE WHEN state = 'closed' AND matched_at IS NULL"
+                  " AND queued_at IS NOT NULL THEN 1 ELSE 0 END), 0),"
+                  " COALESCE(SUM(CASE WHEN state IN ('queued','offered') THEN 1 ELSE 0 END), 0),"
                   " (SELECT COUNT(*) FROM alerts WHERE kind = 'crisis' AND created_at >= ?1)"
                   " FROM conversations WHERE created_at >= ?1"
                   " AND COALESCE(close_reason, '') NOT LIKE 'crisis-%'",
     [ST_AUDIT_ADD] = "INSERT INTO audit (created_at, coordinator, action, target, arg, state)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
+                     " VALUES (?1, ?2, ?3, ?4, ?5, 'pending') RETURNING id",
     [ST_AUDIT_NEXT] =
         "SELECT " AUDIT_COLS " FROM audit WHERE state = 'pending' ORDER BY id LIMIT 1",
     [ST_AUDIT_DONE] = "UPDATE audit SET state = ?2, result = ?3, done_at = ?4"
@@ -67,63 +66,58 @@ int store_alert_open_list(struct store *s,
                           int (*fn)(void *arg, int64_t conv_id, const char *kind, int64_t at),
                           void *arg)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_ALERT_OPEN_LIST);
+    struct db_stmt *p = store_stmt(s, ST_ALERT_OPEN_LIST);
     int rc;
 
-    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-        if (fn(arg, sqlite3_column_int64(p, 0), (const char *)sqlite3_column_text(p, 1),
-               sqlite3_column_int64(p, 2))) {
-            sqlite3_reset(p);
+    while ((rc = db_step(p)) == DB_ROW) {
+        if (fn(arg, db_col_int64(p, 0), (const char *)db_col_text(p, 1),
+               db_col_int64(p, 2))) {
+            db_reset(p);
             return STORE_ERROR;
         }
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_data_version(struct store *s, int64_t *version)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_DATA_VERSION);
-    int rc = sqlite3_step(p);
-
-    if (rc == SQLITE_ROW)
-        *version = sqlite3_column_int64(p, 0);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? 0 : -1;
+    *version = db_data_version(s->db);
+    return *version >= 0 ? 0 : -1;
 }
 
 int store_counts_since(struct store *s, int64_t since, struct store_counts *c)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_COUNTS);
+    struct db_stmt *p = store_stmt(s, ST_COUNTS);
     int rc;
 
     memset(c, 0, sizeof(*c));
-    sqlite3_bind_int64(p, 1, since);
-    rc = sqlite3_step(p);
-    if (rc == SQLITE_ROW) {
-        c->contacts = sqlite3_column_int64(p, 0);
-        c->answered = sqlite3_column_int64(p, 1);
-        c->abandoned = sqlite3_column_int64(p, 2);
-        c->waiting = sqlite3_column_int64(p, 3);
-        c->crisis_alerts = sqlite3_column_int64(p, 4);
+    db_bind_int64(p, 1, since);
+    rc = db_step(p);
+    if (rc == DB_ROW) {
+        c->contacts = db_col_int64(p, 0);
+        c->answered = db_col_int64(p, 1);
+        c->abandoned = db_col_int64(p, 2);
+        c->waiting = db_col_int64(p, 3);
+        c->crisis_alerts = db_col_int64(p, 4);
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_ROW ? STORE_OK : store_fail(s, p, rc);
 }
 
 /* ---- the audit, and the engine's queue of actions ---- */
 
 static const char *const audit_states[] = {"pending", "done", "refused"};
 
-static int read_audit(sqlite3_stmt *p, void *out)
+static int read_audit(struct db_stmt *p, void *out)
 {
     struct store_audit *a = out;
     char st[16];
     int i;
 
     memset(a, 0, sizeof(*a));
-    a->id = sqlite3_column_int64(p, 0);
-    a->created_at = sqlite3_column_int64(p, 1);
+    a->id = db_col_int64(p, 0);
+    a->created_at = db_col_int64(p, 1);
     store_col_text(p, 2, a->coordinator, sizeof(a->coordinator));
     store_col_text(p, 3, a->action, sizeof(a->action));
     store_col_text(p, 4, a->target, sizeof(a->target));
@@ -133,23 +127,23 @@ static int read_audit(sqlite3_stmt *p, void *out)
         if (!strcmp(st, audit_states[i]))
             a->state = (enum audit_state)i;
     store_col_text(p, 7, a->result, sizeof(a->result));
-    a->done_at = sqlite3_column_int64(p, 8);
+    a->done_at = db_col_int64(p, 8);
     return 0;
 }
 
 int store_audit_add(struct store *s, const char *coordinator, const char *action,
                     const char *target, const char *arg, int64_t now, int64_t *id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_AUDIT_ADD);
+    struct db_stmt *p = store_stmt(s, ST_AUDIT_ADD);
 
-    sqlite3_bind_int64(p, 1, now);
-    sqlite3_bind_text(p, 2, coordinator, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 3, action, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 4, target, -1, SQLITE_TRANSIENT);
+    db_bind_int64(p, 1, now);
+    db_bind_text(p, 2, coordinator);
+    db_bind_text(p, 3, action);
+    db_bind_text(p, 4, target);
     store_bind_text(p, 5, arg);
-    if (store_exec(s, p))
+    if (store_insert(s, p) != STORE_NEW)
         return STORE_ERROR;
-    *id = sqlite3_last_insert_rowid(s->db);
+    *id = s->last_id;
     return STORE_OK;
 }
 
@@ -160,74 +154,74 @@ int store_audit_next(struct store *s, struct store_audit *a)
 
 int store_audit_get(struct store *s, int64_t id, struct store_audit *a)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_AUDIT_GET);
+    struct db_stmt *p = store_stmt(s, ST_AUDIT_GET);
 
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
     return store_one(s, p, read_audit, a, sizeof(*a));
 }
 
 int store_audit_done(struct store *s, int64_t id, enum audit_state st, const char *result,
                      int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_AUDIT_DONE);
+    struct db_stmt *p = store_stmt(s, ST_AUDIT_DONE);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, audit_states[st], -1, SQLITE_STATIC);
-    sqlite3_bind_text(p, 3, result, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 4, now);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, audit_states[st]);
+    db_bind_text(p, 3, result);
+    db_bind_int64(p, 4, now);
     return store_exec_cas(s, p);
 }
 
 int store_audit_recent(struct store *s, int max, int (*fn)(void *arg, const struct store_audit *a),
                        void *arg)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_AUDIT_RECENT);
+    struct db_stmt *p = store_stmt(s, ST_AUDIT_RECENT);
     struct store_audit a;
     int rc;
 
-    sqlite3_bind_int(p, 1, max);
-    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+    db_bind_int64(p, 1, max);
+    while ((rc = db_step(p)) == DB_ROW) {
         read_audit(p, &a);
         if (fn(arg, &a)) {
-            sqlite3_reset(p);
+            db_reset(p);
             return STORE_ERROR;
         }
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
 /* ---- the blocklist ---- */
 
 int store_block_add(struct store *s, const char *number, const char *by, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_BLOCK_ADD);
+    struct db_stmt *p = store_stmt(s, ST_BLOCK_ADD);
 
-    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, by, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 3, now);
+    db_bind_text(p, 1, number);
+    db_bind_text(p, 2, by);
+    db_bind_int64(p, 3, now);
     return store_exec(s, p);
 }
 
 int store_block_remove(struct store *s, const char *number)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_BLOCK_DEL);
+    struct db_stmt *p = store_stmt(s, ST_BLOCK_DEL);
 
-    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, number);
     return store_exec(s, p);
 }
 
 int store_block_check(struct store *s, const char *number)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_BLOCK_CHECK);
+    struct db_stmt *p = store_stmt(s, ST_BLOCK_CHECK);
     int rc;
 
-    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(p);
-    sqlite3_reset(p);
-    if (rc == SQLITE_ROW)
+    db_bind_text(p, 1, number);
+    rc = db_step(p);
+    db_reset(p);
+    if (rc == DB_ROW)
         return STORE_FOUND;
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
 /* ---- totals since the database began, for /metrics ---- */
@@ -236,34 +230,34 @@ int store_totals(struct store *s, struct store_totals *t)
 {
     static const char *const states[] = {"pending", "sending", "sent",
                                          "failed",  "expired", "suppressed"};
-    sqlite3_stmt *p = store_stmt(s, ST_TOTALS_OUT);
+    struct db_stmt *p = store_stmt(s, ST_TOTALS_OUT);
     int rc, i;
 
     memset(t, 0, sizeof(*t));
-    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-        const char *st = (const char *)sqlite3_column_text(p, 0);
+    while ((rc = db_step(p)) == DB_ROW) {
+        const char *st = (const char *)db_col_text(p, 0);
         for (i = 0; i < 6; i++)
             if (st && !strcmp(st, states[i])) {
-                t->outbox[i] = sqlite3_column_int64(p, 1);
-                t->send_attempts += sqlite3_column_int64(p, 2);
+                t->outbox[i] = db_col_int64(p, 1);
+                t->send_attempts += db_col_int64(p, 2);
             }
     }
-    sqlite3_reset(p);
-    if (rc != SQLITE_DONE)
+    db_reset(p);
+    if (rc != DB_DONE)
         return store_fail(s, p, rc);
     p = store_stmt(s, ST_TOTALS);
-    rc = sqlite3_step(p);
-    if (rc == SQLITE_ROW) {
-        t->inbound = sqlite3_column_int64(p, 0);
-        t->offers = sqlite3_column_int64(p, 1);
-        t->offers_expired = sqlite3_column_int64(p, 2);
-        t->alerts = sqlite3_column_int64(p, 3);
-        t->crisis_alerts = sqlite3_column_int64(p, 4);
-        t->conversations = sqlite3_column_int64(p, 5);
-        t->ignored_own = sqlite3_column_int64(p, 6);
+    rc = db_step(p);
+    if (rc == DB_ROW) {
+        t->inbound = db_col_int64(p, 0);
+        t->offers = db_col_int64(p, 1);
+        t->offers_expired = db_col_int64(p, 2);
+        t->alerts = db_col_int64(p, 3);
+        t->crisis_alerts = db_col_int64(p, 4);
+        t->conversations = db_col_int64(p, 5);
+        t->ignored_own = db_col_int64(p, 6);
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_ROW ? STORE_OK : store_fail(s, p, rc);
 }
 
 /* ---- reports ---- */
@@ -271,31 +265,31 @@ int store_totals(struct store *s, struct store_totals *t)
 int store_report_rows(struct store *s, int64_t since,
                       int (*fn)(void *arg, const struct store_report_row *r), void *arg)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_REPORT_ROWS);
+    struct db_stmt *p = store_stmt(s, ST_REPORT_ROWS);
     struct store_report_row r;
     char st[16];
     int rc;
 
-    sqlite3_bind_int64(p, 1, since);
-    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+    db_bind_int64(p, 1, since);
+    while ((rc = db_step(p)) == DB_ROW) {
         memset(&r, 0, sizeof(r));
         store_col_text(p, 0, r.topic, sizeof(r.topic));
         store_col_text(p, 1, r.lang, sizeof(r.lang));
         store_col_text(p, 2, r.peer_id, sizeof(r.peer_id));
-        r.urgent = sqlite3_column_int(p, 3);
+        r.urgent = (int)db_col_int64(p, 3);
         store_col_text(p, 4, st, sizeof(st));
         r.closed = !strcmp(st, "closed");
-        r.created_at = sqlite3_column_int64(p, 5);
-        r.queued_at = sqlite3_column_int64(p, 6);
-        r.matched_at = sqlite3_column_int64(p, 7);
-        r.closed_at = sqlite3_column_int64(p, 8);
-        r.rating = sqlite3_column_int(p, 9);
+        r.created_at = db_col_int64(p, 5);
+        r.queued_at = db_col_int64(p, 6);
+        r.matched_at = db_col_int64(p, 7);
+        r.closed_at = db_col_int64(p, 8);
+        r.rating = (int)db_col_int64(p, 9);
         store_col_text(p, 10, r.channel, sizeof(r.channel));
         if (fn(arg, &r)) {
-            sqlite3_reset(p);
+            db_reset(p);
             return STORE_ERROR;
         }
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }

@@ -14,7 +14,7 @@ const char *const store_sql_conv[ST_COUNT] = {
     /* Changes a row only for a number never welcomed: sqlite3_changes() says which. */
     [ST_CONTACT_ADD] = "INSERT INTO contacts (number, first_seen, welcomed_at) VALUES (?1, ?2, ?2)"
                        " ON CONFLICT (number) DO UPDATE SET welcomed_at = ?2"
-                       " WHERE welcomed_at IS NULL",
+                       " WHERE contacts.welcomed_at IS NULL",
     [ST_CONTACT_SET_PEER] = "UPDATE contacts SET last_peer_id = ?2, last_peer_at = ?3"
                             " WHERE number = ?1",
     [ST_CONTACT_GET_PEER] = "SELECT last_peer_id, last_peer_at FROM contacts WHERE number = ?1"
@@ -35,7 +35,7 @@ const char *const store_sql_conv[ST_COUNT] = {
                             " ON CONFLICT (number) DO UPDATE SET lang = ?3",
     [ST_CONV_SET_LANG] = "UPDATE conversations SET lang = ?2 WHERE id = ?1",
     [ST_CONV_CREATE] = "INSERT INTO conversations (texter, line_number, state, lang, created_at,"
-                       " last_texter_at) VALUES (?1, ?2, 'menu', ?3, ?4, ?4)",
+                       " last_texter_at) VALUES (?1, ?2, 'menu', ?3, ?4, ?4) RETURNING id",
     [ST_CONV_GET] = "SELECT " CONV_COLS " FROM conversations WHERE id = ?1",
     [ST_CONV_BY_TEXTER] = "SELECT " CONV_COLS " FROM conversations WHERE texter = ?1"
                           " AND state <> 'closed'",
@@ -118,123 +118,123 @@ static enum conv_state state_from(const char *s)
 }
 
 /* Reads a row of CONV_COLS into out (a struct store_conv); 0. */
-static int read_conv(sqlite3_stmt *p, void *out)
+static int read_conv(struct db_stmt *p, void *out)
 {
     struct store_conv *c = out;
     char st[16];
 
     memset(c, 0, sizeof(*c));
-    c->id = sqlite3_column_int64(p, 0);
+    c->id = db_col_int64(p, 0);
     store_col_text(p, 1, c->texter, sizeof(c->texter));
     store_col_text(p, 2, c->line_number, sizeof(c->line_number));
     store_col_text(p, 3, st, sizeof(st));
     c->state = state_from(st);
     store_col_text(p, 4, c->topic, sizeof(c->topic));
     store_col_text(p, 5, c->lang, sizeof(c->lang));
-    c->urgent = sqlite3_column_int(p, 6);
+    c->urgent = (int)db_col_int64(p, 6);
     store_col_text(p, 7, c->peer_id, sizeof(c->peer_id));
     store_col_text(p, 8, c->peer_number, sizeof(c->peer_number));
     store_col_text(p, 9, c->transferred_by, sizeof(c->transferred_by));
-    c->created_at = sqlite3_column_int64(p, 10);
-    c->queued_at = sqlite3_column_int64(p, 11);
-    c->matched_at = sqlite3_column_int64(p, 12);
-    c->closed_at = sqlite3_column_int64(p, 13);
-    c->last_texter_at = sqlite3_column_int64(p, 14);
-    c->last_peer_at = sqlite3_column_int64(p, 15);
-    c->last_notice_at = sqlite3_column_int64(p, 16);
+    c->created_at = db_col_int64(p, 10);
+    c->queued_at = db_col_int64(p, 11);
+    c->matched_at = db_col_int64(p, 12);
+    c->closed_at = db_col_int64(p, 13);
+    c->last_texter_at = db_col_int64(p, 14);
+    c->last_peer_at = db_col_int64(p, 15);
+    c->last_notice_at = db_col_int64(p, 16);
     return 0;
 }
 
-int store_each_conv(struct store *s, sqlite3_stmt *p,
+int store_each_conv(struct store *s, struct db_stmt *p,
                     int (*fn)(void *arg, const struct store_conv *c), void *arg)
 {
     struct store_conv c;
     int rc;
 
-    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+    while ((rc = db_step(p)) == DB_ROW) {
         read_conv(p, &c);
         if (fn(arg, &c)) {
-            sqlite3_reset(p);
+            db_reset(p);
             return STORE_ERROR;
         }
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_contact_touch(struct store *s, const char *number, int64_t now, int *is_new)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_ADD);
+    struct db_stmt *p = store_stmt(s, ST_CONTACT_ADD);
 
-    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 2, now);
+    db_bind_text(p, 1, number);
+    db_bind_int64(p, 2, now);
     if (store_exec(s, p))
         return STORE_ERROR;
-    *is_new = sqlite3_changes(s->db) == 1;
+    *is_new = db_changes(s->db) == 1;
     return STORE_OK;
 }
 
 int store_contact_set_last_peer(struct store *s, const char *number, const char *peer_id,
                                 int64_t at)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_SET_PEER);
+    struct db_stmt *p = store_stmt(s, ST_CONTACT_SET_PEER);
 
-    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, peer_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 3, at);
+    db_bind_text(p, 1, number);
+    db_bind_text(p, 2, peer_id);
+    db_bind_int64(p, 3, at);
     return store_exec(s, p);
 }
 
 int store_contact_last_peer(struct store *s, const char *number, char peer_id[STORE_ID],
                             int64_t *at)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_GET_PEER);
+    struct db_stmt *p = store_stmt(s, ST_CONTACT_GET_PEER);
     int rc;
 
-    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(p);
-    if (rc == SQLITE_ROW) {
+    db_bind_text(p, 1, number);
+    rc = db_step(p);
+    if (rc == DB_ROW) {
         store_col_text(p, 0, peer_id, STORE_ID);
-        *at = sqlite3_column_int64(p, 1);
-        sqlite3_reset(p);
+        *at = db_col_int64(p, 1);
+        db_reset(p);
         return STORE_FOUND;
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
-static int read_contact(sqlite3_stmt *p, void *out)
+static int read_contact(struct db_stmt *p, void *out)
 {
     struct store_contact *c = out;
 
-    c->first_seen = sqlite3_column_int64(p, 0);
+    c->first_seen = db_col_int64(p, 0);
     store_col_text(p, 1, c->lang, sizeof(c->lang));
-    c->last_safety_at = sqlite3_column_int64(p, 2);
-    c->last_alert_at = sqlite3_column_int64(p, 3);
-    c->flood_start = sqlite3_column_int64(p, 4);
-    c->flood_count = sqlite3_column_int(p, 5);
-    c->flood_told = sqlite3_column_int(p, 6);
-    c->safety_conv = sqlite3_column_int64(p, 7);
-    c->alert_conv = sqlite3_column_int64(p, 8);
+    c->last_safety_at = db_col_int64(p, 2);
+    c->last_alert_at = db_col_int64(p, 3);
+    c->flood_start = db_col_int64(p, 4);
+    c->flood_count = (int)db_col_int64(p, 5);
+    c->flood_told = (int)db_col_int64(p, 6);
+    c->safety_conv = db_col_int64(p, 7);
+    c->alert_conv = db_col_int64(p, 8);
     return 0;
 }
 
 int store_contact_get(struct store *s, const char *number, struct store_contact *c)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_GET);
+    struct db_stmt *p = store_stmt(s, ST_CONTACT_GET);
 
-    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, number);
     return store_one(s, p, read_contact, c, sizeof(*c));
 }
 
 static int contact_mark(struct store *s, enum store_stmt st, const char *number, int64_t now,
                         int64_t conv_id)
 {
-    sqlite3_stmt *p = store_stmt(s, st);
+    struct db_stmt *p = store_stmt(s, st);
 
-    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 2, now);
-    sqlite3_bind_int64(p, 3, conv_id);
+    db_bind_text(p, 1, number);
+    db_bind_int64(p, 2, now);
+    db_bind_int64(p, 3, conv_id);
     return store_exec(s, p);
 }
 
@@ -250,147 +250,147 @@ int store_contact_alerted(struct store *s, const char *number, int64_t now, int6
 
 int store_contact_flood(struct store *s, const char *number, int64_t start, int count, int told)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_FLOOD);
+    struct db_stmt *p = store_stmt(s, ST_CONTACT_FLOOD);
 
-    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 2, start);
-    sqlite3_bind_int(p, 3, count);
-    sqlite3_bind_int(p, 4, told);
+    db_bind_text(p, 1, number);
+    db_bind_int64(p, 2, start);
+    db_bind_int64(p, 3, count);
+    db_bind_int64(p, 4, told);
     return store_exec(s, p);
 }
 
 int store_contact_lang(struct store *s, const char *number, char lang[8])
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_GET_LANG);
+    struct db_stmt *p = store_stmt(s, ST_CONTACT_GET_LANG);
     int rc;
 
-    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(p);
-    if (rc == SQLITE_ROW) {
+    db_bind_text(p, 1, number);
+    rc = db_step(p);
+    if (rc == DB_ROW) {
         store_col_text(p, 0, lang, 8);
-        sqlite3_reset(p);
+        db_reset(p);
         return STORE_FOUND;
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_contact_set_lang(struct store *s, const char *number, const char *lang, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONTACT_SET_LANG);
+    struct db_stmt *p = store_stmt(s, ST_CONTACT_SET_LANG);
 
-    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 2, now);
-    sqlite3_bind_text(p, 3, lang, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, number);
+    db_bind_int64(p, 2, now);
+    db_bind_text(p, 3, lang);
     return store_exec(s, p);
 }
 
 int store_conv_set_lang(struct store *s, int64_t id, const char *lang)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_SET_LANG);
+    struct db_stmt *p = store_stmt(s, ST_CONV_SET_LANG);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, lang, -1, SQLITE_TRANSIENT);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, lang);
     return store_exec(s, p);
 }
 
 int store_conv_create(struct store *s, const char *texter, const char *line_number,
                       const char *lang, int64_t now, int64_t *id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_CREATE);
+    struct db_stmt *p = store_stmt(s, ST_CONV_CREATE);
 
-    sqlite3_bind_text(p, 1, texter, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, line_number, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 3, lang && *lang ? lang : "en", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 4, now);
-    if (store_exec(s, p))
+    db_bind_text(p, 1, texter);
+    db_bind_text(p, 2, line_number);
+    db_bind_text(p, 3, lang && *lang ? lang : "en");
+    db_bind_int64(p, 4, now);
+    if (store_insert(s, p) != STORE_NEW)
         return STORE_ERROR;
-    *id = sqlite3_last_insert_rowid(s->db);
+    *id = s->last_id;
     return STORE_OK;
 }
 
 int store_conv_get(struct store *s, int64_t id, struct store_conv *c)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_GET);
+    struct db_stmt *p = store_stmt(s, ST_CONV_GET);
 
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
     return store_one(s, p, read_conv, c, sizeof(*c));
 }
 
 int store_conv_open_by_texter(struct store *s, const char *texter, struct store_conv *c)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_BY_TEXTER);
+    struct db_stmt *p = store_stmt(s, ST_CONV_BY_TEXTER);
 
-    sqlite3_bind_text(p, 1, texter, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, texter);
     return store_one(s, p, read_conv, c, sizeof(*c));
 }
 
 int store_conv_by_peer_number(struct store *s, const char *peer_id, const char *number,
                               struct store_conv *c)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_BY_PEER_NUMBER);
+    struct db_stmt *p = store_stmt(s, ST_CONV_BY_PEER_NUMBER);
 
-    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, peer_id);
+    db_bind_text(p, 2, number);
     return store_one(s, p, read_conv, c, sizeof(*c));
 }
 
 int store_conv_queue(struct store *s, int64_t id, const char *topic, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_QUEUE);
+    struct db_stmt *p = store_stmt(s, ST_CONV_QUEUE);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, topic, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 3, now);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, topic);
+    db_bind_int64(p, 3, now);
     return store_exec_cas(s, p);
 }
 
 int store_conv_offer(struct store *s, int64_t id, const char *peer_id, const char *number)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_OFFER);
+    struct db_stmt *p = store_stmt(s, ST_CONV_OFFER);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, peer_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 3, number, -1, SQLITE_TRANSIENT);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, peer_id);
+    db_bind_text(p, 3, number);
     return store_exec_cas(s, p);
 }
 
 int store_conv_activate(struct store *s, int64_t id, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_ACTIVATE);
+    struct db_stmt *p = store_stmt(s, ST_CONV_ACTIVATE);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_int64(p, 2, now);
+    db_bind_int64(p, 1, id);
+    db_bind_int64(p, 2, now);
     return store_exec_cas(s, p);
 }
 
 int store_conv_requeue(struct store *s, int64_t id, enum conv_state from)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_REQUEUE);
+    struct db_stmt *p = store_stmt(s, ST_CONV_REQUEUE);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, store_conv_state_name(from), -1, SQLITE_STATIC);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, store_conv_state_name(from));
     return store_exec_cas(s, p);
 }
 
 int store_conv_close(struct store *s, int64_t id, enum conv_state from, const char *reason,
                      int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_CLOSE);
+    struct db_stmt *p = store_stmt(s, ST_CONV_CLOSE);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, store_conv_state_name(from), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(p, 3, now);
-    sqlite3_bind_text(p, 4, reason, -1, SQLITE_TRANSIENT);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, store_conv_state_name(from));
+    db_bind_int64(p, 3, now);
+    db_bind_text(p, 4, reason);
     return store_exec_cas(s, p);
 }
 
 static int touch(struct store *s, enum store_stmt st, int64_t id, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, st);
+    struct db_stmt *p = store_stmt(s, st);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_int64(p, 2, now);
+    db_bind_int64(p, 1, id);
+    db_bind_int64(p, 2, now);
     return store_exec(s, p);
 }
 
@@ -417,13 +417,13 @@ int store_conv_queue_list(struct store *s, int (*fn)(void *arg, const struct sto
 
 int store_conv_queue_any(struct store *s)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_QUEUE_ANY);
-    int rc = sqlite3_step(p), any = rc == SQLITE_ROW ? sqlite3_column_int(p, 0) : 0;
+    struct db_stmt *p = store_stmt(s, ST_CONV_QUEUE_ANY);
+    int rc = db_step(p), any = rc == DB_ROW ? (int)db_col_int64(p, 0) : 0;
 
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         store_fail(s, p, rc);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? any : STORE_ERROR;
+    db_reset(p);
+    return rc == DB_ROW ? any : STORE_ERROR;
 }
 
 int store_conv_open_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
@@ -434,29 +434,29 @@ int store_conv_open_list(struct store *s, int (*fn)(void *arg, const struct stor
 
 int store_conv_transfer(struct store *s, int64_t id, const char *by, const char *topic)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_TRANSFER);
+    struct db_stmt *p = store_stmt(s, ST_CONV_TRANSFER);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, by, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 3, topic, -1, SQLITE_TRANSIENT);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, by);
+    db_bind_text(p, 3, topic);
     return store_exec_cas(s, p);
 }
 
 int store_conv_set_urgent(struct store *s, int64_t id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_URGENT);
+    struct db_stmt *p = store_stmt(s, ST_CONV_URGENT);
 
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
     return store_exec(s, p);
 }
 
 static int conv_set_time(struct store *s, enum store_stmt st, int64_t id, int64_t at)
 {
-    sqlite3_stmt *p = store_stmt(s, st);
+    struct db_stmt *p = store_stmt(s, st);
 
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
     if (at)
-        sqlite3_bind_int64(p, 2, at);
+        db_bind_int64(p, 2, at);
     return store_exec(s, p);
 }
 
@@ -468,11 +468,11 @@ int store_conv_set_last_word(struct store *s, int64_t id, int64_t until)
 int store_conv_last_word(struct store *s, const char *peer_id, const char *number, int64_t now,
                          struct store_conv *c)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_LAST_WORD);
+    struct db_stmt *p = store_stmt(s, ST_CONV_LAST_WORD);
 
-    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 3, now);
+    db_bind_text(p, 1, peer_id);
+    db_bind_text(p, 2, number);
+    db_bind_int64(p, 3, now);
     return store_one(s, p, read_conv, c, sizeof(*c));
 }
 
@@ -484,109 +484,109 @@ int store_conv_rating_asked(struct store *s, int64_t id, int64_t now)
 int store_conv_rate(struct store *s, const char *texter, int64_t asked_since, int rating,
                     int *rated)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_RATE);
+    struct db_stmt *p = store_stmt(s, ST_CONV_RATE);
 
-    sqlite3_bind_text(p, 1, texter, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 2, asked_since);
-    sqlite3_bind_int(p, 3, rating);
+    db_bind_text(p, 1, texter);
+    db_bind_int64(p, 2, asked_since);
+    db_bind_int64(p, 3, rating);
     if (store_exec(s, p))
         return STORE_ERROR;
-    *rated = sqlite3_changes(s->db) > 0;
+    *rated = db_changes(s->db) > 0;
     return STORE_OK;
 }
 
 int store_conv_queue_counts(struct store *s, int (*fn)(void *arg, const char *topic, int n),
                             void *arg)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_QUEUE_COUNTS);
+    struct db_stmt *p = store_stmt(s, ST_CONV_QUEUE_COUNTS);
     int rc;
 
-    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(p, 0);
-        if (fn(arg, t ? (const char *)t : "", sqlite3_column_int(p, 1))) {
-            sqlite3_reset(p);
+    while ((rc = db_step(p)) == DB_ROW) {
+        const char *t = db_col_text(p, 0);
+        if (fn(arg, t ? (const char *)t : "", (int)db_col_int64(p, 1))) {
+            db_reset(p);
             return STORE_ERROR;
         }
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_conv_recent_waits(struct store *s, const char *topic, int64_t since, int64_t *waits,
                             int max, int *n)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_RECENT_WAITS);
+    struct db_stmt *p = store_stmt(s, ST_CONV_RECENT_WAITS);
     int rc;
 
     *n = 0;
-    sqlite3_bind_text(p, 1, topic, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 2, since);
-    sqlite3_bind_int(p, 3, max);
-    while ((rc = sqlite3_step(p)) == SQLITE_ROW && *n < max)
-        waits[(*n)++] = sqlite3_column_int64(p, 0);
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+    db_bind_text(p, 1, topic);
+    db_bind_int64(p, 2, since);
+    db_bind_int64(p, 3, max);
+    while ((rc = db_step(p)) == DB_ROW && *n < max)
+        waits[(*n)++] = db_col_int64(p, 0);
+    db_reset(p);
+    return rc == DB_DONE || rc == DB_ROW ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_conv_queue_position(struct store *s, const struct store_conv *c, int *pos)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CONV_QUEUE_POS);
+    struct db_stmt *p = store_stmt(s, ST_CONV_QUEUE_POS);
     int rc;
 
-    sqlite3_bind_int(p, 1, c->urgent);
-    sqlite3_bind_int64(p, 2, c->queued_at);
-    sqlite3_bind_int64(p, 3, c->id);
-    sqlite3_bind_text(p, 4, c->topic, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(p);
-    if (rc == SQLITE_ROW)
-        *pos = sqlite3_column_int(p, 0);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+    db_bind_int64(p, 1, c->urgent);
+    db_bind_int64(p, 2, c->queued_at);
+    db_bind_int64(p, 3, c->id);
+    db_bind_text(p, 4, c->topic);
+    rc = db_step(p);
+    if (rc == DB_ROW)
+        *pos = (int)db_col_int64(p, 0);
+    db_reset(p);
+    return rc == DB_ROW ? STORE_OK : store_fail(s, p, rc);
 }
 
 /* ---- offers ---- */
 
-static int read_offer(sqlite3_stmt *p, void *out)
+static int read_offer(struct db_stmt *p, void *out)
 {
     struct store_offer *o = out;
 
-    o->id = sqlite3_column_int64(p, 0);
-    o->conv_id = sqlite3_column_int64(p, 1);
+    o->id = db_col_int64(p, 0);
+    o->conv_id = db_col_int64(p, 1);
     store_col_text(p, 2, o->peer_id, sizeof(o->peer_id));
     store_col_text(p, 3, o->number, sizeof(o->number));
-    o->created_at = sqlite3_column_int64(p, 4);
-    o->expires_at = sqlite3_column_int64(p, 5);
+    o->created_at = db_col_int64(p, 4);
+    o->expires_at = db_col_int64(p, 5);
     return 0;
 }
 
 int store_offer_create(struct store *s, int64_t conv_id, const char *peer_id, const char *number,
                        int64_t now, int64_t expires_at)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OFFER_CREATE);
+    struct db_stmt *p = store_stmt(s, ST_OFFER_CREATE);
 
-    sqlite3_bind_int64(p, 1, conv_id);
-    sqlite3_bind_text(p, 2, peer_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 3, number, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 4, now);
-    sqlite3_bind_int64(p, 5, expires_at);
+    db_bind_int64(p, 1, conv_id);
+    db_bind_text(p, 2, peer_id);
+    db_bind_text(p, 3, number);
+    db_bind_int64(p, 4, now);
+    db_bind_int64(p, 5, expires_at);
     return store_exec(s, p);
 }
 
 int store_offer_open_for_conv(struct store *s, int64_t conv_id, struct store_offer *o)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OFFER_OPEN_FOR_CONV);
+    struct db_stmt *p = store_stmt(s, ST_OFFER_OPEN_FOR_CONV);
 
-    sqlite3_bind_int64(p, 1, conv_id);
+    db_bind_int64(p, 1, conv_id);
     return store_one(s, p, read_offer, o, sizeof(*o));
 }
 
 int store_offer_decide(struct store *s, int64_t offer_id, enum offer_state state, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OFFER_DECIDE);
+    struct db_stmt *p = store_stmt(s, ST_OFFER_DECIDE);
 
-    sqlite3_bind_int64(p, 1, offer_id);
-    sqlite3_bind_text(p, 2, offer_state_names[state], -1, SQLITE_STATIC);
-    sqlite3_bind_int64(p, 3, now);
+    db_bind_int64(p, 1, offer_id);
+    db_bind_text(p, 2, offer_state_names[state]);
+    db_bind_int64(p, 3, now);
     return store_exec_cas(s, p);
 }
 
@@ -594,31 +594,31 @@ int store_offer_tried(struct store *s, int64_t conv_id,
                       int (*fn)(void *arg, const char *peer_id, int handed_back, int64_t at),
                       void *arg)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OFFER_TRIED);
+    struct db_stmt *p = store_stmt(s, ST_OFFER_TRIED);
     int rc;
 
-    sqlite3_bind_int64(p, 1, conv_id);
-    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-        const unsigned char *st = sqlite3_column_text(p, 1);
-        if (fn(arg, (const char *)sqlite3_column_text(p, 0),
-               st && !strcmp((const char *)st, "transferred"), sqlite3_column_int64(p, 2))) {
-            sqlite3_reset(p);
+    db_bind_int64(p, 1, conv_id);
+    while ((rc = db_step(p)) == DB_ROW) {
+        const char *st = db_col_text(p, 1);
+        if (fn(arg, (const char *)db_col_text(p, 0),
+               st && !strcmp((const char *)st, "transferred"), db_col_int64(p, 2))) {
+            db_reset(p);
             return STORE_ERROR;
         }
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_offer_record_handback(struct store *s, int64_t conv_id, const char *peer_id,
                                 const char *number, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OFFER_RECORD);
+    struct db_stmt *p = store_stmt(s, ST_OFFER_RECORD);
 
-    sqlite3_bind_int64(p, 1, conv_id);
-    sqlite3_bind_text(p, 2, peer_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 3, number, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 4, "transferred", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(p, 5, now);
+    db_bind_int64(p, 1, conv_id);
+    db_bind_text(p, 2, peer_id);
+    db_bind_text(p, 3, number);
+    db_bind_text(p, 4, "transferred");
+    db_bind_int64(p, 5, now);
     return store_exec(s, p);
 }

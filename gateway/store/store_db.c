@@ -1,8 +1,9 @@
 /*
  * store_db.c - the statement and transaction layer every store_*.c table
- * file stands on: statements prepared on first use and reset for reuse,
- * binding and stepping helpers, transactions and savepoints, the busy
- * handler, and the write gate that lets the webhooks' writer go first.
+ * file stands on, over db.h: statements prepared on first use and reset
+ * for reuse, binding and stepping helpers, transactions and savepoints,
+ * and the write gate that lets the webhooks' writer go first (SQLite only:
+ * PostgreSQL has no single write lock).
  *
  * It knows no table: the SQL of each statement is put in the handle by
  * store_open() (store.c), which sits above the table files.
@@ -16,133 +17,125 @@
 #include <time.h>
 
 const char *const store_sql_core[ST_COUNT] = {
-    [ST_BEGIN] = "BEGIN IMMEDIATE",    [ST_COMMIT] = "COMMIT",
-    [ST_ROLLBACK] = "ROLLBACK",        [ST_SAVEPOINT] = "SAVEPOINT item",
-    [ST_RELEASE] = "RELEASE item",     [ST_ROLLBACK_TO] = "ROLLBACK TO item",
+    [ST_SAVEPOINT] = "SAVEPOINT item",
+    [ST_RELEASE] = "RELEASE SAVEPOINT item",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT item",
     [ST_PING] = "PRAGMA user_version", /* reads the file's header: the disk answers */
 };
 
 const char *store_errmsg(struct store *s)
 {
-    return s && s->db ? sqlite3_errmsg(s->db) : "no database";
+    return s && s->db ? db_errmsg(s->db) : "no database";
 }
 
-int store_fail(struct store *s, sqlite3_stmt *p, int rc)
+int store_fail(struct store *s, struct db_stmt *p, int rc)
 {
-    const char *sql = sqlite3_sql(p);
     char head[48];
 
     /* Only the statement's first words: the SQL text has no values in it anyway. */
-    snprintf(head, sizeof(head), "%s", sql ? sql : "?");
-    log_warnx("store.error", "rc=%d stmt=\"%s\" err=\"%s\"", rc, head, sqlite3_errmsg(s->db));
+    snprintf(head, sizeof(head), "%s", p ? db_stmt_sql(p) : "?");
+    log_warnx("store.error", "rc=%d stmt=\"%s\" err=\"%s\"", rc, head, db_errmsg(s->db));
     return STORE_ERROR;
 }
 
-sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id)
+struct db_stmt *store_stmt(struct store *s, enum store_stmt id)
 {
-    sqlite3_stmt *p = s->st[id];
+    struct db_stmt *p = s->st[id];
 
     if (!p) { /* first use on this handle */
-        if (sqlite3_prepare_v3(s->db, s->sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->st[id],
-                               NULL) != SQLITE_OK)
-            log_warnx("store.prepare_failed", "stmt=%d err=\"%s\"", (int)id, sqlite3_errmsg(s->db));
-        p = s->st[id];
-        /*
-         * NULL: binding to it and stepping it answer SQLITE_MISUSE, so the
-         * caller's step fails as on any error (sqlite3_clear_bindings
-         * would not take it).
-         */
-        if (!p)
+        p = s->st[id] = db_prepare(s->db, s->sql[id]);
+        /* NULL: binding to it and stepping it fail as on any error (db.h). */
+        if (!p) {
+            log_warnx("store.prepare_failed", "stmt=%d err=\"%s\"", (int)id, db_errmsg(s->db));
             return NULL;
+        }
     }
-    sqlite3_reset(p);
-    sqlite3_clear_bindings(p);
+    db_reset(p);
     return p;
 }
 
-int store_bind_text(sqlite3_stmt *p, int idx, const char *v)
+int store_bind_text(struct db_stmt *p, int idx, const char *v)
 {
     if (!v || !*v)
-        return sqlite3_bind_null(p, idx);
-    return sqlite3_bind_text(p, idx, v, -1, SQLITE_TRANSIENT);
+        return db_bind_null(p, idx);
+    return db_bind_text(p, idx, v);
 }
 
-int store_exec(struct store *s, sqlite3_stmt *p)
+int store_exec(struct store *s, struct db_stmt *p)
 {
-    int rc = sqlite3_step(p);
+    int rc = db_step(p);
 
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    if (rc != DB_DONE && rc != DB_ROW) {
         store_fail(s, p, rc);
-        sqlite3_reset(p);
+        db_reset(p);
         return STORE_ERROR;
     }
-    sqlite3_reset(p);
+    db_reset(p);
     return STORE_OK;
 }
 
-int store_exec_cas(struct store *s, sqlite3_stmt *p)
+int store_insert(struct store *s, struct db_stmt *p)
+{
+    int rc = db_step(p), ret = STORE_OK;
+
+    if (rc == DB_ROW) {
+        s->last_id = db_col_int64(p, 0);
+        ret = STORE_NEW;
+        /*
+         * Stepped to its end: outside a transaction SQLite commits the
+         * statement only then, and a commit that fails (a full disk) says
+         * so only there.
+         */
+        rc = db_step(p);
+    }
+    if (rc != DB_DONE)
+        ret = store_fail(s, p, rc);
+    db_reset(p);
+    return ret;
+}
+
+int64_t store_last_id(struct store *s)
+{
+    return s->last_id;
+}
+
+int store_exec_cas(struct store *s, struct db_stmt *p)
 {
     if (store_exec(s, p))
         return STORE_ERROR;
-    return sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_CONFLICT;
+    return db_changes(s->db) == 1 ? STORE_OK : STORE_CONFLICT;
 }
 
-int store_one(struct store *s, sqlite3_stmt *p, int (*read)(sqlite3_stmt *p, void *out), void *out,
+int store_one(struct store *s, struct db_stmt *p, int (*read)(struct db_stmt *p, void *out), void *out,
               size_t size)
 {
-    int rc = sqlite3_step(p), found = STORE_FOUND;
+    int rc = db_step(p), found = STORE_FOUND;
 
     memset(out, 0, size);
-    if (rc == SQLITE_ROW && read(p, out))
+    if (rc == DB_ROW && read(p, out))
         found = STORE_ERROR; /* out of memory copying the row */
-    else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    else if (rc != DB_ROW && rc != DB_DONE)
         store_fail(s, p, rc);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? found : rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+    db_reset(p);
+    return rc == DB_ROW ? found : rc == DB_DONE ? STORE_OK : STORE_ERROR;
 }
 
-void store_col_text(sqlite3_stmt *p, int col, char *dst, size_t n)
+void store_col_text(struct db_stmt *p, int col, char *dst, size_t n)
 {
-    const unsigned char *t = sqlite3_column_text(p, col);
+    const char *t = db_col_text(p, col);
 
     snprintf(dst, n, "%s", t ? (const char *)t : "");
 }
 
-/*
- * Another connection holds the write lock. SQLite's own busy handler sleeps
- * in steps growing to 100 ms, so a commit that waits behind another (the
- * ingest writer, the engine and the sender all write) could idle tens of
- * milliseconds after the lock was free. This one polls every 50-200 us
- * (the other side's transaction is a group commit: well under a
- * millisecond), up to busy_ms in all.
- */
-static int busy_wait(void *arg, int count)
-{
-    struct store *s = arg;
-    struct timespec ts;
-    int64_t now;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-    if (count == 0)
-        s->busy_since = now;
-    if (now - s->busy_since >= (int64_t)s->busy_ms * 1000)
-        return 0; /* give up: SQLITE_BUSY */
-    ts.tv_sec = 0;
-    ts.tv_nsec = (count < 2 ? 50 : count < 10 ? 100 : 200) * 1000L;
-    nanosleep(&ts, NULL);
-    return 1;
-}
-
 void store_set_busy_timeout(struct store *s, int ms)
 {
-    s->busy_ms = ms;
-    sqlite3_busy_handler(s->db, busy_wait, s);
+    db_busy_timeout(s->db, ms);
 }
 
 void store_use_gate(struct store *s, struct store_gate *g, int first)
 {
-    s->gate = g;
+    /* PostgreSQL has no single write lock: the webhooks' writer waits for no one there. */
+    s->gate = db_kind(s->db) == DB_SQLITE ? g : NULL;
     s->gate_first = first;
 }
 
@@ -179,51 +172,59 @@ static void gate_enter(struct store *s)
 
 int store_in_transaction(struct store *s)
 {
-    return !sqlite3_get_autocommit(s->db);
+    return db_in_tx(s->db);
 }
 
-int store_begin(struct store *s)
+static int begin(struct store *s, enum db_begin how)
 {
     int rc;
 
     gate_enter(s);
-    rc = store_exec(s, store_stmt(s, ST_BEGIN));
-    if (rc)
+    rc = db_begin(s->db, how);
+    if (rc) {
+        log_warnx("store.error", "rc=%d stmt=\"BEGIN\" err=\"%s\"", rc, db_errmsg(s->db));
         gate_release(s);
-    return rc;
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+int store_begin(struct store *s)
+{
+    return begin(s, DB_BEGIN_SERIAL);
+}
+
+int store_begin_shared(struct store *s)
+{
+    return begin(s, DB_BEGIN_SHARED);
 }
 
 int store_commit(struct store *s)
 {
-    int rc = store_exec(s, store_stmt(s, ST_COMMIT));
+    int rc = db_commit(s->db);
 
-    if (!rc)
-        gate_release(s);
-    return rc;
+    if (rc) {
+        log_warnx("store.error", "rc=%d stmt=\"COMMIT\" err=\"%s\"", rc, db_errmsg(s->db));
+        return STORE_ERROR;
+    }
+    gate_release(s);
+    return STORE_OK;
 }
 
 void store_rollback(struct store *s)
 {
-    if (!sqlite3_get_autocommit(s->db))
-        store_exec(s, store_stmt(s, ST_ROLLBACK));
+    db_rollback(s->db);
     gate_release(s);
 }
 
 int store_checkpoint(struct store *s)
 {
-    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-
-    return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
+    return db_checkpoint(s->db, 0) ? -1 : 0;
 }
 
 int store_set_lazy_sync(struct store *s)
 {
-    return sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-}
-
-int64_t store_last_id(struct store *s)
-{
-    return sqlite3_last_insert_rowid(s->db);
+    return db_lazy_sync(s->db) ? -1 : 0;
 }
 
 int store_savepoint(struct store *s)
@@ -244,11 +245,54 @@ int store_rollback_to(struct store *s)
     return store_release(s);
 }
 
+/* The engine's lock: any number no other peerline lock uses ("peerline" in ASCII). */
+#define LEAD_KEY 0x7065657266696e65LL
+
+int store_lead(struct store *s, int *took)
+{
+    struct db_stmt *p;
+    int64_t epoch;
+    int rc;
+
+    if (!s->leading) {
+        db_fence(s->db, LEAD_KEY);
+        s->leading = 1;
+        s->lead_epoch = -1;
+    }
+    p = store_stmt(s, ST_PING); /* outside a transaction, a fenced handle takes its lock first */
+    rc = db_step(p);
+    db_reset(p);
+    *took = 0;
+    if (rc != DB_ROW)
+        return 0;
+    epoch = db_fence_epoch(s->db);
+    *took = epoch != s->lead_epoch;
+    s->lead_epoch = epoch;
+    return 1;
+}
+
+int store_notify(struct store *s, const char *channel)
+{
+    return db_notify(s->db, channel) ? -1 : 0;
+}
+
+int store_listen(struct store *s, const char *channel)
+{
+    return db_listen(s->db, channel) ? -1 : 0;
+}
+
+int store_wait(struct store *s, int ms, char *channel, size_t n)
+{
+    int rc = db_wait(s->db, ms, channel, n);
+
+    return rc < 0 ? -1 : rc;
+}
+
 int store_ping(struct store *s)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_PING);
-    int rc = sqlite3_step(p);
+    struct db_stmt *p = store_stmt(s, ST_PING);
+    int rc = db_step(p);
 
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? 0 : -1;
+    db_reset(p);
+    return rc == DB_ROW ? 0 : -1;
 }

@@ -11,7 +11,7 @@
 const char *const store_sql_inbound[ST_COUNT] = {
     [ST_IN_ADD] = "INSERT INTO inbound (provider_sid, from_number, to_number, body, num_media,"
                   " received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                  " ON CONFLICT (provider_sid) DO NOTHING",
+                  " ON CONFLICT (provider_sid) DO NOTHING RETURNING id",
     [ST_IN_NEXT] = "SELECT id, provider_sid, from_number, to_number, body, num_media, received_at"
                    " FROM inbound WHERE processed_at IS NULL ORDER BY id LIMIT 1",
     [ST_IN_DONE] = "UPDATE inbound SET processed_at = ?2, conversation_id = ?3, pending_relay = ?4"
@@ -39,31 +39,29 @@ const char *const store_sql_inbound[ST_COUNT] = {
 int store_inbound_add(struct store *s, const char *sid, const char *from, const char *to,
                       const char *body, int num_media, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_IN_ADD);
+    struct db_stmt *p = store_stmt(s, ST_IN_ADD);
 
-    sqlite3_bind_text(p, 1, sid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, from, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 3, to, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 4, body ? body : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(p, 5, num_media);
-    sqlite3_bind_int64(p, 6, now);
-    if (store_exec(s, p))
-        return STORE_ERROR;
-    return sqlite3_changes(s->db) == 1 ? STORE_NEW : STORE_OK;
+    db_bind_text(p, 1, sid);
+    db_bind_text(p, 2, from);
+    db_bind_text(p, 3, to);
+    db_bind_text(p, 4, body ? body : "");
+    db_bind_int64(p, 5, num_media);
+    db_bind_int64(p, 6, now);
+    return store_insert(s, p);
 }
 
-static int read_inbound(sqlite3_stmt *p, void *out)
+static int read_inbound(struct db_stmt *p, void *out)
 {
     struct store_inbound *in = out;
-    const unsigned char *body = sqlite3_column_text(p, 4);
+    const char *body = db_col_text(p, 4);
 
-    in->id = sqlite3_column_int64(p, 0);
+    in->id = db_col_int64(p, 0);
     store_col_text(p, 1, in->sid, sizeof(in->sid));
     store_col_text(p, 2, in->from, sizeof(in->from));
     store_col_text(p, 3, in->to, sizeof(in->to));
     in->body = strdup(body ? (const char *)body : "");
-    in->num_media = sqlite3_column_int(p, 5);
-    in->received_at = sqlite3_column_int64(p, 6);
+    in->num_media = (int)db_col_int64(p, 5);
+    in->received_at = db_col_int64(p, 6);
     return in->body ? 0 : -1;
 }
 
@@ -74,9 +72,9 @@ int store_inbound_next(struct store *s, struct store_inbound *in)
 
 int store_inbound_get(struct store *s, int64_t id, struct store_inbound *in)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_IN_GET);
+    struct db_stmt *p = store_stmt(s, ST_IN_GET);
 
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
     return store_one(s, p, read_inbound, in, sizeof(*in));
 }
 
@@ -88,117 +86,117 @@ void store_inbound_clear(struct store_inbound *in)
 
 int store_inbound_done(struct store *s, int64_t id, int64_t conv_id, int pending_relay, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_IN_DONE);
+    struct db_stmt *p = store_stmt(s, ST_IN_DONE);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_int64(p, 2, now);
+    db_bind_int64(p, 1, id);
+    db_bind_int64(p, 2, now);
     if (conv_id)
-        sqlite3_bind_int64(p, 3, conv_id);
-    sqlite3_bind_int(p, 4, pending_relay ? 1 : 0);
+        db_bind_int64(p, 3, conv_id);
+    db_bind_int64(p, 4, pending_relay ? 1 : 0);
     return store_exec_cas(s, p);
 }
 
 int store_inbound_repend_unanswered(struct store *s, int64_t conv_id, const char *texter,
                                     int64_t after)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_IN_REPEND_UNANSWERED);
+    struct db_stmt *p = store_stmt(s, ST_IN_REPEND_UNANSWERED);
 
-    sqlite3_bind_int64(p, 1, conv_id);
-    sqlite3_bind_text(p, 2, texter, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 3, after);
+    db_bind_int64(p, 1, conv_id);
+    db_bind_text(p, 2, texter);
+    db_bind_int64(p, 3, after);
     return store_exec(s, p);
 }
 
 int store_inbound_failed(struct store *s, int64_t id, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_IN_FAILED);
+    struct db_stmt *p = store_stmt(s, ST_IN_FAILED);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_int64(p, 2, now);
+    db_bind_int64(p, 1, id);
+    db_bind_int64(p, 2, now);
     return store_exec_cas(s, p);
 }
 
 int store_inbound_ignore(struct store *s, int64_t id, const char *why)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_IN_IGNORE);
+    struct db_stmt *p = store_stmt(s, ST_IN_IGNORE);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, why, -1, SQLITE_STATIC);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, why);
     return store_exec_cas(s, p);
 }
 
 int store_inbound_take_pending(struct store *s, int64_t conv_id,
                                int (*fn)(void *arg, int64_t id, const char *body), void *arg)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_IN_PENDING);
+    struct db_stmt *p = store_stmt(s, ST_IN_PENDING);
     int rc;
 
-    sqlite3_bind_int64(p, 1, conv_id);
-    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-        const unsigned char *body = sqlite3_column_text(p, 1);
-        if (fn(arg, sqlite3_column_int64(p, 0), body ? (const char *)body : "")) {
-            sqlite3_reset(p);
+    db_bind_int64(p, 1, conv_id);
+    while ((rc = db_step(p)) == DB_ROW) {
+        const char *body = db_col_text(p, 1);
+        if (fn(arg, db_col_int64(p, 0), body ? (const char *)body : "")) {
+            db_reset(p);
             return STORE_ERROR;
         }
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != DB_DONE) {
         store_fail(s, p, rc);
-        sqlite3_reset(p);
+        db_reset(p);
         return STORE_ERROR;
     }
-    sqlite3_reset(p);
+    db_reset(p);
     p = store_stmt(s, ST_IN_PENDING_CLEAR);
-    sqlite3_bind_int64(p, 1, conv_id);
+    db_bind_int64(p, 1, conv_id);
     return store_exec(s, p);
 }
 
 int store_status_add(struct store *s, const char *sid, const char *status, int error_code,
                      int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_STATUS_ADD);
+    struct db_stmt *p = store_stmt(s, ST_STATUS_ADD);
 
-    sqlite3_bind_text(p, 1, sid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, status, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, sid);
+    db_bind_text(p, 2, status);
     if (error_code)
-        sqlite3_bind_int(p, 3, error_code);
-    sqlite3_bind_int64(p, 4, now);
+        db_bind_int64(p, 3, error_code);
+    db_bind_int64(p, 4, now);
     if (store_exec(s, p))
         return STORE_ERROR;
-    return sqlite3_changes(s->db) == 1 ? STORE_NEW : STORE_OK;
+    return db_changes(s->db) == 1 ? STORE_NEW : STORE_OK;
 }
 
 int store_status_next(struct store *s, int64_t after_id, struct store_status *st)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_STATUS_NEXT);
+    struct db_stmt *p = store_stmt(s, ST_STATUS_NEXT);
     int rc;
 
-    sqlite3_bind_int64(p, 1, after_id);
-    rc = sqlite3_step(p);
+    db_bind_int64(p, 1, after_id);
+    rc = db_step(p);
 
     memset(st, 0, sizeof(*st));
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(p);
+    if (rc == DB_DONE) {
+        db_reset(p);
         return STORE_OK;
     }
-    if (rc != SQLITE_ROW) {
+    if (rc != DB_ROW) {
         store_fail(s, p, rc);
-        sqlite3_reset(p);
+        db_reset(p);
         return STORE_ERROR;
     }
-    st->id = sqlite3_column_int64(p, 0);
+    st->id = db_col_int64(p, 0);
     store_col_text(p, 1, st->sid, sizeof(st->sid));
     store_col_text(p, 2, st->status, sizeof(st->status));
-    st->error_code = sqlite3_column_int(p, 3);
-    st->received_at = sqlite3_column_int64(p, 4);
-    sqlite3_reset(p);
+    st->error_code = (int)db_col_int64(p, 3);
+    st->received_at = db_col_int64(p, 4);
+    db_reset(p);
     return STORE_FOUND;
 }
 
 int store_status_done(struct store *s, int64_t id, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_STATUS_DONE);
+    struct db_stmt *p = store_stmt(s, ST_STATUS_DONE);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_int64(p, 2, now);
+    db_bind_int64(p, 1, id);
+    db_bind_int64(p, 2, now);
     return store_exec(s, p);
 }

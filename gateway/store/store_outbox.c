@@ -12,24 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OUT_COLS                                                                                   \
-    "id, conversation_id, to_number, from_number, body, kind, origin_inbound, created_at,"         \
-    " expires_at, attempts, after_optout, error_code, state"
-
-/*
- * No earlier unsent row in the same (to, from) thread. Safety texts (kind 0)
- * wait only for earlier safety texts: crisis resources never queue behind a
- * relay that is being retried.
- */
-#define THREAD_HEAD                                                                                \
-    " NOT EXISTS (SELECT 1 FROM outbox e WHERE e.to_number = o.to_number"                          \
-    " AND e.from_number = o.from_number AND e.state IN ('pending','sending') AND e.id < o.id"      \
-    " AND (o.kind <> 0 OR e.kind = 0))"
-
 const char *const store_sql_outbox[ST_COUNT] = {
     [ST_OUT_ADD] = "INSERT INTO outbox (conversation_id, to_number, from_number, body, kind,"
                    " origin_inbound, after_optout, state, created_at, not_before, expires_at)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, MAX(?8, ?10), ?9)",
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8,"
+                   " CASE WHEN CAST(?10 AS BIGINT) > ?8 THEN ?10 ELSE ?8 END, ?9) RETURNING id",
     [ST_OUT_RECLAIM] = "UPDATE outbox SET state = 'pending', lease_owner = NULL,"
                        " lease_until = NULL WHERE state = 'sending'"
                        " AND (lease_owner = ?1 OR lease_until < ?2)",
@@ -67,10 +54,16 @@ const char *const store_sql_outbox[ST_COUNT] = {
      * while that one is still held back (never tried), when both fit one text.
      */
     [ST_OUT_MERGE_RELAY] =
-        "UPDATE outbox SET body = body || char(10) || ?4 WHERE id = (SELECT id FROM outbox"
+        "UPDATE outbox SET body = body || '\n' || ?4 WHERE id = (SELECT id FROM outbox"
         " WHERE to_number = ?2 AND from_number = ?3 AND kind = 1 AND state = 'pending'"
         " AND attempts = 0 AND conversation_id = ?1 ORDER BY id DESC LIMIT 1)"
-        " AND length(body) + 1 + length(?4) <= ?5",
+        " AND length(body) + 1 + length(?4) <= ?5"
+        /*
+         * Again outside the subquery: under PostgreSQL's READ COMMITTED a
+         * sender's lease taken meanwhile is seen only here (the subquery
+         * keeps its snapshot), and a text being sent must not grow.
+         */
+        " AND state = 'pending' AND attempts = 0",
     /* kind 4 is OUT_NOTICE: a newer queue update replaces one not yet sent. */
     [ST_OUT_REPLACE_NOTICE] = "UPDATE outbox SET body = ?3 WHERE to_number = ?1"
                               " AND from_number = ?2 AND kind = 4 AND state = 'pending'",
@@ -90,24 +83,24 @@ static enum out_state out_state_from(const char *s)
 }
 
 /* Reads one row; the body is borrowed from the statement (valid until the next step). */
-static int read_out(sqlite3_stmt *p, void *out)
+static int read_out(struct db_stmt *p, void *out)
 {
     struct store_out *o = out;
     char st[16];
 
     memset(o, 0, sizeof(*o));
-    o->id = sqlite3_column_int64(p, 0);
-    o->conv_id = sqlite3_column_int64(p, 1);
+    o->id = db_col_int64(p, 0);
+    o->conv_id = db_col_int64(p, 1);
     store_col_text(p, 2, o->to, sizeof(o->to));
     store_col_text(p, 3, o->from, sizeof(o->from));
-    o->body = (char *)sqlite3_column_text(p, 4);
-    o->kind = (enum out_kind)sqlite3_column_int(p, 5);
-    o->origin_inbound = sqlite3_column_int64(p, 6);
-    o->created_at = sqlite3_column_int64(p, 7);
-    o->expires_at = sqlite3_column_int64(p, 8);
-    o->attempts = sqlite3_column_int(p, 9);
-    o->after_optout = sqlite3_column_int(p, 10);
-    o->error_code = sqlite3_column_int(p, 11);
+    o->body = (char *)db_col_text(p, 4);
+    o->kind = (enum out_kind)(int)db_col_int64(p, 5);
+    o->origin_inbound = db_col_int64(p, 6);
+    o->created_at = db_col_int64(p, 7);
+    o->expires_at = db_col_int64(p, 8);
+    o->attempts = (int)db_col_int64(p, 9);
+    o->after_optout = (int)db_col_int64(p, 10);
+    o->error_code = (int)db_col_int64(p, 11);
     store_col_text(p, 12, st, sizeof(st));
     o->state = out_state_from(st);
     return 0;
@@ -121,48 +114,48 @@ void store_out_clear(struct store_out *o)
 
 int store_outbox_add(struct store *s, const struct store_out *o, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OUT_ADD);
+    struct db_stmt *p = store_stmt(s, ST_OUT_ADD);
 
     if (o->conv_id)
-        sqlite3_bind_int64(p, 1, o->conv_id);
-    sqlite3_bind_text(p, 2, o->to, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 3, o->from, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 4, o->body, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(p, 5, (int)o->kind);
+        db_bind_int64(p, 1, o->conv_id);
+    db_bind_text(p, 2, o->to);
+    db_bind_text(p, 3, o->from);
+    db_bind_text(p, 4, o->body);
+    db_bind_int64(p, 5, (int)o->kind);
     if (o->origin_inbound)
-        sqlite3_bind_int64(p, 6, o->origin_inbound);
-    sqlite3_bind_int(p, 7, o->after_optout ? 1 : 0);
-    sqlite3_bind_int64(p, 8, now);
-    sqlite3_bind_int64(p, 9, o->expires_at);
-    sqlite3_bind_int64(p, 10, o->not_before);
-    return store_exec(s, p);
+        db_bind_int64(p, 6, o->origin_inbound);
+    db_bind_int64(p, 7, o->after_optout ? 1 : 0);
+    db_bind_int64(p, 8, now);
+    db_bind_int64(p, 9, o->expires_at);
+    db_bind_int64(p, 10, o->not_before);
+    return store_insert(s, p) == STORE_NEW ? STORE_OK : STORE_ERROR;
 }
 
 int store_outbox_merge_relay(struct store *s, int64_t conv_id, const char *to, const char *from,
                              const char *body, int max_chars, int *merged)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OUT_MERGE_RELAY);
+    struct db_stmt *p = store_stmt(s, ST_OUT_MERGE_RELAY);
 
-    sqlite3_bind_int64(p, 1, conv_id);
-    sqlite3_bind_text(p, 2, to, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 3, from, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 4, body, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(p, 5, max_chars);
+    db_bind_int64(p, 1, conv_id);
+    db_bind_text(p, 2, to);
+    db_bind_text(p, 3, from);
+    db_bind_text(p, 4, body);
+    db_bind_int64(p, 5, max_chars);
     if (store_exec(s, p))
         return STORE_ERROR;
-    *merged = sqlite3_changes(s->db) > 0;
+    *merged = db_changes(s->db) > 0;
     return STORE_OK;
 }
 
 int store_outbox_reclaim(struct store *s, const char *owner, int64_t now, int *n)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OUT_RECLAIM);
+    struct db_stmt *p = store_stmt(s, ST_OUT_RECLAIM);
 
-    sqlite3_bind_text(p, 1, owner, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 2, now);
+    db_bind_text(p, 1, owner);
+    db_bind_int64(p, 2, now);
     if (store_exec(s, p))
         return STORE_ERROR;
-    *n = sqlite3_changes(s->db);
+    *n = db_changes(s->db);
     return STORE_OK;
 }
 
@@ -172,20 +165,20 @@ int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t 
     struct store_out rows[64];
     char *bodies[64];
     int leased[64] = {0};
-    sqlite3_stmt *p;
+    struct db_stmt *p;
     int rc, n = 0, i, ret = STORE_OK, own;
 
     if (max > 64)
         max = 64;
     if (max <= 0)
         return STORE_OK;
-    own = sqlite3_get_autocommit(s->db);           /* else it joins the caller's transaction... */
-    if (own ? store_begin(s) : store_savepoint(s)) /* ...and undoes only its own writes */
+    own = !db_in_tx(s->db);           /* else it joins the caller's transaction... */
+    if (own ? store_begin_shared(s) : store_savepoint(s)) /* ...and undoes only its own */
         return STORE_ERROR;
     p = store_stmt(s, ST_OUT_CANDIDATES);
-    sqlite3_bind_int64(p, 1, now);
-    sqlite3_bind_int(p, 2, max);
-    while (n < max && (rc = sqlite3_step(p)) == SQLITE_ROW) {
+    db_bind_int64(p, 1, now);
+    db_bind_int64(p, 2, max);
+    while (n < max && (rc = db_step(p)) == DB_ROW) {
         read_out(p, &rows[n]);
         bodies[n] = strdup(rows[n].body ? rows[n].body : "");
         if (!bodies[n])
@@ -193,12 +186,12 @@ int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t 
         rows[n].body = bodies[n];
         n++;
     }
-    sqlite3_reset(p);
+    db_reset(p);
     for (i = 0; i < n; i++) {
         p = store_stmt(s, ST_OUT_LEASE);
-        sqlite3_bind_int64(p, 1, rows[i].id);
-        sqlite3_bind_text(p, 2, owner, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(p, 3, now + lease_ms);
+        db_bind_int64(p, 1, rows[i].id);
+        db_bind_text(p, 2, owner);
+        db_bind_int64(p, 3, now + lease_ms);
         rc = store_exec_cas(s, p);
         if (rc == STORE_ERROR) {
             ret = STORE_ERROR;
@@ -226,63 +219,63 @@ int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t 
 int store_outbox_sent(struct store *s, int64_t id, const char *provider_sid, int segments,
                       int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OUT_SENT);
+    struct db_stmt *p = store_stmt(s, ST_OUT_SENT);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, provider_sid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(p, 3, segments);
-    sqlite3_bind_int64(p, 4, now);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, provider_sid);
+    db_bind_int64(p, 3, segments);
+    db_bind_int64(p, 4, now);
     return store_exec_cas(s, p);
 }
 
 int store_outbox_retry(struct store *s, int64_t id, int64_t next_at, int code, const char *text)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OUT_RETRY);
+    struct db_stmt *p = store_stmt(s, ST_OUT_RETRY);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_int64(p, 2, next_at);
-    sqlite3_bind_int(p, 3, code);
+    db_bind_int64(p, 1, id);
+    db_bind_int64(p, 2, next_at);
+    db_bind_int64(p, 3, code);
     store_bind_text(p, 4, text);
     return store_exec_cas(s, p);
 }
 
 int store_outbox_defer(struct store *s, int64_t id, int64_t not_before)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OUT_DEFER);
+    struct db_stmt *p = store_stmt(s, ST_OUT_DEFER);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_int64(p, 2, not_before);
+    db_bind_int64(p, 1, id);
+    db_bind_int64(p, 2, not_before);
     return store_exec_cas(s, p);
 }
 
 int store_outbox_finish(struct store *s, int64_t id, enum out_state st, int code, const char *text,
                         int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OUT_FINISH);
+    struct db_stmt *p = store_stmt(s, ST_OUT_FINISH);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, out_state_names[st], -1, SQLITE_STATIC);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, out_state_names[st]);
     if (code)
-        sqlite3_bind_int(p, 3, code);
+        db_bind_int64(p, 3, code);
     store_bind_text(p, 4, text);
-    sqlite3_bind_int64(p, 5, now);
+    db_bind_int64(p, 5, now);
     return store_exec_cas(s, p);
 }
 
 int store_outbox_next_due(struct store *s, int64_t *at)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OUT_NEXT_DUE);
-    int rc = sqlite3_step(p);
+    struct db_stmt *p = store_stmt(s, ST_OUT_NEXT_DUE);
+    int rc = db_step(p);
 
     *at = INT64_MAX;
-    if (rc == SQLITE_ROW && sqlite3_column_type(p, 0) != SQLITE_NULL)
-        *at = sqlite3_column_int64(p, 0);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+    if (rc == DB_ROW && !db_col_null(p, 0))
+        *at = db_col_int64(p, 0);
+    db_reset(p);
+    return rc == DB_ROW ? STORE_OK : store_fail(s, p, rc);
 }
 
 /* Reads one row with a copied body (the caller frees it with store_out_clear). */
-static int read_out_copy(sqlite3_stmt *p, void *out)
+static int read_out_copy(struct db_stmt *p, void *out)
 {
     struct store_out *o = out;
 
@@ -298,51 +291,51 @@ int store_outbox_failed_relay(struct store *s, struct store_out *o)
 
 int store_outbox_failure_handled(struct store *s, int64_t id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OUT_FAILURE_HANDLED);
+    struct db_stmt *p = store_stmt(s, ST_OUT_FAILURE_HANDLED);
 
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
     return store_exec(s, p);
 }
 
 int store_outbox_status(struct store *s, const char *sid, const char *status, int code,
                         struct store_out *o)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OUT_STATUS);
+    struct db_stmt *p = store_stmt(s, ST_OUT_STATUS);
 
-    sqlite3_bind_text(p, 1, sid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, status, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, sid);
+    db_bind_text(p, 2, status);
     if (code)
-        sqlite3_bind_int(p, 3, code);
+        db_bind_int64(p, 3, code);
     if (store_exec(s, p))
         return STORE_ERROR;
     p = store_stmt(s, ST_OUT_BY_SID);
-    sqlite3_bind_text(p, 1, sid, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, sid);
     return store_one(s, p, read_out_copy, o, sizeof(*o));
 }
 
 int store_outbox_replace_notice(struct store *s, const char *to, const char *from, const char *body,
                                 int *replaced)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OUT_REPLACE_NOTICE);
+    struct db_stmt *p = store_stmt(s, ST_OUT_REPLACE_NOTICE);
 
-    sqlite3_bind_text(p, 1, to, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, from, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 3, body, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, to);
+    db_bind_text(p, 2, from);
+    db_bind_text(p, 3, body);
     if (store_exec(s, p))
         return STORE_ERROR;
-    *replaced = sqlite3_changes(s->db) > 0;
+    *replaced = db_changes(s->db) > 0;
     return STORE_OK;
 }
 
 int store_outbox_count(struct store *s, enum out_state st, int64_t *n)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OUT_COUNT);
+    struct db_stmt *p = store_stmt(s, ST_OUT_COUNT);
     int rc;
 
-    sqlite3_bind_text(p, 1, out_state_names[st], -1, SQLITE_STATIC);
-    rc = sqlite3_step(p);
-    if (rc == SQLITE_ROW)
-        *n = sqlite3_column_int64(p, 0);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+    db_bind_text(p, 1, out_state_names[st]);
+    rc = db_step(p);
+    if (rc == DB_ROW)
+        *n = db_col_int64(p, 0);
+    db_reset(p);
+    return rc == DB_ROW ? STORE_OK : store_fail(s, p, rc);
 }

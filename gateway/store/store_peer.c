@@ -22,7 +22,7 @@ const char *const store_sql_peer[ST_COUNT] = {
                             " VALUES (?1, ?2, ?3) ON CONFLICT (peer_id, number)"
                             " DO UPDATE SET last_used = ?3",
     [ST_PEER_MISSED] = "INSERT INTO peer_state (peer_id, missed_offers) VALUES (?1, 1)"
-                       " ON CONFLICT (peer_id) DO UPDATE SET missed_offers = missed_offers + 1"
+                       " ON CONFLICT (peer_id) DO UPDATE SET missed_offers = peer_state.missed_offers + 1"
                        " RETURNING missed_offers",
     [ST_PEER_MISSED_RESET] = "UPDATE peer_state SET missed_offers = 0 WHERE peer_id = ?1",
     [ST_OPTOUT_SET] = "INSERT INTO optouts (scope, number, source, created_at)"
@@ -35,12 +35,12 @@ const char *const store_sql_peer[ST_COUNT] = {
 int store_peer_state_list(struct store *s, int (*fn)(void *arg, const struct store_peer_state *p),
                           void *arg)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_PEER_LIST);
+    struct db_stmt *p = store_stmt(s, ST_PEER_LIST);
     struct store_peer_state ps;
     int rc;
 
-    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-        const unsigned char *m = sqlite3_column_text(p, 1);
+    while ((rc = db_step(p)) == DB_ROW) {
+        const char *m = db_col_text(p, 1);
 
         memset(&ps, 0, sizeof(ps));
         store_col_text(p, 0, ps.peer_id, sizeof(ps.peer_id));
@@ -48,135 +48,135 @@ int store_peer_state_list(struct store *s, int (*fn)(void *arg, const struct sto
                     : !strcmp((const char *)m, "on") ? PEER_MANUAL_ON
                                                      : PEER_MANUAL_OFF;
         ps.manual_until =
-            sqlite3_column_type(p, 2) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(p, 2);
-        ps.last_end = sqlite3_column_int64(p, 3);
-        ps.missed_offers = sqlite3_column_int(p, 4);
+            db_col_null(p, 2) ? INT64_MAX : db_col_int64(p, 2);
+        ps.last_end = db_col_int64(p, 3);
+        ps.missed_offers = (int)db_col_int64(p, 4);
         if (fn(arg, &ps)) {
-            sqlite3_reset(p);
+            db_reset(p);
             return STORE_ERROR;
         }
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_peer_set_manual(struct store *s, const char *peer_id, enum peer_manual m, int64_t until)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_PEER_MANUAL);
+    struct db_stmt *p = store_stmt(s, ST_PEER_MANUAL);
 
-    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, peer_id);
     if (m != PEER_MANUAL_NONE)
-        sqlite3_bind_text(p, 2, m == PEER_MANUAL_ON ? "on" : "off", -1, SQLITE_STATIC);
+        db_bind_text(p, 2, m == PEER_MANUAL_ON ? "on" : "off");
     if (m != PEER_MANUAL_NONE && until != INT64_MAX)
-        sqlite3_bind_int64(p, 3, until);
+        db_bind_int64(p, 3, until);
     return store_exec(s, p);
 }
 
 int store_peer_conversation_ended(struct store *s, const char *peer_id, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_PEER_ENDED);
+    struct db_stmt *p = store_stmt(s, ST_PEER_ENDED);
 
-    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 2, now);
+    db_bind_text(p, 1, peer_id);
+    db_bind_int64(p, 2, now);
     return store_exec(s, p);
 }
 
 int store_peer_numbers(struct store *s, const char *peer_id,
                        int (*fn)(void *arg, const char *number, int64_t last_used), void *arg)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_PEER_NUMBERS);
+    struct db_stmt *p = store_stmt(s, ST_PEER_NUMBERS);
     int rc;
 
-    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
-    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-        if (fn(arg, (const char *)sqlite3_column_text(p, 0), sqlite3_column_int64(p, 1))) {
-            sqlite3_reset(p);
+    db_bind_text(p, 1, peer_id);
+    while ((rc = db_step(p)) == DB_ROW) {
+        if (fn(arg, (const char *)db_col_text(p, 0), db_col_int64(p, 1))) {
+            db_reset(p);
             return STORE_ERROR;
         }
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_peer_number_used(struct store *s, const char *peer_id, const char *number, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_PEER_NUMBER_USED);
+    struct db_stmt *p = store_stmt(s, ST_PEER_NUMBER_USED);
 
-    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 3, now);
+    db_bind_text(p, 1, peer_id);
+    db_bind_text(p, 2, number);
+    db_bind_int64(p, 3, now);
     return store_exec(s, p);
 }
 
 int store_peer_missed_offer(struct store *s, const char *peer_id, int *in_a_row)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_PEER_MISSED);
+    struct db_stmt *p = store_stmt(s, ST_PEER_MISSED);
     int rc;
 
-    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(p);
-    if (rc == SQLITE_ROW)
-        *in_a_row = sqlite3_column_int(p, 0);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+    db_bind_text(p, 1, peer_id);
+    rc = db_step(p);
+    if (rc == DB_ROW)
+        *in_a_row = (int)db_col_int64(p, 0);
+    db_reset(p);
+    return rc == DB_ROW ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_peer_answered_offer(struct store *s, const char *peer_id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_PEER_MISSED_RESET);
+    struct db_stmt *p = store_stmt(s, ST_PEER_MISSED_RESET);
 
-    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, peer_id);
     return store_exec(s, p);
 }
 
 int store_optout_set(struct store *s, const char *scope, const char *number, const char *source,
                      int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OPTOUT_SET);
+    struct db_stmt *p = store_stmt(s, ST_OPTOUT_SET);
 
-    sqlite3_bind_text(p, 1, scope, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 3, source, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 4, now);
+    db_bind_text(p, 1, scope);
+    db_bind_text(p, 2, number);
+    db_bind_text(p, 3, source);
+    db_bind_int64(p, 4, now);
     return store_exec(s, p);
 }
 
 int store_optout_clear(struct store *s, const char *scope, const char *number)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OPTOUT_CLEAR);
+    struct db_stmt *p = store_stmt(s, ST_OPTOUT_CLEAR);
 
-    sqlite3_bind_text(p, 1, scope, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, scope);
+    db_bind_text(p, 2, number);
     return store_exec(s, p);
 }
 
 int store_optout_check(struct store *s, const char *scope, const char *number)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OPTOUT_CHECK);
+    struct db_stmt *p = store_stmt(s, ST_OPTOUT_CHECK);
     int rc;
 
-    sqlite3_bind_text(p, 1, scope, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, number, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(p);
-    sqlite3_reset(p);
-    if (rc == SQLITE_ROW)
+    db_bind_text(p, 1, scope);
+    db_bind_text(p, 2, number);
+    rc = db_step(p);
+    db_reset(p);
+    if (rc == DB_ROW)
         return STORE_FOUND;
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_optout_scopes(struct store *s, const char *number,
                         int (*fn)(void *arg, const char *scope), void *arg)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_OPTOUT_SCOPES);
+    struct db_stmt *p = store_stmt(s, ST_OPTOUT_SCOPES);
     int rc;
 
-    sqlite3_bind_text(p, 1, number, -1, SQLITE_TRANSIENT);
-    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-        if (fn(arg, (const char *)sqlite3_column_text(p, 0))) {
-            sqlite3_reset(p);
+    db_bind_text(p, 1, number);
+    while ((rc = db_step(p)) == DB_ROW) {
+        if (fn(arg, (const char *)db_col_text(p, 0))) {
+            db_reset(p);
             return STORE_ERROR;
         }
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }

@@ -10,13 +10,10 @@
 
 #include "store.h"
 
-#include <sqlite3.h>
+#include "db.h"
 
 enum store_stmt {
     /* store_db.c */
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
     ST_SAVEPOINT,
     ST_RELEASE,
     ST_ROLLBACK_TO,
@@ -130,7 +127,6 @@ enum store_stmt {
     ST_TOTALS_OUT,
     ST_TOTALS,
     ST_REPORT_ROWS,
-    ST_DATA_VERSION,
     /* store_purge.c */
     ST_PURGE_QUEUE_IN,
     ST_PURGE_QUEUE_OUT,
@@ -186,13 +182,13 @@ enum store_stmt {
 };
 
 struct store {
-    sqlite3 *db;
-    sqlite3_stmt *st[ST_COUNT]; /* prepared on first use */
+    struct db *db;
+    struct db_stmt *st[ST_COUNT]; /* prepared on first use */
     const char *sql[ST_COUNT];
-    unsigned char hash_key[32]; /* peerline_hash()'s key (see store_use_hash_key) */
-    unsigned char db_key[32];   /* the database's own key, from the meta table */
-    int busy_ms;                /* how long a statement waits for another writer (busy_wait) */
-    int64_t busy_since;         /* CLOCK_MONOTONIC us when the current wait began */
+    unsigned char db_key[32]; /* the database's own key, from the meta table */
+    int64_t last_id;          /* what the last store_insert() inserted */
+    int leading;              /* store_lead() fenced this handle... */
+    int64_t lead_epoch;       /* ...and saw the lock taken this many times */
     struct store_gate *gate;    /* see store_use_gate */
     int gate_first;             /* this handle has the right of way */
     int gate_held;              /* ...and counts in gate->first_waiting now */
@@ -207,37 +203,59 @@ extern const char *const store_sql_timer[ST_COUNT];
 extern const char *const store_sql_admin[ST_COUNT];
 extern const char *const store_sql_purge[ST_COUNT];
 extern const char *const store_sql_voice[ST_COUNT];
+/* What PostgreSQL runs instead, where its dialect truly differs (store_dialect.c). */
+extern const char *const store_sql_pg[ST_COUNT];
 
 /* The columns read_conv() reads, in its order. */
 #define CONV_COLS                                                                                  \
     "id, texter, line_number, state, topic, lang, urgent, peer_id, peer_number, transferred_by,"   \
     " created_at, queued_at, matched_at, closed_at, last_texter_at, last_peer_at, last_notice_at"
 
+/* The columns store_outbox.c's read_out() reads, in its order. */
+#define OUT_COLS                                                                                   \
+    "id, conversation_id, to_number, from_number, body, kind, origin_inbound, created_at,"         \
+    " expires_at, attempts, after_optout, error_code, state"
+
+/*
+ * No earlier unsent row in the same (to, from) thread. Safety texts (kind 0)
+ * wait only for earlier safety texts: crisis resources never queue behind a
+ * relay that is being retried.
+ */
+#define THREAD_HEAD                                                                                \
+    " NOT EXISTS (SELECT 1 FROM outbox e WHERE e.to_number = o.to_number"                          \
+    " AND e.from_number = o.from_number AND e.state IN ('pending','sending') AND e.id < o.id"      \
+    " AND (o.kind <> 0 OR e.kind = 0))"
+
 /* Calls fn for each row of p (CONV_COLS). */
-int store_each_conv(struct store *s, sqlite3_stmt *p,
+int store_each_conv(struct store *s, struct db_stmt *p,
                     int (*fn)(void *arg, const struct store_conv *c), void *arg);
 
 /* ---- store_db.c ---- */
 
 /* The statement, reset and with bindings cleared, ready to bind. */
-sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id);
+struct db_stmt *store_stmt(struct store *s, enum store_stmt id);
 /* Binds text (NULL and "" bind as NULL when null_empty). */
-int store_bind_text(sqlite3_stmt *p, int idx, const char *v);
+int store_bind_text(struct db_stmt *p, int idx, const char *v);
+/*
+ * Steps an INSERT ... RETURNING id: STORE_NEW with the id in s->last_id,
+ * STORE_OK when it inserted nothing (ON CONFLICT DO NOTHING), or STORE_ERROR.
+ */
+int store_insert(struct store *s, struct db_stmt *p);
 /* Steps a statement that returns no rows: STORE_OK or STORE_ERROR (logged). */
-int store_exec(struct store *s, sqlite3_stmt *p);
+int store_exec(struct store *s, struct db_stmt *p);
 /* As store_exec, but STORE_CONFLICT when no row changed (compare-and-set). */
-int store_exec_cas(struct store *s, sqlite3_stmt *p);
+int store_exec_cas(struct store *s, struct db_stmt *p);
 /*
  * Steps p (bound) for at most one row, with *out (size bytes) zeroed first:
  * STORE_FOUND when read(p, out) copied the row, STORE_OK when there was
  * none, STORE_ERROR (logged) when the step failed or read did (nonzero: out
  * of memory). p is reset either way. Every read_* row reader has read's type.
  */
-int store_one(struct store *s, sqlite3_stmt *p, int (*read)(sqlite3_stmt *p, void *out), void *out,
+int store_one(struct store *s, struct db_stmt *p, int (*read)(struct db_stmt *p, void *out), void *out,
               size_t size);
 /* Copies column text into dst (size n), "" for NULL. */
-void store_col_text(sqlite3_stmt *p, int col, char *dst, size_t n);
+void store_col_text(struct db_stmt *p, int col, char *dst, size_t n);
 /* Logs a failed step (statement name only, never values). */
-int store_fail(struct store *s, sqlite3_stmt *p, int rc);
+int store_fail(struct store *s, struct db_stmt *p, int rc);
 
 #endif

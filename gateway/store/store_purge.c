@@ -1,7 +1,7 @@
 /*
  * store_purge.c - retention (SPEC section 8): message text older than the
  * cutoff is deleted from our copy, texter numbers in what is that old become
- * keyed hashes (peerline_hash, see store.c), and the provider's ids of the
+ * keyed hashes (peerline_hash, see db.h), and the provider's ids of the
  * purged texts are queued for redaction at the provider. Counts and
  * timings stay, so reports keep working.
  *
@@ -26,28 +26,27 @@ const char *const store_sql_purge[ST_COUNT] = {
     [ST_PURGE_IN] = "UPDATE inbound SET body = NULL,"
                     " from_number = CASE WHEN from_number LIKE 'h:%' THEN from_number"
                     " ELSE peerline_hash(from_number) END"
-                    " WHERE id BETWEEN ?3 AND ?4 AND received_at < ?1"
+                    " WHERE id BETWEEN ?2 AND ?3 AND received_at < ?1"
                     " AND processed_at IS NOT NULL AND pending_relay = 0"
                     " AND (body IS NOT NULL OR from_number NOT LIKE 'h:%')",
     /* The provider's error text may quote the number: it goes too. */
     [ST_PURGE_OUT] = "UPDATE outbox SET body = NULL, error_text = NULL,"
                      " to_number = CASE WHEN to_number LIKE 'h:%' THEN to_number"
                      " ELSE peerline_hash(to_number) END"
-                     " WHERE id BETWEEN ?3 AND ?4 AND created_at < ?1"
+                     " WHERE id BETWEEN ?2 AND ?3 AND created_at < ?1"
                      " AND state NOT IN ('pending','sending')"
                      " AND (body IS NOT NULL OR to_number NOT LIKE 'h:%'"
                      " OR error_text IS NOT NULL)",
     [ST_PURGE_CONV] = "UPDATE conversations SET texter = peerline_hash(texter)"
-                      " WHERE id BETWEEN ?3 AND ?4 AND state = 'closed' AND closed_at < ?1"
+                      " WHERE id BETWEEN ?2 AND ?3 AND state = 'closed' AND closed_at < ?1"
                       " AND texter NOT LIKE 'h:%'",
     /* What is known of a number that has not been in touch since the cutoff. */
-    [ST_PURGE_CONTACTS] = "DELETE FROM contacts WHERE rowid BETWEEN ?3 AND ?4"
-                          " AND first_seen < ?1 AND NOT EXISTS"
+    [ST_PURGE_CONTACTS] = "DELETE FROM contacts WHERE number IN (SELECT number FROM contacts"
+                          " WHERE first_seen < ?1 AND NOT EXISTS"
                           " (SELECT 1 FROM conversations c WHERE c.texter = contacts.number"
-                          " AND (c.state <> 'closed' OR c.closed_at >= ?1))",
+                          " AND (c.state <> 'closed' OR c.closed_at >= ?1)) LIMIT ?2)",
     [ST_PURGE_LAST_IDS] = "SELECT (SELECT max(id) FROM inbound), (SELECT max(id) FROM outbox),"
-                          " (SELECT max(id) FROM conversations), (SELECT max(rowid) FROM contacts),"
-                          " (SELECT max(id) FROM calls)",
+                          " (SELECT max(id) FROM conversations), (SELECT max(id) FROM calls)",
     /* A voicemail's recording is deleted at the provider; the caller's number is hashed. */
     [ST_PURGE_QUEUE_REC] = "INSERT INTO redactions (sid, created_at)"
                            " SELECT recording_sid, ?2 FROM calls WHERE id BETWEEN ?3 AND ?4"
@@ -56,7 +55,7 @@ const char *const store_sql_purge[ST_COUNT] = {
     [ST_PURGE_CALLS] = "UPDATE calls SET recording_sid = NULL,"
                        " caller = CASE WHEN caller LIKE 'h:%' OR caller = 'anonymous' THEN caller"
                        " ELSE peerline_hash(caller) END"
-                       " WHERE id BETWEEN ?3 AND ?4 AND created_at < ?1 AND state = 'ended'"
+                       " WHERE id BETWEEN ?2 AND ?3 AND created_at < ?1 AND state = 'ended'"
                        " AND (recording_sid IS NOT NULL OR (caller NOT LIKE 'h:%'"
                        " AND caller <> 'anonymous'))",
     [ST_REDACT_NEXT] = "SELECT sid, attempts FROM redactions WHERE done_at IS NULL"
@@ -76,21 +75,26 @@ const char *const store_sql_purge[ST_COUNT] = {
  */
 #define PURGE_RANGE 1000
 
-/* Runs purge statement id over ids [lo, hi] with the cutoff and now; *n += rows changed. */
+/*
+ * Runs purge statement id over ids [lo, hi] with the cutoff; *n += rows
+ * changed. The statements that queue redactions also take now: they number
+ * their parameters (cutoff, now, lo, hi), the others (cutoff, lo, hi).
+ */
 static int purge_step(struct store *s, enum store_stmt id, int64_t before, int64_t now, int64_t lo,
                       int64_t hi, int64_t *n)
 {
-    sqlite3_stmt *p = store_stmt(s, id);
+    struct db_stmt *p = store_stmt(s, id);
+    int k = 1;
 
-    /* Every purge statement numbers its parameters ?1..?4, using ?2 (now) or not. */
-    sqlite3_bind_int64(p, 1, before);
-    sqlite3_bind_int64(p, 2, now);
-    sqlite3_bind_int64(p, 3, lo);
-    sqlite3_bind_int64(p, 4, hi);
+    db_bind_int64(p, k++, before);
+    if (id == ST_PURGE_QUEUE_IN || id == ST_PURGE_QUEUE_OUT || id == ST_PURGE_QUEUE_REC)
+        db_bind_int64(p, k++, now);
+    db_bind_int64(p, k++, lo);
+    db_bind_int64(p, k, hi);
     if (store_exec(s, p))
         return STORE_ERROR;
     if (n)
-        *n += sqlite3_changes(s->db);
+        *n += db_changes(s->db);
     return STORE_OK;
 }
 
@@ -113,27 +117,56 @@ static int purge_table(struct store *s, enum store_stmt a, int64_t *na, enum sto
     return STORE_OK;
 }
 
+/*
+ * Contacts have no number of their own to range over: each transaction
+ * forgets up to PURGE_RANGE of them, until a round forgets fewer.
+ */
+static int purge_contacts(struct store *s, int64_t before, int64_t *n)
+{
+    int64_t got;
+
+    do {
+        struct db_stmt *p;
+        if (store_begin(s))
+            return STORE_ERROR;
+        p = store_stmt(s, ST_PURGE_CONTACTS);
+        db_bind_int64(p, 1, before);
+        db_bind_int64(p, 2, PURGE_RANGE);
+        if (store_exec(s, p)) {
+            store_rollback(s);
+            return STORE_ERROR;
+        }
+        got = db_changes(s->db);
+        if (store_commit(s)) {
+            store_rollback(s);
+            return STORE_ERROR;
+        }
+        *n += got;
+    } while (got >= PURGE_RANGE);
+    return STORE_OK;
+}
+
 int store_purge(struct store *s, int64_t before, int64_t now, struct store_purged *c)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_PURGE_LAST_IDS);
-    int64_t last[5];
+    struct db_stmt *p = store_stmt(s, ST_PURGE_LAST_IDS);
+    int64_t last[4];
     int i, rc;
 
     memset(c, 0, sizeof(*c));
-    rc = sqlite3_step(p);
-    if (rc != SQLITE_ROW)
+    rc = db_step(p);
+    if (rc != DB_ROW)
         return store_fail(s, p, rc);
-    for (i = 0; i < 5; i++)
-        last[i] = sqlite3_column_int64(p, i); /* NULL (an empty table) reads as 0 */
-    sqlite3_reset(p);
+    for (i = 0; i < 4; i++)
+        last[i] = db_col_int64(p, i); /* NULL (an empty table) reads as 0 */
+    db_reset(p);
     /* A text's provider id is queued for redaction in the same range as its text goes. */
     if (purge_table(s, ST_PURGE_QUEUE_IN, &c->redactions, ST_PURGE_IN, &c->inbound, last[0], before,
                     now) ||
         purge_table(s, ST_PURGE_QUEUE_OUT, &c->redactions, ST_PURGE_OUT, &c->outbox, last[1],
                     before, now) ||
         purge_table(s, ST_PURGE_CONV, &c->conversations, ST_COUNT, NULL, last[2], before, now) ||
-        purge_table(s, ST_PURGE_CONTACTS, &c->contacts, ST_COUNT, NULL, last[3], before, now) ||
-        purge_table(s, ST_PURGE_QUEUE_REC, &c->redactions, ST_PURGE_CALLS, &c->calls, last[4],
+        purge_contacts(s, before, &c->contacts) ||
+        purge_table(s, ST_PURGE_QUEUE_REC, &c->redactions, ST_PURGE_CALLS, &c->calls, last[3],
                     before, now))
         return STORE_ERROR;
     /*
@@ -141,55 +174,55 @@ int store_purge(struct store *s, int64_t before, int64_t now, struct store_purge
      * pages still sit in the write-ahead log until a checkpoint copies the
      * new ones over and truncates it.
      */
-    if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
+    if (db_checkpoint(s->db, 1))
         c->checkpoint_busy = 1;
     return STORE_OK;
 }
 
 int store_redaction_next(struct store *s, int64_t now, char sid[STORE_SID], int *attempts)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_REDACT_NEXT);
+    struct db_stmt *p = store_stmt(s, ST_REDACT_NEXT);
     int rc;
 
-    sqlite3_bind_int64(p, 1, now);
-    rc = sqlite3_step(p);
-    if (rc == SQLITE_ROW) {
+    db_bind_int64(p, 1, now);
+    rc = db_step(p);
+    if (rc == DB_ROW) {
         store_col_text(p, 0, sid, STORE_SID);
-        *attempts = sqlite3_column_int(p, 1);
-        sqlite3_reset(p);
+        *attempts = (int)db_col_int64(p, 1);
+        db_reset(p);
         return STORE_FOUND;
     }
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_redaction_done(struct store *s, const char *sid, const char *outcome, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_REDACT_DONE);
+    struct db_stmt *p = store_stmt(s, ST_REDACT_DONE);
 
-    sqlite3_bind_text(p, 1, sid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 2, now);
-    sqlite3_bind_text(p, 3, outcome, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, sid);
+    db_bind_int64(p, 2, now);
+    db_bind_text(p, 3, outcome);
     return store_exec(s, p);
 }
 
 int store_redaction_retry(struct store *s, const char *sid, int64_t next_at, const char *why)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_REDACT_RETRY);
+    struct db_stmt *p = store_stmt(s, ST_REDACT_RETRY);
 
-    sqlite3_bind_text(p, 1, sid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 2, next_at);
-    sqlite3_bind_text(p, 3, why, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, sid);
+    db_bind_int64(p, 2, next_at);
+    db_bind_text(p, 3, why);
     return store_exec(s, p);
 }
 
 int store_redaction_pending(struct store *s, int64_t *n)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_REDACT_COUNT);
-    int rc = sqlite3_step(p);
+    struct db_stmt *p = store_stmt(s, ST_REDACT_COUNT);
+    int rc = db_step(p);
 
-    if (rc == SQLITE_ROW)
-        *n = sqlite3_column_int64(p, 0);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+    if (rc == DB_ROW)
+        *n = db_col_int64(p, 0);
+    db_reset(p);
+    return rc == DB_ROW ? STORE_OK : store_fail(s, p, rc);
 }

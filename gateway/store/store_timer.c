@@ -26,7 +26,7 @@ const char *const store_sql_timer[ST_COUNT] = {
     [ST_TIMER_NEXT] = "SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END)"
                       " FROM timers",
     [ST_TIMER_RECLAIM] = "UPDATE timers SET lease_owner = NULL, lease_until = NULL"
-                         " WHERE lease_owner = ?1",
+                         " WHERE lease_owner IS NOT NULL",
     [ST_ALERT_ADD] = "INSERT INTO alerts (conversation_id, kind, raised_by, created_at)"
                      " VALUES (?1, ?2, ?3, ?4)",
     [ST_ALERT_OPEN] = "SELECT COUNT(*) FROM alerts WHERE conversation_id = ?1 AND acked_at IS NULL",
@@ -38,67 +38,67 @@ _Static_assert(TIMER_ALERT == 6, "ST_TIMER_CLEAR_ALL names the alert timer by nu
 int store_timer_set(struct store *s, enum timer_kind kind, int64_t conv_id, int64_t due_at,
                     int stage)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_TIMER_SET);
+    struct db_stmt *p = store_stmt(s, ST_TIMER_SET);
 
-    sqlite3_bind_int(p, 1, (int)kind);
-    sqlite3_bind_int64(p, 2, conv_id);
-    sqlite3_bind_int64(p, 3, due_at);
-    sqlite3_bind_int(p, 4, stage);
+    db_bind_int64(p, 1, (int)kind);
+    db_bind_int64(p, 2, conv_id);
+    db_bind_int64(p, 3, due_at);
+    db_bind_int64(p, 4, stage);
     return store_exec(s, p);
 }
 
 int store_timer_add(struct store *s, enum timer_kind kind, int64_t conv_id, int64_t due_at)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_TIMER_ADD);
+    struct db_stmt *p = store_stmt(s, ST_TIMER_ADD);
 
-    sqlite3_bind_int(p, 1, (int)kind);
-    sqlite3_bind_int64(p, 2, conv_id);
-    sqlite3_bind_int64(p, 3, due_at);
-    sqlite3_bind_int(p, 4, 0);
+    db_bind_int64(p, 1, (int)kind);
+    db_bind_int64(p, 2, conv_id);
+    db_bind_int64(p, 3, due_at);
+    db_bind_int64(p, 4, 0);
     return store_exec(s, p);
 }
 
 int store_timer_clear(struct store *s, enum timer_kind kind, int64_t conv_id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_TIMER_CLEAR);
+    struct db_stmt *p = store_stmt(s, ST_TIMER_CLEAR);
 
-    sqlite3_bind_int(p, 1, (int)kind);
-    sqlite3_bind_int64(p, 2, conv_id);
+    db_bind_int64(p, 1, (int)kind);
+    db_bind_int64(p, 2, conv_id);
     return store_exec(s, p);
 }
 
 int store_timer_clear_all(struct store *s, int64_t conv_id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_TIMER_CLEAR_ALL);
+    struct db_stmt *p = store_stmt(s, ST_TIMER_CLEAR_ALL);
 
-    sqlite3_bind_int64(p, 1, conv_id);
+    db_bind_int64(p, 1, conv_id);
     return store_exec(s, p);
 }
 
 int store_timer_claim(struct store *s, const char *owner, int64_t now, int64_t lease_ms,
                       struct store_timer *t)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_TIMER_DUE);
+    struct db_stmt *p = store_stmt(s, ST_TIMER_DUE);
     int rc;
 
     memset(t, 0, sizeof(*t));
-    sqlite3_bind_int64(p, 1, now);
-    rc = sqlite3_step(p);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(p);
-        return rc == SQLITE_DONE ? STORE_OK : store_fail(s, p, rc);
+    db_bind_int64(p, 1, now);
+    rc = db_step(p);
+    if (rc != DB_ROW) {
+        db_reset(p);
+        return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
     }
-    t->id = sqlite3_column_int64(p, 0);
-    t->kind = (enum timer_kind)sqlite3_column_int(p, 1);
-    t->conv_id = sqlite3_column_int64(p, 2);
-    t->due_at = sqlite3_column_int64(p, 3);
-    t->stage = sqlite3_column_int(p, 4);
-    sqlite3_reset(p);
+    t->id = db_col_int64(p, 0);
+    t->kind = (enum timer_kind)(int)db_col_int64(p, 1);
+    t->conv_id = db_col_int64(p, 2);
+    t->due_at = db_col_int64(p, 3);
+    t->stage = (int)db_col_int64(p, 4);
+    db_reset(p);
     p = store_stmt(s, ST_TIMER_LEASE);
-    sqlite3_bind_int64(p, 1, t->id);
-    sqlite3_bind_text(p, 2, owner, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 3, now + lease_ms);
-    sqlite3_bind_int64(p, 4, now);
+    db_bind_int64(p, 1, t->id);
+    db_bind_text(p, 2, owner);
+    db_bind_int64(p, 3, now + lease_ms);
+    db_bind_int64(p, 4, now);
     rc = store_exec_cas(s, p);
     if (rc == STORE_CONFLICT)
         return STORE_OK; /* another engine took it: nothing for us this time */
@@ -107,67 +107,64 @@ int store_timer_claim(struct store *s, const char *owner, int64_t now, int64_t l
 
 int store_timer_done(struct store *s, int64_t id, const char *owner)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_TIMER_DONE);
+    struct db_stmt *p = store_stmt(s, ST_TIMER_DONE);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, owner, -1, SQLITE_TRANSIENT);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, owner);
     return store_exec(s, p);
 }
 
 int store_timer_next(struct store *s, int64_t *at)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_TIMER_NEXT);
-    int rc = sqlite3_step(p);
+    struct db_stmt *p = store_stmt(s, ST_TIMER_NEXT);
+    int rc = db_step(p);
 
     *at = INT64_MAX;
-    if (rc == SQLITE_ROW && sqlite3_column_type(p, 0) != SQLITE_NULL)
-        *at = sqlite3_column_int64(p, 0);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+    if (rc == DB_ROW && !db_col_null(p, 0))
+        *at = db_col_int64(p, 0);
+    db_reset(p);
+    return rc == DB_ROW ? STORE_OK : store_fail(s, p, rc);
 }
 
-int store_timer_reclaim(struct store *s, const char *owner)
+int store_timer_reclaim(struct store *s)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_TIMER_RECLAIM);
-
-    sqlite3_bind_text(p, 1, owner, -1, SQLITE_TRANSIENT);
-    return store_exec(s, p);
+    return store_exec(s, store_stmt(s, ST_TIMER_RECLAIM));
 }
 
 int store_alert_add(struct store *s, int64_t conv_id, const char *kind, const char *raised_by,
                     int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_ALERT_ADD);
+    struct db_stmt *p = store_stmt(s, ST_ALERT_ADD);
 
-    sqlite3_bind_int64(p, 1, conv_id);
-    sqlite3_bind_text(p, 2, kind, -1, SQLITE_TRANSIENT);
+    db_bind_int64(p, 1, conv_id);
+    db_bind_text(p, 2, kind);
     store_bind_text(p, 3, raised_by);
-    sqlite3_bind_int64(p, 4, now);
+    db_bind_int64(p, 4, now);
     return store_exec(s, p);
 }
 
 int store_alert_open(struct store *s, int64_t conv_id, int *n)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_ALERT_OPEN);
+    struct db_stmt *p = store_stmt(s, ST_ALERT_OPEN);
     int rc;
 
-    sqlite3_bind_int64(p, 1, conv_id);
-    rc = sqlite3_step(p);
-    if (rc == SQLITE_ROW)
-        *n = sqlite3_column_int(p, 0);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, p, rc);
+    db_bind_int64(p, 1, conv_id);
+    rc = db_step(p);
+    if (rc == DB_ROW)
+        *n = (int)db_col_int64(p, 0);
+    db_reset(p);
+    return rc == DB_ROW ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_alert_ack(struct store *s, int64_t conv_id, const char *by, int64_t now, int *acked)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_ALERT_ACK);
+    struct db_stmt *p = store_stmt(s, ST_ALERT_ACK);
 
-    sqlite3_bind_int64(p, 1, conv_id);
-    sqlite3_bind_text(p, 2, by, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 3, now);
+    db_bind_int64(p, 1, conv_id);
+    db_bind_text(p, 2, by);
+    db_bind_int64(p, 3, now);
     if (store_exec(s, p))
         return STORE_ERROR;
-    *acked = sqlite3_changes(s->db);
+    *acked = db_changes(s->db);
     return STORE_OK;
 }

@@ -18,15 +18,15 @@ static const char *const leg_states[] = {"pending", "ringing", "accepted", "done
 static const char *const vop_kinds[] = {"dial", "hangup", "voicemail"};
 
 const char *const store_sql_voice[ST_COUNT] = {
-    [ST_CALL_OPEN] = "INSERT OR IGNORE INTO calls (call_sid, caller, line_number, lang, state,"
-                     " created_at) VALUES (?1, ?2, ?3, ?4, 'menu', ?5)",
+    [ST_CALL_OPEN] = "INSERT INTO calls (call_sid, caller, line_number, lang, state,"
+                     " created_at) VALUES (?1, ?2, ?3, ?4, 'menu', ?5) ON CONFLICT DO NOTHING",
     [ST_CALL_BY_SID] = "SELECT " CALL_COLS " FROM calls WHERE call_sid = ?1",
     [ST_CALL_GET] = "SELECT " CALL_COLS " FROM calls WHERE id = ?1",
     [ST_CALL_MENU_TRY] = "UPDATE calls SET menu_tries = menu_tries + 1 WHERE id = ?1",
     [ST_CALL_RING] = "UPDATE calls SET state = 'ringing', topic = ?2, queued_at = ?3,"
                      " ring_until = ?4 WHERE id = ?1 AND state = 'menu'",
-    [ST_CALL_RING_OVER] = "UPDATE calls SET ring_until = MIN(ring_until, ?2)"
-                          " WHERE id = ?1 AND state = 'ringing'",
+    [ST_CALL_RING_OVER] = "UPDATE calls SET ring_until = CASE WHEN ring_until < ?2"
+                          " THEN ring_until ELSE ?2 END WHERE id = ?1 AND state = 'ringing'",
     [ST_CALL_ACCEPT] = "UPDATE calls SET state = 'connected', peer_id = ?2, answered_at = ?3"
                        " WHERE id = ?1 AND state = 'ringing'",
     [ST_CALL_MOVE] = "UPDATE calls SET state = ?3, outcome = COALESCE(?4, outcome),"
@@ -50,8 +50,8 @@ const char *const store_sql_voice[ST_COUNT] = {
         " created_at, queued_at, matched_at, closed_at, close_reason, channel)"
         " SELECT caller, line_number, 'closed', topic, lang, urgent, peer_id, created_at,"
         " queued_at, answered_at, COALESCE(ended_at, created_at), 'call-' || COALESCE(outcome, ''),"
-        " 'voice' FROM calls WHERE id = ?1 AND conversation_id IS NULL",
-    [ST_CALL_FILED] = "UPDATE calls SET conversation_id = last_insert_rowid() WHERE id = ?1",
+        " 'voice' FROM calls WHERE id = ?1 AND conversation_id IS NULL RETURNING id",
+    [ST_CALL_FILED] = "UPDATE calls SET conversation_id = ?2 WHERE id = ?1",
     /* state <> 'ended' first: the calls_open index, not every call ever taken. */
     [ST_CALL_STALE] =
         "SELECT " CALL_COLS " FROM calls WHERE state <> 'ended' AND ((state = 'voicemail'"
@@ -65,7 +65,7 @@ const char *const store_sql_voice[ST_COUNT] = {
                          " peer_id = NULL, answered_at = NULL, ring_until = ?2"
                          " WHERE id = ?1 AND state = 'connected'",
     [ST_LEG_ADD] = "INSERT INTO call_legs (call_id, peer_id, peer_phone, kind, state, created_at)"
-                   " VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
+                   " VALUES (?1, ?2, ?3, ?4, 'pending', ?5) RETURNING id",
     [ST_LEG_GET] = "SELECT " LEG_COLS " FROM call_legs WHERE id = ?1",
     [ST_LEG_STARTED] = "UPDATE call_legs SET leg_sid = ?2,"
                        " state = CASE WHEN state = 'pending' THEN 'ringing' ELSE state END"
@@ -99,12 +99,13 @@ const char *const store_sql_voice[ST_COUNT] = {
                     " FROM voice_ops WHERE state = 'pending' AND not_before <= ?1"
                     " AND (lease_until IS NULL OR lease_until < ?1) ORDER BY id LIMIT 1",
     [ST_VOP_LEASE] = "UPDATE voice_ops SET lease_until = ?2, attempts = attempts + 1"
-                     " WHERE id = ?1 AND state = 'pending'",
+                     " WHERE id = ?1 AND state = 'pending'"
+                     " AND (lease_until IS NULL OR lease_until < ?3)",
     [ST_VOP_DONE] = "UPDATE voice_ops SET state = ?2, error_code = ?3, done_at = ?4,"
                     " lease_until = NULL WHERE id = ?1",
     [ST_VOP_RETRY] = "UPDATE voice_ops SET not_before = ?2, error_code = ?3, lease_until = NULL"
                      " WHERE id = ?1 AND state = 'pending'",
-    [ST_VOP_NEXT_DUE] = "SELECT MIN(MAX(not_before, COALESCE(lease_until, 0)))"
+    [ST_VOP_NEXT_DUE] = "SELECT MIN(CASE WHEN lease_until > not_before THEN lease_until ELSE not_before END)"
                         " FROM voice_ops WHERE state = 'pending'",
 };
 
@@ -120,69 +121,69 @@ static int name_index(const char *const *names, size_t n, const char *s)
 
 #define INDEX_OF(names, s) name_index(names, sizeof(names) / sizeof(names[0]), s)
 
-static int read_call(sqlite3_stmt *p, void *out)
+static int read_call(struct db_stmt *p, void *out)
 {
     struct store_call *c = out;
 
     memset(c, 0, sizeof(*c));
-    c->id = sqlite3_column_int64(p, 0);
+    c->id = db_col_int64(p, 0);
     store_col_text(p, 1, c->call_sid, sizeof(c->call_sid));
     store_col_text(p, 2, c->caller, sizeof(c->caller));
     store_col_text(p, 3, c->line_number, sizeof(c->line_number));
     store_col_text(p, 4, c->lang, sizeof(c->lang));
-    c->state = (enum call_state)INDEX_OF(call_states, (const char *)sqlite3_column_text(p, 5));
+    c->state = (enum call_state)INDEX_OF(call_states, (const char *)db_col_text(p, 5));
     store_col_text(p, 6, c->topic, sizeof(c->topic));
-    c->urgent = sqlite3_column_int(p, 7);
-    c->menu_tries = sqlite3_column_int(p, 8);
+    c->urgent = (int)db_col_int64(p, 7);
+    c->menu_tries = (int)db_col_int64(p, 8);
     store_col_text(p, 9, c->peer_id, sizeof(c->peer_id));
-    c->created_at = sqlite3_column_int64(p, 10);
-    c->queued_at = sqlite3_column_int64(p, 11);
-    c->ring_until = sqlite3_column_int64(p, 12);
-    c->answered_at = sqlite3_column_int64(p, 13);
-    c->ended_at = sqlite3_column_int64(p, 14);
+    c->created_at = db_col_int64(p, 10);
+    c->queued_at = db_col_int64(p, 11);
+    c->ring_until = db_col_int64(p, 12);
+    c->answered_at = db_col_int64(p, 13);
+    c->ended_at = db_col_int64(p, 14);
     store_col_text(p, 15, c->outcome, sizeof(c->outcome));
     store_col_text(p, 16, c->recording_sid, sizeof(c->recording_sid));
-    c->recording_secs = sqlite3_column_int(p, 17);
-    c->notified = sqlite3_column_int(p, 18);
+    c->recording_secs = (int)db_col_int64(p, 17);
+    c->notified = (int)db_col_int64(p, 18);
     return 0;
 }
 
 /* One call row of p (already bound) into *c: STORE_FOUND, STORE_OK (none) or STORE_ERROR. */
-static int one_call(struct store *s, sqlite3_stmt *p, struct store_call *c)
+static int one_call(struct store *s, struct db_stmt *p, struct store_call *c)
 {
     return store_one(s, p, read_call, c, sizeof(*c));
 }
 
 /* A single number of p (already bound) into *v; INT64_MAX for NULL. */
-static int one_int(struct store *s, sqlite3_stmt *p, int64_t *v)
+static int one_int(struct store *s, struct db_stmt *p, int64_t *v)
 {
-    int rc = sqlite3_step(p);
+    int rc = db_step(p);
 
     *v = INT64_MAX;
-    if (rc == SQLITE_ROW && sqlite3_column_type(p, 0) != SQLITE_NULL)
-        *v = sqlite3_column_int64(p, 0);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc == DB_ROW && !db_col_null(p, 0))
+        *v = db_col_int64(p, 0);
+    if (rc != DB_ROW && rc != DB_DONE)
         store_fail(s, p, rc);
-    sqlite3_reset(p);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+    db_reset(p);
+    return rc == DB_ROW || rc == DB_DONE ? STORE_OK : STORE_ERROR;
 }
 
 int store_call_open(struct store *s, const char *call_sid, const char *caller, const char *line,
                     const char *lang, int64_t now, struct store_call *c)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_OPEN);
+    struct db_stmt *p = store_stmt(s, ST_CALL_OPEN);
     int made;
 
-    sqlite3_bind_text(p, 1, call_sid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 2, caller, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 3, line, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 4, lang, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 5, now);
+    db_bind_text(p, 1, call_sid);
+    db_bind_text(p, 2, caller);
+    db_bind_text(p, 3, line);
+    db_bind_text(p, 4, lang);
+    db_bind_int64(p, 5, now);
     if (store_exec(s, p))
         return STORE_ERROR;
-    made = sqlite3_changes(s->db) == 1;
+    made = db_changes(s->db) == 1;
     p = store_stmt(s, ST_CALL_BY_SID);
-    sqlite3_bind_text(p, 1, call_sid, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, call_sid);
     if (one_call(s, p, c) != STORE_FOUND)
         return STORE_ERROR;
     return made ? STORE_NEW : STORE_OK;
@@ -190,98 +191,98 @@ int store_call_open(struct store *s, const char *call_sid, const char *caller, c
 
 int store_call_get(struct store *s, int64_t id, struct store_call *c)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_GET);
+    struct db_stmt *p = store_stmt(s, ST_CALL_GET);
 
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
     return one_call(s, p, c);
 }
 
 int store_call_menu_try(struct store *s, int64_t id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_MENU_TRY);
+    struct db_stmt *p = store_stmt(s, ST_CALL_MENU_TRY);
 
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
     return store_exec(s, p);
 }
 
 int store_call_ring(struct store *s, int64_t id, const char *topic, int64_t now, int64_t ring_until)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_RING);
+    struct db_stmt *p = store_stmt(s, ST_CALL_RING);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, topic, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 3, now);
-    sqlite3_bind_int64(p, 4, ring_until);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, topic);
+    db_bind_int64(p, 3, now);
+    db_bind_int64(p, 4, ring_until);
     return store_exec_cas(s, p);
 }
 
 int store_call_ring_over(struct store *s, int64_t id, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_RING_OVER);
+    struct db_stmt *p = store_stmt(s, ST_CALL_RING_OVER);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_int64(p, 2, now);
+    db_bind_int64(p, 1, id);
+    db_bind_int64(p, 2, now);
     return store_exec(s, p);
 }
 
 int store_call_accept(struct store *s, int64_t id, const char *peer_id, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_ACCEPT);
+    struct db_stmt *p = store_stmt(s, ST_CALL_ACCEPT);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, peer_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 3, now);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, peer_id);
+    db_bind_int64(p, 3, now);
     return store_exec_cas(s, p);
 }
 
 int store_call_move(struct store *s, int64_t id, enum call_state from, enum call_state to,
                     const char *outcome, int notify, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_MOVE);
+    struct db_stmt *p = store_stmt(s, ST_CALL_MOVE);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, call_states[from], -1, SQLITE_STATIC);
-    sqlite3_bind_text(p, 3, call_states[to], -1, SQLITE_STATIC);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, call_states[from]);
+    db_bind_text(p, 3, call_states[to]);
     store_bind_text(p, 4, outcome);
-    sqlite3_bind_int(p, 5, notify);
-    sqlite3_bind_int64(p, 6, now);
+    db_bind_int64(p, 5, notify);
+    db_bind_int64(p, 6, now);
     return store_exec_cas(s, p);
 }
 
 int store_call_end(struct store *s, int64_t id, const char *outcome, int notify, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_END);
+    struct db_stmt *p = store_stmt(s, ST_CALL_END);
 
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
     store_bind_text(p, 2, outcome);
-    sqlite3_bind_int(p, 3, notify);
-    sqlite3_bind_int64(p, 4, now);
+    db_bind_int64(p, 3, notify);
+    db_bind_int64(p, 4, now);
     return store_exec_cas(s, p);
 }
 
 int store_call_urgent(struct store *s, int64_t id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_URGENT);
+    struct db_stmt *p = store_stmt(s, ST_CALL_URGENT);
 
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
     return store_exec(s, p);
 }
 
 int store_call_recorded(struct store *s, int64_t id, const char *recording_sid, int secs)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_RECORDED);
+    struct db_stmt *p = store_stmt(s, ST_CALL_RECORDED);
 
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
     store_bind_text(p, 2, recording_sid);
-    sqlite3_bind_int(p, 3, secs);
+    db_bind_int64(p, 3, secs);
     return store_exec(s, p);
 }
 
 int store_call_ring_due(struct store *s, int64_t now, struct store_call *c)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_RING_DUE);
+    struct db_stmt *p = store_stmt(s, ST_CALL_RING_DUE);
 
-    sqlite3_bind_int64(p, 1, now);
+    db_bind_int64(p, 1, now);
     return one_call(s, p, c);
 }
 
@@ -297,79 +298,81 @@ int store_call_unnotified(struct store *s, struct store_call *c)
 
 int store_call_notified(struct store *s, int64_t id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_NOTIFIED);
+    struct db_stmt *p = store_stmt(s, ST_CALL_NOTIFIED);
 
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
     return store_exec(s, p);
 }
 
 int store_call_file(struct store *s, int64_t id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_FILE);
+    struct db_stmt *p = store_stmt(s, ST_CALL_FILE);
 
-    sqlite3_bind_int64(p, 1, id);
-    if (store_exec(s, p))
-        return STORE_ERROR;
-    if (sqlite3_changes(s->db) != 1)
-        return STORE_OK; /* filed already */
+    int rc;
+
+    db_bind_int64(p, 1, id);
+    rc = store_insert(s, p);
+    if (rc != STORE_NEW)
+        return rc; /* STORE_OK: filed already */
     p = store_stmt(s, ST_CALL_FILED);
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
+    db_bind_int64(p, 2, s->last_id);
     return store_exec(s, p);
 }
 
 int store_call_stale(struct store *s, int64_t voicemail_before, int64_t menu_before,
                      int64_t connected_before, int64_t peer_left_before, struct store_call *c)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_STALE);
+    struct db_stmt *p = store_stmt(s, ST_CALL_STALE);
 
-    sqlite3_bind_int64(p, 1, voicemail_before);
-    sqlite3_bind_int64(p, 2, menu_before);
-    sqlite3_bind_int64(p, 3, connected_before);
-    sqlite3_bind_int64(p, 4, peer_left_before);
+    db_bind_int64(p, 1, voicemail_before);
+    db_bind_int64(p, 2, menu_before);
+    db_bind_int64(p, 3, connected_before);
+    db_bind_int64(p, 4, peer_left_before);
     return one_call(s, p, c);
 }
 
 int store_call_unanswer(struct store *s, int64_t id, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_UNANSWER);
+    struct db_stmt *p = store_stmt(s, ST_CALL_UNANSWER);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_int64(p, 2, now);
+    db_bind_int64(p, 1, id);
+    db_bind_int64(p, 2, now);
     return store_exec_cas(s, p);
 }
 
 int store_call_each_open(struct store *s, int (*fn)(void *arg, const struct store_call *c),
                          void *arg)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_OPEN_LIST);
+    struct db_stmt *p = store_stmt(s, ST_CALL_OPEN_LIST);
     struct store_call c;
     int rc;
 
-    while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+    while ((rc = db_step(p)) == DB_ROW) {
         read_call(p, &c);
         if (fn(arg, &c)) {
-            sqlite3_reset(p);
+            db_reset(p);
             return STORE_ERROR;
         }
     }
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         store_fail(s, p, rc);
-    sqlite3_reset(p);
-    return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : STORE_ERROR;
 }
 
-static int read_leg(sqlite3_stmt *p, void *out)
+static int read_leg(struct db_stmt *p, void *out)
 {
     struct store_leg *l = out;
-    const unsigned char *kind = sqlite3_column_text(p, 4);
+    const char *kind = db_col_text(p, 4);
 
     memset(l, 0, sizeof(*l));
-    l->id = sqlite3_column_int64(p, 0);
-    l->call_id = sqlite3_column_int64(p, 1);
+    l->id = db_col_int64(p, 0);
+    l->call_id = db_col_int64(p, 1);
     store_col_text(p, 2, l->peer_id, sizeof(l->peer_id));
     store_col_text(p, 3, l->peer_phone, sizeof(l->peer_phone));
     l->callback = kind && !strcmp((const char *)kind, "callback");
-    l->state = (enum leg_state)INDEX_OF(leg_states, (const char *)sqlite3_column_text(p, 5));
+    l->state = (enum leg_state)INDEX_OF(leg_states, (const char *)db_col_text(p, 5));
     store_col_text(p, 6, l->leg_sid, sizeof(l->leg_sid));
     store_col_text(p, 7, l->end_status, sizeof(l->end_status));
     return 0;
@@ -378,25 +381,25 @@ static int read_leg(sqlite3_stmt *p, void *out)
 int store_leg_add(struct store *s, int64_t call_id, const char *peer_id, const char *phone,
                   int callback, int64_t now, int64_t *id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_LEG_ADD);
+    struct db_stmt *p = store_stmt(s, ST_LEG_ADD);
 
-    sqlite3_bind_int64(p, 1, call_id);
-    sqlite3_bind_text(p, 2, peer_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 3, phone, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(p, 4, callback ? "callback" : "ring", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(p, 5, now);
-    if (store_exec(s, p))
+    db_bind_int64(p, 1, call_id);
+    db_bind_text(p, 2, peer_id);
+    db_bind_text(p, 3, phone);
+    db_bind_text(p, 4, callback ? "callback" : "ring");
+    db_bind_int64(p, 5, now);
+    if (store_insert(s, p) != STORE_NEW)
         return STORE_ERROR;
-    *id = sqlite3_last_insert_rowid(s->db);
+    *id = s->last_id;
     return STORE_OK;
 }
 
 /* The one leg statement id finds for key: STORE_FOUND, STORE_OK (none) or STORE_ERROR. */
 static int one_leg(struct store *s, enum store_stmt id, int64_t key, struct store_leg *l)
 {
-    sqlite3_stmt *p = store_stmt(s, id);
+    struct db_stmt *p = store_stmt(s, id);
 
-    sqlite3_bind_int64(p, 1, key);
+    db_bind_int64(p, 1, key);
     return store_one(s, p, read_leg, l, sizeof(*l));
 }
 
@@ -412,55 +415,55 @@ int store_leg_winner(struct store *s, int64_t call_id, struct store_leg *l)
 
 int store_leg_started(struct store *s, int64_t id, const char *sid)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_LEG_STARTED);
+    struct db_stmt *p = store_stmt(s, ST_LEG_STARTED);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, sid, -1, SQLITE_TRANSIENT);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, sid);
     return store_exec_cas(s, p);
 }
 
 int store_leg_accept(struct store *s, int64_t id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_LEG_ACCEPT);
+    struct db_stmt *p = store_stmt(s, ST_LEG_ACCEPT);
 
-    sqlite3_bind_int64(p, 1, id);
+    db_bind_int64(p, 1, id);
     return store_exec_cas(s, p);
 }
 
 int store_leg_end(struct store *s, int64_t id, const char *status, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_LEG_END);
+    struct db_stmt *p = store_stmt(s, ST_LEG_END);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, status, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(p, 3, now);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, status);
+    db_bind_int64(p, 3, now);
     return store_exec(s, p);
 }
 
 int store_leg_live_count(struct store *s, int64_t call_id, int64_t *n)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_LEG_LIVE);
+    struct db_stmt *p = store_stmt(s, ST_LEG_LIVE);
 
-    sqlite3_bind_int64(p, 1, call_id);
+    db_bind_int64(p, 1, call_id);
     return one_int(s, p, n);
 }
 
 int store_leg_hang_up_live(struct store *s, int64_t call_id, int64_t now, int64_t expires_at)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_LEG_HANG_UP_ALL);
+    struct db_stmt *p = store_stmt(s, ST_LEG_HANG_UP_ALL);
 
-    sqlite3_bind_int64(p, 1, call_id);
-    sqlite3_bind_int64(p, 2, now);
-    sqlite3_bind_int64(p, 3, expires_at);
+    db_bind_int64(p, 1, call_id);
+    db_bind_int64(p, 2, now);
+    db_bind_int64(p, 3, expires_at);
     return store_exec(s, p);
 }
 
 int store_call_callback_live(struct store *s, int64_t call_id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_LEG_CALLBACK_LIVE);
+    struct db_stmt *p = store_stmt(s, ST_LEG_CALLBACK_LIVE);
     int64_t v;
 
-    sqlite3_bind_int64(p, 1, call_id);
+    db_bind_int64(p, 1, call_id);
     if (one_int(s, p, &v))
         return -1;
     return v == 1;
@@ -468,18 +471,18 @@ int store_call_callback_live(struct store *s, int64_t call_id)
 
 int store_call_by_sid(struct store *s, const char *call_sid, struct store_call *c)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_CALL_BY_SID);
+    struct db_stmt *p = store_stmt(s, ST_CALL_BY_SID);
 
-    sqlite3_bind_text(p, 1, call_sid, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, call_sid);
     return one_call(s, p, c);
 }
 
 int store_peer_on_call(struct store *s, const char *peer_id)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_LEG_PEER_BUSY);
+    struct db_stmt *p = store_stmt(s, ST_LEG_PEER_BUSY);
     int64_t v;
 
-    sqlite3_bind_text(p, 1, peer_id, -1, SQLITE_TRANSIENT);
+    db_bind_text(p, 1, peer_id);
     if (one_int(s, p, &v))
         return -1;
     return v == 1;
@@ -488,66 +491,67 @@ int store_peer_on_call(struct store *s, const char *peer_id)
 int store_vop_add(struct store *s, int64_t call_id, int64_t leg_id, enum vop_kind op, int64_t now,
                   int64_t expires_at)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_VOP_ADD);
+    struct db_stmt *p = store_stmt(s, ST_VOP_ADD);
 
-    sqlite3_bind_int64(p, 1, call_id);
+    db_bind_int64(p, 1, call_id);
     if (leg_id)
-        sqlite3_bind_int64(p, 2, leg_id);
-    sqlite3_bind_text(p, 3, vop_kinds[op], -1, SQLITE_STATIC);
-    sqlite3_bind_int64(p, 4, now);
-    sqlite3_bind_int64(p, 5, expires_at);
+        db_bind_int64(p, 2, leg_id);
+    db_bind_text(p, 3, vop_kinds[op]);
+    db_bind_int64(p, 4, now);
+    db_bind_int64(p, 5, expires_at);
     return store_exec(s, p);
 }
 
 int store_vop_claim(struct store *s, int64_t now, int64_t lease_ms, struct store_vop *v)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_VOP_NEXT);
+    struct db_stmt *p = store_stmt(s, ST_VOP_NEXT);
     int rc;
 
-    sqlite3_bind_int64(p, 1, now);
-    rc = sqlite3_step(p);
-    if (rc != SQLITE_ROW) {
-        if (rc != SQLITE_DONE)
+    db_bind_int64(p, 1, now);
+    rc = db_step(p);
+    if (rc != DB_ROW) {
+        if (rc != DB_DONE)
             store_fail(s, p, rc);
-        sqlite3_reset(p);
-        return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+        db_reset(p);
+        return rc == DB_DONE ? STORE_OK : STORE_ERROR;
     }
     memset(v, 0, sizeof(*v));
-    v->id = sqlite3_column_int64(p, 0);
-    v->call_id = sqlite3_column_int64(p, 1);
-    v->leg_id = sqlite3_column_int64(p, 2);
-    v->op = (enum vop_kind)INDEX_OF(vop_kinds, (const char *)sqlite3_column_text(p, 3));
-    v->attempts = sqlite3_column_int(p, 4) + 1;
-    v->created_at = sqlite3_column_int64(p, 5);
-    v->expires_at = sqlite3_column_int64(p, 6);
-    sqlite3_reset(p);
+    v->id = db_col_int64(p, 0);
+    v->call_id = db_col_int64(p, 1);
+    v->leg_id = db_col_int64(p, 2);
+    v->op = (enum vop_kind)INDEX_OF(vop_kinds, (const char *)db_col_text(p, 3));
+    v->attempts = (int)db_col_int64(p, 4) + 1;
+    v->created_at = db_col_int64(p, 5);
+    v->expires_at = db_col_int64(p, 6);
+    db_reset(p);
     p = store_stmt(s, ST_VOP_LEASE);
-    sqlite3_bind_int64(p, 1, v->id);
-    sqlite3_bind_int64(p, 2, now + lease_ms);
+    db_bind_int64(p, 1, v->id);
+    db_bind_int64(p, 2, now + lease_ms);
+    db_bind_int64(p, 3, now);
     rc = store_exec_cas(s, p);
     return rc == STORE_OK ? STORE_FOUND : rc == STORE_CONFLICT ? STORE_OK : STORE_ERROR;
 }
 
 int store_vop_done(struct store *s, int64_t id, int ok, int error_code, int64_t now)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_VOP_DONE);
+    struct db_stmt *p = store_stmt(s, ST_VOP_DONE);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_text(p, 2, ok ? "done" : "failed", -1, SQLITE_STATIC);
+    db_bind_int64(p, 1, id);
+    db_bind_text(p, 2, ok ? "done" : "failed");
     if (error_code)
-        sqlite3_bind_int(p, 3, error_code);
-    sqlite3_bind_int64(p, 4, now);
+        db_bind_int64(p, 3, error_code);
+    db_bind_int64(p, 4, now);
     return store_exec(s, p);
 }
 
 int store_vop_retry(struct store *s, int64_t id, int64_t at, int error_code)
 {
-    sqlite3_stmt *p = store_stmt(s, ST_VOP_RETRY);
+    struct db_stmt *p = store_stmt(s, ST_VOP_RETRY);
 
-    sqlite3_bind_int64(p, 1, id);
-    sqlite3_bind_int64(p, 2, at);
+    db_bind_int64(p, 1, id);
+    db_bind_int64(p, 2, at);
     if (error_code)
-        sqlite3_bind_int(p, 3, error_code);
+        db_bind_int64(p, 3, error_code);
     return store_exec(s, p);
 }
 
