@@ -67,13 +67,14 @@ LAYERS := config:config \
           gateway/cli:gateway/cli,gateway/serve,gateway/sim,gateway/voice,gateway/engine,gateway/store,gateway/db,gateway/wire,gateway/base,matcher,config
 export LAYERS
 comma    := ,
-# The include folders of the folder $(1); tests, fuzz targets and benchmarks see every layer.
+# The include folders of the folder $(1); tests, fuzz targets and benchmarks see every layer
+# (and tests/, for its throwaway PostgreSQL: tests/pg.h).
 layer_dirs = $(subst $(comma), ,$(patsubst $(1):%,%,$(filter $(1):%,$(LAYERS))))
 ALL_DIRS   := $(foreach l,$(LAYERS),$(firstword $(subst :, ,$(l))))
 # -iquote: the project's headers (always included with "") come before any -I
 # from pkg-config or CFLAGS, so a system header of the same name (form.h, log.h)
 # can never stand in for one of ours.
-include_of = $(addprefix -iquote ,$(or $(call layer_dirs,$(1)),$(ALL_DIRS)))
+include_of = $(addprefix -iquote ,$(or $(call layer_dirs,$(1)),$(ALL_DIRS) tests))
 ALL_CFLAGS  = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(LDSAN) $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lpthread -lm

@@ -28,6 +28,7 @@ enum ctype {
     CT_LISTEN,   /* HOST:PORT into listen_host/listen_port */
     CT_URL,      /* http(s)://..., trailing '/' removed */
     CT_PATH,     /* resolved against the config's directory */
+    CT_DATABASE, /* a SQLite file path (as CT_PATH) or a postgresql:// URI (inline or file:PATH) */
     CT_PHONE,    /* E.164 */
     CT_PHONES,   /* list of E.164: the pool */
     CT_DURATION, /* int64 ms */
@@ -78,7 +79,7 @@ struct ckey {
 static const struct ckey keys[] = {
     {"listen", CT_LISTEN, 0, 0, 0, "127.0.0.1:8080", ANY_PROVIDER, NULL},
     {"public_url", CT_URL, OFF(public_url), 0, 0, "http://127.0.0.1:8080", ANY_PROVIDER, NULL},
-    {"database", CT_PATH, OFF(database), 0, 0, "var/peerline.db", ANY_PROVIDER, NULL},
+    {"database", CT_DATABASE, OFF(database), 0, 0, "var/peerline.db", ANY_PROVIDER, NULL},
     {"roster", CT_PATH, OFF(roster), 0, 0, "roster.yaml", ANY_PROVIDER, NULL},
     {"spool", CT_PATH, OFF(spool), 0, 0, NULL, ANY_PROVIDER, NULL}, /* default: database.spool */
     {"log_level", CT_LEVEL, OFF(log_level), 0, 0, "info", ANY_PROVIDER, NULL},
@@ -681,6 +682,36 @@ static void set_path(struct cload *L, const struct ckey *k, const struct ynode *
     free(val);
 }
 
+/* 1 when v is a libpq URI (SPEC section 10). */
+static int is_pg_uri(const char *v)
+{
+    return !strncmp(v, "postgresql://", 13) || !strncmp(v, "postgres://", 11);
+}
+
+/*
+ * database: a file path (SQLite), or a PostgreSQL URI, which may carry a
+ * password and so may also come from a file (file:PATH, like a secret).
+ */
+static void set_database(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
+{
+    char *v = token_value(L, n, k->name, 0);
+
+    (void)val;
+    if (!v)
+        return;
+    if (!*v)
+        diag_at(&L->file, n, "%s is empty", k->name);
+    else if (is_pg_uri(v) && strpbrk(v, " \t\r\n"))
+        diag_at(&L->file, n, "%s: a postgresql:// URI has no white space", k->name);
+    else if (is_pg_uri(v))
+        keep(L, k, strdup(v));
+    else if (n->str && !strncmp(n->str, "file:", 5))
+        diag_at(&L->file, n, "%s: only a postgresql:// URI may be read from a file", k->name);
+    else
+        keep(L, k, config_resolve_path(L->c->dir, v));
+    free(v);
+}
+
 static void set_phone(struct cload *L, const struct ckey *k, const struct ynode *n, char *val)
 {
     const char *why;
@@ -817,6 +848,7 @@ static const struct {
     [CT_SECTION] = {set_section, TAKES_NODE},   [CT_STR] = {set_str, TAKES_TEXT},
     [CT_SECRET] = {set_secret, TAKES_NODE},     [CT_LISTEN] = {set_listen, TAKES_TEXT},
     [CT_URL] = {set_url, TAKES_TEXT},           [CT_PATH] = {set_path, TAKES_TEXT},
+    [CT_DATABASE] = {set_database, TAKES_NODE},
     [CT_PHONE] = {set_phone, TAKES_TEXT},       [CT_PHONES] = {set_phones, TAKES_NODE},
     [CT_DURATION] = {set_duration, TAKES_TEXT}, [CT_INT] = {set_int, TAKES_TEXT},
     [CT_KIND] = {set_kind, TAKES_TEXT},         [CT_LEVEL] = {set_level, TAKES_TEXT},
@@ -907,6 +939,12 @@ static void apply_defaults(struct cload *L)
                 size_t n = c->database ? strlen(c->database) + 7 : 0;
                 if (!n)
                     continue; /* the database key is wrong: said already */
+                if (is_pg_uri(c->database)) { /* each instance spools on its own disk */
+                    c->spool = config_resolve_path(c->dir, "var/peerline.spool");
+                    if (!c->spool)
+                        diag_at(&L->file, NULL, "out of memory");
+                    continue;
+                }
                 c->spool = malloc(n);
                 if (c->spool)
                     snprintf(c->spool, n, "%s.spool", c->database);

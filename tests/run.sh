@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs every test binary in BUILD/tests (unit tests first, then end-to-end,
 # then the SMS end-to-end suite a second time with the simulator and the
-# gateway speaking Telnyx, shown as "e2e_relay[telnyx]", then `make install`
+# gateway speaking Telnyx, shown as "e2e_relay[telnyx]", and a third time on
+# PostgreSQL, shown as "e2e_relay[pg]" (each binary starts a throwaway
+# cluster of its own), then `make install`
 # into a throwaway tree, tests/install.sh), each under a
 # timeout, and ends with one line: "N passed, M failed". A binary that
 # crashes or times out counts as one failure on top of its own. Tests that
@@ -9,7 +11,8 @@
 #
 #   sh tests/run.sh [BUILD]        BUILD defaults to "build"
 #   TESTS="test_form e2e_relay" sh tests/run.sh    run only these (in the
-#       provider PEERLINE_E2E_PROVIDER names; "e2e_relay[telnyx]" for Telnyx)
+#       provider PEERLINE_E2E_PROVIDER names; "e2e_relay[telnyx]" for Telnyx,
+#       "e2e_relay[pg]" on PostgreSQL)
 #   JOBS=1 sh tests/run.sh         one binary at a time (default 3 at once;
 #       results are printed in order either way)
 #   TIMES=1 sh tests/run.sh        each binary's wall-clock seconds too
@@ -33,25 +36,29 @@ fail=0
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
 
-# The work list, one "name binary provider" per line.
+# The work list, one "name binary provider database" per line.
 default_provider=${PEERLINE_E2E_PROVIDER:-twilio}
 if [ -n "$TESTS" ]; then
     for t in $TESTS; do
         case "$t" in
-        *"[telnyx]") echo "$t $BUILD/tests/${t%\[telnyx\]} telnyx" ;;
-        install) echo "install tests/install.sh twilio" ;;
-        *) echo "$t $BUILD/tests/$t $default_provider" ;;
+        *"[telnyx]") echo "$t $BUILD/tests/${t%\[telnyx\]} telnyx sqlite" ;;
+        *"[pg]") echo "$t $BUILD/tests/${t%\[pg\]} twilio pg" ;;
+        install) echo "install tests/install.sh twilio sqlite" ;;
+        *) echo "$t $BUILD/tests/$t $default_provider sqlite" ;;
         esac
     done >"$logdir/list"
 else
     {
         for t in $(ls "$BUILD"/tests/test_* 2>/dev/null) $(ls "$BUILD"/tests/e2e_* 2>/dev/null); do
-            echo "$(basename "$t") $t twilio"
+            echo "$(basename "$t") $t twilio sqlite"
         done
         for n in $SMS_SUITE; do
-            [ -x "$BUILD/tests/$n" ] && echo "$n[telnyx] $BUILD/tests/$n telnyx"
+            [ -x "$BUILD/tests/$n" ] && echo "$n[telnyx] $BUILD/tests/$n telnyx sqlite"
         done
-        echo "install tests/install.sh twilio"
+        for n in $SMS_SUITE; do
+            [ -x "$BUILD/tests/$n" ] && echo "$n[pg] $BUILD/tests/$n twilio pg"
+        done
+        echo "install tests/install.sh twilio sqlite"
     } >"$logdir/list"
 fi
 total=$(wc -l <"$logdir/list")
@@ -61,7 +68,7 @@ run_one() {
     i=$1
     set -- $(sed -n "${i}p" "$logdir/list")
     start=$(date +%s)
-    PEERLINE_E2E_PROVIDER=$3 timeout 180 "$2" >"$logdir/$i.log" 2>&1
+    PEERLINE_E2E_PROVIDER=$3 PEERLINE_E2E_DB=$4 timeout 180 "$2" >"$logdir/$i.log" 2>&1
     echo $? >"$logdir/$i.rc.tmp"
     echo $(($(date +%s) - start)) >"$logdir/$i.secs"
     mv "$logdir/$i.rc.tmp" "$logdir/$i.rc"

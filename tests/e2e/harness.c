@@ -4,6 +4,7 @@
 #include "harness.h"
 #include "buf.h"
 #include "form.h"
+#include "pg.h"
 #include "twilio.h"
 
 #include <setjmp.h>
@@ -19,12 +20,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -591,10 +594,13 @@ int line_start(struct line *l, const struct line_opts *o)
     l->sim_port = take_port();
     if (l->gw_port < 0 || l->sim_port < 0 || provider_keys(l, o, creds, sizeof(creds)))
         goto fail;
+    snprintf(l->db, sizeof(l->db), "peerline.db");
+    if (line_on_postgres() && line_pg_database(l->db, sizeof(l->db)))
+        goto fail;
     snprintf(cfg, sizeof(cfg),
              "listen: 127.0.0.1:%d\n"
              "public_url: http://127.0.0.1:%d\n"
-             "database: peerline.db\n"
+             "database: %s\n"
              "roster: roster.yaml\n"
              "provider:\n"
              "%s"
@@ -610,7 +616,7 @@ int line_start(struct line *l, const struct line_opts *o)
              "  max_delay: 1s\n"
              "%s"
              "%s",
-             l->gw_port, l->gw_port, creds, l->sim_port,
+             l->gw_port, l->gw_port, l->db, creds, l->sim_port,
              o->no_pool ? "[]" : "[\"" POOL_A "\", \"" POOL_B "\"]", o->provider ? o->provider : "",
              o->limits ? o->limits : "  relay_gap: 0s\n", o->retry ? o->retry : "",
              o->extra_config ? o->extra_config : "");
@@ -713,13 +719,19 @@ int line_stop(struct line *l)
     size_t i;
 
     stop_pid(l->gw);
+    stop_pid(l->gw2);
     stop_pid(l->sim);
-    l->gw = l->sim = 0;
+    l->gw = l->gw2 = l->sim = 0;
+    if (l->gw2_port)
+        give_back_port(l->gw2_port);
+    l->gw2_port = 0;
     give_back_port(l->gw_port);
     give_back_port(l->sim_port);
     l->gw_port = l->sim_port = 0;
     snprintf(sim_log, sizeof(sim_log), "%s/sim.log", l->dir);
     rc = log_is_clean(l->gateway_log) | log_is_clean(sim_log) | log_has_no_text(l, l->gateway_log);
+    if (l->config2[0])
+        rc |= log_is_clean(l->gateway2_log) | log_has_no_text(l, l->gateway2_log);
     for (i = 0; i < l->nsaid; i++)
         free(l->said[i]);
     l->nsaid = 0;
@@ -731,6 +743,97 @@ int line_stop(struct line *l)
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", l->dir);
     return rc;
+}
+
+int line_start_second(struct line *l)
+{
+    char *argv[] = {"peerline", "serve", "-c", l->config2, NULL};
+    char *cfg = line_read_file(l->config), *at, listen[64], out[8192];
+
+    if (!cfg)
+        return -1;
+    if (!l->gw2_port) {
+        l->gw2_port = take_port();
+        snprintf(l->config2, sizeof(l->config2), "%s/peerline2.yaml", l->dir);
+        snprintf(l->gateway2_log, sizeof(l->gateway2_log), "%s/gateway2.log", l->dir);
+    }
+    /* The first line is "listen: 127.0.0.1:PORT": only it differs. */
+    at = strchr(cfg, '\n');
+    snprintf(listen, sizeof(listen), "listen: 127.0.0.1:%d", l->gw2_port);
+    snprintf(out, sizeof(out), "%s%s", listen, at ? at : "\n");
+    free(cfg);
+    if (l->gw2_port < 0 || write_file(l->config2, out))
+        return -1;
+    l->gw2 = spawn(l->gateway2_log, argv);
+    return l->gw2 > 0 ? wait_healthy(l->gw2_port, l->gw2, "second gateway", 30000) : -1;
+}
+
+void line_kill_second(struct line *l)
+{
+    if (l->gw2 > 0) {
+        kill(l->gw2, SIGKILL);
+        waitpid(l->gw2, NULL, 0);
+        l->gw2 = 0;
+    }
+}
+
+long line_text_via(struct line *l, int port, const char *from, const char *to, const char *body,
+                   const char *sid)
+{
+    static atomic_int seq;
+    struct buf form = BUF_INIT(0);
+    char own[40], sign[128], url[128], sig[TWILIO_SIG_LEN], hdr[64 + TWILIO_SIG_LEN];
+    struct buf out = BUF_INIT(0);
+    struct curl_slist *h = NULL;
+    const char *why;
+    struct form f;
+    size_t where;
+    long status = 0;
+    CURL *c;
+
+    if (!sid) {
+        snprintf(own, sizeof(own), "SM%08x%024x", (unsigned)getpid(),
+                 (unsigned)atomic_fetch_add(&seq, 1));
+        sid = own;
+    }
+    form_add(&form, "MessageSid", sid);
+    form_add(&form, "SmsSid", sid);
+    form_add(&form, "AccountSid", "AC0123456789abcdef0123456789abcdef");
+    form_add(&form, "From", from);
+    form_add(&form, "To", to);
+    form_add(&form, "Body", body);
+    form_add(&form, "NumMedia", "0");
+    form_add(&form, "NumSegments", "1");
+    form_add(&form, "SmsStatus", "received");
+    form_add(&form, "ApiVersion", "2010-04-01");
+    snprintf(sign, sizeof(sign), "http://127.0.0.1:%d/twilio/sms", l->gw_port);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/twilio/sms", port);
+    if (form_parse(form.p, form.len, &f, &why, &where))
+        goto done;
+    if (twilio_signature(TOKEN, sign, &f, sig) || !(c = curl_easy_init())) {
+        form_free(&f);
+        goto done;
+    }
+    form_free(&f);
+    snprintf(hdr, sizeof(hdr), "X-Twilio-Signature: %s", sig);
+    h = curl_slist_append(h, hdr);
+    h = curl_slist_append(h, "Content-Type: application/x-www-form-urlencoded");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)form.len);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, form.p);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+done:
+    buf_free(&form);
+    buf_free(&out);
+    return status;
 }
 
 void line_kill_gateway(struct line *l)
@@ -1263,6 +1366,80 @@ long line_post_signed(struct line *l, const char *path, const char *form, char *
     return status;
 }
 
+/* ---- PostgreSQL (PEERLINE_E2E_DB=pg) ---- */
+
+static struct pg_cluster *pg_cl;
+static pthread_mutex_t pg_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int line_on_postgres(void)
+{
+    const char *v = getenv("PEERLINE_E2E_DB");
+
+    return v && !strcmp(v, "pg");
+}
+
+static void pg_at_exit(void)
+{
+    pg_stop(pg_cl);
+    pg_cl = NULL;
+}
+
+struct pg_cluster *line_pg_cluster(void)
+{
+    return pg_cl;
+}
+
+/* Runs sql on the cluster's database named in uri: the first column of its first row, or -1. */
+static long pg_query(const char *uri, const char *sql, int want_row)
+{
+    PGconn *c = PQconnectdb(uri);
+    PGresult *r = NULL;
+    long n = -1;
+
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "harness: cannot connect: %s", PQerrorMessage(c));
+        goto done;
+    }
+    r = PQexec(c, sql);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
+        n = PQgetisnull(r, 0, 0) ? 0 : strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    else if (PQresultStatus(r) == PGRES_COMMAND_OK && !want_row)
+        n = 0;
+    else
+        fprintf(stderr, "harness: %s", PQerrorMessage(c));
+done:
+    PQclear(r);
+    PQfinish(c);
+    return n;
+}
+
+int line_pg_database(char *uri, size_t n)
+{
+    static int seq;
+    char err[256], sql[128], name[64];
+    const char *base, *slash;
+
+    pthread_mutex_lock(&pg_mu);
+    if (!pg_cl) {
+        pg_cl = pg_start(err, sizeof(err));
+        if (pg_cl)
+            atexit(pg_at_exit);
+        else
+            fprintf(stderr, "harness: %s\n", err);
+    }
+    snprintf(name, sizeof(name), "line_%d_%d", (int)getpid(), ++seq);
+    pthread_mutex_unlock(&pg_mu);
+    if (!pg_cl)
+        return -1;
+    base = pg_uri(pg_cl);
+    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+    if (pg_query(base, sql, 0))
+        return -1;
+    slash = strrchr(base, '/');
+    snprintf(uri, n, "%.*s/%s", (int)(slash - base), base, name);
+    return 0;
+}
+
 long line_query(struct line *l, const char *sql)
 {
     char path[320];
@@ -1270,6 +1447,8 @@ long line_query(struct line *l, const char *sql)
     sqlite3_stmt *st = NULL;
     long n = -1;
 
+    if (line_on_postgres())
+        return pg_query(l->db, sql, 1);
     snprintf(path, sizeof(path), "%s/peerline.db", l->dir);
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
         sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
@@ -1325,6 +1504,8 @@ int line_exec(struct line *l, const char *sql)
     sqlite3 *db = NULL;
     int rc = -1;
 
+    if (line_on_postgres())
+        return pg_query(l->db, sql, 0) == 0 ? 0 : -1;
     snprintf(path, sizeof(path), "%s/peerline.db", l->dir);
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
         sqlite3_busy_timeout(db, 10000);
@@ -1360,6 +1541,24 @@ static int file_contains(const char *path, const char *needle)
 int line_db_contains(struct line *l, const char *needle)
 {
     char path[320];
+
+    /* PostgreSQL: what a dump of the database holds (its files keep dead rows until VACUUM). */
+    if (line_on_postgres()) {
+        const char *bindir = getenv("PEERLINE_PG_BINDIR");
+        char cmd[1024];
+        int found;
+
+        snprintf(path, sizeof(path), "%s/dump.sql", l->dir);
+        snprintf(cmd, sizeof(cmd), "'%s/pg_dump' -d '%s' -f '%s'", bindir ? bindir : "/usr/bin",
+                 l->db, path);
+        if (system(cmd)) {
+            fprintf(stderr, "harness: pg_dump failed\n");
+            return -1;
+        }
+        found = file_contains(path, needle);
+        unlink(path);
+        return found;
+    }
 
     snprintf(path, sizeof(path), "%s/peerline.db", l->dir);
     if (file_contains(path, needle))

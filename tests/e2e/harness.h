@@ -40,6 +40,12 @@ struct line {
     char public_key[48];   /* Telnyx: provider.public_key (base64), "" for Twilio */
     int gw_port, sim_port;
     pid_t gw, sim;
+    char db[256]; /* the config's database: a file name, or a PostgreSQL URI */
+    /* A second instance on the same database (line_start_second), listening on its own port. */
+    char config2[300];
+    char gateway2_log[300];
+    int gw2_port;
+    pid_t gw2;
     /* What the phones texted (long enough to be telling): never to be found in a log. */
     char *said[512];
     size_t nsaid;
@@ -55,6 +61,32 @@ struct line_opts {
     int no_pool;              /* 1: no pool numbers (the line number alone) */
     int telnyx;               /* 1: Telnyx whatever PEERLINE_E2E_PROVIDER says */
 };
+
+/*
+ * 1 when PEERLINE_E2E_DB=pg: each line gets a database of its own on a
+ * throwaway PostgreSQL cluster (tests/pg.h) this process starts once and
+ * stops at exit; line_query, line_exec and line_db_contains read it.
+ */
+int line_on_postgres(void);
+/* The cluster's URI of a fresh, empty database (starting the cluster first). */
+int line_pg_database(char *uri, size_t n);
+/* The process's cluster (NULL when none was started): to restart it. */
+struct pg_cluster *line_pg_cluster(void);
+
+/*
+ * A second `peerline serve` for the line: the same config, roster and
+ * database (PostgreSQL), the same public_url (both stand behind one
+ * address, as behind a load balancer), its own listening port. 0, or -1.
+ */
+int line_start_second(struct line *l);
+void line_kill_second(struct line *l);
+/*
+ * An inbound text as Twilio posts it, signed for the line's public_url, to
+ * the instance listening on port: the HTTP status (0: no answer). sid may be
+ * NULL (a fresh one).
+ */
+long line_text_via(struct line *l, int port, const char *from, const char *to, const char *body,
+                   const char *sid);
 
 /* 1 when PEERLINE_E2E_PROVIDER=telnyx: lines speak Telnyx. */
 int line_provider_telnyx(void);
