@@ -776,6 +776,24 @@ static void pg_reconnects_after_restart(void **state)
     db_close(w);
 }
 
+static void pg_wait_survives_restart(void **state)
+{
+    struct fx *f = *state;
+    struct db *w;
+    char ch[64];
+
+    assert_int_equal(db_listen(f->db, CHANNEL), DB_OK);
+    assert_int_equal(pg_restart(cluster, "fast"), 0);
+    assert_int_equal(db_wait(f->db, 10000, ch, sizeof(ch)), DB_GONE);
+    assert_int_equal(db_wait(f->db, 10000, ch, sizeof(ch)), 1); /* reconnected: look */
+    assert_string_equal(ch, "");
+    w = open_or_fail(f->spec);
+    assert_int_equal(db_notify(w, CHANNEL), DB_OK); /* and listening again */
+    assert_int_equal(db_wait(f->db, 10000, ch, sizeof(ch)), 1);
+    assert_string_equal(ch, CHANNEL);
+    db_close(w);
+}
+
 static void pg_lost_inside_a_transaction(void **state)
 {
     struct fx *f = *state;
@@ -1016,6 +1034,7 @@ int main(void)
         PG(pg_notify_on_commit_only),
         PG(pg_fence_follows_the_session),
         PG(pg_reconnects_after_restart),
+        PG(pg_wait_survives_restart),
         PG(pg_lost_inside_a_transaction),
         NODB(pg_open_masks_password),
         PG(pg_uri_values_win),
