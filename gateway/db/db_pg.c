@@ -63,6 +63,7 @@ struct pg_db {
     int lost_unsaid;    /* a fenced handle's loss no statement has reported yet */
     int tx_rc;          /* the first failure inside the open transaction (DB_OK if none) */
     /* Session settings, replayed on every new connection. */
+    int own_options; /* the URI sets options=: no server keepalives of ours */
     int lazy;
     int hashed;
     char ipad[129], opad[129];
@@ -302,11 +303,27 @@ static int pg_apply_listen(struct pg_db *d, const char *channel)
     return pg_run(d, sql, 0, NULL);
 }
 
+/*
+ * The server's side of the keepalives: a session (and its advisory locks:
+ * the fence, DB_BEGIN_SERIAL's) of a client cut off while idle ends in
+ * seconds, not after the kernel's two hours, so another instance can take
+ * over. Not when the URI sets the server's options itself.
+ */
+static int pg_apply_server_keepalives(struct pg_db *d)
+{
+    if (d->own_options)
+        return DB_OK;
+    return pg_run(d,
+                  "SET tcp_keepalives_idle = 2; SET tcp_keepalives_interval = 1;"
+                  " SET tcp_keepalives_count = 3; SET tcp_user_timeout = 3000",
+                  0, NULL);
+}
+
 static int pg_replay(struct pg_db *d)
 {
-    int rc = DB_OK, i;
+    int rc = pg_apply_server_keepalives(d), i;
 
-    if (d->lazy)
+    if (!rc && d->lazy)
         rc = pg_apply_lazy(d);
     if (!rc && d->hashed)
         rc = pg_apply_hash(d);
@@ -547,6 +564,19 @@ static void pg_free_secrets(struct pg_db *d)
 
 /* ---- the driver ---- */
 
+/* 1 when the connection was given server options (options=... in the URI). */
+static int pg_has_options(PGconn *conn)
+{
+    PQconninfoOption *opts = PQconninfo(conn), *o;
+    int has = 0;
+
+    for (o = opts; o && o->keyword; o++)
+        if (!strcmp(o->keyword, "options") && o->val && *o->val)
+            has = 1;
+    PQconninfoFree(opts);
+    return has;
+}
+
 static struct db *pg_open(const char *spec, char *err, size_t errlen)
 {
     /* Defaults first: a later keyword wins, so the URI (dbname, expanded) overrides them. */
@@ -588,6 +618,11 @@ static struct db *pg_open(const char *spec, char *err, size_t errlen)
     }
     PQsetNoticeReceiver(d->conn, pg_notice, NULL);
     d->epoch = 1;
+    d->own_options = pg_has_options(d->conn);
+    if (pg_apply_server_keepalives(d)) {
+        snprintf(err, errlen, "%s: %s", db_pg_mask_uri(spec, masked, sizeof(masked)), d->err);
+        goto fail;
+    }
     return &d->base;
 fail:
     PQfinish(d->conn);

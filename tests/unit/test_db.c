@@ -904,6 +904,20 @@ static void pg_uri_values_win(void **state)
     assert_string_equal(s, "UTF8");
     free(s);
     db_close(db);
+    /* The server notices a cut-off client in seconds too (its locks must move)... */
+    s = one_text(f->db, "SHOW tcp_keepalives_idle");
+    assert_string_equal(s, "2");
+    free(s);
+    s = one_text(f->db, "SHOW tcp_user_timeout");
+    assert_string_equal(s, "3000");
+    free(s);
+    /* ...unless the URI sets the server's options itself. */
+    snprintf(uri, sizeof(uri), "%s?options=-c%%20tcp_keepalives_idle%%3D5", f->spec);
+    db = open_or_fail(uri);
+    s = one_text(db, "SHOW tcp_keepalives_idle");
+    assert_string_equal(s, "5");
+    free(s);
+    db_close(db);
 }
 
 static void pg_ddl_runs(void **state)
