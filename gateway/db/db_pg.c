@@ -3,16 +3,20 @@
  * Dovecot's lib-sql driver-pgsql.c and PowerDNS's spgsql.cc). It owns:
  *
  *  - the connection: opened from the URI with keepalives, tcp_user_timeout
- *    and connect_timeout defaults (the URI's own values win), so a cut-off
- *    server is noticed in seconds; when it is lost, remade (PQreset) by the
- *    next statement outside a transaction, with this session's settings
- *    replayed (synchronous_commit, the hash pads, LISTENs). Inside a
- *    transaction every statement fails until db_rollback: nothing of a
- *    transaction may run on a new connection as if it were still open.
+ *    and connect_timeout defaults (the URI's own values win), and the same
+ *    for the server's end of the session, so a cut-off connection is
+ *    noticed in seconds on both sides (and its locks move); when it is
+ *    lost, remade (PQreset) by the next statement outside a transaction,
+ *    with this session's settings replayed (synchronous_commit, the hash
+ *    pads, LISTENs). Inside a transaction every statement fails until
+ *    db_rollback: nothing of a transaction may run on a new connection as
+ *    if it were still open. A dead connection the server has already
+ *    closed is found by a poll before a statement is sent (no round trip).
  *  - statements: ?N rewritten to $N (nothing else is rewritten), prepared
  *    on the server at db_prepare (so the store's SQL is checked when it
- *    opens) under a name unique in this handle, and prepared again on a new
- *    connection; values bound as text; run by the first step.
+ *    opens) under a name unique in this handle, prepared again on a new
+ *    connection, and dropped from the server at db_finalize; values bound
+ *    as text; run by the first step.
  *  - errors: SQLSTATE to enum db_rc (FreeRADIUS rlm_sql_postgresql's way);
  *    messages hold the server's primary message only, never a bound value
  *    (no DETAIL; quoted parts of data errors cut) and never a password.
