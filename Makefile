@@ -92,6 +92,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 E2E_SRC  := $(wildcard tests/e2e/e2e_*.c)
 E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/%)
 HARNESS  := $(BUILD)/obj/tests/e2e/harness.o
+# Throwaway PostgreSQL clusters (tests/pg.h), for unit tests, e2e tests and benchmarks.
+PG_OBJ   := $(BUILD)/obj/tests/pg.o
 BENCH_BIN := $(BUILD)/bench/bench_match $(BUILD)/bench/bench_line $(BUILD)/bench/bench_yardstick
 BENCH_LIB := $(BUILD)/obj/bench/load.o $(BUILD)/obj/bench/bare.o $(BUILD)/obj/bench/common.o
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(filter-out fuzz/fuzz_util.c,$(wildcard fuzz/fuzz_*.c)))
@@ -157,12 +159,12 @@ $(BUILD)/peerline: $(LIB_OBJ) $(MAIN_OBJ)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIB_OBJ)
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(PG_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
-$(BUILD)/tests/e2e_%: $(BUILD)/obj/tests/e2e/e2e_%.o $(HARNESS) $(LIB_OBJ)
+$(BUILD)/tests/e2e_%: $(BUILD)/obj/tests/e2e/e2e_%.o $(HARNESS) $(PG_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
@@ -172,7 +174,7 @@ $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/fuzz/fuzz_%.o $(BUILD)/obj/fuzz/fuzz_util.o $
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/bench/bench_%: $(BUILD)/obj/bench/bench_%.o $(BENCH_LIB) $(LIB_OBJ)
+$(BUILD)/bench/bench_%: $(BUILD)/obj/bench/bench_%.o $(BENCH_LIB) $(PG_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
