@@ -321,7 +321,8 @@ int report_main(int argc, char **argv)
         tz_civil_from_days(days, &y, &m, &dd);
         from = tz_from_local(ro->tz, y, m, dd, 0, 0, 0) * 1000; /* midnight, the line's zone */
     }
-    if (access(cfg->database, R_OK)) { /* a report never creates a database */
+    if (!store_is_postgres(cfg->database) &&
+        access(cfg->database, R_OK)) { /* a report never creates a database */
         fprintf(stderr, "peerline report: cannot read %s: %s\n", cfg->database, strerror(errno));
         goto done;
     }

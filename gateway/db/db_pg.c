@@ -1215,11 +1215,25 @@ static int pg_wait(struct db *db, int ms, char *channel, size_t n)
     }
 }
 
+/* The schema in SQLite's words, its column types translated (db_pg_ddl). */
+static int pg_exec_schema(struct db *db, const char *ddl)
+{
+    char *sql = db_pg_ddl(ddl);
+    int rc;
+
+    if (!sql)
+        return pg_fail((struct pg_db *)db, DB_ERROR, "out of memory");
+    rc = pg_exec(db, sql);
+    free(sql);
+    return rc;
+}
+
 const struct db_driver db_driver_pg = {
     .kind = DB_PG,
     .open = pg_open,
     .close = pg_close,
     .exec = pg_exec,
+    .exec_schema = pg_exec_schema,
     .prepare = pg_prepare,
     .finalize = pg_finalize,
     .reset = pg_reset,
