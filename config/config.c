@@ -848,14 +848,14 @@ static const struct {
     [CT_SECTION] = {set_section, TAKES_NODE},   [CT_STR] = {set_str, TAKES_TEXT},
     [CT_SECRET] = {set_secret, TAKES_NODE},     [CT_LISTEN] = {set_listen, TAKES_TEXT},
     [CT_URL] = {set_url, TAKES_TEXT},           [CT_PATH] = {set_path, TAKES_TEXT},
-    [CT_DATABASE] = {set_database, TAKES_NODE},
-    [CT_PHONE] = {set_phone, TAKES_TEXT},       [CT_PHONES] = {set_phones, TAKES_NODE},
-    [CT_DURATION] = {set_duration, TAKES_TEXT}, [CT_INT] = {set_int, TAKES_TEXT},
-    [CT_KIND] = {set_kind, TAKES_TEXT},         [CT_LEVEL] = {set_level, TAKES_TEXT},
-    [CT_TOKENS] = {set_tokens, TAKES_NODE},     [CT_TOKEN] = {set_token, TAKES_NODE},
-    [CT_SID] = {set_sid, TAKES_TEXT},           [CT_BOOL] = {set_bool, TAKES_TEXT},
-    [CT_CHOICE] = {set_choice, TAKES_TEXT},     [CT_LIST] = {set_list, TAKES_NODE},
-    [CT_LANGS] = {set_list, TAKES_NODE},        [CT_TEXTS] = {set_texts, TAKES_NODE},
+    [CT_DATABASE] = {set_database, TAKES_NODE}, [CT_PHONE] = {set_phone, TAKES_TEXT},
+    [CT_PHONES] = {set_phones, TAKES_NODE},     [CT_DURATION] = {set_duration, TAKES_TEXT},
+    [CT_INT] = {set_int, TAKES_TEXT},           [CT_KIND] = {set_kind, TAKES_TEXT},
+    [CT_LEVEL] = {set_level, TAKES_TEXT},       [CT_TOKENS] = {set_tokens, TAKES_NODE},
+    [CT_TOKEN] = {set_token, TAKES_NODE},       [CT_SID] = {set_sid, TAKES_TEXT},
+    [CT_BOOL] = {set_bool, TAKES_TEXT},         [CT_CHOICE] = {set_choice, TAKES_TEXT},
+    [CT_LIST] = {set_list, TAKES_NODE},         [CT_LANGS] = {set_list, TAKES_NODE},
+    [CT_TEXTS] = {set_texts, TAKES_NODE},
 };
 
 _Static_assert(sizeof(parsers) / sizeof(parsers[0]) == CT_NTYPES, "a parser for every ctype");
@@ -938,7 +938,7 @@ static void apply_defaults(struct cload *L)
             if (!strcmp(k->name, "spool")) {
                 size_t n = c->database ? strlen(c->database) + 7 : 0;
                 if (!n)
-                    continue; /* the database key is wrong: said already */
+                    continue;                 /* the database key is wrong: said already */
                 if (is_pg_uri(c->database)) { /* each instance spools on its own disk */
                     c->spool = config_resolve_path(c->dir, "var/peerline.spool");
                     if (!c->spool)

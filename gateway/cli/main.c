@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,6 +91,7 @@ static int cmd_version(void)
     printf("libmicrohttpd %s\n", MHD_get_version());
     printf("%s\n", curl_version());
     printf("sqlite %s\n", sqlite3_libversion());
+    printf("libpq %d.%d\n", PQlibVersion() / 10000, PQlibVersion() % 10000);
     printf("libyaml %s\n", yaml_get_version_string());
     printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
     printf("jansson %s\n", jansson_version_str());

@@ -19,11 +19,17 @@
  *
  * Connections to PostgreSQL are re-made on the first statement after one
  * was lost (never inside a transaction: that statement and every later one
- * up to the rollback fail). db_fence() names an advisory lock a handle must
- * hold before any statement of it runs: on a fenced handle, a lost
- * connection or a lock another instance took means every statement fails
- * with DB_FENCED until the lock is held again, so work done under the lock
- * can never be committed by an instance that lost it.
+ * up to the rollback fail). On PostgreSQL a failed statement aborts the
+ * whole transaction (SQLite's does not): roll back to a savepoint, or roll
+ * the transaction back.
+ *
+ * db_fence() names an advisory lock a handle must hold before any statement
+ * of it runs. On a fenced handle a lost connection is reported once as
+ * DB_GONE; after that, while another instance holds the lock, every
+ * statement fails with DB_FENCED, and once the lock is taken again the
+ * epoch (db_fence_epoch) has grown. Work done under the lock can never be
+ * committed by an instance that lost it: the lock and the work share one
+ * session.
  */
 #ifndef PEERLINE_DB_H
 #define PEERLINE_DB_H
@@ -33,13 +39,13 @@
 
 enum db_rc {
     DB_OK = 0,
-    DB_ROW = 100,       /* db_step: a row is ready to read */
-    DB_DONE = 101,      /* db_step: the statement ran to its end */
-    DB_ERROR = -1,      /* anything else: see db_errmsg() */
-    DB_CONFLICT = -2,   /* a unique or check constraint refused the change */
-    DB_RETRY = -3,      /* busy, deadlock, serialization failure: try the whole transaction again */
-    DB_GONE = -4,       /* the connection was lost (PostgreSQL); the next statement reconnects */
-    DB_FENCED = -5,     /* a fenced handle does not hold its lock (see db_fence) */
+    DB_ROW = 100,     /* db_step: a row is ready to read */
+    DB_DONE = 101,    /* db_step: the statement ran to its end */
+    DB_ERROR = -1,    /* anything else: see db_errmsg() */
+    DB_CONFLICT = -2, /* a unique or check constraint refused the change */
+    DB_RETRY = -3,    /* busy, deadlock, serialization failure: try the whole transaction again */
+    DB_GONE = -4,     /* the connection was lost (PostgreSQL); the next statement reconnects */
+    DB_FENCED = -5,   /* a fenced handle does not hold its lock (see db_fence) */
 };
 
 enum db_kind { DB_SQLITE, DB_PG };
@@ -95,9 +101,12 @@ int db_bind_null(struct db_stmt *p, int idx);
 int db_bind_blob(struct db_stmt *p, int idx, const void *v, size_t n);
 /* DB_ROW, DB_DONE or an error (enum db_rc). */
 int db_step(struct db_stmt *p);
-/* The current row's columns, from 0. Text and blobs stay valid until the next step or reset. */
+/*
+ * The current row's columns, from 0. Text and blobs stay valid until the
+ * next step or reset. An empty blob may be NULL or not: go by *n.
+ */
 int db_col_null(struct db_stmt *p, int col);
-int64_t db_col_int64(struct db_stmt *p, int col); /* 0 for NULL; PostgreSQL's t/f are 1/0 */
+int64_t db_col_int64(struct db_stmt *p, int col);    /* 0 for NULL; PostgreSQL's t/f are 1/0 */
 const char *db_col_text(struct db_stmt *p, int col); /* NULL for NULL */
 const void *db_col_blob(struct db_stmt *p, int col, size_t *n);
 /* The statement's SQL as prepared (for logs: it never holds bound values). */
@@ -116,7 +125,7 @@ int db_in_tx(struct db *db);
 
 /* ---- what only one driver has; a no-op (DB_OK) on the other ---- */
 
-/* SQLite: how long a statement waits for another connection's write lock. */
+/* SQLite: how long a statement waits for another connection's write lock (PostgreSQL: no-op). */
 void db_busy_timeout(struct db *db, int ms);
 /*
  * SQLite: copies what it can of the WAL into the database file without
@@ -127,7 +136,10 @@ void db_busy_timeout(struct db *db, int ms);
 int db_checkpoint(struct db *db, int truncate);
 /*
  * This handle's commits need not wait for the disk: SQLite's
- * synchronous=NORMAL, PostgreSQL's synchronous_commit=off.
+ * synchronous=NORMAL, PostgreSQL's synchronous_commit=off. Like
+ * db_hash_key and db_listen, a session setting: call it outside a
+ * transaction (PostgreSQL refuses it inside one, which a rollback would
+ * undo); the PostgreSQL driver sets it again after every reconnect.
  */
 int db_lazy_sync(struct db *db);
 /*
@@ -144,7 +156,8 @@ int64_t db_data_version(struct db *db);
  * lock `key` (taken when free, kept until the connection ends). 0 clears.
  */
 void db_fence(struct db *db, int64_t key);
-/* How many times this handle has taken its fence's lock: a change means another instance may have led between. */
+/* How many times this handle has taken its fence's lock: a change means another instance may have
+ * led between. */
 int64_t db_fence_epoch(struct db *db);
 
 /* PostgreSQL: NOTIFY channel on commit (or at once outside a transaction). */

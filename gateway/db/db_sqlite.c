@@ -280,8 +280,7 @@ static int s_hash_key(struct db *db, const unsigned char key[32])
 
     memcpy(d->key, key, sizeof(d->key));
     return map_rc(sqlite3_create_function_v2(d->db, "peerline_hash", 1,
-                                             SQLITE_UTF8 | SQLITE_DETERMINISTIC |
-                                                 SQLITE_DIRECTONLY,
+                                             SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
                                              d, sql_hash, NULL, NULL, NULL));
 }
 

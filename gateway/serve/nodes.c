@@ -139,8 +139,7 @@ struct nodes *nodes_start(const char *database, const struct nodes_wakers *w, ch
     if (!n->listen_st)
         goto fail;
     if (listen_all(n)) {
-        snprintf(err, errlen, "cannot listen for other instances: %s",
-                 store_errmsg(n->listen_st));
+        snprintf(err, errlen, "cannot listen for other instances: %s", store_errmsg(n->listen_st));
         goto fail;
     }
     if (pthread_create(&n->teller, NULL, teller, n))

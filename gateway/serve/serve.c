@@ -108,9 +108,9 @@ struct daemon {
     struct wake engine_wake;
     pthread_t engine_thread;
     atomic_int stopping;
-    atomic_int leading;   /* the engine thread holds the line's engine lock (store_lead) */
-    struct nodes *nodes;  /* wake-ups from and to other instances */
-    char node[200];       /* this instance's name: host:port */
+    atomic_int leading;  /* the engine thread holds the line's engine lock (store_lead) */
+    struct nodes *nodes; /* wake-ups from and to other instances */
+    char node[200];      /* this instance's name: host:port */
 };
 
 /* Another instance (or this one) told of work: this instance's workers look. */

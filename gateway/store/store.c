@@ -344,8 +344,10 @@ static int set_schema_version(struct store *s, int v)
     if (db_kind(s->db) == DB_SQLITE)
         snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
     else
-        snprintf(sql, sizeof(sql), "DELETE FROM peerline_schema; INSERT INTO peerline_schema"
-                                   " VALUES (%d)", v);
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM peerline_schema; INSERT INTO peerline_schema"
+                 " VALUES (%d)",
+                 v);
     return db_exec(s->db, sql);
 }
 

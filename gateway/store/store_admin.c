@@ -70,8 +70,7 @@ int store_alert_open_list(struct store *s,
     int rc;
 
     while ((rc = db_step(p)) == DB_ROW) {
-        if (fn(arg, db_col_int64(p, 0), (const char *)db_col_text(p, 1),
-               db_col_int64(p, 2))) {
+        if (fn(arg, db_col_int64(p, 0), (const char *)db_col_text(p, 1), db_col_int64(p, 2))) {
             db_reset(p);
             return STORE_ERROR;
         }

@@ -600,8 +600,8 @@ int store_offer_tried(struct store *s, int64_t conv_id,
     db_bind_int64(p, 1, conv_id);
     while ((rc = db_step(p)) == DB_ROW) {
         const char *st = db_col_text(p, 1);
-        if (fn(arg, (const char *)db_col_text(p, 0),
-               st && !strcmp((const char *)st, "transferred"), db_col_int64(p, 2))) {
+        if (fn(arg, (const char *)db_col_text(p, 0), st && !strcmp((const char *)st, "transferred"),
+               db_col_int64(p, 2))) {
             db_reset(p);
             return STORE_ERROR;
         }

@@ -106,8 +106,8 @@ int store_exec_cas(struct store *s, struct db_stmt *p)
     return db_changes(s->db) == 1 ? STORE_OK : STORE_CONFLICT;
 }
 
-int store_one(struct store *s, struct db_stmt *p, int (*read)(struct db_stmt *p, void *out), void *out,
-              size_t size)
+int store_one(struct store *s, struct db_stmt *p, int (*read)(struct db_stmt *p, void *out),
+              void *out, size_t size)
 {
     int rc = db_step(p), found = STORE_FOUND;
 

@@ -172,7 +172,7 @@ int store_outbox_claim(struct store *s, const char *owner, int64_t now, int64_t 
         max = 64;
     if (max <= 0)
         return STORE_OK;
-    own = !db_in_tx(s->db);           /* else it joins the caller's transaction... */
+    own = !db_in_tx(s->db); /* else it joins the caller's transaction... */
     if (own ? store_begin_shared(s) : store_savepoint(s)) /* ...and undoes only its own */
         return STORE_ERROR;
     p = store_stmt(s, ST_OUT_CANDIDATES);

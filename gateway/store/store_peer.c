@@ -21,9 +21,10 @@ const char *const store_sql_peer[ST_COUNT] = {
     [ST_PEER_NUMBER_USED] = "INSERT INTO peer_numbers (peer_id, number, last_used)"
                             " VALUES (?1, ?2, ?3) ON CONFLICT (peer_id, number)"
                             " DO UPDATE SET last_used = ?3",
-    [ST_PEER_MISSED] = "INSERT INTO peer_state (peer_id, missed_offers) VALUES (?1, 1)"
-                       " ON CONFLICT (peer_id) DO UPDATE SET missed_offers = peer_state.missed_offers + 1"
-                       " RETURNING missed_offers",
+    [ST_PEER_MISSED] =
+        "INSERT INTO peer_state (peer_id, missed_offers) VALUES (?1, 1)"
+        " ON CONFLICT (peer_id) DO UPDATE SET missed_offers = peer_state.missed_offers + 1"
+        " RETURNING missed_offers",
     [ST_PEER_MISSED_RESET] = "UPDATE peer_state SET missed_offers = 0 WHERE peer_id = ?1",
     [ST_OPTOUT_SET] = "INSERT INTO optouts (scope, number, source, created_at)"
                       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (scope, number) DO NOTHING",
@@ -47,8 +48,7 @@ int store_peer_state_list(struct store *s, int (*fn)(void *arg, const struct sto
         ps.manual = !m                               ? PEER_MANUAL_NONE
                     : !strcmp((const char *)m, "on") ? PEER_MANUAL_ON
                                                      : PEER_MANUAL_OFF;
-        ps.manual_until =
-            db_col_null(p, 2) ? INT64_MAX : db_col_int64(p, 2);
+        ps.manual_until = db_col_null(p, 2) ? INT64_MAX : db_col_int64(p, 2);
         ps.last_end = db_col_int64(p, 3);
         ps.missed_offers = (int)db_col_int64(p, 4);
         if (fn(arg, &ps)) {

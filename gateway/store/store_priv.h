@@ -189,9 +189,9 @@ struct store {
     int64_t last_id;          /* what the last store_insert() inserted */
     int leading;              /* store_lead() fenced this handle... */
     int64_t lead_epoch;       /* ...and saw the lock taken this many times */
-    struct store_gate *gate;    /* see store_use_gate */
-    int gate_first;             /* this handle has the right of way */
-    int gate_held;              /* ...and counts in gate->first_waiting now */
+    struct store_gate *gate;  /* see store_use_gate */
+    int gate_first;           /* this handle has the right of way */
+    int gate_held;            /* ...and counts in gate->first_waiting now */
 };
 
 extern const char *const store_sql_core[ST_COUNT]; /* store_db.c */
@@ -251,8 +251,8 @@ int store_exec_cas(struct store *s, struct db_stmt *p);
  * none, STORE_ERROR (logged) when the step failed or read did (nonzero: out
  * of memory). p is reset either way. Every read_* row reader has read's type.
  */
-int store_one(struct store *s, struct db_stmt *p, int (*read)(struct db_stmt *p, void *out), void *out,
-              size_t size);
+int store_one(struct store *s, struct db_stmt *p, int (*read)(struct db_stmt *p, void *out),
+              void *out, size_t size);
 /* Copies column text into dst (size n), "" for NULL. */
 void store_col_text(struct db_stmt *p, int col, char *dst, size_t n);
 /* Logs a failed step (statement name only, never values). */

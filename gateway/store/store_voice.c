@@ -105,8 +105,9 @@ const char *const store_sql_voice[ST_COUNT] = {
                     " lease_until = NULL WHERE id = ?1",
     [ST_VOP_RETRY] = "UPDATE voice_ops SET not_before = ?2, error_code = ?3, lease_until = NULL"
                      " WHERE id = ?1 AND state = 'pending'",
-    [ST_VOP_NEXT_DUE] = "SELECT MIN(CASE WHEN lease_until > not_before THEN lease_until ELSE not_before END)"
-                        " FROM voice_ops WHERE state = 'pending'",
+    [ST_VOP_NEXT_DUE] =
+        "SELECT MIN(CASE WHEN lease_until > not_before THEN lease_until ELSE not_before END)"
+        " FROM voice_ops WHERE state = 'pending'",
 };
 
 static int name_index(const char *const *names, size_t n, const char *s)

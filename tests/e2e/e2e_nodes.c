@@ -30,10 +30,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define T1   "+15559870001"
-#define T2   "+15559870002"
-#define WAIT 15000
-#define LOAD 60 /* texts the load thread sends, one every LOAD_GAP_MS */
+#define T1          "+15559870001"
+#define T2          "+15559870002"
+#define WAIT        15000
+#define LOAD        60 /* texts the load thread sends, one every LOAD_GAP_MS */
 #define LOAD_GAP_MS 60
 
 static int setup(void **state)
@@ -53,8 +53,8 @@ static int port_of(struct line *l, int i)
 }
 
 /* Sends as Twilio would: to one instance, then to the other if that one failed. */
-static long send_balanced(struct line *l, int i, const char *from, const char *to,
-                          const char *body, const char *sid)
+static long send_balanced(struct line *l, int i, const char *from, const char *to, const char *body,
+                          const char *sid)
 {
     long st = line_text_via(l, port_of(l, i), from, to, body, sid);
 
@@ -273,9 +273,9 @@ static void a_cut_off_leader_commits_nothing(void **state)
      * database drops its connections, as after a network cut.
      */
     assert_int_equal(kill(l->gw, SIGSTOP), 0);
-    assert_true(line_query(l, "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                              " WHERE application_name = 'peerline' AND pid <> pg_backend_pid()") >
-                0);
+    assert_true(line_query(l,
+                           "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                           " WHERE application_name = 'peerline' AND pid <> pg_backend_pid()") > 0);
     m = line_mark(l);
     assert_int_equal(line_text_via(l, l->gw2_port, T1, LINE_NUMBER, "are you still there", NULL),
                      200);
