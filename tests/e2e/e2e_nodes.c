@@ -10,6 +10,7 @@
  * Fallback URL would. Then what each phone got is checked: every text that
  * was answered 200 reached the right phone, and nothing reached anyone twice
  * (except a send in flight at a kill, which is at-least-once by design).
+ * And /healthz tells a load balancer whether an instance reaches the database.
  */
 #include "harness.h"
 #include "pg.h"
@@ -24,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -301,6 +303,71 @@ static void a_cut_off_leader_commits_nothing(void **state)
     assert_true(log_has(l->gateway_log, "event=engine.following"));
 }
 
+/* Runs sql on the cluster's own database (not the line's): 0, or -1. */
+static int on_cluster(const char *sql)
+{
+    PGconn *c = PQconnectdb(pg_uri(line_pg_cluster()));
+    PGresult *r = PQexec(c, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+
+    if (!ok)
+        fprintf(stderr, "on_cluster: %s", PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+/* Waits up to 15 s for an instance's /healthz to answer want. */
+static int health_becomes(struct line *l, int port, long want)
+{
+    int waited, saved = l->gw_port;
+    long st = 0;
+
+    for (waited = 0; waited < 15000; waited += 100) {
+        l->gw_port = port;
+        st = line_admin(l, "GET", "/healthz", NULL, NULL);
+        l->gw_port = saved;
+        if (st == want)
+            return 0;
+        line_sleep(100);
+    }
+    fprintf(stderr, "healthz on %d: %ld, wanted %ld\n", port, st, want);
+    return -1;
+}
+
+static void healthz_says_whether_the_database_answers(void **state)
+{
+    struct line *l = *state;
+    const char *name = strrchr(l->db, '/') + 1;
+    char sql[256];
+    long m;
+
+    assert_int_equal(health_becomes(l, l->gw_port, 200), 0);
+    /* The line's database stops taking connections, and drops the ones it has. */
+    snprintf(sql, sizeof(sql),
+             "ALTER DATABASE %s ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid)"
+             " FROM pg_stat_activity WHERE datname = '%s'",
+             name, name);
+    assert_int_equal(on_cluster(sql), 0);
+    assert_int_equal(health_becomes(l, l->gw_port, 503), 0);
+    assert_int_equal(health_becomes(l, l->gw2_port, 503), 0);
+    /* A webhook now is not stored: never a 200 (Twilio retries it). */
+    assert_int_not_equal(line_text_via(l, l->gw_port, T1, LINE_NUMBER, "anxious and alone",
+                                       "SM00000000000000000000000000000abc"),
+                         200);
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS true", name);
+    assert_int_equal(on_cluster(sql), 0);
+    assert_int_equal(health_becomes(l, l->gw_port, 200), 0);
+    assert_int_equal(health_becomes(l, l->gw2_port, 200), 0);
+    /* The provider's retry is stored once, and the line carries on. */
+    m = line_mark(l);
+    assert_int_equal(send_balanced(l, 1, T1, LINE_NUMBER, "anxious and alone",
+                                   "SM00000000000000000000000000000abc"),
+                     200);
+    line_must_get(l, m, T1, LINE_NUMBER, "in line");
+    line_must_get(l, m, ALEX, POOL_A, "#take");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +375,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(kill_either_instance_under_load, setup, line_teardown),
         cmocka_unit_test_setup_teardown(database_restarts_under_load, setup, line_teardown),
         cmocka_unit_test_setup_teardown(a_cut_off_leader_commits_nothing, setup, line_teardown),
+        cmocka_unit_test_setup_teardown(healthz_says_whether_the_database_answers, setup,
+                                        line_teardown),
     };
 
     /* Several instances need PostgreSQL, whatever the run asked for. */
