@@ -81,10 +81,10 @@ static void sqlite_cols(struct db *db, struct cols *c, struct cols *idx)
 
 static void pg_cols(struct db *db, struct cols *c, struct cols *idx)
 {
-    struct db_stmt *p = db_prepare(
-        db, "SELECT table_name, column_name, data_type FROM information_schema.columns"
-            " WHERE table_schema = 'public' AND table_name <> 'peerline_schema'"
-            " ORDER BY table_name, ordinal_position");
+    struct db_stmt *p =
+        db_prepare(db, "SELECT table_name, column_name, data_type FROM information_schema.columns"
+                       " WHERE table_schema = 'public' AND table_name <> 'peerline_schema'"
+                       " ORDER BY table_name, ordinal_position");
     struct db_stmt *x = db_prepare(db, "SELECT indexname FROM pg_indexes WHERE schemaname ="
                                        " 'public' AND indexname NOT LIKE '%_pkey'"
                                        " AND indexname NOT LIKE '%_key' ORDER BY indexname");
