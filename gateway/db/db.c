@@ -88,6 +88,30 @@ int db_step(struct db_stmt *p)
     return !p ? DB_ERROR : p->drv->step(p);
 }
 
+int db_run_many(struct db_stmt *p, size_t n, int (*bind)(void *arg, size_t i, struct db_stmt *p),
+                int (*row)(void *arg, size_t i, struct db_stmt *p), void *arg)
+{
+    size_t i;
+    int rc;
+
+    if (!p)
+        return DB_ERROR;
+    if (p->drv->run_many)
+        return p->drv->run_many(p, n, bind, row, arg);
+    for (i = 0; i < n; i++) {
+        db_reset(p);
+        if ((rc = bind(arg, i, p)))
+            return rc;
+        while ((rc = db_step(p)) == DB_ROW)
+            if (row && (rc = row(arg, i, p)))
+                break;
+        db_reset(p);
+        if (rc != DB_DONE)
+            return rc == DB_ROW ? DB_ERROR : rc;
+    }
+    return DB_OK;
+}
+
 int db_col_null(struct db_stmt *p, int col)
 {
     return !p ? 1 : p->drv->col_null(p, col);

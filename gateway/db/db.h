@@ -109,6 +109,16 @@ int db_col_null(struct db_stmt *p, int col);
 int64_t db_col_int64(struct db_stmt *p, int col);    /* 0 for NULL; PostgreSQL's t/f are 1/0 */
 const char *db_col_text(struct db_stmt *p, int col); /* NULL for NULL */
 const void *db_col_blob(struct db_stmt *p, int col, size_t *n);
+/*
+ * Runs p n times inside the caller's transaction, bound for the i-th run by
+ * bind(arg, i, p), calling row(arg, i, p) (may be NULL) for each row the
+ * i-th run returns. On PostgreSQL the n runs go as one pipeline: one round
+ * trip for all of them, not n (a group commit's inserts). On SQLite, one
+ * after another. DB_OK, or the first failure (roll the transaction back;
+ * on PostgreSQL the runs after a failure do not run).
+ */
+int db_run_many(struct db_stmt *p, size_t n, int (*bind)(void *arg, size_t i, struct db_stmt *p),
+                int (*row)(void *arg, size_t i, struct db_stmt *p), void *arg);
 /* The statement's SQL as prepared (for logs: it never holds bound values). */
 const char *db_stmt_sql(const struct db_stmt *p);
 

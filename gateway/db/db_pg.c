@@ -874,6 +874,96 @@ run:
     return DB_DONE;
 }
 
+/*
+ * db_run_many: every run sent before any answer is read (libpq's pipeline
+ * mode), then the answers read in order. A transaction must be open (the
+ * runs' writes commit or roll back with it); a failed run aborts the
+ * runs after it, which the server answers as aborted.
+ */
+static int pg_run_many(struct db_stmt *ps, size_t n,
+                       int (*bind)(void *arg, size_t i, struct db_stmt *p),
+                       int (*row)(void *arg, size_t i, struct db_stmt *p), void *arg)
+{
+    struct pg_stmt *p = (struct pg_stmt *)ps;
+    struct pg_db *d = p->db;
+    PGresult *res;
+    size_t i, sent = 0;
+    int rc;
+
+    pg_clear_result(p);
+    p->state = PG_DONE;
+    if (!n)
+        return DB_OK;
+    if ((rc = pg_ready(d)))
+        return rc;
+    if (!pg_tx_open(d))
+        return pg_fail(d, DB_ERROR, "db_run_many needs a transaction");
+    if (d->tx_rc)
+        return pg_fail(d, d->tx_rc, "the transaction failed already");
+    if (p->epoch != d->epoch && (rc = pg_server_prepare(p)))
+        return rc;
+    if (!PQenterPipelineMode(d->conn))
+        return pg_fail(d, DB_ERROR, "cannot enter pipeline mode: %s", PQerrorMessage(d->conn));
+    for (i = 0; i < n; i++) {
+        pg_clear_bindings(p);
+        if ((rc = bind(arg, i, ps)))
+            break;
+        if (!PQsendQueryPrepared(d->conn, p->name, p->nparams, (const char *const *)p->vals, NULL,
+                                 NULL, 0)) {
+            rc = DB_GONE;
+            break;
+        }
+        sent++;
+    }
+    pg_clear_bindings(p);
+    if (!PQpipelineSync(d->conn) && !rc)
+        rc = DB_GONE;
+    /* Every answer is read, whatever happened, so the connection is usable again. */
+    for (i = 0; i < sent; i++) {
+        int this_rc = DB_OK;
+        while ((res = PQgetResult(d->conn))) {
+            if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
+                PQclear(res);
+                continue;
+            }
+            this_rc = pg_check(d, res, 1);
+            if (!this_rc && !rc && PQresultStatus(res) == PGRES_TUPLES_OK && row) {
+                int k;
+                p->res = res;
+                p->state = PG_ROWS;
+                for (k = 0; k < PQntuples(res) && !this_rc; k++) {
+                    pg_free_blobs(p);
+                    p->row = k;
+                    this_rc = row(arg, i, ps);
+                }
+                p->res = NULL;
+                p->state = PG_DONE;
+                pg_free_blobs(p);
+            }
+            PQclear(res);
+        }
+        if (this_rc && !rc)
+            rc = this_rc;
+        if (d->lost)
+            break;
+    }
+    if (!d->lost) {
+        while ((res = PQgetResult(d->conn))) { /* the sync's own answer */
+            int done = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+            PQclear(res);
+            if (done)
+                break;
+        }
+        if (!PQexitPipelineMode(d->conn) && !rc)
+            rc = pg_fail(d, DB_ERROR, "cannot leave pipeline mode: %s", PQerrorMessage(d->conn));
+    }
+    if (d->lost && !rc)
+        rc = DB_GONE;
+    if (rc && d->tx_rc == DB_OK)
+        d->tx_rc = rc;
+    return rc;
+}
+
 /* The current row has column col. */
 static int pg_has(const struct pg_stmt *p, int col)
 {
@@ -1242,6 +1332,7 @@ const struct db_driver db_driver_pg = {
     .bind_null = pg_bind_null,
     .bind_blob = pg_bind_blob,
     .step = pg_step,
+    .run_many = pg_run_many,
     .col_null = pg_col_null,
     .col_int64 = pg_col_int64,
     .col_text = pg_col_text,

@@ -23,6 +23,10 @@ struct db_driver {
     int (*bind_null)(struct db_stmt *p, int idx);
     int (*bind_blob)(struct db_stmt *p, int idx, const void *v, size_t n);
     int (*step)(struct db_stmt *p);
+    /* Optional (NULL: db.c runs them one after another). */
+    int (*run_many)(struct db_stmt *p, size_t n,
+                    int (*bind)(void *arg, size_t i, struct db_stmt *p),
+                    int (*row)(void *arg, size_t i, struct db_stmt *p), void *arg);
     int (*col_null)(struct db_stmt *p, int col);
     int64_t (*col_int64)(struct db_stmt *p, int col);
     const char *(*col_text)(struct db_stmt *p, int col);

@@ -60,6 +60,47 @@ static int write_one(struct store *st, struct ingest_item *it)
 }
 
 /*
+ * Every item of the group not past its deadline (todo of them), at once
+ * (store_add_many: one round trip on PostgreSQL), inside the group's
+ * transaction. 0, or -1 (nothing of it holds: roll back).
+ */
+static int write_all(struct ingest *g, struct ingest_item *group, int todo)
+{
+    struct store_new *items = calloc((size_t)todo, sizeof(*items));
+    struct ingest_item *it;
+    size_t n = 0;
+    int rc;
+
+    if (!items)
+        return -1;
+    for (it = group; it; it = it->next) {
+        struct store_new *sn = &items[n];
+        if (it->late)
+            continue;
+        sn->is_status = it->kind == INGEST_STATUS;
+        sn->sid = it->sid;
+        sn->from = it->from;
+        sn->to = it->to;
+        sn->body = it->body;
+        sn->num_media = it->num_media;
+        sn->status = it->status;
+        sn->error_code = it->error_code;
+        sn->now = it->received_at;
+        n++;
+    }
+    rc = store_add_many(g->st, items, n);
+    for (it = group, n = 0; it && !rc; it = it->next) {
+        if (it->late)
+            continue;
+        it->rc = items[n].rc;
+        it->id = items[n].rc == STORE_NEW && !items[n].is_status ? items[n].id : 0;
+        n++;
+    }
+    free(items);
+    return rc ? -1 : 0;
+}
+
+/*
  * Writes a group in one transaction, setting each item's rc. If anything
  * fails, the group is rolled back and written again an item at a time, so
  * every item gets the answer that is true for it alone.
@@ -81,12 +122,8 @@ static void write_group(struct ingest *g, struct ingest_item *group)
     if (!todo)
         return;
     failed = store_begin_shared(g->st) != 0; /* inserts by provider id: safe side by side */
-    for (it = group; it && !failed; it = it->next) {
-        if (it->late)
-            continue;
-        it->rc = write_one(g->st, it);
-        failed = it->rc == STORE_ERROR;
-    }
+    if (!failed)
+        failed = write_all(g, group, todo);
     if (!failed && !store_commit(g->st)) {
         metrics_ingest(g->metrics, 1, 0);
         return;

@@ -144,6 +144,24 @@ struct store_inbound {
 /* STORE_NEW when stored, STORE_OK when that MessageSid was already stored. */
 int store_inbound_add(struct store *s, const char *sid, const char *from, const char *to,
                       const char *body, int num_media, int64_t now);
+/* One text or delivery status for store_add_many(). */
+struct store_new {
+    int is_status; /* 0: an inbound text (sid, from, to, body, num_media); 1: a status */
+    const char *sid, *from, *to, *body;
+    int num_media;
+    const char *status; /* a status: its name and error code (0: none) */
+    int error_code;
+    int64_t now;
+    int rc;     /* out: STORE_NEW, or STORE_OK when that id was stored already */
+    int64_t id; /* out: a new text's row id */
+};
+/*
+ * Inside a transaction: stores every item, as store_inbound_add() and
+ * store_status_add() would one by one, but on PostgreSQL in one round trip
+ * for the texts and one for the statuses (a pipeline): a group commit's
+ * inserts. STORE_OK, or STORE_ERROR (roll back: no item's rc holds).
+ */
+int store_add_many(struct store *s, struct store_new *items, size_t n);
 /* The oldest text the engine has not handled yet. STORE_FOUND or STORE_OK (none). */
 int store_inbound_next(struct store *s, struct store_inbound *in);
 void store_inbound_clear(struct store_inbound *in);

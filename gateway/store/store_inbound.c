@@ -23,7 +23,7 @@ const char *const store_sql_inbound[ST_COUNT] = {
     [ST_IN_GET] = "SELECT id, provider_sid, from_number, to_number, body, num_media, received_at"
                   " FROM inbound WHERE id = ?1",
     [ST_STATUS_ADD] = "INSERT INTO status_events (provider_sid, status, error_code, received_at)"
-                      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING RETURNING id",
     /* The texter's texts the peer never answered (after the peer's last word). */
     [ST_IN_REPEND_UNANSWERED] = "UPDATE inbound SET pending_relay = 1 WHERE conversation_id = ?1"
                                 " AND from_number = ?2 AND received_at > ?3",
@@ -160,9 +160,71 @@ int store_status_add(struct store *s, const char *sid, const char *status, int e
     if (error_code)
         db_bind_int64(p, 3, error_code);
     db_bind_int64(p, 4, now);
-    if (store_exec(s, p))
+    return store_insert(s, p);
+}
+
+/* store_add_many: the items of one kind, in order. */
+struct many {
+    struct store_new *items;
+    size_t *which; /* the i-th run is items[which[i]] */
+};
+
+static int bind_new(void *arg, size_t i, struct db_stmt *p)
+{
+    const struct many *m = arg;
+    const struct store_new *it = &m->items[m->which[i]];
+
+    if (it->is_status) {
+        db_bind_text(p, 1, it->sid);
+        db_bind_text(p, 2, it->status);
+        if (it->error_code)
+            db_bind_int64(p, 3, it->error_code);
+        return db_bind_int64(p, 4, it->now);
+    }
+    db_bind_text(p, 1, it->sid);
+    db_bind_text(p, 2, it->from);
+    db_bind_text(p, 3, it->to);
+    db_bind_text(p, 4, it->body ? it->body : "");
+    db_bind_int64(p, 5, it->num_media);
+    return db_bind_int64(p, 6, it->now);
+}
+
+/* A row from RETURNING id: that run stored something new. */
+static int got_new(void *arg, size_t i, struct db_stmt *p)
+{
+    const struct many *m = arg;
+    struct store_new *it = &m->items[m->which[i]];
+
+    it->rc = STORE_NEW;
+    it->id = db_col_int64(p, 0);
+    return DB_OK;
+}
+
+int store_add_many(struct store *s, struct store_new *items, size_t n)
+{
+    size_t *which = malloc((n ? n : 1) * sizeof(*which)), i, k;
+    struct many m = {items, which};
+    int kind, rc = STORE_OK;
+
+    if (!which)
         return STORE_ERROR;
-    return db_changes(s->db) == 1 ? STORE_NEW : STORE_OK;
+    for (kind = 0; kind < 2 && rc == STORE_OK; kind++) {
+        struct db_stmt *p;
+        for (i = k = 0; i < n; i++)
+            if (items[i].is_status == kind) {
+                items[i].rc = STORE_OK;
+                items[i].id = 0;
+                which[k++] = i;
+            }
+        if (!k)
+            continue;
+        p = store_stmt(s, kind ? ST_STATUS_ADD : ST_IN_ADD);
+        if (db_run_many(p, k, bind_new, got_new, &m))
+            rc = store_fail(s, p, DB_ERROR);
+        db_reset(p);
+    }
+    free(which);
+    return rc;
 }
 
 int store_status_next(struct store *s, int64_t after_id, struct store_status *st)

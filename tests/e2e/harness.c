@@ -1010,7 +1010,10 @@ int line_idle(struct line *l)
     int waited;
 
     for (waited = 0; waited < 20000; waited += 50) {
-        if (line_query(l, "SELECT COUNT(*) FROM outbox WHERE state IN ('pending','sending')") == 0)
+        /* Every text handled by the engine, and everything it queued sent. */
+        if (line_query(l, "SELECT (SELECT COUNT(*) FROM outbox WHERE state IN"
+                          " ('pending','sending')) + (SELECT COUNT(*) FROM inbound"
+                          " WHERE processed_at IS NULL)") == 0)
             return 0;
         line_sleep(50);
     }

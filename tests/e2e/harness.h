@@ -132,7 +132,8 @@ int line_carrier_optout(struct line *l, const char *phone, const char *number);
 
 /* The first column of the first row of `sql` run on the gateway's database (-1 on error). */
 long line_query(struct line *l, const char *sql);
-/* Waits (up to 20 s) until the gateway has nothing left to send; 0, or -1 on timeout. */
+/* Waits (up to 20 s) until the engine has handled every text and nothing is left to send; 0, or -1.
+ */
 int line_idle(struct line *l);
 
 /* The id of the newest text the simulator has seen (use as `since`). */
