@@ -135,7 +135,11 @@ int db_in_tx(struct db *db);
 
 /* ---- what only one driver has; a no-op (DB_OK) on the other ---- */
 
-/* SQLite: how long a statement waits for another connection's write lock (PostgreSQL: no-op). */
+/*
+ * How long a statement waits for a lock another connection holds: SQLite's
+ * write lock, PostgreSQL's locks (lock_timeout; a session setting, as
+ * db_lazy_sync). DB_RETRY when it runs out.
+ */
 void db_busy_timeout(struct db *db, int ms);
 /*
  * SQLite: copies what it can of the WAL into the database file without

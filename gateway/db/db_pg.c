@@ -69,6 +69,7 @@ struct pg_db {
     /* Session settings, replayed on every new connection. */
     int own_options; /* the URI sets options=: no server keepalives of ours */
     int lazy;
+    int lock_timeout_ms; /* db_busy_timeout: 0, PostgreSQL's default (wait for ever) */
     int hashed;
     char ipad[129], opad[129];
     char listen[PG_MAX_LISTEN][PG_CHANNEL_MAX + 1];
@@ -289,6 +290,14 @@ static int pg_apply_lazy(struct pg_db *d)
     return pg_run(d, "SET synchronous_commit = off", 0, NULL);
 }
 
+static int pg_apply_lock_timeout(struct pg_db *d)
+{
+    char sql[64];
+
+    snprintf(sql, sizeof(sql), "SET lock_timeout = %d", d->lock_timeout_ms);
+    return pg_run(d, sql, 0, NULL);
+}
+
 static int pg_apply_hash(struct pg_db *d)
 {
     const char *vals[2] = {d->ipad, d->opad};
@@ -329,6 +338,8 @@ static int pg_replay(struct pg_db *d)
 
     if (!rc && d->lazy)
         rc = pg_apply_lazy(d);
+    if (!rc && d->lock_timeout_ms)
+        rc = pg_apply_lock_timeout(d);
     if (!rc && d->hashed)
         rc = pg_apply_hash(d);
     for (i = 0; !rc && i < d->nlisten; i++)
@@ -1131,6 +1142,19 @@ static int pg_lazy_sync(struct db *db)
     return rc ? rc : pg_apply_lazy(d);
 }
 
+/*
+ * How long a statement waits for a lock (the serialising lock, a row
+ * another transaction holds): lock_timeout, a DB_RETRY when it runs out.
+ */
+static void pg_busy_timeout(struct db *db, int ms)
+{
+    struct pg_db *d = (struct pg_db *)db;
+
+    d->lock_timeout_ms = ms > 0 ? ms : 0;
+    if (pg_session_ok(d) == DB_OK && pg_connected(d) == DB_OK && pg_apply_lock_timeout(d))
+        log_warnx("db.pg_lock_timeout_unset", "err=\"%s\"", d->err);
+}
+
 static int pg_hash_key(struct db *db, const unsigned char key[32])
 {
     static const char hex[] = "0123456789abcdef";
@@ -1344,6 +1368,7 @@ const struct db_driver db_driver_pg = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .in_tx = pg_in_tx,
+    .busy_timeout = pg_busy_timeout,
     .lazy_sync = pg_lazy_sync,
     .hash_key = pg_hash_key,
     .data_version = pg_data_version,

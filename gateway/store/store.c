@@ -514,6 +514,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
     s->db = db_open(path, err, errlen);
     if (!s->db)
         goto fail;
+    /* A lock held longer than this (another writer stuck) fails the statement: retried later. */
+    db_busy_timeout(s->db, 10000);
     if (db_kind(s->db) == DB_SQLITE &&
         db_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                        /* serve checkpoints on its own thread (checkpoint.h); this is a backstop */

@@ -206,8 +206,12 @@ static void delivery_statuses_are_recorded(void **state)
 
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "hi"), 200);
     line_must_get(l, m, T1, LINE_NUMBER, "Reply with a number");
-    /* The simulator reports each text delivered, sometimes before its id is stored. */
-    for (waited = 0; waited < WAIT; waited += 100) {
+    /*
+     * The simulator reports each text delivered, sometimes before its id is
+     * stored (the engine then looks again each second): give a loaded
+     * machine time.
+     */
+    for (waited = 0; waited < 3 * WAIT; waited += 100) {
         if (line_query(l, "SELECT COUNT(*) FROM outbox WHERE provider_status = 'delivered'") == 2)
             break;
         line_sleep(100);
