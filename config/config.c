@@ -682,6 +682,17 @@ static void set_path(struct cload *L, const struct ckey *k, const struct ynode *
     free(val);
 }
 
+/* How many '@' the URI's authority (between "://" and the next '/' or '?') holds. */
+static int uri_ats(const char *v)
+{
+    const char *p = strstr(v, "://") + 3;
+    int n = 0;
+
+    for (; *p && *p != '/' && *p != '?'; p++)
+        n += *p == '@';
+    return n;
+}
+
 /* 1 when v is a libpq URI (SPEC section 10). */
 static int is_pg_uri(const char *v)
 {
@@ -703,6 +714,10 @@ static void set_database(struct cload *L, const struct ckey *k, const struct yno
         diag_at(&L->file, n, "%s is empty", k->name);
     else if (is_pg_uri(v) && strpbrk(v, " \t\r\n"))
         diag_at(&L->file, n, "%s: a postgresql:// URI has no white space", k->name);
+    else if (is_pg_uri(v) && uri_ats(v) > 1)
+        /* libpq would take what follows the first '@' as the host, and say so: half a password. */
+        diag_at(&L->file, n, "%s: an '@' in the user name or password must be written %%40",
+                k->name);
     else if (is_pg_uri(v))
         keep(L, k, strdup(v));
     else if (n->str && !strncmp(n->str, "file:", 5))
@@ -939,10 +954,10 @@ static void apply_defaults(struct cload *L)
                 size_t n = c->database ? strlen(c->database) + 7 : 0;
                 if (!n)
                     continue;                 /* the database key is wrong: said already */
-                if (is_pg_uri(c->database)) { /* each instance spools on its own disk */
-                    c->spool = config_resolve_path(c->dir, "var/peerline.spool");
-                    if (!c->spool)
-                        diag_at(&L->file, NULL, "out of memory");
+                if (is_pg_uri(c->database)) { /* no file to put it beside */
+                    diag_at(&L->file, NULL,
+                            "spool: set it when database is a PostgreSQL URI (a file on this "
+                            "instance's own disk, e.g. /var/lib/peerline/peerline.spool)");
                     continue;
                 }
                 c->spool = malloc(n);

@@ -200,6 +200,11 @@ void db_fence(struct db *db, int64_t key)
         db->drv->fence(db, key);
 }
 
+int db_fence_hold(struct db *db)
+{
+    return db->drv->fence_hold ? db->drv->fence_hold(db) : DB_OK;
+}
+
 int64_t db_fence_epoch(struct db *db)
 {
     return db->drv->fence_epoch ? db->drv->fence_epoch(db) : 0;

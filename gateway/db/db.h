@@ -24,10 +24,10 @@
  * the transaction back.
  *
  * db_fence() names an advisory lock a handle must hold before any statement
- * of it runs. On a fenced handle a lost connection is reported once as
- * DB_GONE; after that, while another instance holds the lock, every
- * statement fails with DB_FENCED, and once the lock is taken again the
- * epoch (db_fence_epoch) has grown. Work done under the lock can never be
+ * of it runs, and db_fence_hold() takes it. On a fenced handle a lost
+ * connection is reported once as DB_GONE; after that every statement fails
+ * with DB_FENCED until db_fence_hold() takes the lock again (the epoch,
+ * db_fence_epoch, has then grown). Work done under the lock can never be
  * committed by an instance that lost it: the lock and the work share one
  * session.
  */
@@ -167,9 +167,16 @@ int64_t db_data_version(struct db *db);
 
 /*
  * PostgreSQL: every statement of this handle needs the session advisory
- * lock `key` (taken when free, kept until the connection ends). 0 clears.
+ * lock `key` (kept until the connection ends). 0 clears.
  */
 void db_fence(struct db *db, int64_t key);
+/*
+ * DB_OK when this handle holds its fence's lock, taking it if it is free
+ * (outside a transaction only); DB_FENCED when another instance holds it;
+ * DB_GONE once after a lost connection. The only call that takes the lock:
+ * any other statement without it fails with DB_FENCED. SQLite: DB_OK.
+ */
+int db_fence_hold(struct db *db);
 /* How many times this handle has taken its fence's lock: a change means another instance may have
  * led between. */
 int64_t db_fence_epoch(struct db *db);

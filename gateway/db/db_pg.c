@@ -53,6 +53,8 @@
 #define PG_MAX_LISTEN  16
 #define PG_CHANNEL_MAX 63 /* NAMEDATALEN - 1 */
 #define PG_SECRETS     4
+/* A statement's answer is awaited its lock wait and this much more (pg_await). */
+#define PG_DEADLINE_MARGIN 2000
 
 struct pg_db {
     struct db base;
@@ -78,6 +80,7 @@ struct pg_db {
     /* The fence. */
     int64_t fence_key; /* 0: not fenced */
     int fence_held;
+    int fence_taking; /* inside db_fence_hold: the only place the lock is taken */
     int64_t fence_epoch;
 };
 
@@ -265,12 +268,87 @@ static int pg_check(struct pg_db *d, const PGresult *res, int in_tx)
     return pg_fail(d, rc, "%s", PQerrorMessage(d->conn));
 }
 
+/* Milliseconds on the monotonic clock. */
+static int64_t pg_mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The answer to what was just sent (PQsend*): the last result, or the first
+ * error, as PQexec gives it; NULL when the connection failed. A server that
+ * does not answer within the handle's deadline (its lock wait and a margin:
+ * a stalled disk, a lost synchronous standby, a frozen server) has the
+ * statement cancelled; one that does not answer even that is dropped, so
+ * no caller waits for ever: a webhook gets its 500 in time for Twilio's
+ * Fallback URL.
+ */
+static PGresult *pg_await(struct pg_db *d)
+{
+    int64_t deadline =
+        d->lock_timeout_ms ? pg_mono_ms() + d->lock_timeout_ms + PG_DEADLINE_MARGIN : 0;
+    PGresult *keep = NULL, *r;
+    int cancelled = 0;
+
+    for (;;) {
+        while (!PQisBusy(d->conn)) {
+            r = PQgetResult(d->conn);
+            if (!r)
+                return keep;
+            if (keep && (PQresultStatus(keep) == PGRES_FATAL_ERROR)) {
+                PQclear(r); /* the first error is the answer */
+                continue;
+            }
+            PQclear(keep);
+            keep = r;
+            if (PQresultStatus(r) == PGRES_COPY_IN || PQresultStatus(r) == PGRES_COPY_OUT)
+                return keep; /* never ours: nothing more will come */
+        }
+        {
+            struct pollfd pfd = {PQsocket(d->conn), POLLIN, 0};
+            int64_t left = deadline ? deadline - pg_mono_ms() : -1;
+            int n;
+            if (pfd.fd < 0)
+                break;
+            if (deadline && left <= 0) {
+                char why[64];
+                PGcancel *c;
+                if (cancelled) { /* not even the cancel was answered: given up (remade later) */
+                    PQclear(keep);
+                    d->lost_unsaid = d->fence_held;
+                    pg_lose(d, pg_tx_open(d));
+                    return NULL;
+                }
+                c = PQgetCancel(d->conn);
+                if (c) {
+                    (void)PQcancel(c, why, (int)sizeof(why));
+                    PQfreeCancel(c);
+                }
+                cancelled = 1;
+                deadline = pg_mono_ms() + PG_DEADLINE_MARGIN;
+                continue;
+            }
+            n = poll(&pfd, 1, left < 0 || left > 1000 ? 1000 : (int)left);
+            if (n < 0 && errno != EINTR)
+                break;
+            if (n > 0 && !PQconsumeInput(d->conn))
+                break;
+        }
+    }
+    PQclear(keep);
+    return NULL;
+}
+
 /* PQexec / PQexecParams and pg_check in one: DB_OK or an error code. */
 static int pg_run(struct pg_db *d, const char *sql, int nparams, const char *const *vals)
 {
     int in_tx = pg_tx_open(d), rc;
-    PGresult *res = nparams ? PQexecParams(d->conn, sql, nparams, NULL, vals, NULL, NULL, 0)
-                            : PQexec(d->conn, sql);
+    int sent = nparams ? PQsendQueryParams(d->conn, sql, nparams, NULL, vals, NULL, NULL, 0)
+                       : PQsendQuery(d->conn, sql);
+    PGresult *res = sent ? pg_await(d) : NULL;
 
     rc = pg_check(d, res, in_tx);
     PQclear(res);
@@ -436,7 +514,12 @@ static int pg_fence_take(struct pg_db *d)
     return DB_OK;
 }
 
-/* Before a statement runs: a live connection and, on a fenced handle, its lock. */
+/*
+ * Before a statement runs: a live connection and, on a fenced handle, its
+ * lock. Only db_fence_hold() takes the lock: a statement in the middle of
+ * the holder's work never takes it again silently after a loss (another
+ * instance may have led meanwhile, and the work's reads are stale).
+ */
 static int pg_ready(struct pg_db *d)
 {
     int rc = pg_connected(d);
@@ -444,7 +527,8 @@ static int pg_ready(struct pg_db *d)
     if (rc)
         return rc;
     if (d->fence_key && !d->fence_held)
-        return pg_fence_take(d);
+        return d->fence_taking ? pg_fence_take(d)
+                               : pg_fail(d, DB_FENCED, "the fence's lock is not held");
     return DB_OK;
 }
 
@@ -626,8 +710,9 @@ static struct db *pg_open(const char *spec, char *err, size_t errlen)
         snprintf(err, errlen, "%s", d->err);
         goto fail;
     }
-    if (PQserverVersion(d->conn) < 100000) {
-        snprintf(err, errlen, "%s: PostgreSQL 10 or newer is needed (the server is %d)",
+    /* 12: the server's tcp_user_timeout (a cut-off leader's lock moves in seconds). */
+    if (PQserverVersion(d->conn) < 120000) {
+        snprintf(err, errlen, "%s: PostgreSQL 12 or newer is needed (the server is %d)",
                  db_pg_mask_uri(spec, masked, sizeof(masked)), PQserverVersion(d->conn));
         goto fail;
     }
@@ -664,7 +749,7 @@ static int pg_exec(struct db *db, const char *sql)
     if (rc)
         return rc;
     in_tx = pg_tx_open(d);
-    res = PQexec(d->conn, sql);
+    res = PQsendQuery(d->conn, sql) ? pg_await(d) : NULL;
     rc = pg_check(d, res, in_tx);
     if (!rc)
         pg_note_changes(d, res);
@@ -677,7 +762,8 @@ static int pg_server_prepare(struct pg_stmt *p)
 {
     struct pg_db *d = p->db;
     int in_tx = pg_tx_open(d), rc;
-    PGresult *res = PQprepare(d->conn, p->name, p->pgsql, p->nparams, NULL);
+    PGresult *res =
+        PQsendPrepare(d->conn, p->name, p->pgsql, p->nparams, NULL) ? pg_await(d) : NULL;
 
     rc = pg_check(d, res, in_tx);
     PQclear(res);
@@ -860,7 +946,10 @@ run:
     if (p->epoch != d->epoch && (rc = pg_server_prepare(p)))
         return rc;
     in_tx = pg_tx_open(d);
-    res = PQexecPrepared(d->conn, p->name, p->nparams, (const char *const *)p->vals, NULL, NULL, 0);
+    res = PQsendQueryPrepared(d->conn, p->name, p->nparams, (const char *const *)p->vals, NULL,
+                              NULL, 0)
+              ? pg_await(d)
+              : NULL;
     state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     if (!in_tx && !again && state && !strcmp(state, "26000")) {
         /* The server forgot the statement (DISCARD ALL...): nothing ran, so prepare it again. */
@@ -1094,7 +1183,7 @@ static int pg_commit(struct db *db)
     if (PQtransactionStatus(d->conn) == PQTRANS_IDLE)
         return pg_fail(d, DB_ERROR, "no transaction is open");
     /* Outside a transaction afterwards, whatever happens: a lost COMMIT's outcome is unknown. */
-    res = PQexec(d->conn, "COMMIT");
+    res = PQsendQuery(d->conn, "COMMIT") ? pg_await(d) : NULL;
     rc = pg_check(d, res, 0);
     if (!rc && strcmp(PQcmdStatus(res), "COMMIT")) {
         /* An aborted transaction's COMMIT answers ROLLBACK. */
@@ -1212,6 +1301,17 @@ static void pg_fence(struct db *db, int64_t key)
     }
     d->fence_key = key;
     d->fence_held = 0;
+}
+
+static int pg_fence_hold(struct db *db)
+{
+    struct pg_db *d = (struct pg_db *)db;
+    int rc;
+
+    d->fence_taking = 1;
+    rc = pg_ready(d);
+    d->fence_taking = 0;
+    return rc;
 }
 
 static int64_t pg_fence_epoch(struct db *db)
@@ -1373,6 +1473,7 @@ const struct db_driver db_driver_pg = {
     .hash_key = pg_hash_key,
     .data_version = pg_data_version,
     .fence = pg_fence,
+    .fence_hold = pg_fence_hold,
     .fence_epoch = pg_fence_epoch,
     .notify = pg_notify,
     .listen = pg_listen,

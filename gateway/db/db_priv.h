@@ -45,6 +45,7 @@ struct db_driver {
     int (*hash_key)(struct db *db, const unsigned char key[32]);
     int64_t (*data_version)(struct db *db);
     void (*fence)(struct db *db, int64_t key);
+    int (*fence_hold)(struct db *db);
     int64_t (*fence_epoch)(struct db *db);
     int (*notify)(struct db *db, const char *channel);
     int (*listen)(struct db *db, const char *channel);

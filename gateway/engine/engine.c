@@ -686,7 +686,7 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     }
     if (rc)
         retry = 1;
-    if (!e->started && store_timer_reclaim(e->st) == STORE_OK)
+    if (!e->started && store_timer_reclaim(e->st, e->node) == STORE_OK)
         e->started = 1;
     while ((rc = store_timer_claim(e->st, e->node, now, TIMER_LEASE, &tm)) == STORE_FOUND)
         if ((rc = timer_in_tx(e, &tm)))

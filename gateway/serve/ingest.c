@@ -40,6 +40,7 @@ struct ingest {
     struct latency *lat;
     void (*on_new)(void *arg);
     void *arg;
+    int group_failed; /* the last group was written again one by one (writer thread only) */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t work;   /* items queued, or stopping */
@@ -129,6 +130,12 @@ static void write_group(struct ingest *g, struct ingest_item *group)
         return;
     }
     store_rollback(g->st);
+    /*
+     * The group's commit may have happened with only its answer lost: the
+     * retry then finds every text stored already, and nothing new would
+     * wake the engine.
+     */
+    g->group_failed = 1;
     log_warnx("ingest.group_failed", "%s", "retrying=one_by_one");
     for (it = group; it; it = it->next) {
         it->rc = STORE_ERROR;
@@ -172,8 +179,9 @@ static void *run(void *arg)
                 latency_arrived(g->lat, it->id, it->arrival_us);
         }
         metrics_ingest(g->metrics, 0, (unsigned long)n);
-        if (fresh && g->on_new)
+        if ((fresh || g->group_failed) && g->on_new)
             g->on_new(g->arg);
+        g->group_failed = 0;
         for (it = group; it; it = next) {
             next = it->next; /* it may be freed by its done() */
             if (it->done) {

@@ -36,7 +36,8 @@ struct nodes {
     struct nodes_wakers w;
     struct store *tell_st, *listen_st;
     struct wake tell_wake;
-    atomic_int asked; /* enum nodes_what, or'd: not told yet */
+    atomic_int asked;   /* enum nodes_what, or'd: not told yet */
+    atomic_int telling; /* the teller runs: nodes_tell() has someone to leave work to */
     atomic_int stopping;
     pthread_t teller, listener;
     int threads; /* how many were started */
@@ -145,6 +146,7 @@ struct nodes *nodes_start(const char *database, const struct nodes_wakers *w, ch
     if (pthread_create(&n->teller, NULL, teller, n))
         goto fail_thread;
     n->threads = 1;
+    atomic_store(&n->telling, 1);
     if (pthread_create(&n->listener, NULL, listener, n))
         goto fail_thread;
     n->threads = 2;
@@ -153,12 +155,13 @@ fail_thread:
     snprintf(err, errlen, "cannot start the threads that tell other instances");
 fail:
     nodes_stop(n);
+    nodes_free(n);
     return NULL;
 }
 
 void nodes_tell(struct nodes *n, int what)
 {
-    if (!n || !n->tell_st)
+    if (!n || !atomic_load(&n->telling))
         return;
     atomic_fetch_or(&n->asked, what);
     wake_signal(&n->tell_wake);
@@ -168,14 +171,24 @@ void nodes_stop(struct nodes *n)
 {
     if (!n)
         return;
+    atomic_store(&n->telling, 0);
     atomic_store(&n->stopping, 1);
     wake_signal(&n->tell_wake);
     if (n->threads > 0)
         pthread_join(n->teller, NULL);
     if (n->threads > 1)
         pthread_join(n->listener, NULL);
+    n->threads = 0;
     store_close(n->tell_st);
     store_close(n->listen_st);
+    n->tell_st = n->listen_st = NULL;
+}
+
+void nodes_free(struct nodes *n)
+{
+    if (!n)
+        return;
+    nodes_stop(n);
     wake_destroy(&n->tell_wake);
     free(n);
 }

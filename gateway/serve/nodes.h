@@ -35,6 +35,12 @@ struct nodes *nodes_start(const char *database, const struct nodes_wakers *w, ch
                           size_t errlen);
 /* Tells the other instances (what: enum nodes_what, or'd); never blocks. */
 void nodes_tell(struct nodes *n, int what);
+/*
+ * Stops both threads: no worker is woken from here on, and a later
+ * nodes_tell() does nothing. The workers may still call it until
+ * nodes_free(), after they have stopped.
+ */
 void nodes_stop(struct nodes *n);
+void nodes_free(struct nodes *n);
 
 #endif

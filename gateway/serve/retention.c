@@ -129,6 +129,7 @@ struct janitor {
     struct wake wake;
     atomic_int stopping;
     int started;
+    const atomic_int *leading; /* NULL: always; else the line's chores only while it is 1 */
 };
 
 /* Redactions due are looked at this often between purges. */
@@ -175,7 +176,15 @@ static void *janitor_loop(void *arg)
         struct store_purged c;
         int ok, bad;
 
-        if (now >= next_purge) {
+        /*
+         * With several instances, the line's own chores (retention, asking
+         * the provider for missed texts, redactions) are the leading
+         * instance's: one purge, one look, one request per redaction. The
+         * spool is this instance's own file, replayed by it.
+         */
+        int chores = !j->leading || atomic_load(j->leading);
+
+        if (chores && now >= next_purge) {
             if (retention_purge(cfg, j->st, now, &c))
                 log_warnx("retention.purge_failed", "retry_in_s=%lld",
                           (long long)(JANITOR_TICK / 1000));
@@ -189,7 +198,7 @@ static void *janitor_loop(void *arg)
             if (spooled && j->found)
                 j->found(j->arg);
         }
-        if (cfg->reconcile.every > 0 && now >= next_look) {
+        if (chores && cfg->reconcile.every > 0 && now >= next_look) {
             int found = 0;
             /* A failed look is retried within a tick; a good one on schedule. */
             int64_t retry =
@@ -199,7 +208,8 @@ static void *janitor_loop(void *arg)
             if (found && j->found)
                 j->found(j->arg);
         }
-        if (!retention_redact(cfg, j->st, now, 100, &j->stopping, &ok, &bad) && (ok || bad))
+        if (chores && !retention_redact(cfg, j->st, now, 100, &j->stopping, &ok, &bad) &&
+            (ok || bad))
             log_info("retention.redacted", "redacted=%d given_up=%d", ok, bad);
         until = next_purge < now + JANITOR_TICK ? next_purge : now + JANITOR_TICK;
         if (cfg->reconcile.every > 0 && next_look < until)
@@ -212,8 +222,8 @@ static void *janitor_loop(void *arg)
     return NULL;
 }
 
-struct janitor *janitor_start(const struct config *cfg, void (*found)(void *arg), void *arg,
-                              char *err, size_t errlen)
+struct janitor *janitor_start(const struct config *cfg, const atomic_int *leading,
+                              void (*found)(void *arg), void *arg, char *err, size_t errlen)
 {
     struct janitor *j = calloc(1, sizeof(*j));
 
@@ -223,6 +233,7 @@ struct janitor *janitor_start(const struct config *cfg, void (*found)(void *arg)
     }
     j->found = found;
     j->arg = arg;
+    j->leading = leading;
     atomic_init(&j->cfg, cfg);
     atomic_init(&j->reading, cfg);
     atomic_init(&j->stopping, 0);

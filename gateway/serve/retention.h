@@ -37,12 +37,16 @@ struct janitor;
 /*
  * Starts the janitor thread (its own store handle): retention on schedule,
  * and reconciliation (reconcile.h) at start and every reconcile.every,
- * calling found(arg) when that stored texts. NULL with a reason in err.
+ * calling found(arg) when that stored texts. With several instances
+ * (leading not NULL), retention, reconciliation and redactions run only
+ * while *leading is 1: once for the line, not once per instance; spooled
+ * texts are replayed either way. NULL with a reason in err.
  */
-struct janitor *janitor_start(const struct config *cfg, void (*found)(void *arg), void *arg,
-                              char *err, size_t errlen);
+struct janitor *janitor_start(const struct config *cfg, const atomic_int *leading,
+                              void (*found)(void *arg), void *arg, char *err, size_t errlen);
 /* A reloaded config (retention settings): used from its next round. cfg must outlive j. */
 void janitor_set_config(struct janitor *j, const struct config *cfg);
+
 /*
  * The config the janitor's current (or last) round reads: an older one it no
  * longer reads once this is another (the server then may free it).

@@ -60,6 +60,7 @@ struct sender {
     int started;
     atomic_int stopping;
     char node_id[128];
+    int shared; /* PostgreSQL: no round transaction (see run) */
     const struct provider *prov;
     struct provider_endpoint ep;
     struct curl_slist *headers; /* the endpoint's Content-Type and Authorization */
@@ -118,6 +119,7 @@ struct sender *sender_new(const struct config *cfg, const char *node_id,
     s->nslots = (int)(cfg->retry.concurrency < MAX_SLOTS ? cfg->retry.concurrency : MAX_SLOTS);
     s->rng = (uint64_t)wake_now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
     snprintf(s->node_id, sizeof(s->node_id), "%s", node_id);
+    s->shared = store_is_postgres(cfg->database);
     s->prov = provider_for(cfg);
     if (s->prov->endpoint(cfg, &s->ep, err, errlen))
         goto fail;
@@ -481,12 +483,16 @@ static void *run(void *arg)
         s->now = wake_now_ms();
         s->finals = 0;
         /*
-         * One transaction a round, so one fsync: the answers that came in
-         * and the next claims. If it fails, the answered rows stay leased
-         * and are sent again when their lease runs out (at worst a text goes
-         * twice, never not at all), and the claimed ones are not started.
+         * On SQLite, one transaction a round, so one fsync: the answers that
+         * came in and the next claims. If it fails, the answered rows stay
+         * leased and are sent again when their lease runs out (at worst a
+         * text goes twice, never not at all), and the claimed ones are not
+         * started. On PostgreSQL each answer commits alone (its commits wait
+         * for no disk there): one failed statement aborts its whole
+         * transaction, and would take every other answer of the round back
+         * with it; the claims are a transaction of their own.
          */
-        tx = !store_begin_shared(s->st); /* row locks only: other instances' senders go on */
+        tx = !s->shared && !store_begin_shared(s->st);
         collect(s);
         busy = busy_slots(s);
         /*

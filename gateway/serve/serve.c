@@ -109,6 +109,7 @@ struct daemon {
     pthread_t engine_thread;
     atomic_int stopping;
     atomic_int leading;  /* the engine thread holds the line's engine lock (store_lead) */
+    int shared;          /* the database is PostgreSQL: other instances may share it */
     struct nodes *nodes; /* wake-ups from and to other instances */
     char node[200];      /* this instance's name: host:port */
 };
@@ -137,14 +138,17 @@ static void signal_voicer(void *arg)
         voicer_wake(d->voicer);
 }
 
-/* Inputs were stored: the engine looks, wherever it leads (nodes.h). */
+/*
+ * Inputs were stored: the engine looks, wherever it leads (nodes.h). Told
+ * to every instance even when this one seems to lead: it may have just
+ * lost the lock without its engine noticing yet.
+ */
 static void wake_engine(void *arg)
 {
     struct daemon *d = arg;
 
     wake_signal(&d->engine_wake);
-    if (!atomic_load(&d->leading))
-        nodes_tell(d->nodes, NODES_ENGINE);
+    nodes_tell(d->nodes, NODES_ENGINE);
 }
 
 static void wake_janitor(void *arg)
@@ -200,8 +204,12 @@ static void *engine_loop(void *arg)
         }
         /* One engine per line: on PostgreSQL, the instance holding the lock (store.h). */
         leading = store_lead(d->engine_st, &took);
-        if (leading != atomic_load(&d->leading))
+        if (leading != atomic_load(&d->leading)) {
             log_info(leading ? "engine.leading" : "engine.following", "node=\"%s\"", d->node);
+            /* Whatever woke this engine for work it can no longer do goes to the next leader. */
+            if (!leading)
+                nodes_tell(d->nodes, NODES_ENGINE);
+        }
         atomic_store(&d->leading, leading);
         if (!leading) {
             int64_t until = wake_now_ms() + FOLLOW_POLL_MS, left;
@@ -217,6 +225,13 @@ static void *engine_loop(void *arg)
             nodes_tell(d->nodes, NODES_SENDER);
         }
         now = wake_now_ms();
+        /*
+         * On PostgreSQL the leader looks at least every FOLLOW_POLL_MS too:
+         * a wake-up told while it was changing hands, or lost with a
+         * connection, is then late by a second at most.
+         */
+        if (d->shared && (due == INT64_MAX || due > now + FOLLOW_POLL_MS))
+            due = now + FOLLOW_POLL_MS;
         wake_wait(&d->engine_wake, due == INT64_MAX ? -1 : (due > now ? due - now : 0));
     }
     return NULL;
@@ -467,6 +482,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
     d->engine_st = store_open(d->cfg->database, err, errlen);
     if (!d->engine_st)
         return -1;
+    d->shared = store_is_postgres(d->cfg->database);
     /* SQLite's write-ahead log; PostgreSQL checkpoints by itself. */
     if (!store_is_postgres(d->cfg->database)) {
         d->checkpointer = checkpoint_start(d->cfg->database, err, errlen);
@@ -526,7 +542,7 @@ static int start(struct daemon *d, char *err, size_t errlen)
             snprintf(err, errlen, "cannot start the sender thread");
         return -1;
     }
-    d->janitor = janitor_start(d->cfg, wake_engine, d, err, errlen);
+    d->janitor = janitor_start(d->cfg, d->shared ? &d->leading : NULL, wake_engine, d, err, errlen);
     if (!d->janitor)
         return -1;
     nw.arg = d;
@@ -561,8 +577,7 @@ static void stop(struct daemon *d)
         http_stop(d->http); /* waits for requests in flight: every 200 is stored */
         d->http = NULL;
     }
-    nodes_stop(d->nodes); /* wakes no worker from here on */
-    d->nodes = NULL;
+    nodes_stop(d->nodes); /* wakes no worker from here on (freed once they have stopped) */
     if (d->engine_thread) {
         atomic_store(&d->stopping, 1);
         wake_signal(&d->engine_wake);
@@ -575,6 +590,8 @@ static void stop(struct daemon *d)
     d->voicer = NULL;
     janitor_stop(d->janitor);
     d->janitor = NULL;
+    nodes_free(d->nodes);
+    d->nodes = NULL;
     engine_free(d->engine);
     store_close(d->engine_st);
     checkpoint_stop(d->checkpointer);

@@ -489,11 +489,12 @@ int store_timer_claim(struct store *s, const char *owner, int64_t now, int64_t l
 /* A claimed timer fired: removed (unless it was set again meanwhile). */
 int store_timer_done(struct store *s, int64_t id, const char *owner);
 /*
- * When an engine starts leading: every timer lease is released at once.
- * Only the leading engine claims timers, so any lease left is one a dead
- * or cut-off engine held (waiting for it to lapse would fire timers late).
+ * When an engine starts (or starts leading): the leases owner held when it
+ * died are released at once. On PostgreSQL every lease is: only the
+ * leading engine claims timers, so any lease left is one a dead or cut-off
+ * engine held (waiting for it to lapse would fire timers late).
  */
-int store_timer_reclaim(struct store *s);
+int store_timer_reclaim(struct store *s, const char *owner);
 /* When the next timer is due (or its lease runs out), or INT64_MAX. */
 int store_timer_next(struct store *s, int64_t *at);
 

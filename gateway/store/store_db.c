@@ -259,10 +259,15 @@ int store_lead(struct store *s, int *took)
         s->leading = 1;
         s->lead_epoch = -1;
     }
-    p = store_stmt(s, ST_PING); /* outside a transaction, a fenced handle takes its lock first */
+    rc = db_fence_hold(s->db);
+    if (rc == DB_GONE) /* said once: the connection is remade by the next try */
+        rc = db_fence_hold(s->db);
+    *took = 0;
+    if (rc != DB_OK)
+        return 0;
+    p = store_stmt(s, ST_PING); /* and the database answers */
     rc = db_step(p);
     db_reset(p);
-    *took = 0;
     if (rc != DB_ROW)
         return 0;
     epoch = db_fence_epoch(s->db);

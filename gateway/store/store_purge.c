@@ -11,6 +11,7 @@
  */
 #include "store_priv.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *const store_sql_purge[ST_COUNT] = {
@@ -42,9 +43,10 @@ const char *const store_sql_purge[ST_COUNT] = {
                       " AND texter NOT LIKE 'h:%'",
     /* What is known of a number that has not been in touch since the cutoff. */
     [ST_PURGE_CONTACTS] = "DELETE FROM contacts WHERE number IN (SELECT number FROM contacts"
-                          " WHERE first_seen < ?1 AND NOT EXISTS"
+                          " WHERE number > ?3 AND first_seen < ?1 AND NOT EXISTS"
                           " (SELECT 1 FROM conversations c WHERE c.texter = contacts.number"
-                          " AND (c.state <> 'closed' OR c.closed_at >= ?1)) LIMIT ?2)",
+                          " AND (c.state <> 'closed' OR c.closed_at >= ?1))"
+                          " ORDER BY number LIMIT ?2) RETURNING number",
     [ST_PURGE_LAST_IDS] = "SELECT (SELECT max(id) FROM inbound), (SELECT max(id) FROM outbox),"
                           " (SELECT max(id) FROM conversations), (SELECT max(id) FROM calls)",
     /* A voicemail's recording is deleted at the provider; the caller's number is hashed. */
@@ -118,12 +120,15 @@ static int purge_table(struct store *s, enum store_stmt a, int64_t *na, enum sto
 }
 
 /*
- * Contacts have no number of their own to range over: each transaction
- * forgets up to PURGE_RANGE of them, until a round forgets fewer.
+ * Contacts have no row id to range over: each transaction forgets up to
+ * PURGE_RANGE of them in the order of their numbers, and the next one
+ * starts after the last it forgot, so no row is looked at twice.
  */
 static int purge_contacts(struct store *s, int64_t before, int64_t *n)
 {
+    char after[64] = ""; /* the last number forgotten: the next transaction starts after it */
     int64_t got;
+    int rc;
 
     do {
         struct db_stmt *p;
@@ -132,12 +137,18 @@ static int purge_contacts(struct store *s, int64_t before, int64_t *n)
         p = store_stmt(s, ST_PURGE_CONTACTS);
         db_bind_int64(p, 1, before);
         db_bind_int64(p, 2, PURGE_RANGE);
-        if (store_exec(s, p)) {
-            store_rollback(s);
-            return STORE_ERROR;
+        db_bind_text(p, 3, after);
+        got = 0;
+        while ((rc = db_step(p)) == DB_ROW) {
+            const char *num = db_col_text(p, 0);
+            if (num && strcmp(num, after) > 0)
+                snprintf(after, sizeof(after), "%s", num);
+            got++;
         }
-        got = db_changes(s->db);
-        if (store_commit(s)) {
+        db_reset(p);
+        if (rc != DB_DONE || store_commit(s)) {
+            if (rc != DB_DONE)
+                store_fail(s, p, rc);
             store_rollback(s);
             return STORE_ERROR;
         }

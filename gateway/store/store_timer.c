@@ -26,7 +26,7 @@ const char *const store_sql_timer[ST_COUNT] = {
     [ST_TIMER_NEXT] = "SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END)"
                       " FROM timers",
     [ST_TIMER_RECLAIM] = "UPDATE timers SET lease_owner = NULL, lease_until = NULL"
-                         " WHERE lease_owner IS NOT NULL",
+                         " WHERE lease_owner = ?1 OR (?2 = 1 AND lease_owner IS NOT NULL)",
     [ST_ALERT_ADD] = "INSERT INTO alerts (conversation_id, kind, raised_by, created_at)"
                      " VALUES (?1, ?2, ?3, ?4)",
     [ST_ALERT_OPEN] = "SELECT COUNT(*) FROM alerts WHERE conversation_id = ?1 AND acked_at IS NULL",
@@ -126,9 +126,14 @@ int store_timer_next(struct store *s, int64_t *at)
     return rc == DB_ROW ? STORE_OK : store_fail(s, p, rc);
 }
 
-int store_timer_reclaim(struct store *s)
+int store_timer_reclaim(struct store *s, const char *owner)
 {
-    return store_exec(s, store_stmt(s, ST_TIMER_RECLAIM));
+    struct db_stmt *p = store_stmt(s, ST_TIMER_RECLAIM);
+
+    db_bind_text(p, 1, owner);
+    /* PostgreSQL: only the engine holding the lock claims timers (store_lead), so every lease. */
+    db_bind_int64(p, 2, db_kind(s->db) == DB_PG);
+    return store_exec(s, p);
 }
 
 int store_alert_add(struct store *s, int64_t conv_id, const char *kind, const char *raised_by,

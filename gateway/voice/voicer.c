@@ -352,6 +352,12 @@ static int ops(struct voicer *v, struct op_ctx *x, long long now)
             return 0;
         if (store_begin(v->st))
             return -1;
+        /*
+         * The lease from the clock now, not the round's start: a round of
+         * slow REST calls would otherwise write a lease already past, and
+         * another instance's voicer would take the same op.
+         */
+        now = wake_now_ms();
         rc = store_vop_claim(v->st, now, LEASE_MS, &o);
         if (tx(v, rc != STORE_ERROR) || rc != STORE_FOUND)
             return rc == STORE_ERROR ? -1 : 0;

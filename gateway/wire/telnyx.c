@@ -333,7 +333,7 @@ static void set_result(struct provider_result *r, enum provider_outcome o, int c
 {
     r->outcome = o;
     r->error_code = code;
-    snprintf(r->error_text, sizeof(r->error_text), "%s", text);
+    provider_error_text(r, text);
 }
 
 void telnyx_parse_send(long http_status, const char *body, size_t len, struct provider_result *r)

@@ -169,7 +169,7 @@ static void set_error(struct provider_result *r, enum provider_outcome o, int co
 {
     r->outcome = o;
     r->error_code = code;
-    snprintf(r->error_text, sizeof(r->error_text), "%s", text ? text : "");
+    provider_error_text(r, text);
 }
 
 void twilio_parse_send(long http_status, const char *body, size_t len, struct provider_result *r)

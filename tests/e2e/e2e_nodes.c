@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define T1          "+15559870001"
@@ -368,6 +369,35 @@ static void healthz_says_whether_the_database_answers(void **state)
     line_must_get(l, m, ALEX, POOL_A, "#take");
 }
 
+/*
+ * Another session holds the texts' table (a migration by hand, a stuck
+ * transaction): a webhook is answered 500 in time for Twilio's Fallback URL
+ * (it waits 15 s), never left hanging; once the table is free, the
+ * provider's retry is stored.
+ */
+static void a_webhook_never_waits_for_ever(void **state)
+{
+    struct line *l = *state;
+    PGconn *c = PQconnectdb(l->db);
+    const char *sid = "SM0000000000000000000000000000beef";
+    struct timespec t0, t1;
+    long st, m;
+
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PQclear(PQexec(c, "BEGIN; LOCK TABLE inbound IN ACCESS EXCLUSIVE MODE"));
+    assert_int_equal(PQtransactionStatus(c), PQTRANS_INTRANS);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    st = line_text_via(l, l->gw_port, T1, LINE_NUMBER, "is anybody there", sid);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(st, 500);
+    assert_true(t1.tv_sec - t0.tv_sec < 14);
+    PQclear(PQexec(c, "ROLLBACK"));
+    PQfinish(c);
+    m = line_mark(l);
+    assert_int_equal(line_text_via(l, l->gw2_port, T1, LINE_NUMBER, "is anybody there", sid), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "in line");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +407,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_cut_off_leader_commits_nothing, setup, line_teardown),
         cmocka_unit_test_setup_teardown(healthz_says_whether_the_database_answers, setup,
                                         line_teardown),
+        cmocka_unit_test_setup_teardown(a_webhook_never_waits_for_ever, setup, line_teardown),
     };
 
     /* Several instances need PostgreSQL, whatever the run asked for. */

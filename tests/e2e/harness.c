@@ -576,7 +576,7 @@ int line_start_gateway(struct line *l)
 int line_start(struct line *l, const struct line_opts *o)
 {
     struct line_opts none = {0};
-    char cfg[4096], sim_log[320], creds[256];
+    char cfg[4096], sim_log[320], creds[256], spool[64];
 
     memset(l, 0, sizeof(*l));
     if (!o)
@@ -597,10 +597,13 @@ int line_start(struct line *l, const struct line_opts *o)
     snprintf(l->db, sizeof(l->db), "peerline.db");
     if (line_on_postgres() && line_pg_database(l->db, sizeof(l->db)))
         goto fail;
+    /* On PostgreSQL each instance names its own spool file. */
+    snprintf(spool, sizeof(spool), "%s", line_on_postgres() ? "spool: peerline.spool\n" : "");
     snprintf(cfg, sizeof(cfg),
              "listen: 127.0.0.1:%d\n"
              "public_url: http://127.0.0.1:%d\n"
              "database: %s\n"
+             "%s"
              "roster: roster.yaml\n"
              "provider:\n"
              "%s"
@@ -616,7 +619,7 @@ int line_start(struct line *l, const struct line_opts *o)
              "  max_delay: 1s\n"
              "%s"
              "%s",
-             l->gw_port, l->gw_port, l->db, creds, l->sim_port,
+             l->gw_port, l->gw_port, l->db, spool, creds, l->sim_port,
              o->no_pool ? "[]" : "[\"" POOL_A "\", \"" POOL_B "\"]", o->provider ? o->provider : "",
              o->limits ? o->limits : "  relay_gap: 0s\n", o->retry ? o->retry : "",
              o->extra_config ? o->extra_config : "");
@@ -748,7 +751,7 @@ int line_stop(struct line *l)
 int line_start_second(struct line *l)
 {
     char *argv[] = {"peerline", "serve", "-c", l->config2, NULL};
-    char *cfg = line_read_file(l->config), *at, listen[64], out[8192];
+    char *cfg = line_read_file(l->config), *at, *spool, listen[64], out[8192];
 
     if (!cfg)
         return -1;
@@ -757,10 +760,14 @@ int line_start_second(struct line *l)
         snprintf(l->config2, sizeof(l->config2), "%s/peerline2.yaml", l->dir);
         snprintf(l->gateway2_log, sizeof(l->gateway2_log), "%s/gateway2.log", l->dir);
     }
-    /* The first line is "listen: 127.0.0.1:PORT": only it differs. */
+    /* The first line is "listen: 127.0.0.1:PORT": it differs, and so does the spool's file. */
     at = strchr(cfg, '\n');
     snprintf(listen, sizeof(listen), "listen: 127.0.0.1:%d", l->gw2_port);
-    snprintf(out, sizeof(out), "%s%s", listen, at ? at : "\n");
+    if (at && (spool = strstr(at, "spool: peerline.spool\n")))
+        snprintf(out, sizeof(out), "%s%.*sspool: peerline2.spool\n%s", listen, (int)(spool - at),
+                 at, spool + strlen("spool: peerline.spool\n"));
+    else
+        snprintf(out, sizeof(out), "%s%s", listen, at ? at : "\n");
     free(cfg);
     if (l->gw2_port < 0 || write_file(l->config2, out))
         return -1;

@@ -267,6 +267,55 @@ static void test_http_guards(void **state)
     run_bad(cases, NCASES(cases));
 }
 
+/*
+ * database: a path (resolved against the config), or a PostgreSQL URI kept
+ * as written, inline or from a file; with a URI, spool must be named.
+ */
+static void test_database_path_or_uri(void **state)
+{
+    static const struct bad_case cases[] = {
+        {"a URI without a spool",
+         "database: postgresql://peerline@db1/peerline\n" PROVIDER_OK,
+         {{0, 0,
+           "spool: set it when database is a PostgreSQL URI (a file on this instance's own "
+           "disk, e.g. /var/lib/peerline/peerline.spool)"}}},
+        {"an unencoded @ in the password",
+         "database: postgresql://peerline:p@ss@db1/peerline\nspool: s\n" PROVIDER_OK,
+         {{1, 11, "database: an '@' in the user name or password must be written %40"}}},
+        {"white space in a URI",
+         "database: \"postgres://peerline@db1/peer line\"\nspool: s\n" PROVIDER_OK,
+         {{1, 11, "database: a postgresql:// URI has no white space"}}},
+    };
+    char want[256],
+        uri[] = "postgresql://peerline:p%40ss@db1:5432,db2/peerline?sslmode=verify-full";
+    struct config *c;
+    FILE *f;
+
+    (void)state;
+    c = load_ok("database: data/line.db\n" PROVIDER_OK);
+    snprintf(want, sizeof(want), "%s/data/line.db", g_dir);
+    assert_string_equal(c->database, want);
+    snprintf(want, sizeof(want), "%s/data/line.db.spool", g_dir);
+    assert_string_equal(c->spool, want);
+    config_free(c);
+    c = load_ok("database: \"postgresql://peerline:p%40ss@db1:5432,db2/peerline"
+                "?sslmode=verify-full\"\nspool: /var/lib/peerline/peerline.spool\n" PROVIDER_OK);
+    assert_string_equal(c->database, uri);
+    assert_string_equal(c->spool, "/var/lib/peerline/peerline.spool");
+    config_free(c);
+    /* From a file (a systemd credential), trailing newline dropped. */
+    snprintf(want, sizeof(want), "%s/database_url", g_dir);
+    f = fopen(want, "w");
+    assert_non_null(f);
+    fprintf(f, "%s\n", uri);
+    fclose(f);
+    c = load_ok("database: file:database_url\nspool: s\n" PROVIDER_OK);
+    assert_string_equal(c->database, uri);
+    config_free(c);
+    unlink(want);
+    run_bad(cases, NCASES(cases));
+}
+
 /* Empty sections are allowed and leave every default in place. */
 static void test_empty_sections(void **state)
 {
@@ -1052,6 +1101,7 @@ int main(void)
         cmocka_unit_test(test_full_config),
         cmocka_unit_test(test_minimal_config_gets_defaults),
         cmocka_unit_test(test_http_guards),
+        cmocka_unit_test(test_database_path_or_uri),
         cmocka_unit_test(test_empty_sections),
         cmocka_unit_test(test_relative_config_path),
         cmocka_unit_test(test_own_numbers),

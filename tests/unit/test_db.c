@@ -682,7 +682,9 @@ static void pg_fence_follows_the_session(void **state)
 
     db_fence(a, key);
     assert_int_equal(db_fence_epoch(a), 0);
-    pa = prep(a, "SELECT pg_backend_pid()"); /* preparing runs nothing: no lock needed */
+    pa = prep(a, "SELECT pg_backend_pid()");  /* preparing runs nothing: no lock needed */
+    assert_int_equal(db_step(pa), DB_FENCED); /* only db_fence_hold takes the lock */
+    assert_int_equal(db_fence_hold(a), DB_OK);
     assert_int_equal(db_step(pa), DB_ROW);
     snprintf(pid, sizeof(pid), "%lld", (long long)db_col_int64(pa, 0));
     db_reset(pa);
@@ -690,8 +692,9 @@ static void pg_fence_follows_the_session(void **state)
     assert_int_equal(insert_kn(a, "a", 1), DB_DONE);
 
     db_fence(b, key);
-    assert_int_equal(insert_kn(b, "b", 1), DB_FENCED);
+    assert_int_equal(db_fence_hold(b), DB_FENCED);
     assert_non_null(strstr(db_errmsg(b), "another instance holds the lock"));
+    assert_int_equal(insert_kn(b, "b", 1), DB_FENCED);
     assert_int_equal(db_begin(b, DB_BEGIN_SERIAL), DB_FENCED);
     assert_int_equal(db_exec(b, "SELECT 1"), DB_FENCED);
     assert_int_equal(db_fence_epoch(b), 0);
@@ -703,6 +706,8 @@ static void pg_fence_follows_the_session(void **state)
     assert_int_equal(db_col_int64(kill, 0), 1);
     db_finalize(kill);
 
+    assert_int_equal(insert_kn(b, "b", 1), DB_FENCED); /* not taken by a mere statement */
+    assert_int_equal(db_fence_hold(b), DB_OK);
     assert_int_equal(insert_kn(b, "b", 1), DB_DONE);
     assert_int_equal(db_fence_epoch(b), 1);
 
@@ -711,22 +716,26 @@ static void pg_fence_follows_the_session(void **state)
         assert_int_equal(insert_kn(a, "a2", 1), DB_FENCED);
         assert_int_equal(db_begin(a, DB_BEGIN_SHARED), DB_FENCED);
         assert_int_equal(db_step(pa), DB_FENCED);
+        assert_int_equal(db_fence_hold(a), DB_FENCED);
     }
     assert_int_equal(db_fence_epoch(a), 1);
     assert_int_equal(one_int(c, "SELECT count(*) FROM t WHERE k = ?1", "a2"), 0);
 
     /* Once b lets go, a takes over: a new epoch. */
     db_close(b);
-    for (i = 0; i < 1000 && (insert_kn(a, "a3", 1)) == DB_FENCED; i++)
+    for (i = 0; i < 1000 && db_fence_hold(a) == DB_FENCED; i++)
         poll(NULL, 0, 10);
     assert_true(i < 1000);
+    assert_int_equal(insert_kn(a, "a3", 1), DB_DONE);
     assert_int_equal(db_fence_epoch(a), 2);
     db_fence(a, 0); /* unfenced: lets the lock go */
     /* A handle fenced inside a transaction never takes the lock there. */
     assert_int_equal(db_begin(c, DB_BEGIN_SHARED), DB_OK);
     db_fence(c, key);
     assert_int_equal(db_exec(c, "SELECT 1"), DB_FENCED);
+    assert_int_equal(db_fence_hold(c), DB_FENCED);
     assert_int_equal(db_rollback(c), DB_OK);
+    assert_int_equal(db_fence_hold(c), DB_OK);
     assert_int_equal(db_exec(c, "SELECT 1"), DB_OK);
     assert_int_equal(db_fence_epoch(c), 1);
     db_fence(c, 0);

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "form.h"
 #include "twilio.h"
+#include "utf8.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -497,9 +498,36 @@ static void test_parse_date(void **state)
     assert_int_equal(twilio_parse_date("Wed, 2x Nov 2026 03:10:39 +0000", &ms), -1);
 }
 
+/*
+ * A provider's error text is stored: cut to fit, it keeps whole characters
+ * (PostgreSQL refuses a split one, and the send's result would be lost).
+ */
+static void test_error_text_is_whole_characters(void **state)
+{
+    struct provider_result r;
+    char msg[400], body[600];
+    size_t i;
+
+    (void)state;
+    /* 119 'a's, then 2-byte e-acutes: the message's cut at 120 bytes splits one. */
+    memset(msg, 'a', 119);
+    for (i = 0; i < 40; i++)
+        memcpy(msg + 119 + 2 * i, "\xc3\xa9", 2);
+    msg[119 + 80] = '\0';
+    snprintf(body, sizeof(body), "{\"code\":21211,\"message\":\"%s\",\"status\":400}", msg);
+    twilio_parse_send(400, body, strlen(body), &r);
+    assert_int_equal(r.error_code, 21211);
+    assert_true(strlen(r.error_text) < sizeof(r.error_text));
+    assert_true(utf8_valid(r.error_text, strlen(r.error_text)));
+    /* A byte that is not UTF-8 is kept out, as '?'. */
+    provider_error_text(&r, "bad \xff byte");
+    assert_string_equal(r.error_text, "bad ? byte");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error_text_is_whole_characters),
         cmocka_unit_test(test_signature_documented_example),
         cmocka_unit_test(test_signature_sorting),
         cmocka_unit_test(test_verify_documented_example),
