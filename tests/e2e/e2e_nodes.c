@@ -304,6 +304,36 @@ static void a_cut_off_leader_commits_nothing(void **state)
     assert_true(log_has(l->gateway_log, "event=engine.following"));
 }
 
+/*
+ * Only the leader's engine session is cut: the other instance takes over
+ * and then idles. A text that reaches the old leader still goes through:
+ * the old leader's engine finds it no longer leads and passes the wake-up
+ * on, and the new leader looks every second anyway.
+ */
+static void a_text_to_the_old_leader_reaches_the_new_one(void **state)
+{
+    struct line *l = *state;
+    long m;
+    int waited;
+
+    line_connect(l, T1, "anxious", ALEX, POOL_A, "Alex");
+    assert_true(log_has(l->gateway_log, "event=engine.leading"));
+    /* The session holding the engine's lock (store_db.c's LEAD_KEY, as two 32-bit halves). */
+    assert_int_equal(line_query(l, "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks"
+                                   " WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+                                   " AND classid = 1885693298 AND objid = 1718185573"),
+                     1);
+    for (waited = 0; waited < 10000 && !log_has(l->gateway2_log, "event=engine.leading");
+         waited += 100)
+        line_sleep(100);
+    assert_true(log_has(l->gateway2_log, "event=engine.leading"));
+    line_sleep(2000); /* the new leader's first runs are over: it idles */
+    m = line_mark(l);
+    assert_int_equal(line_text_via(l, l->gw_port, T1, LINE_NUMBER, "are you still there", NULL),
+                     200);
+    line_must_get(l, m, ALEX, POOL_A, "are you still there");
+}
+
 /* Runs sql on the cluster's own database (not the line's): 0, or -1. */
 static int on_cluster(const char *sql)
 {
@@ -387,14 +417,14 @@ static void a_webhook_never_waits_for_ever(void **state)
     PQclear(PQexec(c, "BEGIN; LOCK TABLE inbound IN ACCESS EXCLUSIVE MODE"));
     assert_int_equal(PQtransactionStatus(c), PQTRANS_INTRANS);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    st = line_text_via(l, l->gw_port, T1, LINE_NUMBER, "is anybody there", sid);
+    st = line_text_via(l, l->gw_port, T1, LINE_NUMBER, "anxious, is anybody there", sid);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     assert_int_equal(st, 500);
     assert_true(t1.tv_sec - t0.tv_sec < 14);
     PQclear(PQexec(c, "ROLLBACK"));
     PQfinish(c);
     m = line_mark(l);
-    assert_int_equal(line_text_via(l, l->gw2_port, T1, LINE_NUMBER, "is anybody there", sid), 200);
+    assert_int_equal(line_text_via(l, l->gw2_port, T1, LINE_NUMBER, "anxious, is anybody there", sid), 200);
     line_must_get(l, m, T1, LINE_NUMBER, "in line");
 }
 
@@ -408,6 +438,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(healthz_says_whether_the_database_answers, setup,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(a_webhook_never_waits_for_ever, setup, line_teardown),
+        cmocka_unit_test_setup_teardown(a_text_to_the_old_leader_reaches_the_new_one, setup,
+                                        line_teardown),
     };
 
     /* Several instances need PostgreSQL, whatever the run asked for. */
