@@ -379,7 +379,7 @@ done:
 static int post_all(struct bench *b, struct hooks *h, int conns, double rate, struct load_result *r)
 {
     char url[128];
-    struct load_opts o = {url, NULL, conns, rate};
+    struct load_opts o = {url, NULL, conns, rate, NULL};
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/twilio/sms", b->port);
     return load_run(&o, h->reqs, h->n, r);
@@ -421,7 +421,7 @@ static void ingest(struct bench *b, size_t n)
     }
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/twilio/sms", bare_port(yard));
     {
-        struct load_opts o = {url, NULL, CONNS, 0};
+        struct load_opts o = {url, NULL, CONNS, 0, NULL};
         load_run(&o, h.reqs, h.n, &bare_r);
     }
     bare_stop(yard);
@@ -582,7 +582,7 @@ static void sender(struct bench *b, size_t n)
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/2010-04-01/Accounts/%s/Messages.json",
              bare_port(b->sink), ACCOUNT);
     {
-        struct load_opts o = {url, ACCOUNT ":" TOKEN, SLOTS, 0};
+        struct load_opts o = {url, ACCOUNT ":" TOKEN, SLOTS, 0, NULL};
         load_run(&o, reqs, n, &r);
     }
     printf("sender: %.0f texts/s to a local sink (%ld of %zu sent), bare libcurl-multi %.0f/s: "
