@@ -95,7 +95,8 @@ HARNESS  := $(BUILD)/obj/tests/e2e/harness.o
 # Throwaway PostgreSQL clusters (tests/pg.h), for unit tests, e2e tests and benchmarks.
 PG_OBJ   := $(BUILD)/obj/tests/pg.o
 BENCH_BIN := $(BUILD)/bench/bench_match $(BUILD)/bench/bench_line $(BUILD)/bench/bench_yardstick
-BENCH_LIB := $(BUILD)/obj/bench/load.o $(BUILD)/obj/bench/bare.o $(BUILD)/obj/bench/common.o
+BENCH_LIB := $(BUILD)/obj/bench/load.o $(BUILD)/obj/bench/bare.o $(BUILD)/obj/bench/common.o \
+             $(BUILD)/obj/bench/cpu.o
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(filter-out fuzz/fuzz_util.c,$(wildcard fuzz/fuzz_*.c)))
 FUZZ_SECONDS ?= 60
 
