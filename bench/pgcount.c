@@ -136,6 +136,7 @@ static void add(int kind, struct start s)
     if (t) {
         atomic_fetch_add(&t->calls[kind], 1);
         atomic_fetch_add(&t->us[kind], (unsigned long long)us);
+        atomic_fetch_add(&t->hist[kind][pgcount_bucket((uint64_t)us)], 1);
         atomic_fetch_add(&t->cpu_ns[kind], (unsigned long long)(cpu_ns() - s.cpu));
     }
 }

@@ -23,7 +23,8 @@
 #include <stdint.h>
 
 #define PGCOUNT_ENV     "PEERLINE_PGCOUNT" /* the counters' file, created by the benchmark */
-#define PGCOUNT_THREADS 48
+#define PGCOUNT_THREADS 24                 /* thread names: serve has about a dozen */
+#define PGCOUNT_BUCKETS 96 /* a call's latency: 1 us to 16 s, 4 buckets a doubling */
 
 enum pgcount_kind {
     PGC_LOCK_BEGIN, /* "BEGIN; SELECT pg_advisory_xact_lock(...)": a serial transaction */
@@ -41,10 +42,32 @@ struct pgcount_thread {
     atomic_ullong calls[PGC_KINDS];
     atomic_ullong us[PGC_KINDS];     /* microseconds inside the calls */
     atomic_ullong cpu_ns[PGC_KINDS]; /* nanoseconds of them on a CPU (the thread's CPU clock) */
+    atomic_ullong hist[PGC_KINDS][PGCOUNT_BUCKETS]; /* calls by latency (pgcount_bucket) */
 };
 
 struct pgcount {
     struct pgcount_thread t[PGCOUNT_THREADS];
 };
+
+/* The histogram bucket of a latency: exact below 8 us, then 4 per doubling (within 19%). */
+static inline int pgcount_bucket(uint64_t us)
+{
+    int k = 0, b;
+
+    if (us < 8)
+        return (int)us;
+    while (us >> (k + 1))
+        k++; /* 2^k <= us */
+    b = 8 + (k - 3) * 4 + (int)((us >> (k - 2)) & 3);
+    return b < PGCOUNT_BUCKETS ? b : PGCOUNT_BUCKETS - 1;
+}
+
+/* The smallest latency (us) that falls in bucket b. */
+static inline uint64_t pgcount_bucket_floor(int b)
+{
+    if (b < 8)
+        return (uint64_t)b;
+    return (uint64_t)(4 + (b - 8) % 4) << ((b - 8) / 4 + 1);
+}
 
 #endif
