@@ -462,6 +462,8 @@ struct pc_copy {
     char name[PGCOUNT_THREADS][16];
     unsigned long long calls[PGCOUNT_THREADS][PGC_KINDS], us[PGCOUNT_THREADS][PGC_KINDS],
         cpu_ns[PGCOUNT_THREADS][PGC_KINDS], hist[PGCOUNT_THREADS][PGC_KINDS][PGCOUNT_BUCKETS];
+    unsigned long long tx[PGCOUNT_THREADS], tx_us[PGCOUNT_THREADS],
+        tx_hist[PGCOUNT_THREADS][PGCOUNT_BUCKETS];
 };
 
 /*
@@ -471,6 +473,9 @@ struct pc_copy {
 struct trips {
     double calls, us, cpu_us;
     double hist[PGCOUNT_BUCKETS];
+    struct trips_tx { /* every kind only: its transactions, BEGIN to COMMIT */
+        double n, us, hist[PGCOUNT_BUCKETS];
+    } tx;
 };
 
 /* Everything read at the start and at the end of a measured phase. */
@@ -498,6 +503,10 @@ static void pc_copy(const struct pgcount *pc, struct pc_copy *out)
             for (h = 0; h < PGCOUNT_BUCKETS; h++)
                 out->hist[out->n][k][h] = atomic_load(&pc->t[i].hist[k][h]);
         }
+        out->tx[out->n] = atomic_load(&pc->t[i].tx);
+        out->tx_us[out->n] = atomic_load(&pc->t[i].tx_us);
+        for (h = 0; h < PGCOUNT_BUCKETS; h++)
+            out->tx_hist[out->n][h] = atomic_load(&pc->t[i].tx_hist[h]);
         out->n++;
     }
 }
@@ -513,6 +522,19 @@ static struct trips pc_delta(const struct snap *a, const struct snap *z, const c
         for (i = 0; i < z->pc[inst].n; i++) {
             if (strcmp(z->pc[inst].name[i], name))
                 continue;
+            if (k < 0) {
+                t.tx.n += (double)z->pc[inst].tx[i];
+                t.tx.us += (double)z->pc[inst].tx_us[i];
+                for (h = 0; h < PGCOUNT_BUCKETS; h++)
+                    t.tx.hist[h] += (double)z->pc[inst].tx_hist[i][h];
+                for (j = 0; j < a->pc[inst].n; j++)
+                    if (!strcmp(a->pc[inst].name[j], name)) {
+                        t.tx.n -= (double)a->pc[inst].tx[j];
+                        t.tx.us -= (double)a->pc[inst].tx_us[j];
+                        for (h = 0; h < PGCOUNT_BUCKETS; h++)
+                            t.tx.hist[h] -= (double)a->pc[inst].tx_hist[j][h];
+                    }
+            }
             for (kk = 0; kk < PGC_KINDS; kk++) {
                 if (k >= 0 && kk != k)
                     continue;
@@ -626,18 +648,23 @@ static void print_trips(const char *label, const struct snap *a, const struct sn
     buf_free(&line);
 }
 
-/* The p-quantile of t's calls, in ms: the top of its histogram bucket (within 20%). */
-static double trips_pct(const struct trips *t, double p)
+/* The p-quantile of n latencies counted in hist, in ms: the top of its bucket (within 20%). */
+static double hist_pct(const double *hist, double n, double p)
 {
     double seen = 0;
     int h;
 
     for (h = 0; h < PGCOUNT_BUCKETS; h++) {
-        seen += t->hist[h];
-        if (t->calls > 0 && seen >= p * t->calls)
+        seen += hist[h];
+        if (n > 0 && seen >= p * n)
             return (double)pgcount_bucket_floor(h + 1) / 1000;
     }
     return 0;
+}
+
+static double trips_pct(const struct trips *t, double p)
+{
+    return hist_pct(t->hist, t->calls, p);
 }
 
 /* Calls of t that took `ms` or longer (the buckets from there on). */
@@ -677,6 +704,18 @@ static void print_tails(const char *label, const struct snap *a, const struct sn
     }
     if (line.p)
         printf("%s: the slowest round trips (within 20%%): %s\n", label, line.p);
+    buf_free(&line);
+    line = (struct buf)BUF_INIT(0);
+    for (i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+        struct trips all = pc_delta(a, z, threads[i], -1);
+        if (all.tx.n < 1)
+            continue;
+        buf_printf(&line, "%s%s %.0f, mean %.2f ms, p99 %.1f ms, slowest %.1f ms",
+                   line.len ? "; " : "", threads[i], all.tx.n, all.tx.us / all.tx.n / 1000,
+                   hist_pct(all.tx.hist, all.tx.n, 0.99), hist_pct(all.tx.hist, all.tx.n, 1));
+    }
+    if (line.p)
+        printf("%s: transactions, BEGIN to COMMIT answered (within 20%%): %s\n", label, line.p);
     buf_free(&line);
 }
 
@@ -823,11 +862,11 @@ static void sampler_stop(struct lock_sampler *s, const char *label)
     printf("%s: sampled every 10 ms during the run (%ld times, on a connection of its own): "
            "transactions waiting for the serial lock in pg_locks %.2f on average, some in %.0f%% "
            "of the samples; a round trip (prepared SELECT 1) mean %.3f ms, p50 %.3f ms, p99 %.3f "
-           "ms\n",
+           "ms, slowest %.1f ms\n",
            label, s->samples, (double)s->waiters / (double)s->samples,
            100.0 * (double)s->busy / (double)s->samples, (double)sum / (double)s->nrtt / 1000,
            (double)bench_pct(s->rtt, s->nrtt, 0.5) / 1000,
-           (double)bench_pct(s->rtt, s->nrtt, 0.99) / 1000);
+           (double)bench_pct(s->rtt, s->nrtt, 0.99) / 1000, (double)s->rtt[s->nrtt - 1] / 1000);
     PQfinish(s->c);
     s->c = NULL;
 }

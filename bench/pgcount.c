@@ -47,6 +47,7 @@ static pthread_mutex_t names_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static __thread int my_slot = -1;
 static __thread char my_name[16];
+static __thread int64_t tx_start; /* this thread's open transaction: when its BEGIN was sent */
 
 static void setup(void)
 {
@@ -125,20 +126,36 @@ static struct start begin(void)
     return s;
 }
 
-static void add(int kind, struct start s)
+static void add(int kind, struct start s, int tx_end)
 {
-    int64_t us = now_us() - s.us;
+    int64_t end = now_us(), us = end - s.us;
     struct pgcount_thread *t;
 
     if (!shm)
         return;
     t = mine();
+    if (kind == PGC_LOCK_BEGIN || kind == PGC_BEGIN)
+        tx_start = s.us;
+    if (t && tx_end && tx_start) {
+        atomic_fetch_add(&t->tx, 1);
+        atomic_fetch_add(&t->tx_us, (unsigned long long)(end - tx_start));
+        atomic_fetch_add(&t->tx_hist[pgcount_bucket((uint64_t)(end - tx_start))], 1);
+    }
+    if (tx_end)
+        tx_start = 0;
     if (t) {
         atomic_fetch_add(&t->calls[kind], 1);
         atomic_fetch_add(&t->us[kind], (unsigned long long)us);
         atomic_fetch_add(&t->hist[kind][pgcount_bucket((uint64_t)us)], 1);
         atomic_fetch_add(&t->cpu_ns[kind], (unsigned long long)(cpu_ns() - s.cpu));
     }
+}
+
+/* 1 when sql ends a transaction: COMMIT or ROLLBACK (not ROLLBACK TO a savepoint). */
+static int ends_tx(const char *sql)
+{
+    return sql && (!strncasecmp(sql, "COMMIT", 6) ||
+                   (!strncasecmp(sql, "ROLLBACK", 8) && strncasecmp(sql, "ROLLBACK TO", 11)));
 }
 
 static int kind_of(const char *sql)
@@ -206,7 +223,7 @@ PGresult *PQexec(PGconn *conn, const char *query)
     struct start t0 = begin();
     PGresult *r = real_exec(conn, query);
 
-    add(kind_of(query), t0);
+    add(kind_of(query), t0, ends_tx(query));
     return r;
 }
 
@@ -218,7 +235,7 @@ PGresult *PQexecParams(PGconn *conn, const char *command, int nParams, const Oid
     PGresult *r = real_params(conn, command, nParams, paramTypes, paramValues, paramLengths,
                               paramFormats, resultFormat);
 
-    add(kind_of(command), t0);
+    add(kind_of(command), t0, ends_tx(command));
     return r;
 }
 
@@ -236,7 +253,7 @@ PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nParams,
     r = real_prepared(conn, stmtName, nParams, paramValues, paramLengths, paramFormats,
                       resultFormat);
 
-    add(kind, t0);
+    add(kind, t0, 0);
     return r;
 }
 
@@ -251,6 +268,6 @@ PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *query, int n
         remember(conn, stmtName, kind_of(query));
     t0 = begin();
     r = real_prepare(conn, stmtName, query, nParams, paramTypes);
-    add(PGC_PREPARE, t0);
+    add(PGC_PREPARE, t0, 0);
     return r;
 }

@@ -8,7 +8,8 @@
  * each kind it made and the wall time spent inside them (the round trip and
  * whatever the server did meanwhile: executing, waiting for a lock,
  * flushing WAL at COMMIT; and, once the answer is in, waiting for a CPU),
- * and how much of that time the thread itself was on a CPU.
+ * and how much of that time the thread itself was on a CPU; and how long
+ * its transactions took, from BEGIN to the answer to COMMIT.
  *
  * The counters live in a file the benchmark creates (PGCOUNT_ENV names it),
  * mapped shared by both processes, so the benchmark reads them while the
@@ -43,6 +44,8 @@ struct pgcount_thread {
     atomic_ullong us[PGC_KINDS];     /* microseconds inside the calls */
     atomic_ullong cpu_ns[PGC_KINDS]; /* nanoseconds of them on a CPU (the thread's CPU clock) */
     atomic_ullong hist[PGC_KINDS][PGCOUNT_BUCKETS]; /* calls by latency (pgcount_bucket) */
+    /* Transactions, BEGIN sent to COMMIT (or ROLLBACK) answered: how many, by duration. */
+    atomic_ullong tx, tx_us, tx_hist[PGCOUNT_BUCKETS];
 };
 
 struct pgcount {
