@@ -1108,6 +1108,16 @@ static double relay(struct bench *b, int chats, double rate, double seconds, con
     }
     if (open_chats(b, chats, label))
         goto done;
+    /*
+     * The gateway's latency samples are the last 8,192 texts of any kind:
+     * restarted, it keeps none of the burst that opened the chats (offers,
+     * first words), whose queue is no part of a relay at a steady load.
+     */
+    stop_gateway(b);
+    if (start_gateway(b)) {
+        printf("%s: not measured: the gateway did not start again\n", label);
+        goto done;
+    }
     for (k = 0; k < n; k++) {
         char text[64];
         snprintf(texter, sizeof(texter), "+1557%07d", (int)(k % (size_t)chats));
