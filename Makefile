@@ -95,7 +95,10 @@ HARNESS  := $(BUILD)/obj/tests/e2e/harness.o
 # Throwaway PostgreSQL clusters (tests/pg.h), for unit tests, e2e tests and benchmarks.
 PG_OBJ   := $(BUILD)/obj/tests/pg.o
 BENCH_BIN := $(BUILD)/bench/bench_match $(BUILD)/bench/bench_line $(BUILD)/bench/bench_yardstick
-BENCH_LIB := $(BUILD)/obj/bench/load.o $(BUILD)/obj/bench/bare.o $(BUILD)/obj/bench/common.o
+BENCH_LIB := $(BUILD)/obj/bench/load.o $(BUILD)/obj/bench/bare.o $(BUILD)/obj/bench/common.o \
+             $(BUILD)/obj/bench/cpu.o
+# Preloaded into the gateway by bench_line on PostgreSQL: counts its libpq calls (bench/pgcount.h).
+BENCH_SHIM := $(BUILD)/bench/pgcount.so
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(filter-out fuzz/fuzz_util.c,$(wildcard fuzz/fuzz_*.c)))
 FUZZ_SECONDS ?= 60
 
@@ -179,6 +182,12 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/bench/bench_%.o $(BENCH_LIB) $(PG_OBJ) $(LI
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+$(BENCH_SHIM): bench/pgcount.c bench/pgcount.h | deps
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(shell pkg-config --cflags libpq) $(CFLAGS) \
+	    -fPIC -shared -o $@ bench/pgcount.c -ldl -lpthread
+
 # The PostgreSQL server the tests start throwaway clusters of (tests/pg.h):
 # Debian's, installed only when missing. `make run` needs none (SQLite).
 PG_BINDIR = $(shell ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -216,7 +225,7 @@ fuzz-run: $(FUZZ_BIN)
 
 # Every figure of README "Performance", one line each (BENCH_TEXTS per run).
 BENCH_TEXTS ?= 20000
-bench-build: $(BUILD)/peerline $(BENCH_BIN)
+bench-build: $(BUILD)/peerline $(BENCH_BIN) $(BENCH_SHIM)
 
 bench: bench-build
 	@$(BUILD)/bench/bench_match $(BENCH_ARGS)

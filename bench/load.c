@@ -48,7 +48,7 @@ static int64_t due_at(const struct load_opts *o, int64_t t0, size_t i)
 }
 
 /* The easy handle's options that never change between requests. */
-static int slot_setup(struct slot *s, const struct load_opts *o)
+static int slot_setup(struct slot *s, const struct load_opts *o, const char *url)
 {
     CURLcode e = CURLE_OK;
 
@@ -61,7 +61,7 @@ static int slot_setup(struct slot *s, const struct load_opts *o)
     s->hdr[1].next = NULL;
     s->hdr[2].data = NULL;
     s->hdr[2].next = NULL;
-    e |= curl_easy_setopt(s->easy, CURLOPT_URL, o->url);
+    e |= curl_easy_setopt(s->easy, CURLOPT_URL, url);
     e |= curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->hdr);
     e |= curl_easy_setopt(s->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     e |= curl_easy_setopt(s->easy, CURLOPT_TCP_NODELAY, 1L);
@@ -144,7 +144,7 @@ int load_run(const struct load_opts *o, const struct load_req *reqs, size_t n,
         curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)nslots) != CURLM_OK)
         goto fail;
     for (i = 0; i < nslots; i++) {
-        if (slot_setup(&slots[i], o))
+        if (slot_setup(&slots[i], o, o->url2 && i % 2 ? o->url2 : o->url))
             goto fail;
         freestack[nfree++] = &slots[nslots - 1 - i];
     }

@@ -1,6 +1,7 @@
 /*
  * load.h - a load generator for the HTTP benchmarks: POSTs a prepared list
- * of form bodies to one URL over a fixed number of kept-alive connections.
+ * of form bodies to one URL (or two, half the connections each) over a
+ * fixed number of kept-alive connections.
  *
  * One thread runs a libcurl multi handle (curl_multi_poll loop). Each of the
  * `connections` slots owns one easy handle, set up once and reused for every
@@ -26,6 +27,7 @@ struct load_opts {
     const char *userpwd; /* HTTP basic auth "user:pass", or NULL */
     int connections;     /* requests in flight at once, each on its own kept-alive connection */
     double rate;         /* requests started per second, evenly paced; 0 = as fast as possible */
+    const char *url2;    /* or NULL; when set, every other connection posts here instead */
 };
 
 struct load_result {
