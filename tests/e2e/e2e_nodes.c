@@ -424,7 +424,8 @@ static void a_webhook_never_waits_for_ever(void **state)
     PQclear(PQexec(c, "ROLLBACK"));
     PQfinish(c);
     m = line_mark(l);
-    assert_int_equal(line_text_via(l, l->gw2_port, T1, LINE_NUMBER, "anxious, is anybody there", sid), 200);
+    assert_int_equal(
+        line_text_via(l, l->gw2_port, T1, LINE_NUMBER, "anxious, is anybody there", sid), 200);
     line_must_get(l, m, T1, LINE_NUMBER, "in line");
 }
 
