@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hexval(char c)
+int form_hexval(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -44,8 +44,8 @@ static char *decode(const char *s, size_t len, const char **why, size_t *at)
             int hi = -1, lo = -1;
 
             if (i + 2 < len) {
-                hi = hexval(s[i + 1]);
-                lo = hexval(s[i + 2]);
+                hi = form_hexval(s[i + 1]);
+                lo = form_hexval(s[i + 2]);
             }
             if (hi < 0 || lo < 0) {
                 *why = "bad percent escape";

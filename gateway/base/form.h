@@ -39,5 +39,7 @@ const char *form_get(const struct form *f, const char *key);
 
 /* Appends "key=value" (with a leading '&' unless b is empty), percent-encoded. */
 int form_add(struct buf *b, const char *key, const char *value);
+/* The value of one hex digit (either case), -1 for any other character. */
+int form_hexval(char c);
 
 #endif

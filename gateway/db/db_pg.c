@@ -34,6 +34,7 @@
 #include "db_priv.h"
 
 #include "buf.h"
+#include "form.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -544,17 +545,6 @@ static void pg_note_changes(struct pg_db *d, PGresult *res)
 
 /* ---- the URI ---- */
 
-static int pg_hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The password of a URI's user:password@: [*start, *end), or 0 when there is none. */
 static int pg_userinfo_pw(const char *uri, size_t *start, size_t *end)
 {
@@ -630,8 +620,8 @@ static void pg_keep_one(struct pg_db *d, int i, const char *uri, size_t start, s
     if (!dec)
         return;
     for (j = start; j < end; j++) {
-        if (uri[j] == '%' && j + 2 < end && (hi = pg_hexval(uri[j + 1])) >= 0 &&
-            (lo = pg_hexval(uri[j + 2])) >= 0) {
+        if (uri[j] == '%' && j + 2 < end && (hi = form_hexval(uri[j + 1])) >= 0 &&
+            (lo = form_hexval(uri[j + 2])) >= 0) {
             dec[o++] = (char)(hi * 16 + lo);
             j += 2;
         } else {

@@ -784,19 +784,16 @@ void line_kill_second(struct line *l)
     }
 }
 
+static long post_signed(const char *url, const char *sign_url, const char *form, char *body,
+                        size_t bodylen, char *ctype, size_t ctypelen);
+
 long line_text_via(struct line *l, int port, const char *from, const char *to, const char *body,
                    const char *sid)
 {
     static atomic_int seq;
     struct buf form = BUF_INIT(0);
-    char own[40], sign[128], url[128], sig[TWILIO_SIG_LEN], hdr[64 + TWILIO_SIG_LEN];
-    struct buf out = BUF_INIT(0);
-    struct curl_slist *h = NULL;
-    const char *why;
-    struct form f;
-    size_t where;
-    long status = 0;
-    CURL *c;
+    char own[40], sign[128], url[128];
+    long status;
 
     if (!sid) {
         snprintf(own, sizeof(own), "SM%08x%024x", (unsigned)getpid(),
@@ -815,32 +812,9 @@ long line_text_via(struct line *l, int port, const char *from, const char *to, c
     form_add(&form, "ApiVersion", "2010-04-01");
     snprintf(sign, sizeof(sign), "http://127.0.0.1:%d/twilio/sms", l->gw_port);
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/twilio/sms", port);
-    if (form_parse(form.p, form.len, &f, &why, &where))
-        goto done;
-    if (twilio_signature(TOKEN, sign, &f, sig) || !(c = curl_easy_init())) {
-        form_free(&f);
-        goto done;
-    }
-    form_free(&f);
-    snprintf(hdr, sizeof(hdr), "X-Twilio-Signature: %s", sig);
-    h = curl_slist_append(h, hdr);
-    h = curl_slist_append(h, "Content-Type: application/x-www-form-urlencoded");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)form.len);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, form.p);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-done:
+    status = form.p ? post_signed(url, sign, form.p, NULL, 0, NULL, 0) : 0;
     buf_free(&form);
-    buf_free(&out);
-    return status;
+    return status < 0 ? 0 : status;
 }
 
 void line_kill_gateway(struct line *l)
@@ -1327,24 +1301,26 @@ double line_metric(struct line *l, const char *token, const char *series)
     return v;
 }
 
-long line_post_signed(struct line *l, const char *path, const char *form, char *body,
-                      size_t bodylen, char *ctype, size_t ctypelen)
+/*
+ * Posts form to url with Twilio's signature for sign_url (the URL as the
+ * gateway knows itself: its public_url): the HTTP status, 0 without one.
+ * The answer's body and content type go to body and ctype when given.
+ */
+static long post_signed(const char *url, const char *sign_url, const char *form, char *body,
+                        size_t bodylen, char *ctype, size_t ctypelen)
 {
     struct buf out = BUF_INIT(0);
     struct curl_slist *h = NULL;
-    char url[512], sig[TWILIO_SIG_LEN], hdr[128];
+    char sig[TWILIO_SIG_LEN], hdr[128];
     const char *why, *ct = NULL;
     struct form f;
     size_t where;
     long status = 0;
     CURL *c;
 
-    if (line_is_telnyx(l))
-        fail_msg("line_post_signed signs as Twilio: skip this test under Telnyx");
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", l->gw_port, path);
     if (form_parse(form, strlen(form), &f, &why, &where))
         return -1;
-    if (twilio_signature(TOKEN, url, &f, sig)) {
+    if (twilio_signature(TOKEN, sign_url, &f, sig)) {
         form_free(&f);
         return -1;
     }
@@ -1374,6 +1350,17 @@ long line_post_signed(struct line *l, const char *path, const char *form, char *
     curl_easy_cleanup(c);
     buf_free(&out);
     return status;
+}
+
+long line_post_signed(struct line *l, const char *path, const char *form, char *body,
+                      size_t bodylen, char *ctype, size_t ctypelen)
+{
+    char url[512];
+
+    if (line_is_telnyx(l))
+        fail_msg("line_post_signed signs as Twilio: skip this test under Telnyx");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", l->gw_port, path);
+    return post_signed(url, url, form, body, bodylen, ctype, ctypelen);
 }
 
 /* ---- PostgreSQL (PEERLINE_E2E_DB=pg) ---- */
