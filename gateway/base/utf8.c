@@ -3,6 +3,8 @@
  */
 #include "utf8.h"
 
+#include <string.h>
+
 size_t utf8_next(const char *str, size_t len, uint32_t *cp)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -66,4 +68,25 @@ size_t utf8_prefix(const char *s, size_t len, size_t max_chars)
         n++;
     }
     return i;
+}
+
+size_t utf8_copy(char *dst, size_t n, const char *src)
+{
+    size_t len = src ? strlen(src) : 0, i = 0, o = 0;
+
+    if (!n)
+        return 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t k = utf8_next(src + i, len - i, &cp);
+        const char *from = k ? src + i : "?";
+        size_t w = k ? k : 1;
+        if (o + w >= n)
+            break;
+        memcpy(dst + o, from, w);
+        o += w;
+        i += k ? k : 1;
+    }
+    dst[o] = '\0';
+    return o;
 }

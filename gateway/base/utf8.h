@@ -26,4 +26,12 @@ int utf8_valid(const char *s, size_t len);
  */
 size_t utf8_prefix(const char *s, size_t len, size_t max_chars);
 
+/*
+ * Copies src into dst (n bytes, NUL included) as valid UTF-8: whole
+ * characters only (a cut never splits one), a byte that does not decode as
+ * '?'. For text from outside that is stored (PostgreSQL refuses text that
+ * is not UTF-8). Returns the bytes written, NUL not counted.
+ */
+size_t utf8_copy(char *dst, size_t n, const char *src);
+
 #endif

@@ -53,14 +53,6 @@ struct provider_result {
     char error_text[160];     /* short, safe to log (never message text) */
 };
 
-/*
- * Copies a provider's error text into r->error_text: whole characters only
- * (a cut never splits one), a byte that is not UTF-8 as '?'. It is stored,
- * and PostgreSQL refuses text that is not UTF-8: the send's result would
- * go unrecorded and the text out again.
- */
-void provider_error_text(struct provider_result *r, const char *text);
-
 /* ---- webhooks ---- */
 
 enum provider_event {

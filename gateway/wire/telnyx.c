@@ -2,6 +2,7 @@
  * telnyx.c - see telnyx.h.
  */
 #include "telnyx.h"
+#include "utf8.h"
 #include "buf.h"
 #include "http.h"
 #include "parse.h"
@@ -333,7 +334,8 @@ static void set_result(struct provider_result *r, enum provider_outcome o, int c
 {
     r->outcome = o;
     r->error_code = code;
-    provider_error_text(r, text);
+    /* Stored: whole characters only (PostgreSQL refuses a split one). */
+    utf8_copy(r->error_text, sizeof(r->error_text), text);
 }
 
 void telnyx_parse_send(long http_status, const char *body, size_t len, struct provider_result *r)

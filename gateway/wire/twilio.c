@@ -13,6 +13,7 @@
 #include "http.h"
 #include "parse.h"
 #include "tz.h"
+#include "utf8.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -169,7 +170,8 @@ static void set_error(struct provider_result *r, enum provider_outcome o, int co
 {
     r->outcome = o;
     r->error_code = code;
-    provider_error_text(r, text);
+    /* Stored: whole characters only (PostgreSQL refuses a split one). */
+    utf8_copy(r->error_text, sizeof(r->error_text), text);
 }
 
 void twilio_parse_send(long http_status, const char *body, size_t len, struct provider_result *r)
