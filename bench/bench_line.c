@@ -194,6 +194,7 @@ static int write_config(struct bench *b)
              "listen: 127.0.0.1:%d\n"
              "public_url: http://127.0.0.1:%d\n"
              "database: %s\n"
+             "%s" /* on PostgreSQL each instance names its spool file */
              "roster: roster.yaml\n"
              "log_level: warn\n"
              "provider:\n"
@@ -217,12 +218,14 @@ static int write_config(struct bench *b)
              "  concurrency: %d\n"
              "http:\n"
              "  connection_limit: 1024\n",
-             b->port, b->port, b->on_pg ? b->uri : "bench.db", b->sink_port, SLOTS);
+             b->port, b->port, b->on_pg ? b->uri : "bench.db",
+             b->on_pg ? "spool: first.spool\n" : "", b->sink_port, SLOTS);
     rc = write_file(b->cfg, cfg);
     if (!rc && b->on_pg) {
-        /* The first line is "listen: 127.0.0.1:PORT": only it (and the spool) differ. */
-        snprintf(cfg2, sizeof(cfg2), "listen: 127.0.0.1:%d\nspool: second.spool%s", b->port2,
-                 strchr(cfg, '\n'));
+        /* The first line is "listen: 127.0.0.1:PORT": only it and the spool's file differ. */
+        const char *rest = strchr(cfg, '\n'), *sp = strstr(cfg, "spool: first.spool\n");
+        snprintf(cfg2, sizeof(cfg2), "listen: 127.0.0.1:%d%.*sspool: second.spool\n%s", b->port2,
+                 (int)(sp - rest), rest, sp + strlen("spool: first.spool\n"));
         rc = write_file(b->cfg2, cfg2);
     }
     return rc;

@@ -7,6 +7,12 @@
  *
  * A prepared statement's kind comes from its SQL, remembered at PQprepare
  * by connection and name (db_pg.c names them p1, p2... per connection).
+ *
+ * db_pg.c sends each statement (PQsend*) and reads its answer with
+ * PQgetResult, so it can give up on a server that does not answer: a call
+ * is timed from its send to the NULL that ends its results. A pipeline (a
+ * group commit's inserts) counts as one round trip, from its first send to
+ * its last answer.
  */
 #define _GNU_SOURCE /* RTLD_NEXT */
 #include "pgcount.h"
@@ -36,6 +42,13 @@ static PGresult *(*real_params)(PGconn *, const char *, int, const Oid *, const 
 static PGresult *(*real_prepared)(PGconn *, const char *, int, const char *const *, const int *,
                                   const int *, int);
 static PGresult *(*real_prepare)(PGconn *, const char *, const char *, int, const Oid *);
+static int (*real_send)(PGconn *, const char *);
+static int (*real_send_params)(PGconn *, const char *, int, const Oid *, const char *const *,
+                               const int *, const int *, int);
+static int (*real_send_prepared)(PGconn *, const char *, int, const char *const *, const int *,
+                                 const int *, int);
+static int (*real_send_prepare)(PGconn *, const char *, const char *, int, const Oid *);
+static PGresult *(*real_get)(PGconn *);
 
 /* (connection, statement name) -> kind, for PQexecPrepared. */
 static struct {
@@ -59,6 +72,11 @@ static void setup(void)
     *(void **)&real_params = dlsym(RTLD_NEXT, "PQexecParams");
     *(void **)&real_prepared = dlsym(RTLD_NEXT, "PQexecPrepared");
     *(void **)&real_prepare = dlsym(RTLD_NEXT, "PQprepare");
+    *(void **)&real_send = dlsym(RTLD_NEXT, "PQsendQuery");
+    *(void **)&real_send_params = dlsym(RTLD_NEXT, "PQsendQueryParams");
+    *(void **)&real_send_prepared = dlsym(RTLD_NEXT, "PQsendQueryPrepared");
+    *(void **)&real_send_prepare = dlsym(RTLD_NEXT, "PQsendPrepare");
+    *(void **)&real_get = dlsym(RTLD_NEXT, "PQgetResult");
     if (!path || (fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
         return;
     p = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -269,5 +287,68 @@ PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *query, int n
     t0 = begin();
     r = real_prepare(conn, stmtName, query, nParams, paramTypes);
     add(PGC_PREPARE, t0, 0);
+    return r;
+}
+
+/* ---- the sending half: PQsend* then PQgetResult until NULL ---- */
+
+/* This thread's call in flight: its kind and start, and how many sends await their answers. */
+static __thread struct start sent_at;
+static __thread int sent_kind, sent_ends_tx, sent_n;
+
+static void sent(int kind, int tx_end)
+{
+    if (!sent_n++) {
+        sent_at = begin();
+        sent_kind = kind;
+        sent_ends_tx = tx_end;
+    }
+}
+
+int PQsendQuery(PGconn *conn, const char *query)
+{
+    pthread_once(&once, setup);
+    sent(kind_of(query), ends_tx(query));
+    return real_send(conn, query);
+}
+
+int PQsendQueryParams(PGconn *conn, const char *command, int nParams, const Oid *paramTypes,
+                      const char *const *paramValues, const int *paramLengths,
+                      const int *paramFormats, int resultFormat)
+{
+    pthread_once(&once, setup);
+    sent(kind_of(command), ends_tx(command));
+    return real_send_params(conn, command, nParams, paramTypes, paramValues, paramLengths,
+                            paramFormats, resultFormat);
+}
+
+int PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nParams,
+                        const char *const *paramValues, const int *paramLengths,
+                        const int *paramFormats, int resultFormat)
+{
+    pthread_once(&once, setup);
+    sent(shm ? recall(conn, stmtName) : PGC_STMT, 0);
+    return real_send_prepared(conn, stmtName, nParams, paramValues, paramLengths, paramFormats,
+                              resultFormat);
+}
+
+int PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, int nParams,
+                  const Oid *paramTypes)
+{
+    pthread_once(&once, setup);
+    if (shm)
+        remember(conn, stmtName, kind_of(query));
+    sent(PGC_PREPARE, 0);
+    return real_send_prepare(conn, stmtName, query, nParams, paramTypes);
+}
+
+PGresult *PQgetResult(PGconn *conn)
+{
+    PGresult *r;
+
+    pthread_once(&once, setup);
+    r = real_get(conn);
+    if (!r && sent_n > 0 && !--sent_n)
+        add(sent_kind, sent_at, sent_ends_tx);
     return r;
 }
