@@ -324,7 +324,8 @@ int purge_main(int argc, char **argv)
            cfg->retention.message_days, (long long)c.inbound, (long long)c.outbox,
            (long long)c.conversations, (long long)c.contacts, ok, bad, (long long)pending);
     if (c.checkpoint_busy)
-        printf("the write-ahead log is in use: it is truncated at the next purge\n");
+        printf("the old copies of purged text could not be cleared now (SQLite: the write-ahead "
+               "log is in use; PostgreSQL: VACUUM failed): the next purge tries again\n");
     rc = 0;
 done:
     store_close(st);

@@ -601,7 +601,8 @@ struct store_purged {
     int64_t contacts;        /* numbers forgotten */
     int64_t redactions;      /* provider ids queued for redaction (texts and recordings) */
     int64_t calls;           /* calls whose caller was hashed and recording let go */
-    int checkpoint_busy;     /* the WAL could not be truncated now (a reader); next time */
+    int checkpoint_busy;     /* SQLite: the WAL could not be truncated now (a reader);
+                                PostgreSQL: the VACUUM failed; either way, next time */
 };
 
 /*

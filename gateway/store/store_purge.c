@@ -181,12 +181,19 @@ int store_purge(struct store *s, int64_t before, int64_t now, struct store_purge
                     before, now))
         return STORE_ERROR;
     /*
-     * secure_delete zeroed what the purge freed in the database; the old
-     * pages still sit in the write-ahead log until a checkpoint copies the
-     * new ones over and truncates it.
+     * SQLite: secure_delete zeroed what the purge freed in the database;
+     * the old pages still sit in the write-ahead log until a checkpoint
+     * copies the new ones over and truncates it. PostgreSQL has no
+     * secure_delete: the old row versions stay in the tables' files until
+     * VACUUM prunes them (README "Retention on PostgreSQL" says what is
+     * left even then), so the purge runs one on what it changed.
      */
-    if (db_checkpoint(s->db, 1))
+    if (db_kind(s->db) == DB_PG) {
+        if (db_exec(s->db, "VACUUM inbound, outbox, conversations, contacts, calls"))
+            c->checkpoint_busy = 1;
+    } else if (db_checkpoint(s->db, 1)) {
         c->checkpoint_busy = 1;
+    }
     return STORE_OK;
 }
 
