@@ -296,6 +296,14 @@ PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *query, int n
 static __thread struct start sent_at;
 static __thread int sent_kind, sent_ends_tx, sent_n;
 
+/* A send that failed gets no answer to wait for. */
+static int unsent(int ok)
+{
+    if (!ok && sent_n > 0)
+        sent_n--;
+    return ok;
+}
+
 static void sent(int kind, int tx_end)
 {
     if (!sent_n++) {
@@ -309,7 +317,7 @@ int PQsendQuery(PGconn *conn, const char *query)
 {
     pthread_once(&once, setup);
     sent(kind_of(query), ends_tx(query));
-    return real_send(conn, query);
+    return unsent(real_send(conn, query));
 }
 
 int PQsendQueryParams(PGconn *conn, const char *command, int nParams, const Oid *paramTypes,
@@ -318,8 +326,8 @@ int PQsendQueryParams(PGconn *conn, const char *command, int nParams, const Oid 
 {
     pthread_once(&once, setup);
     sent(kind_of(command), ends_tx(command));
-    return real_send_params(conn, command, nParams, paramTypes, paramValues, paramLengths,
-                            paramFormats, resultFormat);
+    return unsent(real_send_params(conn, command, nParams, paramTypes, paramValues, paramLengths,
+                                   paramFormats, resultFormat));
 }
 
 int PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nParams,
@@ -328,8 +336,8 @@ int PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nParams,
 {
     pthread_once(&once, setup);
     sent(shm ? recall(conn, stmtName) : PGC_STMT, 0);
-    return real_send_prepared(conn, stmtName, nParams, paramValues, paramLengths, paramFormats,
-                              resultFormat);
+    return unsent(real_send_prepared(conn, stmtName, nParams, paramValues, paramLengths,
+                                     paramFormats, resultFormat));
 }
 
 int PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, int nParams,
@@ -339,7 +347,7 @@ int PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, int nPa
     if (shm)
         remember(conn, stmtName, kind_of(query));
     sent(PGC_PREPARE, 0);
-    return real_send_prepare(conn, stmtName, query, nParams, paramTypes);
+    return unsent(real_send_prepare(conn, stmtName, query, nParams, paramTypes));
 }
 
 PGresult *PQgetResult(PGconn *conn)
@@ -351,4 +359,15 @@ PGresult *PQgetResult(PGconn *conn)
     if (!r && sent_n > 0 && !--sent_n)
         add(sent_kind, sent_at, sent_ends_tx);
     return r;
+}
+
+/* A connection remade: whatever was in flight on this thread never gets its answer. */
+void PQreset(PGconn *conn)
+{
+    static void (*real_reset)(PGconn *);
+
+    if (!real_reset)
+        *(void **)&real_reset = dlsym(RTLD_NEXT, "PQreset");
+    sent_n = 0;
+    real_reset(conn);
 }

@@ -174,6 +174,12 @@ void db_busy_timeout(struct db *db, int ms)
         db->drv->busy_timeout(db, ms);
 }
 
+void db_deadline(struct db *db, int ms)
+{
+    if (db->drv->deadline)
+        db->drv->deadline(db, ms);
+}
+
 int db_checkpoint(struct db *db, int truncate)
 {
     return db->drv->checkpoint ? db->drv->checkpoint(db, truncate) : DB_OK;

@@ -142,6 +142,17 @@ int db_in_tx(struct db *db);
  */
 void db_busy_timeout(struct db *db, int ms);
 /*
+ * PostgreSQL: how long a statement's answer is waited for (0, the default:
+ * for ever). Past it the statement is cancelled, and PG_DEADLINE_MARGIN
+ * (2 s) later the connection is given up (DB_GONE; remade by the next
+ * statement outside a transaction), so a server that stops answering (a
+ * stalled disk, a lost synchronous standby) never holds a webhook past
+ * Twilio's 15 s. For handles whose statements are short; never for a
+ * migration, a purge's VACUUM or a report. SQLite: no-op (its busy
+ * timeout bounds the waits there).
+ */
+void db_deadline(struct db *db, int ms);
+/*
  * SQLite: copies what it can of the WAL into the database file without
  * waiting for anyone (passive); truncate: waits for readers, then empties
  * the WAL file (what retention needs: purged text leaves the WAL too).

@@ -41,10 +41,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -73,6 +75,8 @@ struct pg_db {
     int own_options; /* the URI sets options=: no server keepalives of ours */
     int lazy;
     int lock_timeout_ms; /* db_busy_timeout: 0, PostgreSQL's default (wait for ever) */
+    int deadline_ms;     /* db_deadline: an answer's wait before cancelling (0: none) */
+    int gave_up;         /* the last loss was a server that did not answer (pg_wait_ready) */
     int hashed;
     char ipad[129], opad[129];
     char listen[PG_MAX_LISTEN][PG_CHANNEL_MAX + 1];
@@ -252,9 +256,13 @@ static int pg_check(struct pg_db *d, const PGresult *res, int in_tx)
 
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
         return DB_OK;
+    if (!res && d->lost && d->gave_up) {
+        d->gave_up = 0;
+        return pg_fail(d, DB_GONE, "the database did not answer in time: connection given up");
+    }
     state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     rc = pg_map(state);
-    if (PQstatus(d->conn) == CONNECTION_BAD)
+    if (PQstatus(d->conn) == CONNECTION_BAD || d->lost)
         rc = DB_GONE;
     if (rc == DB_GONE)
         pg_lose(d, in_tx);
@@ -278,69 +286,108 @@ static int64_t pg_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* PQcancel waits for the server to hang up: on a frozen server, for ever. Sent from its own thread.
+ */
+static void *pg_cancel_thread(void *arg)
+{
+    PGcancel *c = arg;
+    char why[64];
+
+    (void)PQcancel(c, why, (int)sizeof(why));
+    PQfreeCancel(c);
+    return NULL;
+}
+
+static void pg_cancel(struct pg_db *d)
+{
+    PGcancel *c = PQgetCancel(d->conn);
+    pthread_attr_t at;
+    pthread_t t;
+
+    if (!c)
+        return;
+    if (pthread_attr_init(&at) || pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) ||
+        pthread_create(&t, &at, pg_cancel_thread, c))
+        PQfreeCancel(c); /* no cancel: the give-up below still bounds the wait */
+    pthread_attr_destroy(&at);
+}
+
+/*
+ * Waits until an answer can be read without blocking (!PQisBusy). With a
+ * deadline (*deadline, monotonic ms; 0: none) a server that does not
+ * answer in time has the statement cancelled and PG_DEADLINE_MARGIN more;
+ * after that the connection is given up: its socket shut, so the server
+ * ends the session and lets go of its locks, and the handle marked lost
+ * (in_tx: whether the caller had a transaction open). 0, or -1 (lost).
+ */
+static int pg_wait_ready(struct pg_db *d, int64_t *deadline, int *cancelled, int in_tx)
+{
+    while (PQisBusy(d->conn)) {
+        struct pollfd pfd = {PQsocket(d->conn), POLLIN, 0};
+        int64_t left = *deadline ? *deadline - pg_mono_ms() : -1;
+        int n;
+
+        if (pfd.fd < 0)
+            goto lost;
+        if (*deadline && left <= 0) {
+            if (*cancelled)
+                goto gave_up;
+            pg_cancel(d);
+            *cancelled = 1;
+            *deadline = pg_mono_ms() + PG_DEADLINE_MARGIN;
+            continue;
+        }
+        n = poll(&pfd, 1, left < 0 || left > 1000 ? 1000 : (int)left);
+        if (n < 0 && errno != EINTR)
+            goto lost;
+        if (n > 0 && !PQconsumeInput(d->conn))
+            goto lost;
+    }
+    return 0;
+gave_up:
+    shutdown(PQsocket(d->conn), SHUT_RDWR);
+    d->gave_up = 1;
+lost:
+    d->lost_unsaid = d->fence_held;
+    pg_lose(d, in_tx);
+    return -1;
+}
+
+/* The deadline for an answer sent now (0: none; db_deadline). */
+static int64_t pg_deadline(const struct pg_db *d)
+{
+    return d->deadline_ms ? pg_mono_ms() + d->deadline_ms : 0;
+}
+
 /*
  * The answer to what was just sent (PQsend*): the last result, or the first
- * error, as PQexec gives it; NULL when the connection failed. A server that
- * does not answer within the handle's deadline (its lock wait and a margin:
- * a stalled disk, a lost synchronous standby, a frozen server) has the
- * statement cancelled; one that does not answer even that is dropped, so
- * no caller waits for ever: a webhook gets its 500 in time for Twilio's
- * Fallback URL.
+ * error, as PQexec gives it; NULL when the connection failed or was given
+ * up (pg_wait_ready), so no caller waits for ever on a server that does not
+ * answer: a webhook gets its 500 in time for Twilio's Fallback URL.
  */
-static PGresult *pg_await(struct pg_db *d)
+static PGresult *pg_await(struct pg_db *d, int in_tx)
 {
-    int64_t deadline =
-        d->lock_timeout_ms ? pg_mono_ms() + d->lock_timeout_ms + PG_DEADLINE_MARGIN : 0;
+    int64_t deadline = pg_deadline(d);
     PGresult *keep = NULL, *r;
     int cancelled = 0;
 
     for (;;) {
-        while (!PQisBusy(d->conn)) {
-            r = PQgetResult(d->conn);
-            if (!r)
-                return keep;
-            if (keep && (PQresultStatus(keep) == PGRES_FATAL_ERROR)) {
-                PQclear(r); /* the first error is the answer */
-                continue;
-            }
+        if (pg_wait_ready(d, &deadline, &cancelled, in_tx)) {
             PQclear(keep);
-            keep = r;
-            if (PQresultStatus(r) == PGRES_COPY_IN || PQresultStatus(r) == PGRES_COPY_OUT)
-                return keep; /* never ours: nothing more will come */
+            return NULL;
         }
-        {
-            struct pollfd pfd = {PQsocket(d->conn), POLLIN, 0};
-            int64_t left = deadline ? deadline - pg_mono_ms() : -1;
-            int n;
-            if (pfd.fd < 0)
-                break;
-            if (deadline && left <= 0) {
-                char why[64];
-                PGcancel *c;
-                if (cancelled) { /* not even the cancel was answered: given up (remade later) */
-                    PQclear(keep);
-                    d->lost_unsaid = d->fence_held;
-                    pg_lose(d, pg_tx_open(d));
-                    return NULL;
-                }
-                c = PQgetCancel(d->conn);
-                if (c) {
-                    (void)PQcancel(c, why, (int)sizeof(why));
-                    PQfreeCancel(c);
-                }
-                cancelled = 1;
-                deadline = pg_mono_ms() + PG_DEADLINE_MARGIN;
-                continue;
-            }
-            n = poll(&pfd, 1, left < 0 || left > 1000 ? 1000 : (int)left);
-            if (n < 0 && errno != EINTR)
-                break;
-            if (n > 0 && !PQconsumeInput(d->conn))
-                break;
+        r = PQgetResult(d->conn);
+        if (!r)
+            return keep;
+        if (keep && PQresultStatus(keep) == PGRES_FATAL_ERROR) {
+            PQclear(r); /* the first error is the answer */
+            continue;
         }
+        PQclear(keep);
+        keep = r;
+        if (PQresultStatus(r) == PGRES_COPY_IN || PQresultStatus(r) == PGRES_COPY_OUT)
+            return keep; /* never ours: nothing more will come */
     }
-    PQclear(keep);
-    return NULL;
 }
 
 /* PQexec / PQexecParams and pg_check in one: DB_OK or an error code. */
@@ -349,7 +396,7 @@ static int pg_run(struct pg_db *d, const char *sql, int nparams, const char *con
     int in_tx = pg_tx_open(d), rc;
     int sent = nparams ? PQsendQueryParams(d->conn, sql, nparams, NULL, vals, NULL, NULL, 0)
                        : PQsendQuery(d->conn, sql);
-    PGresult *res = sent ? pg_await(d) : NULL;
+    PGresult *res = sent ? pg_await(d, in_tx) : NULL;
 
     rc = pg_check(d, res, in_tx);
     PQclear(res);
@@ -436,6 +483,7 @@ static int pg_reconnect(struct pg_db *d)
     d->lost = 0;
     d->lost_in_tx = 0;
     d->lost_unsaid = 0;
+    d->gave_up = 0;
     d->fence_held = 0;
     d->epoch++;
     if (d->nlisten)
@@ -500,8 +548,10 @@ static int pg_fence_take(struct pg_db *d)
     if (pg_tx_open(d))
         return pg_fail(d, DB_FENCED, "the fence's lock is not held (inside a transaction)");
     snprintf(key, sizeof(key), "%" PRId64, d->fence_key);
-    res = PQexecParams(d->conn, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, vals, NULL,
-                       NULL, 0);
+    res = PQsendQueryParams(d->conn, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, vals, NULL,
+                            NULL, 0)
+              ? pg_await(d, 0)
+              : NULL;
     rc = pg_check(d, res, 0);
     got = !rc && PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "t");
     PQclear(res);
@@ -739,7 +789,7 @@ static int pg_exec(struct db *db, const char *sql)
     if (rc)
         return rc;
     in_tx = pg_tx_open(d);
-    res = PQsendQuery(d->conn, sql) ? pg_await(d) : NULL;
+    res = PQsendQuery(d->conn, sql) ? pg_await(d, in_tx) : NULL;
     rc = pg_check(d, res, in_tx);
     if (!rc)
         pg_note_changes(d, res);
@@ -753,7 +803,7 @@ static int pg_server_prepare(struct pg_stmt *p)
     struct pg_db *d = p->db;
     int in_tx = pg_tx_open(d), rc;
     PGresult *res =
-        PQsendPrepare(d->conn, p->name, p->pgsql, p->nparams, NULL) ? pg_await(d) : NULL;
+        PQsendPrepare(d->conn, p->name, p->pgsql, p->nparams, NULL) ? pg_await(d, in_tx) : NULL;
 
     rc = pg_check(d, res, in_tx);
     PQclear(res);
@@ -938,7 +988,7 @@ run:
     in_tx = pg_tx_open(d);
     res = PQsendQueryPrepared(d->conn, p->name, p->nparams, (const char *const *)p->vals, NULL,
                               NULL, 0)
-              ? pg_await(d)
+              ? pg_await(d, in_tx)
               : NULL;
     state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     if (!in_tx && !again && state && !strcmp(state, "26000")) {
@@ -977,8 +1027,9 @@ static int pg_run_many(struct db_stmt *ps, size_t n,
     struct pg_stmt *p = (struct pg_stmt *)ps;
     struct pg_db *d = p->db;
     PGresult *res;
+    int64_t deadline = pg_deadline(d); /* one for the whole pipeline */
     size_t i, sent = 0;
-    int rc;
+    int rc, cancelled = 0;
 
     pg_clear_result(p);
     p->state = PG_DONE;
@@ -1011,7 +1062,7 @@ static int pg_run_many(struct db_stmt *ps, size_t n,
     /* Every answer is read, whatever happened, so the connection is usable again. */
     for (i = 0; i < sent; i++) {
         int this_rc = DB_OK;
-        while ((res = PQgetResult(d->conn))) {
+        while (!pg_wait_ready(d, &deadline, &cancelled, 1) && (res = PQgetResult(d->conn))) {
             if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
                 PQclear(res);
                 continue;
@@ -1038,13 +1089,14 @@ static int pg_run_many(struct db_stmt *ps, size_t n,
             break;
     }
     if (!d->lost) {
-        while ((res = PQgetResult(d->conn))) { /* the sync's own answer */
+        /* the sync's own answer */
+        while (!pg_wait_ready(d, &deadline, &cancelled, 1) && (res = PQgetResult(d->conn))) {
             int done = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
             PQclear(res);
             if (done)
                 break;
         }
-        if (!PQexitPipelineMode(d->conn) && !rc)
+        if (!d->lost && !PQexitPipelineMode(d->conn) && !rc)
             rc = pg_fail(d, DB_ERROR, "cannot leave pipeline mode: %s", PQerrorMessage(d->conn));
     }
     if (d->lost && !rc)
@@ -1154,7 +1206,7 @@ static int pg_begin(struct db *db, enum db_begin how)
     /* Not "inside a transaction" for pg_check: a begin that failed leaves none behind. */
     rc = pg_run(d, how == DB_BEGIN_SERIAL ? serial : "BEGIN", 0, NULL);
     if (rc && !d->lost && PQtransactionStatus(d->conn) != PQTRANS_IDLE)
-        PQclear(PQexec(d->conn, "ROLLBACK"));
+        (void)pg_run(d, "ROLLBACK", 0, NULL);
     return rc;
 }
 
@@ -1173,7 +1225,7 @@ static int pg_commit(struct db *db)
     if (PQtransactionStatus(d->conn) == PQTRANS_IDLE)
         return pg_fail(d, DB_ERROR, "no transaction is open");
     /* Outside a transaction afterwards, whatever happens: a lost COMMIT's outcome is unknown. */
-    res = PQsendQuery(d->conn, "COMMIT") ? pg_await(d) : NULL;
+    res = PQsendQuery(d->conn, "COMMIT") ? pg_await(d, 0) : NULL;
     rc = pg_check(d, res, 0);
     if (!rc && strcmp(PQcmdStatus(res), "COMMIT")) {
         /* An aborted transaction's COMMIT answers ROLLBACK. */
@@ -1234,6 +1286,11 @@ static void pg_busy_timeout(struct db *db, int ms)
         log_warnx("db.pg_lock_timeout_unset", "err=\"%s\"", d->err);
 }
 
+static void pg_deadline_set(struct db *db, int ms)
+{
+    ((struct pg_db *)db)->deadline_ms = ms > 0 ? ms : 0;
+}
+
 static int pg_hash_key(struct db *db, const unsigned char key[32])
 {
     static const char hex[] = "0123456789abcdef";
@@ -1269,7 +1326,7 @@ static int64_t pg_data_version(struct db *db)
     if (pg_ready(d))
         return 0;
     in_tx = pg_tx_open(d);
-    res = PQexec(d->conn, "SELECT pg_current_wal_insert_lsn()");
+    res = PQsendQuery(d->conn, "SELECT pg_current_wal_insert_lsn()") ? pg_await(d, 0) : NULL;
     if (!pg_check(d, res, in_tx) && PQntuples(res) == 1 &&
         sscanf(PQgetvalue(res, 0, 0), "%x/%x", &hi, &lo) == 2)
         v = (int64_t)(((uint64_t)hi << 32) | lo);
@@ -1459,6 +1516,7 @@ const struct db_driver db_driver_pg = {
     .rollback = pg_rollback,
     .in_tx = pg_in_tx,
     .busy_timeout = pg_busy_timeout,
+    .deadline = pg_deadline_set,
     .lazy_sync = pg_lazy_sync,
     .hash_key = pg_hash_key,
     .data_version = pg_data_version,

@@ -40,6 +40,7 @@ struct db_driver {
     int (*in_tx)(struct db *db);
     /* Optional (NULL: a no-op answering DB_OK, or 0). */
     void (*busy_timeout)(struct db *db, int ms);
+    void (*deadline)(struct db *db, int ms);
     int (*checkpoint)(struct db *db, int truncate);
     int (*lazy_sync)(struct db *db);
     int (*hash_key)(struct db *db, const unsigned char key[32]);

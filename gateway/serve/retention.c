@@ -134,6 +134,8 @@ struct janitor {
 
 /* Redactions due are looked at this often between purges. */
 #define JANITOR_TICK (60LL * 1000)
+/* Several instances: how often a janitor whose instance does not lead looks again. */
+#define FOLLOWER_TICK 1000LL
 /* A spool that could not be replayed (the database still failing) is tried this often. */
 #define SPOOL_RETRY (5LL * 1000)
 
@@ -211,8 +213,11 @@ static void *janitor_loop(void *arg)
         if (chores && !retention_redact(cfg, j->st, now, 100, &j->stopping, &ok, &bad) &&
             (ok || bad))
             log_info("retention.redacted", "redacted=%d given_up=%d", ok, bad);
-        until = next_purge < now + JANITOR_TICK ? next_purge : now + JANITOR_TICK;
-        if (cfg->reconcile.every > 0 && next_look < until)
+        /* A follower looks every second whether it leads now (its chores then start). */
+        until = now + (chores ? JANITOR_TICK : FOLLOWER_TICK);
+        if (chores && next_purge < until)
+            until = next_purge;
+        if (chores && cfg->reconcile.every > 0 && next_look < until)
             until = next_look;
         if (spool_failed && now + SPOOL_RETRY < until)
             until = now + SPOOL_RETRY;

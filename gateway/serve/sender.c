@@ -130,6 +130,7 @@ struct sender *sender_new(const struct config *cfg, const char *node_id,
     s->st = store_open(cfg->database, err, errlen);
     if (!s->st)
         goto fail;
+    store_set_deadline(s->st, 30000); /* PostgreSQL: a hung answer never stops the sending */
     /*
      * Leases and results are bookkeeping: one a power cut takes back makes a
      * text go twice (its lease runs out, it is claimed again), never makes

@@ -73,6 +73,8 @@
  * however long PostgreSQL takes to see its connection gone.
  */
 #define FOLLOW_POLL_MS 1000
+/* PostgreSQL: the longest the engine waits for any one answer (store_set_deadline). */
+#define ENGINE_DEADLINE_MS 30000
 
 struct daemon {
     const char *config_path;
@@ -483,6 +485,8 @@ static int start(struct daemon *d, char *err, size_t errlen)
     if (!d->engine_st)
         return -1;
     d->shared = store_is_postgres(d->cfg->database);
+    /* The engine's statements are short: one that hangs is given up, so SIGTERM still stops it. */
+    store_set_deadline(d->engine_st, ENGINE_DEADLINE_MS);
     /* SQLite's write-ahead log; PostgreSQL checkpoints by itself. */
     if (!store_is_postgres(d->cfg->database)) {
         d->checkpointer = checkpoint_start(d->cfg->database, err, errlen);

@@ -527,8 +527,11 @@ struct store *store_open(const char *path, char *err, size_t errlen)
     s->db = db_open(path, err, errlen);
     if (!s->db)
         goto fail;
-    /* A lock held longer than this (another writer stuck) fails the statement: retried later. */
-    db_busy_timeout(s->db, 10000);
+    /*
+     * A migration waits as long as another instance's takes (PostgreSQL: no
+     * lock timeout until it is done); SQLite's busy timeout is its usual.
+     */
+    db_busy_timeout(s->db, db_kind(s->db) == DB_PG ? 0 : 10000);
     if (db_kind(s->db) == DB_SQLITE &&
         db_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                        /* serve checkpoints on its own thread (checkpoint.h); this is a backstop */
@@ -541,6 +544,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
     }
     if (migrate(s, err, errlen) || hash_key(s, err, errlen))
         goto fail;
+    /* A lock held longer than this (another writer stuck) fails the statement: retried later. */
+    db_busy_timeout(s->db, 10000);
     for (i = 0; i < ST_COUNT; i++) {
         /* A statement PostgreSQL needs in its own words (store_dialect.c), else the one SQL. */
         const char *sql = db_kind(s->db) == DB_PG ? store_sql_pg[i] : NULL;

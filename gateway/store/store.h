@@ -113,6 +113,14 @@ int store_rollback_to(struct store *s);
 /* How long a statement waits for another connection's write lock (default 10 s). */
 void store_set_busy_timeout(struct store *s, int ms);
 /*
+ * PostgreSQL: how long any statement's answer is waited for before it is
+ * cancelled and, 2 s later, its connection given up (default: for ever).
+ * For the handles that answer webhooks and run the line: a server that
+ * stops answering never holds them for good. SQLite: its busy timeout
+ * bounds every wait already.
+ */
+void store_set_deadline(struct store *s, int ms);
+/*
  * This handle's commits are not fsync'd (synchronous=NORMAL): still atomic
  * and at once visible to every other handle, and they survive the process
  * being killed, but a power cut may take back the last of them (the next

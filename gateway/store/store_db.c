@@ -132,6 +132,11 @@ void store_set_busy_timeout(struct store *s, int ms)
     db_busy_timeout(s->db, ms);
 }
 
+void store_set_deadline(struct store *s, int ms)
+{
+    db_deadline(s->db, ms);
+}
+
 void store_use_gate(struct store *s, struct store_gate *g, int first)
 {
     /* PostgreSQL has no single write lock: the webhooks' writer waits for no one there. */

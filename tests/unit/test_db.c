@@ -34,6 +34,7 @@
 #include <openssl/hmac.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -548,7 +549,7 @@ static void pg_prepare_checks_sql(void **state)
     assert_int_equal(insert_kn(f->db, "a", 1), DB_DONE); /* the handle is fine */
 }
 
-static int raise(struct db *db, const char *code)
+static int raise_sqlstate(struct db *db, const char *code)
 {
     char sql[160];
 
@@ -572,7 +573,7 @@ static void pg_sqlstate_mapping(void **state)
     size_t i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        assert_int_equal(raise(f->db, cases[i].code), cases[i].rc);
+        assert_int_equal(raise_sqlstate(f->db, cases[i].code), cases[i].rc);
         snprintf(want, sizeof(want), "SQLSTATE %s", cases[i].code);
         assert_non_null(strstr(db_errmsg(f->db), want));
         /* Whatever it was, the next statement runs (after GONE, on a new connection). */
@@ -594,7 +595,7 @@ static void pg_failed_tx_commit(void **state)
     assert_int_equal(count_t(f->db), 0);
 
     assert_int_equal(db_begin(f->db, DB_BEGIN_SERIAL), DB_OK);
-    assert_int_equal(raise(f->db, "40001"), DB_RETRY);
+    assert_int_equal(raise_sqlstate(f->db, "40001"), DB_RETRY);
     assert_int_equal(db_commit(f->db), DB_RETRY);
     assert_int_equal(db_commit(f->db), DB_ERROR); /* nothing open now */
     assert_int_equal(db_begin(f->db, DB_BEGIN_SHARED), DB_OK);
@@ -742,6 +743,51 @@ static void pg_fence_follows_the_session(void **state)
     assert_int_equal(one_int(c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'", NULL),
                      0);
     db_finalize(pa);
+    db_close(a);
+}
+
+/*
+ * A server that stops answering (its backend frozen, as on a stalled disk):
+ * a handle with a deadline gets DB_GONE in time, not never, outside a
+ * transaction; its socket is shut, so the server ends the session and the
+ * fence's lock goes to another handle; once the server answers again the
+ * handle reconnects.
+ */
+static void pg_a_frozen_server_is_given_up(void **state)
+{
+    struct fx *f = *state;
+    const int64_t key = 0x66726f7a; /* "froz" */
+    struct db *a = open_or_fail(f->spec), *b = open_or_fail(f->spec);
+    struct timespec t0, t1;
+    pid_t pid;
+    int i, rc;
+
+    db_fence(a, key);
+    assert_int_equal(db_fence_hold(a), DB_OK);
+    pid = (pid_t)one_int(a, "SELECT pg_backend_pid()", NULL);
+    db_deadline(a, 500);
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = db_exec(a, "SELECT 1");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(kill(pid, SIGCONT), 0); /* first: a failed assert must not leave it frozen */
+    assert_int_equal(rc, DB_GONE);
+    assert_true(t1.tv_sec - t0.tv_sec < 6); /* 0.5 s, a cancel, 2 s more */
+    assert_int_equal(db_in_tx(a), 0);
+    assert_non_null(strstr(db_errmsg(a), "did not answer in time"));
+    /* The session ends (its socket was shut): the lock is free for another. */
+    db_fence(b, key);
+    for (i = 0; i < 500 && db_fence_hold(b) != DB_OK; i++)
+        poll(NULL, 0, 10);
+    assert_true(i < 500);
+    /* a comes back as a follower: told of the loss once, then connected again, b leading. */
+    rc = db_fence_hold(a);
+    if (rc == DB_GONE)
+        rc = db_fence_hold(a);
+    assert_int_equal(rc, DB_FENCED);
+    db_fence(a, 0);
+    assert_int_equal(db_exec(a, "SELECT 1"), DB_OK);
+    db_close(b);
     db_close(a);
 }
 
@@ -1057,6 +1103,7 @@ int main(void)
         PG(pg_notify_on_commit_only),
         PG(pg_fence_follows_the_session),
         PG(pg_reconnects_after_restart),
+        PG(pg_a_frozen_server_is_given_up),
         PG(pg_wait_survives_restart),
         PG(pg_lost_inside_a_transaction),
         NODB(pg_open_masks_password),
