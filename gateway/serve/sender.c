@@ -31,6 +31,8 @@
 #define RESPONSE_CAP (64 * 1024)
 /* Sending numbers whose pacing we track. */
 #define MAX_PACED 256
+/* Sends whose record failed, kept to record again (see struct sender). */
+#define MAX_UNRECORDED 256
 /* Extra lease time beyond the request timeout, for recording the answer. */
 #define LEASE_MARGIN 30000
 /* How often expired leases are looked for. */
@@ -75,7 +77,55 @@ struct sender {
     uint64_t rng;
     int64_t now;
     int finals; /* final failures in this round */
+    /*
+     * PostgreSQL: sends the provider took whose record failed (the database
+     * restarting): recorded again each round until it answers, so the
+     * text is not sent a second time when its lease lapses.
+     */
+    struct unrecorded {
+        int64_t id, at;
+        char sid[PROVIDER_ID_MAX];
+        int segments;
+    } unrec[MAX_UNRECORDED];
+    size_t nunrec;
 };
+
+/* A send whose record failed: kept to record later (PostgreSQL), else left to its lease. */
+static void sent_unrecorded(struct sender *s, const struct store_out *o, const char *sid,
+                            int segments)
+{
+    struct unrecorded *u;
+
+    if (!s->shared || s->nunrec == MAX_UNRECORDED) {
+        log_warnx("send.unrecorded", "id=%lld what=sent", (long long)o->id);
+        return;
+    }
+    u = &s->unrec[s->nunrec++];
+    u->id = o->id;
+    u->at = s->now;
+    u->segments = segments;
+    snprintf(u->sid, sizeof(u->sid), "%s", sid);
+    log_warnx("send.unrecorded", "id=%lld what=sent retry=1", (long long)o->id);
+}
+
+/* The sends whose record failed, recorded now if the database answers again. */
+static void record_late(struct sender *s)
+{
+    size_t i = 0;
+
+    while (i < s->nunrec) {
+        struct unrecorded *u = &s->unrec[i];
+        int rc = store_outbox_sent(s->st, u->id, u->sid, u->segments, u->at);
+
+        if (rc == STORE_ERROR)
+            return;               /* not yet: next round */
+        if (rc == STORE_CONFLICT) /* its lease lapsed and it went back to the queue */
+            log_warnx("send.recorded_too_late", "id=%lld", (long long)u->id);
+        else
+            log_info("send.recorded_late", "id=%lld", (long long)u->id);
+        s->unrec[i] = s->unrec[--s->nunrec];
+    }
+}
 
 static uint64_t next_rand(struct sender *s)
 {
@@ -215,7 +265,8 @@ static void record(struct sender *s, struct slot *sl, long http_status, CURLcode
     s->prov->parse_send(cc == CURLE_OK ? http_status : 0, sl->resp.p, sl->resp.len, &r);
     switch (r.outcome) {
     case PROVIDER_SENT:
-        recorded(store_outbox_sent(s->st, o->id, r.id, sl->segments, s->now), "sent", o->id);
+        if (store_outbox_sent(s->st, o->id, r.id, sl->segments, s->now) == STORE_ERROR)
+            sent_unrecorded(s, o, r.id, sl->segments);
         metrics_sent(s->metrics, s->now - o->created_at);
         log_info("send.ok", "id=%lld sid=%s to=%s attempts=%d", (long long)o->id, r.id,
                  log_mask_phone(o->to, to), o->attempts);
@@ -494,6 +545,8 @@ static void *run(void *arg)
          * with it; the claims are a transaction of their own.
          */
         tx = !s->shared && !store_begin_shared(s->st);
+        if (s->nunrec)
+            record_late(s);
         collect(s);
         busy = busy_slots(s);
         /*
