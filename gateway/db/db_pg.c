@@ -306,9 +306,13 @@ static void pg_cancel(struct pg_db *d)
 
     if (!c)
         return;
-    if (pthread_attr_init(&at) || pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) ||
+    if (pthread_attr_init(&at)) {
+        PQfreeCancel(c); /* no cancel: the give-up still bounds the wait */
+        return;
+    }
+    if (pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) ||
         pthread_create(&t, &at, pg_cancel_thread, c))
-        PQfreeCancel(c); /* no cancel: the give-up below still bounds the wait */
+        PQfreeCancel(c);
     pthread_attr_destroy(&at);
 }
 
@@ -377,8 +381,15 @@ static PGresult *pg_await(struct pg_db *d, int in_tx)
             return NULL;
         }
         r = PQgetResult(d->conn);
-        if (!r)
+        if (!r) {
+            /*
+             * A cancel sent may still land on whatever this session runs
+             * next: once one was sent, the session is not used again.
+             */
+            if (cancelled)
+                pg_lose(d, in_tx);
             return keep;
+        }
         if (keep && PQresultStatus(keep) == PGRES_FATAL_ERROR) {
             PQclear(r); /* the first error is the answer */
             continue;
@@ -1099,6 +1110,8 @@ static int pg_run_many(struct db_stmt *ps, size_t n,
         if (!d->lost && !PQexitPipelineMode(d->conn) && !rc)
             rc = pg_fail(d, DB_ERROR, "cannot leave pipeline mode: %s", PQerrorMessage(d->conn));
     }
+    if (cancelled && !d->lost) /* a late cancel must not land on a later statement */
+        pg_lose(d, 1);
     if (d->lost && !rc)
         rc = DB_GONE;
     if (rc && d->tx_rc == DB_OK)
@@ -1326,7 +1339,7 @@ static int64_t pg_data_version(struct db *db)
     if (pg_ready(d))
         return 0;
     in_tx = pg_tx_open(d);
-    res = PQsendQuery(d->conn, "SELECT pg_current_wal_insert_lsn()") ? pg_await(d, 0) : NULL;
+    res = PQsendQuery(d->conn, "SELECT pg_current_wal_insert_lsn()") ? pg_await(d, in_tx) : NULL;
     if (!pg_check(d, res, in_tx) && PQntuples(res) == 1 &&
         sscanf(PQgetvalue(res, 0, 0), "%x/%x", &hi, &lo) == 2)
         v = (int64_t)(((uint64_t)hi << 32) | lo);

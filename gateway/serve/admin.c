@@ -66,6 +66,8 @@ int admin_open(struct admin *a, const struct config *cfg, char *err, size_t errl
         return -1;
     }
     a->st = store_open(cfg->database, err, errlen);
+    if (a->st)
+        store_set_deadline(a->st, 30000); /* PostgreSQL: a hung answer never holds a stop */
     if (!a->st)
         return -1;
     a->pool = admin_pool_start(err, errlen);

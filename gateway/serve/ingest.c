@@ -220,7 +220,8 @@ struct ingest *ingest_start(const char *database, struct store_gate *gate, struc
     if (!g->st)
         goto fail;
     store_set_busy_timeout(g->st, BUSY_MS);
-    store_set_deadline(g->st, BUSY_MS); /* PostgreSQL: a server that stops answering, too */
+    /* PostgreSQL: a server that stops answering, too (past the lock wait: that one is its own). */
+    store_set_deadline(g->st, BUSY_MS + 1000);
     if (gate)
         store_use_gate(g->st, gate, 1);
     if (pthread_create(&g->thread, NULL, run, g)) {

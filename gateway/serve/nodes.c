@@ -20,7 +20,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#define RETRY_MS 1000 /* the database is unreachable: try again this often */
+#define RETRY_MS          1000 /* the database is unreachable: try again this often */
+#define NODES_DEADLINE_MS 5000 /* the longest an answer is waited for (store_set_deadline) */
 
 static const struct {
     int what;
@@ -139,6 +140,9 @@ struct nodes *nodes_start(const char *database, const struct nodes_wakers *w, ch
     n->listen_st = store_open(database, err, errlen);
     if (!n->listen_st)
         goto fail;
+    /* Short statements: a server that stops answering never holds these threads (or a stop). */
+    store_set_deadline(n->tell_st, NODES_DEADLINE_MS);
+    store_set_deadline(n->listen_st, NODES_DEADLINE_MS);
     if (listen_all(n)) {
         snprintf(err, errlen, "cannot listen for other instances: %s", store_errmsg(n->listen_st));
         goto fail;

@@ -134,6 +134,8 @@ struct janitor {
 
 /* Redactions due are looked at this often between purges. */
 #define JANITOR_TICK (60LL * 1000)
+/* PostgreSQL: the longest any of the janitor's answers is waited for, a purge's aside. */
+#define JANITOR_DEADLINE_MS 30000
 /* Several instances: how often a janitor whose instance does not lead looks again. */
 #define FOLLOWER_TICK 1000LL
 /* A spool that could not be replayed (the database still failing) is tried this often. */
@@ -187,7 +189,12 @@ static void *janitor_loop(void *arg)
         int chores = !j->leading || atomic_load(j->leading);
 
         if (chores && now >= next_purge) {
-            if (retention_purge(cfg, j->st, now, &c))
+            int failed;
+            /* A purge (and its VACUUM) takes as long as it takes: no deadline for it alone. */
+            store_set_deadline(j->st, 0);
+            failed = retention_purge(cfg, j->st, now, &c) != 0;
+            store_set_deadline(j->st, JANITOR_DEADLINE_MS);
+            if (failed)
                 log_warnx("retention.purge_failed", "retry_in_s=%lld",
                           (long long)(JANITOR_TICK / 1000));
             else
@@ -248,6 +255,8 @@ struct janitor *janitor_start(const struct config *cfg, const atomic_int *leadin
         return NULL;
     }
     j->st = store_open(cfg->database, err, errlen);
+    if (j->st) /* PostgreSQL: a server that stops answering never holds the janitor (or a stop) */
+        store_set_deadline(j->st, JANITOR_DEADLINE_MS);
     if (!j->st || pthread_create(&j->thread, NULL, janitor_loop, j)) {
         if (j->st)
             snprintf(err, errlen, "cannot start the janitor thread");

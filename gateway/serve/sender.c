@@ -115,10 +115,17 @@ static void record_late(struct sender *s)
 
     while (i < s->nunrec) {
         struct unrecorded *u = &s->unrec[i];
-        int rc = store_outbox_sent(s->st, u->id, u->sid, u->segments, u->at);
+        int rc;
 
+        if (s->now - u->at > s->cfg->retry.request_timeout + LEASE_MARGIN) {
+            /* Its lease has lapsed: it went back to the queue (and may go twice). */
+            log_warnx("send.recorded_too_late", "id=%lld", (long long)u->id);
+            s->unrec[i] = s->unrec[--s->nunrec];
+            continue;
+        }
+        rc = store_outbox_sent(s->st, u->id, u->sid, u->segments, u->at);
         if (rc == STORE_ERROR)
-            return;               /* not yet: next round */
+            return;               /* the database still away: the next round tries again */
         if (rc == STORE_CONFLICT) /* its lease lapsed and it went back to the queue */
             log_warnx("send.recorded_too_late", "id=%lld", (long long)u->id);
         else
@@ -568,8 +575,11 @@ static void *run(void *arg)
             claim_rc = STORE_ERROR;
         }
         launch(s, ok);
-        if (stopping && busy_slots(s) == 0)
+        if (stopping && busy_slots(s) == 0) {
+            if (s->nunrec) /* a last try: a send left unrecorded goes again after a restart */
+                record_late(s);
             break;
+        }
         curl_multi_perform(s->multi, &running); /* the new requests go out */
         if (s->finals && s->on_final)
             s->on_final(s->arg);

@@ -42,7 +42,7 @@ int webhook_open(struct webhook *w, const struct config *cfg, char *err, size_t 
     if (!w->health)
         return -1;
     store_set_busy_timeout(w->health, WEBHOOK_BUSY_MS);
-    store_set_deadline(w->health, WEBHOOK_BUSY_MS);
+    store_set_deadline(w->health, WEBHOOK_BUSY_MS + 1000);
     w->ingest = ingest_start(cfg->database, w->gate, w->metrics, wake_engine, w, err, errlen);
     return w->ingest ? 0 : -1;
 }

@@ -966,7 +966,7 @@ int voice_open(struct voice *v, const struct config *cfg, char *err, size_t errl
     if (!v->st)
         return -1;
     store_set_busy_timeout(v->st, 5000); /* well inside the 15 s Twilio waits for TwiML */
-    store_set_deadline(v->st, 5000);
+    store_set_deadline(v->st, 6000);
     return 0;
 }
 
