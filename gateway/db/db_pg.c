@@ -1423,26 +1423,18 @@ static int pg_listen(struct db *db, const char *channel)
     return rc ? rc : pg_apply_listen(d, channel);
 }
 
-static int64_t pg_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void pg_sleep_until(int64_t deadline)
 {
     int64_t left;
 
-    while ((left = deadline - pg_now_ms()) > 0)
+    while ((left = deadline - pg_mono_ms()) > 0)
         poll(NULL, 0, (int)left);
 }
 
 static int pg_wait(struct db *db, int ms, char *channel, size_t n)
 {
     struct pg_db *d = (struct pg_db *)db;
-    int64_t deadline = pg_now_ms() + (ms > 0 ? ms : 0), left;
+    int64_t deadline = pg_mono_ms() + (ms > 0 ? ms : 0), left;
     struct pollfd pfd;
     PGnotify *nf;
     int rc, in_tx;
@@ -1470,7 +1462,7 @@ static int pg_wait(struct db *db, int ms, char *channel, size_t n)
             PQfreemem(nf);
             return 1;
         }
-        left = deadline - pg_now_ms();
+        left = deadline - pg_mono_ms();
         pfd.fd = PQsocket(d->conn);
         pfd.events = POLLIN;
         pfd.revents = 0;
