@@ -41,14 +41,19 @@ static void add(struct cols *c, const char *table, const char *col, const char *
     snprintf(c->row[c->n++], sizeof(c->row[0]), "%s.%s %s", table, col, type);
 }
 
-/* One word for a type on either side: integer, text or blob. */
+/*
+ * One word for a type as each side writes it (SQLite's declared types,
+ * PostgreSQL's data_type): a 64-bit integer, text or a blob. Any other
+ * type comes back as written, so a PostgreSQL "integer" (32 bits) never
+ * passes for SQLite's INTEGER.
+ */
 static const char *kind_of(const char *type)
 {
-    if (!strcasecmp(type, "INTEGER") || !strcasecmp(type, "bigint"))
-        return "integer";
-    if (!strcasecmp(type, "TEXT") || !strcasecmp(type, "text"))
+    if (!strcmp(type, "INTEGER") || !strcmp(type, "bigint"))
+        return "int64";
+    if (!strcmp(type, "TEXT") || !strcmp(type, "text"))
         return "text";
-    if (!strcasecmp(type, "BLOB") || !strcasecmp(type, "bytea"))
+    if (!strcmp(type, "BLOB") || !strcmp(type, "bytea"))
         return "blob";
     return type;
 }
