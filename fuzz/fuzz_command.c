@@ -19,8 +19,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!s)
         return 0;
     memset(&c, 0, sizeof(c));
-    if (command_parse(s, &c) && !memchr(c.arg, '\0', sizeof(c.arg)))
-        abort();
+    if (command_parse(s, &c)) {
+        const char *text = command_text(s);
+        if (!memchr(c.arg, '\0', sizeof(c.arg)))
+            abort();
+        if (text < s || text > s + strlen(s)) /* the text is within the message */
+            abort();
+    }
+    (void)command_keyword(s);
     (void)command_parse_bare(s, &c);
     if (command_ref_parse(s, &id) == 0) {
         int64_t back;

@@ -56,6 +56,8 @@ enum keyword command_keyword(const char *body)
         return KW_HELP;
     if (!strcasecmp(w, "BYE"))
         return KW_BYE;
+    if (!strcasecmp(w, "PRIVATE"))
+        return KW_PRIVATE;
     return KW_NONE;
 }
 
@@ -74,7 +76,12 @@ int command_parse(const char *body, struct command *out)
                  {"transfer", CMD_TRANSFER},
                  {"escalate", CMD_ESCALATE},
                  {"ack", CMD_ACK},
-                 {"callback", CMD_CALLBACK}};
+                 {"callback", CMD_CALLBACK},
+                 {"note", CMD_NOTE},
+                 {"res", CMD_RES},
+                 {"debrief", CMD_DEBRIEF},
+                 {"suggest", CMD_SUGGEST},
+                 {"unshadow", CMD_UNSHADOW}};
     char word[24];
     size_t i, n = 0;
     const char *p = body, *rest;
@@ -99,6 +106,21 @@ int command_parse(const char *body, struct command *out)
         if (!strcmp(word, words[i].word))
             out->cmd = words[i].cmd;
     return 1;
+}
+
+const char *command_text(const char *body)
+{
+    const char *p = body;
+
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    if (*p == '#')
+        p++;
+    while (*p && !isspace((unsigned char)*p))
+        p++;
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    return p;
 }
 
 int command_parse_bare(const char *body, struct command *out)

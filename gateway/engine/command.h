@@ -16,10 +16,11 @@ struct roster;
 
 enum keyword {
     KW_NONE,
-    KW_STOP,  /* STOP STOPALL UNSUBSCRIBE CANCEL END QUIT REVOKE OPTOUT */
-    KW_START, /* START UNSTOP YES: opt back in (only meaningful after an opt-out) */
-    KW_HELP,  /* HELP INFO */
-    KW_BYE,   /* BYE: end the chat, not every text */
+    KW_STOP,    /* STOP STOPALL UNSUBSCRIBE CANCEL END QUIT REVOKE OPTOUT */
+    KW_START,   /* START UNSTOP YES: opt back in (only meaningful after an opt-out) */
+    KW_HELP,    /* HELP INFO */
+    KW_BYE,     /* BYE: end the chat, not every text */
+    KW_PRIVATE, /* PRIVATE: no peer in training reads along in this chat */
 };
 
 enum keyword command_keyword(const char *body);
@@ -37,6 +38,11 @@ enum peer_cmd {
     CMD_ESCALATE, /* #escalate [note] */
     CMD_ACK,      /* #ack REF (coordinators) */
     CMD_CALLBACK, /* #callback REF: call a missed caller back, their number hidden */
+    CMD_NOTE,     /* #note TEXT: a private note for whoever talks to this texter next */
+    CMD_RES,      /* #res [ID]: the resources that fit, or send one to the texter */
+    CMD_DEBRIEF,  /* #debrief: ask the on-call coordinators to check in */
+    CMD_SUGGEST,  /* #suggest TEXT: a trainee's suggestion, to the peer only */
+    CMD_UNSHADOW, /* #unshadow: a trainee stops reading along */
     CMD_UNKNOWN,  /* a #word we do not know: answered with the command list */
 };
 
@@ -47,6 +53,13 @@ struct command {
 
 /* Parses a peer's message. Returns 1 when it is a # command, 0 otherwise. */
 int command_parse(const char *body, struct command *out);
+
+/*
+ * The text after a command word, leading spaces skipped, untrimmed and
+ * uncut (a #note or #suggest may be longer than arg holds); "" when there
+ * is none. body must be a # command (command_parse returned 1).
+ */
+const char *command_text(const char *body);
 
 /* A bare ON, OFF or STATUS (the whole message): 1 and *out set, else 0. */
 int command_parse_bare(const char *body, struct command *out);

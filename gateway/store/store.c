@@ -301,6 +301,50 @@ static const char *const migrations[] = {
      */
     ("ALTER TABLE inbound ADD COLUMN ignored TEXT;"
      "CREATE INDEX inbound_ignored ON inbound(ignored) WHERE ignored IS NOT NULL;"),
+
+    /*
+     * 6: peers' tools (SPEC section 11). Notes are message text: the purge
+     * clears body and texter, the row stays to be counted. A shadow is a
+     * trainee's read-only copy of one chat on a number of their own; at
+     * most one open per trainee, and one per (trainee, number). A texter's
+     * PRIVATE marks their conversation: never shadowed again.
+     */
+    ("CREATE TABLE notes ("
+     "  id INTEGER PRIMARY KEY,"
+     "  conversation_id INTEGER NOT NULL REFERENCES conversations(id),"
+     "  texter TEXT," /* NULL once purged */
+     "  peer_id TEXT NOT NULL,"
+     "  writer TEXT NOT NULL," /* the writer's first name when they wrote it */
+     "  body TEXT,"            /* NULL once purged */
+     "  created_at INTEGER NOT NULL);"
+     "CREATE INDEX notes_texter ON notes(texter, created_at) WHERE body IS NOT NULL;"
+     "CREATE INDEX notes_conv ON notes(conversation_id);"
+     "CREATE TABLE shadows ("
+     "  id INTEGER PRIMARY KEY,"
+     "  conversation_id INTEGER NOT NULL REFERENCES conversations(id),"
+     "  trainee_id TEXT NOT NULL,"
+     "  number TEXT NOT NULL,"
+     "  started_at INTEGER NOT NULL,"
+     "  ended_at INTEGER,"
+     "  end_reason TEXT);"
+     "CREATE UNIQUE INDEX shadow_open_trainee ON shadows(trainee_id) WHERE ended_at IS NULL;"
+     "CREATE INDEX shadow_open_conv ON shadows(conversation_id) WHERE ended_at IS NULL;"
+     "ALTER TABLE conversations ADD COLUMN private INTEGER NOT NULL DEFAULT 0;"
+     "CREATE TABLE resource_sends ("
+     "  id INTEGER PRIMARY KEY,"
+     "  conversation_id INTEGER NOT NULL REFERENCES conversations(id),"
+     "  resource_id TEXT NOT NULL,"
+     "  peer_id TEXT NOT NULL,"
+     "  lang TEXT NOT NULL,"
+     "  sent_at INTEGER NOT NULL);"
+     "CREATE INDEX resource_sends_at ON resource_sends(sent_at);"
+     "CREATE TABLE debriefs ("
+     "  id INTEGER PRIMARY KEY,"
+     "  peer_id TEXT NOT NULL,"
+     "  conversation_id INTEGER," /* the chat it follows; NULL: none known */
+     "  kind TEXT NOT NULL CHECK (kind IN ('offered','asked')),"
+     "  created_at INTEGER NOT NULL);"
+     "CREATE INDEX debriefs_at ON debriefs(created_at);"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -47,6 +47,9 @@ static void test_keywords(void **state)
         {"BYE", KW_BYE},
         {"bye!", KW_BYE},
         {"  Bye.  ", KW_BYE},
+        {"PRIVATE", KW_PRIVATE},
+        {" private. ", KW_PRIVATE},
+        {"Private!", KW_PRIVATE},
         /* not keywords */
         {"stop it", KW_NONE},
         {"please stop", KW_NONE},
@@ -55,6 +58,8 @@ static void test_keywords(void **state)
         {"byebye", KW_NONE},
         {"bye bye", KW_NONE},
         {"goodbye", KW_NONE},
+        {"private please", KW_NONE},
+        {"it's private", KW_NONE},
         {"opt out", KW_NONE},
         {"yes please", KW_NONE},
         {"helpful", KW_NONE},
@@ -109,6 +114,15 @@ static void test_command_parse(void **state)
         {"#escalate they mentioned pills", CMD_ESCALATE, "they mentioned pills"},
         {"#ack R1F", CMD_ACK, "R1F"},
         {"#take r1f", CMD_TAKE, "r1f"},
+        {"#note prefers to be called J", CMD_NOTE, "prefers to be called J"},
+        {"#NOTE", CMD_NOTE, ""},
+        {"#res", CMD_RES, ""},
+        {"#res lifeline", CMD_RES, "lifeline"},
+        {"#debrief", CMD_DEBRIEF, ""},
+        {"#suggest ask about sleep", CMD_SUGGEST, "ask about sleep"},
+        {"#unshadow", CMD_UNSHADOW, ""},
+        {"#resources", CMD_UNKNOWN, ""},
+        {"#notes", CMD_UNKNOWN, ""},
         {"#", CMD_UNKNOWN, ""},
         {"#takeover", CMD_UNKNOWN, ""},
         {"#tak", CMD_UNKNOWN, ""},
@@ -126,6 +140,22 @@ static void test_command_parse(void **state)
             fail_msg("\"%s\": cmd %d, want %d", cases[i].body, (int)c.cmd, (int)cases[i].cmd);
         assert_string_equal(c.arg, cases[i].arg);
     }
+}
+
+/* command_text: the words after the command word, whole (a note may be longer than arg). */
+static void test_command_text(void **state)
+{
+    char longnote[400];
+
+    (void)state;
+    assert_string_equal(command_text("#note  prefers J. "), "prefers J. ");
+    assert_string_equal(command_text("  #suggest\task about sleep"), "ask about sleep");
+    assert_string_equal(command_text("#note"), "");
+    assert_string_equal(command_text("#note   "), "");
+    memset(longnote, 'x', sizeof(longnote) - 1);
+    longnote[sizeof(longnote) - 1] = '\0';
+    memcpy(longnote, "#note ", 6);
+    assert_int_equal(strlen(command_text(longnote)), sizeof(longnote) - 1 - 6);
 }
 
 static void test_command_parse_not_commands(void **state)
@@ -360,6 +390,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keywords),
         cmocka_unit_test(test_command_parse),
+        cmocka_unit_test(test_command_text),
         cmocka_unit_test(test_command_parse_not_commands),
         cmocka_unit_test(test_command_parse_long),
         cmocka_unit_test(test_menu_choice),
