@@ -34,6 +34,12 @@ struct report {
     struct group *g;
     size_t n, cap;
     int64_t ratings[6]; /* [1..5] */
+    struct store_tool_counts tools;
+    struct tally {
+        char id[40];
+        int64_t n;
+    } * resources; /* resources sent, by id */
+    size_t nresources, capresources;
 };
 
 static int vec_push(struct vec *v, int64_t x)
@@ -70,7 +76,29 @@ void report_free(struct report *r)
         free(r->g[i].lengths.v);
     }
     free(r->g);
+    free(r->resources);
     free(r);
+}
+
+void report_add_tools(struct report *r, const struct store_tool_counts *t)
+{
+    r->tools = *t;
+}
+
+int report_add_resource(struct report *r, const char *id, int64_t n)
+{
+    if (r->nresources == r->capresources) {
+        size_t cap = r->capresources ? r->capresources * 2 : 8;
+        struct tally *v = realloc(r->resources, cap * sizeof(*v));
+
+        if (!v)
+            return -1;
+        r->resources = v;
+        r->capresources = cap;
+    }
+    snprintf(r->resources[r->nresources].id, sizeof(r->resources[0].id), "%s", id);
+    r->resources[r->nresources++].n = n;
+    return 0;
 }
 
 static struct group *group_of(struct report *r, const char *group, const char *key)
@@ -223,6 +251,16 @@ int report_csv(struct report *r, struct buf *out)
     }
     for (k = 1; k <= 5; k++)
         bad |= buf_printf(out, "rating,%d,%lld,,,,,,,,\n", k, (long long)r->ratings[k]);
+    /* Peers' tools, counted like the ratings: the figure in the third column. */
+    bad |= buf_printf(out, "tool,notes_written,%lld,,,,,,,,\n", (long long)r->tools.notes);
+    bad |= buf_printf(out, "tool,shadowed_chats,%lld,,,,,,,,\n", (long long)r->tools.shadowed);
+    bad |= buf_printf(out, "tool,debriefs_offered,%lld,,,,,,,,\n",
+                      (long long)r->tools.debriefs_offered);
+    bad |=
+        buf_printf(out, "tool,debriefs_asked,%lld,,,,,,,,\n", (long long)r->tools.debriefs_asked);
+    for (i = 0; i < r->nresources; i++) /* roster ids: no commas or quotes */
+        bad |= buf_printf(out, "resource,%s,%lld,,,,,,,,\n", r->resources[i].id,
+                          (long long)r->resources[i].n);
     return bad ? -1 : 0;
 }
 
@@ -233,7 +271,8 @@ static json_t *num_or_null(int64_t v)
 
 int report_json(struct report *r, const char *since, struct buf *out)
 {
-    json_t *groups = json_array(), *ratings = json_object(), *root;
+    json_t *groups = json_array(), *ratings = json_object(), *resources = json_object(), *tools,
+           *root;
     char *s, key[12];
     size_t i;
     int k, rc = -1;
@@ -257,7 +296,14 @@ int report_json(struct report *r, const char *since, struct buf *out)
         snprintf(key, sizeof(key), "%d", k);
         json_object_set_new(ratings, key, json_integer(r->ratings[k]));
     }
-    root = json_pack("{s:s?, s:o, s:o}", "since", since, "groups", groups, "ratings", ratings);
+    for (i = 0; i < r->nresources; i++)
+        json_object_set_new(resources, r->resources[i].id, json_integer(r->resources[i].n));
+    tools = json_pack("{s:I, s:I, s:I, s:I, s:o}", "notes_written", (json_int_t)r->tools.notes,
+                      "shadowed_chats", (json_int_t)r->tools.shadowed, "debriefs_offered",
+                      (json_int_t)r->tools.debriefs_offered, "debriefs_asked",
+                      (json_int_t)r->tools.debriefs_asked, "resources_sent", resources);
+    root = json_pack("{s:s?, s:o, s:o, s:o}", "since", since, "groups", groups, "ratings", ratings,
+                     "tools", tools);
     s = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     if (s && !buf_puts(out, s) && !buf_puts(out, "\n"))
         rc = 0;
@@ -274,6 +320,11 @@ static int usage(void)
     return 2;
 }
 
+static int add_resource(void *arg, const char *id, int64_t n)
+{
+    return report_add_resource(arg, id, n);
+}
+
 static int add_row(void *arg, const struct store_report_row *row)
 {
     return report_add(arg, row);
@@ -286,6 +337,7 @@ int report_main(int argc, char **argv)
     struct roster *ro = NULL;
     struct store *st = NULL;
     struct report *rep = NULL;
+    struct store_tool_counts tools;
     struct diag *d = diag_new();
     struct buf out = BUF_INIT(0);
     char err[512];
@@ -333,8 +385,13 @@ int report_main(int argc, char **argv)
     }
     rep = report_new(ro->tz);
     if (!rep || store_report_rows(st, from, add_row, rep) ||
-        (!strcmp(format, "csv") ? report_csv(rep, &out) : report_json(rep, since, &out))) {
+        store_tool_counts(st, from, &tools, add_resource, rep)) {
         fprintf(stderr, "peerline report: could not read the database\n");
+        goto done;
+    }
+    report_add_tools(rep, &tools);
+    if (!strcmp(format, "csv") ? report_csv(rep, &out) : report_json(rep, since, &out)) {
+        fprintf(stderr, "peerline report: out of memory\n");
         goto done;
     }
     fwrite(out.p ? out.p : "", 1, out.len, stdout);

@@ -1,7 +1,7 @@
 /*
  * report.h - `peerline report`: what funders and coordinators ask for,
- * from the conversations table alone (SPEC section 2), never message text
- * or a phone number.
+ * from the conversations table and the counts of peers' tools (SPEC
+ * sections 2 and 11), never message text or a phone number.
  *
  *   peerline report -c FILE [--since YYYY-MM-DD] [--format csv|json]
  *
@@ -12,6 +12,8 @@
  * and closed without one), still waiting; the median and 90th percentile of
  * the wait for a peer and the median length of a chat (nearest-rank, in
  * seconds); ratings given and their mean; and how many of each rating.
+ * Then peers' tools (SPEC section 11): notes written, chats shadowed,
+ * debriefs offered and asked, and resources sent by id.
  *
  * The aggregation is pure: rows in (report_add), text out.
  */
@@ -23,6 +25,7 @@
 
 struct buf;
 struct store_report_row;
+struct store_tool_counts;
 struct tz;
 
 struct report;
@@ -31,6 +34,9 @@ struct report;
 struct report *report_new(const struct tz *tz);
 void report_free(struct report *r);
 int report_add(struct report *r, const struct store_report_row *row);
+/* Peers' tools in the period (store_tool_counts), and resources sent by id (in id order). */
+void report_add_tools(struct report *r, const struct store_tool_counts *t);
+int report_add_resource(struct report *r, const char *id, int64_t n);
 
 /* One line per group and key, after a header line. */
 int report_csv(struct report *r, struct buf *out);

@@ -1,7 +1,8 @@
 /*
  * engine_conv.c - a conversation's lifecycle, shared by every part of the
  * engine: closing a chat (withdrawing an offer, freeing the peer's number,
- * clearing its timers), the rating question after it ends, putting a
+ * clearing its timers), the check-in a peer gets after an urgent chat, the
+ * rating question after it ends, putting a
  * texter in line and telling them their place with an honest wait, the
  * clocks of a chat that went back to the line, and setting a peer off.
  *
@@ -10,6 +11,7 @@
  */
 #include "engine_priv.h"
 #include "buf.h"
+#include "command.h"
 #include "config.h"
 #include "log.h"
 #include "roster.h"
@@ -21,9 +23,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+int engine_offer_debrief(struct engine *e, const struct store_conv *c, const char *peer_id)
+{
+    const struct roster_peer *p = roster_peer_by_id(e->roster, peer_id);
+    char ref[COMMAND_REF_MAX];
+    int rc;
+
+    /* A coordinator's stand-in is one of those who would be asked. */
+    if (!c->urgent || !p || p->id[0] == '@')
+        return 0;
+    rc = store_debrief_offered(e->st, p->id, c->id);
+    if (rc != STORE_OK)
+        return rc == STORE_FOUND ? 0 : -1;
+    if (store_debrief_add(e->st, p->id, c->id, "offered", e->now))
+        return -1;
+    command_ref_format(c->id, ref);
+    log_info("debrief.offered", "conv=%lld peer=%s", (long long)c->id, p->id);
+    {
+        struct text_var v[] = {{"ref", ref}};
+        return engine_say(e, 0, p->phone, e->cfg->provider.line_number, TX_DEBRIEF_OFFER, v,
+                          NVARS(v));
+    }
+}
+
 /*
  * Closes c whatever its open state, withdrawing an open offer and freeing
- * the peer's number. Telling the two sides is the caller's business.
+ * the peer's number. Telling the two sides is the caller's business; the
+ * peer of an urgent chat that was active gets the check-in.
  */
 int engine_close_conv(struct engine *e, const struct store_conv *c, const char *reason)
 {
@@ -44,6 +70,8 @@ int engine_close_conv(struct engine *e, const struct store_conv *c, const char *
         if (store_peer_number_used(e->st, c->peer_id, c->peer_number, e->now))
             return -1;
         if (c->state == CONV_ACTIVE && store_peer_conversation_ended(e->st, c->peer_id, e->now))
+            return -1;
+        if (c->state == CONV_ACTIVE && engine_offer_debrief(e, c, c->peer_id))
             return -1;
     }
     log_info("conversation.closed", "conv=%lld reason=%s from=%s", (long long)c->id, reason,

@@ -2,10 +2,10 @@
  * engine_peer.c - peers and coordinators at work.
  *
  * On the number a chat uses (engine_peer_on_number): #take, #pass, #end,
- * #transfer [topic], #escalate [note], #on/#off/#status, #help, STOP/START
- * for that number, and the relay to the texter. On the line number
- * (engine_staff_on_line): #on [duration], #off, #status (or bare ON, OFF,
- * STATUS), and for coordinators #ack REF and #take REF.
+ * #transfer [topic], #escalate [note], #on/#off/#status, #debrief, #help,
+ * STOP/START for that number, and the relay to the texter. On the line
+ * number (engine_staff_on_line): #on [duration], #off, #status (or bare
+ * ON, OFF, STATUS), #debrief, and for coordinators #ack REF and #take REF.
  */
 #include "engine_priv.h"
 #include "buf.h"
@@ -309,6 +309,8 @@ static int transfer(struct engine *e, const struct roster_peer *peer, const stru
         return -1;
     log_info("conversation.transferred", "conv=%lld peer=%s topic=%s", (long long)c->id, peer->id,
              r->topics[t].id);
+    if (engine_offer_debrief(e, c, peer->id)) /* an urgent chat handed on is one they held */
+        return -1;
     {
         struct text_var v[] = {{"peer", peer->name}};
         if (engine_say(e, c->id, c->texter, c->line_number, TX_TRANSFERRED_TEXTER, v, NVARS(v)))
@@ -469,6 +471,8 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
         return rc;
     if (is_cmd && cmd.cmd == CMD_CALLBACK)
         return engine_call_back(e, peer, cmd.arg, in->to);
+    if (is_cmd && cmd.cmd == CMD_DEBRIEF)
+        return engine_debrief(e, peer, in->to, in->to);
     rc = store_conv_by_peer_number(e->st, peer->id, in->to, &c);
     if (rc == STORE_ERROR)
         return -1;
@@ -588,10 +592,13 @@ int engine_staff_on_line(struct engine *e, const struct store_inbound *in)
         return rc;
     if ((p || staff) && cmd.cmd == CMD_CALLBACK)
         return engine_call_back(e, p ? p : staff, cmd.arg, in->to);
+    if ((p || staff) && cmd.cmd == CMD_DEBRIEF)
+        return engine_debrief(e, p ? p : staff, NULL, in->to);
     if (staff && (cmd.cmd == CMD_ACK || (cmd.cmd == CMD_TAKE && cmd.arg[0])))
         return coordinator_command(e, staff, &cmd, in->to);
     if (p && (cmd.cmd == CMD_TAKE || cmd.cmd == CMD_PASS || cmd.cmd == CMD_END ||
-              cmd.cmd == CMD_TRANSFER || cmd.cmd == CMD_ESCALATE))
+              cmd.cmd == CMD_TRANSFER || cmd.cmd == CMD_ESCALATE || cmd.cmd == CMD_NOTE ||
+              cmd.cmd == CMD_RES))
         return engine_say(e, 0, in->from, in->to, TX_ONLY_IN_CHAT, NULL, 0);
     return engine_say(e, 0, in->from, in->to, p ? TX_PEER_HELP : TX_STAFF_HELP, NULL, 0);
 }

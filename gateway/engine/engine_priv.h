@@ -6,8 +6,8 @@
  * run's time is e->now).
  *
  * The parts are layered, each calling only those declared above it here:
- * out (texts) < match < conv (the lifecycle) < safety < voice < timer <
- * peer < texter < admin, and engine.c, the dispatcher, on top. The lint
+ * out (texts) < match < conv (the lifecycle) < safety < debrief < voice <
+ * timer < peer < texter < admin, and engine.c, the dispatcher, on top. The lint
  * check (tests/layers.sh) fails if a call ever goes the other way.
  */
 #ifndef PEERLINE_ENGINE_PRIV_H
@@ -144,6 +144,12 @@ int engine_coverage(struct engine *e, const struct store_conv *c, int64_t *next_
 
 /* ---- engine_conv.c: the conversation lifecycle ---- */
 
+/*
+ * After an urgent chat of theirs ended (closed, or handed on with
+ * #transfer), the peer gets one kind check-in naming #debrief, from the
+ * line number: once per chat, never to a coordinator.
+ */
+int engine_offer_debrief(struct engine *e, const struct store_conv *c, const char *peer_id);
 /* Closes c whatever its open state (withdrawing an offer, freeing the number, timers). */
 int engine_close_conv(struct engine *e, const struct store_conv *c, const char *reason);
 /* Puts c in line for topic t and tells the texter their place. */
@@ -191,6 +197,17 @@ int engine_tell_coordinators(struct engine *e, int64_t conv, enum text_id id,
 int engine_signature_alert(struct engine *e, unsigned long failures);
 /* The on-call coordinators hear that peer opted out of one of the line's numbers. */
 int engine_peer_opt_out_alert(struct engine *e, const struct roster_peer *peer);
+
+/* ---- engine_debrief.c ---- */
+
+/*
+ * #debrief from peer (or a coordinator's stand-in), on a chat's number
+ * (`number`) or on the line (number NULL): the on-call coordinators are
+ * told who asked and after which chat; the peer is told they were. The
+ * answer goes from `to`.
+ */
+int engine_debrief(struct engine *e, const struct roster_peer *peer, const char *number,
+                   const char *to);
 
 /* ---- engine_voice.c: calls ---- */
 

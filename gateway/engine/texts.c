@@ -122,6 +122,10 @@ static const char *const names[TX_COUNT] = {
     [TX_CALLBACK_REFUSED] = "callback_refused",
     [TX_RELAY_SHORTENED] = "relay_shortened",
     [TX_REPLY_SHORTENED] = "reply_shortened",
+    [TX_DEBRIEF_OFFER] = "debrief_offer",
+    [TX_DEBRIEF_ASKED] = "debrief_asked",
+    [TX_ALERT_DEBRIEF] = "alert_debrief",
+    [TX_ALERT_DEBRIEF_NO_CHAT] = "alert_debrief_no_chat",
     [TX_NONE] = "none",
 };
 
@@ -328,13 +332,18 @@ void texts_check(const struct texts *t, const struct config *cfg, const struct r
                  struct diag *d)
 {
     const char *peer = "Maria-Guadalupe", *topic = "Something else";
+    const char *peer_id = "maria-guadalupe";
     size_t i, k;
     int id;
 
-    for (i = 0; i < r->npeers; i++)
+    for (i = 0; i < r->npeers; i++) {
         peer = longest(peer, r->peers[i].name);
-    for (i = 0; i < r->ncoordinators; i++)
+        peer_id = longest(peer_id, r->peers[i].id);
+    }
+    for (i = 0; i < r->ncoordinators; i++) {
         peer = longest(peer, r->coordinators[i].name);
+        peer_id = longest(peer_id, r->coordinators[i].id);
+    }
     for (i = 0; i < r->ntopics; i++)
         topic = longest(topic, r->topics[i].label);
     for (k = 0; k < t->n; k++) {
@@ -342,6 +351,7 @@ void texts_check(const struct texts *t, const struct config *cfg, const struct r
             const struct text_var v[] = {
                 {"line", r->line_name},
                 {"peer", peer},
+                {"peer_id", peer_id},
                 {"topic", topic},
                 {"position", "999"},
                 {"wait", "23 h 59 min"},

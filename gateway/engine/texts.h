@@ -109,14 +109,18 @@ enum text_id {
     TX_STATE_ON,
     TX_STATE_OFF,
     TX_STATE_COORDINATOR,
-    TX_ALERT_VOICEMAIL,   /* {ref} {topic} {seconds} */
-    TX_ALERT_MISSED_CALL, /* {ref} {topic} */
-    TX_ALERT_CRISIS_CALL, /* {ref} */
-    TX_MISSED_CALL,       /* {line} {crisis_line} {emergency} */
-    TX_CALLBACK_STARTED,  /* {ref} */
-    TX_CALLBACK_REFUSED,  /* {ref} */
-    TX_RELAY_SHORTENED,   /* {max}: to the peer, the texter's text was cut */
-    TX_REPLY_SHORTENED,   /* {max}: to the peer, their own text was cut */
+    TX_ALERT_VOICEMAIL,       /* {ref} {topic} {seconds} */
+    TX_ALERT_MISSED_CALL,     /* {ref} {topic} */
+    TX_ALERT_CRISIS_CALL,     /* {ref} */
+    TX_MISSED_CALL,           /* {line} {crisis_line} {emergency} */
+    TX_CALLBACK_STARTED,      /* {ref} */
+    TX_CALLBACK_REFUSED,      /* {ref} */
+    TX_RELAY_SHORTENED,       /* {max}: to the peer, the texter's text was cut */
+    TX_REPLY_SHORTENED,       /* {max}: to the peer, their own text was cut */
+    TX_DEBRIEF_OFFER,         /* {ref}: to a peer, after an urgent chat of theirs ended */
+    TX_DEBRIEF_ASKED,         /* to the peer who sent #debrief */
+    TX_ALERT_DEBRIEF,         /* {peer} {peer_id} {ref}: to the on-call coordinators */
+    TX_ALERT_DEBRIEF_NO_CHAT, /* {peer} {peer_id}: the same, no chat of theirs known */
     TX_NONE,
     TX_COUNT
 };

@@ -44,8 +44,8 @@ const char *const texts_en[TX_COUNT] = {
                          "chat; STOP/END/QUIT stop all texts.",
     [TX_HELP] = "{line}: free peer support by text. BYE ends a chat; STOP/END/QUIT stop all texts. "
                 "In danger? Call or text {crisis_line}, or call {emergency}.",
-    [TX_PEER_HELP] = "Commands: #take, #pass, #end, #transfer [topic], #escalate [note], #on [2h], "
-                     "#off, #status, #help. Anything else goes to the texter.",
+    [TX_PEER_HELP] = "Commands: #take #pass #end #transfer [topic] #escalate [note] #note TEXT "
+                     "#res [ID] #debrief #on [2h] #off #status. Other texts go to the texter.",
     [TX_PEER_STEPPED_AWAY] = "Your peer had to step away. You're first in line for the next peer, "
                              "who will text you here.",
     [TX_RELAY_FAILED_TEXTER] = "Sorry, your last message could not be delivered to your peer. "
@@ -168,5 +168,13 @@ const char *const texts_en[TX_COUNT] = {
                            "{max} characters. You can ask them to send the rest in shorter texts.",
     [TX_REPLY_SHORTENED] = "Your message was too long: only its first {max} characters reached "
                            "the texter. Please send the rest in shorter texts.",
+    [TX_DEBRIEF_OFFER] = "Urgent chat {ref} has ended. Thank you for staying with them. If it "
+                         "weighs on you, text #debrief and a coordinator will check in with you.",
+    [TX_DEBRIEF_ASKED] = "Thank you for asking. The on-call coordinators have been told and will "
+                         "check in with you soon.",
+    [TX_ALERT_DEBRIEF] = "peerline: {peer} ({peer_id}) asks for a debrief after chat {ref}. "
+                         "Please check in with them soon.",
+    [TX_ALERT_DEBRIEF_NO_CHAT] =
+        "peerline: {peer} ({peer_id}) asks for a debrief. Please check in with them soon.",
     [TX_NONE] = "none",
 };

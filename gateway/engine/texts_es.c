@@ -47,8 +47,8 @@ const char *const texts_es[TX_COUNT] = {
                          "termina un chat; STOP/END/QUIT paran todo.",
     [TX_HELP] = "{line}: apoyo entre pares, gratis. BYE termina un chat; STOP/END/QUIT paran todo. "
                 "¿Peligro? {crisis_line} o {emergency}.",
-    [TX_PEER_HELP] = "Comandos: #take, #pass, #end, #transfer [tema], #escalate [nota], #on [2h], "
-                     "#off, #status, #help. Lo demás va a la persona.",
+    [TX_PEER_HELP] = "Comandos: #take #pass #end #transfer [tema] #escalate [nota] #note TEXTO "
+                     "#res [ID] #debrief #on [2h] #off #status. El resto va a la persona.",
     [TX_PEER_STEPPED_AWAY] = "Tu par tuvo que irse. Eres el primero en la fila para el siguiente "
                              "par, que te escribirá aquí.",
     [TX_RELAY_FAILED_TEXTER] =
@@ -168,5 +168,13 @@ const char *const texts_es[TX_COUNT] = {
                            "caracteres. Puedes pedirle que envíe el resto en mensajes más cortos.",
     [TX_REPLY_SHORTENED] = "Tu mensaje era muy largo: solo sus primeros {max} caracteres llegaron "
                            "a la persona. Envía el resto en mensajes más cortos.",
+    [TX_DEBRIEF_OFFER] = "El chat urgente {ref} terminó. Gracias por estar ahí. Si te pesa, envía "
+                         "#debrief y alguien de coordinación hablará contigo.",
+    [TX_DEBRIEF_ASKED] = "Gracias por pedirlo. Ya avisamos a los coordinadores de guardia; te "
+                         "contactarán pronto.",
+    [TX_ALERT_DEBRIEF] = "peerline: {peer} ({peer_id}) pide un debrief tras el chat {ref}. "
+                         "Por favor, escríbele pronto.",
+    [TX_ALERT_DEBRIEF_NO_CHAT] =
+        "peerline: {peer} ({peer_id}) pide un debrief. Por favor, escríbele pronto.",
     [TX_NONE] = "nadie",
 };

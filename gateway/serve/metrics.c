@@ -209,6 +209,41 @@ static void database_totals(const struct store_totals *t, struct buf *b)
     buf_printf(b, "peerline_crisis_alerts_total %lld\n", (long long)t->crisis_alerts);
 }
 
+static int resource_line(void *arg, const char *id, int64_t n)
+{
+    struct buf *b = arg;
+
+    buf_puts(b, "peerline_resources_sent_total{resource=\"");
+    label(b, id);
+    return buf_printf(b, "\"} %lld\n", (long long)n);
+}
+
+/* What peers' tools were used for: counts only. */
+static int tool_totals(struct store *st, struct buf *b)
+{
+    struct store_tool_counts t;
+    struct buf res = BUF_INIT(0);
+    int rc = store_tool_counts(st, 0, &t, resource_line, &res);
+
+    if (!rc) {
+        head(b, "peerline_notes_written_total", "counter", "Notes peers kept on chats (#note).");
+        buf_printf(b, "peerline_notes_written_total %lld\n", (long long)t.notes);
+        head(b, "peerline_resources_sent_total", "counter",
+             "Resources peers sent to texters (#res ID), by resource id.");
+        buf_append(b, res.p ? res.p : "", res.len);
+        head(b, "peerline_shadowed_chats_total", "counter", "Chats a peer in training read along.");
+        buf_printf(b, "peerline_shadowed_chats_total %lld\n", (long long)t.shadowed);
+        head(b, "peerline_debriefs_total", "counter",
+             "Debriefs: check-ins offered after an urgent chat, and asked for (#debrief).");
+        buf_printf(b, "peerline_debriefs_total{kind=\"offered\"} %lld\n",
+                   (long long)t.debriefs_offered);
+        buf_printf(b, "peerline_debriefs_total{kind=\"asked\"} %lld\n",
+                   (long long)t.debriefs_asked);
+    }
+    buf_free(&res);
+    return rc ? -1 : 0;
+}
+
 static void gauges(const struct line_status *s, struct buf *b)
 {
     size_t i;
@@ -257,6 +292,8 @@ int metrics_render(struct metrics *m, struct store *st, const struct line_status
         return -1;
     process_counters(m, out);
     database_totals(&t, out);
+    if (tool_totals(st, out))
+        return -1;
     gauges(s, out);
     return 0;
 }

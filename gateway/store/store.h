@@ -385,6 +385,22 @@ int store_optout_check(struct store *s, const char *scope, const char *number);
 int store_optout_scopes(struct store *s, const char *number,
                         int (*fn)(void *arg, const char *scope), void *arg);
 
+/* ---- debriefs (store_peer.c) ---- */
+
+/* Records a debrief: kind "offered" (the check-in after an urgent chat) or "asked" (#debrief). */
+int store_debrief_add(struct store *s, const char *peer_id, int64_t conv_id, const char *kind,
+                      int64_t now);
+/* STORE_FOUND when peer was offered a debrief after conv already. */
+int store_debrief_offered(struct store *s, const char *peer_id, int64_t conv_id);
+/*
+ * The chat a peer's #debrief follows. From a chat's number: their latest
+ * chat on that number. From the line (number NULL): the chat they were last
+ * offered a debrief after, since `since`, else their latest chat. STORE_FOUND
+ * with *conv_id, or STORE_OK (none known).
+ */
+int store_debrief_chat(struct store *s, const char *peer_id, const char *number, int64_t since,
+                       int64_t *conv_id);
+
 /* ---- outbox (store_outbox.c) ---- */
 
 enum out_kind {
@@ -600,6 +616,21 @@ struct store_report_row {
 /* Calls fn for each conversation started at or after since (crisis records left out). */
 int store_report_rows(struct store *s, int64_t since,
                       int (*fn)(void *arg, const struct store_report_row *r), void *arg);
+
+/* What peers' tools were used for (SPEC section 11), since a time. */
+struct store_tool_counts {
+    int64_t notes;            /* #note: notes written */
+    int64_t shadowed;         /* chats a trainee read along */
+    int64_t debriefs_offered; /* check-ins after an urgent chat */
+    int64_t debriefs_asked;   /* #debrief */
+};
+
+/*
+ * Counts since `since` (0: ever), and resource(id, n) for each resource
+ * sent (#res ID) in that time, by id.
+ */
+int store_tool_counts(struct store *s, int64_t since, struct store_tool_counts *t,
+                      int (*resource)(void *arg, const char *id, int64_t n), void *arg);
 
 /* ---- retention (store_purge.c) ---- */
 

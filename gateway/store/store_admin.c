@@ -54,6 +54,14 @@ const char *const store_sql_admin[ST_COUNT] = {
                   " (SELECT COUNT(*) FROM conversations"
                   "  WHERE COALESCE(close_reason, '') NOT LIKE 'crisis-%'),"
                   " (SELECT COUNT(*) FROM inbound WHERE ignored = '" STORE_IGNORED_OWN_NUMBER "')",
+    /* Peers' tools: counts only, never a note's words or a number. */
+    [ST_TOOL_COUNTS] =
+        "SELECT (SELECT COUNT(*) FROM notes WHERE created_at >= ?1),"
+        " (SELECT COUNT(*) FROM shadows WHERE started_at >= ?1),"
+        " (SELECT COUNT(*) FROM debriefs WHERE kind = 'offered' AND created_at >= ?1),"
+        " (SELECT COUNT(*) FROM debriefs WHERE kind = 'asked' AND created_at >= ?1)",
+    [ST_RESOURCE_COUNTS] = "SELECT resource_id, COUNT(*) FROM resource_sends WHERE sent_at >= ?1"
+                           " GROUP BY resource_id ORDER BY resource_id",
 };
 
 int store_conv_live_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
@@ -285,6 +293,42 @@ int store_report_rows(struct store *s, int64_t since,
         r.rating = (int)db_col_int64(p, 9);
         store_col_text(p, 10, r.channel, sizeof(r.channel));
         if (fn(arg, &r)) {
+            db_reset(p);
+            return STORE_ERROR;
+        }
+    }
+    db_reset(p);
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_tool_counts(struct store *s, int64_t since, struct store_tool_counts *t,
+                      int (*resource)(void *arg, const char *id, int64_t n), void *arg)
+{
+    struct db_stmt *p = store_stmt(s, ST_TOOL_COUNTS);
+    int rc;
+
+    memset(t, 0, sizeof(*t));
+    if (db_bind_int64(p, 1, since))
+        return STORE_ERROR;
+    rc = db_step(p);
+    if (rc == DB_ROW) {
+        t->notes = db_col_int64(p, 0);
+        t->shadowed = db_col_int64(p, 1);
+        t->debriefs_offered = db_col_int64(p, 2);
+        t->debriefs_asked = db_col_int64(p, 3);
+    }
+    db_reset(p);
+    if (rc != DB_ROW)
+        return store_fail(s, p, rc);
+    if (!resource)
+        return STORE_OK;
+    p = store_stmt(s, ST_RESOURCE_COUNTS);
+    if (db_bind_int64(p, 1, since))
+        return STORE_ERROR;
+    while ((rc = db_step(p)) == DB_ROW) {
+        const char *id = (const char *)db_col_text(p, 0);
+
+        if (resource(arg, id ? id : "", db_col_int64(p, 1))) {
             db_reset(p);
             return STORE_ERROR;
         }

@@ -1,6 +1,7 @@
 /*
  * store_peer.c - the live side of peers (manual on/off, last conversation,
- * missed offers), which pool numbers each peer used last, and opt-outs.
+ * missed offers), which pool numbers each peer used last, opt-outs, and
+ * debriefs (a check-in offered after an urgent chat, a debrief asked for).
  *
  * An opt-out is kept per scope: the number (or messaging service) the
  * person texted STOP to. Nothing is ever sent from a scope to a number that
@@ -31,6 +32,18 @@ const char *const store_sql_peer[ST_COUNT] = {
     [ST_OPTOUT_CLEAR] = "DELETE FROM optouts WHERE scope = ?1 AND number = ?2",
     [ST_OPTOUT_CHECK] = "SELECT 1 FROM optouts WHERE scope = ?1 AND number = ?2",
     [ST_OPTOUT_SCOPES] = "SELECT scope FROM optouts WHERE number = ?1",
+    [ST_DEBRIEF_ADD] = "INSERT INTO debriefs (peer_id, conversation_id, kind, created_at)"
+                       " VALUES (?1, ?2, ?3, ?4) RETURNING id",
+    [ST_DEBRIEF_OFFERED] = "SELECT 1 FROM debriefs WHERE peer_id = ?1 AND conversation_id = ?2"
+                           " AND kind = 'offered'",
+    [ST_DEBRIEF_LAST_OFFERED] = "SELECT conversation_id FROM debriefs WHERE peer_id = ?1"
+                                " AND kind = 'offered' AND created_at >= ?2"
+                                " ORDER BY created_at DESC, id DESC LIMIT 1",
+    /* A peer's chats: the offers they took, and the chats they handed back. */
+    [ST_PEER_LAST_CHAT] =
+        "SELECT conversation_id FROM offers WHERE peer_id = ?1"
+        " AND state IN ('taken','transferred')"
+        " AND (CAST(?2 AS TEXT) IS NULL OR peer_number = ?2) ORDER BY id DESC LIMIT 1",
 };
 
 int store_peer_state_list(struct store *s, int (*fn)(void *arg, const struct store_peer_state *p),
@@ -179,4 +192,64 @@ int store_optout_scopes(struct store *s, const char *number,
     }
     db_reset(p);
     return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+/* ---- debriefs ---- */
+
+int store_debrief_add(struct store *s, const char *peer_id, int64_t conv_id, const char *kind,
+                      int64_t now)
+{
+    struct db_stmt *p = store_stmt(s, ST_DEBRIEF_ADD);
+
+    if (store_bind_text(p, 1, peer_id) ||
+        (conv_id > 0 ? db_bind_int64(p, 2, conv_id) : db_bind_null(p, 2)) ||
+        store_bind_text(p, 3, kind) || db_bind_int64(p, 4, now))
+        return STORE_ERROR;
+    return store_insert(s, p) == STORE_ERROR ? STORE_ERROR : STORE_OK;
+}
+
+int store_debrief_offered(struct store *s, const char *peer_id, int64_t conv_id)
+{
+    struct db_stmt *p = store_stmt(s, ST_DEBRIEF_OFFERED);
+    int rc;
+
+    if (store_bind_text(p, 1, peer_id) || db_bind_int64(p, 2, conv_id))
+        return STORE_ERROR;
+    rc = db_step(p);
+    db_reset(p);
+    if (rc == DB_ROW)
+        return STORE_FOUND;
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+/* The first column of p's one row as an id: STORE_FOUND, STORE_OK (no row, *id 0) or error. */
+static int one_id(struct store *s, struct db_stmt *p, int64_t *id)
+{
+    int rc = db_step(p);
+
+    *id = rc == DB_ROW && !db_col_null(p, 0) ? db_col_int64(p, 0) : 0;
+    db_reset(p);
+    if (rc == DB_ROW)
+        return *id ? STORE_FOUND : STORE_OK;
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_debrief_chat(struct store *s, const char *peer_id, const char *number, int64_t since,
+                       int64_t *conv_id)
+{
+    struct db_stmt *p;
+    int rc;
+
+    if (!number) {
+        p = store_stmt(s, ST_DEBRIEF_LAST_OFFERED);
+        if (store_bind_text(p, 1, peer_id) || db_bind_int64(p, 2, since))
+            return STORE_ERROR;
+        rc = one_id(s, p, conv_id);
+        if (rc != STORE_OK)
+            return rc;
+    }
+    p = store_stmt(s, ST_PEER_LAST_CHAT);
+    if (store_bind_text(p, 1, peer_id) || store_bind_text(p, 2, number))
+        return STORE_ERROR;
+    return one_id(s, p, conv_id);
 }

@@ -95,6 +95,10 @@ enum store_stmt {
     ST_OPTOUT_CLEAR,
     ST_OPTOUT_CHECK,
     ST_OPTOUT_SCOPES,
+    ST_DEBRIEF_ADD,
+    ST_DEBRIEF_OFFERED,
+    ST_DEBRIEF_LAST_OFFERED,
+    ST_PEER_LAST_CHAT,
     /* store_outbox.c */
     ST_OUT_ADD,
     ST_OUT_RECLAIM,
@@ -127,6 +131,8 @@ enum store_stmt {
     ST_TOTALS_OUT,
     ST_TOTALS,
     ST_REPORT_ROWS,
+    ST_TOOL_COUNTS,
+    ST_RESOURCE_COUNTS,
     /* store_purge.c */
     ST_PURGE_QUEUE_IN,
     ST_PURGE_QUEUE_OUT,

@@ -3,7 +3,8 @@
  * conversations (and a crisis record that must not count) whose figures
  * were worked out by hand, read through the store exactly as `peerline
  * report` reads them, in CSV and JSON, with and without --since. Also the
- * nearest-rank percentile on its own.
+ * nearest-rank percentile on its own. Peers' tools (notes, shadowed chats,
+ * debriefs, resources by id) are counted beside them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -85,6 +86,29 @@ static int setup(void **state)
         sqlite3_close(db);
         return -1;
     }
+    /*
+     * Peers' tools: two notes (one at 09:00, one at 10:00, that one purged:
+     * still counted), a chat shadowed at 10:00, a debrief offered at 09:00 and
+     * one asked at 10:00, resources: lifeline at 09:00 and 10:00, trevor at 10:00.
+     */
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO notes (conversation_id, texter, peer_id, writer, body, created_at)"
+             " VALUES (1, '+15550000001', 'alex', 'Alex', 'likes dogs', %lld),"
+             " (2, NULL, 'alex', 'Alex', NULL, %lld);"
+             "INSERT INTO shadows (conversation_id, trainee_id, number, started_at)"
+             " VALUES (2, 'jo', '+15005550008', %lld);"
+             "INSERT INTO debriefs (peer_id, conversation_id, kind, created_at)"
+             " VALUES ('alex', 1, 'offered', %lld), ('alex', 1, 'asked', %lld);"
+             "INSERT INTO resource_sends (conversation_id, resource_id, peer_id, lang, sent_at)"
+             " VALUES (1, 'lifeline', 'alex', 'en', %lld), (2, 'trevor', 'alex', 'en', %lld),"
+             " (3, 'lifeline', 'blair', 'es', %lld)",
+             BASE, BASE + S(3600), BASE + S(3600), BASE, BASE + S(3600), BASE, BASE + S(3600),
+             BASE + S(3600));
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "seed tools: %s\n", sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return -1;
+    }
     sqlite3_close(db);
     *state = f;
     return 0;
@@ -112,13 +136,28 @@ static int add(void *arg, const struct store_report_row *row)
     return report_add(arg, row);
 }
 
+static int add_resource(void *arg, const char *id, int64_t n)
+{
+    return report_add_resource(arg, id, n);
+}
+
+/* What `peerline report` reads: the conversations, then the tools' counts. */
+static void read_all(struct fixture *f, struct report *r, int64_t since)
+{
+    struct store_tool_counts t;
+
+    assert_int_equal(store_report_rows(f->st, since, add, r), STORE_OK);
+    assert_int_equal(store_tool_counts(f->st, since, &t, add_resource, r), STORE_OK);
+    report_add_tools(r, &t);
+}
+
 static char *csv_since(struct fixture *f, int64_t since)
 {
     struct report *r = report_new(f->tz);
     struct buf out = BUF_INIT(0);
 
     assert_non_null(r);
-    assert_int_equal(store_report_rows(f->st, since, add, r), STORE_OK);
+    read_all(f, r, since);
     assert_int_equal(report_csv(r, &out), 0);
     report_free(r);
     return buf_take(&out);
@@ -147,7 +186,13 @@ static void figures_worked_out_by_hand(void **state)
                              "rating,2,0,,,,,,,,\n"
                              "rating,3,1,,,,,,,,\n"
                              "rating,4,0,,,,,,,,\n"
-                             "rating,5,1,,,,,,,,\n");
+                             "rating,5,1,,,,,,,,\n"
+                             "tool,notes_written,2,,,,,,,,\n"
+                             "tool,shadowed_chats,1,,,,,,,,\n"
+                             "tool,debriefs_offered,1,,,,,,,,\n"
+                             "tool,debriefs_asked,1,,,,,,,,\n"
+                             "resource,lifeline,2,,,,,,,,\n"
+                             "resource,trevor,1,,,,,,,,\n");
     free(csv);
 }
 
@@ -159,6 +204,12 @@ static void since_leaves_out_what_came_before(void **state)
     assert_non_null(strstr(csv, "\nall,,5,2,1,1,180,300,300,1,3.00\n"));
     assert_null(strstr(csv, "hour,09"));
     assert_non_null(strstr(csv, "\nrating,5,0,"));
+    /* The tools' counts keep to the period too. */
+    assert_non_null(strstr(csv, "\ntool,notes_written,1,"));
+    assert_non_null(strstr(csv, "\ntool,debriefs_offered,0,"));
+    assert_non_null(strstr(csv, "\ntool,debriefs_asked,1,"));
+    assert_non_null(strstr(csv, "\nresource,lifeline,1,"));
+    assert_non_null(strstr(csv, "\nresource,trevor,1,"));
     free(csv);
 }
 
@@ -169,7 +220,7 @@ static void json_has_the_same_figures(void **state)
     struct buf out = BUF_INIT(0);
     json_t *j, *all;
 
-    assert_int_equal(store_report_rows(f->st, 0, add, r), STORE_OK);
+    read_all(f, r, 0);
     assert_int_equal(report_json(r, "2026-11-24", &out), 0);
     j = json_loads(out.p, 0, NULL);
     assert_non_null(j);
@@ -182,6 +233,17 @@ static void json_has_the_same_figures(void **state)
     assert_true(json_is_null(
         json_object_get(json_array_get(json_object_get(j, "groups"), 2), "wait_median_s")));
     assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "ratings"), "3")), 1);
+    {
+        json_t *tools = json_object_get(j, "tools");
+        json_t *res = json_object_get(tools, "resources_sent");
+        assert_int_equal(json_integer_value(json_object_get(tools, "notes_written")), 2);
+        assert_int_equal(json_integer_value(json_object_get(tools, "shadowed_chats")), 1);
+        assert_int_equal(json_integer_value(json_object_get(tools, "debriefs_asked")), 1);
+        assert_int_equal(json_integer_value(json_object_get(res, "lifeline")), 2);
+        assert_int_equal(json_integer_value(json_object_get(res, "trevor")), 1);
+    }
+    /* No note's words either. */
+    assert_null(strstr(out.p, "dogs"));
     /* Nothing in it is a number anyone texted from. */
     assert_null(strstr(out.p, "555000"));
     json_decref(j);
