@@ -117,6 +117,12 @@ enum text_id {
     TX_CALLBACK_REFUSED,  /* {ref} */
     TX_RELAY_SHORTENED,   /* {max}: to the peer, the texter's text was cut */
     TX_REPLY_SHORTENED,   /* {max}: to the peer, their own text was cut */
+    TX_NOTE_SAVED,        /* #note: kept */
+    TX_NOTE_SHORTENED,    /* {max}: #note kept, but only its first {max} characters */
+    TX_NOTE_USAGE,        /* #note with no words */
+    TX_NOTE_NOT_TAKEN,    /* #note on a chat offered, not taken yet */
+    TX_NOTES_HEADING,     /* before the notes a peer gets on taking a texter */
+    TX_NOTE_LINE,         /* {writer} {age} {note}: one of them (unbudgeted: the writer's length) */
     TX_NONE,
     TX_COUNT
 };
