@@ -34,6 +34,7 @@ struct report {
     struct group *g;
     size_t n, cap;
     int64_t ratings[6]; /* [1..5] */
+    int64_t notes;      /* private notes peers wrote in the period */
 };
 
 static int vec_push(struct vec *v, int64_t x)
@@ -138,6 +139,11 @@ int report_add(struct report *r, const struct store_report_row *row)
     return 0;
 }
 
+void report_set_notes(struct report *r, int64_t n)
+{
+    r->notes = n;
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -223,6 +229,7 @@ int report_csv(struct report *r, struct buf *out)
     }
     for (k = 1; k <= 5; k++)
         bad |= buf_printf(out, "rating,%d,%lld,,,,,,,,\n", k, (long long)r->ratings[k]);
+    bad |= buf_printf(out, "notes,written,%lld,,,,,,,,\n", (long long)r->notes);
     return bad ? -1 : 0;
 }
 
@@ -257,7 +264,8 @@ int report_json(struct report *r, const char *since, struct buf *out)
         snprintf(key, sizeof(key), "%d", k);
         json_object_set_new(ratings, key, json_integer(r->ratings[k]));
     }
-    root = json_pack("{s:s?, s:o, s:o}", "since", since, "groups", groups, "ratings", ratings);
+    root = json_pack("{s:s?, s:o, s:o, s:I}", "since", since, "groups", groups, "ratings", ratings,
+                     "notes_written", (json_int_t)r->notes);
     s = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     if (s && !buf_puts(out, s) && !buf_puts(out, "\n"))
         rc = 0;
@@ -289,7 +297,7 @@ int report_main(int argc, char **argv)
     struct diag *d = diag_new();
     struct buf out = BUF_INIT(0);
     char err[512];
-    int64_t from = 0, days;
+    int64_t from = 0, days, notes;
     int i, rc = 1, y, m, dd;
 
     for (i = 1; i < argc; i++) {
@@ -332,7 +340,12 @@ int report_main(int argc, char **argv)
         goto done;
     }
     rep = report_new(ro->tz);
-    if (!rep || store_report_rows(st, from, add_row, rep) ||
+    if (!rep || store_notes_written(st, from, &notes)) {
+        fprintf(stderr, "peerline report: could not read the database\n");
+        goto done;
+    }
+    report_set_notes(rep, notes);
+    if (store_report_rows(st, from, add_row, rep) ||
         (!strcmp(format, "csv") ? report_csv(rep, &out) : report_json(rep, since, &out))) {
         fprintf(stderr, "peerline report: could not read the database\n");
         goto done;

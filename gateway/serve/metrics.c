@@ -252,11 +252,15 @@ int metrics_render(struct metrics *m, struct store *st, const struct line_status
                    struct buf *out)
 {
     struct store_totals t;
+    int64_t notes;
 
-    if (store_totals(st, &t))
+    if (store_totals(st, &t) || store_notes_written(st, 0, &notes))
         return -1;
     process_counters(m, out);
     database_totals(&t, out);
+    head(out, "peerline_notes_written_total", "counter",
+         "Private notes peers wrote on chats (#note), purged ones included.");
+    buf_printf(out, "peerline_notes_written_total %lld\n", (long long)notes);
     gauges(s, out);
     return 0;
 }

@@ -2,7 +2,8 @@
  * test_report.c - gateway/cli/report.c over a seeded SQLite file: six
  * conversations (and a crisis record that must not count) whose figures
  * were worked out by hand, read through the store exactly as `peerline
- * report` reads them, in CSV and JSON, with and without --since. Also the
+ * report` reads them, in CSV and JSON, with and without --since, and three
+ * private notes peers wrote (one purged: still counted). Also the
  * nearest-rank percentile on its own.
  */
 #include <stdarg.h>
@@ -86,6 +87,11 @@ static int setup(void **state)
         return -1;
     }
     sqlite3_close(db);
+    /* Notes: one in the first hour, one after it, and one after it whose words were purged. */
+    if (store_note_add(f->st, 1, "+15550000001", "alex", "Alex", "words", BASE + S(300)) ||
+        store_note_add(f->st, 3, "+15550000003", "blair", "Blair", "words", BASE + S(3700)) ||
+        store_note_add(f->st, 3, NULL, "blair", "Blair", NULL, BASE + S(3800)))
+        return -1;
     *state = f;
     return 0;
 }
@@ -116,9 +122,12 @@ static char *csv_since(struct fixture *f, int64_t since)
 {
     struct report *r = report_new(f->tz);
     struct buf out = BUF_INIT(0);
+    int64_t notes = -1;
 
     assert_non_null(r);
     assert_int_equal(store_report_rows(f->st, since, add, r), STORE_OK);
+    assert_int_equal(store_notes_written(f->st, since, &notes), STORE_OK);
+    report_set_notes(r, notes);
     assert_int_equal(report_csv(r, &out), 0);
     report_free(r);
     return buf_take(&out);
@@ -147,7 +156,8 @@ static void figures_worked_out_by_hand(void **state)
                              "rating,2,0,,,,,,,,\n"
                              "rating,3,1,,,,,,,,\n"
                              "rating,4,0,,,,,,,,\n"
-                             "rating,5,1,,,,,,,,\n");
+                             "rating,5,1,,,,,,,,\n"
+                             "notes,written,3,,,,,,,,\n");
     free(csv);
 }
 
@@ -159,6 +169,7 @@ static void since_leaves_out_what_came_before(void **state)
     assert_non_null(strstr(csv, "\nall,,5,2,1,1,180,300,300,1,3.00\n"));
     assert_null(strstr(csv, "hour,09"));
     assert_non_null(strstr(csv, "\nrating,5,0,"));
+    assert_non_null(strstr(csv, "\nnotes,written,2,,,,,,,,\n"));
     free(csv);
 }
 
@@ -170,6 +181,7 @@ static void json_has_the_same_figures(void **state)
     json_t *j, *all;
 
     assert_int_equal(store_report_rows(f->st, 0, add, r), STORE_OK);
+    report_set_notes(r, 3);
     assert_int_equal(report_json(r, "2026-11-24", &out), 0);
     j = json_loads(out.p, 0, NULL);
     assert_non_null(j);
@@ -182,6 +194,7 @@ static void json_has_the_same_figures(void **state)
     assert_true(json_is_null(
         json_object_get(json_array_get(json_object_get(j, "groups"), 2), "wait_median_s")));
     assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "ratings"), "3")), 1);
+    assert_int_equal(json_integer_value(json_object_get(j, "notes_written")), 3);
     /* Nothing in it is a number anyone texted from. */
     assert_null(strstr(out.p, "555000"));
     json_decref(j);
