@@ -1,8 +1,9 @@
 /*
  * e2e_notes.c - peers' private notes, seen from the phones (SPEC section
  * 11): `#note TEXT` in a chat's thread is kept and answered "Note saved";
- * the next peer who takes the texter (after #transfer, or when the texter
- * comes back, to another peer or the same one) gets the notes right after
+ * the next peer who takes the texter (after #transfer, after a silent
+ * peer is relieved, by a coordinator's #take REF, or when the texter comes
+ * back, to another peer or the same one) gets the notes right after
  * their introduction and before the texter's waiting words, newest first,
  * as few texts as fit, from the chat's pool number. The texter never gets
  * one; no log, no status answer and no simulator log holds a note's words.
@@ -50,6 +51,16 @@ static int setup_admin(void **state)
                                                               "  token: " READ "\n"
                                                               "  coordinator_tokens:\n"
                                                               "    sam: " SAMT "\n"};
+
+    return line_setup(state, &o);
+}
+
+/* A peer who does not answer is relieved after 2 s. */
+static int setup_silence(void **state)
+{
+    static const struct line_opts o = {.extra_config = "timers:\n"
+                                                       "  cooldown: 0s\n"
+                                                       "  peer_silence: 1s\n"};
 
     return line_setup(state, &o);
 }
@@ -220,6 +231,40 @@ static void notes_follow_the_texter_back(void **state)
     assert_string_equal(got, HEADING "\nAlex, 1 min ago: " NOTE2 "\nAlex, 1 min ago: " NOTE1);
     free(got);
     assert_int_equal(line_query(l, "SELECT COUNT(DISTINCT conversation_id) FROM notes"), 2);
+    nowhere_else(l, words);
+}
+
+static void a_note_reaches_the_peer_after_a_silent_one(void **state)
+{
+    static const char *const words[] = {"nights hardest", NULL};
+    struct line *l = *state;
+    char number[16], *got;
+    long m = line_mark(l);
+
+    /* Blair is off: Alex, the other peer for "something else", gets the texter. */
+    assert_int_equal(line_text(l, BLAIR, LINE_NUMBER, "#off"), 200);
+    line_must_get(l, m, BLAIR, LINE_NUMBER, "You're off");
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "hello there, can we talk"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "Reply with a number");
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "3"), 200);
+    offered_on(l, m, ALEX, number);
+    got = take(l, ALEX, number, "hello there, can we talk");
+    assert_non_null(got);
+    assert_string_equal(got, "hello there, can we talk");
+    free(got);
+    note(l, ALEX, number, NOTE1);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, BLAIR, LINE_NUMBER, "#on"), 200);
+    line_must_get(l, m, BLAIR, LINE_NUMBER, "You're on until");
+    /* Alex does not answer: nudged, then relieved; Blair is offered the texter. */
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "are you still there with me"), 200);
+    line_must_get(l, m, ALEX, number, "The texter is waiting for your reply");
+    line_must_get(l, m, ALEX, number, "No reply came");
+    offered_on(l, m, BLAIR, number);
+    got = take(l, BLAIR, number, "are you still there with me");
+    assert_non_null(got);
+    assert_string_equal(got, HEADING "\nAlex, 1 min ago: " NOTE1);
+    free(got);
     nowhere_else(l, words);
 }
 
@@ -442,6 +487,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_note_reaches_the_next_peer_after_transfer, setup_notes,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(notes_follow_the_texter_back, setup_notes, line_teardown),
+        cmocka_unit_test_setup_teardown(a_note_reaches_the_peer_after_a_silent_one, setup_silence,
+                                        line_teardown),
         cmocka_unit_test_setup_teardown(long_notes_go_whole_in_as_few_texts_as_fit, setup_notes,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(a_note_needs_words_and_a_chat_taken, setup_notes,
