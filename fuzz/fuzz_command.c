@@ -1,10 +1,13 @@
 /*
  * fuzz_command.c - what peers and texters type: # commands, bare ON/OFF/
- * STATUS, conversation references and menu numbers. Any bytes in, a
- * bounded answer out.
+ * STATUS, conversation references and menu numbers, and how much of a
+ * #note is kept. Any bytes in, a bounded answer out.
  */
 #include "command.h"
 #include "fuzz.h"
+#include "notes.h"
+#include "sms.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +26,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *text = command_text(s);
         if (!memchr(c.arg, '\0', sizeof(c.arg)))
             abort();
+        size_t len, kept;
+        int cut;
         if (text < s || text > s + strlen(s)) /* the text is within the message */
             abort();
+        /* A #note keeps whole characters, at most NOTES_MAX_CHARS of them. */
+        len = strlen(text);
+        kept = notes_keep(text, &cut);
+        if (kept > len || (!cut && kept < len && strspn(text + kept, " \t\r\n") != len - kept))
+            abort();
+        {
+            char *note = strndup(text, kept);
+            if (note && (sms_chars(note) > NOTES_MAX_CHARS ||
+                         (utf8_valid(text, len) && !utf8_valid(note, kept))))
+                abort();
+            free(note);
+        }
     }
     (void)command_keyword(s);
     (void)command_parse_bare(s, &c);

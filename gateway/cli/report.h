@@ -38,9 +38,12 @@ int report_add(struct report *r, const struct store_report_row *row);
 void report_add_tools(struct report *r, const struct store_tool_counts *t);
 int report_add_resource(struct report *r, const char *id, int64_t n);
 
-/* One line per group and key, after a header line. */
+/* One line per group and key, after a header line; then ratings, then the tools. */
 int report_csv(struct report *r, struct buf *out);
-/* {"since": ..., "groups": [...], "ratings": {"1": n, ...}} */
+/*
+ * {"since": ..., "groups": [...], "ratings": {"1": n, ...}, "tools": {"notes_written": n,
+ * "shadowed_chats": n, "debriefs_offered": n, "debriefs_asked": n, "resources_sent": {ID: n}}}
+ */
 int report_json(struct report *r, const char *since, struct buf *out);
 
 /* The nearest-rank p-th percentile (0 < p <= 100) of v (sorted in place); -1 when n == 0. */

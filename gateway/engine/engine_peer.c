@@ -2,7 +2,8 @@
  * engine_peer.c - peers and coordinators at work.
  *
  * On the number a chat uses (engine_peer_on_number): #take, #pass, #end,
- * #transfer [topic], #escalate [note], #on/#off/#status, #debrief, #help,
+ * #transfer [topic], #escalate [note], #note TEXT (engine_notes.c),
+ * #on/#off/#status, #debrief, #help,
  * STOP/START for that number, and the relay to the texter. On the line
  * number (engine_staff_on_line): #on [duration], #off, #status (or bare
  * ON, OFF, STATUS), #debrief, and for coordinators #ack REF and #take REF.
@@ -224,7 +225,8 @@ static int start_chat(struct engine *e, const struct roster_peer *peer, const st
         if (engine_say(e, c->id, c->texter, c->line_number, TX_INTRO_TEXTER, v, NVARS(v)))
             goto fail;
     }
-    if (engine_say(e, c->id, peer->phone, c->peer_number, TX_INTRO_PEER, NULL, 0))
+    if (engine_say(e, c->id, peer->phone, c->peer_number, TX_INTRO_PEER, NULL, 0) ||
+        engine_notes_hand_over(e, peer, c))
         goto fail;
     if (store_inbound_take_pending(e->st, c->id, collect_pending, &rc))
         goto fail;
@@ -488,6 +490,8 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
             return accept_offer(e, peer, &c, &o);
         if (is_cmd && (cmd.cmd == CMD_PASS || cmd.cmd == CMD_END))
             return decline_offer(e, peer, &c, &o);
+        if (is_cmd && cmd.cmd == CMD_NOTE)
+            return engine_say(e, c.id, peer->phone, in->to, TX_NOTE_NOT_TAKEN, NULL, 0);
         /* Never relayed before #take. */
         return engine_say(e, c.id, peer->phone, in->to, TX_OFFER_WAITING, NULL, 0);
     }
@@ -506,6 +510,8 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
             return transfer(e, peer, &c, cmd.arg);
         case CMD_ESCALATE:
             return escalate(e, peer, &c, cmd.arg);
+        case CMD_NOTE:
+            return engine_note_write(e, peer, &c, in);
         default:
             return engine_say(e, c.id, peer->phone, in->to, TX_ALREADY_IN_CHAT, NULL, 0);
         }

@@ -6,7 +6,7 @@
  * run's time is e->now).
  *
  * The parts are layered, each calling only those declared above it here:
- * out (texts) < match < conv (the lifecycle) < safety < debrief < voice <
+ * out (texts) < notes < match < conv (the lifecycle) < safety < debrief < voice <
  * timer < peer < texter < admin, and engine.c, the dispatcher, on top. The lint
  * check (tests/layers.sh) fails if a call ever goes the other way.
  */
@@ -122,6 +122,21 @@ int engine_is_pool(const struct config *c, const char *number);
 size_t engine_conv_numbers(const struct config *c, const char *const **list);
 const char *engine_topic_label(const struct roster *r, const char *topic_id);
 void engine_format_minutes(int64_t ms, const char *lang, char *out, size_t n);
+
+/* ---- engine_notes.c: peers' private notes ---- */
+
+/*
+ * #note TEXT from peer in active chat c: kept (at most NOTES_MAX_CHARS
+ * characters of it), the peer told; #note alone: how to write one.
+ */
+int engine_note_write(struct engine *e, const struct roster_peer *peer, const struct store_conv *c,
+                      const struct store_inbound *in);
+/*
+ * peer takes c: the texter's notes of the last timers.rematch_window,
+ * newest first, queued for the peer on c's number (nothing when none).
+ */
+int engine_notes_hand_over(struct engine *e, const struct roster_peer *peer,
+                           const struct store_conv *c);
 
 /* ---- engine_match.c ---- */
 

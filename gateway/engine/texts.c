@@ -126,6 +126,12 @@ static const char *const names[TX_COUNT] = {
     [TX_DEBRIEF_ASKED] = "debrief_asked",
     [TX_ALERT_DEBRIEF] = "alert_debrief",
     [TX_ALERT_DEBRIEF_NO_CHAT] = "alert_debrief_no_chat",
+    [TX_NOTE_SAVED] = "note_saved",
+    [TX_NOTE_SHORTENED] = "note_shortened",
+    [TX_NOTE_USAGE] = "note_usage",
+    [TX_NOTE_NOT_TAKEN] = "note_not_taken",
+    [TX_NOTES_HEADING] = "notes_heading",
+    [TX_NOTE_LINE] = "note_line",
     [TX_NONE] = "none",
 };
 
@@ -316,11 +322,11 @@ int texts_fill(const char *s, const struct text_var *vars, size_t nvars, struct 
     return 0;
 }
 
-/* Texts whose length is the roster's or a writer's, not the template's. */
+/* Texts whose length is the roster's or a writer's (a peer's note), not the template's. */
 static int unbudgeted(int id)
 {
     return id == TX_MENU || id == TX_MENU_AGAIN || id == TX_TRANSFER_UNKNOWN ||
-           id == TX_ALERT_ESCALATE || id == TX_STATUS || id == TX_LANG_OFFER;
+           id == TX_ALERT_ESCALATE || id == TX_STATUS || id == TX_LANG_OFFER || id == TX_NOTE_LINE;
 }
 
 static const char *longest(const char *a, const char *b)

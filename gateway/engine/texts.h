@@ -121,6 +121,12 @@ enum text_id {
     TX_DEBRIEF_ASKED,         /* to the peer who sent #debrief */
     TX_ALERT_DEBRIEF,         /* {peer} {peer_id} {ref}: to the on-call coordinators */
     TX_ALERT_DEBRIEF_NO_CHAT, /* {peer} {peer_id}: the same, no chat of theirs known */
+    TX_NOTE_SAVED,            /* #note: kept */
+    TX_NOTE_SHORTENED,        /* {max}: #note kept, but only its first {max} characters */
+    TX_NOTE_USAGE,            /* #note with no words */
+    TX_NOTE_NOT_TAKEN,        /* #note on a chat offered, not taken yet */
+    TX_NOTES_HEADING,         /* before the notes a peer gets on taking a texter */
+    TX_NOTE_LINE, /* {writer} {age} {note}: one of them (unbudgeted: the writer's length) */
     TX_NONE,
     TX_COUNT
 };

@@ -176,5 +176,15 @@ const char *const texts_en[TX_COUNT] = {
                          "Please check in with them soon.",
     [TX_ALERT_DEBRIEF_NO_CHAT] =
         "peerline: {peer} ({peer_id}) asks for a debrief. Please check in with them soon.",
+    [TX_NOTE_SAVED] =
+        "Note saved. The next peer who takes this texter will see it; the texter never will.",
+    [TX_NOTE_SHORTENED] = "Note saved, but only its first {max} characters. The next peer who "
+                          "takes this texter will see it; the texter never will.",
+    [TX_NOTE_USAGE] = "Write your note after #note, e.g. #note prefers short replies. The next "
+                      "peer who takes this texter sees it; the texter never does.",
+    [TX_NOTE_NOT_TAKEN] = "Notes are for chats you've taken: reply #take first, then #note and "
+                          "your note.",
+    [TX_NOTES_HEADING] = "Private notes from recent chats with this texter, newest first:",
+    [TX_NOTE_LINE] = "{writer}, {age} ago: {note}",
     [TX_NONE] = "none",
 };

@@ -176,5 +176,16 @@ const char *const texts_es[TX_COUNT] = {
                          "Por favor, escríbele pronto.",
     [TX_ALERT_DEBRIEF_NO_CHAT] =
         "peerline: {peer} ({peer_id}) pide un debrief. Por favor, escríbele pronto.",
+    [TX_NOTE_SAVED] = "Nota guardada. La verá el próximo par que atienda a esta persona; ella "
+                      "nunca la verá.",
+    [TX_NOTE_SHORTENED] = "Nota guardada, pero solo sus primeros {max} caracteres. La verá el "
+                          "próximo par que atienda a esta persona; ella nunca.",
+    [TX_NOTE_USAGE] = "Escribe tu nota después de #note, p. ej. #note prefiere respuestas cortas. "
+                      "La verá el próximo par; la persona, nunca.",
+    [TX_NOTE_NOT_TAKEN] =
+        "Las notas son para chats que aceptaste: responde #take primero y luego #note con tu nota.",
+    [TX_NOTES_HEADING] =
+        "Notas privadas de chats recientes con esta persona, la más nueva primero:",
+    [TX_NOTE_LINE] = "{writer}, hace {age}: {note}",
     [TX_NONE] = "nadie",
 };

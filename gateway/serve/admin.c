@@ -5,6 +5,8 @@
  *   GET  /admin/api/status[?limit=N&after=ID]    the line at a glance (admin_status.h)
  *   GET  /admin/api/peers/ID                     one peer
  *   GET  /admin/api/audit                        the latest coordinator actions
+ *   GET  /admin/api/conversations/REF/notes      a chat's private notes: coordinator token
+ *                                                only, each read audited
  *   POST /admin/api/peers/ID/on[?for=90m]        coordinator token only
  *   POST /admin/api/peers/ID/off
  *   POST /admin/api/conversations/REF/close
@@ -334,6 +336,76 @@ static const char *segment(const char *path, const char *prefix, char *out, size
     return path + k;
 }
 
+/* ---- a chat's notes ---- */
+
+/* 1 when path asks for a chat's notes (GET /admin/api/conversations/REF/notes). */
+static int notes_path(const char *path, char ref[STORE_ID])
+{
+    const char *rest = segment(path, "/admin/api/conversations/", ref, STORE_ID);
+
+    return rest && !strcmp(rest, "/notes");
+}
+
+static int add_note(void *arg, const struct store_note *n)
+{
+    return json_array_append_new(arg, json_pack("{s:{s:s, s:s}, s:o, s:s?}", "writer", "peer_id",
+                                                n->peer_id, "name", n->writer, "created_at",
+                                                admin_status_time(n->created_at), "body", n->body));
+}
+
+/*
+ * GET /admin/api/conversations/REF/notes, a coordinator's (submit refused
+ * every other token): the notes, newest first, and a row in the audit
+ * saying who read them, written in the same transaction as the read. A note
+ * purged by retention shows with body null. Never logged but as a count.
+ */
+static void get_notes(struct admin *a, const struct admin_req *q, const char *ref,
+                      struct http_response *res)
+{
+    char canon[COMMAND_REF_MAX], result[64];
+    struct store_conv c;
+    json_t *list;
+    int64_t conv, id = 0;
+    int rc, status;
+
+    if (command_ref_parse(ref, &conv)) {
+        send_error(res, 404, "not a conversation reference");
+        return;
+    }
+    command_ref_format(conv, canon);
+    list = json_array();
+    pthread_mutex_lock(&a->mu);
+    if (store_begin(a->st)) {
+        status = 503;
+    } else {
+        rc = store_conv_get(a->st, conv, &c);
+        if (rc == STORE_OK) {
+            status = 404;
+        } else if (rc != STORE_FOUND || store_notes_of_conv(a->st, conv, add_note, list)) {
+            status = 503;
+        } else {
+            snprintf(result, sizeof(result), "notes read: %zu", json_array_size(list));
+            status = store_audit_record(a->st, q->who, "read-notes", canon, result, wake_now_ms(),
+                                        &id) ||
+                             store_commit(a->st)
+                         ? 503
+                         : 200;
+        }
+        if (status != 200)
+            store_rollback(a->st);
+    }
+    pthread_mutex_unlock(&a->mu);
+    if (status != 200) {
+        json_decref(list);
+        send_error(res, status,
+                   status == 404 ? "no such conversation" : "the database is not answering");
+        return;
+    }
+    log_info("admin.notes_read", "id=%lld by=%s target=%s notes=%zu", (long long)id, q->who, canon,
+             json_array_size(list));
+    send_json(res, 200, json_pack("{s:s, s:o}", "ref", canon, "notes", list));
+}
+
 static void post_action(struct admin *a, const struct roster *r, const struct admin_req *q,
                         struct http_response *res)
 {
@@ -425,6 +497,8 @@ static void run(struct admin_job *j)
         get_audit(a, &q->res);
     else if ((rest = segment(q->path, "/admin/api/peers/", id, sizeof(id))) && !*rest)
         get_peer(a, r, id, j->queued_ms, &q->res);
+    else if (notes_path(q->path, id))
+        get_notes(a, q, id, &q->res);
     else
         send_error(&q->res, 404, "not found");
     roster_free(r);
@@ -491,6 +565,7 @@ static void submit(struct admin *a, const struct http_request *req, enum admin_k
     const char *who = NULL, *dur = http_query(req, "for");
     enum role role = authorize(a, req, &who);
     struct admin_req *q;
+    char ref[STORE_ID];
 
     if (role == ROLE_NONE) {
         unauthorized(res, json);
@@ -498,6 +573,10 @@ static void submit(struct admin *a, const struct http_request *req, enum admin_k
     }
     if (kind == AK_POST && role != ROLE_COORDINATOR) {
         send_error(res, 403, "actions need a coordinator's own token");
+        return;
+    }
+    if (kind == AK_GET && role != ROLE_COORDINATOR && notes_path(req->path, ref)) {
+        send_error(res, 403, "a chat's notes are read with a coordinator's own token");
         return;
     }
     q = calloc(1, sizeof(*q));

@@ -33,11 +33,11 @@ int retention_purge(const struct config *cfg, struct store *st, int64_t now, str
     if (store_use_hash_key(st, cfg->retention.hash_key) || store_purge(st, before, now, c))
         return -1;
     log_info("retention.purged",
-             "received=%lld sent=%lld conversations=%lld contacts=%lld calls=%lld "
+             "received=%lld sent=%lld conversations=%lld contacts=%lld calls=%lld notes=%lld "
              "redactions=%lld checkpoint=%s",
              (long long)c->inbound, (long long)c->outbox, (long long)c->conversations,
-             (long long)c->contacts, (long long)c->calls, (long long)c->redactions,
-             c->checkpoint_busy ? "busy" : "done");
+             (long long)c->contacts, (long long)c->calls, (long long)c->notes,
+             (long long)c->redactions, c->checkpoint_busy ? "busy" : "done");
     return 0;
 }
 
@@ -332,11 +332,12 @@ int purge_main(int argc, char **argv)
         goto done;
     }
     curl_global_cleanup();
-    printf("text older than %lld days deleted: %lld received, %lld sent\n"
+    printf("text older than %lld days deleted: %lld received, %lld sent, %lld notes\n"
            "texter numbers hashed in %lld conversations; %lld contacts forgotten\n"
            "redacted at the provider: %d; given up: %d; to retry later: %lld\n",
            cfg->retention.message_days, (long long)c.inbound, (long long)c.outbox,
-           (long long)c.conversations, (long long)c.contacts, ok, bad, (long long)pending);
+           (long long)c.notes, (long long)c.conversations, (long long)c.contacts, ok, bad,
+           (long long)pending);
     if (c.checkpoint_busy)
         printf("the old copies of purged text could not be cleared now (SQLite: the write-ahead "
                "log is in use; PostgreSQL: VACUUM failed): the next purge tries again\n");

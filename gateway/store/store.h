@@ -573,6 +573,13 @@ struct store_audit {
 
 int store_audit_add(struct store *s, const char *coordinator, const char *action,
                     const char *target, const char *arg, int64_t now, int64_t *id);
+/*
+ * An action the admin API did itself (a coordinator's read of a chat's
+ * notes), recorded as done at now with its result: never the engine's to
+ * carry out.
+ */
+int store_audit_record(struct store *s, const char *coordinator, const char *action,
+                       const char *target, const char *result, int64_t now, int64_t *id);
 /* The oldest action still pending. STORE_FOUND or STORE_OK (none). */
 int store_audit_next(struct store *s, struct store_audit *a);
 int store_audit_get(struct store *s, int64_t id, struct store_audit *a);
@@ -631,6 +638,25 @@ struct store_tool_counts {
  */
 int store_tool_counts(struct store *s, int64_t since, struct store_tool_counts *t,
                       int (*resource)(void *arg, const char *id, int64_t n), void *arg);
+/* ---- peers' private notes (store_notes.c) ---- */
+
+struct store_note {
+    int64_t id, conv_id;
+    char peer_id[STORE_ID]; /* who wrote it */
+    char writer[STORE_ID];  /* their first name when they wrote it */
+    const char *body;       /* valid during the callback only; NULL once purged */
+    int64_t created_at;
+};
+
+/* A note on conversation conv_id (whose texter is `texter`) by peer_id, named writer. */
+int store_note_add(struct store *s, int64_t conv_id, const char *texter, const char *peer_id,
+                   const char *writer, const char *body, int64_t now);
+/* Up to max of texter's notes written at or after since, not purged, newest first. */
+int store_notes_recent(struct store *s, const char *texter, int64_t since, int max,
+                       int (*fn)(void *arg, const struct store_note *n), void *arg);
+/* Every note on conversation conv_id, purged ones too (body NULL), newest first. */
+int store_notes_of_conv(struct store *s, int64_t conv_id,
+                        int (*fn)(void *arg, const struct store_note *n), void *arg);
 
 /* ---- retention (store_purge.c) ---- */
 
@@ -640,12 +666,13 @@ struct store_purged {
     int64_t contacts;        /* numbers forgotten */
     int64_t redactions;      /* provider ids queued for redaction (texts and recordings) */
     int64_t calls;           /* calls whose caller was hashed and recording let go */
+    int64_t notes;           /* peers' notes whose words and texter number went */
     int checkpoint_busy;     /* SQLite: the WAL could not be truncated now (a reader);
                                 PostgreSQL: the VACUUM failed; either way, next time */
 };
 
 /*
- * Deletes message text older than `before` (ms), hashes texter numbers in
+ * Deletes message text (peers' notes too) older than `before` (ms), hashes texter numbers in
  * what is that old, forgets contacts not heard from since, and queues the
  * provider's ids of the purged texts for redaction (a text and its id in the
  * same transaction), in short transactions of a range of rows each; then

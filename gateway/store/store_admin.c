@@ -35,6 +35,10 @@ const char *const store_sql_admin[ST_COUNT] = {
                       " WHERE id = ?1 AND state = 'pending'",
     [ST_AUDIT_GET] = "SELECT " AUDIT_COLS " FROM audit WHERE id = ?1",
     [ST_AUDIT_RECENT] = "SELECT " AUDIT_COLS " FROM audit ORDER BY id DESC LIMIT ?1",
+    /* Done as it is written (a read the admin API made itself): never in the engine's queue. */
+    [ST_AUDIT_RECORD] =
+        "INSERT INTO audit (created_at, coordinator, action, target, state, result, done_at)"
+        " VALUES (?1, ?2, ?3, ?4, 'done', ?5, ?1) RETURNING id",
     [ST_BLOCK_ADD] = "INSERT INTO blocklist (number, added_by, created_at) VALUES (?1, ?2, ?3)"
                      " ON CONFLICT (number) DO NOTHING",
     [ST_BLOCK_DEL] = "DELETE FROM blocklist WHERE number = ?1",
@@ -148,6 +152,22 @@ int store_audit_add(struct store *s, const char *coordinator, const char *action
     db_bind_text(p, 3, action);
     db_bind_text(p, 4, target);
     store_bind_text(p, 5, arg);
+    if (store_insert(s, p) != STORE_NEW)
+        return STORE_ERROR;
+    *id = s->last_id;
+    return STORE_OK;
+}
+
+int store_audit_record(struct store *s, const char *coordinator, const char *action,
+                       const char *target, const char *result, int64_t now, int64_t *id)
+{
+    struct db_stmt *p = store_stmt(s, ST_AUDIT_RECORD);
+
+    db_bind_int64(p, 1, now);
+    db_bind_text(p, 2, coordinator);
+    db_bind_text(p, 3, action);
+    db_bind_text(p, 4, target);
+    db_bind_text(p, 5, result);
     if (store_insert(s, p) != STORE_NEW)
         return STORE_ERROR;
     *id = s->last_id;

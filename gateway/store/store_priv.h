@@ -125,6 +125,7 @@ enum store_stmt {
     ST_AUDIT_DONE,
     ST_AUDIT_GET,
     ST_AUDIT_RECENT,
+    ST_AUDIT_RECORD,
     ST_BLOCK_ADD,
     ST_BLOCK_DEL,
     ST_BLOCK_CHECK,
@@ -143,6 +144,7 @@ enum store_stmt {
     ST_PURGE_LAST_IDS,
     ST_PURGE_QUEUE_REC,
     ST_PURGE_CALLS,
+    ST_PURGE_NOTES,
     ST_REDACT_NEXT,
     ST_REDACT_DONE,
     ST_REDACT_RETRY,
@@ -184,6 +186,10 @@ enum store_stmt {
     ST_VOP_DONE,
     ST_VOP_RETRY,
     ST_VOP_NEXT_DUE,
+    /* store_notes.c */
+    ST_NOTE_ADD,
+    ST_NOTE_RECENT,
+    ST_NOTE_OF_CONV,
     ST_COUNT
 };
 
@@ -209,6 +215,7 @@ extern const char *const store_sql_timer[ST_COUNT];
 extern const char *const store_sql_admin[ST_COUNT];
 extern const char *const store_sql_purge[ST_COUNT];
 extern const char *const store_sql_voice[ST_COUNT];
+extern const char *const store_sql_notes[ST_COUNT];
 /* What PostgreSQL runs instead, where its dialect truly differs (store_dialect.c). */
 extern const char *const store_sql_pg[ST_COUNT];
 

@@ -5,6 +5,9 @@
  * purged texts are queued for redaction at the provider. Counts and
  * timings stay, so reports keep working.
  *
+ * Peers' notes are message text too: their words and the texter's number
+ * go when they are older than the cutoff, whatever the chat's state.
+ *
  * Never touched: a text still waiting to be handled or to reach a peer, a
  * text still being sent, an open conversation, opt-outs (a legal record the
  * line must keep to honour them) and the blocklist.
@@ -48,7 +51,8 @@ const char *const store_sql_purge[ST_COUNT] = {
                           " AND (c.state <> 'closed' OR c.closed_at >= ?1))"
                           " ORDER BY number LIMIT ?2) RETURNING number",
     [ST_PURGE_LAST_IDS] = "SELECT (SELECT max(id) FROM inbound), (SELECT max(id) FROM outbox),"
-                          " (SELECT max(id) FROM conversations), (SELECT max(id) FROM calls)",
+                          " (SELECT max(id) FROM conversations), (SELECT max(id) FROM calls),"
+                          " (SELECT max(id) FROM notes)",
     /* A voicemail's recording is deleted at the provider; the caller's number is hashed. */
     [ST_PURGE_QUEUE_REC] = "INSERT INTO redactions (sid, created_at)"
                            " SELECT recording_sid, ?2 FROM calls WHERE id BETWEEN ?3 AND ?4"
@@ -60,6 +64,10 @@ const char *const store_sql_purge[ST_COUNT] = {
                        " WHERE id BETWEEN ?2 AND ?3 AND created_at < ?1 AND state = 'ended'"
                        " AND (recording_sid IS NOT NULL OR (caller NOT LIKE 'h:%'"
                        " AND caller <> 'anonymous'))",
+    /* Peers' notes are message text: the words and the texter's number go, the row stays. */
+    [ST_PURGE_NOTES] = "UPDATE notes SET body = NULL, texter = NULL"
+                       " WHERE id BETWEEN ?2 AND ?3 AND created_at < ?1"
+                       " AND (body IS NOT NULL OR texter IS NOT NULL)",
     [ST_REDACT_NEXT] = "SELECT sid, attempts FROM redactions WHERE done_at IS NULL"
                        " AND next_at <= ?1 ORDER BY next_at, created_at LIMIT 1",
     [ST_REDACT_DONE] = "UPDATE redactions SET done_at = ?2, outcome = ?3,"
@@ -160,14 +168,14 @@ static int purge_contacts(struct store *s, int64_t before, int64_t *n)
 int store_purge(struct store *s, int64_t before, int64_t now, struct store_purged *c)
 {
     struct db_stmt *p = store_stmt(s, ST_PURGE_LAST_IDS);
-    int64_t last[4];
+    int64_t last[5];
     int i, rc;
 
     memset(c, 0, sizeof(*c));
     rc = db_step(p);
     if (rc != DB_ROW)
         return store_fail(s, p, rc);
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 5; i++)
         last[i] = db_col_int64(p, i); /* NULL (an empty table) reads as 0 */
     db_reset(p);
     /* A text's provider id is queued for redaction in the same range as its text goes. */
@@ -178,7 +186,8 @@ int store_purge(struct store *s, int64_t before, int64_t now, struct store_purge
         purge_table(s, ST_PURGE_CONV, &c->conversations, ST_COUNT, NULL, last[2], before, now) ||
         purge_contacts(s, before, &c->contacts) ||
         purge_table(s, ST_PURGE_QUEUE_REC, &c->redactions, ST_PURGE_CALLS, &c->calls, last[3],
-                    before, now))
+                    before, now) ||
+        purge_table(s, ST_PURGE_NOTES, &c->notes, ST_COUNT, NULL, last[4], before, now))
         return STORE_ERROR;
     /*
      * SQLite: secure_delete zeroed what the purge freed in the database;
@@ -189,7 +198,7 @@ int store_purge(struct store *s, int64_t before, int64_t now, struct store_purge
      * left even then), so the purge runs one on what it changed.
      */
     if (db_kind(s->db) == DB_PG) {
-        if (db_exec(s->db, "VACUUM inbound, outbox, conversations, contacts, calls"))
+        if (db_exec(s->db, "VACUUM inbound, outbox, conversations, contacts, calls, notes"))
             c->checkpoint_busy = 1;
     } else if (db_checkpoint(s->db, 1)) {
         c->checkpoint_busy = 1;
