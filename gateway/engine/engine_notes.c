@@ -6,11 +6,11 @@
  * saved (or that only its first NOTES_MAX_CHARS characters were). When a
  * peer takes a texter (start_chat: a first take, after #transfer, after a
  * re-queue, a coordinator's #take REF, the texter's return), right after
- * their introduction they get that texter's notes written within
- * timers.rematch_window, newest first, at most NOTES_MAX_SHOWN, each as
- * "NAME, AGE ago: TEXT" under a heading, packed into as few texts as one
- * outbox text carries (notes.h). The texter never gets a note; a note's
- * words are never logged (only the chat, the writer and a count).
+ * their introduction they get that texter's notes written in this
+ * conversation or, before it, within timers.rematch_window, newest first, at most NOTES_MAX_SHOWN,
+ * each as "NAME, AGE ago: TEXT" under a heading, packed into as few texts as one outbox text
+ * carries (notes.h). The texter never gets a note; a note's words are never logged (only the chat,
+ * the writer and a count).
  */
 #include "engine_priv.h"
 #include "buf.h"
@@ -103,8 +103,12 @@ int engine_notes_hand_over(struct engine *e, const struct roster_peer *peer,
     size_t i;
     int rc = -1;
 
-    if (store_notes_recent(e->st, c->texter, e->now - e->cfg->timers.rematch_window,
-                           NOTES_MAX_SHOWN, keep, &f))
+    /* This conversation's own notes whatever their age; earlier ones within the window. */
+    int64_t since = e->now - e->cfg->timers.rematch_window;
+
+    if (c->created_at < since)
+        since = c->created_at;
+    if (store_notes_recent(e->st, c->texter, since, NOTES_MAX_SHOWN, keep, &f))
         goto done;
     if (!f.n) {
         rc = 0;

@@ -75,6 +75,16 @@ static int setup_long_window(void **state)
     return line_setup(state, &o);
 }
 
+/* No earlier conversation's notes are handed over: only the current one's. */
+static int setup_no_window(void **state)
+{
+    static const struct line_opts o = {.extra_config = "timers:\n"
+                                                       "  cooldown: 0s\n"
+                                                       "  rematch_window: 0s\n"};
+
+    return line_setup(state, &o);
+}
+
 /* peer writes `#note body` on number and is told it is saved. */
 static void note(struct line *l, const char *peer, const char *number, const char *body)
 {
@@ -194,6 +204,36 @@ static void a_note_reaches_the_next_peer_after_transfer(void **state)
     free(got);
     assert_int_equal(line_idle(l), 0);
     nowhere_else(l, words);
+}
+
+static void a_chats_own_notes_whatever_the_window(void **state)
+{
+    struct line *l = *state;
+    char number[16], *got;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    note(l, ALEX, POOL_A, NOTE1);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#transfer grief"), 200);
+    line_must_get(l, m, BLAIR, POOL_A, "#take");
+    got = take(l, BLAIR, POOL_A, NULL);
+    assert_non_null(got);
+    assert_string_equal(got, HEADING "\nAlex, 1 min ago: " NOTE1);
+    free(got);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, BLAIR, POOL_A, "#end"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "Blair has ended the chat");
+    assert_int_equal(line_idle(l), 0);
+    /* Back in a new conversation: the window (0s) keeps the old chat's notes. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I'm anxious again tonight"), 200);
+    offered_on(l, m, ALEX, number);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, number, "#take"), 200);
+    line_must_get(l, m, ALEX, number, "I'm anxious again tonight");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_find(l, m, ALEX, number, "Private notes", 0), 0);
 }
 
 static void notes_follow_the_texter_back(void **state)
@@ -485,6 +525,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_note_reaches_the_next_peer_after_transfer, setup_notes,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_chats_own_notes_whatever_the_window, setup_no_window,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(notes_follow_the_texter_back, setup_notes, line_teardown),
         cmocka_unit_test_setup_teardown(a_note_reaches_the_peer_after_a_silent_one, setup_silence,
