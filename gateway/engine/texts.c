@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "config.h"
 #include "diag.h"
+#include "resources.h"
 #include "roster.h"
 #include "sms.h"
 #include "texts_priv.h"
@@ -122,6 +123,9 @@ static const char *const names[TX_COUNT] = {
     [TX_CALLBACK_REFUSED] = "callback_refused",
     [TX_RELAY_SHORTENED] = "relay_shortened",
     [TX_REPLY_SHORTENED] = "reply_shortened",
+    [TX_RES_LIST] = "res_list",
+    [TX_RES_NONE] = "res_none",
+    [TX_RES_SENT] = "res_sent",
     [TX_NONE] = "none",
 };
 
@@ -133,6 +137,11 @@ static const struct {
 const char *texts_name(enum text_id id)
 {
     return (unsigned)id < TX_COUNT ? names[id] : "?";
+}
+
+const char *texts_shipped(size_t i)
+{
+    return i < sizeof(shipped) / sizeof(shipped[0]) ? shipped[i].code : NULL;
 }
 
 int texts_id(const char *name)
@@ -316,7 +325,7 @@ int texts_fill(const char *s, const struct text_var *vars, size_t nvars, struct 
 static int unbudgeted(int id)
 {
     return id == TX_MENU || id == TX_MENU_AGAIN || id == TX_TRANSFER_UNKNOWN ||
-           id == TX_ALERT_ESCALATE || id == TX_STATUS || id == TX_LANG_OFFER;
+           id == TX_ALERT_ESCALATE || id == TX_STATUS || id == TX_LANG_OFFER || id == TX_RES_LIST;
 }
 
 static const char *longest(const char *a, const char *b)
@@ -328,6 +337,7 @@ void texts_check(const struct texts *t, const struct config *cfg, const struct r
                  struct diag *d)
 {
     const char *peer = "Maria-Guadalupe", *topic = "Something else";
+    const char *resource = r->nresources ? "" : "A label of forty characters, the longest";
     size_t i, k;
     int id;
 
@@ -337,6 +347,8 @@ void texts_check(const struct texts *t, const struct config *cfg, const struct r
         peer = longest(peer, r->coordinators[i].name);
     for (i = 0; i < r->ntopics; i++)
         topic = longest(topic, r->topics[i].label);
+    for (i = 0; i < r->nresources; i++)
+        resource = longest(resource, r->resources[i].label);
     for (k = 0; k < t->n; k++) {
         for (id = 0; id < TX_COUNT; id++) {
             const struct text_var v[] = {
@@ -355,6 +367,7 @@ void texts_check(const struct texts *t, const struct config *cfg, const struct r
                 {"crisis_line", cfg->crisis.crisis_line},
                 {"emergency", cfg->crisis.emergency},
                 {"max", "1600"},
+                {"resource", resource},
             };
             struct buf b = BUF_INIT(0);
             const char *text;

@@ -117,6 +117,9 @@ enum text_id {
     TX_CALLBACK_REFUSED,  /* {ref} */
     TX_RELAY_SHORTENED,   /* {max}: to the peer, the texter's text was cut */
     TX_REPLY_SHORTENED,   /* {max}: to the peer, their own text was cut */
+    TX_RES_LIST,          /* {list}: #res, the resources that fit (roster data: unbudgeted) */
+    TX_RES_NONE,          /* #res, and none fits the chat's topic and language */
+    TX_RES_SENT,          /* {resource}: #res ID went to the texter (the label) */
     TX_NONE,
     TX_COUNT
 };
@@ -168,6 +171,9 @@ int texts_fill(const char *s, const struct text_var *vars, size_t nvars, struct 
 /* A template's config name ("welcome"), and back (-1: no such template). */
 const char *texts_name(enum text_id id);
 int texts_id(const char *name);
+
+/* The i-th language peerline ships complete ("en", "es"), or NULL past the last. */
+const char *texts_shipped(size_t i);
 
 /* "Spanish" in English, "español" in Spanish; the code itself if unknown. */
 const char *texts_language_name(const char *code, const char *in_lang);

@@ -168,5 +168,9 @@ const char *const texts_en[TX_COUNT] = {
                            "{max} characters. You can ask them to send the rest in shorter texts.",
     [TX_REPLY_SHORTENED] = "Your message was too long: only its first {max} characters reached "
                            "the texter. Please send the rest in shorter texts.",
+    [TX_RES_LIST] = "Resources: {list}. Send #res ID to text one to the texter.",
+    [TX_RES_NONE] = "No resources fit this chat's topic and language yet. Coordinators can add "
+                    "them to the roster.",
+    [TX_RES_SENT] = "Sent {resource} to the texter, from the line's main number.",
     [TX_NONE] = "none",
 };

@@ -168,5 +168,9 @@ const char *const texts_es[TX_COUNT] = {
                            "caracteres. Puedes pedirle que envíe el resto en mensajes más cortos.",
     [TX_REPLY_SHORTENED] = "Tu mensaje era muy largo: solo sus primeros {max} caracteres llegaron "
                            "a la persona. Envía el resto en mensajes más cortos.",
+    [TX_RES_LIST] = "Recursos: {list}. Envía #res ID para mandarle uno a la persona.",
+    [TX_RES_NONE] = "Aún no hay recursos para el tema y el idioma de este chat. Los coordinadores "
+                    "pueden añadirlos.",
+    [TX_RES_SENT] = "Enviamos {resource} a la persona, desde el número principal de la línea.",
     [TX_NONE] = "nadie",
 };
