@@ -2,10 +2,11 @@
  * engine_peer.c - peers and coordinators at work.
  *
  * On the number a chat uses (engine_peer_on_number): #take, #pass, #end,
- * #transfer [topic], #escalate [note], #on/#off/#status, #help, STOP/START
- * for that number, and the relay to the texter. On the line number
- * (engine_staff_on_line): #on [duration], #off, #status (or bare ON, OFF,
- * STATUS), and for coordinators #ack REF and #take REF.
+ * #transfer [topic], #escalate [note], #res [id] (engine_res.c),
+ * #on/#off/#status, #help, STOP/START for that number, and the relay to
+ * the texter. On the line number (engine_staff_on_line): #on [duration],
+ * #off, #status (or bare ON, OFF, STATUS), and for coordinators #ack REF
+ * and #take REF.
  */
 #include "engine_priv.h"
 #include "buf.h"
@@ -484,6 +485,8 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
             return accept_offer(e, peer, &c, &o);
         if (is_cmd && (cmd.cmd == CMD_PASS || cmd.cmd == CMD_END))
             return decline_offer(e, peer, &c, &o);
+        if (is_cmd && cmd.cmd == CMD_RES)
+            return engine_say(e, 0, peer->phone, in->to, TX_ONLY_IN_CHAT, NULL, 0);
         /* Never relayed before #take. */
         return engine_say(e, c.id, peer->phone, in->to, TX_OFFER_WAITING, NULL, 0);
     }
@@ -502,6 +505,8 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
             return transfer(e, peer, &c, cmd.arg);
         case CMD_ESCALATE:
             return escalate(e, peer, &c, cmd.arg);
+        case CMD_RES:
+            return engine_res(e, peer, &c, in, cmd.arg);
         default:
             return engine_say(e, c.id, peer->phone, in->to, TX_ALREADY_IN_CHAT, NULL, 0);
         }
@@ -591,7 +596,7 @@ int engine_staff_on_line(struct engine *e, const struct store_inbound *in)
     if (staff && (cmd.cmd == CMD_ACK || (cmd.cmd == CMD_TAKE && cmd.arg[0])))
         return coordinator_command(e, staff, &cmd, in->to);
     if (p && (cmd.cmd == CMD_TAKE || cmd.cmd == CMD_PASS || cmd.cmd == CMD_END ||
-              cmd.cmd == CMD_TRANSFER || cmd.cmd == CMD_ESCALATE))
+              cmd.cmd == CMD_TRANSFER || cmd.cmd == CMD_ESCALATE || cmd.cmd == CMD_RES))
         return engine_say(e, 0, in->from, in->to, TX_ONLY_IN_CHAT, NULL, 0);
     return engine_say(e, 0, in->from, in->to, p ? TX_PEER_HELP : TX_STAFF_HELP, NULL, 0);
 }

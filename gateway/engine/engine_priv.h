@@ -6,7 +6,7 @@
  * run's time is e->now).
  *
  * The parts are layered, each calling only those declared above it here:
- * out (texts) < match < conv (the lifecycle) < safety < voice < timer <
+ * out (texts) < res < match < conv (the lifecycle) < safety < voice < timer <
  * peer < texter < admin, and engine.c, the dispatcher, on top. The lint
  * check (tests/layers.sh) fails if a call ever goes the other way.
  */
@@ -122,6 +122,15 @@ int engine_is_pool(const struct config *c, const char *number);
 size_t engine_conv_numbers(const struct config *c, const char *const **list);
 const char *engine_topic_label(const struct roster *r, const char *topic_id);
 void engine_format_minutes(int64_t ms, const char *lang, char *out, size_t n);
+
+/* ---- engine_res.c: resources (#res) ---- */
+
+/*
+ * #res in c's thread from peer (arg: what follows the word): the list of
+ * resources that fit the chat, or the one named sent to the texter.
+ */
+int engine_res(struct engine *e, const struct roster_peer *peer, const struct store_conv *c,
+               const struct store_inbound *in, const char *arg);
 
 /* ---- engine_match.c ---- */
 

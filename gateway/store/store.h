@@ -601,6 +601,15 @@ struct store_report_row {
 int store_report_rows(struct store *s, int64_t since,
                       int (*fn)(void *arg, const struct store_report_row *r), void *arg);
 
+/* ---- resources sent (store_res.c) ---- */
+
+/* A peer sent resource `resource_id` (in `lang`) to the texter of conv: counted, never its text. */
+int store_resource_sent(struct store *s, int64_t conv_id, const char *resource_id,
+                        const char *peer_id, const char *lang, int64_t now);
+/* Calls fn for each resource id sent at or after `since`, with how often, in id order. */
+int store_resource_counts(struct store *s, int64_t since,
+                          int (*fn)(void *arg, const char *resource_id, int64_t n), void *arg);
+
 /* ---- retention (store_purge.c) ---- */
 
 struct store_purged {

@@ -178,6 +178,9 @@ enum store_stmt {
     ST_VOP_DONE,
     ST_VOP_RETRY,
     ST_VOP_NEXT_DUE,
+    /* store_res.c */
+    ST_RES_SENT,
+    ST_RES_COUNTS,
     ST_COUNT
 };
 
@@ -203,6 +206,7 @@ extern const char *const store_sql_timer[ST_COUNT];
 extern const char *const store_sql_admin[ST_COUNT];
 extern const char *const store_sql_purge[ST_COUNT];
 extern const char *const store_sql_voice[ST_COUNT];
+extern const char *const store_sql_res[ST_COUNT];
 /* What PostgreSQL runs instead, where its dialect truly differs (store_dialect.c). */
 extern const char *const store_sql_pg[ST_COUNT];
 
