@@ -29,11 +29,18 @@ struct group {
     struct vec waits, lengths; /* ms */
 };
 
+struct resource_count {
+    char id[40];
+    int64_t n;
+};
+
 struct report {
     const struct tz *tz;
     struct group *g;
     size_t n, cap;
-    int64_t ratings[6]; /* [1..5] */
+    int64_t ratings[6];         /* [1..5] */
+    struct resource_count *res; /* in id order, as the store gives them */
+    size_t nres;
 };
 
 static int vec_push(struct vec *v, int64_t x)
@@ -70,6 +77,7 @@ void report_free(struct report *r)
         free(r->g[i].lengths.v);
     }
     free(r->g);
+    free(r->res);
     free(r);
 }
 
@@ -135,6 +143,18 @@ int report_add(struct report *r, const struct store_report_row *row)
         return -1;
     if (row->rating >= 1 && row->rating <= 5)
         r->ratings[row->rating]++;
+    return 0;
+}
+
+int report_add_resource(struct report *r, const char *id, int64_t n)
+{
+    struct resource_count *p = realloc(r->res, (r->nres + 1) * sizeof(*p));
+
+    if (!p)
+        return -1;
+    r->res = p;
+    snprintf(p[r->nres].id, sizeof(p[0].id), "%s", id);
+    p[r->nres++].n = n;
     return 0;
 }
 
@@ -223,6 +243,9 @@ int report_csv(struct report *r, struct buf *out)
     }
     for (k = 1; k <= 5; k++)
         bad |= buf_printf(out, "rating,%d,%lld,,,,,,,,\n", k, (long long)r->ratings[k]);
+    /* Resource ids are roster ids: no commas or quotes to escape either. */
+    for (i = 0; i < r->nres; i++)
+        bad |= buf_printf(out, "resource,%s,%lld,,,,,,,,\n", r->res[i].id, (long long)r->res[i].n);
     return bad ? -1 : 0;
 }
 
@@ -233,7 +256,7 @@ static json_t *num_or_null(int64_t v)
 
 int report_json(struct report *r, const char *since, struct buf *out)
 {
-    json_t *groups = json_array(), *ratings = json_object(), *root;
+    json_t *groups = json_array(), *ratings = json_object(), *resources = json_object(), *root;
     char *s, key[12];
     size_t i;
     int k, rc = -1;
@@ -257,7 +280,10 @@ int report_json(struct report *r, const char *since, struct buf *out)
         snprintf(key, sizeof(key), "%d", k);
         json_object_set_new(ratings, key, json_integer(r->ratings[k]));
     }
-    root = json_pack("{s:s?, s:o, s:o}", "since", since, "groups", groups, "ratings", ratings);
+    for (i = 0; i < r->nres; i++)
+        json_object_set_new(resources, r->res[i].id, json_integer(r->res[i].n));
+    root = json_pack("{s:s?, s:o, s:o, s:o}", "since", since, "groups", groups, "ratings", ratings,
+                     "resources", resources);
     s = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     if (s && !buf_puts(out, s) && !buf_puts(out, "\n"))
         rc = 0;
@@ -277,6 +303,11 @@ static int usage(void)
 static int add_row(void *arg, const struct store_report_row *row)
 {
     return report_add(arg, row);
+}
+
+static int add_resource(void *arg, const char *id, int64_t n)
+{
+    return report_add_resource(arg, id, n);
 }
 
 int report_main(int argc, char **argv)
@@ -333,6 +364,7 @@ int report_main(int argc, char **argv)
     }
     rep = report_new(ro->tz);
     if (!rep || store_report_rows(st, from, add_row, rep) ||
+        store_resource_counts(st, from, add_resource, rep) ||
         (!strcmp(format, "csv") ? report_csv(rep, &out) : report_json(rep, since, &out))) {
         fprintf(stderr, "peerline report: could not read the database\n");
         goto done;

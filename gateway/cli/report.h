@@ -11,7 +11,8 @@
  * and peer: contacts, answered (reached a peer), abandoned (joined the line
  * and closed without one), still waiting; the median and 90th percentile of
  * the wait for a peer and the median length of a chat (nearest-rank, in
- * seconds); ratings given and their mean; and how many of each rating.
+ * seconds); ratings given and their mean; and how many of each rating;
+ * then how many times each roster resource was sent to a texter (#res ID).
  *
  * The aggregation is pure: rows in (report_add), text out.
  */
@@ -31,10 +32,12 @@ struct report;
 struct report *report_new(const struct tz *tz);
 void report_free(struct report *r);
 int report_add(struct report *r, const struct store_report_row *row);
+/* Resource `id` was sent n times in the period (store_resource_counts). 0, or -1. */
+int report_add_resource(struct report *r, const char *id, int64_t n);
 
 /* One line per group and key, after a header line. */
 int report_csv(struct report *r, struct buf *out);
-/* {"since": ..., "groups": [...], "ratings": {"1": n, ...}} */
+/* {"since": ..., "groups": [...], "ratings": {"1": n, ...}, "resources": {"ID": n, ...}} */
 int report_json(struct report *r, const char *since, struct buf *out);
 
 /* The nearest-rank p-th percentile (0 < p <= 100) of v (sorted in place); -1 when n == 0. */

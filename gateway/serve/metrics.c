@@ -209,6 +209,16 @@ static void database_totals(const struct store_totals *t, struct buf *b)
     buf_printf(b, "peerline_crisis_alerts_total %lld\n", (long long)t->crisis_alerts);
 }
 
+/* One series per resource id sent (#res ID): ids are roster data, so escaped as label values. */
+static int resource_sent(void *arg, const char *id, int64_t n)
+{
+    struct buf *b = arg;
+
+    buf_puts(b, "peerline_resources_sent_total{resource=\"");
+    label(b, id);
+    return buf_printf(b, "\"} %lld\n", (long long)n);
+}
+
 static void gauges(const struct line_status *s, struct buf *b)
 {
     size_t i;
@@ -257,6 +267,10 @@ int metrics_render(struct metrics *m, struct store *st, const struct line_status
         return -1;
     process_counters(m, out);
     database_totals(&t, out);
+    head(out, "peerline_resources_sent_total", "counter",
+         "Roster resources peers sent to texters (#res ID), by resource id.");
+    if (store_resource_counts(st, 0, resource_sent, out))
+        return -1;
     gauges(s, out);
     return 0;
 }

@@ -2,8 +2,9 @@
  * test_report.c - gateway/cli/report.c over a seeded SQLite file: six
  * conversations (and a crisis record that must not count) whose figures
  * were worked out by hand, read through the store exactly as `peerline
- * report` reads them, in CSV and JSON, with and without --since. Also the
- * nearest-rank percentile on its own.
+ * report` reads them, in CSV and JSON, with and without --since, with the
+ * resources peers sent counted by id. Also the nearest-rank percentile on
+ * its own.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,6 +58,7 @@ static int setup(void **state)
      * 5 grief   en       11:00  still waiting
      * 6 (menu)  en       11:00  never chose a topic
      * 7 a crisis record for a blocked number: not a contact
+     * resources sent: lifeline in 1 (09:01) and 2 (10:01), trevor in 3 (10:02)
      */
     snprintf(
         sql, sizeof(sql),
@@ -75,11 +77,15 @@ static int setup(void **state)
         " ('+15550000006','+15005550006','menu',NULL,'en',NULL,NULL,"
         "  %lld, NULL, NULL, NULL, NULL, NULL),"
         " ('+15550000009','+15005550006','closed',NULL,'',NULL,NULL,"
-        "  %lld, NULL, NULL, %lld, 'crisis-blocked', NULL)",
+        "  %lld, NULL, NULL, %lld, 'crisis-blocked', NULL);"
+        "INSERT INTO resource_sends (conversation_id, resource_id, peer_id, lang, sent_at) VALUES"
+        " (1, 'lifeline', 'alex', 'en', %lld), (2, 'lifeline', 'alex', 'en', %lld),"
+        " (3, 'trevor', 'blair', 'es', %lld)",
         BASE, BASE, BASE + S(60), BASE + S(660), BASE + S(3600), BASE + S(3600), BASE + S(3780),
         BASE + S(4980), BASE + S(3630), BASE + S(3630), BASE + S(3930), BASE + S(4230),
         BASE + S(7200), BASE + S(7200), BASE + S(8100), BASE + S(7300), BASE + S(7300),
-        BASE + S(7400), BASE + S(7500), BASE + S(7500));
+        BASE + S(7400), BASE + S(7500), BASE + S(7500), BASE + S(60), BASE + S(3660),
+        BASE + S(3720));
     if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "seed: %s\n", sqlite3_errmsg(db));
         sqlite3_close(db);
@@ -112,6 +118,11 @@ static int add(void *arg, const struct store_report_row *row)
     return report_add(arg, row);
 }
 
+static int add_resource(void *arg, const char *id, int64_t n)
+{
+    return report_add_resource(arg, id, n);
+}
+
 static char *csv_since(struct fixture *f, int64_t since)
 {
     struct report *r = report_new(f->tz);
@@ -119,6 +130,7 @@ static char *csv_since(struct fixture *f, int64_t since)
 
     assert_non_null(r);
     assert_int_equal(store_report_rows(f->st, since, add, r), STORE_OK);
+    assert_int_equal(store_resource_counts(f->st, since, add_resource, r), STORE_OK);
     assert_int_equal(report_csv(r, &out), 0);
     report_free(r);
     return buf_take(&out);
@@ -147,7 +159,9 @@ static void figures_worked_out_by_hand(void **state)
                              "rating,2,0,,,,,,,,\n"
                              "rating,3,1,,,,,,,,\n"
                              "rating,4,0,,,,,,,,\n"
-                             "rating,5,1,,,,,,,,\n");
+                             "rating,5,1,,,,,,,,\n"
+                             "resource,lifeline,2,,,,,,,,\n"
+                             "resource,trevor,1,,,,,,,,\n");
     free(csv);
 }
 
@@ -159,6 +173,8 @@ static void since_leaves_out_what_came_before(void **state)
     assert_non_null(strstr(csv, "\nall,,5,2,1,1,180,300,300,1,3.00\n"));
     assert_null(strstr(csv, "hour,09"));
     assert_non_null(strstr(csv, "\nrating,5,0,"));
+    /* Resources sent in the period only. */
+    assert_non_null(strstr(csv, "\nresource,lifeline,1,,,,,,,,\nresource,trevor,1,"));
     free(csv);
 }
 
@@ -170,6 +186,7 @@ static void json_has_the_same_figures(void **state)
     json_t *j, *all;
 
     assert_int_equal(store_report_rows(f->st, 0, add, r), STORE_OK);
+    assert_int_equal(store_resource_counts(f->st, 0, add_resource, r), STORE_OK);
     assert_int_equal(report_json(r, "2026-11-24", &out), 0);
     j = json_loads(out.p, 0, NULL);
     assert_non_null(j);
@@ -182,6 +199,10 @@ static void json_has_the_same_figures(void **state)
     assert_true(json_is_null(
         json_object_get(json_array_get(json_object_get(j, "groups"), 2), "wait_median_s")));
     assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "ratings"), "3")), 1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(j, "resources"), "lifeline")), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "resources"), "trevor")),
+                     1);
     /* Nothing in it is a number anyone texted from. */
     assert_null(strstr(out.p, "555000"));
     json_decref(j);
