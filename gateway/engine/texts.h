@@ -143,10 +143,11 @@ void texts_free(struct texts *t);
 
 /*
  * The segment budget (SPEC 5.5), with the roster's longest line name, peer
- * name and topic label filled in: a GSM-7 text fits one segment; a text that
- * needs UCS-2 (accents, other scripts) fits two. Menus, topic lists and
- * alerts carrying a peer's note are left out: their length is the roster's
- * or the writer's. Problems go to d at the template's place (or the file).
+ * name, topic label and resource label filled in: a GSM-7 text fits one
+ * segment; a text that needs UCS-2 (accents, other scripts) fits two. Menus,
+ * topic and resource lists and alerts carrying a peer's note are left out:
+ * their length is the roster's or the writer's. Problems go to d at the
+ * template's place (or the file).
  */
 void texts_check(const struct texts *t, const struct config *cfg, const struct roster *r,
                  struct diag *d);
