@@ -208,6 +208,20 @@ int parse_int(const char *s, long long min, long long max, long long *out, const
     return 0;
 }
 
+int parse_id(const char *s, const char **why)
+{
+    size_t i;
+
+    *why = "must be 1 to 32 lower-case letters, digits, _ or -";
+    if (!s || !*s || strlen(s) > 32)
+        return -1;
+    for (i = 0; s[i]; i++)
+        if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '_' &&
+            s[i] != '-')
+            return -1;
+    return 0;
+}
+
 int parse_bool(const char *s, int *out, const char **why)
 {
     if (s && (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on"))) {

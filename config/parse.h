@@ -38,6 +38,9 @@ int parse_weekday(const char *s, int *wday, const char **why);
 /* A decimal integer within [min, max]; no sign games, no trailing junk. */
 int parse_int(const char *s, long long min, long long max, long long *out, const char **why);
 
+/* A roster id (topics, peers, coordinators, resources): 1 to 32 of a-z, 0-9, _ and -. */
+int parse_id(const char *s, const char **why);
+
 /* true/false, yes/no, on/off (YAML 1.1 habits). */
 int parse_bool(const char *s, int *out, const char **why);
 

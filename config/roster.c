@@ -10,6 +10,7 @@
 #include "roster.h"
 #include "diag.h"
 #include "parse.h"
+#include "resources.h"
 #include "twins.h"
 #include "tz.h"
 #include "yamltree.h"
@@ -94,15 +95,9 @@ static int opt_bool(struct rload *L, const struct ynode *map, const char *key, i
 
 static int valid_id(const char *s)
 {
-    size_t i;
+    const char *why;
 
-    if (!*s || strlen(s) > 32)
-        return 0;
-    for (i = 0; s[i]; i++)
-        if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '_' &&
-            s[i] != '-')
-            return 0;
-    return 1;
+    return !parse_id(s, &why);
 }
 
 static char *lower_dup(const char *s)
@@ -783,8 +778,8 @@ static void build_indexes(struct rload *L)
 
 static void load_root(struct rload *L, const struct ynode *root)
 {
-    static const char *const allowed[] = {"line_name",    "timezone", "topics", "peers",
-                                          "coordinators", "blocked",  NULL};
+    static const char *const allowed[] = {"line_name",    "timezone", "topics",    "peers",
+                                          "coordinators", "blocked",  "resources", NULL};
     struct roster *r = L->r;
     const struct ynode *n, *seq;
     const char *s, *why;
@@ -851,6 +846,8 @@ static void load_root(struct rload *L, const struct ynode *root)
             r->blocked[r->nblocked++] = strdup(n->str);
         }
     }
+    if ((n = ymap_get(root, "resources")) && !ynode_is_null(n))
+        resources_load(&L->file, n, r);
 }
 
 static void free_nodes(struct rload *L)
@@ -947,6 +944,7 @@ void roster_free(struct roster *r)
     for (i = 0; i < r->nblocked; i++)
         free(r->blocked[i]);
     free(r->blocked);
+    resources_free(r->resources, r->nresources);
     for (i = 0; i < r->nlangs; i++)
         free(r->langs[i]);
     for (i = 0; i < r->nzones; i++)

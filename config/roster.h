@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 struct diag;
+struct roster_resource;
 struct tz;
 
 #define ROSTER_MAX_BYTES (4u << 20)
@@ -72,6 +73,9 @@ struct roster {
     size_t ncoordinators;
     char **blocked;
     size_t nblocked;
+    /* Texts a peer sends the texter with #res ID (resources.h), topics resolved. */
+    struct roster_resource *resources;
+    size_t nresources;
     /*
      * Each coordinator as a stand-in peer ("@" + id, no topics, no shifts),
      * for the chats a coordinator takes over with #take REF. Never matched.

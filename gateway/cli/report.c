@@ -29,16 +29,19 @@ struct group {
     struct vec waits, lengths; /* ms */
 };
 
+/* How often one resource was sent. */
+struct resource_count {
+    char id[40];
+    int64_t n;
+};
+
 struct report {
     const struct tz *tz;
     struct group *g;
     size_t n, cap;
     int64_t ratings[6]; /* [1..5] */
     struct store_tool_counts tools;
-    struct tally {
-        char id[40];
-        int64_t n;
-    } * resources; /* resources sent, by id */
+    struct resource_count *resources; /* resources sent, by id (in id order) */
     size_t nresources, capresources;
 };
 
@@ -89,7 +92,7 @@ int report_add_resource(struct report *r, const char *id, int64_t n)
 {
     if (r->nresources == r->capresources) {
         size_t cap = r->capresources ? r->capresources * 2 : 8;
-        struct tally *v = realloc(r->resources, cap * sizeof(*v));
+        struct resource_count *v = realloc(r->resources, cap * sizeof(*v));
 
         if (!v)
             return -1;

@@ -3,7 +3,7 @@
  *
  * On the number a chat uses (engine_peer_on_number): #take, #pass, #end,
  * #transfer [topic], #escalate [note], #note TEXT (engine_notes.c),
- * #on/#off/#status, #debrief, #help,
+ * #res [id] (engine_res.c), #on/#off/#status, #debrief, #help,
  * STOP/START for that number, and the relay to the texter. On the line
  * number (engine_staff_on_line): #on [duration], #off, #status (or bare
  * ON, OFF, STATUS), #debrief, and for coordinators #ack REF and #take REF.
@@ -492,6 +492,8 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
             return decline_offer(e, peer, &c, &o);
         if (is_cmd && cmd.cmd == CMD_NOTE)
             return engine_say(e, c.id, peer->phone, in->to, TX_NOTE_NOT_TAKEN, NULL, 0);
+        if (is_cmd && cmd.cmd == CMD_RES)
+            return engine_say(e, 0, peer->phone, in->to, TX_ONLY_IN_CHAT, NULL, 0);
         /* Never relayed before #take. */
         return engine_say(e, c.id, peer->phone, in->to, TX_OFFER_WAITING, NULL, 0);
     }
@@ -512,6 +514,8 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
             return escalate(e, peer, &c, cmd.arg);
         case CMD_NOTE:
             return engine_note_write(e, peer, &c, in);
+        case CMD_RES:
+            return engine_res(e, peer, &c, in, cmd.arg);
         default:
             return engine_say(e, c.id, peer->phone, in->to, TX_ALREADY_IN_CHAT, NULL, 0);
         }

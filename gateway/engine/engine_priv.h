@@ -6,7 +6,7 @@
  * run's time is e->now).
  *
  * The parts are layered, each calling only those declared above it here:
- * out (texts) < notes < match < conv (the lifecycle) < safety < debrief < voice <
+ * out (texts) < res < notes < match < conv (the lifecycle) < safety < debrief < voice <
  * timer < peer < texter < admin, and engine.c, the dispatcher, on top. The lint
  * check (tests/layers.sh) fails if a call ever goes the other way.
  */
@@ -137,6 +137,14 @@ int engine_note_write(struct engine *e, const struct roster_peer *peer, const st
  */
 int engine_notes_hand_over(struct engine *e, const struct roster_peer *peer,
                            const struct store_conv *c);
+/* ---- engine_res.c: resources (#res) ---- */
+
+/*
+ * #res in c's thread from peer (arg: what follows the word): the list of
+ * resources that fit the chat, or the one named sent to the texter.
+ */
+int engine_res(struct engine *e, const struct roster_peer *peer, const struct store_conv *c,
+               const struct store_inbound *in, const char *arg);
 
 /* ---- engine_match.c ---- */
 

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "crosscheck.h"
 #include "diag.h"
+#include "rescheck.h"
 #include "roster.h"
 #include "texts.h"
 
@@ -16,6 +17,7 @@ size_t linecheck_pair(const struct config *c, const struct texts *t, const struc
     size_t before = diag_count(d);
 
     crosscheck_files(c, r, d);
+    rescheck_resources(c, r, d);
     if (t)
         texts_check(t, c, r, d);
     return diag_count(d) - before;

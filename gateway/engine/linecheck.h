@@ -8,8 +8,10 @@
  * naming real coordinators, no person holding one of the line's numbers)
  * and every text the line sends within its segment budget with the roster's
  * names filled in (texts_check: a 5,000-character line_name makes the
- * welcome five full texts). `check`, `serve` at start and every reload call
- * it, so no path lets in what another refuses.
+ * welcome five full texts), and the roster's resources in every language
+ * the line ships and offers, each within its budget (rescheck.h). `check`,
+ * `serve` at start and every reload call it, so no path lets in what
+ * another refuses.
  */
 #ifndef PEERLINE_LINECHECK_H
 #define PEERLINE_LINECHECK_H

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "config.h"
 #include "diag.h"
+#include "resources.h"
 #include "roster.h"
 #include "sms.h"
 #include "texts_priv.h"
@@ -132,6 +133,9 @@ static const char *const names[TX_COUNT] = {
     [TX_NOTE_NOT_TAKEN] = "note_not_taken",
     [TX_NOTES_HEADING] = "notes_heading",
     [TX_NOTE_LINE] = "note_line",
+    [TX_RES_LIST] = "res_list",
+    [TX_RES_NONE] = "res_none",
+    [TX_RES_SENT] = "res_sent",
     [TX_NONE] = "none",
 };
 
@@ -143,6 +147,11 @@ static const struct {
 const char *texts_name(enum text_id id)
 {
     return (unsigned)id < TX_COUNT ? names[id] : "?";
+}
+
+const char *texts_shipped(size_t i)
+{
+    return i < sizeof(shipped) / sizeof(shipped[0]) ? shipped[i].code : NULL;
 }
 
 int texts_id(const char *name)
@@ -326,7 +335,8 @@ int texts_fill(const char *s, const struct text_var *vars, size_t nvars, struct 
 static int unbudgeted(int id)
 {
     return id == TX_MENU || id == TX_MENU_AGAIN || id == TX_TRANSFER_UNKNOWN ||
-           id == TX_ALERT_ESCALATE || id == TX_STATUS || id == TX_LANG_OFFER || id == TX_NOTE_LINE;
+           id == TX_ALERT_ESCALATE || id == TX_STATUS || id == TX_LANG_OFFER ||
+           id == TX_NOTE_LINE || id == TX_RES_LIST;
 }
 
 static const char *longest(const char *a, const char *b)
@@ -339,6 +349,7 @@ void texts_check(const struct texts *t, const struct config *cfg, const struct r
 {
     const char *peer = "Maria-Guadalupe", *topic = "Something else";
     const char *peer_id = "maria-guadalupe";
+    const char *resource = r->nresources ? "" : "A label of forty characters, the longest";
     size_t i, k;
     int id;
 
@@ -352,6 +363,8 @@ void texts_check(const struct texts *t, const struct config *cfg, const struct r
     }
     for (i = 0; i < r->ntopics; i++)
         topic = longest(topic, r->topics[i].label);
+    for (i = 0; i < r->nresources; i++)
+        resource = longest(resource, r->resources[i].label);
     for (k = 0; k < t->n; k++) {
         for (id = 0; id < TX_COUNT; id++) {
             const struct text_var v[] = {
@@ -371,6 +384,7 @@ void texts_check(const struct texts *t, const struct config *cfg, const struct r
                 {"crisis_line", cfg->crisis.crisis_line},
                 {"emergency", cfg->crisis.emergency},
                 {"max", "1600"},
+                {"resource", resource},
             };
             struct buf b = BUF_INIT(0);
             const char *text;

@@ -127,6 +127,9 @@ enum text_id {
     TX_NOTE_NOT_TAKEN,        /* #note on a chat offered, not taken yet */
     TX_NOTES_HEADING,         /* before the notes a peer gets on taking a texter */
     TX_NOTE_LINE, /* {writer} {age} {note}: one of them (unbudgeted: the writer's length) */
+    TX_RES_LIST,  /* {list}: #res, the resources that fit (roster data: unbudgeted) */
+    TX_RES_NONE,  /* #res, and none fits the chat's topic and language */
+    TX_RES_SENT,  /* {resource}: #res ID went to the texter (the label) */
     TX_NONE,
     TX_COUNT
 };
@@ -150,10 +153,11 @@ void texts_free(struct texts *t);
 
 /*
  * The segment budget (SPEC 5.5), with the roster's longest line name, peer
- * name and topic label filled in: a GSM-7 text fits one segment; a text that
- * needs UCS-2 (accents, other scripts) fits two. Menus, topic lists and
- * alerts carrying a peer's note are left out: their length is the roster's
- * or the writer's. Problems go to d at the template's place (or the file).
+ * name, topic label and resource label filled in: a GSM-7 text fits one
+ * segment; a text that needs UCS-2 (accents, other scripts) fits two. Menus,
+ * topic and resource lists and alerts carrying a peer's note are left out:
+ * their length is the roster's or the writer's. Problems go to d at the
+ * template's place (or the file).
  */
 void texts_check(const struct texts *t, const struct config *cfg, const struct roster *r,
                  struct diag *d);
@@ -178,6 +182,9 @@ int texts_fill(const char *s, const struct text_var *vars, size_t nvars, struct 
 /* A template's config name ("welcome"), and back (-1: no such template). */
 const char *texts_name(enum text_id id);
 int texts_id(const char *name);
+
+/* The i-th language peerline ships complete ("en", "es"), or NULL past the last. */
+const char *texts_shipped(size_t i);
 
 /* "Spanish" in English, "español" in Spanish; the code itself if unknown. */
 const char *texts_language_name(const char *code, const char *in_lang);

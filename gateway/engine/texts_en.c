@@ -186,5 +186,9 @@ const char *const texts_en[TX_COUNT] = {
                           "your note.",
     [TX_NOTES_HEADING] = "Private notes from recent chats with this texter, newest first:",
     [TX_NOTE_LINE] = "{writer}, {age} ago: {note}",
+    [TX_RES_LIST] = "Resources: {list}. Send #res ID to text one to the texter.",
+    [TX_RES_NONE] = "No resources fit this chat's topic and language yet. Coordinators can add "
+                    "them to the roster.",
+    [TX_RES_SENT] = "Sent {resource} to the texter, from the line's main number.",
     [TX_NONE] = "none",
 };

@@ -187,5 +187,9 @@ const char *const texts_es[TX_COUNT] = {
     [TX_NOTES_HEADING] =
         "Notas privadas de chats recientes con esta persona, la más nueva primero:",
     [TX_NOTE_LINE] = "{writer}, hace {age}: {note}",
+    [TX_RES_LIST] = "Recursos: {list}. Envía #res ID para mandarle uno a la persona.",
+    [TX_RES_NONE] = "Aún no hay recursos para el tema y el idioma de este chat. Los coordinadores "
+                    "pueden añadirlos.",
+    [TX_RES_SENT] = "Enviamos {resource} a la persona, desde el número principal de la línea.",
     [TX_NONE] = "nadie",
 };

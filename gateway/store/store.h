@@ -657,6 +657,14 @@ int store_notes_recent(struct store *s, const char *texter, int64_t since, int m
 /* Every note on conversation conv_id, purged ones too (body NULL), newest first. */
 int store_notes_of_conv(struct store *s, int64_t conv_id,
                         int (*fn)(void *arg, const struct store_note *n), void *arg);
+/* ---- resources sent (store_res.c) ---- */
+
+/* A peer sent resource `resource_id` (in `lang`) to the texter of conv: counted, never its text. */
+int store_resource_sent(struct store *s, int64_t conv_id, const char *resource_id,
+                        const char *peer_id, const char *lang, int64_t now);
+/* Calls fn for each resource id sent at or after `since`, with how often, in id order. */
+int store_resource_counts(struct store *s, int64_t since,
+                          int (*fn)(void *arg, const char *resource_id, int64_t n), void *arg);
 
 /* ---- retention (store_purge.c) ---- */
 

@@ -64,8 +64,6 @@ const char *const store_sql_admin[ST_COUNT] = {
         " (SELECT COUNT(*) FROM shadows WHERE started_at >= ?1),"
         " (SELECT COUNT(*) FROM debriefs WHERE kind = 'offered' AND created_at >= ?1),"
         " (SELECT COUNT(*) FROM debriefs WHERE kind = 'asked' AND created_at >= ?1)",
-    [ST_RESOURCE_COUNTS] = "SELECT resource_id, COUNT(*) FROM resource_sends WHERE sent_at >= ?1"
-                           " GROUP BY resource_id ORDER BY resource_id",
 };
 
 int store_conv_live_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),
@@ -340,19 +338,5 @@ int store_tool_counts(struct store *s, int64_t since, struct store_tool_counts *
     db_reset(p);
     if (rc != DB_ROW)
         return store_fail(s, p, rc);
-    if (!resource)
-        return STORE_OK;
-    p = store_stmt(s, ST_RESOURCE_COUNTS);
-    if (db_bind_int64(p, 1, since))
-        return STORE_ERROR;
-    while ((rc = db_step(p)) == DB_ROW) {
-        const char *id = (const char *)db_col_text(p, 0);
-
-        if (resource(arg, id ? id : "", db_col_int64(p, 1))) {
-            db_reset(p);
-            return STORE_ERROR;
-        }
-    }
-    db_reset(p);
-    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
+    return resource ? store_resource_counts(s, since, resource, arg) : STORE_OK;
 }

@@ -133,7 +133,6 @@ enum store_stmt {
     ST_TOTALS,
     ST_REPORT_ROWS,
     ST_TOOL_COUNTS,
-    ST_RESOURCE_COUNTS,
     /* store_purge.c */
     ST_PURGE_QUEUE_IN,
     ST_PURGE_QUEUE_OUT,
@@ -190,6 +189,9 @@ enum store_stmt {
     ST_NOTE_ADD,
     ST_NOTE_RECENT,
     ST_NOTE_OF_CONV,
+    /* store_res.c */
+    ST_RES_SENT,
+    ST_RES_COUNTS,
     ST_COUNT
 };
 
@@ -216,6 +218,7 @@ extern const char *const store_sql_admin[ST_COUNT];
 extern const char *const store_sql_purge[ST_COUNT];
 extern const char *const store_sql_voice[ST_COUNT];
 extern const char *const store_sql_notes[ST_COUNT];
+extern const char *const store_sql_res[ST_COUNT];
 /* What PostgreSQL runs instead, where its dialect truly differs (store_dialect.c). */
 extern const char *const store_sql_pg[ST_COUNT];
 
