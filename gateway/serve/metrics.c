@@ -248,6 +248,19 @@ static void gauges(const struct line_status *s, struct buf *b)
     buf_printf(b, "peerline_alerts_open %zu\n", s->nalerts);
 }
 
+/* Peers' tools: chats a trainee read along with (engine_shadow.c). */
+static int tools_totals(struct store *st, struct buf *b)
+{
+    int64_t shadowed;
+
+    if (store_shadow_count(st, 0, &shadowed))
+        return -1;
+    head(b, "peerline_shadowed_chats_total", "counter",
+         "Chats a peer in training began to read along with.");
+    buf_printf(b, "peerline_shadowed_chats_total %lld\n", (long long)shadowed);
+    return 0;
+}
+
 int metrics_render(struct metrics *m, struct store *st, const struct line_status *s,
                    struct buf *out)
 {
@@ -257,6 +270,8 @@ int metrics_render(struct metrics *m, struct store *st, const struct line_status
         return -1;
     process_counters(m, out);
     database_totals(&t, out);
+    if (tools_totals(st, out))
+        return -1;
     gauges(s, out);
     return 0;
 }

@@ -85,6 +85,7 @@ enum store_stmt {
     ST_ALERT_OPEN,
     /* store_peer.c */
     ST_PEER_LIST,
+    ST_PEER_GET,
     ST_PEER_MANUAL,
     ST_PEER_ENDED,
     ST_PEER_NUMBERS,
@@ -178,6 +179,16 @@ enum store_stmt {
     ST_VOP_DONE,
     ST_VOP_RETRY,
     ST_VOP_NEXT_DUE,
+    /* store_shadow.c */
+    ST_SHADOW_START,
+    ST_SHADOW_OF_CONV,
+    ST_SHADOW_OF_TRAINEE,
+    ST_SHADOW_END,
+    ST_SHADOW_LAST,
+    ST_SHADOW_OPEN_LIST,
+    ST_SHADOW_COUNT,
+    ST_CONV_SET_PRIVATE,
+    ST_CONV_PRIVATE,
     ST_COUNT
 };
 
@@ -203,6 +214,7 @@ extern const char *const store_sql_timer[ST_COUNT];
 extern const char *const store_sql_admin[ST_COUNT];
 extern const char *const store_sql_purge[ST_COUNT];
 extern const char *const store_sql_voice[ST_COUNT];
+extern const char *const store_sql_shadow[ST_COUNT];
 /* What PostgreSQL runs instead, where its dialect truly differs (store_dialect.c). */
 extern const char *const store_sql_pg[ST_COUNT];
 
