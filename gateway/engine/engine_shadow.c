@@ -102,7 +102,7 @@ static int chat_may_be_shadowed(struct engine *e, const struct roster_peer *peer
 {
     const struct roster *r = e->roster;
 
-    if (!e->cfg->provider.npool || peer->id[0] == '@' || peer->trainee ||
+    if (!e->trainees || !e->cfg->provider.npool || peer->id[0] == '@' || peer->trainee ||
         roster_peer_is_retired(r, peer))
         return 0;
     if (c->urgent && !e->cfg->trainees.shadow_urgent)
@@ -285,7 +285,9 @@ static int end_shadow(struct engine *e, const struct store_shadow *sh, enum shad
     if (!p)
         return 0;
     {
-        struct text_var v[] = {{"trainee", tp ? tp->name : "The trainee"}};
+        /* A trainee gone from the roster took their name along. */
+        const char *es = !strcmp(engine_lang_of(e, p->phone), "es") ? "El par en formación" : NULL;
+        struct text_var v[] = {{"trainee", tp ? tp->name : es ? es : "The peer in training"}};
         return engine_say(e, c.id, p->phone, c.peer_number,
                           why == SHADOW_END_PRIVATE ? TX_SHADOW_PRIVATE_PEER
                                                     : TX_SHADOW_STOPPED_PEER,
@@ -436,6 +438,9 @@ int engine_shadow_command(struct engine *e, const struct store_inbound *in,
     }
     if (!here)
         return 1; /* not about a copy: the usual answers */
+    /* HELP works everywhere (SPEC 5.1), a copy's thread too: the trainee's command list. */
+    if (!cmd && command_keyword(in->body) == KW_HELP)
+        return 1;
     /* #on, #off, #status and #help are theirs as anywhere; nothing else goes past a copy. */
     if (cmd && (cmd->cmd == CMD_ON || cmd->cmd == CMD_OFF || cmd->cmd == CMD_STATUS ||
                 cmd->cmd == CMD_HELP || cmd->cmd == CMD_UNKNOWN))

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -455,6 +456,101 @@ static void a_trainee_without_a_mentor_reads_along_with_anyone(void **state)
     assert_int_equal(line_occurrences(l, BLAIR, NULL, "too late"), 0);
 }
 
+/* A coordinator who takes an urgent chat (#take REF) is never read along with, even when allowed.
+ */
+static void a_coordinators_chat_is_not_read_along(void **state)
+{
+    struct line *l = *state;
+    char *alert, take[32];
+    const char *p;
+    long m = line_mark(l);
+
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I want to kill myself"), 200);
+    alert = line_expect(l, m, SAM, LINE_NUMBER, "peerline alert R", 5000);
+    assert_non_null(alert);
+    p = strstr(alert, "alert R") + 6;
+    snprintf(take, sizeof(take), "#take %.*s", (int)strcspn(p, ": "), p);
+    free(alert);
+    line_must_get(l, m, ALEX, POOL_A, "#take"); /* offered to Alex first; Sam takes it over */
+    assert_int_equal(line_text(l, SAM, LINE_NUMBER, take), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "You're now texting with Sam");
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "thank you for being here"), 200);
+    line_must_get(l, m, SAM, POOL_A, "thank you for being here");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_count(l, 0, JO, NULL), 0);
+    assert_int_equal(line_count(l, 0, KIM, NULL), 0);
+    assert_int_equal(line_occurrences(l, T1, NULL, "peer in training"), 0);
+}
+
+/* #transfer puts the chat back in line: the copy ends, and Jo is told why. */
+static void the_copy_ends_when_the_chat_goes_back_to_the_line(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#transfer"), 200);
+    line_must_get(l, m, JO, POOL_A, "went back to the line, so your copy has stopped");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM shadows WHERE end_reason = 'requeued'"),
+                     1);
+    /* HELP in the old thread: the trainee's own commands. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, JO, POOL_A, "#help"), 200);
+    line_must_get(l, m, JO, POOL_A, "In training you read along");
+}
+
+/*
+ * STOP from the trainee on the copy's number: the copy ends (nothing more
+ * may be sent there), the peer is told, the coordinators hear as for any
+ * peer's opt-out.
+ */
+static void the_copy_ends_when_the_trainee_opts_out_of_its_number(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, JO, POOL_A, "STOP"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "Jo is no longer reading along");
+    line_must_get(l, m, SAM, LINE_NUMBER, "Jo");
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "one more thing"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "one more thing");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_count(l, m, JO, NULL), 0);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM shadows WHERE end_reason = 'opt-out'"), 1);
+}
+
+/* A roster without Jo (reloaded): Jo's copy ends at once; the peer is told. */
+static void the_copy_ends_when_the_trainee_leaves_the_roster(void **state)
+{
+    static const char without_jo[] = TOPICS "peers:\n"
+                                            "  - id: alex\n"
+                                            "    name: Alex\n"
+                                            "    phone: \"" ALEX "\"\n"
+                                            "    topics: [anxiety, general]\n"
+                                            "    max_conversations: 2\n" ALL_DAY COORDS;
+    struct line *l = *state;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    m = line_mark(l);
+    assert_int_equal(line_rewrite(l->roster, without_jo), 0);
+    kill(l->gw, SIGHUP);
+    /* Jo's name left with the roster. */
+    line_must_get(l, m, ALEX, POOL_A, "The peer in training is no longer reading along");
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "are you still there"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "are you still there");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_count(l, m, JO, NULL), 0);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM shadows WHERE end_reason = 'roster'"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +567,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(urgent_chats_are_read_along_when_the_line_allows,
                                         setup_urgent_allowed, line_teardown),
         cmocka_unit_test_setup_teardown(a_trainee_without_a_mentor_reads_along_with_anyone, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_coordinators_chat_is_not_read_along, setup_urgent_allowed,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(the_copy_ends_when_the_chat_goes_back_to_the_line, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(the_copy_ends_when_the_trainee_opts_out_of_its_number,
+                                        setup, line_teardown),
+        cmocka_unit_test_setup_teardown(the_copy_ends_when_the_trainee_leaves_the_roster, setup,
                                         line_teardown),
     };
 
