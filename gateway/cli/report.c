@@ -26,6 +26,7 @@ struct group {
     char group[12]; /* "all", "channel", "topic", "language", "hour", "peer" */
     char key[40];
     int64_t contacts, answered, abandoned, waiting, rated, rating_sum;
+    int64_t shadowed;          /* chats a trainee read along with */
     struct vec waits, lengths; /* ms */
 };
 
@@ -115,6 +116,7 @@ static int count(struct group *g, const struct store_report_row *row)
         g->rated++;
         g->rating_sum += row->rating;
     }
+    g->shadowed += row->shadowed != 0;
     return 0;
 }
 
@@ -206,7 +208,7 @@ int report_csv(struct report *r, struct buf *out)
 
     qsort(r->g, r->n, sizeof(r->g[0]), cmp_group);
     bad = buf_puts(out, "group,key,contacts,answered,abandoned,waiting,wait_median_s,wait_p90_s,"
-                        "length_median_s,rated,rating_mean\n");
+                        "length_median_s,rated,rating_mean,shadowed\n");
     for (i = 0; i < r->n; i++) {
         const struct group *g = &r->g[i];
         struct figures f = figures_of(g);
@@ -219,10 +221,10 @@ int report_csv(struct report *r, struct buf *out)
         bad |= buf_printf(out, ",%lld,", (long long)g->rated);
         if (f.rating_mean >= 0)
             bad |= buf_printf(out, "%.2f", f.rating_mean);
-        bad |= buf_puts(out, "\n");
+        bad |= buf_printf(out, ",%lld\n", (long long)g->shadowed);
     }
     for (k = 1; k <= 5; k++)
-        bad |= buf_printf(out, "rating,%d,%lld,,,,,,,,\n", k, (long long)r->ratings[k]);
+        bad |= buf_printf(out, "rating,%d,%lld,,,,,,,,,\n", k, (long long)r->ratings[k]);
     return bad ? -1 : 0;
 }
 
@@ -245,13 +247,14 @@ int report_json(struct report *r, const char *since, struct buf *out)
 
         json_array_append_new(
             groups,
-            json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:o}", "group", g->group,
-                      "key", g->key, "contacts", (json_int_t)g->contacts, "answered",
+            json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:o, s:I}", "group",
+                      g->group, "key", g->key, "contacts", (json_int_t)g->contacts, "answered",
                       (json_int_t)g->answered, "abandoned", (json_int_t)g->abandoned, "waiting",
                       (json_int_t)g->waiting, "wait_median_s", num_or_null(f.wait_p50),
                       "wait_p90_s", num_or_null(f.wait_p90), "length_median_s",
                       num_or_null(f.length_p50), "rated", (json_int_t)g->rated, "rating_mean",
-                      f.rating_mean >= 0 ? json_real(f.rating_mean) : json_null()));
+                      f.rating_mean >= 0 ? json_real(f.rating_mean) : json_null(), "shadowed",
+                      (json_int_t)g->shadowed));
     }
     for (k = 1; k <= 5; k++) {
         snprintf(key, sizeof(key), "%d", k);

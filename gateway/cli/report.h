@@ -11,7 +11,8 @@
  * and peer: contacts, answered (reached a peer), abandoned (joined the line
  * and closed without one), still waiting; the median and 90th percentile of
  * the wait for a peer and the median length of a chat (nearest-rank, in
- * seconds); ratings given and their mean; and how many of each rating.
+ * seconds); ratings given and their mean; chats a peer in training read
+ * along with (shadowed); and how many of each rating.
  *
  * The aggregation is pure: rows in (report_add), text out.
  */

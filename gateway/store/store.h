@@ -597,6 +597,7 @@ struct store_report_row {
     int64_t created_at, queued_at, matched_at, closed_at; /* 0: never */
     int rating;                                           /* 0: none */
     char channel[8];                                      /* "sms" or "voice" (a call) */
+    int shadowed; /* a peer in training read along with it (for a while, at least) */
 };
 
 /* Calls fn for each conversation started at or after since (crisis records left out). */

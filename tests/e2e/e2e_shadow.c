@@ -262,6 +262,15 @@ static void the_mentor_takes_a_chat_and_the_trainee_reads_along(void **state)
     }
     free(shows);
     assert_true(line_metric(l, READ, "peerline_shadowed_chats_total") == 1);
+    /* peerline report: the chat counts as read along with. */
+    assert_int_equal(line_cli(l, "report", "", &body), 0);
+    {
+        const char *all = strstr(body, "\nall,,");
+        assert_non_null(all);
+        assert_int_equal(strncmp(strchr(all + 1, '\n') - 2, ",1", 2), 0);
+        assert_non_null(strstr(body, "\npeer,alex,1,1,"));
+    }
+    free(body);
 }
 
 /* #suggest reaches the peer only, from the chat's number, marked; anything else is not relayed. */

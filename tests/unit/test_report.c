@@ -57,6 +57,7 @@ static int setup(void **state)
      * 5 grief   en       11:00  still waiting
      * 6 (menu)  en       11:00  never chose a topic
      * 7 a crisis record for a blocked number: not a contact
+     * and a trainee read along with chat 2 (twice: counted once)
      */
     snprintf(
         sql, sizeof(sql),
@@ -80,7 +81,12 @@ static int setup(void **state)
         BASE + S(4980), BASE + S(3630), BASE + S(3630), BASE + S(3930), BASE + S(4230),
         BASE + S(7200), BASE + S(7200), BASE + S(8100), BASE + S(7300), BASE + S(7300),
         BASE + S(7400), BASE + S(7500), BASE + S(7500));
-    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db,
+                     "INSERT INTO shadows (conversation_id, trainee_id, number, started_at,"
+                     " ended_at, end_reason) VALUES (2, 'jo', '+15005550008', 1, 2, 'unshadow'),"
+                     " (2, 'kim', '+15005550008', 3, 4, 'closed')",
+                     NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "seed: %s\n", sqlite3_errmsg(db));
         sqlite3_close(db);
         return -1;
@@ -130,24 +136,24 @@ static void figures_worked_out_by_hand(void **state)
     char *csv = csv_since(f, 0);
 
     assert_string_equal(csv, "group,key,contacts,answered,abandoned,waiting,wait_median_s,"
-                             "wait_p90_s,length_median_s,rated,rating_mean\n"
-                             "all,,6,3,1,1,180,300,600,2,4.00\n"
-                             "channel,sms,6,3,1,1,180,300,600,2,4.00\n"
-                             "topic,(none),1,0,0,0,,,,0,\n"
-                             "topic,anxiety,3,3,0,0,180,300,600,2,4.00\n"
-                             "topic,grief,2,0,1,1,,,,0,\n"
-                             "language,en,5,2,1,1,60,180,600,2,4.00\n"
-                             "language,es,1,1,0,0,300,300,300,0,\n"
-                             "hour,09,1,1,0,0,60,60,600,1,5.00\n"
-                             "hour,10,2,2,0,0,180,300,300,1,3.00\n"
-                             "hour,11,3,0,1,1,,,,0,\n"
-                             "peer,alex,2,2,0,0,60,180,600,2,4.00\n"
-                             "peer,blair,1,1,0,0,300,300,300,0,\n"
-                             "rating,1,0,,,,,,,,\n"
-                             "rating,2,0,,,,,,,,\n"
-                             "rating,3,1,,,,,,,,\n"
-                             "rating,4,0,,,,,,,,\n"
-                             "rating,5,1,,,,,,,,\n");
+                             "wait_p90_s,length_median_s,rated,rating_mean,shadowed\n"
+                             "all,,6,3,1,1,180,300,600,2,4.00,1\n"
+                             "channel,sms,6,3,1,1,180,300,600,2,4.00,1\n"
+                             "topic,(none),1,0,0,0,,,,0,,0\n"
+                             "topic,anxiety,3,3,0,0,180,300,600,2,4.00,1\n"
+                             "topic,grief,2,0,1,1,,,,0,,0\n"
+                             "language,en,5,2,1,1,60,180,600,2,4.00,1\n"
+                             "language,es,1,1,0,0,300,300,300,0,,0\n"
+                             "hour,09,1,1,0,0,60,60,600,1,5.00,0\n"
+                             "hour,10,2,2,0,0,180,300,300,1,3.00,1\n"
+                             "hour,11,3,0,1,1,,,,0,,0\n"
+                             "peer,alex,2,2,0,0,60,180,600,2,4.00,1\n"
+                             "peer,blair,1,1,0,0,300,300,300,0,,0\n"
+                             "rating,1,0,,,,,,,,,\n"
+                             "rating,2,0,,,,,,,,,\n"
+                             "rating,3,1,,,,,,,,,\n"
+                             "rating,4,0,,,,,,,,,\n"
+                             "rating,5,1,,,,,,,,,\n");
     free(csv);
 }
 
@@ -156,7 +162,7 @@ static void since_leaves_out_what_came_before(void **state)
     struct fixture *f = *state;
     char *csv = csv_since(f, BASE + S(3600));
 
-    assert_non_null(strstr(csv, "\nall,,5,2,1,1,180,300,300,1,3.00\n"));
+    assert_non_null(strstr(csv, "\nall,,5,2,1,1,180,300,300,1,3.00,1\n"));
     assert_null(strstr(csv, "hour,09"));
     assert_non_null(strstr(csv, "\nrating,5,0,"));
     free(csv);
@@ -179,6 +185,7 @@ static void json_has_the_same_figures(void **state)
     assert_int_equal(json_integer_value(json_object_get(all, "contacts")), 6);
     assert_int_equal(json_integer_value(json_object_get(all, "wait_p90_s")), 300);
     assert_true(json_real_value(json_object_get(all, "rating_mean")) == 4.0);
+    assert_int_equal(json_integer_value(json_object_get(all, "shadowed")), 1);
     assert_true(json_is_null(
         json_object_get(json_array_get(json_object_get(j, "groups"), 2), "wait_median_s")));
     assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "ratings"), "3")), 1);
