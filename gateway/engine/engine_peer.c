@@ -235,7 +235,7 @@ static int start_chat(struct engine *e, const struct roster_peer *peer, const st
         goto fail;
     /* A trainee may read along from here on, beginning with what the peer just got. */
     if (engine_shadow_start(e, peer, c) ||
-        (rc.b.len && engine_shadow_copy(e, c->id, NULL, rc.b.p, 0)))
+        (rc.b.len && engine_shadow_copy(e, c->id, NULL, rc.b.p, rc.b.len, 0)))
         goto fail;
     if (store_contact_set_last_peer(e->st, c->texter, peer->id, e->now) ||
         store_peer_number_used(e->st, peer->id, c->peer_number, e->now))
@@ -404,15 +404,15 @@ static int peer_writes(struct engine *e, const struct roster_peer *peer, const s
     if (in->num_media > 0) {
         if (engine_say(e, c->id, peer->phone, in->to, TX_NO_PICTURES, NULL, 0))
             return -1;
-        if (!in->body[0])
-            return engine_say(e, c->id, c->texter, c->line_number, TX_PICTURE_NOT_PASSED, NULL,
-                              0) ||
-                           engine_shadow_copy(e, c->id, peer->name, "", 1)
-                       ? -1
-                       : 0;
+        if (!in->body[0]) {
+            if (engine_say(e, c->id, c->texter, c->line_number, TX_PICTURE_NOT_PASSED, NULL, 0))
+                return -1;
+            return engine_shadow_copy(e, c->id, peer->name, "", 0, 1);
+        }
     }
+    /* The trainee reading along (if one is) gets what the texter gets. */
     if (engine_relay(e, c->id, c->texter, c->line_number, in->body, in->id, &cut) ||
-        engine_shadow_copy(e, c->id, peer->name, in->body, 0))
+        engine_shadow_copy(e, c->id, peer->name, in->body, engine_relay_len(in->body, &cut), 0))
         return -1;
     /* The peer wrote it, and can send the rest: they are told, not the texter. */
     return cut ? engine_say_shortened(e, c->id, peer->phone, in->to, TX_REPLY_SHORTENED) : 0;

@@ -168,10 +168,11 @@ int engine_shadow_start(struct engine *e, const struct roster_peer *peer,
                         const struct store_conv *c);
 /*
  * What one side of chat conv wrote reaches its trainee, if one reads along:
- * "Texter: body" (name NULL) or "NAME: body"; picture set with no body: a
- * line saying a picture was sent.
+ * "Texter: " (name NULL) or "NAME: " and the first n bytes of body, as the
+ * other side got them; n 0 with picture set: a line saying a picture was
+ * sent.
  */
-int engine_shadow_copy(struct engine *e, int64_t conv, const char *name, const char *body,
+int engine_shadow_copy(struct engine *e, int64_t conv, const char *name, const char *body, size_t n,
                        int picture);
 /* conv's copy (if any) ends, for why: the trainee, and the peer while the chat goes on, told. */
 int engine_shadow_end(struct engine *e, int64_t conv, enum shadow_end why);

@@ -190,13 +190,13 @@ done:
 
 /* ---- the copy ---- */
 
-int engine_shadow_copy(struct engine *e, int64_t conv, const char *name, const char *body,
+int engine_shadow_copy(struct engine *e, int64_t conv, const char *name, const char *body, size_t n,
                        int picture)
 {
     const struct roster_peer *tp;
     struct store_shadow sh;
     struct buf b = BUF_INIT(0), pic = BUF_INIT(0);
-    int rc, cut;
+    int rc;
 
     if (!e->trainees)
         return 0; /* no one reads along: not even a look */
@@ -206,18 +206,18 @@ int engine_shadow_copy(struct engine *e, int64_t conv, const char *name, const c
     tp = roster_peer_by_id(e->roster, sh.trainee_id);
     if (!tp)
         return 0; /* gone from the roster: the copy ends at the next run */
-    if (!body[0] && picture) {
+    if (!n && picture) {
         if (engine_render(e, TX_PICTURE_NOT_PASSED, engine_lang_of(e, tp->phone), NULL, 0, &pic))
             goto fail;
         body = pic.p ? pic.p : "";
+        n = pic.len;
     }
-    if (!body[0]) {
+    if (!n) {
         buf_free(&pic);
         return 0;
     }
-    /* As much as a relay carries, and never a number: only the name, or "Texter". */
-    if (buf_printf(&b, "%s: ", name ? name : "Texter") ||
-        buf_append(&b, body, engine_relay_len(body, &cut)))
+    /* Only the name, or "Texter": never a number. */
+    if (buf_printf(&b, "%s: ", name ? name : "Texter") || buf_append(&b, body, n))
         goto fail;
     rc = engine_send(e, conv, tp->phone, sh.number, OUT_NOTICE, b.p, 0);
     buf_free(&b);

@@ -431,13 +431,14 @@ static int texter(struct engine *e, struct texter_in *t)
         if (store_timer_set(e->st, TIMER_IDLE, c.id, e->now + e->cfg->timers.idle_timeout, 0) ||
             store_timer_add(e->st, TIMER_PEER_SILENCE, c.id, e->now + e->cfg->timers.peer_silence))
             return -1;
-        if (!in->body[0] && in->num_media > 0)
-            return engine_say(e, c.id, p->phone, c.peer_number, TX_PICTURE_NOT_PASSED, NULL, 0) ||
-                           engine_shadow_copy(e, c.id, NULL, "", 1)
-                       ? -1
-                       : 0;
+        if (!in->body[0] && in->num_media > 0) {
+            if (engine_say(e, c.id, p->phone, c.peer_number, TX_PICTURE_NOT_PASSED, NULL, 0))
+                return -1;
+            return engine_shadow_copy(e, c.id, NULL, "", 0, 1);
+        }
+        /* The trainee reading along (if one is) gets what the peer gets. */
         if (engine_relay(e, c.id, p->phone, c.peer_number, in->body, in->id, &cut) ||
-            engine_shadow_copy(e, c.id, NULL, in->body, 0))
+            engine_shadow_copy(e, c.id, NULL, in->body, engine_relay_len(in->body, &cut), 0))
             return -1;
         return cut ? engine_say_shortened(e, c.id, p->phone, c.peer_number, TX_RELAY_SHORTENED) : 0;
     }

@@ -281,6 +281,11 @@ static void a_suggestion_reaches_the_peer_only(void **state)
 
     line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
     line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    /* A picture is not passed on: the copy says one was sent, as the peer's phone does. */
+    m = line_mark(l);
+    assert_int_equal(line_text_media(l, T1, LINE_NUMBER, "", 1), 200);
+    line_must_get(l, m, ALEX, POOL_A, "(They sent a picture.");
+    line_must_get(l, m, JO, POOL_A, "Texter: (They sent a picture. Pictures are not passed on.)");
     m = line_mark(l);
     assert_int_equal(line_text(l, JO, POOL_A, "#suggest Ask what helped them last time"), 200);
     line_must_get(l, m, ALEX, POOL_A,
