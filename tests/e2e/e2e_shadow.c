@@ -565,6 +565,26 @@ static void the_copy_ends_when_the_trainee_leaves_the_roster(void **state)
     assert_int_equal(line_query(l, "SELECT COUNT(*) FROM shadows WHERE end_reason = 'roster'"), 1);
 }
 
+/*
+ * One chat at a time per trainee: Alex takes two chats; Jo (Alex's) reads
+ * the first, and the second goes to Kim (no mentor), on a number of Kim's.
+ */
+static void a_trainee_reads_one_chat_at_a_time(void **state)
+{
+    struct line *l = *state;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    line_connect(l, T2, "panic again", ALEX, POOL_B, "Alex");
+    line_must_get(l, 0, KIM, POOL_A, "Reading along, read-only: Alex's chat");
+    line_must_get(l, 0, KIM, POOL_A, "Texter: panic again");
+    line_must_get(l, 0, ALEX, POOL_B, "Kim, a peer in training, is reading along");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_occurrences(l, JO, NULL, "panic again"), 0);
+    assert_int_equal(line_occurrences(l, KIM, NULL, "I'm anxious"), 0);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM shadows WHERE ended_at IS NULL"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -582,6 +602,7 @@ int main(void)
                                         setup_urgent_allowed, line_teardown),
         cmocka_unit_test_setup_teardown(a_trainee_without_a_mentor_reads_along_with_anyone, setup,
                                         line_teardown),
+        cmocka_unit_test_setup_teardown(a_trainee_reads_one_chat_at_a_time, setup, line_teardown),
         cmocka_unit_test_setup_teardown(a_coordinators_chat_is_not_read_along, setup_urgent_allowed,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(the_copy_ends_when_the_chat_goes_back_to_the_line, setup,
