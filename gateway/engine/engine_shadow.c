@@ -110,7 +110,13 @@ static int chat_may_be_shadowed(struct engine *e, const struct roster_peer *peer
     /* A colleague reaching out for support is not read along with. */
     if (roster_peer_by_phone(r, c->texter) || roster_coordinator_by_phone(r, c->texter))
         return 0;
-    return store_conv_is_private(e->st, c->id) ? 0 : 1;
+    switch (store_conv_is_private(e->st, c->id)) {
+    case 0:
+        return 1;
+    case 1:
+        return 0; /* the texter said PRIVATE, in this chat or before it went back to the line */
+    }
+    return -1;
 }
 
 /* The trainees who may read along with c, taken by peer, best first, into *out (malloc'd). */
@@ -144,34 +150,44 @@ static int candidates(struct engine *e, const struct roster_peer *peer, const st
     return 0;
 }
 
+/*
+ * The trainee who reads along with c (taken by peer), and their number:
+ * the best candidate with a number free (a number any chat or copy of
+ * theirs uses is not). *tp NULL: none. 0, or -1 on error.
+ */
+static int pick(struct engine *e, const struct roster_peer *peer, const struct store_conv *c,
+                const struct roster_peer **tp, char number[STORE_NUM])
+{
+    struct candidate *cand = NULL;
+    size_t n = 0, i;
+    int rc = candidates(e, peer, c, &cand, &n);
+
+    *tp = NULL;
+    for (i = 0; !rc && i < n && !*tp; i++)
+        if (!engine_pick_number(e, cand[i].p, number))
+            *tp = cand[i].p;
+    free(cand);
+    return rc;
+}
+
 int engine_shadow_start(struct engine *e, const struct roster_peer *peer,
                         const struct store_conv *c)
 {
-    struct candidate *cand = NULL;
-    const struct roster_peer *tp = NULL;
+    const struct roster_peer *tp;
     char number[STORE_NUM];
-    size_t n = 0, i;
-    int rc = chat_may_be_shadowed(e, peer, c), ret = -1;
+    int rc = chat_may_be_shadowed(e, peer, c);
 
     if (rc <= 0)
         return rc;
-    if (candidates(e, peer, c, &cand, &n))
-        goto done;
-    /* The first of them with a number free; a number in use by any chat of theirs is not. */
-    for (i = 0; i < n && !tp; i++)
-        if (!engine_pick_number(e, cand[i].p, number))
-            tp = cand[i].p;
-    ret = 0;
+    if (pick(e, peer, c, &tp, number))
+        return -1;
     if (!tp)
-        goto done;
-    ret = -1;
+        return 0;
     rc = store_shadow_start(e->st, c->id, tp->id, number, e->now);
-    if (rc == STORE_CONFLICT) {
-        ret = 0; /* they began to read along with another chat meanwhile */
-        goto done;
-    }
+    if (rc == STORE_CONFLICT)
+        return 0; /* they began to read along with another chat meanwhile */
     if (rc || store_peer_number_used(e->st, tp->id, number, e->now))
-        goto done;
+        return -1;
     {
         struct text_var tv[] = {{"trainee", tp->name}};
         struct text_var iv[] = {{"peer", peer->name},
@@ -179,13 +195,10 @@ int engine_shadow_start(struct engine *e, const struct roster_peer *peer,
         if (engine_say(e, c->id, c->texter, c->line_number, TX_SHADOW_TEXTER, NULL, 0) ||
             engine_say(e, c->id, peer->phone, c->peer_number, TX_SHADOW_PEER, tv, NVARS(tv)) ||
             engine_say(e, c->id, tp->phone, number, TX_SHADOW_INTRO, iv, NVARS(iv)))
-            goto done;
+            return -1;
     }
     log_info("shadow.started", "conv=%lld trainee=%s peer=%s", (long long)c->id, tp->id, peer->id);
-    ret = 0;
-done:
-    free(cand);
-    return ret;
+    return 0;
 }
 
 /* ---- the copy ---- */
