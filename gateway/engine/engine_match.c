@@ -296,8 +296,11 @@ int engine_pick_number(struct engine *e, const struct roster_peer *p, char out[S
 
     if (!last || store_peer_numbers(e->st, p->id, note_lru, &lc))
         goto done;
-    /* The number a trainee reads a chat along on is theirs too (engine_shadow.c). */
-    shadow = store_shadow_of_trainee(e->st, p->id, &sh);
+    /*
+     * The number a trainee reads a chat along on is theirs too (engine_shadow.c);
+     * with no trainee on the roster no copy is open (engine_shadow_roster).
+     */
+    shadow = e->trainees ? store_shadow_of_trainee(e->st, p->id, &sh) : STORE_OK;
     if (shadow == STORE_ERROR)
         goto done;
     for (i = 0; i < n; i++) {
