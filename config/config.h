@@ -111,6 +111,10 @@ struct config {
         int64_t rating_window; /* ms: a lone 1-5 within this is a rating */
     } endings;
 
+    struct {               /* peers in training who read along (README "Trainees") */
+        int shadow_urgent; /* an urgent chat may be read along with too (default no) */
+    } trainees;
+
     struct {                   /* calls to the line (Twilio): README "Calls" */
         int64_t ring_timeout;  /* ms the caller waits while peers are rung, then voicemail */
         long long max_ring;    /* peers rung at once for one call */

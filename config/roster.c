@@ -403,7 +403,8 @@ static void load_peer(struct rload *L, const struct ynode *m, struct roster_peer
 {
     static const char *const allowed[] = {
         "id",       "name",   "phone",         "topics",         "languages", "max_conversations",
-        "timezone", "shifts", "trained_until", "crisis_trained", "voice",     NULL};
+        "timezone", "shifts", "trained_until", "crisis_trained", "voice",     "trainee",
+        "mentor",   NULL};
     struct roster *r = L->r;
     const struct ynode *n, *seq;
     const char *s, *why;
@@ -428,11 +429,14 @@ static void load_peer(struct rload *L, const struct ynode *m, struct roster_peer
             diag_at(&L->file, ymap_get(m, "phone"), "peer phone: %s", why);
         p->phone = strdup(s);
     }
+    /* A trainee reads along with chats of any topic: topics, if listed, narrow them. */
+    p->trainee = opt_bool(L, m, "trainee", 0);
+    p->mentor = -1;
     seq = opt_seq(L, m, "topics", "peer");
-    if (!seq || seq->nkids == 0) {
+    if ((!seq || seq->nkids == 0) && !p->trainee) {
         diag_at(&L->file, ymap_get(m, "topics") ? ymap_get(m, "topics") : m,
                 "peer %s has no topics; list at least one topic id", p->id ? p->id : "?");
-    } else {
+    } else if (seq && seq->nkids) {
         p->topics = calloc(seq->nkids, sizeof(int));
         if (!p->topics || !L->topic_seen)
             diag_at(&L->file, seq, "out of memory");
@@ -487,6 +491,14 @@ static void load_peer(struct rload *L, const struct ynode *m, struct roster_peer
     }
     p->crisis_trained = opt_bool(L, m, "crisis_trained", 0);
     p->voice = opt_bool(L, m, "voice", 0);
+    if (p->trainee && p->voice)
+        diag_at(&L->file, ymap_get(m, "voice"),
+                "a trainee is never rung for calls: remove voice: true from peer %s",
+                p->id ? p->id : "?");
+    /* Who the mentor is can only be told once every peer is read: check_mentors(). */
+    n = ymap_get(m, "mentor");
+    if (n && (n->kind != YNODE_SCALAR || n->len == 0))
+        diag_at(&L->file, n, "mentor must be a peer id");
 }
 
 static void load_coordinator(struct rload *L, const struct ynode *m, struct roster_coordinator *c)
@@ -635,6 +647,61 @@ static void check_peers(struct rload *L)
         phone_groups_free(&g);
 }
 
+struct id_index {
+    const char *id;
+    size_t i;
+};
+
+static int cmp_id_index(const void *a, const void *b)
+{
+    return strcmp(((const struct id_index *)a)->id, ((const struct id_index *)b)->id);
+}
+
+/*
+ * A trainee's mentor: a peer of this roster who takes chats (not a trainee
+ * too), and not the trainee; `mentor:` only on a trainee. Ids are looked up
+ * in a sorted copy, so a roster of thousands is checked at once.
+ */
+static void check_mentors(struct rload *L)
+{
+    struct roster *r = L->r;
+    struct id_index *ids = calloc(r->npeers + 1, sizeof(*ids)), key, *hit;
+    size_t i, n = 0;
+
+    if (!ids) {
+        diag_at(&L->file, NULL, "out of memory");
+        return;
+    }
+    for (i = 0; i < r->npeers; i++)
+        if (r->peers[i].id)
+            ids[n++] = (struct id_index){r->peers[i].id, i};
+    qsort(ids, n, sizeof(*ids), cmp_id_index);
+    for (i = 0; i < r->npeers; i++) {
+        struct roster_peer *p = &r->peers[i];
+        const struct ynode *m = ymap_get(L->peer_nodes[i], "mentor");
+
+        if (!m || m->kind != YNODE_SCALAR || m->len == 0)
+            continue;
+        if (!p->trainee) {
+            diag_at(&L->file, m, "mentor is only for a trainee: add trainee: true to peer %s",
+                    or_q(p->id));
+            continue;
+        }
+        key.id = m->str;
+        hit = bsearch(&key, ids, n, sizeof(*ids), cmp_id_index);
+        if (!hit)
+            diag_at(&L->file, m, "mentor \"%s\" is not a peer in this roster", m->str);
+        else if (hit->i == i)
+            diag_at(&L->file, m, "peer %s cannot be their own mentor", or_q(p->id));
+        else if (r->peers[hit->i].trainee)
+            diag_at(&L->file, m,
+                    "mentor \"%s\" is a trainee too; a mentor is a peer who takes chats", m->str);
+        else
+            p->mentor = (int)hit->i;
+    }
+    free(ids);
+}
+
 static void check_coordinators(struct rload *L)
 {
     struct roster *r = L->r;
@@ -710,6 +777,7 @@ static void check_whole(struct rload *L, const struct ynode *root)
     int on_call = 0;
 
     check_peers(L);
+    check_mentors(L);
     check_coordinators(L);
     for (i = 0; i < r->ncoordinators; i++)
         on_call |= r->coordinators[i].on_call;
@@ -749,6 +817,7 @@ static void build_staff(struct rload *L)
         p->tz = r->tz;
         p->trained_until = INT64_MAX;
         p->crisis_trained = 1;
+        p->mentor = -1;
         r->nstaff++;
     }
 }
@@ -1039,6 +1108,7 @@ int roster_adopt(struct roster *r, const struct roster_peer *p)
     q->max_conversations = p->max_conversations;
     q->tz = r->tz;                /* the old roster's zones go with it */
     q->trained_until = INT64_MAX; /* language bits are the old roster's too: none kept */
+    q->mentor = -1;               /* never a trainee: a retired peer only ends their chats */
     if (!q->id || !q->name || !q->phone) {
         free(q->id);
         free(q->name);

@@ -49,6 +49,14 @@ struct roster_peer {
     int64_t trained_until; /* last day trained, days since epoch; INT64_MAX: no limit */
     int crisis_trained;
     int voice;
+    /*
+     * A trainee (trainee: true) is never offered a chat or rung for a call:
+     * they read along with others' chats (engine_shadow.c). mentor is the
+     * index in roster.peers of the peer whose chats they read, -1 for any
+     * peer who is not a trainee. Only meaningful when trainee is set.
+     */
+    int trainee;
+    int mentor;
 };
 
 struct roster_coordinator {

@@ -83,19 +83,30 @@ const char *match_reason_text(enum match_reason r)
         return "in cooldown";
     case MATCH_TRIED:
         return "already passed or missed this texter";
+    case MATCH_TRAINEE:
+        return "in training (reads along, never offered)";
     }
     return "?";
 }
 
-/* Training and availability: what does not depend on the texter. */
-static enum match_reason peer_status(const struct match_ctx *ctx, const struct roster_peer *rp,
-                                     const struct match_peer *mp, const struct tz_local *lt)
+/* Training and time: whether the peer is at work now, whatever their role. */
+static enum match_reason available(const struct roster_peer *rp, const struct match_peer *mp,
+                                   int64_t now, const struct tz_local *lt)
 {
     if (!schedule_trained_local(rp, lt))
         return MATCH_NOT_TRAINED;
-    if (mp->manual != MATCH_MANUAL_NONE && ctx->now < mp->manual_until)
+    if (mp->manual != MATCH_MANUAL_NONE && now < mp->manual_until)
         return mp->manual == MATCH_MANUAL_ON ? MATCH_OK : MATCH_MANUAL_OFF_NOW;
     return schedule_on_shift_local(rp, lt) ? MATCH_OK : MATCH_OFF_SHIFT;
+}
+
+/* Role, training and availability: what does not depend on the texter. */
+static enum match_reason peer_status(const struct match_ctx *ctx, const struct roster_peer *rp,
+                                     const struct match_peer *mp, const struct tz_local *lt)
+{
+    if (rp->trainee)
+        return MATCH_TRAINEE;
+    return available(rp, mp, ctx->now, lt);
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -103,6 +114,15 @@ static int64_t floor_div(int64_t a, int64_t b)
     int64_t q = a / b;
 
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+enum match_reason match_available(const struct roster_peer *p, const struct match_peer *mp,
+                                  int64_t now)
+{
+    struct tz_local lt;
+
+    tz_to_local(p->tz, floor_div(now, 1000), &lt);
+    return available(p, mp, now, &lt);
 }
 
 static enum match_reason status_now(const struct match_ctx *ctx, size_t i)
@@ -202,8 +222,8 @@ int match_coverage(const struct match_ctx *ctx, const struct match_texter *t, in
         const struct match_peer *mp = &ctx->peers[i];
         int64_t from = ctx->now, s, e;
 
-        if (t->self == (int)i || t->lang < 0 || t->lang >= 64 || !(rp->langs & (1ull << t->lang)) ||
-            excluded(t, (int)i))
+        if (t->self == (int)i || rp->trainee || t->lang < 0 || t->lang >= 64 ||
+            !(rp->langs & (1ull << t->lang)) || excluded(t, (int)i))
             continue;
         if (!roster_peer_covers(rp, t->topic) && !(t->urgent && rp->crisis_trained) &&
             !(ro->general >= 0 && roster_peer_covers(rp, ro->general)))

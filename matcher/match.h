@@ -7,6 +7,7 @@
  * whole of it is unit-tested without a database.
  *
  * Eligibility, in the order reasons are reported: not the texter themself;
+ * not a trainee (trainees read along with others' chats, never take one);
  * training valid; available (manual on, or on shift and not manual off);
  * speaks the language; covers the topic (or any crisis-trained peer for an
  * urgent texter; or a peer covering "general" when nobody covering the topic
@@ -27,6 +28,7 @@
 #include <stdint.h>
 
 struct roster;
+struct roster_peer;
 
 enum match_manual { MATCH_MANUAL_NONE, MATCH_MANUAL_ON, MATCH_MANUAL_OFF };
 
@@ -92,6 +94,7 @@ enum match_reason {
     MATCH_NO_NUMBER,
     MATCH_COOLDOWN,
     MATCH_TRIED,
+    MATCH_TRAINEE, /* in training: reads along with others' chats, never offered one */
 };
 
 /* A short phrase for `peerline who` and logs: "off shift", "at capacity". */
@@ -111,6 +114,15 @@ enum match_reason match_check(const struct match_ctx *ctx, size_t i, const struc
  * cooldown (MATCH_OK), or the first of those that fails. For the dashboard.
  */
 enum match_reason match_peer_ready(const struct match_ctx *ctx, size_t i);
+
+/*
+ * Whether peer p is available now by training and time alone, whatever
+ * their role: trained, and manually on, or on shift and not manually off
+ * (MATCH_OK); else MATCH_NOT_TRAINED, MATCH_MANUAL_OFF_NOW or
+ * MATCH_OFF_SHIFT. A trainee reads along only while this holds.
+ */
+enum match_reason match_available(const struct roster_peer *p, const struct match_peer *mp,
+                                  int64_t now);
 
 /*
  * The peers who may be offered t now, best first, into out (room for

@@ -28,7 +28,7 @@ export PEERLINE_BIN PEERLINE_BUILD CMOCKA_MESSAGE_OUTPUT
 # (Not: e2e_hostile, e2e_disk - Twilio's wire, the spool and reconciliation;
 # e2e_dashboard - the page; e2e_telnyx - Telnyx's own wire, always Telnyx;
 # the voice binaries - calls, Twilio Voice.)
-SMS_SUITE="e2e_relay e2e_texter e2e_matching e2e_endings e2e_safety e2e_debrief e2e_carrier e2e_edges e2e_notes e2e_res
+SMS_SUITE="e2e_relay e2e_texter e2e_matching e2e_endings e2e_safety e2e_debrief e2e_carrier e2e_edges e2e_notes e2e_res e2e_shadow
            e2e_crash e2e_faults e2e_admin e2e_reload e2e_retention e2e_simpage"
 
 pass=0

@@ -26,6 +26,7 @@ struct group {
     char group[12]; /* "all", "channel", "topic", "language", "hour", "peer" */
     char key[40];
     int64_t contacts, answered, abandoned, waiting, rated, rating_sum;
+    int64_t shadowed;          /* chats a trainee read along with */
     struct vec waits, lengths; /* ms */
 };
 
@@ -146,6 +147,7 @@ static int count(struct group *g, const struct store_report_row *row)
         g->rated++;
         g->rating_sum += row->rating;
     }
+    g->shadowed += row->shadowed != 0;
     return 0;
 }
 
@@ -237,7 +239,7 @@ int report_csv(struct report *r, struct buf *out)
 
     qsort(r->g, r->n, sizeof(r->g[0]), cmp_group);
     bad = buf_puts(out, "group,key,contacts,answered,abandoned,waiting,wait_median_s,wait_p90_s,"
-                        "length_median_s,rated,rating_mean\n");
+                        "length_median_s,rated,rating_mean,shadowed\n");
     for (i = 0; i < r->n; i++) {
         const struct group *g = &r->g[i];
         struct figures f = figures_of(g);
@@ -250,19 +252,21 @@ int report_csv(struct report *r, struct buf *out)
         bad |= buf_printf(out, ",%lld,", (long long)g->rated);
         if (f.rating_mean >= 0)
             bad |= buf_printf(out, "%.2f", f.rating_mean);
-        bad |= buf_puts(out, "\n");
+        bad |= buf_printf(out, ",%lld\n", (long long)g->shadowed);
     }
     for (k = 1; k <= 5; k++)
-        bad |= buf_printf(out, "rating,%d,%lld,,,,,,,,\n", k, (long long)r->ratings[k]);
-    /* Peers' tools, counted like the ratings: the figure in the third column. */
-    bad |= buf_printf(out, "tool,notes_written,%lld,,,,,,,,\n", (long long)r->tools.notes);
-    bad |= buf_printf(out, "tool,shadowed_chats,%lld,,,,,,,,\n", (long long)r->tools.shadowed);
-    bad |= buf_printf(out, "tool,debriefs_offered,%lld,,,,,,,,\n",
+        bad |= buf_printf(out, "rating,%d,%lld,,,,,,,,,\n", k, (long long)r->ratings[k]);
+    /*
+     * Peers' tools, counted like the ratings: the figure in the third column
+     * (chats read along with are the groups' own "shadowed" column).
+     */
+    bad |= buf_printf(out, "tool,notes_written,%lld,,,,,,,,,\n", (long long)r->tools.notes);
+    bad |= buf_printf(out, "tool,debriefs_offered,%lld,,,,,,,,,\n",
                       (long long)r->tools.debriefs_offered);
     bad |=
-        buf_printf(out, "tool,debriefs_asked,%lld,,,,,,,,\n", (long long)r->tools.debriefs_asked);
+        buf_printf(out, "tool,debriefs_asked,%lld,,,,,,,,,\n", (long long)r->tools.debriefs_asked);
     for (i = 0; i < r->nresources; i++) /* roster ids: no commas or quotes */
-        bad |= buf_printf(out, "resource,%s,%lld,,,,,,,,\n", r->resources[i].id,
+        bad |= buf_printf(out, "resource,%s,%lld,,,,,,,,,\n", r->resources[i].id,
                           (long long)r->resources[i].n);
     return bad ? -1 : 0;
 }
@@ -287,13 +291,14 @@ int report_json(struct report *r, const char *since, struct buf *out)
 
         json_array_append_new(
             groups,
-            json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:o}", "group", g->group,
-                      "key", g->key, "contacts", (json_int_t)g->contacts, "answered",
+            json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:o, s:I}", "group",
+                      g->group, "key", g->key, "contacts", (json_int_t)g->contacts, "answered",
                       (json_int_t)g->answered, "abandoned", (json_int_t)g->abandoned, "waiting",
                       (json_int_t)g->waiting, "wait_median_s", num_or_null(f.wait_p50),
                       "wait_p90_s", num_or_null(f.wait_p90), "length_median_s",
                       num_or_null(f.length_p50), "rated", (json_int_t)g->rated, "rating_mean",
-                      f.rating_mean >= 0 ? json_real(f.rating_mean) : json_null()));
+                      f.rating_mean >= 0 ? json_real(f.rating_mean) : json_null(), "shadowed",
+                      (json_int_t)g->shadowed));
     }
     for (k = 1; k <= 5; k++) {
         snprintf(key, sizeof(key), "%d", k);
@@ -301,9 +306,8 @@ int report_json(struct report *r, const char *since, struct buf *out)
     }
     for (i = 0; i < r->nresources; i++)
         json_object_set_new(resources, r->resources[i].id, json_integer(r->resources[i].n));
-    tools = json_pack("{s:I, s:I, s:I, s:I, s:o}", "notes_written", (json_int_t)r->tools.notes,
-                      "shadowed_chats", (json_int_t)r->tools.shadowed, "debriefs_offered",
-                      (json_int_t)r->tools.debriefs_offered, "debriefs_asked",
+    tools = json_pack("{s:I, s:I, s:I, s:o}", "notes_written", (json_int_t)r->tools.notes,
+                      "debriefs_offered", (json_int_t)r->tools.debriefs_offered, "debriefs_asked",
                       (json_int_t)r->tools.debriefs_asked, "resources_sent", resources);
     root = json_pack("{s:s?, s:o, s:o, s:o}", "since", since, "groups", groups, "ratings", ratings,
                      "tools", tools);

@@ -11,9 +11,10 @@
  * and peer: contacts, answered (reached a peer), abandoned (joined the line
  * and closed without one), still waiting; the median and 90th percentile of
  * the wait for a peer and the median length of a chat (nearest-rank, in
- * seconds); ratings given and their mean; and how many of each rating.
- * Then peers' tools (SPEC section 11): notes written, chats shadowed,
- * debriefs offered and asked, and resources sent by id.
+ * seconds); ratings given and their mean; chats a peer in training read
+ * along with (shadowed); and how many of each rating. Then the other
+ * peers' tools (SPEC section 11): notes written, debriefs offered and
+ * asked, and resources sent by id.
  *
  * The aggregation is pure: rows in (report_add), text out.
  */
@@ -42,7 +43,7 @@ int report_add_resource(struct report *r, const char *id, int64_t n);
 int report_csv(struct report *r, struct buf *out);
 /*
  * {"since": ..., "groups": [...], "ratings": {"1": n, ...}, "tools": {"notes_written": n,
- * "shadowed_chats": n, "debriefs_offered": n, "debriefs_asked": n, "resources_sent": {ID: n}}}
+ * "debriefs_offered": n, "debriefs_asked": n, "resources_sent": {ID: n}}}
  */
 int report_json(struct report *r, const char *since, struct buf *out);
 

@@ -8,7 +8,8 @@
  * It asks the same pure matcher the gateway uses, with every peer idle (no
  * open chats or offers, no #on/#off): who would be offered a texter of that
  * topic and language at that moment, in order, and for every other peer the
- * rule that rules them out.
+ * rule that rules them out. A trainee is never offered a chat: they are
+ * listed with whose chats they read along with, and whether they could now.
  */
 #include "who.h"
 #include "config.h"
@@ -171,6 +172,16 @@ int who_main(int argc, char **argv)
                 ;
             if (j < n)
                 continue;
+            if (r->peers[k].trainee) {
+                const struct roster_peer *tp = &r->peers[k];
+                enum match_reason now_why = match_available(tp, &mp[k], now);
+                printf("  %s (%s): in training: reads along with %s's chats%s%s%s\n", tp->id,
+                       tp->name, tp->mentor >= 0 ? r->peers[tp->mentor].id : "any peer",
+                       now_why == MATCH_OK ? "" : " (not now: ",
+                       now_why == MATCH_OK ? "" : match_reason_text(now_why),
+                       now_why == MATCH_OK ? "" : ")");
+                continue;
+            }
             why = match_check(&ctx, k, &t, &general);
             /* Eligible by every rule but passed over: someone covering the topic comes first. */
             printf("  %s (%s): %s\n", r->peers[k].id, r->peers[k].name,

@@ -141,6 +141,8 @@ static int signature_check(struct engine *e, const void *item)
 
 void engine_set_roster(struct engine *e, struct roster *r)
 {
+    size_t i;
+
     if (e->roster && r != e->roster) {
         struct adopt_ctx a = {e->roster, r, 0};
         if (store_conv_open_list(e->st, adopt, &a) || a.failed)
@@ -149,6 +151,10 @@ void engine_set_roster(struct engine *e, struct roster *r)
     e->roster = r;
     e->next_shift_check = 0; /* recompute with the new shifts */
     e->retired_offers = 1;
+    e->shadow_roster = 1;
+    e->trainees = 0;
+    for (i = 0; i < r->npeers && !e->trainees; i++)
+        e->trainees = r->peers[i].trainee;
 }
 
 /* ---- routing one inbound text ---- */
@@ -434,6 +440,12 @@ static int withdraw_retired_offers(struct engine *e)
     return rc;
 }
 
+static int shadow_roster(struct engine *e, const void *item)
+{
+    (void)item;
+    return engine_shadow_roster(e);
+}
+
 static int do_failed(struct engine *e, const void *item)
 {
     return relay_failed(e, item);
@@ -657,6 +669,12 @@ int engine_run(struct engine *e, int64_t now, int64_t *next_due, int *queued)
     /* Before any text is handled: no #take may reach an offer a removed peer holds. */
     if (e->retired_offers && withdraw_retired_offers(e))
         goto fail;
+    /* Nor may a removed trainee go on reading along. */
+    if (e->shadow_roster) {
+        if (in_tx(e, shadow_roster, NULL))
+            goto fail;
+        e->shadow_roster = 0;
+    }
     while ((rc = inbound_group(e)) == 1)
         ;
     if (rc < 0)

@@ -64,7 +64,8 @@ int engine_close_conv(struct engine *e, const struct store_conv *c, const char *
             return -1;
     }
     if (store_conv_close(e->st, c->id, c->state, reason, e->now) ||
-        store_timer_clear_all(e->st, c->id))
+        store_timer_clear_all(e->st, c->id) ||
+        (c->state == CONV_ACTIVE && engine_shadow_end(e, c->id, SHADOW_END_CLOSED)))
         return -1;
     if (c->peer_id[0]) {
         if (store_peer_number_used(e->st, c->peer_id, c->peer_number, e->now))
@@ -212,7 +213,8 @@ done:
 
 int engine_requeued(struct engine *e, int64_t conv_id)
 {
-    if (store_timer_clear(e->st, TIMER_OFFER, conv_id) ||
+    if (engine_shadow_end(e, conv_id, SHADOW_END_REQUEUED) ||
+        store_timer_clear(e->st, TIMER_OFFER, conv_id) ||
         store_timer_clear(e->st, TIMER_IDLE, conv_id) ||
         store_timer_clear(e->st, TIMER_PEER_SILENCE, conv_id))
         return -1;

@@ -291,11 +291,21 @@ int engine_pick_number(struct engine *e, const struct roster_peer *p, char out[S
     int64_t *last = calloc(n, sizeof(int64_t));
     struct lru_ctx lc = {numbers, n, last};
     struct store_conv c;
-    int rc = -1;
+    struct store_shadow sh;
+    int rc = -1, shadow;
 
     if (!last || store_peer_numbers(e->st, p->id, note_lru, &lc))
         goto done;
+    /*
+     * The number a trainee reads a chat along on is theirs too (engine_shadow.c);
+     * with no trainee on the roster no copy is open (engine_shadow_roster).
+     */
+    shadow = e->trainees ? store_shadow_of_trainee(e->st, p->id, &sh) : STORE_OK;
+    if (shadow == STORE_ERROR)
+        goto done;
     for (i = 0; i < n; i++) {
+        if (shadow == STORE_FOUND && !strcmp(sh.number, numbers[i]))
+            continue;
         int r1 = store_conv_by_peer_number(e->st, p->id, numbers[i], &c);
         int r2 = store_optout_check(e->st, config_optout_scope(e->cfg, numbers[i]), p->phone);
         /* A number still open for a last word after BYE is not given to a new chat yet. */

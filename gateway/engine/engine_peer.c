@@ -235,6 +235,10 @@ static int start_chat(struct engine *e, const struct roster_peer *peer, const st
         goto fail;
     if (rc.cut && engine_say_shortened(e, c->id, peer->phone, c->peer_number, TX_RELAY_SHORTENED))
         goto fail;
+    /* A trainee may read along from here on, beginning with what the peer just got. */
+    if (engine_shadow_start(e, peer, c) ||
+        (rc.b.len && engine_shadow_copy(e, c->id, NULL, rc.b.p, rc.b.len, 0)))
+        goto fail;
     if (store_contact_set_last_peer(e->st, c->texter, peer->id, e->now) ||
         store_peer_number_used(e->st, peer->id, c->peer_number, e->now))
         goto fail;
@@ -327,7 +331,7 @@ static int escalate(struct engine *e, const struct roster_peer *peer, const stru
 {
     char ref[COMMAND_REF_MAX];
 
-    if (store_conv_set_urgent(e->st, c->id) ||
+    if (store_conv_set_urgent(e->st, c->id) || engine_shadow_urgent(e, c->id) ||
         engine_alert(e, c, "escalate", TX_ALERT_ESCALATE, peer, note))
         return -1;
     command_ref_format(c->id, ref);
@@ -374,7 +378,7 @@ int engine_peer_opt_out(struct engine *e, const struct roster_peer *peer, const 
         if (strcmp(config_optout_scope(e->cfg, numbers[i]), scope))
             continue;
         covered++;
-        if (give_back(e, peer, numbers[i]))
+        if (give_back(e, peer, numbers[i]) || engine_shadow_opted_out(e, peer, numbers[i]))
             return -1;
     }
     if (!covered)
@@ -404,10 +408,15 @@ static int peer_writes(struct engine *e, const struct roster_peer *peer, const s
     if (in->num_media > 0) {
         if (engine_say(e, c->id, peer->phone, in->to, TX_NO_PICTURES, NULL, 0))
             return -1;
-        if (!in->body[0])
-            return engine_say(e, c->id, c->texter, c->line_number, TX_PICTURE_NOT_PASSED, NULL, 0);
+        if (!in->body[0]) {
+            if (engine_say(e, c->id, c->texter, c->line_number, TX_PICTURE_NOT_PASSED, NULL, 0))
+                return -1;
+            return engine_shadow_copy(e, c->id, peer->name, "", 0, 1);
+        }
     }
-    if (engine_relay(e, c->id, c->texter, c->line_number, in->body, in->id, &cut))
+    /* The trainee reading along (if one is) gets what the texter gets. */
+    if (engine_relay(e, c->id, c->texter, c->line_number, in->body, in->id, &cut) ||
+        engine_shadow_copy(e, c->id, peer->name, in->body, engine_relay_len(in->body, &cut), 0))
         return -1;
     /* The peer wrote it, and can send the rest: they are told, not the texter. */
     return cut ? engine_say_shortened(e, c->id, peer->phone, in->to, TX_REPLY_SHORTENED) : 0;
@@ -462,10 +471,15 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
         return engine_say(e, 0, peer->phone, in->to, TX_PEER_HELP, NULL, 0);
     }
     is_cmd = command_parse(in->body, &cmd);
+    /* A trainee's copy of a chat, #suggest and #unshadow: engine_shadow.c. */
+    rc = engine_shadow_command(e, in, peer, is_cmd ? &cmd : NULL);
+    if (rc != 1)
+        return rc;
     if (kw == KW_HELP && e->cfg->provider.provider_answers_help)
         return 0; /* the carrier answered the bare keyword; #help is ours */
     if (kw == KW_HELP || (is_cmd && (cmd.cmd == CMD_HELP || cmd.cmd == CMD_UNKNOWN)))
-        return engine_say(e, 0, peer->phone, in->to, TX_PEER_HELP, NULL, 0);
+        return engine_say(e, 0, peer->phone, in->to, peer->trainee ? TX_TRAINEE_HELP : TX_PEER_HELP,
+                          NULL, 0);
     /* A coordinator's #ack REF / #take REF work from any of the line's numbers. */
     if (is_cmd && peer->id[0] == '@' && (cmd.cmd == CMD_ACK || (cmd.cmd == CMD_TAKE && cmd.arg[0])))
         return coordinator_command(e, peer, &cmd, in->to);
@@ -606,9 +620,16 @@ int engine_staff_on_line(struct engine *e, const struct store_inbound *in)
         return engine_debrief(e, p ? p : staff, NULL, in->to);
     if (staff && (cmd.cmd == CMD_ACK || (cmd.cmd == CMD_TAKE && cmd.arg[0])))
         return coordinator_command(e, staff, &cmd, in->to);
+    if (p && (cmd.cmd == CMD_UNSHADOW || cmd.cmd == CMD_SUGGEST) &&
+        (rc = engine_shadow_command(e, in, p, &cmd)) != 1)
+        return rc;
     if (p && (cmd.cmd == CMD_TAKE || cmd.cmd == CMD_PASS || cmd.cmd == CMD_END ||
               cmd.cmd == CMD_TRANSFER || cmd.cmd == CMD_ESCALATE || cmd.cmd == CMD_NOTE ||
               cmd.cmd == CMD_RES))
         return engine_say(e, 0, in->from, in->to, TX_ONLY_IN_CHAT, NULL, 0);
-    return engine_say(e, 0, in->from, in->to, p ? TX_PEER_HELP : TX_STAFF_HELP, NULL, 0);
+    return engine_say(e, 0, in->from, in->to,
+                      !p           ? TX_STAFF_HELP
+                      : p->trainee ? TX_TRAINEE_HELP
+                                   : TX_PEER_HELP,
+                      NULL, 0);
 }

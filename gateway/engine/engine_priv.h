@@ -6,8 +6,9 @@
  * run's time is e->now).
  *
  * The parts are layered, each calling only those declared above it here:
- * out (texts) < res < notes < match < conv (the lifecycle) < safety < debrief < voice <
- * timer < peer < texter < admin, and engine.c, the dispatcher, on top. The lint
+ * out (texts) < res < notes < match < shadow (trainees reading along) <
+ * conv (the lifecycle) < safety < debrief < voice < timer < peer < texter <
+ * admin, and engine.c, the dispatcher, on top. The lint
  * check (tests/layers.sh) fails if a call ever goes the other way.
  */
 #ifndef PEERLINE_ENGINE_PRIV_H
@@ -21,6 +22,7 @@
 #include <stdint.h>
 
 struct buf;
+struct command;
 struct config;
 struct crisis;
 struct roster;
@@ -59,6 +61,8 @@ struct engine {
     int queued;                     /* outbox rows added in this run */
     int64_t next_shift_check;       /* when peer availability next changes by the clock */
     int retired_offers;             /* a new roster: withdraw offers its retired peers hold */
+    int shadow_roster;              /* a new roster: end copies whose trainee left it */
+    int trainees;                   /* the roster has trainees: chats may have copies */
     const atomic_ulong *sig_streak; /* the webhook's failures in a row (engine_watch_signatures) */
     unsigned long sig_after;        /* this many make an alert */
     int64_t sig_told_at;
@@ -164,6 +168,53 @@ int engine_peer_states(struct engine *e, struct match_peer *mp, int64_t *next_ch
  * first one comes on shift, INT64_MAX: not within a week). -1 on error.
  */
 int engine_coverage(struct engine *e, const struct store_conv *c, int64_t *next_start);
+
+/* ---- engine_shadow.c: trainees reading along ---- */
+
+/* Why a trainee's copy of a chat ends. */
+enum shadow_end {
+    SHADOW_END_CLOSED,   /* the chat closed */
+    SHADOW_END_REQUEUED, /* it went back to the line */
+    SHADOW_END_URGENT,   /* it became urgent (trainees.shadow_urgent off) */
+    SHADOW_END_PRIVATE,  /* the texter said PRIVATE */
+    SHADOW_END_UNSHADOW, /* the trainee said #unshadow */
+    SHADOW_END_OPTOUT,   /* the trainee opted out of the copy's number */
+    SHADOW_END_ROSTER,   /* the trainee left the roster, or is no longer one */
+};
+
+/*
+ * peer just took c (after its introductions and what the texter wrote so
+ * far): one trainee who may read along begins to (their introduction; the
+ * texter and the peer told), or none. 0 either way, -1 on error.
+ */
+int engine_shadow_start(struct engine *e, const struct roster_peer *peer,
+                        const struct store_conv *c);
+/*
+ * What one side of chat conv wrote reaches its trainee, if one reads along:
+ * "Texter: " (name NULL) or "NAME: " and the first n bytes of body, as the
+ * other side got them; n 0 with picture set: a line saying a picture was
+ * sent.
+ */
+int engine_shadow_copy(struct engine *e, int64_t conv, const char *name, const char *body, size_t n,
+                       int picture);
+/* conv's copy (if any) ends, for why: the trainee, and the peer while the chat goes on, told. */
+int engine_shadow_end(struct engine *e, int64_t conv, enum shadow_end why);
+/* conv became urgent: its copy ends, unless trainees.shadow_urgent. */
+int engine_shadow_urgent(struct engine *e, int64_t conv);
+/* The trainee opted out of number: their copy on it ends. */
+int engine_shadow_opted_out(struct engine *e, const struct roster_peer *trainee,
+                            const char *number);
+/* PRIVATE from c's texter: never read along with again; a copy ends; the texter told. */
+int engine_shadow_private(struct engine *e, const struct store_conv *c);
+/* After a roster change: the copies of trainees who left it (or are no longer trainees) end. */
+int engine_shadow_roster(struct engine *e);
+/*
+ * A text from peer tp on in->to (cmd: its command, or NULL): #unshadow and
+ * #suggest, and anything sent in a copy's thread (read-only: a reminder).
+ * 1 when it is not about a copy: the caller answers as usual.
+ */
+int engine_shadow_command(struct engine *e, const struct store_inbound *in,
+                          const struct roster_peer *tp, const struct command *cmd);
 
 /* ---- engine_conv.c: the conversation lifecycle ---- */
 

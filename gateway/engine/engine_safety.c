@@ -211,7 +211,9 @@ int engine_crisis(struct engine *e, const struct store_inbound *in, int opted_ou
             return -1;
         return 1;
     }
-    if (crisis_conv(e, in, &c) || store_conv_set_urgent(e->st, c.id))
+    /* A trainee's copy ends before the words that made it urgent could reach it. */
+    if (crisis_conv(e, in, &c) || store_conv_set_urgent(e->st, c.id) ||
+        engine_shadow_urgent(e, c.id))
         return -1;
     c.urgent = 1;
     /* The safety text first (it overtakes anything queued): they have the numbers to call. */

@@ -395,9 +395,17 @@ static int texter(struct engine *e, struct texter_in *t)
     if (rc != STORE_FOUND) {
         if (rating(e, t, &rc))
             return rc;
-        return texter_new_contact(e, t);
+        if (texter_new_contact(e, t))
+            return -1;
+        if (t->kw != KW_PRIVATE || store_conv_get(e->st, t->conv, &c) != STORE_FOUND)
+            return t->kw == KW_PRIVATE ? -1 : 0;
+        t->pending = 0; /* PRIVATE as a first word: their wish, not words for the peer */
+        return engine_shadow_private(e, &c);
     }
     t->conv = c.id;
+    /* PRIVATE: no trainee reads along with this chat, now or later; never relayed. */
+    if (t->kw == KW_PRIVATE)
+        return engine_shadow_private(e, &c);
     /* Webhook time, like the peer's: the two are compared (see fire_peer_silence). */
     if (store_conv_touch_texter(e->st, c.id, t->in->received_at) || flood_step(e, t, &c))
         return -1;
@@ -423,9 +431,14 @@ static int texter(struct engine *e, struct texter_in *t)
         if (store_timer_set(e->st, TIMER_IDLE, c.id, e->now + e->cfg->timers.idle_timeout, 0) ||
             store_timer_add(e->st, TIMER_PEER_SILENCE, c.id, e->now + e->cfg->timers.peer_silence))
             return -1;
-        if (!in->body[0] && in->num_media > 0)
-            return engine_say(e, c.id, p->phone, c.peer_number, TX_PICTURE_NOT_PASSED, NULL, 0);
-        if (engine_relay(e, c.id, p->phone, c.peer_number, in->body, in->id, &cut))
+        if (!in->body[0] && in->num_media > 0) {
+            if (engine_say(e, c.id, p->phone, c.peer_number, TX_PICTURE_NOT_PASSED, NULL, 0))
+                return -1;
+            return engine_shadow_copy(e, c.id, NULL, "", 0, 1);
+        }
+        /* The trainee reading along (if one is) gets what the peer gets. */
+        if (engine_relay(e, c.id, p->phone, c.peer_number, in->body, in->id, &cut) ||
+            engine_shadow_copy(e, c.id, NULL, in->body, engine_relay_len(in->body, &cut), 0))
             return -1;
         return cut ? engine_say_shortened(e, c.id, p->phone, c.peer_number, TX_RELAY_SHORTENED) : 0;
     }

@@ -136,6 +136,23 @@ static const char *const names[TX_COUNT] = {
     [TX_RES_LIST] = "res_list",
     [TX_RES_NONE] = "res_none",
     [TX_RES_SENT] = "res_sent",
+    [TX_SHADOW_INTRO] = "shadow_intro",
+    [TX_SHADOW_TEXTER] = "shadow_texter",
+    [TX_SHADOW_PEER] = "shadow_peer",
+    [TX_SUGGESTION] = "suggestion",
+    [TX_SUGGESTION_SENT] = "suggestion_sent",
+    [TX_SHADOW_READ_ONLY] = "shadow_read_only",
+    [TX_SHADOW_END_CLOSED] = "shadow_end_closed",
+    [TX_SHADOW_END_REQUEUED] = "shadow_end_requeued",
+    [TX_SHADOW_END_URGENT] = "shadow_end_urgent",
+    [TX_SHADOW_END_PRIVATE] = "shadow_end_private",
+    [TX_SHADOW_END_UNSHADOW] = "shadow_end_unshadow",
+    [TX_SHADOW_STOPPED_PEER] = "shadow_stopped_peer",
+    [TX_SHADOW_PRIVATE_PEER] = "shadow_private_peer",
+    [TX_PRIVATE_TEXTER] = "private_texter",
+    [TX_NOT_SHADOWING] = "not_shadowing",
+    [TX_SUGGEST_WHERE] = "suggest_where",
+    [TX_TRAINEE_HELP] = "trainee_help",
     [TX_NONE] = "none",
 };
 
@@ -336,7 +353,7 @@ static int unbudgeted(int id)
 {
     return id == TX_MENU || id == TX_MENU_AGAIN || id == TX_TRANSFER_UNKNOWN ||
            id == TX_ALERT_ESCALATE || id == TX_STATUS || id == TX_LANG_OFFER ||
-           id == TX_NOTE_LINE || id == TX_RES_LIST;
+           id == TX_NOTE_LINE || id == TX_RES_LIST || id == TX_SUGGESTION;
 }
 
 static const char *longest(const char *a, const char *b)
@@ -371,6 +388,7 @@ void texts_check(const struct texts *t, const struct config *cfg, const struct r
                 {"line", r->line_name},
                 {"peer", peer},
                 {"peer_id", peer_id},
+                {"trainee", peer},
                 {"topic", topic},
                 {"position", "999"},
                 {"wait", "23 h 59 min"},

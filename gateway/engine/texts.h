@@ -130,6 +130,24 @@ enum text_id {
     TX_RES_LIST,  /* {list}: #res, the resources that fit (roster data: unbudgeted) */
     TX_RES_NONE,  /* #res, and none fits the chat's topic and language */
     TX_RES_SENT,  /* {resource}: #res ID went to the texter (the label) */
+    /* Trainees reading along (engine_shadow.c). */
+    TX_SHADOW_INTRO,        /* {peer} {topic}: to a trainee, from the number of their copy */
+    TX_SHADOW_TEXTER,       /* to the texter, after the introduction */
+    TX_SHADOW_PEER,         /* {trainee}: to the peer, on the chat's number */
+    TX_SUGGESTION,          /* {trainee} {text}: to the peer; its length is the trainee's */
+    TX_SUGGESTION_SENT,     /* {peer}: to the trainee */
+    TX_SHADOW_READ_ONLY,    /* {peer}: to the trainee, for anything else they write */
+    TX_SHADOW_END_CLOSED,   /* to the trainee */
+    TX_SHADOW_END_REQUEUED, /* to the trainee */
+    TX_SHADOW_END_URGENT,   /* to the trainee */
+    TX_SHADOW_END_PRIVATE,  /* to the trainee */
+    TX_SHADOW_END_UNSHADOW, /* to the trainee */
+    TX_SHADOW_STOPPED_PEER, /* {trainee}: to the peer */
+    TX_SHADOW_PRIVATE_PEER, /* {trainee}: to the peer */
+    TX_PRIVATE_TEXTER,      /* to the texter, after PRIVATE */
+    TX_NOT_SHADOWING,       /* to a trainee's #unshadow with no copy open */
+    TX_SUGGEST_WHERE,       /* to a trainee's #suggest outside a copy's thread */
+    TX_TRAINEE_HELP,        /* to a trainee: their commands */
     TX_NONE,
     TX_COUNT
 };

@@ -190,5 +190,38 @@ const char *const texts_en[TX_COUNT] = {
     [TX_RES_NONE] = "No resources fit this chat's topic and language yet. Coordinators can add "
                     "them to the roster.",
     [TX_RES_SENT] = "Sent {resource} to the texter, from the line's main number.",
+    [TX_SHADOW_INTRO] = "Reading along, read-only: {peer}'s chat about {topic}. #suggest TEXT goes "
+                        "to them only; #unshadow stops.",
+    [TX_SHADOW_TEXTER] = "A peer in training is reading along to learn; they can't text you. "
+                         "Reply PRIVATE if you'd rather they didn't.",
+    [TX_SHADOW_PEER] = "{trainee}, a peer in training, is reading along. Their #suggest ideas "
+                       "come here; the texter never sees them.",
+    [TX_SUGGESTION] = "Suggestion from {trainee} (in training): {text}",
+    [TX_SUGGESTION_SENT] = "Sent to {peer} as a suggestion. The texter doesn't see it.",
+    [TX_SHADOW_READ_ONLY] =
+        "This copy is read-only: nothing you write here reaches anyone. #suggest "
+        "TEXT goes to {peer}; #unshadow stops it.",
+    [TX_SHADOW_END_CLOSED] = "The chat you were reading along with has ended, so your copy has "
+                             "stopped. Thank you for learning with us.",
+    [TX_SHADOW_END_REQUEUED] =
+        "The chat you were reading along with went back to the line, so your "
+        "copy has stopped.",
+    [TX_SHADOW_END_URGENT] = "The chat you were reading along with became urgent, so your copy has "
+                             "stopped. Thank you.",
+    [TX_SHADOW_END_PRIVATE] =
+        "The texter asked for privacy, so your copy of this chat has stopped. "
+        "Thank you for understanding.",
+    [TX_SHADOW_END_UNSHADOW] =
+        "OK, you've stopped reading along. Nothing more from that chat will come "
+        "to you.",
+    [TX_SHADOW_STOPPED_PEER] = "{trainee} is no longer reading along with this chat.",
+    [TX_SHADOW_PRIVATE_PEER] =
+        "The texter asked for privacy: {trainee} no longer reads along with this "
+        "chat.",
+    [TX_PRIVATE_TEXTER] = "Done: no peer in training will read along with this chat.",
+    [TX_NOT_SHADOWING] = "You're not reading along with any chat right now.",
+    [TX_SUGGEST_WHERE] = "#suggest works only in the thread of the chat you're reading along with.",
+    [TX_TRAINEE_HELP] = "In training you read along, read-only. #suggest TEXT: an idea for the "
+                        "peer only. #unshadow: stop. #on [2h], #off, #status, #help.",
     [TX_NONE] = "none",
 };

@@ -191,5 +191,31 @@ const char *const texts_es[TX_COUNT] = {
     [TX_RES_NONE] = "Aún no hay recursos para el tema y el idioma de este chat. Los coordinadores "
                     "pueden añadirlos.",
     [TX_RES_SENT] = "Enviamos {resource} a la persona, desde el número principal de la línea.",
+    [TX_SHADOW_INTRO] = "Lees el chat de {peer} sobre {topic} (solo lectura). #suggest TEXTO va "
+                        "solo a tu par; #unshadow lo detiene.",
+    [TX_SHADOW_TEXTER] = "Un par en formación lee este chat para aprender; no puede escribirte. "
+                         "Responde PRIVATE si prefieres que no lo lea.",
+    [TX_SHADOW_PEER] = "{trainee}, par en formación, lee este chat. Sus ideas (#suggest) te "
+                       "llegan aquí; la persona nunca las ve.",
+    [TX_SUGGESTION] = "Sugerencia de {trainee} (en formación): {text}",
+    [TX_SUGGESTION_SENT] = "Enviada a {peer} como sugerencia. La persona no la ve.",
+    [TX_SHADOW_READ_ONLY] = "Solo lectura: lo que escribas aquí no le llega a nadie. #suggest "
+                            "TEXTO va a {peer}; #unshadow detiene la copia.",
+    [TX_SHADOW_END_CLOSED] = "El chat que leías terminó, así que tu copia se detuvo. Gracias por "
+                             "aprender con nosotros.",
+    [TX_SHADOW_END_REQUEUED] = "El chat que leías volvió a la fila, así que tu copia se detuvo.",
+    [TX_SHADOW_END_URGENT] = "El chat que leías se volvió urgente, así que tu copia se detuvo. "
+                             "Gracias.",
+    [TX_SHADOW_END_PRIVATE] =
+        "La persona pidió privacidad, así que tu copia de este chat se detuvo. "
+        "Gracias por entender.",
+    [TX_SHADOW_END_UNSHADOW] = "Listo, dejaste de leer ese chat. No te llegará nada más de él.",
+    [TX_SHADOW_STOPPED_PEER] = "{trainee} ya no lee este chat.",
+    [TX_SHADOW_PRIVATE_PEER] = "La persona pidió privacidad: {trainee} ya no lee este chat.",
+    [TX_PRIVATE_TEXTER] = "Listo: ningún par en formación leerá este chat.",
+    [TX_NOT_SHADOWING] = "Ahora no estás leyendo ningún chat.",
+    [TX_SUGGEST_WHERE] = "#suggest solo funciona en el hilo del chat que estás leyendo.",
+    [TX_TRAINEE_HELP] = "En formación lees chats, solo lectura. #suggest TEXTO: una idea solo "
+                        "para tu par. #unshadow: parar. #on [2h], #off, #status, #help.",
     [TX_NONE] = "nadie",
 };

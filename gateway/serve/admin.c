@@ -235,6 +235,8 @@ static void get_peer(struct admin *a, struct roster *r, const char *id, int64_t 
     json_object_set_new(j, "phone", json_string(log_mask_phone(p->phone, masked)));
     json_object_set_new(j, "timezone", json_string(tz_name(p->tz)));
     json_object_set_new(j, "max_conversations", json_integer(p->max_conversations));
+    if (p->trainee && p->mentor >= 0)
+        json_object_set_new(j, "mentor", json_string(r->peers[p->mentor].id));
     json_object_set_new(j, "topics", topics);
     json_object_set_new(j, "languages", langs);
     json_object_set_new(j, "conversations", chats);

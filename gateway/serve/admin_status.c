@@ -190,14 +190,19 @@ static const char *manual_name(enum match_manual m)
 json_t *admin_status_peer_json(const struct status_peer *sp)
 {
     const char *manual = manual_name(sp->manual);
+    json_t *j = json_pack(
+        "{s:s, s:s, s:b, s:s, s:b, s:o, s:o, s:i, s:i, s:i, s:b}", "id", sp->p->id, "name",
+        sp->p->name, "ready", sp->ready == MATCH_OK, "state",
+        sp->ready == MATCH_OK ? "ready" : match_reason_text(sp->ready), "on_shift", sp->on_shift,
+        "manual", manual ? json_string(manual) : json_null(), "manual_until",
+        admin_status_time(sp->manual_until), "open", sp->open, "capacity", sp->capacity,
+        "missed_offers", sp->missed_offers, "crisis_trained", sp->p->crisis_trained != 0);
 
-    return json_pack("{s:s, s:s, s:b, s:s, s:b, s:o, s:o, s:i, s:i, s:i, s:b}", "id", sp->p->id,
-                     "name", sp->p->name, "ready", sp->ready == MATCH_OK, "state",
-                     sp->ready == MATCH_OK ? "ready" : match_reason_text(sp->ready), "on_shift",
-                     sp->on_shift, "manual", manual ? json_string(manual) : json_null(),
-                     "manual_until", admin_status_time(sp->manual_until), "open", sp->open,
-                     "capacity", sp->capacity, "missed_offers", sp->missed_offers, "crisis_trained",
-                     sp->p->crisis_trained != 0);
+    /* A trainee: never ready for a chat; the chat they read along with, by reference. */
+    if (j && sp->p->trainee)
+        json_object_update_new(j, json_pack("{s:b, s:s?}", "trainee", 1, "reading_along",
+                                            sp->reading_along[0] ? sp->reading_along : NULL));
+    return j;
 }
 
 /* The first position in id order whose id sorts after `after` (0 without one). */

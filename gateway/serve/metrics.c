@@ -231,7 +231,8 @@ static int tool_totals(struct store *st, struct buf *b)
         head(b, "peerline_resources_sent_total", "counter",
              "Resources peers sent to texters (#res ID), by resource id.");
         buf_append(b, res.p ? res.p : "", res.len);
-        head(b, "peerline_shadowed_chats_total", "counter", "Chats a peer in training read along.");
+        head(b, "peerline_shadowed_chats_total", "counter",
+             "Chats a peer in training began to read along with.");
         buf_printf(b, "peerline_shadowed_chats_total %lld\n", (long long)t.shadowed);
         head(b, "peerline_debriefs_total", "counter",
              "Debriefs: check-ins offered after an urgent chat, and asked for (#debrief).");

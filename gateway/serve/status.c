@@ -122,6 +122,17 @@ static int add_missed(void *arg, const struct store_peer_state *ps)
     return 0;
 }
 
+/* A trainee reading along: the chat's reference, never a number. */
+static int add_shadow(void *arg, const struct store_shadow *sh)
+{
+    struct build_ctx *b = arg;
+    int i = roster_peer_index(b->r, roster_peer_by_id(b->r, sh->trainee_id));
+
+    if (i >= 0)
+        command_ref_format(sh->conv_id, b->s->peers[i].reading_along);
+    return 0;
+}
+
 static int build_peers(struct store *st, const struct config *cfg, const struct roster *r,
                        struct line_status *s)
 {
@@ -132,7 +143,7 @@ static int build_peers(struct store *st, const struct config *cfg, const struct 
     int rc = -1;
 
     if (!mp || engine_peers_now(cfg, st, r, s->now, mp) ||
-        store_peer_state_list(st, add_missed, &b))
+        store_peer_state_list(st, add_missed, &b) || store_shadow_open_list(st, add_shadow, &b))
         goto done;
     for (i = 0; i < r->npeers; i++) {
         struct status_peer *sp = &s->peers[i];

@@ -37,6 +37,7 @@ struct status_peer {
     int open;                 /* offered + active chats */
     int capacity;             /* max_conversations, or fewer numbers */
     int missed_offers;
+    char reading_along[16]; /* a trainee: the reference of the chat they read along with, or "" */
 };
 
 struct status_conv {

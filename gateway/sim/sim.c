@@ -312,9 +312,12 @@ static void phones(struct sim *s, struct http_response *res)
         for (k = 0; k < r->nlangs; k++)
             if (p->langs & (1ULL << k))
                 json_array_append_new(langs, json_string(r->langs[k]));
-        json_array_append_new(peers,
-                              json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", p->id, "name", p->name,
-                                        "phone", p->phone, "topics", topics, "languages", langs));
+        /* A trainee's phone is shown as one, with whose chats they read along. */
+        json_array_append_new(
+            peers,
+            json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:s?}", "id", p->id, "name", p->name, "phone",
+                      p->phone, "topics", topics, "languages", langs, "trainee", p->trainee != 0,
+                      "mentor", p->trainee && p->mentor >= 0 ? r->peers[p->mentor].name : NULL));
     }
     coords = json_array();
     for (i = 0; i < r->ncoordinators; i++)

@@ -555,10 +555,10 @@ int store_is_postgres(const char *database)
 
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
-    static const char *const *const tables[] = {store_sql_core,  store_sql_inbound, store_sql_conv,
-                                                store_sql_peer,  store_sql_outbox,  store_sql_timer,
-                                                store_sql_admin, store_sql_purge,   store_sql_voice,
-                                                store_sql_notes, store_sql_res};
+    static const char *const *const tables[] = {
+        store_sql_core,   store_sql_inbound, store_sql_conv,  store_sql_peer,
+        store_sql_outbox, store_sql_timer,   store_sql_admin, store_sql_purge,
+        store_sql_voice,  store_sql_notes,   store_sql_res,   store_sql_shadow};
     struct store *s = calloc(1, sizeof(*s));
     struct db_stmt *p;
     size_t i, t;

@@ -362,6 +362,8 @@ struct store_peer_state {
 
 int store_peer_state_list(struct store *s, int (*fn)(void *arg, const struct store_peer_state *p),
                           void *arg);
+/* One peer's state: STORE_FOUND, or STORE_OK when they have none yet (no #on/#off, no chat). */
+int store_peer_state_get(struct store *s, const char *peer_id, struct store_peer_state *ps);
 int store_peer_set_manual(struct store *s, const char *peer_id, enum peer_manual m, int64_t until);
 int store_peer_conversation_ended(struct store *s, const char *peer_id, int64_t now);
 /* One more offer let expire; *in_a_row is the count since they last answered one. */
@@ -618,6 +620,7 @@ struct store_report_row {
     int64_t created_at, queued_at, matched_at, closed_at; /* 0: never */
     int rating;                                           /* 0: none */
     char channel[8];                                      /* "sms" or "voice" (a call) */
+    int shadowed; /* a peer in training read along with it (for a while, at least) */
 };
 
 /* Calls fn for each conversation started at or after since (crisis records left out). */
@@ -665,6 +668,34 @@ int store_resource_sent(struct store *s, int64_t conv_id, const char *resource_i
 /* Calls fn for each resource id sent at or after `since`, with how often, in id order. */
 int store_resource_counts(struct store *s, int64_t since,
                           int (*fn)(void *arg, const char *resource_id, int64_t n), void *arg);
+/* ---- trainees reading along, and PRIVATE (store_shadow.c) ---- */
+
+/* A trainee's read-only copy of one chat, on a number of their own. */
+struct store_shadow {
+    int64_t id;
+    int64_t conv_id;
+    char trainee_id[STORE_ID];
+    char number[STORE_NUM]; /* the pool number the copy comes from */
+    int64_t started_at;
+};
+
+/* Opens one: STORE_OK, or STORE_CONFLICT when the trainee has one open already. */
+int store_shadow_start(struct store *s, int64_t conv_id, const char *trainee_id, const char *number,
+                       int64_t now);
+/* The open shadow of a conversation, or of a trainee: STORE_FOUND or STORE_OK (none). */
+int store_shadow_of_conv(struct store *s, int64_t conv_id, struct store_shadow *sh);
+int store_shadow_of_trainee(struct store *s, const char *trainee_id, struct store_shadow *sh);
+/* Ends it, with why (a short word): STORE_OK, or STORE_CONFLICT when it had ended. */
+int store_shadow_end(struct store *s, int64_t id, const char *reason, int64_t now);
+/* When the trainee last began to read along (0: never). */
+int store_shadow_last_started(struct store *s, const char *trainee_id, int64_t *at);
+/* Every open shadow, oldest first. */
+int store_shadow_open_list(struct store *s, int (*fn)(void *arg, const struct store_shadow *sh),
+                           void *arg);
+/* The texter said PRIVATE: never read along with again (even back in line). */
+int store_conv_set_private(struct store *s, int64_t conv_id);
+/* 1 when the conversation is private, 0 when not, STORE_ERROR. */
+int store_conv_is_private(struct store *s, int64_t conv_id);
 
 /* ---- retention (store_purge.c) ---- */
 

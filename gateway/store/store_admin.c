@@ -48,7 +48,9 @@ const char *const store_sql_admin[ST_COUNT] = {
     /* Everything a report counts, never a number or a word anyone wrote. */
     [ST_REPORT_ROWS] =
         "SELECT topic, lang, peer_id, urgent, state, created_at, queued_at,"
-        " matched_at, closed_at, rating, channel FROM conversations WHERE created_at >= ?1"
+        " matched_at, closed_at, rating, channel,"
+        " (SELECT COUNT(*) FROM shadows s WHERE s.conversation_id = conversations.id)"
+        " FROM conversations WHERE created_at >= ?1"
         " AND COALESCE(close_reason, '') NOT LIKE 'crisis-%' ORDER BY id",
     [ST_TOTALS] = "SELECT (SELECT COUNT(*) FROM inbound),"
                   " (SELECT COUNT(*) FROM offers),"
@@ -310,6 +312,7 @@ int store_report_rows(struct store *s, int64_t since,
         r.closed_at = db_col_int64(p, 8);
         r.rating = (int)db_col_int64(p, 9);
         store_col_text(p, 10, r.channel, sizeof(r.channel));
+        r.shadowed = db_col_int64(p, 11) > 0;
         if (fn(arg, &r)) {
             db_reset(p);
             return STORE_ERROR;

@@ -14,6 +14,8 @@
 const char *const store_sql_peer[ST_COUNT] = {
     [ST_PEER_LIST] = "SELECT peer_id, manual, manual_until, last_end, missed_offers"
                      " FROM peer_state",
+    [ST_PEER_GET] = "SELECT peer_id, manual, manual_until, last_end, missed_offers"
+                    " FROM peer_state WHERE peer_id = ?1",
     [ST_PEER_MANUAL] = "INSERT INTO peer_state (peer_id, manual, manual_until) VALUES (?1, ?2, ?3)"
                        " ON CONFLICT (peer_id) DO UPDATE SET manual = ?2, manual_until = ?3",
     [ST_PEER_ENDED] = "INSERT INTO peer_state (peer_id, last_end) VALUES (?1, ?2)"
@@ -46,6 +48,29 @@ const char *const store_sql_peer[ST_COUNT] = {
         " AND (CAST(?2 AS TEXT) IS NULL OR peer_number = ?2) ORDER BY id DESC LIMIT 1",
 };
 
+static int read_peer_state(struct db_stmt *p, void *out)
+{
+    struct store_peer_state *ps = out;
+    const char *m = db_col_text(p, 1);
+
+    store_col_text(p, 0, ps->peer_id, sizeof(ps->peer_id));
+    ps->manual = !m                               ? PEER_MANUAL_NONE
+                 : !strcmp((const char *)m, "on") ? PEER_MANUAL_ON
+                                                  : PEER_MANUAL_OFF;
+    ps->manual_until = db_col_null(p, 2) ? INT64_MAX : db_col_int64(p, 2);
+    ps->last_end = db_col_int64(p, 3);
+    ps->missed_offers = (int)db_col_int64(p, 4);
+    return 0;
+}
+
+int store_peer_state_get(struct store *s, const char *peer_id, struct store_peer_state *ps)
+{
+    struct db_stmt *p = store_stmt(s, ST_PEER_GET);
+
+    db_bind_text(p, 1, peer_id);
+    return store_one(s, p, read_peer_state, ps, sizeof(*ps));
+}
+
 int store_peer_state_list(struct store *s, int (*fn)(void *arg, const struct store_peer_state *p),
                           void *arg)
 {
@@ -54,16 +79,8 @@ int store_peer_state_list(struct store *s, int (*fn)(void *arg, const struct sto
     int rc;
 
     while ((rc = db_step(p)) == DB_ROW) {
-        const char *m = db_col_text(p, 1);
-
         memset(&ps, 0, sizeof(ps));
-        store_col_text(p, 0, ps.peer_id, sizeof(ps.peer_id));
-        ps.manual = !m                               ? PEER_MANUAL_NONE
-                    : !strcmp((const char *)m, "on") ? PEER_MANUAL_ON
-                                                     : PEER_MANUAL_OFF;
-        ps.manual_until = db_col_null(p, 2) ? INT64_MAX : db_col_int64(p, 2);
-        ps.last_end = db_col_int64(p, 3);
-        ps.missed_offers = (int)db_col_int64(p, 4);
+        read_peer_state(p, &ps);
         if (fn(arg, &ps)) {
             db_reset(p);
             return STORE_ERROR;

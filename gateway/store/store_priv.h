@@ -85,6 +85,7 @@ enum store_stmt {
     ST_ALERT_OPEN,
     /* store_peer.c */
     ST_PEER_LIST,
+    ST_PEER_GET,
     ST_PEER_MANUAL,
     ST_PEER_ENDED,
     ST_PEER_NUMBERS,
@@ -192,6 +193,15 @@ enum store_stmt {
     /* store_res.c */
     ST_RES_SENT,
     ST_RES_COUNTS,
+    /* store_shadow.c */
+    ST_SHADOW_START,
+    ST_SHADOW_OF_CONV,
+    ST_SHADOW_OF_TRAINEE,
+    ST_SHADOW_END,
+    ST_SHADOW_LAST,
+    ST_SHADOW_OPEN_LIST,
+    ST_CONV_SET_PRIVATE,
+    ST_CONV_PRIVATE,
     ST_COUNT
 };
 
@@ -219,6 +229,7 @@ extern const char *const store_sql_purge[ST_COUNT];
 extern const char *const store_sql_voice[ST_COUNT];
 extern const char *const store_sql_notes[ST_COUNT];
 extern const char *const store_sql_res[ST_COUNT];
+extern const char *const store_sql_shadow[ST_COUNT];
 /* What PostgreSQL runs instead, where its dialect truly differs (store_dialect.c). */
 extern const char *const store_sql_pg[ST_COUNT];
 

@@ -9,6 +9,9 @@
 // phone in a thread with a pool number, and the peer takes it; each side
 // sends one message and sees the other's; the peer ends the chat and both
 // see the closing texts. Neither phone ever shows the other's number.
+// With SIM_TRAINEE=PHONE in the environment (the demo roster's trainee, who
+// reads along with the peer's chats), that phone is on the page, labelled as
+// a trainee's, and shows the copy of the texter's message from a line number.
 // Exits 0 when all holds, 1 (saying what failed) otherwise. With a sixth
 // argument, saves a screenshot of the page mid-conversation there (how the
 // README's picture is made). All of it is the page's own script at work,
@@ -19,6 +22,7 @@ import { chromium } from "playwright-core";
 import { injectionRuns, policyProblems, watchViolations } from "./csp.mjs";
 
 const [sim, texter, lineNumber, peer, peerName, screenshot] = process.argv.slice(2);
+const trainee = process.env.SIM_TRAINEE;
 const executablePath = process.env.PEERLINE_CHROMIUM || "/usr/bin/chromium";
 
 function fail(msg) {
@@ -70,6 +74,12 @@ try {
   await page.waitForSelector(phone(texter))
     .catch(() => { throw new Error("the page's script did not run (policy: " + csp + ")"); });
   await page.waitForSelector(phone(peer));
+  if (trainee) {
+    const sec = page.locator(`${phone(trainee)}[data-role="trainee"]`);
+    if ((await sec.count()) !== 1) fail("no phone labelled as a trainee's for " + trainee);
+    else if (!/\(trainee\)[\s\S]*trainee · reads along with/.test(await sec.textContent()))
+      fail("the trainee's phone does not say it is one: " + (await sec.textContent()));
+  }
 
   // The texter reaches out and picks the first topic from the menu.
   await send(page, texter, lineNumber, "hi");
@@ -86,6 +96,11 @@ try {
   // One message each way, each arriving from the line's own numbers.
   await send(page, texter, lineNumber, "I can't sleep again");
   await receive(page, peer, /I can't sleep again/, pool);
+  if (trainee) {
+    const from = await receive(page, trainee, /^Texter: I can't sleep again/);
+    if (from === lineNumber || from === texter || from === peer)
+      fail("the trainee's copy came from " + from);
+  }
   await send(page, peer, pool, "I'm here. What's keeping you up?");
   await receive(page, texter, /What's keeping you up\?/, lineNumber);
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });

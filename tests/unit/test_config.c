@@ -598,6 +598,8 @@ static void test_safety_sections(void **state)
                                            "  last_word: 5m\n"
                                            "  rating: false\n"
                                            "  rating_window: 1h\n"
+                                           "trainees:\n"
+                                           "  shadow_urgent: true\n"
                                            "languages: [es, en]\n");
     struct config *d;
 
@@ -617,6 +619,7 @@ static void test_safety_sections(void **state)
     assert_int_equal(c->endings.last_word, 5 * 60 * 1000);
     assert_int_equal(c->endings.rating, 0);
     assert_int_equal(c->endings.rating_window, 3600 * 1000);
+    assert_int_equal(c->trainees.shadow_urgent, 1);
     assert_int_equal(c->languages.n, 2);
     assert_string_equal(c->languages.items[0], "es");
     /* opt_out_scope: line files every opt-out to one of our numbers under the line number. */
@@ -639,6 +642,7 @@ static void test_safety_sections(void **state)
     assert_int_equal(d->endings.last_word, 2 * 60 * 1000);
     assert_int_equal(d->endings.rating, 1);
     assert_int_equal(d->endings.rating_window, 30 * 60 * 1000);
+    assert_int_equal(d->trainees.shadow_urgent, 0); /* urgent chats are not read along */
     assert_int_equal(d->languages.n, 2);
     assert_string_equal(d->languages.items[0], "en");
     assert_string_equal(config_optout_scope(d, "+15005550007"), "+15005550007");
@@ -664,6 +668,10 @@ static void test_safety_mistakes(void **state)
         {"rating neither true nor false",
          PROVIDER_OK "endings:\n  rating: maybe\n",
          {{6, 11, "endings.rating must be true or false"}}},
+        {"shadow_urgent neither true nor false, and a key trainees do not have",
+         PROVIDER_OK "trainees:\n  shadow_urgent: sometimes\n  shadow_all: true\n",
+         {{6, 18, "trainees.shadow_urgent must be true or false"},
+          {7, 3, "unknown key \"trainees.shadow_all\""}}},
         {"not a language code",
          PROVIDER_OK "languages: [es, xx1]\n",
          {{5, 17, "languages: \"xx1\" is not a language code such as en or es"}}},

@@ -1191,6 +1191,64 @@ static void test_coverage(void **state)
     fix_free(&f);
 }
 
+/*
+ * A trainee is never offered a chat, whatever else holds: idle, on, every
+ * topic, crisis-trained, urgent texter, the texter's last peer, the only
+ * one free. Nor do they count as someone on shift for a waiting texter.
+ * match_available still says whether they are at work (they read along
+ * only then).
+ */
+static void test_trainees_never_offered(void **state)
+{
+    const char *what = "trainees";
+    struct fix f;
+    struct match_texter t;
+    struct match_peer scratch[MAXP];
+    struct match_pair pairs[4];
+    int64_t next = 0;
+    int out[MAXP];
+
+    (void)state;
+    fix_init(&f,
+             HEAD PEER("jo", "1",
+                       "topics: [anxiety, general], crisis_trained: true, trainee: true, "
+                       "shifts: [{days: [mon], start: \"00:00\", end: \"23:59\"}]")
+                 PEER("kim", "2", "trainee: true, mentor: eve") PEER("eve", "3", "topics: [grief]"),
+             0);
+    f.ctx.now = at(f.r->tz, 2026, 6, 1, 12, 0);
+    t = texter(T_ANXIETY);
+    t.urgent = 1;
+    t.last_peer = 0;
+    t.last_peer_at = f.ctx.now;
+    CHECK(&f, "jo", &t, MATCH_TRAINEE);
+    CHECK(&f, "kim", &t, MATCH_TRAINEE);
+    expect_candidates("an urgent texter only a trainee could take", &f, &t, "");
+    assert_int_equal(match_peer_ready(&f.ctx, 0), MATCH_TRAINEE);
+    assert_int_equal(match_peer_ready(&f.ctx, 2), MATCH_OK);
+    assert_int_equal(match_assign(&f.ctx, &t, 1, scratch, pairs), 0);
+    /* With eve on it, eve alone: a grief texter goes to eve, never to a trainee. */
+    t = texter(T_GRIEF);
+    assert_int_equal(match_candidates(&f.ctx, &t, out), 1);
+    assert_int_equal(out[0], 2);
+    /* No one "on shift" for anxiety: trainees do not cover a texter. */
+    t = texter(T_ANXIETY);
+    f.mp[0].manual = MATCH_MANUAL_NONE;
+    f.mp[0].manual_until = 0;
+    assert_int_equal(match_coverage(&f.ctx, &t, &next), 0);
+    assert_int_equal(next, INT64_MAX);
+    /* At work, by shift or #on, as any peer. */
+    assert_int_equal(match_available(&f.r->peers[0], &f.mp[0], f.ctx.now), MATCH_OK);
+    assert_int_equal(match_available(&f.r->peers[0], &f.mp[0], at(f.r->tz, 2026, 6, 2, 12, 0)),
+                     MATCH_OFF_SHIFT);
+    f.mp[0].manual = MATCH_MANUAL_OFF;
+    f.mp[0].manual_until = NEVER;
+    assert_int_equal(match_available(&f.r->peers[0], &f.mp[0], f.ctx.now), MATCH_MANUAL_OFF_NOW);
+    assert_int_equal(match_available(&f.r->peers[1], &f.mp[1], f.ctx.now), MATCH_OK); /* #on */
+    assert_string_equal(match_reason_text(MATCH_TRAINEE),
+                        "in training (reads along, never offered)");
+    fix_free(&f);
+}
+
 /* The phrases `peerline who` prints. */
 static void test_reason_texts(void **state)
 {
@@ -1227,6 +1285,7 @@ int main(void)
         cmocka_unit_test(test_next_change),
         cmocka_unit_test(test_shift_at),
         cmocka_unit_test(test_coverage),
+        cmocka_unit_test(test_trainees_never_offered),
         cmocka_unit_test(test_reason_texts),
     };
 

@@ -617,6 +617,74 @@ static void test_other_peer_values(void **state)
     run_bad(cases, NCASES(cases));
 }
 
+/*
+ * Trainees (trainee: true, optional mentor): they need no topics (they read
+ * along with any chat their mentor takes; topics, if listed, narrow them),
+ * and the mentor resolves to the mentor's index.
+ */
+static void test_trainees(void **state)
+{
+    struct roster *r = load_ok(TOP TOPICS PEERS_ALEX
+                               "  - {id: jo, name: Jo, phone: \"+15551230005\", trainee: true,"
+                               " mentor: alex}\n"
+                               "  - {id: kim, name: Kim, phone: \"+15551230006\", trainee: true,"
+                               " topics: [grief]}\n"
+                               "  - {id: lee, name: Lee, phone: \"+15551230007\", trainee: true,"
+                               " topics: []}\n" COORDS);
+
+    (void)state;
+    assert_int_equal(r->npeers, 4);
+    assert_false(r->peers[0].trainee);
+    assert_true(r->peers[1].trainee);
+    assert_int_equal(r->peers[1].mentor, 0); /* alex */
+    assert_int_equal(r->peers[1].ntopics, 0);
+    assert_true(r->peers[2].trainee);
+    assert_int_equal(r->peers[2].mentor, -1); /* any peer who is not a trainee */
+    assert_int_equal(r->peers[2].ntopics, 1);
+    assert_int_equal(r->peers[3].ntopics, 0);
+    assert_int_equal(r->peers[0].mentor, -1);
+    /* A coordinator's stand-in is never a trainee. */
+    assert_false(r->staff[0].trainee);
+    roster_free(r);
+}
+
+static void test_trainee_mistakes(void **state)
+{
+    static const struct bad_case cases[] = {
+        {"a mentor who is not in the roster",
+         TOP TOPICS PEERS_ALEX "  - {id: jo, name: Jo, phone: \"+15551230005\", trainee: true, "
+                               "mentor: alix}\n" COORDS,
+         {{14, 70, "mentor \"alix\" is not a peer in this roster"}}},
+        {"a mentor without trainee: true",
+         TOP TOPICS PEERS_ALEX "  - {id: jo, name: Jo, phone: \"+15551230005\", topics: [grief], "
+                               "mentor: alex}\n" COORDS,
+         {{14, 72, "mentor is only for a trainee: add trainee: true to peer jo"}}},
+        {"a mentor who is a trainee too",
+         TOP TOPICS PEERS_ALEX "  - {id: jo, name: Jo, phone: \"+15551230005\", trainee: true}\n"
+                               "  - {id: kim, name: Kim, phone: \"+15551230006\", trainee: true, "
+                               "mentor: jo}\n" COORDS,
+         {{15, 72, "mentor \"jo\" is a trainee too; a mentor is a peer who takes chats"}}},
+        {"a trainee rung for calls",
+         TOP TOPICS PEERS_ALEX "  - {id: jo, name: Jo, phone: \"+15551230005\", trainee: true, "
+                               "voice: true}\n" COORDS,
+         {{14, 69, "a trainee is never rung for calls: remove voice: true from peer jo"}}},
+        {"a trainee who is their own mentor",
+         TOP TOPICS PEERS_ALEX "  - {id: jo, name: Jo, phone: \"+15551230005\", trainee: true, "
+                               "mentor: jo}\n" COORDS,
+         {{14, 70, "peer jo cannot be their own mentor"}}},
+        {"trainee not a boolean, a mentor that is a list, no topics for a peer who takes chats",
+         TOP TOPICS PEERS_ALEX "  - {id: jo, name: Jo, phone: \"+15551230005\", trainee: soon}\n"
+                               "  - {id: kim, name: Kim, phone: \"+15551230006\", trainee: true, "
+                               "mentor: [alex]}\n" COORDS,
+         {{14, 56, "trainee must be true or false"},
+          {14, 5, "peer jo has no topics; list at least one topic id"},
+          {15, 72, "mentor must be a peer id"}}},
+    };
+
+    (void)state;
+    run_bad(cases, NCASES(cases));
+}
+
 /* The refusals shared with the config loader hold for the roster too. */
 static void test_yaml_refusals(void **state)
 {
@@ -792,6 +860,8 @@ int main(void)
         cmocka_unit_test(test_coordinators_and_blocked),
         cmocka_unit_test(test_topic_keywords),
         cmocka_unit_test(test_other_peer_values),
+        cmocka_unit_test(test_trainees),
+        cmocka_unit_test(test_trainee_mistakes),
         cmocka_unit_test(test_yaml_refusals),
         cmocka_unit_test(test_file_over_4mib_refused),
         cmocka_unit_test(test_value_problems_at_once),
