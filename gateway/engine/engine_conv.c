@@ -23,7 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int engine_offer_debrief(struct engine *e, const struct store_conv *c, const char *peer_id)
+int engine_offer_debrief(struct engine *e, const struct store_conv *c, const char *peer_id,
+                         int after_last_word)
 {
     const struct roster_peer *p = roster_peer_by_id(e->roster, peer_id);
     char ref[COMMAND_REF_MAX];
@@ -32,6 +33,18 @@ int engine_offer_debrief(struct engine *e, const struct store_conv *c, const cha
     /* A coordinator's stand-in is one of those who would be asked. */
     if (!c->urgent || !p || p->id[0] == '@')
         return 0;
+    /*
+     * After the texter's BYE in a chat held on the line number itself (no
+     * pool), the check-in would come in the chat's own thread, where a
+     * reply that is not a # command is the chat's last word, relayed to the
+     * texter. It waits until that window has closed.
+     */
+    if (after_last_word && e->cfg->endings.last_word > 0 &&
+        !strcmp(c->peer_number, e->cfg->provider.line_number))
+        return store_timer_set(e->st, TIMER_DEBRIEF, c->id,
+                               e->now + e->cfg->endings.last_word + 1000, 0)
+                   ? -1
+                   : 0;
     rc = store_debrief_offered(e->st, p->id, c->id);
     if (rc != STORE_OK)
         return rc == STORE_FOUND ? 0 : -1;
@@ -72,7 +85,8 @@ int engine_close_conv(struct engine *e, const struct store_conv *c, const char *
             return -1;
         if (c->state == CONV_ACTIVE && store_peer_conversation_ended(e->st, c->peer_id, e->now))
             return -1;
-        if (c->state == CONV_ACTIVE && engine_offer_debrief(e, c, c->peer_id))
+        if (c->state == CONV_ACTIVE &&
+            engine_offer_debrief(e, c, c->peer_id, !strcmp(reason, "texter-bye")))
             return -1;
     }
     log_info("conversation.closed", "conv=%lld reason=%s from=%s", (long long)c->id, reason,

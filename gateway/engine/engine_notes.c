@@ -1,7 +1,9 @@
 /*
  * engine_notes.c - peers' private notes (SPEC section 11), the engine's side.
  *
- * `#note TEXT` in an active chat's thread keeps a note on the chat, with
+ * `#note TEXT` in an active chat's thread (or in the thread of a chat of
+ * theirs that closed less than NOTES_AFTER_CLOSE ago: a chat often ends
+ * before its peer has written) keeps a note on the chat, with
  * the texter's number and the writer's first name; the peer is told it was
  * saved (or that only its first NOTES_MAX_CHARS characters were). When a
  * peer takes a texter (start_chat: a first take, after #transfer, after a
@@ -55,6 +57,19 @@ int engine_note_write(struct engine *e, const struct roster_peer *peer, const st
         struct text_var v[] = {{"max", max}};
         return engine_say(e, c->id, peer->phone, in->to, TX_NOTE_SHORTENED, v, NVARS(v));
     }
+}
+
+int engine_note_after(struct engine *e, const struct roster_peer *peer,
+                      const struct store_inbound *in)
+{
+    struct store_conv c;
+    int rc = store_conv_closed_since(e->st, peer->id, in->to, e->now - NOTES_AFTER_CLOSE, &c);
+
+    if (rc == STORE_ERROR)
+        return -1;
+    if (rc != STORE_FOUND)
+        return 1;
+    return engine_note_write(e, peer, &c, in);
 }
 
 /* The notes to hand over, copied out of the store's rows. */

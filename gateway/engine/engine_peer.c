@@ -315,7 +315,7 @@ static int transfer(struct engine *e, const struct roster_peer *peer, const stru
         return -1;
     log_info("conversation.transferred", "conv=%lld peer=%s topic=%s", (long long)c->id, peer->id,
              r->topics[t].id);
-    if (engine_offer_debrief(e, c, peer->id)) /* an urgent chat handed on is one they held */
+    if (engine_offer_debrief(e, c, peer->id, 0)) /* an urgent chat handed on is one they held */
         return -1;
     {
         struct text_var v[] = {{"peer", peer->name}};
@@ -492,8 +492,11 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
     rc = store_conv_by_peer_number(e->st, peer->id, in->to, &c);
     if (rc == STORE_ERROR)
         return -1;
-    if (rc != STORE_FOUND)
-        return closed_number(e, peer, in, is_cmd);
+    if (rc != STORE_FOUND) {
+        /* A chat often ends before its note is written: a recent one takes it still. */
+        int noted = is_cmd && cmd.cmd == CMD_NOTE ? engine_note_after(e, peer, in) : 1;
+        return noted <= 0 ? noted : closed_number(e, peer, in, is_cmd);
+    }
     if (c.state == CONV_OFFERED) {
         rc = store_offer_open_for_conv(e->st, c.id, &o);
         if (rc != STORE_FOUND || strcmp(o.peer_id, peer->id))
@@ -618,6 +621,10 @@ int engine_staff_on_line(struct engine *e, const struct store_inbound *in)
         return engine_call_back(e, p ? p : staff, cmd.arg, in->to);
     if ((p || staff) && cmd.cmd == CMD_DEBRIEF)
         return engine_debrief(e, p ? p : staff, NULL, in->to);
+    /* No pool: the line number is the thread of the chat that just ended. */
+    if (p && cmd.cmd == CMD_NOTE && !e->cfg->provider.npool &&
+        (rc = engine_note_after(e, p, in)) <= 0)
+        return rc;
     if (staff && (cmd.cmd == CMD_ACK || (cmd.cmd == CMD_TAKE && cmd.arg[0])))
         return coordinator_command(e, staff, &cmd, in->to);
     if (p && (cmd.cmd == CMD_UNSHADOW || cmd.cmd == CMD_SUGGEST) &&

@@ -136,6 +136,13 @@ void engine_format_minutes(int64_t ms, const char *lang, char *out, size_t n);
 int engine_note_write(struct engine *e, const struct roster_peer *peer, const struct store_conv *c,
                       const struct store_inbound *in);
 /*
+ * #note on in->to, where peer has no open chat: kept on their chat there
+ * that closed within NOTES_AFTER_CLOSE. 1 when there is none (the caller
+ * answers), 0 done, -1 on error.
+ */
+int engine_note_after(struct engine *e, const struct roster_peer *peer,
+                      const struct store_inbound *in);
+/*
  * peer takes c: the texter's notes of the last timers.rematch_window,
  * newest first, queued for the peer on c's number (nothing when none).
  */
@@ -221,9 +228,13 @@ int engine_shadow_command(struct engine *e, const struct store_inbound *in,
 /*
  * After an urgent chat of theirs ended (closed, or handed on with
  * #transfer), the peer gets one kind check-in naming #debrief, from the
- * line number: once per chat, never to a coordinator.
+ * line number: once per chat, never to a coordinator. after_last_word (the
+ * texter said BYE): a chat held on the line number itself (no pool) gets it
+ * once the last-word window has closed (TIMER_DEBRIEF), so a reply to it
+ * is never a last word relayed to the texter.
  */
-int engine_offer_debrief(struct engine *e, const struct store_conv *c, const char *peer_id);
+int engine_offer_debrief(struct engine *e, const struct store_conv *c, const char *peer_id,
+                         int after_last_word);
 /* Closes c whatever its open state (withdrawing an offer, freeing the number, timers). */
 int engine_close_conv(struct engine *e, const struct store_conv *c, const char *reason);
 /* Puts c in line for topic t and tells the texter their place. */

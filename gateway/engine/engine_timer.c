@@ -187,6 +187,8 @@ int engine_fire(struct engine *e, const struct store_timer *t)
         return fire_idle(e, &c);
     case TIMER_ALERT:
         return engine_fire_alert(e, &c);
+    case TIMER_DEBRIEF:
+        return engine_offer_debrief(e, &c, c.peer_id, 0);
     }
     return 0;
 }

@@ -16,6 +16,8 @@
 #define NOTES_MAX_CHARS 600
 /* The most notes a peer gets on taking a texter (the newest). */
 #define NOTES_MAX_SHOWN 5
+/* A peer may still write a note on a chat of theirs this long after it closed. */
+#define NOTES_AFTER_CLOSE (30LL * 60 * 1000)
 
 /*
  * How many bytes of text (what follows #note) a note keeps: at most

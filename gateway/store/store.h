@@ -296,6 +296,9 @@ int store_conv_set_last_word(struct store *s, int64_t id, int64_t until);
 /* The closed conversation of peer on number whose last-word window is open at now. */
 int store_conv_last_word(struct store *s, const char *peer_id, const char *number, int64_t now,
                          struct store_conv *c);
+/* The latest conversation of peer on number that closed at or after since. */
+int store_conv_closed_since(struct store *s, const char *peer_id, const char *number, int64_t since,
+                            struct store_conv *c);
 int store_conv_rating_asked(struct store *s, int64_t id, int64_t now);
 /*
  * Stores rating (1-5) on the texter's conversation last asked to be rated
@@ -491,6 +494,7 @@ enum timer_kind {
     TIMER_PEER_SILENCE = 4, /* the texter waits for the peer: nudge (stage 0), re-queue (1) */
     TIMER_IDLE = 5,         /* neither side wrote: close (or, urgent, prompt) */
     TIMER_ALERT = 6,        /* an alert not acknowledged by now goes to every coordinator */
+    TIMER_DEBRIEF = 7,      /* the check-in after an urgent chat held on the line number */
 };
 
 struct store_timer {

@@ -152,6 +152,44 @@ static void urgent_chat_handed_on_offers_a_check_in(void **state)
     line_must_get(l, m, ALEX, LINE_NUMBER, want);
 }
 
+/* No pool: the chat's thread is the line number's; the last-word window is 2 s. */
+static int setup_no_pool(void **state)
+{
+    static const struct line_opts o = {
+        .no_pool = 1, .extra_config = "admin:\n  token: " READ "\nendings:\n  last_word: 2s\n"};
+
+    return line_setup(state, &o);
+}
+
+/*
+ * After the texter's BYE in a chat on the line number, a reply in that thread
+ * is the peer's last word, relayed to the texter: the check-in waits until
+ * that window has closed, so a reply to it can never reach the texter.
+ */
+static void without_a_pool_the_check_in_waits_for_the_last_word(void **state)
+{
+    struct line *l = *state;
+    long m, bye_told, checkin;
+
+    line_connect(l, T1, "anxious", ALEX, LINE_NUMBER, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "#escalate"), 200);
+    line_must_get(l, m, SAM, LINE_NUMBER, "asks for a coordinator");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "BYE"), 200);
+    bye_told = line_find(l, m, ALEX, LINE_NUMBER, "one last message", 5000);
+    assert_true(bye_told > 0);
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_find(l, m, ALEX, LINE_NUMBER, "#debrief", 0), 0); /* not yet */
+    checkin = line_find(l, m, ALEX, LINE_NUMBER, "#debrief", 10000);
+    assert_true(checkin > bye_told);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "Thanks. Honestly that one shook me"), 200);
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_occurrences(l, T1, NULL, "shook me"), 0);
+    assert_int_equal(line_occurrences(l, ALEX, LINE_NUMBER, "#debrief"), 1);
+}
+
 static void peer_help_lists_the_new_commands(void **state)
 {
     struct line *l = *state;
@@ -177,6 +215,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(debrief_with_no_chat_yet, setup, line_teardown),
         cmocka_unit_test_setup_teardown(urgent_chat_handed_on_offers_a_check_in, setup,
                                         line_teardown),
+        cmocka_unit_test_setup_teardown(without_a_pool_the_check_in_waits_for_the_last_word,
+                                        setup_no_pool, line_teardown),
         cmocka_unit_test_setup_teardown(peer_help_lists_the_new_commands, setup, line_teardown),
     };
 

@@ -236,6 +236,41 @@ static void a_chats_own_notes_whatever_the_window(void **state)
     assert_int_equal(line_find(l, m, ALEX, number, "Private notes", 0), 0);
 }
 
+/* The texter said BYE before the peer wrote their note: it is kept still, for a while. */
+static void a_note_just_after_the_chat_ends(void **state)
+{
+    struct line *l = *state;
+    char number[16], *got;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "BYE"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "one last message");
+    note(l, ALEX, POOL_A, NOTE1);
+    /* A note is not the last word: nothing reached the texter, the window is still open. */
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_occurrences(l, T1, NULL, "sister"), 0);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM conversations WHERE last_word_until > 0"),
+                     1);
+    /* Back later, to Blair: the note is there. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "my grief is heavy today"), 200);
+    offered_on(l, m, BLAIR, number);
+    got = take(l, BLAIR, number, "my grief is heavy today");
+    assert_non_null(got);
+    assert_string_equal(got, HEADING "\nAlex, 1 min ago: " NOTE1);
+    free(got);
+    /* Long after a chat ended, a note has nowhere to go. */
+    assert_int_equal(line_exec(l, "UPDATE conversations SET closed_at = closed_at - 3600000"
+                                  " WHERE state = 'closed'"),
+                     0);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#note too late"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "no longer delivered");
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM notes"), 1);
+}
+
 static void notes_follow_the_texter_back(void **state)
 {
     static const char *const words[] = {"nights hardest", "school nurse", NULL};
@@ -527,6 +562,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_note_reaches_the_next_peer_after_transfer, setup_notes,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(a_chats_own_notes_whatever_the_window, setup_no_window,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_note_just_after_the_chat_ends, setup_notes,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(notes_follow_the_texter_back, setup_notes, line_teardown),
         cmocka_unit_test_setup_teardown(a_note_reaches_the_peer_after_a_silent_one, setup_silence,
