@@ -513,8 +513,14 @@ static void load_coordinator(struct rload *L, const struct ynode *m, struct rost
                     "coordinator id \"%s\" must be lower-case letters, digits, _ or -", s);
         c->id = strdup(s);
     }
-    if ((s = need_str(L, m, "name", "coordinator")))
+    if ((s = need_str(L, m, "name", "coordinator"))) {
+        /* A coordinator who takes a chat (#take REF) is introduced to the texter by it. */
+        if (strlen(s) > 24 || strpbrk(s, "0123456789+@"))
+            diag_at(&L->file, ymap_get(m, "name"),
+                    "coordinator name must be a first name (texters may see it): no digits, at "
+                    "most 24 letters");
         c->name = strdup(s);
+    }
     if ((s = need_str(L, m, "phone", "coordinator"))) {
         if (parse_e164(s, &why))
             diag_at(&L->file, ymap_get(m, "phone"), "coordinator phone: %s", why);

@@ -75,7 +75,7 @@ int engine_note_after(struct engine *e, const struct roster_peer *peer,
 /* The notes to hand over, copied out of the store's rows. */
 struct found {
     char *body[NOTES_MAX_SHOWN];
-    char writer[NOTES_MAX_SHOWN][STORE_ID];
+    char writer[NOTES_MAX_SHOWN][64];
     int64_t at[NOTES_MAX_SHOWN];
     size_t n;
 };
@@ -136,7 +136,7 @@ int engine_notes_hand_over(struct engine *e, const struct roster_peer *peer,
         struct buf line = BUF_INIT(0);
         char age[32];
 
-        notes_age(e->now - f.at[i], age, sizeof(age));
+        notes_age(e->now - f.at[i], lang, age, sizeof(age));
         {
             struct text_var v[] = {{"writer", f.writer[i]}, {"age", age}, {"note", f.body[i]}};
             if (engine_render(e, TX_NOTE_LINE, lang, v, NVARS(v), &line)) {

@@ -27,7 +27,7 @@ size_t notes_keep(const char *text, int *cut)
     return n;
 }
 
-void notes_age(int64_t ms, char *out, size_t n)
+void notes_age(int64_t ms, const char *lang, char *out, size_t n)
 {
     int64_t min = ms / 60000;
 
@@ -38,7 +38,8 @@ void notes_age(int64_t ms, char *out, size_t n)
     else if (min < 48 * 60)
         snprintf(out, n, "%lld h", (long long)(min / 60));
     else
-        snprintf(out, n, "%lld d", (long long)(min / (24 * 60)));
+        snprintf(out, n, "%lld %s", (long long)(min / (24 * 60)),
+                 lang && !strcmp(lang, "es") ? "días" : "days");
 }
 
 int notes_pack(const char *heading, const char *const *items, size_t nitems, size_t max_chars,

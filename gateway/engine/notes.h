@@ -28,10 +28,10 @@
 size_t notes_keep(const char *text, int *cut);
 
 /*
- * How long ago, ms being the age: "3 min" (at least 1), "2 h" from an hour,
- * "4 d" from two days; the same in every shipped language.
+ * How long ago, ms being the age, in lang: "3 min" (at least 1), "2 h" from
+ * an hour, "4 days" ("4 días" in Spanish) from two days.
  */
-void notes_age(int64_t ms, char *out, size_t n);
+void notes_age(int64_t ms, const char *lang, char *out, size_t n);
 
 /*
  * Puts heading and items (in order) into texts of at most max_chars

@@ -172,20 +172,20 @@ const char *const texts_es[TX_COUNT] = {
                          "#debrief y alguien de coordinación hablará contigo.",
     [TX_DEBRIEF_ASKED] = "Gracias por pedirlo. Ya avisamos a los coordinadores de guardia; te "
                          "contactarán pronto.",
-    [TX_ALERT_DEBRIEF] = "peerline: {peer} ({peer_id}) pide un debrief tras el chat {ref}. "
-                         "Por favor, escríbele pronto.",
-    [TX_ALERT_DEBRIEF_NO_CHAT] =
-        "peerline: {peer} ({peer_id}) pide un debrief. Por favor, escríbele pronto.",
-    [TX_NOTE_SAVED] = "Nota guardada. La verá el próximo par que atienda a esta persona; ella "
-                      "nunca la verá.",
+    [TX_ALERT_DEBRIEF] = "peerline: {peer} ({peer_id}) pide hablar de un chat difícil, el {ref} "
+                         "(#debrief). Por favor, escríbele pronto.",
+    [TX_ALERT_DEBRIEF_NO_CHAT] = "peerline: {peer} ({peer_id}) pide hablar de un chat difícil "
+                                 "(#debrief). Por favor, escríbele pronto.",
+    [TX_NOTE_SAVED] = "Nota guardada. La verá el próximo par que atienda a esta persona; la "
+                      "persona no la verá nunca.",
     [TX_NOTE_SHORTENED] = "Nota guardada, pero solo sus primeros {max} caracteres. La verá el "
-                          "próximo par que atienda a esta persona; ella nunca.",
+                          "próximo par; la persona, nunca.",
     [TX_NOTE_USAGE] = "Escribe tu nota después de #note, p. ej. #note prefiere respuestas cortas. "
                       "La verá el próximo par; la persona, nunca.",
     [TX_NOTE_NOT_TAKEN] =
         "Las notas son para chats que aceptaste: responde #take primero y luego #note con tu nota.",
     [TX_NOTES_HEADING] =
-        "Notas privadas de chats recientes con esta persona, la más nueva primero:",
+        "Notas privadas de chats recientes con esta persona, de la más reciente a la más antigua:",
     [TX_NOTE_LINE] = "{writer}, hace {age}: {note}",
     [TX_RES_LIST] = "Recursos: {list}. Envía #res ID para mandarle uno a la persona.",
     [TX_RES_NONE] = "Aún no hay recursos para el tema y el idioma de este chat. Los coordinadores "

@@ -649,9 +649,9 @@ int store_tool_counts(struct store *s, int64_t since, struct store_tool_counts *
 
 struct store_note {
     int64_t id, conv_id;
-    char peer_id[STORE_ID]; /* who wrote it */
-    char writer[STORE_ID];  /* their first name when they wrote it */
-    const char *body;       /* valid during the callback only; NULL once purged */
+    char peer_id[STORE_ID + 1]; /* who wrote it ("@" and a coordinator's id for their stand-in) */
+    char writer[64];            /* their first name when they wrote it (at most 24 bytes) */
+    const char *body;           /* valid during the callback only; NULL once purged */
     int64_t created_at;
 };
 

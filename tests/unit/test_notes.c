@@ -85,18 +85,22 @@ static void an_age_reads_in_minutes_hours_or_days(void **state)
         {60 * 60 * 1000, "1 h"},
         {2 * 3600 * 1000 + 59 * 60 * 1000, "2 h"},
         {47LL * 3600 * 1000, "47 h"},
-        {48LL * 3600 * 1000, "2 d"},
-        {4LL * 24 * 3600 * 1000 + 5 * 3600 * 1000, "4 d"},
-        {14LL * 24 * 3600 * 1000, "14 d"},
+        {48LL * 3600 * 1000, "2 days"},
+        {4LL * 24 * 3600 * 1000 + 5 * 3600 * 1000, "4 days"},
+        {14LL * 24 * 3600 * 1000, "14 days"},
     };
     char out[32];
     size_t i;
 
     (void)state;
     for (i = 0; i < N(cases); i++) {
-        notes_age(cases[i].ms, out, sizeof(out));
+        notes_age(cases[i].ms, "en", out, sizeof(out));
         assert_string_equal(out, cases[i].want);
     }
+    notes_age(4LL * 24 * 3600 * 1000, "es", out, sizeof(out));
+    assert_string_equal(out, "4 días");
+    notes_age(90LL * 60 * 1000, "es", out, sizeof(out));
+    assert_string_equal(out, "1 h");
 }
 
 struct texts_seen {

@@ -597,6 +597,16 @@ static void test_other_peer_values(void **state)
          {{8, 22,
            "peer name must be a first name (texters see it): no digits, at most 24 "
            "letters"}}},
+        {"a coordinator's name that is not a first name (a chat they take shows it)",
+         TOP TOPICS
+         "peers:\n"
+         "  - {id: alex, name: Alex, phone: \"+15551230001\", topics: [grief]}\n"
+         "coordinators:\n"
+         "  - {id: sam, name: Sam the on-call coordinator, phone: \"+15551239999\", on_call: "
+         "true}\n",
+         {{10, 21,
+           "coordinator name must be a first name (texters may see it): no digits, at most 24 "
+           "letters"}}},
         {"an upper-case language and an empty language list",
          TOP TOPICS "peers:\n"
                     "  - {id: alex, name: Alex, phone: \"+15551230001\", topics: [grief], "

@@ -207,6 +207,27 @@ static void a_read_is_audited_as_done(void **state)
     assert_int_equal(store_audit_next(f->st, &a), STORE_OK);
 }
 
+static int see_writer(void *arg, const struct store_note *n)
+{
+    snprintf(arg, 128, "%s(%s)", n->writer, n->peer_id);
+    return 0;
+}
+
+/* A name of 24 bytes in a script of three bytes a letter, and a coordinator's longest id. */
+static void names_and_ids_come_back_whole(void **state)
+{
+    struct fixture *f = *state;
+    const char *name = "\xe0\xa4\xaa\xe0\xa5\x8d\xe0\xa4\xb0\xe0\xa4\xbf\xe0\xa4\xaf"
+                       "\xe0\xa4\x82\xe0\xa4\x95\xe0\xa4\xbe"; /* 24 bytes */
+    const char *id = "@abcdefghijklmnopqrstuvwxyz012345";      /* "@" + 32 */
+    char got[128] = "", want[128];
+
+    assert_int_equal(store_note_add(f->st, f->conv2, T1, id, name, "words", 300), 0);
+    assert_int_equal(store_notes_of_conv(f->st, f->conv2, see_writer, got), STORE_OK);
+    snprintf(want, sizeof(want), "%s(%s)", name, id);
+    assert_string_equal(got, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +236,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(the_purge_covers_every_range_of_notes, setup, teardown),
         cmocka_unit_test_setup_teardown(a_read_is_audited_as_done, setup, teardown),
+        cmocka_unit_test_setup_teardown(names_and_ids_come_back_whole, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
