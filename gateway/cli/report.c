@@ -232,12 +232,25 @@ static int csv_num(struct buf *b, int64_t v)
     return v >= 0 ? buf_printf(b, ",%lld", (long long)v) : buf_puts(b, ",");
 }
 
+static int cmp_resource(const void *a, const void *b)
+{
+    return strcmp(((const struct resource_count *)a)->id, ((const struct resource_count *)b)->id);
+}
+
+/* Resources in byte order of their ids, whatever order the database's collation gave. */
+static void sort_resources(struct report *r)
+{
+    if (r->nresources > 1)
+        qsort(r->resources, r->nresources, sizeof(r->resources[0]), cmp_resource);
+}
+
 int report_csv(struct report *r, struct buf *out)
 {
     size_t i;
     int k, bad;
 
     qsort(r->g, r->n, sizeof(r->g[0]), cmp_group);
+    sort_resources(r);
     bad = buf_puts(out, "group,key,contacts,answered,abandoned,waiting,wait_median_s,wait_p90_s,"
                         "length_median_s,rated,rating_mean,shadowed\n");
     for (i = 0; i < r->n; i++) {
@@ -285,6 +298,7 @@ int report_json(struct report *r, const char *since, struct buf *out)
     int k, rc = -1;
 
     qsort(r->g, r->n, sizeof(r->g[0]), cmp_group);
+    sort_resources(r);
     for (i = 0; i < r->n; i++) {
         const struct group *g = &r->g[i];
         struct figures f = figures_of(g);

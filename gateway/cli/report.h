@@ -35,7 +35,7 @@ struct report;
 struct report *report_new(const struct tz *tz);
 void report_free(struct report *r);
 int report_add(struct report *r, const struct store_report_row *row);
-/* Peers' tools in the period (store_tool_counts), and resources sent by id (in id order). */
+/* Peers' tools in the period (store_tool_counts), and resources sent by id (any order). */
 void report_add_tools(struct report *r, const struct store_tool_counts *t);
 int report_add_resource(struct report *r, const char *id, int64_t n);
 

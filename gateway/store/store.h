@@ -397,6 +397,8 @@ int store_debrief_add(struct store *s, const char *peer_id, int64_t conv_id, con
                       int64_t now);
 /* STORE_FOUND when peer was offered a debrief after conv already. */
 int store_debrief_offered(struct store *s, const char *peer_id, int64_t conv_id);
+/* When peer last sent #debrief (*at 0: never). */
+int store_debrief_last_asked(struct store *s, const char *peer_id, int64_t *at);
 /*
  * The chat a peer's #debrief follows. From a chat's number: their latest
  * chat on that number. From the line (number NULL): the chat they were last

@@ -41,6 +41,8 @@ const char *const store_sql_peer[ST_COUNT] = {
     [ST_DEBRIEF_LAST_OFFERED] = "SELECT conversation_id FROM debriefs WHERE peer_id = ?1"
                                 " AND kind = 'offered' AND created_at >= ?2"
                                 " ORDER BY created_at DESC, id DESC LIMIT 1",
+    [ST_DEBRIEF_LAST_ASKED] = "SELECT MAX(created_at) FROM debriefs WHERE peer_id = ?1"
+                              " AND kind = 'asked'",
     /* A peer's chats: the offers they took, and the chats they handed back. */
     [ST_PEER_LAST_CHAT] =
         "SELECT conversation_id FROM offers WHERE peer_id = ?1"
@@ -249,6 +251,15 @@ static int one_id(struct store *s, struct db_stmt *p, int64_t *id)
     if (rc == DB_ROW)
         return *id ? STORE_FOUND : STORE_OK;
     return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_debrief_last_asked(struct store *s, const char *peer_id, int64_t *at)
+{
+    struct db_stmt *p = store_stmt(s, ST_DEBRIEF_LAST_ASKED);
+
+    if (store_bind_text(p, 1, peer_id))
+        return STORE_ERROR;
+    return one_id(s, p, at) == STORE_ERROR ? STORE_ERROR : STORE_OK;
 }
 
 int store_debrief_chat(struct store *s, const char *peer_id, const char *number, int64_t since,

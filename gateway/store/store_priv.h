@@ -100,6 +100,7 @@ enum store_stmt {
     ST_DEBRIEF_ADD,
     ST_DEBRIEF_OFFERED,
     ST_DEBRIEF_LAST_OFFERED,
+    ST_DEBRIEF_LAST_ASKED,
     ST_PEER_LAST_CHAT,
     /* store_outbox.c */
     ST_OUT_ADD,

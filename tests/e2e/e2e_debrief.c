@@ -92,8 +92,14 @@ static void urgent_chat_ending_offers_one_check_in(void **state)
     assert_null(strstr(alert, ALEX + 2)); /* no phone number in it */
     free(alert);
     assert_int_equal(line_count(l, m, T1, NULL), 0);
+    /* Asked again a moment later: confirmed, counted, and the coordinators not texted twice. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "#debrief"), 200);
+    line_must_get(l, m, ALEX, LINE_NUMBER, "coordinators have been told");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_count(l, m, SAM, NULL), 0);
     assert_int_equal(line_metric(l, READ, "peerline_debriefs_total{kind=\"offered\"}"), 1);
-    assert_int_equal(line_metric(l, READ, "peerline_debriefs_total{kind=\"asked\"}"), 1);
+    assert_int_equal(line_metric(l, READ, "peerline_debriefs_total{kind=\"asked\"}"), 2);
 }
 
 static void calm_chat_offers_none_but_debrief_still_works_in_its_thread(void **state)
