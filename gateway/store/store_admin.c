@@ -142,36 +142,35 @@ static int read_audit(struct db_stmt *p, void *out)
     return 0;
 }
 
-int store_audit_add(struct store *s, const char *coordinator, const char *action,
-                    const char *target, const char *arg, int64_t now, int64_t *id)
+/* An audit row by statement st (ST_AUDIT_ADD: text is the argument; ST_AUDIT_RECORD: the result).
+ */
+static int audit_insert(struct store *s, enum store_stmt st, const char *coordinator,
+                        const char *action, const char *target, const char *text, int64_t now,
+                        int64_t *id)
 {
-    struct db_stmt *p = store_stmt(s, ST_AUDIT_ADD);
+    struct db_stmt *p = store_stmt(s, st);
 
     db_bind_int64(p, 1, now);
     db_bind_text(p, 2, coordinator);
     db_bind_text(p, 3, action);
     db_bind_text(p, 4, target);
-    store_bind_text(p, 5, arg);
+    store_bind_text(p, 5, text);
     if (store_insert(s, p) != STORE_NEW)
         return STORE_ERROR;
     *id = s->last_id;
     return STORE_OK;
 }
 
+int store_audit_add(struct store *s, const char *coordinator, const char *action,
+                    const char *target, const char *arg, int64_t now, int64_t *id)
+{
+    return audit_insert(s, ST_AUDIT_ADD, coordinator, action, target, arg, now, id);
+}
+
 int store_audit_record(struct store *s, const char *coordinator, const char *action,
                        const char *target, const char *result, int64_t now, int64_t *id)
 {
-    struct db_stmt *p = store_stmt(s, ST_AUDIT_RECORD);
-
-    db_bind_int64(p, 1, now);
-    db_bind_text(p, 2, coordinator);
-    db_bind_text(p, 3, action);
-    db_bind_text(p, 4, target);
-    db_bind_text(p, 5, result);
-    if (store_insert(s, p) != STORE_NEW)
-        return STORE_ERROR;
-    *id = s->last_id;
-    return STORE_OK;
+    return audit_insert(s, ST_AUDIT_RECORD, coordinator, action, target, result, now, id);
 }
 
 int store_audit_next(struct store *s, struct store_audit *a)
