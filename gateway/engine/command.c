@@ -56,7 +56,7 @@ enum keyword command_keyword(const char *body)
         return KW_HELP;
     if (!strcasecmp(w, "BYE"))
         return KW_BYE;
-    if (!strcasecmp(w, "PRIVATE"))
+    if (!strcasecmp(w, "PRIVATE") || !strcasecmp(w, "PRIVADO"))
         return KW_PRIVATE;
     return KW_NONE;
 }

@@ -20,7 +20,7 @@ enum keyword {
     KW_START,   /* START UNSTOP YES: opt back in (only meaningful after an opt-out) */
     KW_HELP,    /* HELP INFO */
     KW_BYE,     /* BYE: end the chat, not every text */
-    KW_PRIVATE, /* PRIVATE: no peer in training reads along in this chat */
+    KW_PRIVATE, /* PRIVATE (PRIVADO): no peer in training reads along in this chat */
 };
 
 enum keyword command_keyword(const char *body);

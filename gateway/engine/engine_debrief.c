@@ -2,8 +2,8 @@
  * engine_debrief.c - #debrief: a peer asks to talk a chat over. The
  * on-call coordinators are told who asked and after which chat (its
  * reference only, never a word of it), and the peer that they were. A
- * peer's repeated #debrief within DEBRIEF_AGAIN is confirmed and counted,
- * not sent to the coordinators again.
+ * #debrief about the same chat within DEBRIEF_AGAIN of the last one the
+ * coordinators were told of is confirmed and counted, not sent again.
  *
  * Which chat: on a chat's number, the peer's latest chat on that number;
  * on the line, the chat whose check-in they were last sent (within
@@ -30,17 +30,20 @@ int engine_debrief(struct engine *e, const struct roster_peer *peer, const char 
 {
     const char *id = peer->id[0] == '@' ? peer->id + 1 : peer->id;
     char ref[COMMAND_REF_MAX];
-    int64_t conv = 0, last = 0;
+    int64_t conv = 0, told = 0, told_conv = 0;
     int rc = store_debrief_chat(e->st, peer->id, number, e->now - DEBRIEF_RECENT, &conv), sent;
 
-    if (rc == STORE_ERROR || store_debrief_last_asked(e->st, peer->id, &last) ||
-        store_debrief_add(e->st, peer->id, conv, "asked", e->now))
+    if (rc == STORE_ERROR || store_debrief_last_told(e->st, peer->id, &told, &told_conv))
         return -1;
-    if (last && e->now - last < DEBRIEF_AGAIN) {
-        /* Told a moment ago: every on-call coordinator is not texted again. */
+    if (told && e->now - told < DEBRIEF_AGAIN && told_conv == conv) {
+        /* The coordinators heard of this a moment ago: not every one of them texted again. */
+        if (store_debrief_add(e->st, peer->id, conv, "repeated", e->now))
+            return -1;
         log_info("debrief.repeated", "peer=%s conv=%lld", peer->id, (long long)conv);
         return engine_say(e, 0, peer->phone, to, TX_DEBRIEF_ASKED, NULL, 0);
     }
+    if (store_debrief_add(e->st, peer->id, conv, "asked", e->now))
+        return -1;
     if (conv) {
         struct text_var v[] = {{"peer", peer->name}, {"peer_id", id}, {"ref", ref}};
         command_ref_format(conv, ref);

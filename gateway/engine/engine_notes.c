@@ -1,9 +1,10 @@
 /*
  * engine_notes.c - peers' private notes (SPEC section 11), the engine's side.
  *
- * `#note TEXT` in an active chat's thread (or in the thread of a chat of
- * theirs that closed less than NOTES_AFTER_CLOSE ago: a chat often ends
- * before its peer has written) keeps a note on the chat, with
+ * `#note TEXT` in an active chat's thread (or in the thread of the last
+ * chat they took there, when it closed or they handed it back less than
+ * NOTES_AFTER_CLOSE ago: a chat often ends before its peer has written)
+ * keeps a note on the chat, with
  * the texter's number and the writer's first name; the peer is told it was
  * saved (or that only its first NOTES_MAX_CHARS characters were). When a
  * peer takes a texter (start_chat: a first take, after #transfer, after a
@@ -63,11 +64,16 @@ int engine_note_after(struct engine *e, const struct roster_peer *peer,
                       const struct store_inbound *in)
 {
     struct store_conv c;
-    int rc = store_conv_closed_since(e->st, peer->id, in->to, e->now - NOTES_AFTER_CLOSE, &c);
+    int64_t conv, at, since = e->now - NOTES_AFTER_CLOSE;
+    int handed_back, rc = store_peer_last_chat(e->st, peer->id, in->to, &conv, &handed_back, &at);
 
-    if (rc == STORE_ERROR)
+    /* The thread's last chat is the one they took or handed back last on it, nothing older. */
+    if (rc == STORE_ERROR || (rc == STORE_FOUND && (rc = store_conv_get(e->st, conv, &c)) < 0))
         return -1;
     if (rc != STORE_FOUND)
+        return 1;
+    /* Closed lately (by them or a later peer), or handed back lately and still going on. */
+    if (c.state == CONV_CLOSED ? c.closed_at < since : !handed_back || at < since)
         return 1;
     return engine_note_write(e, peer, &c, in);
 }

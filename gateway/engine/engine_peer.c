@@ -235,9 +235,12 @@ static int start_chat(struct engine *e, const struct roster_peer *peer, const st
         goto fail;
     if (rc.cut && engine_say_shortened(e, c->id, peer->phone, c->peer_number, TX_RELAY_SHORTENED))
         goto fail;
-    /* A trainee may read along from here on, beginning with what the peer just got. */
-    if (engine_shadow_start(e, peer, c) ||
-        (rc.b.len && engine_shadow_copy(e, c->id, NULL, rc.b.p, rc.b.len, 0)))
+    /*
+     * A trainee may read along from here on: what the texter wrote before
+     * they were told (with the introduction) is not copied, so their PRIVATE
+     * can come before a trainee reads a word of theirs.
+     */
+    if (engine_shadow_start(e, peer, c))
         goto fail;
     if (store_contact_set_last_peer(e->st, c->texter, peer->id, e->now) ||
         store_peer_number_used(e->st, peer->id, c->peer_number, e->now))
@@ -468,7 +471,8 @@ int engine_peer_on_number(struct engine *e, const struct store_inbound *in,
             return -1;
         if (e->cfg->provider.provider_confirms_opt_out)
             return 0;
-        return engine_say(e, 0, peer->phone, in->to, TX_PEER_HELP, NULL, 0);
+        return engine_say(e, 0, peer->phone, in->to, peer->trainee ? TX_TRAINEE_HELP : TX_PEER_HELP,
+                          NULL, 0);
     }
     is_cmd = command_parse(in->body, &cmd);
     /* A trainee's copy of a chat, #suggest and #unshadow: engine_shadow.c. */

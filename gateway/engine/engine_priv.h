@@ -136,9 +136,10 @@ void engine_format_minutes(int64_t ms, const char *lang, char *out, size_t n);
 int engine_note_write(struct engine *e, const struct roster_peer *peer, const struct store_conv *c,
                       const struct store_inbound *in);
 /*
- * #note on in->to, where peer has no open chat: kept on their chat there
- * that closed within NOTES_AFTER_CLOSE. 1 when there is none (the caller
- * answers), 0 done, -1 on error.
+ * #note on in->to, where peer has no open chat: kept on the last chat they
+ * took there (the offers they took or chats they handed back, nothing
+ * older), when it closed or they handed it back within NOTES_AFTER_CLOSE.
+ * 1 when there is none (the caller answers), 0 done, -1 on error.
  */
 int engine_note_after(struct engine *e, const struct roster_peer *peer,
                       const struct store_inbound *in);

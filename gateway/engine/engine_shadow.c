@@ -284,6 +284,14 @@ static int end_shadow(struct engine *e, const struct store_shadow *sh, enum shad
         return 0;
     if (rc || store_peer_number_used(e->st, sh->trainee_id, sh->number, e->now))
         return -1;
+    /*
+     * Ended for the texter's privacy, their safety, or the trainee's wish:
+     * copies still waiting (the lowest priority, perhaps held by a provider
+     * outage) never go. A chat that simply ended lets its last ones arrive.
+     */
+    if (why != SHADOW_END_CLOSED && why != SHADOW_END_REQUEUED && tp &&
+        store_outbox_withdraw(e->st, sh->conv_id, tp->phone, sh->number, OUT_NOTICE, e->now))
+        return -1;
     log_info("shadow.ended", "conv=%lld trainee=%s reason=%s", (long long)sh->conv_id,
              sh->trainee_id, end_words[why]);
     if (tp && !roster_peer_is_retired(e->roster, tp) && tell != TX_NONE &&
@@ -468,7 +476,8 @@ int engine_shadow_command(struct engine *e, const struct store_inbound *in,
         if (rc == STORE_FOUND)
             p = roster_peer_by_id(e->roster, c.peer_id);
         {
-            struct text_var v[] = {{"peer", p ? p->name : "the peer"}};
+            int es = !strcmp(engine_lang_of(e, tp->phone), "es");
+            struct text_var v[] = {{"peer", p ? p->name : es ? "el par" : "the peer"}};
             return engine_say(e, sh.conv_id, tp->phone, in->to, TX_SHADOW_READ_ONLY, v, NVARS(v));
         }
     }

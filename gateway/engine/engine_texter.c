@@ -451,7 +451,12 @@ static int texter(struct engine *e, struct texter_in *t)
 int engine_texter(struct engine *e, const struct store_inbound *in, int64_t *conv, int *pending)
 {
     struct texter_in t = {.in = in, .kw = command_keyword(in->body)};
-    int rc = texter(e, &t);
+    int rc;
+
+    /* On a line without trainees no one reads along: "Private" is words for the peer. */
+    if (t.kw == KW_PRIVATE && !e->trainees)
+        t.kw = KW_NONE;
+    rc = texter(e, &t);
 
     *conv = t.conv;
     *pending = t.pending;

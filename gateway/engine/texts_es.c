@@ -191,10 +191,10 @@ const char *const texts_es[TX_COUNT] = {
     [TX_RES_NONE] = "Aún no hay recursos para el tema y el idioma de este chat. Los coordinadores "
                     "pueden añadirlos.",
     [TX_RES_SENT] = "Enviamos {resource} a la persona, desde el número principal de la línea.",
-    [TX_SHADOW_INTRO] = "Lees el chat de {peer} sobre {topic} (solo lectura). #suggest TEXTO va "
-                        "solo a tu par; #unshadow lo detiene.",
+    [TX_SHADOW_INTRO] = "Lees el chat de {peer} sobre {topic}, solo lectura. #suggest TEXTO: "
+                        "solo a ese par. #unshadow: dejar de leer.",
     [TX_SHADOW_TEXTER] = "Un par en formación lee este chat para aprender; no puede escribirte. "
-                         "Responde PRIVATE si prefieres que no lo lea.",
+                         "Responde PRIVADO si prefieres que no lo lea.",
     [TX_SHADOW_PEER] = "{trainee}, par en formación, lee este chat. Sus ideas (#suggest) te "
                        "llegan aquí; la persona nunca las ve.",
     [TX_SUGGESTION] = "Sugerencia de {trainee} (en formación): {text}",

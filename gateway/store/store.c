@@ -342,7 +342,8 @@ static const char *const migrations[] = {
      "  id INTEGER PRIMARY KEY,"
      "  peer_id TEXT NOT NULL,"
      "  conversation_id INTEGER," /* the chat it follows; NULL: none known */
-     "  kind TEXT NOT NULL CHECK (kind IN ('offered','asked')),"
+     /* offered: the check-in; asked: a #debrief told the coordinators; repeated: one not */
+     "  kind TEXT NOT NULL CHECK (kind IN ('offered','asked','repeated')),"
      "  created_at INTEGER NOT NULL);"
      "CREATE INDEX debriefs_at ON debriefs(created_at);"),
 };
@@ -462,12 +463,23 @@ fail:
     return -1;
 }
 
-/* Creates the parent directory (0700) and the file (0600) if missing. */
+/*
+ * Creates the parent directory (0700) and the file (0600) if missing. A
+ * file that exists is not opened here: closing any descriptor of it would
+ * drop every POSIX lock this process holds on it (SQLite's own handles'
+ * too), and another process's SQLite could then take itself for the last
+ * user of the database and checkpoint and delete the write-ahead log the
+ * line is still writing to, losing what is in it.
+ */
 static int prepare_file(const char *path, char *err, size_t errlen)
 {
     char dir[4096];
     char *slash;
+    struct stat sb;
     int fd;
+
+    if (!stat(path, &sb))
+        return 0;
 
     if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
         snprintf(err, errlen, "database path too long");
@@ -481,7 +493,9 @@ static int prepare_file(const char *path, char *err, size_t errlen)
             return -1;
         }
     }
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST)
+        return 0; /* another process made it meanwhile */
     if (fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return -1;

@@ -296,9 +296,6 @@ int store_conv_set_last_word(struct store *s, int64_t id, int64_t until);
 /* The closed conversation of peer on number whose last-word window is open at now. */
 int store_conv_last_word(struct store *s, const char *peer_id, const char *number, int64_t now,
                          struct store_conv *c);
-/* The latest conversation of peer on number that closed at or after since. */
-int store_conv_closed_since(struct store *s, const char *peer_id, const char *number, int64_t since,
-                            struct store_conv *c);
 int store_conv_rating_asked(struct store *s, int64_t id, int64_t now);
 /*
  * Stores rating (1-5) on the texter's conversation last asked to be rated
@@ -392,13 +389,24 @@ int store_optout_scopes(struct store *s, const char *number,
 
 /* ---- debriefs (store_peer.c) ---- */
 
-/* Records a debrief: kind "offered" (the check-in after an urgent chat) or "asked" (#debrief). */
+/*
+ * Records a debrief: kind "offered" (the check-in after an urgent chat),
+ * "asked" (a #debrief the coordinators were told of) or "repeated" (one
+ * they were not: told of the same chat a moment before).
+ */
 int store_debrief_add(struct store *s, const char *peer_id, int64_t conv_id, const char *kind,
                       int64_t now);
 /* STORE_FOUND when peer was offered a debrief after conv already. */
 int store_debrief_offered(struct store *s, const char *peer_id, int64_t conv_id);
-/* When peer last sent #debrief (*at 0: never). */
-int store_debrief_last_asked(struct store *s, const char *peer_id, int64_t *at);
+/*
+ * The latest chat peer had on number (NULL: any): the offer they took, or
+ * the chat they handed back (*handed_back 1), and when. STORE_FOUND, or
+ * STORE_OK when they never had one.
+ */
+int store_peer_last_chat(struct store *s, const char *peer_id, const char *number, int64_t *conv_id,
+                         int *handed_back, int64_t *at);
+/* When peer's #debrief last reached the coordinators, and about which chat (0s: never, none). */
+int store_debrief_last_told(struct store *s, const char *peer_id, int64_t *at, int64_t *conv_id);
 /*
  * The chat a peer's #debrief follows. From a chat's number: their latest
  * chat on that number. From the line (number NULL): the chat they were last
@@ -479,6 +487,12 @@ void store_out_clear(struct store_out *o);
  */
 int store_outbox_merge_relay(struct store *s, int64_t conv_id, const char *to, const char *from,
                              const char *body, int max_chars, int *merged);
+/*
+ * The texts of kind for conv from -> to still waiting (pending, not being
+ * sent) never go: suppressed (a trainee's copy that ended for privacy).
+ */
+int store_outbox_withdraw(struct store *s, int64_t conv_id, const char *to, const char *from,
+                          enum out_kind kind, int64_t now);
 
 /*
  * A queue update replaces the texter's previous one if that is still unsent

@@ -65,7 +65,7 @@ const char *const store_sql_admin[ST_COUNT] = {
         "SELECT (SELECT COUNT(*) FROM notes WHERE created_at >= ?1),"
         " (SELECT COUNT(*) FROM shadows WHERE started_at >= ?1),"
         " (SELECT COUNT(*) FROM debriefs WHERE kind = 'offered' AND created_at >= ?1),"
-        " (SELECT COUNT(*) FROM debriefs WHERE kind = 'asked' AND created_at >= ?1)",
+        " (SELECT COUNT(*) FROM debriefs WHERE kind IN ('asked','repeated') AND created_at >= ?1)",
 };
 
 int store_conv_live_list(struct store *s, int (*fn)(void *arg, const struct store_conv *c),

@@ -84,9 +84,6 @@ const char *const store_sql_conv[ST_COUNT] = {
     [ST_CONV_LAST_WORD] = "SELECT " CONV_COLS " FROM conversations WHERE peer_id = ?1"
                           " AND peer_number = ?2 AND state = 'closed' AND last_word_until > ?3"
                           " ORDER BY closed_at DESC LIMIT 1",
-    [ST_CONV_CLOSED_SINCE] = "SELECT " CONV_COLS " FROM conversations WHERE peer_id = ?1"
-                             " AND peer_number = ?2 AND state = 'closed' AND closed_at >= ?3"
-                             " ORDER BY closed_at DESC, id DESC LIMIT 1",
     [ST_CONV_RATING_ASKED] = "UPDATE conversations SET rating_asked_at = ?2 WHERE id = ?1",
     /* The texter's last chat they were asked to rate, within the window, not rated yet. */
     [ST_CONV_RATE] = "UPDATE conversations SET rating = ?3 WHERE id = (SELECT id FROM"
@@ -476,17 +473,6 @@ int store_conv_last_word(struct store *s, const char *peer_id, const char *numbe
     db_bind_text(p, 1, peer_id);
     db_bind_text(p, 2, number);
     db_bind_int64(p, 3, now);
-    return store_one(s, p, read_conv, c, sizeof(*c));
-}
-
-int store_conv_closed_since(struct store *s, const char *peer_id, const char *number, int64_t since,
-                            struct store_conv *c)
-{
-    struct db_stmt *p = store_stmt(s, ST_CONV_CLOSED_SINCE);
-
-    db_bind_text(p, 1, peer_id);
-    db_bind_text(p, 2, number);
-    db_bind_int64(p, 3, since);
     return store_one(s, p, read_conv, c, sizeof(*c));
 }
 

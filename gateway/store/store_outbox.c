@@ -36,6 +36,11 @@ const char *const store_sql_outbox[ST_COUNT] = {
     [ST_OUT_FINISH] = "UPDATE outbox SET state = ?2, error_code = ?3, error_text = ?4,"
                       " done_at = ?5, lease_owner = NULL, lease_until = NULL"
                       " WHERE id = ?1 AND state IN ('pending','sending')",
+    /* Texts of one kind in one thread not handed to the provider yet: never to go. */
+    [ST_OUT_WITHDRAW] = "UPDATE outbox SET state = 'suppressed', done_at = ?5,"
+                        " lease_owner = NULL, lease_until = NULL WHERE conversation_id = ?1"
+                        " AND to_number = ?2 AND from_number = ?3 AND kind = ?4"
+                        " AND state = 'pending'",
     [ST_OUT_NEXT_DUE] =
         "SELECT MIN(not_before) FROM outbox o WHERE state = 'pending' AND" THREAD_HEAD,
     /* kind 1 is OUT_RELAY: only relayed texts are reported back to their sender. */
@@ -129,6 +134,19 @@ int store_outbox_add(struct store *s, const struct store_out *o, int64_t now)
     db_bind_int64(p, 9, o->expires_at);
     db_bind_int64(p, 10, o->not_before);
     return store_insert(s, p) == STORE_NEW ? STORE_OK : STORE_ERROR;
+}
+
+int store_outbox_withdraw(struct store *s, int64_t conv_id, const char *to, const char *from,
+                          enum out_kind kind, int64_t now)
+{
+    struct db_stmt *p = store_stmt(s, ST_OUT_WITHDRAW);
+
+    db_bind_int64(p, 1, conv_id);
+    db_bind_text(p, 2, to);
+    db_bind_text(p, 3, from);
+    db_bind_int64(p, 4, (int64_t)kind);
+    db_bind_int64(p, 5, now);
+    return store_exec(s, p);
 }
 
 int store_outbox_merge_relay(struct store *s, int64_t conv_id, const char *to, const char *from,

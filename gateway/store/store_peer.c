@@ -41,11 +41,11 @@ const char *const store_sql_peer[ST_COUNT] = {
     [ST_DEBRIEF_LAST_OFFERED] = "SELECT conversation_id FROM debriefs WHERE peer_id = ?1"
                                 " AND kind = 'offered' AND created_at >= ?2"
                                 " ORDER BY created_at DESC, id DESC LIMIT 1",
-    [ST_DEBRIEF_LAST_ASKED] = "SELECT MAX(created_at) FROM debriefs WHERE peer_id = ?1"
-                              " AND kind = 'asked'",
+    [ST_DEBRIEF_LAST_ASKED] = "SELECT created_at, conversation_id FROM debriefs WHERE peer_id = ?1"
+                              " AND kind = 'asked' ORDER BY created_at DESC, id DESC LIMIT 1",
     /* A peer's chats: the offers they took, and the chats they handed back. */
     [ST_PEER_LAST_CHAT] =
-        "SELECT conversation_id FROM offers WHERE peer_id = ?1"
+        "SELECT conversation_id, state, decided_at FROM offers WHERE peer_id = ?1"
         " AND state IN ('taken','transferred')"
         " AND (CAST(?2 AS TEXT) IS NULL OR peer_number = ?2) ORDER BY id DESC LIMIT 1",
 };
@@ -253,13 +253,45 @@ static int one_id(struct store *s, struct db_stmt *p, int64_t *id)
     return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
-int store_debrief_last_asked(struct store *s, const char *peer_id, int64_t *at)
+int store_debrief_last_told(struct store *s, const char *peer_id, int64_t *at, int64_t *conv_id)
 {
     struct db_stmt *p = store_stmt(s, ST_DEBRIEF_LAST_ASKED);
+    int rc;
 
+    *at = *conv_id = 0;
     if (store_bind_text(p, 1, peer_id))
         return STORE_ERROR;
-    return one_id(s, p, at) == STORE_ERROR ? STORE_ERROR : STORE_OK;
+    rc = db_step(p);
+    if (rc == DB_ROW) {
+        *at = db_col_int64(p, 0);
+        *conv_id = db_col_null(p, 1) ? 0 : db_col_int64(p, 1);
+    }
+    db_reset(p);
+    return rc == DB_ROW || rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
+}
+
+int store_peer_last_chat(struct store *s, const char *peer_id, const char *number, int64_t *conv_id,
+                         int *handed_back, int64_t *at)
+{
+    struct db_stmt *p = store_stmt(s, ST_PEER_LAST_CHAT);
+    int rc;
+
+    *conv_id = *at = 0;
+    *handed_back = 0;
+    if (store_bind_text(p, 1, peer_id) || store_bind_text(p, 2, number))
+        return STORE_ERROR;
+    rc = db_step(p);
+    if (rc == DB_ROW) {
+        const char *st = (const char *)db_col_text(p, 1);
+
+        *conv_id = db_col_int64(p, 0);
+        *handed_back = st && !strcmp(st, "transferred");
+        *at = db_col_int64(p, 2);
+    }
+    db_reset(p);
+    if (rc == DB_ROW)
+        return STORE_FOUND;
+    return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
 int store_debrief_chat(struct store *s, const char *peer_id, const char *number, int64_t since,

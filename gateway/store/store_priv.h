@@ -66,7 +66,6 @@ enum store_stmt {
     ST_CONV_URGENT,
     ST_CONV_SET_LAST_WORD,
     ST_CONV_LAST_WORD,
-    ST_CONV_CLOSED_SINCE,
     ST_CONV_RATING_ASKED,
     ST_CONV_RATE,
     ST_CONV_QUEUE_COUNTS,
@@ -119,6 +118,7 @@ enum store_stmt {
     ST_OUT_COUNT,
     ST_OUT_REPLACE_NOTICE,
     ST_OUT_MERGE_RELAY,
+    ST_OUT_WITHDRAW,
     /* store_admin.c */
     ST_CONV_LIVE,
     ST_ALERT_OPEN_LIST,

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -185,15 +186,52 @@ static void without_a_pool_the_check_in_waits_for_the_last_word(void **state)
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "BYE"), 200);
     bye_told = line_find(l, m, ALEX, LINE_NUMBER, "one last message", 5000);
     assert_true(bye_told > 0);
-    assert_int_equal(line_idle(l), 0);
-    assert_int_equal(line_find(l, m, ALEX, LINE_NUMBER, "#debrief", 0), 0); /* not yet */
     checkin = line_find(l, m, ALEX, LINE_NUMBER, "#debrief", 10000);
     assert_true(checkin > bye_told);
+    /* Queued only once the window had closed, however fast or slow this machine is. */
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM outbox o JOIN conversations c"
+                                   " ON c.id = (SELECT MAX(id) FROM conversations)"
+                                   " WHERE o.body LIKE '%#debrief%'"
+                                   " AND o.created_at >= c.last_word_until"),
+                     1);
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "Thanks. Honestly that one shook me"), 200);
     assert_int_equal(line_idle(l), 0);
     assert_int_equal(line_occurrences(l, T1, NULL, "shook me"), 0);
     assert_int_equal(line_occurrences(l, ALEX, LINE_NUMBER, "#debrief"), 1);
+}
+
+/* The limit runs from the #debrief the coordinators last heard of, not from a repeated one. */
+static void debrief_asked_again_later_alerts_again(void **state)
+{
+    struct line *l = *state;
+    long m = line_mark(l);
+
+    assert_int_equal(line_text(l, BLAIR, LINE_NUMBER, "#debrief"), 200);
+    line_must_get(l, m, SAM, LINE_NUMBER, "asks for a debrief");
+    /* Its confirmation too (paced behind the alert): the next one is told from it. */
+    line_must_get(l, m, BLAIR, LINE_NUMBER, "Thank you for asking");
+    assert_int_equal(line_idle(l), 0);
+    /* 9 minutes later: within the limit, confirmed only. */
+    assert_int_equal(line_exec(l, "UPDATE debriefs SET created_at = created_at - 540000"), 0);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, BLAIR, LINE_NUMBER, "#debrief"), 200);
+    line_must_get(l, m, BLAIR, LINE_NUMBER, "Thank you for asking");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_count(l, m, SAM, NULL), 0);
+    fprintf(stderr, "DBG m=%ld rows=%ld outbox=%ld inbound_done=%ld at=%lld\n", m,
+            line_query(l, "SELECT COUNT(*) FROM debriefs"),
+            line_query(l, "SELECT COUNT(*) FROM outbox"),
+            line_query(l, "SELECT COUNT(*) FROM inbound WHERE processed_at IS NOT NULL"),
+            (long long)time(NULL));
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM debriefs WHERE kind = 'repeated'"), 1);
+    /* 9 more: the coordinators last heard 18 minutes ago. */
+    assert_int_equal(line_exec(l, "UPDATE debriefs SET created_at = created_at - 540000"), 0);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, BLAIR, LINE_NUMBER, "#debrief"), 200);
+    line_must_get(l, m, SAM, LINE_NUMBER, "asks for a debrief");
+    assert_int_equal(line_occurrences(l, SAM, NULL, "asks for a debrief"), 2);
+    assert_int_equal(line_metric(l, READ, "peerline_debriefs_total{kind=\"asked\"}"), 3);
 }
 
 static void peer_help_lists_the_new_commands(void **state)
@@ -223,6 +261,8 @@ int main(void)
                                         line_teardown),
         cmocka_unit_test_setup_teardown(without_a_pool_the_check_in_waits_for_the_last_word,
                                         setup_no_pool, line_teardown),
+        cmocka_unit_test_setup_teardown(debrief_asked_again_later_alerts_again, setup,
+                                        line_teardown),
         cmocka_unit_test_setup_teardown(peer_help_lists_the_new_commands, setup, line_teardown),
     };
 

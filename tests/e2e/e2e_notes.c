@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #define T1   "+15559870001"
+#define T2   "+15559870002"
 #define READ "read-token-0123456789"
 #define SAMT "sam-token-0123456789"
 
@@ -71,6 +72,14 @@ static int setup_long_window(void **state)
     static const struct line_opts o = {.extra_config = "timers:\n"
                                                        "  cooldown: 0s\n"
                                                        "  rematch_window: 60d\n"};
+
+    return line_setup(state, &o);
+}
+
+/* No pool: every chat's thread is the line number. */
+static int setup_no_pool(void **state)
+{
+    static const struct line_opts o = {.extra_config = TIMERS, .no_pool = 1};
 
     return line_setup(state, &o);
 }
@@ -269,6 +278,60 @@ static void a_note_just_after_the_chat_ends(void **state)
     assert_int_equal(line_text(l, ALEX, POOL_A, "#note too late"), 200);
     line_must_get(l, m, ALEX, POOL_A, "no longer delivered");
     assert_int_equal(line_query(l, "SELECT COUNT(*) FROM notes"), 1);
+}
+
+/*
+ * A thread's late note goes to the last chat its peer took there, never to a
+ * texter they were only offered (who left before #take) nor to an earlier one.
+ */
+static void a_late_note_never_lands_on_a_texter_only_offered(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, LINE_NUMBER, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "#end"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "Alex has ended the chat");
+    assert_int_equal(line_idle(l), 0);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T2, LINE_NUMBER, "I'm anxious too"), 200);
+    line_must_get(l, m, ALEX, LINE_NUMBER, "#take");
+    assert_int_equal(line_text(l, T2, LINE_NUMBER, "BYE"), 200);
+    line_must_get(l, m, ALEX, LINE_NUMBER, "withdrawn");
+    assert_int_equal(line_idle(l), 0);
+    note(l, ALEX, LINE_NUMBER, "T1 talked about her sister");
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM notes WHERE texter = '" T2 "'"), 0);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM notes WHERE texter = '" T1 "'"), 1);
+}
+
+/* Right after a #transfer, the note is about the texter handed on, not the one before. */
+static void a_note_after_transfer_follows_that_texter(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, LINE_NUMBER, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "#end"), 200);
+    line_must_get(l, m, T1, LINE_NUMBER, "Alex has ended the chat");
+    assert_int_equal(line_idle(l), 0);
+    line_connect(l, T2, "I'm anxious too", ALEX, LINE_NUMBER, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, LINE_NUMBER, "#transfer grief"), 200);
+    line_must_get(l, m, ALEX, LINE_NUMBER, "Transferred");
+    assert_int_equal(line_idle(l), 0);
+    note(l, ALEX, LINE_NUMBER, "T2 lost her dog last week");
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM notes WHERE texter = '" T1 "'"), 0);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM notes WHERE texter = '" T2 "'"), 1);
+    /* Blair takes T2: the note is there. */
+    line_must_get(l, m, BLAIR, LINE_NUMBER, "#take");
+    {
+        char *got = take(l, BLAIR, LINE_NUMBER, NULL);
+        assert_non_null(got);
+        assert_string_equal(got, HEADING "\nAlex, 1 min ago: T2 lost her dog last week");
+        free(got);
+    }
 }
 
 static void notes_follow_the_texter_back(void **state)
@@ -564,6 +627,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_chats_own_notes_whatever_the_window, setup_no_window,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(a_note_just_after_the_chat_ends, setup_notes,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_late_note_never_lands_on_a_texter_only_offered,
+                                        setup_no_pool, line_teardown),
+        cmocka_unit_test_setup_teardown(a_note_after_transfer_follows_that_texter, setup_no_pool,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(notes_follow_the_texter_back, setup_notes, line_teardown),
         cmocka_unit_test_setup_teardown(a_note_reaches_the_peer_after_a_silent_one, setup_silence,

@@ -50,6 +50,7 @@ static void test_keywords(void **state)
         {"PRIVATE", KW_PRIVATE},
         {" private. ", KW_PRIVATE},
         {"Private!", KW_PRIVATE},
+        {"privado", KW_PRIVATE},
         /* not keywords */
         {"stop it", KW_NONE},
         {"please stop", KW_NONE},

@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -73,6 +75,69 @@ static void file_is_private_and_reopens(void **state)
     again = store_open(f->path, err, sizeof(err));
     assert_non_null(again); /* migrations are idempotent */
     store_close(again);
+}
+
+/*
+ * Opening a second handle keeps the first one's locks: another process that
+ * opens and closes the database (peerline purge, sqlite3) must not take
+ * itself for its last user and checkpoint and delete the write-ahead log the
+ * line still writes to. (prepare_file once opened and closed the file for
+ * every handle, which drops every POSIX lock the process holds on it.)
+ */
+static void another_process_never_takes_the_log(void **state)
+{
+    struct fixture *f = *state;
+    struct store *second;
+    char err[256], wal[128];
+    pid_t pid;
+    int status;
+
+    /* The first handle in a transaction (as the engine often is) while a second one opens. */
+    assert_int_equal(store_begin(f->st), STORE_OK);
+    assert_int_equal(store_inbound_add(f->st, "SM1", "+15550000001", "+15005550006", "one", 0, 1),
+                     STORE_NEW);
+    second = store_open(f->path, err, sizeof(err));
+    assert_non_null(second);
+    assert_int_equal(store_commit(f->st), STORE_OK);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /*
+         * Seen from another process, this one still holds SQLite's shared
+         * lock on the file (the range SQLite's unix VFS uses), so that
+         * process's SQLite never takes itself for the last user.
+         */
+        struct flock fl = {
+            .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0x40000002, .l_len = 510};
+        int fd = open(f->path, O_RDWR),
+            ok = fd >= 0 && !fcntl(fd, F_GETLK, &fl) && fl.l_type != F_UNLCK;
+        sqlite3 *db = NULL;
+
+        if (fd >= 0)
+            close(fd);
+        ok = ok && sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+             sqlite3_exec(db, "SELECT COUNT(*) FROM inbound", NULL, NULL, NULL) == SQLITE_OK;
+        sqlite3_close(db);
+        _exit(ok ? 0 : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    snprintf(wal, sizeof(wal), "%s-wal", f->path);
+    assert_int_equal(access(wal, F_OK), 0); /* still ours */
+    assert_int_equal(store_inbound_add(second, "SM2", "+15550000001", "+15005550006", "two", 0, 2),
+                     STORE_NEW);
+    store_close(second);
+    {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM inbound", -1, &st, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 0), 2); /* seen by every other process */
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
 }
 
 static void inbound_is_deduplicated_by_sid(void **state)
@@ -751,6 +816,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_first_writer_goes_first, setup, teardown),
         cmocka_unit_test_setup_teardown(a_claim_inside_a_round_is_undone_with_it, setup, teardown),
         cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(another_process_never_takes_the_log, setup, teardown),
         cmocka_unit_test_setup_teardown(calls_have_one_winner_and_can_be_undone, setup, teardown),
     };
 

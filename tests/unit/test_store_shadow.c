@@ -141,9 +141,34 @@ static void private_sticks(void **state)
     assert_int_equal(store_conv_is_private(f->st, 999999), 0); /* no such chat: not private */
 }
 
+/* Debriefs: the last one the coordinators were told of, and repeats kept beside it. */
+static void debriefs_told_and_repeated(void **state)
+{
+    struct fixture *f = *state;
+    struct store_tool_counts n;
+    int64_t at = -1, conv = -1;
+
+    assert_int_equal(store_debrief_last_told(f->st, "blair", &at, &conv), STORE_OK);
+    assert_true(at == 0 && conv == 0);
+    assert_int_equal(store_begin(f->st), STORE_OK);
+    assert_int_equal(store_debrief_add(f->st, "blair", 0, "asked", 1000), STORE_OK);
+    assert_int_equal(store_commit(f->st), STORE_OK);
+    assert_int_equal(store_begin(f->st), STORE_OK);
+    assert_int_equal(store_debrief_last_told(f->st, "blair", &at, &conv), STORE_OK);
+    assert_true(at == 1000 && conv == 0);
+    assert_int_equal(store_debrief_add(f->st, "blair", 0, "repeated", 2000), STORE_OK);
+    assert_int_equal(store_commit(f->st), STORE_OK);
+    assert_int_equal(store_debrief_add(f->st, "blair", f->conv[0], "asked", 3000), STORE_OK);
+    assert_int_equal(store_debrief_last_told(f->st, "blair", &at, &conv), STORE_OK);
+    assert_true(at == 3000 && conv == f->conv[0]);
+    assert_int_equal(store_tool_counts(f->st, 0, &n, NULL, NULL), STORE_OK);
+    assert_true(n.debriefs_asked == 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(debriefs_told_and_repeated, setup, teardown),
         cmocka_unit_test_setup_teardown(one_chat_at_a_time_per_trainee, setup, teardown),
         cmocka_unit_test_setup_teardown(a_copy_ends_once, setup, teardown),
         cmocka_unit_test_setup_teardown(the_open_copies_are_listed, setup, teardown),
