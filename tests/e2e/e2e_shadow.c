@@ -280,7 +280,7 @@ static void a_suggestion_reaches_the_peer_only(void **state)
     long m;
 
     line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
     /* A picture is not passed on: the copy says one was sent, as the peer's phone does. */
     m = line_mark(l);
     assert_int_equal(line_text_media(l, T1, LINE_NUMBER, "", 1), 200);
@@ -321,7 +321,7 @@ static void private_stops_the_copy_for_good(void **state)
     long m;
 
     line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
     m = line_mark(l);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "private"), 200);
     line_must_get(l, m, T1, LINE_NUMBER, "Done: no peer in training will read along");
@@ -349,6 +349,68 @@ static void private_stops_the_copy_for_good(void **state)
     assert_int_equal(line_query(l, "SELECT COUNT(*) FROM shadows"), 1);
 }
 
+/*
+ * Copies are the last texts to go: when the provider is away a while, the
+ * texter's words may still wait for the trainee when the texter says
+ * PRIVATE. Those never go.
+ */
+static void private_also_withdraws_copies_not_sent_yet(void **state)
+{
+    struct line *l = *state;
+    char *jo;
+    long m;
+    int waited;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=down", NULL), 200);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I failed all my exams"), 200);
+    /* The copy was tried, failed, and waits for its next try (retry.first_delay: 2 s). */
+    for (waited = 0; waited < 5000; waited += 50) {
+        if (line_query(l, "SELECT COUNT(*) FROM outbox WHERE to_number = '" JO "'"
+                          " AND body LIKE 'Texter: I failed%' AND state = 'pending'"
+                          " AND attempts > 0") == 1)
+            break;
+        line_sleep(50);
+    }
+    assert_true(waited < 5000);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "PRIVATE"), 200);
+    /* Handled while the provider is still away. */
+    for (waited = 0; waited < 5000; waited += 50) {
+        if (line_query(l, "SELECT COUNT(*) FROM inbound WHERE processed_at IS NULL") == 0)
+            break;
+        line_sleep(50);
+    }
+    assert_true(waited < 5000);
+    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=none", NULL), 200);
+    line_must_get(l, m, JO, POOL_A, "asked for privacy");
+    line_must_get(l, m, ALEX, POOL_A, "I failed all my exams");
+    assert_int_equal(line_idle(l), 0);
+    jo = line_all_to(l, JO);
+    if (strstr(jo, "failed all my exams"))
+        fail_msg("the trainee got the texter's words after PRIVATE:\n%s", jo);
+    free(jo);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM outbox WHERE to_number = '" JO "'"
+                                   " AND body LIKE 'Texter: I failed%' AND state = 'suppressed'"),
+                     1);
+}
+
+/* On a line with no trainees, "Private" is words for the peer, like any other. */
+static void private_without_trainees_is_words_for_the_peer(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "Private"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "Private");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_occurrences(l, T1, NULL, "peer in training"), 0);
+}
+
 /* #unshadow, here from the line number: the copy stops, Jo and the peer are told. */
 static void unshadow_stops_the_copy(void **state)
 {
@@ -356,7 +418,7 @@ static void unshadow_stops_the_copy(void **state)
     long m;
 
     line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
     m = line_mark(l);
     assert_int_equal(line_text(l, JO, LINE_NUMBER, "#unshadow"), 200);
     line_must_get(l, m, JO, POOL_A, "OK, you've stopped reading along");
@@ -395,7 +457,7 @@ static void urgent_chats_are_not_read_along_by_default(void **state)
     assert_int_equal(line_occurrences(l, T1, NULL, "peer in training"), 0);
     /* A second chat, read along with, turns urgent: the crisis words are not copied. */
     line_connect(l, T2, "I'm anxious", ALEX, POOL_B, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
     m = line_mark(l);
     assert_int_equal(line_text(l, T2, LINE_NUMBER, "honestly I want to die"), 200);
     line_must_get(l, m, ALEX, POOL_B, "honestly I want to die");
@@ -414,7 +476,7 @@ static void escalate_stops_the_copy(void **state)
     long m;
 
     line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "#escalate needs a coordinator"), 200);
     line_must_get(l, m, JO, POOL_A, "became urgent, so your copy has stopped");
@@ -435,13 +497,14 @@ static void urgent_chats_are_read_along_when_the_line_allows(void **state)
     line_must_get(l, m, ALEX, POOL_A, "#take");
     assert_int_equal(line_text(l, ALEX, POOL_A, "#take"), 200);
     line_must_get(l, m, JO, POOL_A, "Reading along, read-only: Alex's chat");
-    line_must_get(l, m, JO, POOL_A, "Texter: I want to kill myself");
     line_must_get(l, m, T1, LINE_NUMBER, "A peer in training is reading along");
     /* And #escalate keeps it going too. */
     assert_int_equal(line_text(l, ALEX, POOL_A, "#escalate"), 200);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "still here"), 200);
     line_must_get(l, m, JO, POOL_A, "Texter: still here");
     assert_int_equal(line_occurrences(l, JO, NULL, "became urgent"), 0);
+    /* What they wrote before they were told someone reads along stays with the peer. */
+    assert_int_equal(line_occurrences(l, JO, NULL, "kill myself"), 0);
 }
 
 /*
@@ -455,7 +518,6 @@ static void a_trainee_without_a_mentor_reads_along_with_anyone(void **state)
 
     line_connect(l, T1, "My dad died", BLAIR, POOL_A, "Blair");
     line_must_get(l, 0, KIM, POOL_A, "Reading along, read-only: Blair's chat about Grief");
-    line_must_get(l, 0, KIM, POOL_A, "Texter: My dad died");
     assert_int_equal(line_count(l, 0, JO, NULL), 0);
     m = line_mark(l);
     assert_int_equal(line_text(l, BLAIR, POOL_A, "I'm so sorry."), 200);
@@ -503,7 +565,7 @@ static void the_copy_ends_when_the_chat_goes_back_to_the_line(void **state)
     long m;
 
     line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "#transfer"), 200);
     line_must_get(l, m, JO, POOL_A, "went back to the line, so your copy has stopped");
@@ -527,7 +589,7 @@ static void the_copy_ends_when_the_trainee_opts_out_of_its_number(void **state)
     long m;
 
     line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
     m = line_mark(l);
     assert_int_equal(line_text(l, JO, POOL_A, "STOP"), 200);
     line_must_get(l, m, ALEX, POOL_A, "Jo is no longer reading along");
@@ -552,7 +614,7 @@ static void the_copy_ends_when_the_trainee_leaves_the_roster(void **state)
     long m;
 
     line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
     m = line_mark(l);
     assert_int_equal(line_rewrite(l->roster, without_jo), 0);
     kill(l->gw, SIGHUP);
@@ -574,10 +636,9 @@ static void a_trainee_reads_one_chat_at_a_time(void **state)
     struct line *l = *state;
 
     line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Texter: I'm anxious");
+    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
     line_connect(l, T2, "panic again", ALEX, POOL_B, "Alex");
     line_must_get(l, 0, KIM, POOL_A, "Reading along, read-only: Alex's chat");
-    line_must_get(l, 0, KIM, POOL_A, "Texter: panic again");
     line_must_get(l, 0, ALEX, POOL_B, "Kim, a peer in training, is reading along");
     assert_int_equal(line_idle(l), 0);
     assert_int_equal(line_occurrences(l, JO, NULL, "panic again"), 0);
@@ -594,6 +655,10 @@ int main(void)
                                         line_teardown),
         cmocka_unit_test_setup_teardown(a_suggestion_reaches_the_peer_only, setup, line_teardown),
         cmocka_unit_test_setup_teardown(private_stops_the_copy_for_good, setup, line_teardown),
+        cmocka_unit_test_setup_teardown(private_also_withdraws_copies_not_sent_yet, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(private_without_trainees_is_words_for_the_peer,
+                                        line_setup_default, line_teardown),
         cmocka_unit_test_setup_teardown(unshadow_stops_the_copy, setup, line_teardown),
         cmocka_unit_test_setup_teardown(urgent_chats_are_not_read_along_by_default, setup,
                                         line_teardown),
