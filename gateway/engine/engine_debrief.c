@@ -30,12 +30,12 @@ int engine_debrief(struct engine *e, const struct roster_peer *peer, const char 
 {
     const char *id = peer->id[0] == '@' ? peer->id + 1 : peer->id;
     char ref[COMMAND_REF_MAX];
-    int64_t conv = 0, told = 0, told_conv = 0;
+    int64_t conv = 0, told = 0;
     int rc = store_debrief_chat(e->st, peer->id, number, e->now - DEBRIEF_RECENT, &conv), sent;
 
-    if (rc == STORE_ERROR || store_debrief_last_told(e->st, peer->id, &told, &told_conv))
+    if (rc == STORE_ERROR || store_debrief_last_told(e->st, peer->id, conv, &told))
         return -1;
-    if (told && e->now - told < DEBRIEF_AGAIN && told_conv == conv) {
+    if (told && e->now - told < DEBRIEF_AGAIN) {
         /* The coordinators heard of this a moment ago: not every one of them texted again. */
         if (store_debrief_add(e->st, peer->id, conv, "repeated", e->now))
             return -1;

@@ -601,6 +601,7 @@ static int coordinator_command(struct engine *e, const struct roster_peer *me,
         if (c.state == CONV_OFFERED && withdraw_offer(e, &c))
             return -1;
         if (store_conv_offer(e->st, c.id, me->id, number) ||
+            store_offer_record_take(e->st, c.id, me->id, number, e->now) ||
             store_conv_get(e->st, c.id, &c) != STORE_FOUND || start_chat(e, me, &c) ||
             store_alert_ack(e->st, c.id, me->id + 1, e->now, &acked))
             return -1;

@@ -289,8 +289,9 @@ static int end_shadow(struct engine *e, const struct store_shadow *sh, enum shad
      * copies still waiting (the lowest priority, perhaps held by a provider
      * outage) never go. A chat that simply ended lets its last ones arrive.
      */
-    if (why != SHADOW_END_CLOSED && why != SHADOW_END_REQUEUED && tp &&
-        store_outbox_withdraw(e->st, sh->conv_id, tp->phone, sh->number, OUT_NOTICE, e->now))
+    if (why != SHADOW_END_CLOSED && why != SHADOW_END_REQUEUED &&
+        store_outbox_withdraw(e->st, sh->conv_id, tp ? tp->phone : NULL, sh->number, OUT_NOTICE,
+                              e->now)) /* a trainee gone from the roster took their phone along */
         return -1;
     log_info("shadow.ended", "conv=%lld trainee=%s reason=%s", (long long)sh->conv_id,
              sh->trainee_id, end_words[why]);

@@ -493,9 +493,8 @@ static int prepare_file(const char *path, char *err, size_t errlen)
             return -1;
         }
     }
-    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 && errno == EEXIST)
-        return 0; /* another process made it meanwhile */
+    /* Not O_EXCL: it refuses a symlink to a file not made yet, which this makes. */
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return -1;

@@ -344,6 +344,12 @@ int store_offer_decide(struct store *s, int64_t offer_id, enum offer_state state
 int store_offer_tried(struct store *s, int64_t conv_id,
                       int (*fn)(void *arg, const char *peer_id, int handed_back, int64_t at),
                       void *arg);
+/*
+ * Records that a coordinator took conv (#take REF) on number, with no offer
+ * made: their chats are told, as peers' are, by the offers they took.
+ */
+int store_offer_record_take(struct store *s, int64_t conv_id, const char *peer_id,
+                            const char *number, int64_t now);
 /* Records that peer handed conv back: they are never offered it again. */
 int store_offer_record_handback(struct store *s, int64_t conv_id, const char *peer_id,
                                 const char *number, int64_t now);
@@ -405,8 +411,8 @@ int store_debrief_offered(struct store *s, const char *peer_id, int64_t conv_id)
  */
 int store_peer_last_chat(struct store *s, const char *peer_id, const char *number, int64_t *conv_id,
                          int *handed_back, int64_t *at);
-/* When peer's #debrief last reached the coordinators, and about which chat (0s: never, none). */
-int store_debrief_last_told(struct store *s, const char *peer_id, int64_t *at, int64_t *conv_id);
+/* When peer's #debrief about conv (0: no chat) last reached the coordinators (*at 0: never). */
+int store_debrief_last_told(struct store *s, const char *peer_id, int64_t conv_id, int64_t *at);
 /*
  * The chat a peer's #debrief follows. From a chat's number: their latest
  * chat on that number. From the line (number NULL): the chat they were last
@@ -488,8 +494,9 @@ void store_out_clear(struct store_out *o);
 int store_outbox_merge_relay(struct store *s, int64_t conv_id, const char *to, const char *from,
                              const char *body, int max_chars, int *merged);
 /*
- * The texts of kind for conv from -> to still waiting (pending, not being
- * sent) never go: suppressed (a trainee's copy that ended for privacy).
+ * The texts of kind for conv from -> to (to NULL: to anyone) not sent yet
+ * never go: suppressed, those being sent too (not tried again if they
+ * fail). A trainee's copies, when the copy ends for privacy.
  */
 int store_outbox_withdraw(struct store *s, int64_t conv_id, const char *to, const char *from,
                           enum out_kind kind, int64_t now);

@@ -610,15 +610,28 @@ int store_offer_tried(struct store *s, int64_t conv_id,
     return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
-int store_offer_record_handback(struct store *s, int64_t conv_id, const char *peer_id,
-                                const char *number, int64_t now)
+/* An offer row decided as it is made (state: taken or transferred). */
+static int offer_record(struct store *s, int64_t conv_id, const char *peer_id, const char *number,
+                        const char *state, int64_t now)
 {
     struct db_stmt *p = store_stmt(s, ST_OFFER_RECORD);
 
     db_bind_int64(p, 1, conv_id);
     db_bind_text(p, 2, peer_id);
     db_bind_text(p, 3, number);
-    db_bind_text(p, 4, "transferred");
+    db_bind_text(p, 4, state);
     db_bind_int64(p, 5, now);
     return store_exec(s, p);
+}
+
+int store_offer_record_take(struct store *s, int64_t conv_id, const char *peer_id,
+                            const char *number, int64_t now)
+{
+    return offer_record(s, conv_id, peer_id, number, "taken", now);
+}
+
+int store_offer_record_handback(struct store *s, int64_t conv_id, const char *peer_id,
+                                const char *number, int64_t now)
+{
+    return offer_record(s, conv_id, peer_id, number, "transferred", now);
 }

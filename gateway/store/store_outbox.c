@@ -36,11 +36,15 @@ const char *const store_sql_outbox[ST_COUNT] = {
     [ST_OUT_FINISH] = "UPDATE outbox SET state = ?2, error_code = ?3, error_text = ?4,"
                       " done_at = ?5, lease_owner = NULL, lease_until = NULL"
                       " WHERE id = ?1 AND state IN ('pending','sending')",
-    /* Texts of one kind in one thread not handed to the provider yet: never to go. */
+    /*
+     * Texts of one kind in one thread not sent yet never go. One being sent
+     * now is taken too: if the provider refuses it, it is not tried again
+     * (the sender records only what is still 'sending').
+     */
     [ST_OUT_WITHDRAW] = "UPDATE outbox SET state = 'suppressed', done_at = ?5,"
                         " lease_owner = NULL, lease_until = NULL WHERE conversation_id = ?1"
-                        " AND to_number = ?2 AND from_number = ?3 AND kind = ?4"
-                        " AND state = 'pending'",
+                        " AND (CAST(?2 AS TEXT) IS NULL OR to_number = ?2) AND from_number = ?3"
+                        " AND kind = ?4 AND state IN ('pending','sending')",
     [ST_OUT_NEXT_DUE] =
         "SELECT MIN(not_before) FROM outbox o WHERE state = 'pending' AND" THREAD_HEAD,
     /* kind 1 is OUT_RELAY: only relayed texts are reported back to their sender. */
@@ -142,7 +146,7 @@ int store_outbox_withdraw(struct store *s, int64_t conv_id, const char *to, cons
     struct db_stmt *p = store_stmt(s, ST_OUT_WITHDRAW);
 
     db_bind_int64(p, 1, conv_id);
-    db_bind_text(p, 2, to);
+    store_bind_text(p, 2, to);
     db_bind_text(p, 3, from);
     db_bind_int64(p, 4, (int64_t)kind);
     db_bind_int64(p, 5, now);

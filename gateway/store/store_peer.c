@@ -41,8 +41,8 @@ const char *const store_sql_peer[ST_COUNT] = {
     [ST_DEBRIEF_LAST_OFFERED] = "SELECT conversation_id FROM debriefs WHERE peer_id = ?1"
                                 " AND kind = 'offered' AND created_at >= ?2"
                                 " ORDER BY created_at DESC, id DESC LIMIT 1",
-    [ST_DEBRIEF_LAST_ASKED] = "SELECT created_at, conversation_id FROM debriefs WHERE peer_id = ?1"
-                              " AND kind = 'asked' ORDER BY created_at DESC, id DESC LIMIT 1",
+    [ST_DEBRIEF_LAST_ASKED] = "SELECT MAX(created_at) FROM debriefs WHERE peer_id = ?1"
+                              " AND kind = 'asked' AND COALESCE(conversation_id, 0) = ?2",
     /* A peer's chats: the offers they took, and the chats they handed back. */
     [ST_PEER_LAST_CHAT] =
         "SELECT conversation_id, state, decided_at FROM offers WHERE peer_id = ?1"
@@ -253,21 +253,13 @@ static int one_id(struct store *s, struct db_stmt *p, int64_t *id)
     return rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
 }
 
-int store_debrief_last_told(struct store *s, const char *peer_id, int64_t *at, int64_t *conv_id)
+int store_debrief_last_told(struct store *s, const char *peer_id, int64_t conv_id, int64_t *at)
 {
     struct db_stmt *p = store_stmt(s, ST_DEBRIEF_LAST_ASKED);
-    int rc;
 
-    *at = *conv_id = 0;
-    if (store_bind_text(p, 1, peer_id))
+    if (store_bind_text(p, 1, peer_id) || db_bind_int64(p, 2, conv_id))
         return STORE_ERROR;
-    rc = db_step(p);
-    if (rc == DB_ROW) {
-        *at = db_col_int64(p, 0);
-        *conv_id = db_col_null(p, 1) ? 0 : db_col_int64(p, 1);
-    }
-    db_reset(p);
-    return rc == DB_ROW || rc == DB_DONE ? STORE_OK : store_fail(s, p, rc);
+    return one_id(s, p, at) == STORE_ERROR ? STORE_ERROR : STORE_OK;
 }
 
 int store_peer_last_chat(struct store *s, const char *peer_id, const char *number, int64_t *conv_id,

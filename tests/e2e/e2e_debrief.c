@@ -219,11 +219,6 @@ static void debrief_asked_again_later_alerts_again(void **state)
     line_must_get(l, m, BLAIR, LINE_NUMBER, "Thank you for asking");
     assert_int_equal(line_idle(l), 0);
     assert_int_equal(line_count(l, m, SAM, NULL), 0);
-    fprintf(stderr, "DBG m=%ld rows=%ld outbox=%ld inbound_done=%ld at=%lld\n", m,
-            line_query(l, "SELECT COUNT(*) FROM debriefs"),
-            line_query(l, "SELECT COUNT(*) FROM outbox"),
-            line_query(l, "SELECT COUNT(*) FROM inbound WHERE processed_at IS NOT NULL"),
-            (long long)time(NULL));
     assert_int_equal(line_query(l, "SELECT COUNT(*) FROM debriefs WHERE kind = 'repeated'"), 1);
     /* 9 more: the coordinators last heard 18 minutes ago. */
     assert_int_equal(line_exec(l, "UPDATE debriefs SET created_at = created_at - 540000"), 0);
@@ -232,6 +227,33 @@ static void debrief_asked_again_later_alerts_again(void **state)
     line_must_get(l, m, SAM, LINE_NUMBER, "asks for a debrief");
     assert_int_equal(line_occurrences(l, SAM, NULL, "asks for a debrief"), 2);
     assert_int_equal(line_metric(l, READ, "peerline_debriefs_total{kind=\"asked\"}"), 3);
+}
+
+/* The limit is per chat: two chats' threads taken in turn do not get round it. */
+static void debrief_about_two_chats_in_turn(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    line_connect(l, "+15559880002", "I'm anxious too", ALEX, POOL_B, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#debrief"), 200);
+    line_must_get(l, m, SAM, LINE_NUMBER, "asks for a debrief");
+    line_must_get(l, m, ALEX, POOL_A, "Thank you for asking");
+    assert_int_equal(line_idle(l), 0);
+    /* The other chat: told too. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_B, "#debrief"), 200);
+    line_must_get(l, m, SAM, LINE_NUMBER, "asks for a debrief");
+    line_must_get(l, m, ALEX, POOL_B, "Thank you for asking");
+    assert_int_equal(line_idle(l), 0);
+    /* The first again, at once: confirmed, not told again. */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, ALEX, POOL_A, "#debrief"), 200);
+    line_must_get(l, m, ALEX, POOL_A, "Thank you for asking");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_count(l, m, SAM, NULL), 0);
 }
 
 static void peer_help_lists_the_new_commands(void **state)
@@ -263,6 +285,7 @@ int main(void)
                                         setup_no_pool, line_teardown),
         cmocka_unit_test_setup_teardown(debrief_asked_again_later_alerts_again, setup,
                                         line_teardown),
+        cmocka_unit_test_setup_teardown(debrief_about_two_chats_in_turn, setup, line_teardown),
         cmocka_unit_test_setup_teardown(peer_help_lists_the_new_commands, setup, line_teardown),
     };
 

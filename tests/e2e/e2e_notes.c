@@ -28,6 +28,7 @@
 
 #define T1   "+15559870001"
 #define T2   "+15559870002"
+#define T3   "+15559870003"
 #define READ "read-token-0123456789"
 #define SAMT "sam-token-0123456789"
 
@@ -334,6 +335,56 @@ static void a_note_after_transfer_follows_that_texter(void **state)
     }
 }
 
+/* Sam (#take REF) takes urgent texter on a number of Sam's, into number. */
+static void sam_takes(struct line *l, const char *texter, char number[16])
+{
+    char take_ref[32], ref[COMMAND_REF_MAX], sql[160];
+    long m = line_mark(l);
+
+    assert_int_equal(line_text(l, texter, LINE_NUMBER, "honestly I want to die"), 200);
+    line_must_get(l, m, SAM, LINE_NUMBER, "peerline alert");
+    assert_int_equal(line_idle(l), 0);
+    snprintf(sql, sizeof(sql), "SELECT id FROM conversations WHERE texter = '%s'", texter);
+    command_ref_format(line_query(l, sql), ref);
+    snprintf(take_ref, sizeof(take_ref), "#take %s", ref);
+    assert_int_equal(line_text(l, SAM, LINE_NUMBER, take_ref), 200);
+    line_must_get(l, m, texter, LINE_NUMBER, "You're now texting with Sam");
+    assert_int_equal(line_idle(l), 0);
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*) FROM conversations WHERE texter = '%s' AND peer_number = '" POOL_A
+             "'",
+             texter);
+    snprintf(number, 16, "%s", line_query(l, sql) ? POOL_A : POOL_B);
+}
+
+/*
+ * A coordinator's chats are theirs as a peer's are: a late note after the
+ * texter's BYE is kept on it, and never on a texter they had on that number
+ * before.
+ */
+static void a_coordinators_late_note_lands_on_their_last_chat(void **state)
+{
+    struct line *l = *state;
+    char n1[16], n2[16], n3[16];
+    long m;
+
+    sam_takes(l, T1, n1);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, SAM, n1, "#transfer"), 200);
+    line_must_get(l, m, SAM, n1, "Transferred");
+    assert_int_equal(line_idle(l), 0);
+    sam_takes(l, T2, n2);
+    sam_takes(l, T3, n3);
+    assert_string_equal(n3, n1); /* the number T1's chat had */
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T3, LINE_NUMBER, "BYE"), 200);
+    line_must_get(l, m, SAM, n3, "one last message");
+    assert_int_equal(line_idle(l), 0);
+    note(l, SAM, n3, "T3 is staying with a friend tonight");
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM notes WHERE texter = '" T3 "'"), 1);
+    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM notes WHERE texter = '" T1 "'"), 0);
+}
+
 static void notes_follow_the_texter_back(void **state)
 {
     static const char *const words[] = {"nights hardest", "school nurse", NULL};
@@ -632,6 +683,8 @@ int main(void)
                                         setup_no_pool, line_teardown),
         cmocka_unit_test_setup_teardown(a_note_after_transfer_follows_that_texter, setup_no_pool,
                                         line_teardown),
+        cmocka_unit_test_setup_teardown(a_coordinators_late_note_lands_on_their_last_chat,
+                                        setup_notes, line_teardown),
         cmocka_unit_test_setup_teardown(notes_follow_the_texter_back, setup_notes, line_teardown),
         cmocka_unit_test_setup_teardown(a_note_reaches_the_peer_after_a_silent_one, setup_silence,
                                         line_teardown),

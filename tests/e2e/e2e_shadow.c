@@ -397,6 +397,91 @@ static void private_also_withdraws_copies_not_sent_yet(void **state)
                      1);
 }
 
+/* Waits up to ms for a query to count n. */
+static void wait_count(struct line *l, const char *sql, long n, int ms)
+{
+    int waited;
+
+    for (waited = 0; waited < ms; waited += 50) {
+        if (line_query(l, sql) == n)
+            return;
+        line_sleep(50);
+    }
+    fail_msg("still not %ld: %s", n, sql);
+}
+
+#define JO_COPY                                                                                    \
+    "SELECT COUNT(*) FROM outbox WHERE to_number = '" JO "' AND body LIKE 'Texter: I failed%'"
+
+/* A copy the provider is taking its time over when PRIVATE comes is not tried again. */
+static void private_also_withdraws_a_copy_being_sent(void **state)
+{
+    struct line *l = *state;
+    char *jo;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
+    assert_int_equal(line_idle(l), 0);
+    /* Every send is held 2 s, then refused. */
+    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=down&latency_ms=2000", NULL), 200);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I failed all my exams"), 200);
+    wait_count(l, JO_COPY " AND state = 'sending'", 1, 15000);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "PRIVATE"), 200);
+    wait_count(l, "SELECT COUNT(*) FROM inbound WHERE processed_at IS NULL", 0, 5000);
+    wait_count(l, JO_COPY " AND state = 'suppressed'", 1, 5000);
+    /* The held send is refused (the connection dropped): it must not go back to the queue. */
+    {
+        char needle[64];
+        snprintf(needle, sizeof(needle), "event=send.retry id=%ld ",
+                 line_query(l, "SELECT id FROM outbox WHERE to_number = '" JO "'"
+                               " AND body LIKE 'Texter: I failed%'"));
+        assert_int_equal(line_log_wait(l, needle, 15000), 1);
+    }
+    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=none&latency_ms=0", NULL), 200);
+    line_must_get(l, m, JO, POOL_A, "asked for privacy");
+    line_must_get(l, m, ALEX, POOL_A, "I failed all my exams");
+    assert_int_equal(line_idle(l), 0);
+    jo = line_all_to(l, JO);
+    if (strstr(jo, "failed all my exams"))
+        fail_msg("the trainee got the texter's words after PRIVATE:\n%s", jo);
+    free(jo);
+}
+
+/* A trainee removed from the roster gets none of the copies still waiting. */
+static void a_trainee_leaving_the_roster_gets_no_waiting_copy(void **state)
+{
+    static const char without_jo[] = TOPICS "peers:\n"
+                                            "  - id: alex\n"
+                                            "    name: Alex\n"
+                                            "    phone: \"" ALEX "\"\n"
+                                            "    topics: [anxiety, general]\n"
+                                            "    max_conversations: 2\n" ALL_DAY COORDS;
+    struct line *l = *state;
+    char *jo;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=down", NULL), 200);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I failed all my exams"), 200);
+    wait_count(l, JO_COPY " AND state = 'pending' AND attempts > 0", 1, 5000);
+    assert_int_equal(line_rewrite(l->roster, without_jo), 0);
+    kill(l->gw, SIGHUP);
+    wait_count(l, "SELECT COUNT(*) FROM shadows WHERE end_reason = 'roster'", 1, 10000);
+    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=none", NULL), 200);
+    line_must_get(l, m, ALEX, POOL_A, "I failed all my exams");
+    line_must_get(l, m, ALEX, POOL_A, "no longer reading along");
+    assert_int_equal(line_idle(l), 0);
+    jo = line_all_to(l, JO);
+    if (strstr(jo, "failed all my exams"))
+        fail_msg("a trainee removed from the roster got the texter's words:\n%s", jo);
+    free(jo);
+}
+
 /* On a line with no trainees, "Private" is words for the peer, like any other. */
 static void private_without_trainees_is_words_for_the_peer(void **state)
 {
@@ -656,6 +741,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_suggestion_reaches_the_peer_only, setup, line_teardown),
         cmocka_unit_test_setup_teardown(private_stops_the_copy_for_good, setup, line_teardown),
         cmocka_unit_test_setup_teardown(private_also_withdraws_copies_not_sent_yet, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(private_also_withdraws_a_copy_being_sent, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(a_trainee_leaving_the_roster_gets_no_waiting_copy, setup,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(private_without_trainees_is_words_for_the_peer,
                                         line_setup_default, line_teardown),

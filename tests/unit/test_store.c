@@ -791,6 +791,25 @@ static void calls_have_one_winner_and_can_be_undone(void **state)
                      STORE_OK);
 }
 
+/* A database path that is a symlink to a file not made yet: made, private. */
+static void a_symlinked_path_is_made_private(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st;
+    struct stat sb;
+    char err[256], target[128], link[128];
+
+    snprintf(target, sizeof(target), "%s/real.db", f->dir);
+    snprintf(link, sizeof(link), "%s/var/link.db", f->dir);
+    assert_int_equal(symlink(target, link), 0);
+    st = store_open(link, err, sizeof(err));
+    if (!st)
+        fail_msg("%s", err);
+    store_close(st);
+    assert_int_equal(stat(target, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -817,6 +836,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_claim_inside_a_round_is_undone_with_it, setup, teardown),
         cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(another_process_never_takes_the_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_symlinked_path_is_made_private, setup, teardown),
         cmocka_unit_test_setup_teardown(calls_have_one_winner_and_can_be_undone, setup, teardown),
     };
 
