@@ -328,7 +328,8 @@ static const char *const migrations[] = {
      "  ended_at INTEGER,"
      "  end_reason TEXT);"
      "CREATE UNIQUE INDEX shadow_open_trainee ON shadows(trainee_id) WHERE ended_at IS NULL;"
-     "CREATE INDEX shadow_open_conv ON shadows(conversation_id) WHERE ended_at IS NULL;"
+     /* a chat's copy now, and (reports) whether it ever had one */
+     "CREATE INDEX shadows_conv ON shadows(conversation_id);"
      "ALTER TABLE conversations ADD COLUMN private INTEGER NOT NULL DEFAULT 0;"
      "CREATE TABLE resource_sends ("
      "  id INTEGER PRIMARY KEY,"

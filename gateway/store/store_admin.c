@@ -53,7 +53,9 @@ const char *const store_sql_admin[ST_COUNT] = {
         " FROM conversations WHERE created_at >= ?1"
         " AND COALESCE(close_reason, '') NOT LIKE 'crisis-%' ORDER BY id",
     [ST_TOTALS] = "SELECT (SELECT COUNT(*) FROM inbound),"
-                  " (SELECT COUNT(*) FROM offers),"
+                  /* offers made to peers: not a hand-back, nor a coordinator's #take REF */
+                  " (SELECT COUNT(*) FROM offers WHERE state <> 'transferred'"
+                  "  AND peer_id NOT LIKE '@%'),"
                   " (SELECT COUNT(*) FROM offers WHERE state = 'expired'),"
                   " (SELECT COUNT(*) FROM alerts),"
                   " (SELECT COUNT(*) FROM alerts WHERE kind = 'crisis'),"
