@@ -453,8 +453,11 @@ int engine_texter(struct engine *e, const struct store_inbound *in, int64_t *con
     struct texter_in t = {.in = in, .kw = command_keyword(in->body)};
     int rc;
 
-    /* On a line without trainees no one reads along: "Private" is words for the peer. */
-    if (t.kw == KW_PRIVATE && !e->trainees)
+    /*
+     * On a line where no one can read along (no trainees, or no pool number
+     * for a copy), "Private" is words for the peer.
+     */
+    if (t.kw == KW_PRIVATE && (!e->trainees || !e->cfg->provider.npool))
         t.kw = KW_NONE;
     rc = texter(e, &t);
 

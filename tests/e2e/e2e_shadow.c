@@ -482,6 +482,28 @@ static void a_trainee_leaving_the_roster_gets_no_waiting_copy(void **state)
     free(jo);
 }
 
+/* With trainees but no pool, no one can read along: "Private" is words for the peer. */
+static int setup_no_pool(void **state)
+{
+    static const struct line_opts o = {.roster = roster, .no_pool = 1};
+
+    return line_setup(state, &o);
+}
+
+static void private_without_a_pool_is_words_for_the_peer(void **state)
+{
+    struct line *l = *state;
+    long m;
+
+    line_connect(l, T1, "I'm anxious", ALEX, LINE_NUMBER, "Alex");
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "Private"), 200);
+    line_must_get(l, m, ALEX, LINE_NUMBER, "Private");
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_occurrences(l, T1, NULL, "peer in training"), 0);
+    assert_int_equal(line_count(l, 0, JO, NULL), 0);
+}
+
 /* On a line with no trainees, "Private" is words for the peer, like any other. */
 static void private_without_trainees_is_words_for_the_peer(void **state)
 {
@@ -745,6 +767,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(private_also_withdraws_a_copy_being_sent, setup,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(a_trainee_leaving_the_roster_gets_no_waiting_copy, setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(private_without_a_pool_is_words_for_the_peer, setup_no_pool,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(private_without_trainees_is_words_for_the_peer,
                                         line_setup_default, line_teardown),
