@@ -147,6 +147,13 @@ static int setup_alone(void **state)
 }
 
 /* A trainee on shift is never offered a chat: the texter waits for a peer who takes chats. */
+/* T1 talks with Alex, Jo (Alex's trainee) reading along from POOL_A. */
+static void jo_reads_along(struct line *l)
+{
+    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
+    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
+}
+
 static void a_trainee_is_never_offered_a_chat(void **state)
 {
     struct line *l = *state;
@@ -279,8 +286,7 @@ static void a_suggestion_reaches_the_peer_only(void **state)
     struct line *l = *state;
     long m;
 
-    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
+    jo_reads_along(l);
     /* A picture is not passed on: the copy says one was sent, as the peer's phone does. */
     m = line_mark(l);
     assert_int_equal(line_text_media(l, T1, LINE_NUMBER, "", 1), 200);
@@ -320,8 +326,7 @@ static void private_stops_the_copy_for_good(void **state)
     char *shows;
     long m;
 
-    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
+    jo_reads_along(l);
     m = line_mark(l);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "private"), 200);
     line_must_get(l, m, T1, LINE_NUMBER, "Done: no peer in training will read along");
@@ -349,54 +354,6 @@ static void private_stops_the_copy_for_good(void **state)
     assert_int_equal(line_query(l, "SELECT COUNT(*) FROM shadows"), 1);
 }
 
-/*
- * Copies are the last texts to go: when the provider is away a while, the
- * texter's words may still wait for the trainee when the texter says
- * PRIVATE. Those never go.
- */
-static void private_also_withdraws_copies_not_sent_yet(void **state)
-{
-    struct line *l = *state;
-    char *jo;
-    long m;
-    int waited;
-
-    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
-    assert_int_equal(line_idle(l), 0);
-    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=down", NULL), 200);
-    m = line_mark(l);
-    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I failed all my exams"), 200);
-    /* The copy was tried, failed, and waits for its next try (retry.first_delay: 2 s). */
-    for (waited = 0; waited < 5000; waited += 50) {
-        if (line_query(l, "SELECT COUNT(*) FROM outbox WHERE to_number = '" JO "'"
-                          " AND body LIKE 'Texter: I failed%' AND state = 'pending'"
-                          " AND attempts > 0") == 1)
-            break;
-        line_sleep(50);
-    }
-    assert_true(waited < 5000);
-    assert_int_equal(line_text(l, T1, LINE_NUMBER, "PRIVATE"), 200);
-    /* Handled while the provider is still away. */
-    for (waited = 0; waited < 5000; waited += 50) {
-        if (line_query(l, "SELECT COUNT(*) FROM inbound WHERE processed_at IS NULL") == 0)
-            break;
-        line_sleep(50);
-    }
-    assert_true(waited < 5000);
-    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=none", NULL), 200);
-    line_must_get(l, m, JO, POOL_A, "asked for privacy");
-    line_must_get(l, m, ALEX, POOL_A, "I failed all my exams");
-    assert_int_equal(line_idle(l), 0);
-    jo = line_all_to(l, JO);
-    if (strstr(jo, "failed all my exams"))
-        fail_msg("the trainee got the texter's words after PRIVATE:\n%s", jo);
-    free(jo);
-    assert_int_equal(line_query(l, "SELECT COUNT(*) FROM outbox WHERE to_number = '" JO "'"
-                                   " AND body LIKE 'Texter: I failed%' AND state = 'suppressed'"),
-                     1);
-}
-
 /* Waits up to ms for a query to count n. */
 static void wait_count(struct line *l, const char *sql, long n, int ms)
 {
@@ -413,20 +370,65 @@ static void wait_count(struct line *l, const char *sql, long n, int ms)
 #define JO_COPY                                                                                    \
     "SELECT COUNT(*) FROM outbox WHERE to_number = '" JO "' AND body LIKE 'Texter: I failed%'"
 
+/*
+ * Jo reads along with T1's chat; the provider is put in `fault` and T1
+ * writes words Jo must never see once the copy ends. Returns the mark
+ * before those words.
+ */
+static long words_for_the_copy(struct line *l, const char *fault)
+{
+    long m;
+
+    jo_reads_along(l);
+    assert_int_equal(line_idle(l), 0);
+    assert_int_equal(line_sim(l, "POST", "/sim/fault", fault, NULL), 200);
+    m = line_mark(l);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I failed all my exams"), 200);
+    return m;
+}
+
+/* The provider is back: the peer gets the words, Jo never does (Jo is told why, when given). */
+static void only_the_peer_gets_the_words(struct line *l, long m, const char *why)
+{
+    char *jo;
+
+    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=none&latency_ms=0", NULL), 200);
+    line_must_get(l, m, ALEX, POOL_A, "I failed all my exams");
+    if (why)
+        line_must_get(l, m, JO, POOL_A, why);
+    assert_int_equal(line_idle(l), 0);
+    jo = line_all_to(l, JO);
+    if (strstr(jo, "failed all my exams"))
+        fail_msg("the trainee got the texter's words after the copy ended:\n%s", jo);
+    free(jo);
+}
+
+/*
+ * Copies are the last texts to go: when the provider is away a while, the
+ * texter's words may still wait for the trainee when the texter says
+ * PRIVATE. Those never go.
+ */
+static void private_also_withdraws_copies_not_sent_yet(void **state)
+{
+    struct line *l = *state;
+    long m = words_for_the_copy(l, "mode=down");
+
+    /* The copy was tried, failed, and waits for its next try (retry.first_delay: 2 s). */
+    wait_count(l, JO_COPY " AND state = 'pending' AND attempts > 0", 1, 5000);
+    assert_int_equal(line_text(l, T1, LINE_NUMBER, "PRIVATE"), 200);
+    /* Handled while the provider is still away. */
+    wait_count(l, "SELECT COUNT(*) FROM inbound WHERE processed_at IS NULL", 0, 5000);
+    only_the_peer_gets_the_words(l, m, "asked for privacy");
+    assert_int_equal(line_query(l, JO_COPY " AND state = 'suppressed'"), 1);
+}
+
 /* A copy the provider is taking its time over when PRIVATE comes is not tried again. */
 static void private_also_withdraws_a_copy_being_sent(void **state)
 {
     struct line *l = *state;
-    char *jo;
-    long m;
-
-    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
-    assert_int_equal(line_idle(l), 0);
     /* Every send is held 2 s, then refused. */
-    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=down&latency_ms=2000", NULL), 200);
-    m = line_mark(l);
-    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I failed all my exams"), 200);
+    long m = words_for_the_copy(l, "mode=down&latency_ms=2000");
+
     wait_count(l, JO_COPY " AND state = 'sending'", 1, 15000);
     assert_int_equal(line_text(l, T1, LINE_NUMBER, "PRIVATE"), 200);
     wait_count(l, "SELECT COUNT(*) FROM inbound WHERE processed_at IS NULL", 0, 5000);
@@ -439,14 +441,7 @@ static void private_also_withdraws_a_copy_being_sent(void **state)
                                " AND body LIKE 'Texter: I failed%'"));
         assert_int_equal(line_log_wait(l, needle, 15000), 1);
     }
-    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=none&latency_ms=0", NULL), 200);
-    line_must_get(l, m, JO, POOL_A, "asked for privacy");
-    line_must_get(l, m, ALEX, POOL_A, "I failed all my exams");
-    assert_int_equal(line_idle(l), 0);
-    jo = line_all_to(l, JO);
-    if (strstr(jo, "failed all my exams"))
-        fail_msg("the trainee got the texter's words after PRIVATE:\n%s", jo);
-    free(jo);
+    only_the_peer_gets_the_words(l, m, "asked for privacy");
 }
 
 /* A trainee removed from the roster gets none of the copies still waiting. */
@@ -459,27 +454,14 @@ static void a_trainee_leaving_the_roster_gets_no_waiting_copy(void **state)
                                             "    topics: [anxiety, general]\n"
                                             "    max_conversations: 2\n" ALL_DAY COORDS;
     struct line *l = *state;
-    char *jo;
-    long m;
+    long m = words_for_the_copy(l, "mode=down");
 
-    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
-    assert_int_equal(line_idle(l), 0);
-    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=down", NULL), 200);
-    m = line_mark(l);
-    assert_int_equal(line_text(l, T1, LINE_NUMBER, "I failed all my exams"), 200);
     wait_count(l, JO_COPY " AND state = 'pending' AND attempts > 0", 1, 5000);
     assert_int_equal(line_rewrite(l->roster, without_jo), 0);
     kill(l->gw, SIGHUP);
     wait_count(l, "SELECT COUNT(*) FROM shadows WHERE end_reason = 'roster'", 1, 10000);
-    assert_int_equal(line_sim(l, "POST", "/sim/fault", "mode=none", NULL), 200);
-    line_must_get(l, m, ALEX, POOL_A, "I failed all my exams");
+    only_the_peer_gets_the_words(l, m, NULL); /* Jo, gone from the roster, is told nothing */
     line_must_get(l, m, ALEX, POOL_A, "no longer reading along");
-    assert_int_equal(line_idle(l), 0);
-    jo = line_all_to(l, JO);
-    if (strstr(jo, "failed all my exams"))
-        fail_msg("a trainee removed from the roster got the texter's words:\n%s", jo);
-    free(jo);
 }
 
 /* With trainees but no pool, no one can read along: "Private" is words for the peer. */
@@ -524,8 +506,7 @@ static void unshadow_stops_the_copy(void **state)
     struct line *l = *state;
     long m;
 
-    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
+    jo_reads_along(l);
     m = line_mark(l);
     assert_int_equal(line_text(l, JO, LINE_NUMBER, "#unshadow"), 200);
     line_must_get(l, m, JO, POOL_A, "OK, you've stopped reading along");
@@ -582,8 +563,7 @@ static void escalate_stops_the_copy(void **state)
     struct line *l = *state;
     long m;
 
-    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
+    jo_reads_along(l);
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "#escalate needs a coordinator"), 200);
     line_must_get(l, m, JO, POOL_A, "became urgent, so your copy has stopped");
@@ -671,8 +651,7 @@ static void the_copy_ends_when_the_chat_goes_back_to_the_line(void **state)
     struct line *l = *state;
     long m;
 
-    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
+    jo_reads_along(l);
     m = line_mark(l);
     assert_int_equal(line_text(l, ALEX, POOL_A, "#transfer"), 200);
     line_must_get(l, m, JO, POOL_A, "went back to the line, so your copy has stopped");
@@ -695,8 +674,7 @@ static void the_copy_ends_when_the_trainee_opts_out_of_its_number(void **state)
     struct line *l = *state;
     long m;
 
-    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
+    jo_reads_along(l);
     m = line_mark(l);
     assert_int_equal(line_text(l, JO, POOL_A, "STOP"), 200);
     line_must_get(l, m, ALEX, POOL_A, "Jo is no longer reading along");
@@ -720,8 +698,7 @@ static void the_copy_ends_when_the_trainee_leaves_the_roster(void **state)
     struct line *l = *state;
     long m;
 
-    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
+    jo_reads_along(l);
     m = line_mark(l);
     assert_int_equal(line_rewrite(l->roster, without_jo), 0);
     kill(l->gw, SIGHUP);
@@ -742,8 +719,7 @@ static void a_trainee_reads_one_chat_at_a_time(void **state)
 {
     struct line *l = *state;
 
-    line_connect(l, T1, "I'm anxious", ALEX, POOL_A, "Alex");
-    line_must_get(l, 0, JO, POOL_A, "Reading along, read-only");
+    jo_reads_along(l);
     line_connect(l, T2, "panic again", ALEX, POOL_B, "Alex");
     line_must_get(l, 0, KIM, POOL_A, "Reading along, read-only: Alex's chat");
     line_must_get(l, 0, ALEX, POOL_B, "Kim, a peer in training, is reading along");
