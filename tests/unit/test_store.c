@@ -5,6 +5,7 @@
  * changes, outbox claims in thread order with leases, and opt-outs.
  */
 #include "store.h"
+#include "storedb.h"
 #include "store_voice.h"
 
 #include <openssl/evp.h>
@@ -27,25 +28,16 @@
 #include <cmocka.h>
 
 struct fixture {
-    char dir[64];
-    char path[96];
+    struct storedb db;
     struct store *st;
 };
 
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    char err[256];
 
-    snprintf(f->dir, sizeof(f->dir), "/tmp/peerline-store-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (!f || !(f->st = storedb_open(&f->db, "store", "var/test.db")))
         return -1;
-    snprintf(f->path, sizeof(f->path), "%s/var/test.db", f->dir);
-    f->st = store_open(f->path, err, sizeof(err));
-    if (!f->st) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
     *state = f;
     return 0;
 }
@@ -53,14 +45,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[128];
+    int rc = storedb_remove(&f->db, f->st);
 
-    store_close(f->st);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
     free(f);
-    return 0;
+    return rc;
 }
 
 static void file_is_private_and_reopens(void **state)
@@ -70,9 +58,9 @@ static void file_is_private_and_reopens(void **state)
     struct stat sb;
     char err[256];
 
-    assert_int_equal(stat(f->path, &sb), 0);
+    assert_int_equal(stat(f->db.path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
-    again = store_open(f->path, err, sizeof(err));
+    again = store_open(f->db.path, err, sizeof(err));
     assert_non_null(again); /* migrations are idempotent */
     store_close(again);
 }
@@ -96,7 +84,7 @@ static void another_process_never_takes_the_log(void **state)
     assert_int_equal(store_begin(f->st), STORE_OK);
     assert_int_equal(store_inbound_add(f->st, "SM1", "+15550000001", "+15005550006", "one", 0, 1),
                      STORE_NEW);
-    second = store_open(f->path, err, sizeof(err));
+    second = store_open(f->db.path, err, sizeof(err));
     assert_non_null(second);
     assert_int_equal(store_commit(f->st), STORE_OK);
     pid = fork();
@@ -109,20 +97,20 @@ static void another_process_never_takes_the_log(void **state)
          */
         struct flock fl = {
             .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0x40000002, .l_len = 510};
-        int fd = open(f->path, O_RDWR),
+        int fd = open(f->db.path, O_RDWR),
             ok = fd >= 0 && !fcntl(fd, F_GETLK, &fl) && fl.l_type != F_UNLCK;
         sqlite3 *db = NULL;
 
         if (fd >= 0)
             close(fd);
-        ok = ok && sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+        ok = ok && sqlite3_open_v2(f->db.path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
              sqlite3_exec(db, "SELECT COUNT(*) FROM inbound", NULL, NULL, NULL) == SQLITE_OK;
         sqlite3_close(db);
         _exit(ok ? 0 : 1);
     }
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    snprintf(wal, sizeof(wal), "%s-wal", f->path);
+    snprintf(wal, sizeof(wal), "%s-wal", f->db.path);
     assert_int_equal(access(wal, F_OK), 0); /* still ours */
     assert_int_equal(store_inbound_add(second, "SM2", "+15550000001", "+15005550006", "two", 0, 2),
                      STORE_NEW);
@@ -130,7 +118,7 @@ static void another_process_never_takes_the_log(void **state)
     {
         sqlite3 *db = NULL;
         sqlite3_stmt *st = NULL;
-        assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_open_v2(f->db.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM inbound", -1, &st, NULL),
                          SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -460,33 +448,6 @@ static void leases_of_other_nodes_wait_for_expiry(void **state)
     assert_int_equal(re, 1);
 }
 
-/* Runs sql on the fixture's database file through a connection of its own. */
-static void sql(struct fixture *f, const char *q)
-{
-    sqlite3 *db = NULL;
-
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    if (sqlite3_exec(db, q, NULL, NULL, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", q, sqlite3_errmsg(db));
-    sqlite3_close(db);
-}
-
-static int64_t count(struct fixture *f, const char *q)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *p = NULL;
-    int64_t n = -1;
-
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, q, -1, &p, NULL), SQLITE_OK);
-    if (sqlite3_step(p) == SQLITE_ROW)
-        n = sqlite3_column_int64(p, 0);
-    sqlite3_finalize(p);
-    sqlite3_close(db);
-    return n;
-}
-
 /*
  * The purge works through ranges of rows: every old row goes, across range
  * boundaries, with the provider error text that may quote a number; what is
@@ -524,7 +485,7 @@ static void one_row_reads_say_found_none_or_error(void **state)
     }
     store_inbound_clear(&in);
 
-    sql(f, "DROP TABLE contacts");
+    storedb_sql(&f->db, "DROP TABLE contacts");
     assert_int_equal(store_contact_get(f->st, "+15550000001", &ct), STORE_ERROR);
 }
 
@@ -533,21 +494,25 @@ static void purge_covers_every_range(void **state)
     struct fixture *f = *state;
     struct store_purged c;
 
-    sql(f, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)"
-           " INSERT INTO outbox (to_number, from_number, body, kind, state, created_at,"
-           " not_before, expires_at, provider_sid, error_text)"
-           " SELECT '+15550000001', '+15550000009', 'words ' || i, 1,"
-           " CASE WHEN i = 1500 THEN 'pending' ELSE 'failed' END, CASE WHEN i > 2400 THEN 9000"
-           " ELSE 100 END, 0, 99999, 'SM' || i,"
-           " 'The To number +15550000001 is not a valid phone number.' FROM n");
+    storedb_sql(&f->db,
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)"
+                " INSERT INTO outbox (to_number, from_number, body, kind, state, created_at,"
+                " not_before, expires_at, provider_sid, error_text)"
+                " SELECT '+15550000001', '+15550000009', 'words ' || i, 1,"
+                " CASE WHEN i = 1500 THEN 'pending' ELSE 'failed' END, CASE WHEN i > 2400 THEN 9000"
+                " ELSE 100 END, 0, 99999, 'SM' || i,"
+                " 'The To number +15550000001 is not a valid phone number.' FROM n");
     assert_int_equal(store_purge(f->st, 5000, 6000, &c), STORE_OK);
     assert_int_equal(c.outbox, 2399);     /* 2,500 less the 100 recent and the pending one */
     assert_int_equal(c.redactions, 2399); /* each with its provider id queued */
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM outbox WHERE body IS NOT NULL"), 101);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM outbox WHERE error_text LIKE '%+1555%'"
-                              " AND created_at < 5000 AND state <> 'pending'"),
+    assert_int_equal(storedb_count(&f->db, "SELECT COUNT(*) FROM outbox WHERE body IS NOT NULL"),
+                     101);
+    assert_int_equal(storedb_count(&f->db,
+                                   "SELECT COUNT(*) FROM outbox WHERE error_text LIKE '%+1555%'"
+                                   " AND created_at < 5000 AND state <> 'pending'"),
                      0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM outbox WHERE to_number = '+15550000001'"), 101);
+    assert_int_equal(
+        storedb_count(&f->db, "SELECT COUNT(*) FROM outbox WHERE to_number = '+15550000001'"), 101);
     /* Again: nothing left to do. */
     assert_int_equal(store_purge(f->st, 5000, 6000, &c), STORE_OK);
     assert_int_equal(c.outbox + c.redactions, 0);
@@ -564,8 +529,10 @@ static void purge_hashes_with_the_configured_key(void **state)
     char want[64] = "h:", q[160];
     const char *secret = "a-secret-kept-outside-the-database-0123";
 
-    sql(f, "INSERT INTO outbox (to_number, from_number, body, kind, state, created_at, not_before,"
-           " expires_at) VALUES ('+15550000001', '+15550000009', 'words', 1, 'sent', 100, 0, 9)");
+    storedb_sql(
+        &f->db,
+        "INSERT INTO outbox (to_number, from_number, body, kind, state, created_at, not_before,"
+        " expires_at) VALUES ('+15550000001', '+15550000009', 'words', 1, 'sent', 100, 0, 9)");
     assert_int_equal(store_use_hash_key(f->st, secret), 0);
     assert_int_equal(store_purge(f->st, 5000, 6000, &c), STORE_OK);
     SHA256((const unsigned char *)secret, strlen(secret), key);
@@ -573,7 +540,7 @@ static void purge_hashes_with_the_configured_key(void **state)
     for (i = 0; i < 16; i++)
         snprintf(want + 2 + 2 * i, 3, "%02x", mac[i]);
     snprintf(q, sizeof(q), "SELECT COUNT(*) FROM outbox WHERE to_number = '%s'", want);
-    assert_int_equal(count(f, q), 1);
+    assert_int_equal(storedb_count(&f->db, q), 1);
 }
 
 /* A running node's periodic reclaim leaves its own live sends alone (no double send). */
@@ -652,10 +619,10 @@ static void a_newer_schema_is_refused(void **state)
 
     store_close(f->st);
     f->st = NULL;
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(f->db.path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
-    st = store_open(f->path, err, sizeof(err));
+    st = store_open(f->db.path, err, sizeof(err));
     assert_null(st);
     assert_non_null(strstr(err, "newer than this peerline"));
 }
@@ -673,7 +640,7 @@ static void the_first_writer_goes_first(void **state)
     char err[256];
     int64_t t;
 
-    first = store_open(f->path, err, sizeof(err));
+    first = store_open(f->db.path, err, sizeof(err));
     assert_non_null(first);
     store_use_gate(first, &gate, 1);
     store_use_gate(f->st, &gate, 0);
@@ -799,8 +766,8 @@ static void a_symlinked_path_is_made_private(void **state)
     struct stat sb;
     char err[256], target[128], link[128];
 
-    snprintf(target, sizeof(target), "%s/real.db", f->dir);
-    snprintf(link, sizeof(link), "%s/var/link.db", f->dir);
+    snprintf(target, sizeof(target), "%s/real.db", f->db.dir);
+    snprintf(link, sizeof(link), "%s/var/link.db", f->db.dir);
     assert_int_equal(symlink(target, link), 0);
     st = store_open(link, err, sizeof(err));
     if (!st)

@@ -7,6 +7,7 @@
  * the engine).
  */
 #include "store.h"
+#include "storedb.h"
 
 #include <sqlite3.h>
 
@@ -25,8 +26,7 @@
 #define T2 "+15550000002"
 
 struct fixture {
-    char dir[64];
-    char path[96];
+    struct storedb db;
     struct store *st;
     int64_t conv1, conv2, conv3; /* T1's first and second conversations, T2's */
 };
@@ -34,17 +34,9 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    char err[256];
 
-    snprintf(f->dir, sizeof(f->dir), "/tmp/peerline-notes-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (!f || !(f->st = storedb_open(&f->db, "notes", "test.db")))
         return -1;
-    snprintf(f->path, sizeof(f->path), "%s/test.db", f->dir);
-    f->st = store_open(f->path, err, sizeof(err));
-    if (!f->st) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
     if (store_conv_create(f->st, T1, "+15550000009", "en", 10, &f->conv1) ||
         store_conv_close(f->st, f->conv1, CONV_MENU, "test", 11) ||
         store_conv_create(f->st, T1, "+15550000009", "en", 20, &f->conv2) ||
@@ -57,40 +49,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[128];
+    int rc = storedb_remove(&f->db, f->st);
 
-    store_close(f->st);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
     free(f);
-    return 0;
-}
-
-static void sql(struct fixture *f, const char *q)
-{
-    sqlite3 *db = NULL;
-
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    if (sqlite3_exec(db, q, NULL, NULL, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", q, sqlite3_errmsg(db));
-    sqlite3_close(db);
-}
-
-static int64_t count(struct fixture *f, const char *q)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *p = NULL;
-    int64_t n = -1;
-
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, q, -1, &p, NULL), SQLITE_OK);
-    if (sqlite3_step(p) == SQLITE_ROW)
-        n = sqlite3_column_int64(p, 0);
-    sqlite3_finalize(p);
-    sqlite3_close(db);
-    return n;
+    return rc;
 }
 
 /* What a listing saw, as "writer:body@at;" for each note. */
@@ -153,10 +115,11 @@ static void the_purge_takes_a_notes_words_and_keeps_its_count(void **state)
     assert_int_equal(store_note_add(f->st, f->conv2, T1, "blair", "Blair", "new words", 9000), 0);
     assert_int_equal(store_purge(f->st, 5000, 9500, &c), STORE_OK);
     assert_int_equal(c.notes, 1);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM notes WHERE body IS NULL AND texter IS NULL"),
-                     1);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM notes WHERE body = 'new words'"
-                              " AND texter = '" T1 "'"),
+    assert_int_equal(
+        storedb_count(&f->db, "SELECT COUNT(*) FROM notes WHERE body IS NULL AND texter IS NULL"),
+        1);
+    assert_int_equal(storedb_count(&f->db, "SELECT COUNT(*) FROM notes WHERE body = 'new words'"
+                                           " AND texter = '" T1 "'"),
                      1);
     /* Gone for the next peer, still a row for a coordinator (no words) and in the counts. */
     assert_int_equal(store_notes_recent(f->st, T1, 0, 5, see, &v), STORE_OK);
@@ -176,14 +139,17 @@ static void the_purge_covers_every_range_of_notes(void **state)
     struct fixture *f = *state;
     struct store_purged c;
 
-    sql(f, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)"
-           " INSERT INTO notes (conversation_id, texter, peer_id, writer, body, created_at)"
-           " SELECT 1, '" T1 "', 'alex', 'Alex', 'words ' || i,"
-           " CASE WHEN i > 2400 THEN 9000 ELSE 100 END FROM n");
+    storedb_sql(&f->db,
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)"
+                " INSERT INTO notes (conversation_id, texter, peer_id, writer, body, created_at)"
+                " SELECT 1, '" T1 "', 'alex', 'Alex', 'words ' || i,"
+                " CASE WHEN i > 2400 THEN 9000 ELSE 100 END FROM n");
     assert_int_equal(store_purge(f->st, 5000, 9500, &c), STORE_OK);
     assert_int_equal(c.notes, 2400);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM notes WHERE body IS NOT NULL"), 100);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM notes WHERE texter IS NOT NULL"), 100);
+    assert_int_equal(storedb_count(&f->db, "SELECT COUNT(*) FROM notes WHERE body IS NOT NULL"),
+                     100);
+    assert_int_equal(storedb_count(&f->db, "SELECT COUNT(*) FROM notes WHERE texter IS NOT NULL"),
+                     100);
 }
 
 static void a_read_is_audited_as_done(void **state)

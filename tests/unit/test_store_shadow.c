@@ -6,6 +6,7 @@
  * picking and the reports read; and a conversation's PRIVATE sticks.
  */
 #include "store.h"
+#include "storedb.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,8 +20,7 @@
 #include <cmocka.h>
 
 struct fixture {
-    char dir[64];
-    char path[96];
+    struct storedb db;
     struct store *st;
     int64_t conv[2];
 };
@@ -28,17 +28,9 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    char err[256];
 
-    snprintf(f->dir, sizeof(f->dir), "/tmp/peerline-shadow-XXXXXX");
-    if (!f || !mkdtemp(f->dir))
+    if (!f || !(f->st = storedb_open(&f->db, "shadow", "test.db")))
         return -1;
-    snprintf(f->path, sizeof(f->path), "%s/test.db", f->dir);
-    f->st = store_open(f->path, err, sizeof(err));
-    if (!f->st) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
     if (store_conv_create(f->st, "+15559870001", "+15005550006", "en", 1000, &f->conv[0]) ||
         store_conv_create(f->st, "+15559870002", "+15005550006", "en", 1000, &f->conv[1]))
         return -1;
@@ -49,14 +41,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[128];
+    int rc = storedb_remove(&f->db, f->st);
 
-    store_close(f->st);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
     free(f);
-    return 0;
+    return rc;
 }
 
 static void one_chat_at_a_time_per_trainee(void **state)
