@@ -692,9 +692,6 @@ int store_notes_of_conv(struct store *s, int64_t conv_id,
 /* A peer sent resource `resource_id` (in `lang`) to the texter of conv: counted, never its text. */
 int store_resource_sent(struct store *s, int64_t conv_id, const char *resource_id,
                         const char *peer_id, const char *lang, int64_t now);
-/* Calls fn for each resource id sent at or after `since`, with how often, in id order. */
-int store_resource_counts(struct store *s, int64_t since,
-                          int (*fn)(void *arg, const char *resource_id, int64_t n), void *arg);
 /* ---- trainees reading along, and PRIVATE (store_shadow.c) ---- */
 
 /* A trainee's read-only copy of one chat, on a number of their own. */

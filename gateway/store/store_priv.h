@@ -259,6 +259,15 @@ extern const char *const store_sql_pg[ST_COUNT];
 int store_each_conv(struct store *s, struct db_stmt *p,
                     int (*fn)(void *arg, const struct store_conv *c), void *arg);
 
+/* ---- store_res.c ---- */
+
+/*
+ * Calls fn for each resource id sent at or after `since`, with how often
+ * (for store_tool_counts; the order is the database's collation's).
+ */
+int store_resource_counts(struct store *s, int64_t since,
+                          int (*fn)(void *arg, const char *resource_id, int64_t n), void *arg);
+
 /* ---- store_db.c ---- */
 
 /* The statement, reset and with bindings cleared, ready to bind. */
